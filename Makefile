@@ -1,0 +1,121 @@
+# otpgate: make builds build/pam_otpgate.so and build/otpgate-provision.
+# make check | make demo | make bench | make install (DESTDIR, PREFIX)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+PAMDIR ?= /lib/$(MULTIARCH)/security
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP $(CFLAGS) \
+	$(if $(SANITIZE),$(SAN))
+LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
+LIBS := -lcrypto -lsqlite3 -lconfig
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC := $(wildcard libotpgate/*.c)
+PROV_SRC := $(wildcard provisioner/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
+MOD_OBJ := $(BUILD)/obj/pam_module/pam_otpgate.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
+
+.PHONY: all deps check unit pamtest e2e asan valgrind bench demo install clean
+all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libotpgate.a: $(LIB_OBJ)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pam_otpgate.so: $(MOD_OBJ) $(BUILD)/libotpgate.a pam_module/pam_otpgate.map
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,--version-script=pam_module/pam_otpgate.map -Wl,-z,nodelete \
+		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS)
+
+$(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng
+
+# tests: cmocka units, the module through real libpam, a PAM login driver
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
+
+$(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
+
+$(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lpam $(LIBS)
+
+tests: all $(TEST_BIN)
+
+unit: tests
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+pamtest: tests
+	@echo "== $(BUILD)/tests/test_pam"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam
+
+e2e: all
+	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest
+
+valgrind: tests
+	@tests/valgrind.sh $(abspath $(BUILD))
+
+check: deps
+	@$(MAKE) --no-print-directory unit pamtest e2e valgrind asan
+	@echo "check: all suites passed"
+
+bench: deps all
+	@bench/run $(abspath $(BUILD))
+
+demo: deps all
+	@scripts/demo $(abspath $(BUILD))
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/otpgate
+	install -m 0644 $(BUILD)/pam_otpgate.so $(DESTDIR)$(PAMDIR)/pam_otpgate.so
+	install -m 0755 $(BUILD)/otpgate-provision $(DESTDIR)$(SBINDIR)/otpgate-provision
+	install -m 0644 docs/otpgate.conf.5 $(DESTDIR)$(MANDIR)/man5/otpgate.conf.5
+	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf ] || \
+		install -m 0600 conf/otpgate.conf $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,33 @@
+/* audit.h: one record per attempt or admin action, to syslog and the store. */
+#ifndef OTPGATE_AUDIT_H
+#define OTPGATE_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "log.h"
+
+struct og_audit_event {
+	int64_t ts;
+	const char *event;	/* auth, account, lockout, admin, ... */
+	const char *result;	/* success, failure */
+	const char *reason;	/* ok, bad-code, replay, policy, locked, ... */
+	const char *user;
+	const char *source;	/* numeric client address, or "local" */
+	const char *service;	/* PAM service or CLI subcommand */
+	const char *token;	/* token serial, if any */
+	const char *actor;	/* who performed an admin action */
+	const char *detail;	/* free text, never a secret */
+	int syslog_only;	/* audit.store = false: the store keeps no row */
+};
+
+/*
+ * Formats "event=.. result=.. ..." into out: values are bounded and any
+ * byte outside printable ASCII, space, quote or backslash is escaped so a
+ * hostile user name cannot forge fields. Returns the length.
+ */
+size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap);
+
+/* Sends the formatted event to syslog (LOG_AUTHPRIV; failures at NOTICE). */
+void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log);
+
+#endif

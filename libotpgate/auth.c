@@ -1,0 +1,286 @@
+/* auth.c: the login decision: source, policy, lock, code, replay, audit. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "auth.h"
+#include "err.h"
+#include "notify.h"
+#include "policy.h"
+#include "token.h"
+#include "util.h"
+
+#define USER_MAX 256
+
+int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log *log,
+		char *err, size_t errlen)
+{
+	int r;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->log = *log;
+	if ((r = og_config_load(config_path, &ctx->cfg, err, errlen, &ctx->log)) != OG_OK)
+		return r;
+	ctx->cfg_loaded = 1;
+	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK)
+		snprintf(err, errlen, "store %.200s: %s", ctx->cfg.store_path, og_strerror(r));
+	return r;
+}
+
+void og_ctx_close(struct og_ctx *ctx)
+{
+	og_store_close(ctx->st);
+	if (ctx->cfg_loaded)
+		og_config_free(&ctx->cfg);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+void og_login_clear(struct og_login *l)
+{
+	og_user_state_wipe(&l->us);
+}
+
+static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
+		       struct og_audit_event *ev, const char *event, const char *result,
+		       const char *reason)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = l->now;
+	ev->event = event;
+	ev->result = result;
+	ev->reason = reason;
+	ev->user = l->user;
+	ev->source = l->source[0] ? l->source : l->rhost;
+	ev->service = l->service;
+	ev->token = l->token[0] ? l->token : NULL;
+	ev->syslog_only = !ctx->cfg.audit_store;
+}
+
+static void audit_emit(struct og_ctx *ctx, const struct og_audit_event *ev, int stored)
+{
+	if (ctx->cfg.audit_syslog)
+		og_audit_syslog(ev, &ctx->log);
+	if (!stored && ctx->st != NULL && og_store_audit_add(ctx->st, ev) != OG_OK)
+		og_logf(&ctx->log, LOG_ERR, "audit row not stored for user %.100s", ev->user);
+}
+
+/* Audits a refusal decided without touching login state. */
+static enum og_verdict refuse(struct og_ctx *ctx, struct og_login *l, const char *event,
+			      const char *reason, enum og_verdict v)
+{
+	struct og_audit_event ev;
+
+	l->reason = reason;
+	audit_init(ctx, l, &ev, event, "failure", reason);
+	audit_emit(ctx, &ev, 0);
+	return v;
+}
+
+/* Sets l->source and l->addr; returns a refusal reason or NULL. */
+static const char *resolve_source(struct og_ctx *ctx, struct og_login *l)
+{
+	char first[64];
+	size_t n;
+
+	if (l->rhost == NULL || l->rhost[0] == '\0') {
+		if (!ctx->cfg.allow_no_rhost) {
+			og_logf(&ctx->log, LOG_NOTICE, "user %.100s: no remote host (PAM_RHOST) "
+				"and auth.allow_no_rhost is off", l->user);
+			return "no-source";
+		}
+		snprintf(l->source, sizeof(l->source), "local");
+		return NULL;
+	}
+	if (og_addr_parse(l->rhost, &l->addr) == OG_OK) {
+		og_addr_format(&l->addr, l->source, sizeof(l->source));
+		return NULL;
+	}
+	/* UseDNS yes: PAM_RHOST is a name; sshd puts the address in SSH_CONNECTION */
+	n = l->ssh_connection ? strcspn(l->ssh_connection, " ") : 0;
+	if (n > 0 && n < sizeof(first)) {
+		memcpy(first, l->ssh_connection, n);
+		first[n] = '\0';
+		if (og_addr_parse(first, &l->addr) == OG_OK) {
+			og_addr_format(&l->addr, l->source, sizeof(l->source));
+			return NULL;
+		}
+	}
+	og_logf(&ctx->log, LOG_NOTICE, "user %.100s: remote host '%.100s' is not a numeric "
+		"address and SSH_CONNECTION %s", l->user, l->rhost,
+		l->ssh_connection ? "holds none" : "is not set");
+	return "bad-source";
+}
+
+static int user_in_nss(const char *user)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[4096];
+
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL;
+}
+
+/* Refusals kept until after the prompt, so a guesser learns nothing early. */
+static void decide_pending(struct og_ctx *ctx, struct og_login *l)
+{
+	if (!l->us.known && !user_in_nss(l->user)) {
+		l->pending = "unknown-user";
+		l->pending_verdict = OG_DENY_UNKNOWN;
+	} else if (l->us.locked_until > l->now) {
+		l->pending = "locked";
+		l->pending_verdict = OG_DENY_LOCKED;
+	} else if (l->us.ntokens == 0 && !ctx->cfg.allow_unenrolled) {
+		l->pending = "no-token";
+		l->pending_verdict = OG_DENY;
+	} else if (l->us.ntokens == 0) {
+		l->skip_prompt = 1;
+	}
+}
+
+/* Source, store read and policy; shared by auth and account. */
+static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l,
+					   const char *event)
+{
+	const char *why;
+	int line, r;
+
+	l->reason = NULL;
+	if (l->user == NULL || !og_is_safe_name(l->user, USER_MAX))
+		return refuse(ctx, l, event, "bad-user-name", OG_DENY_UNKNOWN);
+	if ((why = resolve_source(ctx, l)) != NULL)
+		return refuse(ctx, l, event, why, OG_DENY_POLICY);
+	if ((r = og_store_user_state(ctx->st, l->user, &l->us)) != OG_OK) {
+		og_logf(&ctx->log, LOG_ERR, "user %.100s: store read failed: %s", l->user,
+			og_strerror(r));
+		l->reason = "store-error";
+		return OG_UNAVAIL;
+	}
+	if (strcmp(l->source, "local") != 0 &&
+	    !og_policy_allows(&ctx->cfg, l->user, l->us.org, &l->addr, &line)) {
+		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: refused by %s", l->user,
+			l->source, line ? "policy rule" : "policy (no rule matches)");
+		return refuse(ctx, l, event, "policy", OG_DENY_POLICY);
+	}
+	return OG_ALLOW;
+}
+
+enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
+{
+	enum og_verdict v = check_source_policy(ctx, l, "auth");
+
+	if (v != OG_ALLOW)
+		return v;
+	decide_pending(ctx, l);
+	if (l->skip_prompt) {
+		struct og_audit_event ev;
+		l->reason = "unenrolled-allowed";
+		audit_init(ctx, l, &ev, "auth", "success", l->reason);
+		audit_emit(ctx, &ev, 0);
+	}
+	return OG_ALLOW;
+}
+
+/* Finds the token and step that code matches; returns its index or -1. */
+static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_key *master,
+		      const char *code, int64_t *step, int64_t *drift)
+{
+	unsigned char secret[OG_SECRET_MAX];
+	size_t len;
+	int found = -1;
+
+	for (int i = 0; i < l->us.ntokens && found < 0; i++) {
+		const struct og_token *t = &l->us.tokens[i];
+		int64_t now_step = og_totp_step(&t->params, l->now);
+		if (og_token_secret(master, t, secret, &len) != OG_OK) {
+			og_logf(&ctx->log, LOG_ERR, "token %.64s of %.100s: secret cannot be "
+				"decrypted (wrong master key or tampered row)", t->serial, l->user);
+			continue;
+		}
+		if (og_otp_verify(secret, len, &t->params, now_step + t->drift, ctx->cfg.window,
+				  code, step) == OG_OK) {
+			found = i;
+			*drift = *step - now_step;
+		}
+		OPENSSL_cleanse(secret, sizeof(secret));
+	}
+	return found;
+}
+
+static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, const char *reason)
+{
+	struct og_lockout lk = { ctx->cfg.max_failures, ctx->cfg.lock_interval, ctx->cfg.lock_for };
+	struct og_audit_event ev;
+	int64_t until = 0;
+	int newly = 0, r;
+	char when[32];
+
+	l->reason = reason;
+	audit_init(ctx, l, &ev, "auth", "failure", reason);
+	if ((r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly)) != OG_OK) {
+		og_logf(&ctx->log, LOG_ERR, "user %.100s: failure not recorded: %s", l->user,
+			og_strerror(r));
+		return OG_UNAVAIL;
+	}
+	audit_emit(ctx, &ev, 1);
+	if (!newly)
+		return OG_DENY;
+	snprintf(when, sizeof(when), "%lld", until == INT64_MAX ? -1LL : (long long)until);
+	audit_init(ctx, l, &ev, "lockout", "locked", reason);
+	ev.detail = until == INT64_MAX ? "until unlocked by an admin" : when;
+	audit_emit(ctx, &ev, 0);
+	og_notify(ctx->cfg.lock_notify, "lockout", l->user, l->source, when, &ctx->log);
+	return OG_DENY_LOCKED;
+}
+
+enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code)
+{
+	struct og_audit_event ev;
+	struct og_key master;
+	int64_t step = 0, drift = 0;
+	int i, r;
+
+	if (l->pending != NULL)
+		return refuse(ctx, l, "auth", l->pending, l->pending_verdict);
+	if (code == NULL)
+		return refuse(ctx, l, "auth", "no-code", OG_DENY);
+	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
+		l->reason = "master-key";
+		return OG_UNAVAIL;
+	}
+	i = match_code(ctx, l, &master, code, &step, &drift);
+	og_key_wipe(&master);
+	if (i < 0)
+		return record_failure(ctx, l, "bad-code");
+	snprintf(l->token, sizeof(l->token), "%s", l->us.tokens[i].serial);
+	if (step <= l->us.tokens[i].last_step)
+		return record_failure(ctx, l, "replay");
+	l->reason = "ok";
+	audit_init(ctx, l, &ev, "auth", "success", "ok");
+	r = og_store_login_accept(ctx->st, l->us.tokens[i].id, step, drift, &ev);
+	if (r == OG_ERR_REPLAY)
+		return record_failure(ctx, l, "replay");
+	if (r != OG_OK) {
+		og_logf(&ctx->log, LOG_ERR, "user %.100s: watermark not stored: %s", l->user,
+			og_strerror(r));
+		l->reason = "store-error";
+		return OG_UNAVAIL;
+	}
+	audit_emit(ctx, &ev, 1);
+	return OG_ALLOW;
+}
+
+enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
+{
+	struct og_audit_event ev;
+	enum og_verdict v = check_source_policy(ctx, l, "account");
+
+	if (v != OG_ALLOW)
+		return v;
+	if (l->us.locked_until > l->now)
+		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
+	l->reason = "ok";
+	audit_init(ctx, l, &ev, "account", "success", "ok");
+	audit_emit(ctx, &ev, 0);
+	return OG_ALLOW;
+}

@@ -1,0 +1,73 @@
+/*
+ * auth.h: the login decision, shared by the PAM module's auth and account
+ * phases. The PAM layer gathers inputs, runs the conversation and maps the
+ * verdict to a PAM code; everything else happens here.
+ */
+#ifndef OTPGATE_AUTH_H
+#define OTPGATE_AUTH_H
+
+#include <stdint.h>
+#include "cidr.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+
+struct og_ctx {
+	struct og_config cfg;
+	struct og_store *st;
+	struct og_log log;
+	int cfg_loaded;
+};
+
+enum og_verdict {
+	OG_ALLOW,		/* login may proceed */
+	OG_DENY,		/* wrong/replayed code, no token: PAM_AUTH_ERR */
+	OG_DENY_POLICY,		/* source not allowed, no usable source: PAM_PERM_DENIED */
+	OG_DENY_LOCKED,		/* locked, or this failure locked it: PAM_MAXTRIES */
+	OG_DENY_UNKNOWN,	/* user unknown to store and NSS: PAM_USER_UNKNOWN */
+	OG_UNAVAIL,		/* config/store/key unusable: PAM_AUTHINFO_UNAVAIL */
+};
+
+struct og_login {
+	/* inputs */
+	const char *user;
+	const char *service;
+	const char *rhost;		/* PAM_RHOST, may be NULL */
+	const char *ssh_connection;	/* SSH_CONNECTION from the PAM env, may be NULL */
+	int64_t now;
+	/* filled in by og_login_precheck */
+	char source[64];		/* numeric address or "local" */
+	struct og_addr addr;
+	struct og_user_state us;
+	int skip_prompt;		/* allowed without a code (allow_unenrolled) */
+	const char *pending;		/* refusal decided before the prompt, or NULL */
+	enum og_verdict pending_verdict;
+	/* filled in by og_login_verify */
+	const char *reason;
+	char token[65];
+};
+
+/* Loads config and opens the store. err gets a one-line reason. */
+int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log *log,
+		char *err, size_t errlen);
+void og_ctx_close(struct og_ctx *ctx);
+
+/*
+ * Before prompting: resolves the source, reads the user's state and
+ * applies source policy. Returns OG_ALLOW to go on and prompt (a refusal
+ * that must not be revealed before the prompt is kept in l->pending), or a
+ * final verdict (policy, unavailable) already audited.
+ */
+enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l);
+
+/* After the prompt: checks code (NULL when the conversation failed),
+ * records the outcome atomically and audits it. */
+enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code);
+
+/* Account phase: source policy and lock again, audited. */
+enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l);
+
+/* Wipes and clears the login's secrets. */
+void og_login_clear(struct og_login *l);
+
+#endif

@@ -1,0 +1,470 @@
+/* config.c: read otpgate.conf with libconfig and validate every setting. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libconfig.h>
+
+#include "config.h"
+#include "err.h"
+#include "fileio.h"
+#include "util.h"
+
+#define CONFIG_MAX_BYTES (1 << 20)
+
+struct network {
+	const char *name;
+	struct og_cidrset set;
+};
+
+struct loader {
+	const char *path;
+	char *err;
+	size_t errlen;
+	struct og_config *cfg;
+	struct network *nets;
+	size_t nnets;
+};
+
+static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+{
+	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", ld->path,
+			 s ? config_setting_source_line(s) : 0);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= ld->errlen)
+		return OG_ERR_CONFIG;
+	va_start(ap, fmt);
+	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return OG_ERR_CONFIG;
+}
+
+static int name_in(const char *name, const char *const *names)
+{
+	for (; *names != NULL; names++) {
+		if (strcmp(name, *names) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every child of group must be named in allowed; where names the group. */
+static int check_keys(struct loader *ld, const config_setting_t *group, const char *where,
+		      const char *const *allowed)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *c = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(c);
+		if (name == NULL || !name_in(name, allowed))
+			return fail(ld, c, "unknown setting '%s%s%s'", where, *where ? "." : "",
+				    name ? name : "?");
+	}
+	return OG_OK;
+}
+
+static int want_group(struct loader *ld, const config_setting_t *s, const char *name)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+		return fail(ld, s, "'%s' must be a group { ... }", name);
+	return OG_OK;
+}
+
+/* Optional string member; *out replaced by a copy when present. */
+static int get_string(struct loader *ld, const config_setting_t *g, const char *name,
+		      char **out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	char *copy;
+
+	if (s == NULL)
+		return OG_OK;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    config_setting_get_string(s)[0] == '\0')
+		return fail(ld, s, "'%s' must be a non-empty string", name);
+	if ((copy = strdup(config_setting_get_string(s))) == NULL)
+		return OG_ERR_NOMEM;
+	free(*out);
+	*out = copy;
+	return OG_OK;
+}
+
+static int get_int(struct loader *ld, const config_setting_t *g, const char *name,
+		   long long lo, long long hi, int *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	long long v;
+
+	if (s == NULL)
+		return OG_OK;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return fail(ld, s, "'%s' must be an integer", name);
+	v = config_setting_get_int64(s);
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		v = config_setting_get_int(s);
+	if (v < lo || v > hi)
+		return fail(ld, s, "'%s' must be between %lld and %lld", name, lo, hi);
+	*out = (int)v;
+	return OG_OK;
+}
+
+static int get_bool(struct loader *ld, const config_setting_t *g, const char *name, int *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	if (s == NULL)
+		return OG_OK;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail(ld, s, "'%s' must be true or false", name);
+	*out = config_setting_get_bool(s);
+	return OG_OK;
+}
+
+/* A duration: a string like "10m" or a whole number of seconds. */
+static int get_duration(struct loader *ld, const config_setting_t *g, const char *name,
+			int64_t *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	if (s == NULL)
+		return OG_OK;
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		if (config_setting_get_int(s) < 0)
+			return fail(ld, s, "'%s' must not be negative", name);
+		*out = config_setting_get_int(s);
+		return OG_OK;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    og_parse_duration(config_setting_get_string(s), out) != OG_OK)
+		return fail(ld, s, "'%s' must be a duration such as \"90s\", \"10m\", \"2h\" or \"1d\"",
+			    name);
+	return OG_OK;
+}
+
+static int load_store(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "backend", "path", "busy_timeout", NULL };
+	struct og_config *c = ld->cfg;
+	int r;
+
+	if ((r = want_group(ld, g, "store")) || (r = check_keys(ld, g, "store", keys)) ||
+	    (r = get_string(ld, g, "backend", &c->store_backend)) ||
+	    (r = get_string(ld, g, "path", &c->store_path)) ||
+	    (r = get_duration(ld, g, "busy_timeout", &c->store_busy_timeout)))
+		return r;
+	if (strcmp(c->store_backend, "sqlite") != 0)
+		return fail(ld, config_setting_get_member(g, "backend"),
+			    "store backend '%.64s' is not supported (known: sqlite)",
+			    c->store_backend);
+	return OG_OK;
+}
+
+static int load_totp(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "digits", "period", "algorithm", "window", "issuer",
+					    NULL };
+	struct og_config *c = ld->cfg;
+	const config_setting_t *s;
+	char *algo = NULL;
+	int r;
+
+	if ((r = want_group(ld, g, "totp")) || (r = check_keys(ld, g, "totp", keys)) ||
+	    (r = get_int(ld, g, "digits", 6, 8, &c->totp.digits)) ||
+	    (r = get_int(ld, g, "period", 30, 60, &c->totp.period)) ||
+	    (r = get_int(ld, g, "window", 0, 10, &c->window)) ||
+	    (r = get_string(ld, g, "issuer", &c->issuer)) ||
+	    (r = get_string(ld, g, "algorithm", &algo)))
+		goto out;
+	if (c->totp.digits == 7) {
+		r = fail(ld, config_setting_get_member(g, "digits"), "'digits' must be 6 or 8");
+		goto out;
+	}
+	if (c->totp.period != 30 && c->totp.period != 60) {
+		r = fail(ld, config_setting_get_member(g, "period"), "'period' must be 30 or 60");
+		goto out;
+	}
+	s = config_setting_get_member(g, "algorithm");
+	if (algo != NULL && og_algo_parse(algo, &c->totp.algo) != OG_OK)
+		r = fail(ld, s, "'algorithm' must be SHA1, SHA256 or SHA512");
+out:
+	free(algo);
+	return r;
+}
+
+static int load_lockout(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "max_failures", "interval", "lock_for", "notify",
+					    NULL };
+	struct og_config *c = ld->cfg;
+	int r;
+
+	if ((r = want_group(ld, g, "lockout")) || (r = check_keys(ld, g, "lockout", keys)) ||
+	    (r = get_int(ld, g, "max_failures", 0, 1000, &c->max_failures)) ||
+	    (r = get_duration(ld, g, "interval", &c->lock_interval)) ||
+	    (r = get_duration(ld, g, "lock_for", &c->lock_for)) ||
+	    (r = get_string(ld, g, "notify", &c->lock_notify)))
+		return r;
+	if (c->lock_notify != NULL && c->lock_notify[0] != '/')
+		return fail(ld, config_setting_get_member(g, "notify"),
+			    "'notify' must be an absolute path to a program");
+	if (c->max_failures > 0 && c->lock_interval == 0)
+		return fail(ld, config_setting_get_member(g, "interval"),
+			    "'interval' must be longer than 0s");
+	return OG_OK;
+}
+
+static int load_audit(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "syslog", "store", NULL };
+	int r;
+
+	if ((r = want_group(ld, g, "audit")) || (r = check_keys(ld, g, "audit", keys)) ||
+	    (r = get_bool(ld, g, "syslog", &ld->cfg->audit_syslog)) ||
+	    (r = get_bool(ld, g, "store", &ld->cfg->audit_store)))
+		return r;
+	return OG_OK;
+}
+
+static int load_auth(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "allow_unenrolled", "allow_no_rhost", NULL };
+	int r;
+
+	if ((r = want_group(ld, g, "auth")) || (r = check_keys(ld, g, "auth", keys)) ||
+	    (r = get_bool(ld, g, "allow_unenrolled", &ld->cfg->allow_unenrolled)) ||
+	    (r = get_bool(ld, g, "allow_no_rhost", &ld->cfg->allow_no_rhost)))
+		return r;
+	return OG_OK;
+}
+
+/* A list or array of strings: each element must be a string. */
+static int want_string_list(struct loader *ld, const config_setting_t *s, const char *name)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return fail(ld, s, "'%s' must be a list of strings [ \"...\", ... ]", name);
+	for (int i = 0; i < config_setting_length(s); i++) {
+		if (config_setting_type(config_setting_get_elem(s, (unsigned)i)) != CONFIG_TYPE_STRING)
+			return fail(ld, s, "'%s' must hold only strings", name);
+	}
+	return OG_OK;
+}
+
+static int load_networks(struct loader *ld, const config_setting_t *g)
+{
+	int r, n = config_setting_length(g);
+
+	if ((r = want_group(ld, g, "networks")) != OG_OK)
+		return r;
+	if ((ld->nets = calloc((size_t)n + 1, sizeof(*ld->nets))) == NULL)
+		return OG_ERR_NOMEM;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		struct network *net = &ld->nets[ld->nnets++];
+		net->name = config_setting_name(s);
+		if ((r = want_string_list(ld, s, net->name)) != OG_OK)
+			return r;
+		for (int j = 0; j < config_setting_length(s); j++) {
+			const char *v = config_setting_get_string_elem(s, j);
+			struct og_cidr cidr;
+			if (og_cidr_parse(v, &cidr) != OG_OK)
+				return fail(ld, s, "network '%s': '%.64s' is not an address or CIDR "
+					    "(host bits must be zero)", net->name, v);
+			if ((r = og_cidrset_add(&net->set, &cidr)) != OG_OK)
+				return r;
+		}
+	}
+	return OG_OK;
+}
+
+static const struct network *find_network(const struct loader *ld, const char *name)
+{
+	for (size_t i = 0; i < ld->nnets; i++) {
+		if (strcmp(ld->nets[i].name, name) == 0)
+			return &ld->nets[i];
+	}
+	return NULL;
+}
+
+static int parse_match(struct loader *ld, const config_setting_t *s, struct og_rule *rule)
+{
+	static const struct { const char *prefix; enum og_match_kind kind; } kinds[] = {
+		{ "user:", OG_MATCH_USER }, { "group:", OG_MATCH_GROUP }, { "org:", OG_MATCH_ORG },
+	};
+	const char *m = config_setting_get_string(s);
+
+	if (strcmp(m, "*") == 0) {
+		rule->kind = OG_MATCH_ANY;
+		return OG_OK;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t plen = strlen(kinds[i].prefix);
+		if (strncmp(m, kinds[i].prefix, plen) == 0 && m[plen] != '\0') {
+			rule->kind = kinds[i].kind;
+			rule->name = strdup(m + plen);
+			return rule->name ? OG_OK : OG_ERR_NOMEM;
+		}
+	}
+	return fail(ld, s, "'match' must be \"user:NAME\", \"group:NAME\", \"org:NAME\" or \"*\"");
+}
+
+static int load_rule(struct loader *ld, const config_setting_t *g, struct og_rule *rule)
+{
+	static const char *const keys[] = { "match", "allow_from", NULL };
+	const config_setting_t *m, *from;
+	int r;
+
+	rule->line = config_setting_source_line(g);
+	if ((r = want_group(ld, g, "policy rule")) || (r = check_keys(ld, g, "policy", keys)))
+		return r;
+	m = config_setting_get_member(g, "match");
+	from = config_setting_get_member(g, "allow_from");
+	if (m == NULL || config_setting_type(m) != CONFIG_TYPE_STRING)
+		return fail(ld, g, "policy rule needs 'match' (a string)");
+	if (from == NULL)
+		return fail(ld, g, "policy rule needs 'allow_from' (a list)");
+	if ((r = parse_match(ld, m, rule)) || (r = want_string_list(ld, from, "allow_from")))
+		return r;
+	for (int i = 0; i < config_setting_length(from); i++) {
+		const char *v = config_setting_get_string_elem(from, i);
+		const struct network *net = find_network(ld, v);
+		struct og_cidr cidr;
+		if (net != NULL) {
+			for (size_t j = 0; j < net->set.n; j++) {
+				if ((r = og_cidrset_add(&rule->allow, &net->set.v[j])) != OG_OK)
+					return r;
+			}
+		} else if (og_cidr_parse(v, &cidr) == OG_OK) {
+			if ((r = og_cidrset_add(&rule->allow, &cidr)) != OG_OK)
+				return r;
+		} else {
+			return fail(ld, from, "'%.64s' is neither a network in 'networks' nor a CIDR", v);
+		}
+	}
+	return OG_OK;
+}
+
+static int load_policy(struct loader *ld, const config_setting_t *l)
+{
+	struct og_config *c = ld->cfg;
+	int n = config_setting_length(l), r;
+
+	if (config_setting_type(l) != CONFIG_TYPE_LIST)
+		return fail(ld, l, "'policy' must be a list of rules ( { ... }, ... )");
+	if ((c->rules = calloc((size_t)n + 1, sizeof(*c->rules))) == NULL)
+		return OG_ERR_NOMEM;
+	for (int i = 0; i < n; i++) {
+		c->nrules++;
+		if ((r = load_rule(ld, config_setting_get_elem(l, (unsigned)i), &c->rules[i])) != OG_OK)
+			return r;
+	}
+	return OG_OK;
+}
+
+static int set_defaults(struct og_config *c, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path);
+	c->store_backend = strdup("sqlite");
+	c->store_path = strdup("/var/lib/otpgate/otpgate.db");
+	c->master_key = strdup("/etc/otpgate/master.key");
+	c->issuer = strdup("otpgate");
+	c->store_busy_timeout = 5;
+	c->totp.algo = OG_SHA1;
+	c->totp.digits = 6;
+	c->totp.period = 30;
+	c->window = 1;
+	c->max_failures = 5;
+	c->lock_interval = 600;
+	c->lock_for = 900;
+	c->audit_syslog = 1;
+	c->audit_store = 1;
+	if (!c->path || !c->store_backend || !c->store_path || !c->master_key || !c->issuer)
+		return OG_ERR_NOMEM;
+	return OG_OK;
+}
+
+static int load_sections(struct loader *ld, const config_setting_t *root)
+{
+	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
+					    "lockout", "audit", "auth", NULL };
+	const config_setting_t *s;
+	int r;
+
+	if ((r = check_keys(ld, root, "", keys)) != OG_OK ||
+	    (r = get_string(ld, root, "master_key", &ld->cfg->master_key)) != OG_OK)
+		return r;
+	if ((s = config_setting_get_member(root, "store")) && (r = load_store(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "totp")) && (r = load_totp(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "networks")) && (r = load_networks(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "policy")) && (r = load_policy(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "lockout")) && (r = load_lockout(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "audit")) && (r = load_audit(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "auth")) && (r = load_auth(ld, s)))
+		return r;
+	return OG_OK;
+}
+
+int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
+		   const struct og_log *log)
+{
+	struct loader ld = { path, err, errlen, cfg, NULL, 0 };
+	config_t lc;
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	snprintf(err, errlen, "%s: cannot be read", path);
+	if ((r = set_defaults(cfg, path)) != OG_OK)
+		goto out_nolc;
+	if ((r = og_file_read(path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len, log)) != OG_OK) {
+		snprintf(err, errlen, "%s: %s", path, r == OG_ERR_UNSAFE
+			 ? "unsafe ownership or permissions (must not be group/world writable)"
+			 : "cannot be read");
+		goto out_nolc;
+	}
+	config_init(&lc);
+	if (config_read_string(&lc, text) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&lc),
+			 config_error_text(&lc));
+		r = OG_ERR_CONFIG;
+		goto out;
+	}
+	r = load_sections(&ld, config_root_setting(&lc));
+out:
+	config_destroy(&lc);
+out_nolc:
+	for (size_t i = 0; i < ld.nnets; i++)
+		og_cidrset_free(&ld.nets[i].set);
+	free(ld.nets);
+	free(text);
+	if (r != OG_OK)
+		og_config_free(cfg);
+	else if (errlen > 0)
+		err[0] = '\0';
+	return r;
+}
+
+void og_config_free(struct og_config *c)
+{
+	for (size_t i = 0; i < c->nrules; i++) {
+		free(c->rules[i].name);
+		og_cidrset_free(&c->rules[i].allow);
+	}
+	free(c->rules);
+	free(c->path);
+	free(c->store_backend);
+	free(c->store_path);
+	free(c->master_key);
+	free(c->issuer);
+	free(c->lock_notify);
+	memset(c, 0, sizeof(*c));
+}

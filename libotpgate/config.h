@@ -1,0 +1,57 @@
+/* config.h: otpgate.conf, read with libconfig and validated strictly. */
+#ifndef OTPGATE_CONFIG_H
+#define OTPGATE_CONFIG_H
+
+#include <stdint.h>
+#include "cidr.h"
+#include "log.h"
+#include "otp.h"
+
+#define OG_DEFAULT_CONFIG "/etc/otpgate/otpgate.conf"
+
+enum og_match_kind { OG_MATCH_ANY, OG_MATCH_USER, OG_MATCH_GROUP, OG_MATCH_ORG };
+
+struct og_rule {
+	enum og_match_kind kind;
+	char *name;			/* NULL for OG_MATCH_ANY */
+	struct og_cidrset allow;	/* resolved from networks and CIDRs */
+	int line;
+};
+
+struct og_config {
+	char *path;
+	/* store */
+	char *store_backend;		/* "sqlite" */
+	char *store_path;
+	int64_t store_busy_timeout;	/* seconds */
+	char *master_key;
+	/* totp defaults for new tokens, and verification window */
+	struct og_otp_params totp;
+	int window;
+	char *issuer;
+	/* policy */
+	struct og_rule *rules;
+	size_t nrules;
+	/* lockout */
+	int max_failures;		/* 0 disables lockout */
+	int64_t lock_interval;		/* seconds over which failures count */
+	int64_t lock_for;		/* seconds; 0 = until an admin unlocks */
+	char *lock_notify;		/* command run on lockout, or NULL */
+	/* audit */
+	int audit_syslog;
+	int audit_store;
+	/* auth rollout options */
+	int allow_unenrolled;
+	int allow_no_rhost;
+};
+
+/*
+ * Reads and validates path. Unknown keys, wrong types and bad values are
+ * errors; err gets one line "FILE:LINE: message". The file is refused when
+ * group/world writable. On success *cfg must be freed with og_config_free.
+ */
+int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
+		   const struct og_log *log);
+void og_config_free(struct og_config *cfg);
+
+#endif

@@ -1,0 +1,124 @@
+/* fileio.c: open config and secret files only when they are safe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "err.h"
+#include "fileio.h"
+
+int og_file_check(const char *path, const struct stat *st, enum og_file_kind kind,
+		  const struct og_log *log)
+{
+	mode_t bad = kind == OG_FILE_SECRET ? (S_IRWXG | S_IRWXO) : (S_IWGRP | S_IWOTH);
+
+	if (!S_ISREG(st->st_mode)) {
+		og_logf(log, LOG_ERR, "%.200s: not a regular file", path);
+		return OG_ERR_UNSAFE;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		og_logf(log, LOG_ERR, "%.200s: owned by uid %u, not root or uid %u", path,
+			(unsigned)st->st_uid, (unsigned)geteuid());
+		return OG_ERR_UNSAFE;
+	}
+	if (st->st_mode & bad) {
+		og_logf(log, LOG_ERR, "%.200s: mode %04o is %s; refusing it", path,
+			(unsigned)(st->st_mode & 07777),
+			kind == OG_FILE_SECRET ? "accessible by group or others"
+					       : "writable by group or others");
+		return OG_ERR_UNSAFE;
+	}
+	return OG_OK;
+}
+
+int og_path_check(const char *path, enum og_file_kind kind, const struct og_log *log)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		og_logf(log, LOG_ERR, "%.200s: %s", path, strerror(errno));
+		return OG_ERR_IO;
+	}
+	return og_file_check(path, &st, kind, log);
+}
+
+int og_file_read(const char *path, enum og_file_kind kind, size_t max, char **buf,
+		 size_t *len, const struct og_log *log)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t got = 0;
+	int fd, r = OG_ERR_IO;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+		og_logf(log, LOG_ERR, "%.200s: %s", path, strerror(errno));
+		return errno == ELOOP ? OG_ERR_UNSAFE : OG_ERR_IO;
+	}
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if ((r = og_file_check(path, &st, kind, log)) != OG_OK)
+		goto out;
+	r = OG_ERR_INVALID;
+	if ((size_t)st.st_size > max) {
+		og_logf(log, LOG_ERR, "%.200s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	r = OG_ERR_NOMEM;
+	if ((data = malloc((size_t)st.st_size + 1)) == NULL)
+		goto out;
+	r = OG_ERR_IO;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		got += (size_t)n;
+	}
+	data[got] = '\0';
+	*buf = data;
+	*len = got;
+	data = NULL;
+	r = OG_OK;
+out:
+	if (data != NULL) {
+		OPENSSL_cleanse(data, (size_t)st.st_size);
+		free(data);
+	}
+	close(fd);
+	return r;
+}
+
+int og_file_create(const char *path, mode_t mode, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return errno == EEXIST ? OG_ERR_EXISTS : OG_ERR_IO;
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		unlink(path);
+		return OG_ERR_IO;
+	}
+	return OG_OK;
+fail:
+	close(fd);
+	unlink(path);
+	return OG_ERR_IO;
+}

@@ -1,0 +1,21 @@
+/* log.c: formats a message and hands it to the host's sink. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "log.h"
+
+void og_logf(const struct og_log *log, int prio, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (prio == LOG_DEBUG && (log == NULL || !log->debug))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (log != NULL && log->fn != NULL)
+		log->fn(log->ctx, prio, buf);
+	else
+		fprintf(stderr, "%s\n", buf);
+}

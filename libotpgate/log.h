@@ -1,0 +1,19 @@
+/* log.h: one logging sink for the core, set by its host (PAM or a CLI). */
+#ifndef OTPGATE_LOG_H
+#define OTPGATE_LOG_H
+
+#include <syslog.h>
+
+typedef void (*og_log_fn)(void *ctx, int prio, const char *msg);
+
+struct og_log {
+	og_log_fn fn;	/* NULL: write to stderr */
+	void *ctx;
+	int debug;	/* emit LOG_DEBUG messages */
+};
+
+/* Formats and sends one line to the sink; never fails, truncates at 1 KiB. */
+void og_logf(const struct og_log *log, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

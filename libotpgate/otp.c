@@ -1,0 +1,130 @@
+/* otp.c: RFC 4226 HOTP, RFC 6238 TOTP, constant-time window verification. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "err.h"
+#include "otp.h"
+
+static const char *algo_names[] = { "SHA1", "SHA256", "SHA512" };
+
+int og_algo_parse(const char *s, enum og_algo *out)
+{
+	for (int i = 0; i < 3; i++) {
+		if (s != NULL && strcasecmp(s, algo_names[i]) == 0) {
+			*out = (enum og_algo)i;
+			return OG_OK;
+		}
+	}
+	return OG_ERR_INVALID;
+}
+
+const char *og_algo_name(enum og_algo a)
+{
+	return (unsigned)a < 3 ? algo_names[a] : "?";
+}
+
+static const EVP_MD *algo_md(enum og_algo a)
+{
+	switch (a) {
+	case OG_SHA1: return EVP_sha1();
+	case OG_SHA256: return EVP_sha256();
+	case OG_SHA512: return EVP_sha512();
+	}
+	return NULL;
+}
+
+int64_t og_hotp(const unsigned char *key, size_t keylen, enum og_algo algo,
+		uint64_t counter, int digits)
+{
+	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	const EVP_MD *md = algo_md(algo);
+	uint32_t bin, mod = 1;
+	int off;
+
+	if (md == NULL || (digits != 6 && digits != 8) || keylen == 0)
+		return OG_ERR_INVALID;
+	for (int i = 7; i >= 0; i--) {
+		msg[i] = (unsigned char)(counter & 0xff);
+		counter >>= 8;
+	}
+	if (HMAC(md, key, (int)keylen, msg, sizeof(msg), mac, &maclen) == NULL)
+		return OG_ERR_CRYPTO;
+	off = mac[maclen - 1] & 0x0f;
+	bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
+	      ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
+	OPENSSL_cleanse(mac, sizeof(mac));
+	for (int i = 0; i < digits; i++)
+		mod *= 10;
+	return bin % mod;
+}
+
+int64_t og_totp_step(const struct og_otp_params *p, int64_t now)
+{
+	int64_t t = now - p->t0;
+
+	if (t < 0)
+		return -1;
+	return t / p->period;
+}
+
+int og_otp_format(const unsigned char *key, size_t keylen,
+		  const struct og_otp_params *p, int64_t step, char *out)
+{
+	int64_t v;
+
+	if (step < 0)
+		return OG_ERR_INVALID;
+	v = og_hotp(key, keylen, p->algo, (uint64_t)step, p->digits);
+	if (v < 0)
+		return (int)v;
+	snprintf(out, 9, "%0*lld", p->digits, (long long)v);
+	return OG_OK;
+}
+
+static int code_is_wellformed(const char *code, int digits)
+{
+	size_t n = 0;
+
+	if (code == NULL)
+		return 0;
+	for (; code[n] != '\0'; n++) {
+		if (n >= (size_t)digits || code[n] < '0' || code[n] > '9')
+			return 0;
+	}
+	return n == (size_t)digits;
+}
+
+int og_otp_verify(const unsigned char *key, size_t keylen,
+		  const struct og_otp_params *p, int64_t center, int window,
+		  const char *code, int64_t *matched)
+{
+	char want[9], got[9] = "00000000";
+	int found = 0, wellformed = code_is_wellformed(code, p->digits);
+	int64_t best = 0, bestdist = INT64_MAX;
+
+	if (wellformed)
+		memcpy(got, code, (size_t)p->digits);
+	for (int64_t d = -window; d <= window; d++) {
+		int64_t step = center + d, dist = d < 0 ? -d : d;
+		int eq;
+		if (og_otp_format(key, keylen, p, step, want) != OG_OK)
+			continue;
+		eq = CRYPTO_memcmp(want, got, (size_t)p->digits) == 0;
+		if (eq && dist < bestdist) {
+			best = step;
+			bestdist = dist;
+		}
+		found |= eq;
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(got, sizeof(got));
+	if (!found || !wellformed)
+		return OG_ERR_INVALID;
+	*matched = best;
+	return OG_OK;
+}

@@ -1,0 +1,45 @@
+/* otp.h: RFC 4226 HOTP and RFC 6238 TOTP with constant-time verification. */
+#ifndef OTPGATE_OTP_H
+#define OTPGATE_OTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum og_algo { OG_SHA1 = 0, OG_SHA256 = 1, OG_SHA512 = 2 };
+
+#define OG_SECRET_MAX 64	/* bytes of shared secret we accept */
+
+struct og_otp_params {
+	enum og_algo algo;
+	int digits;		/* 6 or 8 */
+	int period;		/* 30 or 60 seconds */
+	int64_t t0;		/* Unix time of step 0 (RFC 6238 T0), normally 0 */
+};
+
+/* "SHA1"/"SHA256"/"SHA512" (any case) -> algo. OG_OK or OG_ERR_INVALID. */
+int og_algo_parse(const char *s, enum og_algo *out);
+const char *og_algo_name(enum og_algo a);
+
+/* RFC 4226 HOTP value (already reduced mod 10^digits). <0 on error. */
+int64_t og_hotp(const unsigned char *key, size_t keylen, enum og_algo algo,
+		uint64_t counter, int digits);
+
+/* Time step of now under params (floor((now - t0) / period)). */
+int64_t og_totp_step(const struct og_otp_params *p, int64_t now);
+
+/* Writes the zero-padded code for a step into out (>= 9 bytes). */
+int og_otp_format(const unsigned char *key, size_t keylen,
+		  const struct og_otp_params *p, int64_t step, char *out);
+
+/*
+ * Checks code against steps center-window .. center+window, computing and
+ * comparing every step in constant time (no early exit). On a match sets
+ * *matched to the matching step nearest center and returns OG_OK;
+ * otherwise OG_ERR_INVALID. A code that is not exactly p->digits ASCII
+ * digits never matches.
+ */
+int og_otp_verify(const unsigned char *key, size_t keylen,
+		  const struct og_otp_params *p, int64_t center, int window,
+		  const char *code, int64_t *matched);
+
+#endif

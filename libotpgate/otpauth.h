@@ -1,0 +1,30 @@
+/* otpauth.h: otpauth://totp/ URIs (the Key Uri Format of authenticator apps). */
+#ifndef OTPGATE_OTPAUTH_H
+#define OTPGATE_OTPAUTH_H
+
+#include <stddef.h>
+#include "otp.h"
+
+struct og_otpauth {
+	char issuer[128];
+	char account[128];
+	unsigned char secret[OG_SECRET_MAX];
+	size_t secret_len;
+	struct og_otp_params params;
+};
+
+/*
+ * Builds otpauth://totp/ISSUER:ACCOUNT?secret=..&issuer=..&algorithm=..
+ * &digits=..&period=.. with percent-encoding. Returns length or
+ * OG_ERR_INVALID if out (cap bytes) is too small.
+ */
+int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap);
+
+/*
+ * Parses a totp URI; missing algorithm/digits/period default to SHA1/6/30.
+ * Rejects other schemes/types, a missing or bad secret, bad values.
+ * The caller must wipe u->secret. OG_OK or OG_ERR_INVALID.
+ */
+int og_otpauth_parse(const char *uri, struct og_otpauth *u);
+
+#endif

@@ -1,0 +1,20 @@
+/* policy.h: which source ranges a user may log in from. */
+#ifndef OTPGATE_POLICY_H
+#define OTPGATE_POLICY_H
+
+#include "cidr.h"
+#include "config.h"
+
+/*
+ * Finds the first rule matching user (by name, one of its Unix groups
+ * through NSS, its organisation, or "*") and returns 1 if addr lies in
+ * its allow_from set, 0 otherwise (also when no rule matches). *rule_line
+ * gets the deciding rule's config line, 0 when none matched.
+ */
+int og_policy_allows(const struct og_config *cfg, const char *user, const char *org,
+		     const struct og_addr *addr, int *rule_line);
+
+/* 1 if user is a member of group (primary or supplementary) per NSS. */
+int og_user_in_group(const char *user, const char *group);
+
+#endif

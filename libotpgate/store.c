@@ -1,0 +1,154 @@
+/* store.c: picks the backend and forwards; the only door to the state. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "err.h"
+#include "store.h"
+
+extern const struct og_store_ops og_store_sqlite_ops;
+
+static const struct og_store_ops *const backends[] = { &og_store_sqlite_ops, NULL };
+
+int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
+		  struct og_store **out)
+{
+	const struct og_store_ops *ops = NULL;
+	struct og_store *st;
+	int r;
+
+	*out = NULL;
+	for (size_t i = 0; backends[i] != NULL; i++) {
+		if (strcmp(backends[i]->name, cfg->store_backend) == 0)
+			ops = backends[i];
+	}
+	if (ops == NULL) {
+		og_logf(log, LOG_ERR, "store backend '%.64s' is not built in", cfg->store_backend);
+		return OG_ERR_CONFIG;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return OG_ERR_NOMEM;
+	st->ops = ops;
+	st->log = log;
+	if ((r = ops->open(cfg, log, for_init, &st->be)) != OG_OK ||
+	    (!for_init && (r = ops->check_schema(st->be)) != OG_OK)) {
+		og_store_close(st);
+		return r;
+	}
+	*out = st;
+	return OG_OK;
+}
+
+void og_store_close(struct og_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->be != NULL)
+		st->ops->close(st->be);
+	free(st);
+}
+
+int og_store_check_schema(struct og_store *st)
+{
+	return st->ops->check_schema(st->be);
+}
+
+int og_store_init(struct og_store *st)
+{
+	return st->ops->init(st->be);
+}
+
+int og_store_user_state(struct og_store *st, const char *user, struct og_user_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->user_state(st->be, user, out);
+}
+
+int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
+			  int64_t drift, const struct og_audit_event *ev)
+{
+	return st->ops->login_accept(st->be, token_id, step, drift, ev);
+}
+
+int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
+			const struct og_audit_event *ev, int64_t *locked_until, int *newly)
+{
+	*locked_until = 0;
+	*newly = 0;
+	return st->ops->login_fail(st->be, user, lk, ev, locked_until, newly);
+}
+
+int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev)
+{
+	return st->ops->audit_add(st->be, ev);
+}
+
+int og_store_unlock(struct og_store *st, const char *user)
+{
+	return st->ops->unlock(st->be, user);
+}
+
+int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now)
+{
+	return st->ops->user_ensure(st->be, user, org, now);
+}
+
+int og_store_dek_get(struct og_store *st, const char *org, char id[33], unsigned char *wrapped)
+{
+	return st->ops->dek_get(st->be, org, id, wrapped);
+}
+
+int og_store_dek_add(struct og_store *st, const char *org, const char *id,
+		     const unsigned char *wrapped, int64_t now)
+{
+	return st->ops->dek_add(st->be, org, id, wrapped, now);
+}
+
+int og_store_token_add(struct og_store *st, const struct og_token *t)
+{
+	return st->ops->token_add(st->be, t);
+}
+
+int og_store_token_list(struct og_store *st, const char *user,
+			int (*cb)(void *arg, const struct og_token *t), void *arg)
+{
+	return st->ops->token_list(st->be, user, cb, arg);
+}
+
+int og_store_begin(struct og_store *st)
+{
+	return st->ops->begin(st->be);
+}
+
+int og_store_commit(struct og_store *st)
+{
+	return st->ops->commit(st->be);
+}
+
+int og_store_rollback(struct og_store *st)
+{
+	return st->ops->rollback(st->be);
+}
+
+static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
+
+const char *og_token_state_name(enum og_token_state s)
+{
+	return (unsigned)s < 4 ? state_names[s] : "?";
+}
+
+int og_token_state_parse(const char *s, enum og_token_state *out)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum og_token_state)i;
+			return OG_OK;
+		}
+	}
+	return OG_ERR_INVALID;
+}
+
+void og_user_state_wipe(struct og_user_state *us)
+{
+	OPENSSL_cleanse(us, sizeof(*us));
+}

@@ -1,0 +1,149 @@
+/*
+ * store.h: the state otpgate keeps (users, tokens, data keys, replay
+ * watermarks, failure counts and locks, audit), behind one interface.
+ * Backends implement struct og_store_ops; the PAM module and the tools
+ * only call the og_store_* functions below, never a backend directly.
+ * Every operation that changes login state is atomic in the backend.
+ */
+#ifndef OTPGATE_STORE_H
+#define OTPGATE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "audit.h"
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include "otp.h"
+
+#define OG_SEALED_SECRET_MAX (OG_SECRET_MAX + OG_SEAL_OVERHEAD)
+#define OG_WRAPPED_DEK_LEN (OG_KEY_LEN + OG_SEAL_OVERHEAD)
+#define OG_MAX_TOKENS 16	/* active tokens considered per user */
+
+enum og_token_state { OG_TOKEN_ACTIVE, OG_TOKEN_PENDING, OG_TOKEN_REVOKED, OG_TOKEN_STOCK };
+
+struct og_token {
+	char id[33];
+	char serial[65];
+	char user[257];
+	char kind[16];			/* "virtual" or "hardware" */
+	enum og_token_state state;
+	struct og_otp_params params;
+	int64_t drift;			/* steps added to the current step */
+	int64_t last_step;		/* replay watermark; -1 when never used */
+	int64_t created;
+	int64_t last_used;
+	unsigned char sealed[OG_SEALED_SECRET_MAX];
+	size_t sealed_len;
+	char dek_id[33];
+	unsigned char wrapped_dek[OG_WRAPPED_DEK_LEN];
+	char dek_org[129];
+};
+
+/* What a login needs to know about a user, read in one go. */
+struct og_user_state {
+	int known;			/* the store has a row for this user */
+	char org[129];			/* "" when none */
+	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
+	int ntokens;
+	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
+};
+
+struct og_lockout {
+	int max_failures;
+	int64_t interval;
+	int64_t lock_for;		/* 0: until an admin unlocks */
+};
+
+struct og_store;
+
+struct og_store_ops {
+	const char *name;
+	int (*open)(const struct og_config *cfg, const struct og_log *log, int create, void **be);
+	void (*close)(void *be);
+	int (*init)(void *be);
+	int (*check_schema)(void *be);
+	int (*user_state)(void *be, const char *user, struct og_user_state *out);
+	int (*login_accept)(void *be, const char *token_id, int64_t step, int64_t drift,
+			    const struct og_audit_event *ev);
+	int (*login_fail)(void *be, const char *user, const struct og_lockout *lk,
+			  const struct og_audit_event *ev, int64_t *locked_until, int *newly);
+	int (*audit_add)(void *be, const struct og_audit_event *ev);
+	int (*unlock)(void *be, const char *user);
+	int (*user_ensure)(void *be, const char *user, const char *org, int64_t now);
+	int (*dek_get)(void *be, const char *org, char id[33], unsigned char *wrapped);
+	int (*dek_add)(void *be, const char *org, const char *id,
+		       const unsigned char *wrapped, int64_t now);
+	int (*token_add)(void *be, const struct og_token *t);
+	int (*token_list)(void *be, const char *user,
+			  int (*cb)(void *arg, const struct og_token *t), void *arg);
+	int (*begin)(void *be);
+	int (*commit)(void *be);
+	int (*rollback)(void *be);
+};
+
+struct og_store {
+	const struct og_store_ops *ops;
+	void *be;
+	const struct og_log *log;
+};
+
+/* Opens the backend named by cfg->store_backend. The schema is checked
+ * unless for_init. OG_ERR_STORE/OG_ERR_SCHEMA/OG_ERR_UNSAFE on failure. */
+int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
+		  struct og_store **out);
+void og_store_close(struct og_store *st);
+
+/* OG_OK when the schema exists and is of this version. */
+int og_store_check_schema(struct og_store *st);
+
+/* Creates the schema (idempotent). */
+int og_store_init(struct og_store *st);
+
+/* Reads user's org, lock and active tokens. Unknown user: known = 0, OG_OK. */
+int og_store_user_state(struct og_store *st, const char *user, struct og_user_state *out);
+
+/*
+ * Atomically: if the token is active and step > its watermark, sets the
+ * watermark to step and its drift, clears the user's failures and appends
+ * ev; returns OG_OK. Otherwise changes nothing and returns OG_ERR_REPLAY.
+ */
+int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
+			  int64_t drift, const struct og_audit_event *ev);
+
+/*
+ * Atomically counts one failure for user within lk->interval, appends ev,
+ * and when the count reaches lk->max_failures locks the user. *locked_until
+ * is the resulting lock (0 none); *newly is 1 if this failure locked it.
+ */
+int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
+			const struct og_audit_event *ev, int64_t *locked_until, int *newly);
+
+int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev);
+int og_store_unlock(struct og_store *st, const char *user);
+int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now);
+
+/* Returns the org's data key id and wrapped key, OG_ERR_NOTFOUND if none. */
+int og_store_dek_get(struct og_store *st, const char *org, char id[33], unsigned char *wrapped);
+int og_store_dek_add(struct og_store *st, const char *org, const char *id,
+		     const unsigned char *wrapped, int64_t now);
+
+/* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
+int og_store_token_add(struct og_store *st, const struct og_token *t);
+
+/* Calls cb for every token (of user, or all when user is NULL); cb's non-zero stops. */
+int og_store_token_list(struct og_store *st, const char *user,
+			int (*cb)(void *arg, const struct og_token *t), void *arg);
+
+/* Explicit transactions for bulk work (imports). */
+int og_store_begin(struct og_store *st);
+int og_store_commit(struct og_store *st);
+int og_store_rollback(struct og_store *st);
+
+const char *og_token_state_name(enum og_token_state s);
+int og_token_state_parse(const char *s, enum og_token_state *out);
+
+/* Wipes every sealed secret and data key in a user state. */
+void og_user_state_wipe(struct og_user_state *us);
+
+#endif

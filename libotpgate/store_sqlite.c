@@ -1,0 +1,582 @@
+/*
+ * store_sqlite.c: the embedded store. One database file in WAL mode,
+ * synchronous=FULL so an accepted code's watermark is on disk before the
+ * login proceeds; every state change is one IMMEDIATE transaction.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "err.h"
+#include "fileio.h"
+#include "store.h"
+
+#define SCHEMA_VERSION 1
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS users("
+	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS data_keys("
+	" id TEXT PRIMARY KEY, org TEXT NOT NULL UNIQUE, wrapped BLOB NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS tokens("
+	" id TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE, user TEXT,"
+	" kind TEXT NOT NULL, state TEXT NOT NULL, algorithm TEXT NOT NULL,"
+	" digits INTEGER NOT NULL, period INTEGER NOT NULL, t0 INTEGER NOT NULL DEFAULT 0,"
+	" secret BLOB NOT NULL, dek_id TEXT NOT NULL REFERENCES data_keys(id),"
+	" drift INTEGER NOT NULL DEFAULT 0, last_step INTEGER NOT NULL DEFAULT -1,"
+	" created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user, state);"
+	"CREATE TABLE IF NOT EXISTS failures("
+	" user TEXT PRIMARY KEY, count INTEGER NOT NULL, window_start INTEGER NOT NULL,"
+	" locked_until INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS audit("
+	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, host TEXT, event TEXT NOT NULL,"
+	" result TEXT, reason TEXT, user TEXT, source TEXT, service TEXT, token TEXT,"
+	" actor TEXT, detail TEXT);"
+	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);";
+
+enum stmt_id {
+	Q_USER_STATE, Q_TOKENS_ACTIVE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL, Q_LOCK,
+	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
+	Q_TOKENS_OF, Q_COUNT
+};
+
+#define TOKEN_COLS "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
+	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
+	" d.wrapped, d.org FROM tokens t JOIN data_keys d ON d.id = t.dek_id"
+
+static const char *const stmt_sql[Q_COUNT] = {
+	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0) FROM users u"
+			 " LEFT JOIN failures f ON f.user = u.name WHERE u.name = ?1",
+	[Q_TOKENS_ACTIVE] = "SELECT " TOKEN_COLS " WHERE t.user = ?1 AND t.state = 'active'"
+			    " ORDER BY t.created LIMIT 16",
+	[Q_ACCEPT] = "UPDATE tokens SET last_step = ?2, drift = ?3, last_used = ?4"
+		     " WHERE id = ?1 AND state = 'active' AND last_step < ?2",
+	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
+	[Q_AUDIT] = "INSERT INTO audit(ts, host, event, result, reason, user, source, service,"
+		    " token, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[Q_FAIL] = "INSERT INTO failures(user, count, window_start) VALUES(?1, 1, ?2)"
+		   " ON CONFLICT(user) DO UPDATE SET"
+		   " count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,"
+		   " window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END"
+		   " RETURNING count, locked_until",
+	[Q_LOCK] = "UPDATE failures SET locked_until = ?2, count = 0 WHERE user = ?1",
+	[Q_USER_INSERT] = "INSERT INTO users(name, org, created) VALUES(?1, ?2, ?3)"
+			  " ON CONFLICT(name) DO NOTHING",
+	[Q_USER_ORG] = "SELECT org FROM users WHERE name = ?1",
+	[Q_DEK_GET] = "SELECT id, wrapped FROM data_keys WHERE org = ?1",
+	[Q_DEK_ADD] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
+	[Q_TOKEN_ADD] = "INSERT INTO tokens(id, serial, user, kind, state, algorithm, digits,"
+			" period, t0, secret, dek_id, drift, last_step, created, last_used)"
+			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[Q_TOKENS_ALL] = "SELECT " TOKEN_COLS " ORDER BY t.user, t.created",
+	[Q_TOKENS_OF] = "SELECT " TOKEN_COLS " WHERE t.user = ?1 ORDER BY t.created",
+};
+
+struct sqlite_be {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[Q_COUNT];
+	const struct og_log *log;
+	char path[4096];
+	char host[256];
+};
+
+static int db_error(struct sqlite_be *be, const char *what)
+{
+	og_logf(be->log, LOG_ERR, "store %.200s: %s: %s", be->path, what, sqlite3_errmsg(be->db));
+	return OG_ERR_STORE;
+}
+
+/* Returns the cached prepared statement, reset and unbound; NULL on error. */
+static sqlite3_stmt *stmt(struct sqlite_be *be, enum stmt_id id)
+{
+	sqlite3_stmt *s = be->stmts[id];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(be->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+				       &be->stmts[id], NULL) != SQLITE_OK) {
+			db_error(be, "prepare");
+			return NULL;
+		}
+		return be->stmts[id];
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static int exec(struct sqlite_be *be, const char *sql)
+{
+	if (sqlite3_exec(be->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(be, sql);
+	return OG_OK;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Runs a statement that returns no rows. */
+static int step_done(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return OG_ERR_EXISTS;
+	return rc == SQLITE_DONE ? OG_OK : db_error(be, what);
+}
+
+/* Creates the database file 0600 first, so SQLite never makes it with the umask. */
+static int create_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return OG_ERR_IO;
+	close(fd);
+	return OG_OK;
+}
+
+static int sq_open(const struct og_config *cfg, const struct og_log *log, int create,
+		   void **out)
+{
+	struct sqlite_be *be = calloc(1, sizeof(*be));
+	int r;
+
+	if (be == NULL)
+		return OG_ERR_NOMEM;
+	be->log = log;
+	snprintf(be->path, sizeof(be->path), "%s", cfg->store_path);
+	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
+		snprintf(be->host, sizeof(be->host), "unknown");
+	*out = be;
+	if (create && access(be->path, F_OK) != 0 && errno == ENOENT &&
+	    create_file(be->path) != OG_OK) {
+		og_logf(log, LOG_ERR, "store %.200s: cannot create: %s", be->path, strerror(errno));
+		return OG_ERR_STORE;
+	}
+	if ((r = og_path_check(be->path, OG_FILE_SECRET, log)) != OG_OK)
+		return r == OG_ERR_UNSAFE ? r : OG_ERR_STORE;
+	if (sqlite3_open_v2(be->path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK)
+		return db_error(be, "open");
+	sqlite3_busy_timeout(be->db, (int)(cfg->store_busy_timeout * 1000));
+	return exec(be, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+}
+
+static void sq_close(void *p)
+{
+	struct sqlite_be *be = p;
+
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(be->stmts[i]);
+	sqlite3_close(be->db);
+	free(be);
+}
+
+static int sq_check_schema(void *p)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(be->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_error(be, "schema check");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version != SCHEMA_VERSION) {
+		og_logf(be->log, LOG_ERR, "store %.200s: schema version %d, want %d%s", be->path,
+			version, SCHEMA_VERSION,
+			version == 0 ? " (run 'otpgate-provision init')" : "");
+		return OG_ERR_SCHEMA;
+	}
+	return OG_OK;
+}
+
+static int sq_init(void *p)
+{
+	struct sqlite_be *be = p;
+	char sql[64];
+	int r;
+
+	if ((r = exec(be, "PRAGMA journal_mode = WAL")) != OG_OK ||
+	    (r = exec(be, "BEGIN IMMEDIATE")) != OG_OK)
+		return r;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if ((r = exec(be, schema_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
+		exec(be, "ROLLBACK");
+		return r;
+	}
+	return exec(be, "COMMIT");
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *out, size_t cap)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+
+	snprintf(out, cap, "%s", v ? (const char *)v : "");
+}
+
+static int copy_blob(sqlite3_stmt *s, int col, unsigned char *out, size_t cap, size_t *len)
+{
+	int n = sqlite3_column_bytes(s, col);
+
+	if (n < 0 || (size_t)n > cap)
+		return OG_ERR_STORE;
+	if (n > 0)
+		memcpy(out, sqlite3_column_blob(s, col), (size_t)n);
+	*len = (size_t)n;
+	return OG_OK;
+}
+
+/* Fills t from a row selected with TOKEN_COLS. */
+static int read_token(sqlite3_stmt *s, struct og_token *t)
+{
+	char buf[32];
+	size_t wlen;
+
+	copy_col(s, 0, t->id, sizeof(t->id));
+	copy_col(s, 1, t->serial, sizeof(t->serial));
+	copy_col(s, 2, t->user, sizeof(t->user));
+	copy_col(s, 3, t->kind, sizeof(t->kind));
+	copy_col(s, 4, buf, sizeof(buf));
+	if (og_token_state_parse(buf, &t->state) != OG_OK)
+		return OG_ERR_STORE;
+	copy_col(s, 5, buf, sizeof(buf));
+	if (og_algo_parse(buf, &t->params.algo) != OG_OK)
+		return OG_ERR_STORE;
+	t->params.digits = sqlite3_column_int(s, 6);
+	t->params.period = sqlite3_column_int(s, 7);
+	t->params.t0 = sqlite3_column_int64(s, 8);
+	t->drift = sqlite3_column_int64(s, 9);
+	t->last_step = sqlite3_column_int64(s, 10);
+	t->created = sqlite3_column_int64(s, 11);
+	t->last_used = sqlite3_column_int64(s, 12);
+	if (copy_blob(s, 13, t->sealed, sizeof(t->sealed), &t->sealed_len) != OG_OK)
+		return OG_ERR_STORE;
+	copy_col(s, 14, t->dek_id, sizeof(t->dek_id));
+	if (copy_blob(s, 15, t->wrapped_dek, sizeof(t->wrapped_dek), &wlen) != OG_OK ||
+	    wlen != sizeof(t->wrapped_dek))
+		return OG_ERR_STORE;
+	copy_col(s, 16, t->dek_org, sizeof(t->dek_org));
+	if ((t->params.digits != 6 && t->params.digits != 8) ||
+	    (t->params.period != 30 && t->params.period != 60))
+		return OG_ERR_STORE;
+	return OG_OK;
+}
+
+static int sq_user_state(void *p, const char *user, struct og_user_state *out)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s;
+	int rc, r = OG_OK;
+
+	if ((s = stmt(be, Q_USER_STATE)) == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->known = 1;
+		copy_col(s, 0, out->org, sizeof(out->org));
+		out->locked_until = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(be, "read user");
+	if (!out->known || (s = stmt(be, Q_TOKENS_ACTIVE)) == NULL)
+		return out->known ? OG_ERR_STORE : OG_OK;
+	bind_text(s, 1, user);
+	while (r == OG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW && out->ntokens < OG_MAX_TOKENS)
+		r = read_token(s, &out->tokens[out->ntokens++]);
+	sqlite3_reset(s);
+	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return r != OG_OK ? db_error(be, "token row malformed") : db_error(be, "read tokens");
+	return OG_OK;
+}
+
+static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
+{
+	sqlite3_stmt *s = stmt(be, Q_AUDIT);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	sqlite3_bind_int64(s, 1, ev->ts);
+	bind_text(s, 2, be->host);
+	bind_text(s, 3, ev->event);
+	bind_text(s, 4, ev->result);
+	bind_text(s, 5, ev->reason);
+	bind_text(s, 6, ev->user);
+	bind_text(s, 7, ev->source);
+	bind_text(s, 8, ev->service);
+	bind_text(s, 9, ev->token);
+	bind_text(s, 10, ev->actor);
+	bind_text(s, 11, ev->detail);
+	return step_done(be, s, "audit");
+}
+
+static int sq_begin(void *p)
+{
+	return exec(p, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(void *p)
+{
+	return exec(p, "COMMIT");
+}
+
+static int sq_rollback(void *p)
+{
+	struct sqlite_be *be = p;
+
+	if (sqlite3_get_autocommit(be->db))
+		return OG_OK;
+	return exec(be, "ROLLBACK");
+}
+
+/* Commits if r is OG_OK, otherwise rolls back; returns the first error. */
+static int finish(struct sqlite_be *be, int r)
+{
+	if (r == OG_OK)
+		return sq_commit(be);
+	sq_rollback(be);
+	return r;
+}
+
+static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
+			   const struct og_audit_event *ev)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if ((s = stmt(be, Q_ACCEPT)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, token_id);
+	sqlite3_bind_int64(s, 2, step);
+	sqlite3_bind_int64(s, 3, drift);
+	sqlite3_bind_int64(s, 4, ev->ts);
+	if ((r = step_done(be, s, "advance watermark")) != OG_OK)
+		return finish(be, r);
+	if (sqlite3_changes(be->db) != 1)
+		return finish(be, OG_ERR_REPLAY);
+	if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, ev->user);
+	if ((r = step_done(be, s, "clear failures")) == OG_OK && !ev->syslog_only)
+		r = audit_insert(be, ev);
+	return finish(be, r);
+}
+
+/* Counts the failure; returns the count and the current lock in the out params. */
+static int count_failure(struct sqlite_be *be, const char *user, const struct og_lockout *lk,
+			 int64_t now, int64_t *count, int64_t *locked_until)
+{
+	sqlite3_stmt *s = stmt(be, Q_FAIL);
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, lk->interval);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(s, 0);
+		*locked_until = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count failure");
+}
+
+static int sq_login_fail(void *p, const char *user, const struct og_lockout *lk,
+			 const struct og_audit_event *ev, int64_t *locked_until, int *newly)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s;
+	int64_t count = 0;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if (user != NULL && lk->max_failures > 0) {
+		if ((r = count_failure(be, user, lk, ev->ts, &count, locked_until)) != OG_OK)
+			return finish(be, r);
+		if (*locked_until <= ev->ts)
+			*locked_until = 0;
+		if (*locked_until == 0 && count >= lk->max_failures) {
+			*locked_until = lk->lock_for > 0 ? ev->ts + lk->lock_for : INT64_MAX;
+			*newly = 1;
+			if ((s = stmt(be, Q_LOCK)) == NULL)
+				return finish(be, OG_ERR_STORE);
+			bind_text(s, 1, user);
+			sqlite3_bind_int64(s, 2, *locked_until);
+			if ((r = step_done(be, s, "lock")) != OG_OK)
+				return finish(be, r);
+		}
+	}
+	return finish(be, !ev->syslog_only ? audit_insert(be, ev) : OG_OK);
+}
+
+static int sq_audit_add(void *p, const struct og_audit_event *ev)
+{
+	return ev->syslog_only ? OG_OK : audit_insert(p, ev);
+}
+
+static int sq_unlock(void *p, const char *user)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_CLEAR_FAIL);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	return step_done(be, s, "unlock");
+}
+
+static int sq_user_ensure(void *p, const char *user, const char *org, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_USER_INSERT);
+	char have[129] = "";
+	int r, rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	bind_text(s, 2, org);
+	sqlite3_bind_int64(s, 3, now);
+	if ((r = step_done(be, s, "add user")) != OG_OK)
+		return r;
+	if (sqlite3_changes(be->db) == 1)
+		return OG_OK;
+	if ((s = stmt(be, Q_USER_ORG)) == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		copy_col(s, 0, have, sizeof(have));
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return db_error(be, "read user");
+	return strcmp(have, org) == 0 ? OG_OK : OG_ERR_EXISTS;
+}
+
+static int sq_dek_get(void *p, const char *org, char id[33], unsigned char *wrapped)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_DEK_GET);
+	size_t len = 0;
+	int rc, r = OG_ERR_NOTFOUND;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, org);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_col(s, 0, id, 33);
+		r = copy_blob(s, 1, wrapped, OG_WRAPPED_DEK_LEN, &len);
+		if (r == OG_OK && len != OG_WRAPPED_DEK_LEN)
+			r = OG_ERR_STORE;
+	} else if (rc != SQLITE_DONE) {
+		r = db_error(be, "read data key");
+	}
+	sqlite3_reset(s);
+	return r;
+}
+
+static int sq_dek_add(void *p, const char *org, const char *id, const unsigned char *wrapped,
+		      int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_DEK_ADD);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, id);
+	bind_text(s, 2, org);
+	sqlite3_bind_blob(s, 3, wrapped, OG_WRAPPED_DEK_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	return step_done(be, s, "add data key");
+}
+
+static int sq_token_add(void *p, const struct og_token *t)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_ADD);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, t->id);
+	bind_text(s, 2, t->serial);
+	bind_text(s, 3, t->user[0] ? t->user : NULL);
+	bind_text(s, 4, t->kind);
+	bind_text(s, 5, og_token_state_name(t->state));
+	bind_text(s, 6, og_algo_name(t->params.algo));
+	sqlite3_bind_int(s, 7, t->params.digits);
+	sqlite3_bind_int(s, 8, t->params.period);
+	sqlite3_bind_int64(s, 9, t->params.t0);
+	sqlite3_bind_blob(s, 10, t->sealed, (int)t->sealed_len, SQLITE_STATIC);
+	bind_text(s, 11, t->dek_id);
+	sqlite3_bind_int64(s, 12, t->drift);
+	sqlite3_bind_int64(s, 13, t->last_step);
+	sqlite3_bind_int64(s, 14, t->created);
+	sqlite3_bind_int64(s, 15, t->last_used);
+	return step_done(be, s, "add token");
+}
+
+static int sq_token_list(void *p, const char *user,
+			 int (*cb)(void *arg, const struct og_token *t), void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, user ? Q_TOKENS_OF : Q_TOKENS_ALL);
+	struct og_token t;
+	int rc, r = OG_OK;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	if (user != NULL)
+		bind_text(s, 1, user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		if ((r = read_token(s, &t)) != OG_OK || cb(arg, &t) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	memset(&t, 0, sizeof(t));
+	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return db_error(be, "list tokens");
+	return OG_OK;
+}
+
+const struct og_store_ops og_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.init = sq_init,
+	.check_schema = sq_check_schema,
+	.user_state = sq_user_state,
+	.login_accept = sq_login_accept,
+	.login_fail = sq_login_fail,
+	.audit_add = sq_audit_add,
+	.unlock = sq_unlock,
+	.user_ensure = sq_user_ensure,
+	.dek_get = sq_dek_get,
+	.dek_add = sq_dek_add,
+	.token_add = sq_token_add,
+	.token_list = sq_token_list,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+};

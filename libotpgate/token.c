@@ -1,0 +1,77 @@
+/* token.c: new tokens and their secrets under per-organisation data keys. */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/crypto.h>
+
+#include "err.h"
+#include "token.h"
+#include "util.h"
+
+int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
+		   int64_t now, char id[33], struct og_key *dek)
+{
+	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
+	int r = og_store_dek_get(st, org, id, wrapped);
+
+	if (r == OG_OK)
+		return og_dek_unwrap(master, id, org, wrapped, sizeof(wrapped), dek);
+	if (r != OG_ERR_NOTFOUND)
+		return r;
+	if ((r = og_random_id(id)) != OG_OK || (r = og_key_generate(dek)) != OG_OK ||
+	    (r = og_dek_wrap(master, id, org, dek, wrapped)) != OG_OK ||
+	    (r = og_store_dek_add(st, org, id, wrapped, now)) != OG_OK)
+		og_key_wipe(dek);
+	return r;
+}
+
+int og_token_build(const struct og_key *dek, const char *dek_id, const char *user,
+		   const char *serial, const char *kind, const unsigned char *secret,
+		   size_t len, const struct og_otp_params *p, int64_t now, struct og_token *t)
+{
+	unsigned char rnd[6];
+	char hex[13];
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if (len == 0 || len > OG_SECRET_MAX || strlen(user) >= sizeof(t->user) ||
+	    (serial != NULL && strlen(serial) >= sizeof(t->serial)))
+		return OG_ERR_INVALID;
+	if ((r = og_random_id(t->id)) != OG_OK)
+		return r;
+	if (serial == NULL) {
+		if ((r = og_random(rnd, sizeof(rnd))) != OG_OK)
+			return r;
+		og_hex_encode(rnd, sizeof(rnd), hex);
+		snprintf(t->serial, sizeof(t->serial), "v-%s", hex);
+	} else {
+		snprintf(t->serial, sizeof(t->serial), "%s", serial);
+	}
+	snprintf(t->user, sizeof(t->user), "%s", user);
+	snprintf(t->kind, sizeof(t->kind), "%s", kind);
+	snprintf(t->dek_id, sizeof(t->dek_id), "%s", dek_id);
+	t->state = OG_TOKEN_ACTIVE;
+	t->params = *p;
+	t->last_step = -1;
+	t->created = now;
+	t->sealed_len = len + OG_SEAL_OVERHEAD;
+	return og_secret_seal(dek, t->id, t->user, secret, len, t->sealed);
+}
+
+int og_token_secret(const struct og_key *master, const struct og_token *t,
+		    unsigned char *secret, size_t *len)
+{
+	struct og_key dek;
+	int r;
+
+	*len = 0;
+	if (t->sealed_len <= OG_SEAL_OVERHEAD || t->sealed_len > OG_SEALED_SECRET_MAX)
+		return OG_ERR_CRYPTO;
+	if ((r = og_dek_unwrap(master, t->dek_id, t->dek_org, t->wrapped_dek,
+			       sizeof(t->wrapped_dek), &dek)) != OG_OK)
+		return r;
+	r = og_secret_open(&dek, t->id, t->user, t->sealed, t->sealed_len, secret);
+	og_key_wipe(&dek);
+	if (r == OG_OK)
+		*len = t->sealed_len - OG_SEAL_OVERHEAD;
+	return r;
+}

@@ -1,0 +1,27 @@
+/* token.h: creating tokens (sealed secrets under per-org data keys). */
+#ifndef OTPGATE_TOKEN_H
+#define OTPGATE_TOKEN_H
+
+#include "crypto.h"
+#include "store.h"
+
+/*
+ * Returns the data key of org, creating, wrapping and storing a new one
+ * when the org has none. The caller wipes dek.
+ */
+int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
+		   int64_t now, char id[33], struct og_key *dek);
+
+/*
+ * Fills t for a new active token of user with secret sealed under dek.
+ * serial NULL: one is generated ("v-" and 12 hex digits).
+ */
+int og_token_build(const struct og_key *dek, const char *dek_id, const char *user,
+		   const char *serial, const char *kind, const unsigned char *secret,
+		   size_t len, const struct og_otp_params *p, int64_t now, struct og_token *t);
+
+/* Unwraps t's data key and opens its secret (secret: OG_SECRET_MAX bytes). */
+int og_token_secret(const struct og_key *master, const struct og_token *t,
+		    unsigned char *secret, size_t *len);
+
+#endif

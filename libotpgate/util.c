@@ -1,0 +1,140 @@
+/* util.c: bounded number/duration parsing, hex, randomness, names. */
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "err.h"
+#include "util.h"
+
+int og_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 19)
+		return OG_ERR_INVALID;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return OG_ERR_INVALID;
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return OG_ERR_INVALID;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < lo || v > hi)
+		return OG_ERR_INVALID;
+	*out = v;
+	return OG_OK;
+}
+
+int og_parse_duration(const char *s, int64_t *seconds)
+{
+	const int64_t max = 10LL * 366 * 86400;
+	char num[24];
+	size_t len;
+	int64_t mult = 1, v;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len >= sizeof(num))
+		return OG_ERR_INVALID;
+	switch (s[len - 1]) {
+	case 's': mult = 1; len--; break;
+	case 'm': mult = 60; len--; break;
+	case 'h': mult = 3600; len--; break;
+	case 'd': mult = 86400; len--; break;
+	default: break;
+	}
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (og_parse_int(num, 0, max, &v) != OG_OK || v > max / mult)
+		return OG_ERR_INVALID;
+	*seconds = v * mult;
+	return OG_OK;
+}
+
+void og_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int og_hex_decode(const char *hex, unsigned char *out, size_t cap)
+{
+	size_t len = strlen(hex);
+
+	if (len % 2 != 0 || len / 2 > cap)
+		return OG_ERR_INVALID;
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			OPENSSL_cleanse(out, cap);
+			return OG_ERR_INVALID;
+		}
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (int)(len / 2);
+}
+
+int og_random(unsigned char *out, size_t len)
+{
+	return RAND_bytes(out, (int)len) == 1 ? OG_OK : OG_ERR_CRYPTO;
+}
+
+int og_random_id(char out[33])
+{
+	unsigned char raw[16];
+
+	if (og_random(raw, sizeof(raw)) != OG_OK)
+		return OG_ERR_CRYPTO;
+	og_hex_encode(raw, sizeof(raw), out);
+	return OG_OK;
+}
+
+int og_ct_equal(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+int og_is_safe_name(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; s[n] != '\0'; n++) {
+		char c = s[n];
+		if (n >= max)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr("._@+-", c) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+int og_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (cap == 0)
+		return OG_ERR_INVALID;
+	if (n >= cap) {
+		dst[0] = '\0';
+		return OG_ERR_INVALID;
+	}
+	memcpy(dst, src, n + 1);
+	return OG_OK;
+}

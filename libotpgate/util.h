@@ -1,0 +1,45 @@
+/* util.h: bounded parsing of numbers and durations, hex, random ids. */
+#ifndef OTPGATE_UTIL_H
+#define OTPGATE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parses a whole decimal string (digits only, no sign, no spaces) into *out
+ * and checks lo <= value <= hi. Returns OG_OK or OG_ERR_INVALID.
+ */
+int og_parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+
+/*
+ * Parses a duration: a decimal number of seconds with an optional suffix
+ * s, m, h or d ("90", "10m", "1d"). Result in seconds, at most 10 years.
+ * Returns OG_OK or OG_ERR_INVALID.
+ */
+int og_parse_duration(const char *s, int64_t *seconds);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void og_hex_encode(const unsigned char *in, size_t len, char *out);
+
+/*
+ * Decodes an even-length hex string (either case) into out (cap bytes).
+ * Returns the number of bytes, or OG_ERR_INVALID.
+ */
+int og_hex_decode(const char *hex, unsigned char *out, size_t cap);
+
+/* Fills out with len bytes from the OpenSSL CSPRNG. OG_OK or OG_ERR_CRYPTO. */
+int og_random(unsigned char *out, size_t len);
+
+/* A fresh random identifier: 32 lower-case hex chars + NUL. */
+int og_random_id(char out[33]);
+
+/* Constant-time equality of two byte strings of the same length. */
+int og_ct_equal(const void *a, const void *b, size_t len);
+
+/* Copies src into dst (cap bytes); OG_ERR_INVALID (dst empty) if it does not fit. */
+int og_copy(char *dst, size_t cap, const char *src);
+
+/* 1 if s is non-empty, at most max bytes, and every byte is in [A-Za-z0-9._@+-]. */
+int og_is_safe_name(const char *s, size_t max);
+
+#endif

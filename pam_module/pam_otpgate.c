@@ -1,0 +1,168 @@
+/*
+ * pam_otpgate.c: the PAM entry points. They gather inputs, run the
+ * conversation and map the core's verdict to a PAM code; the decision
+ * itself lives in libotpgate/auth.c.
+ */
+#define PAM_SM_AUTH
+#define PAM_SM_ACCOUNT
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "auth.h"
+#include "config.h"
+
+#define PROMPT "Verification code: "
+
+struct args {
+	const char *config;
+	int debug;
+};
+
+static void log_to_pam(void *ph, int prio, const char *msg)
+{
+	pam_syslog(ph, prio, "%s", msg);
+}
+
+static int parse_args(pam_handle_t *ph, int argc, const char **argv, struct args *a)
+{
+	a->config = OG_DEFAULT_CONFIG;
+	a->debug = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] != '\0')
+			a->config = argv[i] + 7;
+		else if (strcmp(argv[i], "debug") == 0)
+			a->debug = 1;
+		else {
+			pam_syslog(ph, LOG_ERR, "unknown module argument '%.100s'", argv[i]);
+			return PAM_SERVICE_ERR;
+		}
+	}
+	return PAM_SUCCESS;
+}
+
+/* Loads config and store; PAM_SUCCESS or the PAM code to return. */
+static int open_ctx(pam_handle_t *ph, int argc, const char **argv, struct og_ctx *ctx)
+{
+	struct args a;
+	struct og_log log = { log_to_pam, ph, 0 };
+	char err[512];
+	int r;
+
+	if ((r = parse_args(ph, argc, argv, &a)) != PAM_SUCCESS)
+		return r;
+	log.debug = a.debug;
+	if (og_ctx_open(ctx, a.config, &log, err, sizeof(err)) != 0) {
+		pam_syslog(ph, LOG_ERR, "%s", err);
+		og_ctx_close(ctx);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	return PAM_SUCCESS;
+}
+
+static int gather(pam_handle_t *ph, struct og_login *l)
+{
+	const void *item = NULL;
+	const char *user = NULL;
+
+	memset(l, 0, sizeof(*l));
+	if (pam_get_user(ph, &user, NULL) != PAM_SUCCESS || user == NULL || *user == '\0')
+		return PAM_USER_UNKNOWN;
+	l->user = user;
+	if (pam_get_item(ph, PAM_SERVICE, &item) == PAM_SUCCESS)
+		l->service = item;
+	item = NULL;
+	if (pam_get_item(ph, PAM_RHOST, &item) == PAM_SUCCESS)
+		l->rhost = item;
+	l->ssh_connection = pam_getenv(ph, "SSH_CONNECTION");
+	l->now = (int64_t)time(NULL);
+	return PAM_SUCCESS;
+}
+
+static int verdict_to_pam(enum og_verdict v)
+{
+	switch (v) {
+	case OG_ALLOW: return PAM_SUCCESS;
+	case OG_DENY: return PAM_AUTH_ERR;
+	case OG_DENY_POLICY: return PAM_PERM_DENIED;
+	case OG_DENY_LOCKED: return PAM_MAXTRIES;
+	case OG_DENY_UNKNOWN: return PAM_USER_UNKNOWN;
+	case OG_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+	}
+	return PAM_AUTH_ERR;
+}
+
+/* Asks for the code; returns it (caller wipes and frees) or NULL. */
+static char *ask_code(pam_handle_t *ph)
+{
+	char *resp = NULL;
+
+	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp, PROMPT) != PAM_SUCCESS) {
+		if (resp != NULL) {
+			OPENSSL_cleanse(resp, strlen(resp));
+			free(resp);
+		}
+		return NULL;
+	}
+	return resp;
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	struct og_ctx ctx;
+	struct og_login l;
+	enum og_verdict v;
+	char *code = NULL;
+	int r;
+
+	(void)flags;
+	if ((r = open_ctx(ph, argc, argv, &ctx)) != PAM_SUCCESS)
+		return r;
+	if ((r = gather(ph, &l)) != PAM_SUCCESS)
+		goto out;
+	v = og_login_precheck(&ctx, &l);
+	if (v == OG_ALLOW && !l.skip_prompt) {
+		code = ask_code(ph);
+		v = og_login_verify(&ctx, &l, code);
+	}
+	r = verdict_to_pam(v);
+out:
+	if (code != NULL) {
+		OPENSSL_cleanse(code, strlen(code));
+		free(code);
+	}
+	og_login_clear(&l);
+	og_ctx_close(&ctx);
+	return r;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	(void)ph;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	struct og_ctx ctx;
+	struct og_login l;
+	enum og_verdict v;
+	int r;
+
+	(void)flags;
+	if ((r = open_ctx(ph, argc, argv, &ctx)) != PAM_SUCCESS)
+		return r;
+	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
+		v = og_account_check(&ctx, &l);
+		r = v == OG_DENY_LOCKED ? PAM_PERM_DENIED : verdict_to_pam(v);
+		og_login_clear(&l);
+	}
+	og_ctx_close(&ctx);
+	return r;
+}

@@ -1,0 +1,92 @@
+/* cli.c: config, store, master key and audit for the subcommands. */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "err.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("otpgate-provision: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void log_to_stderr(void *ctx, int prio, const char *msg)
+{
+	(void)ctx;
+	if (prio <= LOG_WARNING)
+		cli_error("%s", msg);
+}
+
+static void find_actor(struct cli *c)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (getuid() == 0 && sudo != NULL && *sudo != '\0')
+		snprintf(c->actor, sizeof(c->actor), "%s", sudo);
+	else if ((pw = getpwuid(getuid())) != NULL)
+		snprintf(c->actor, sizeof(c->actor), "%s", pw->pw_name);
+	else
+		snprintf(c->actor, sizeof(c->actor), "uid:%u", (unsigned)getuid());
+}
+
+int cli_open(struct cli *c, int for_init)
+{
+	char err[512];
+	int r;
+
+	c->log.fn = log_to_stderr;
+	find_actor(c);
+	if ((r = og_config_load(c->config_path, &c->cfg, err, sizeof(err), &c->log)) != OG_OK) {
+		cli_error("%s", err);
+		return r;
+	}
+	c->cfg_loaded = 1;
+	if ((r = og_store_open(&c->cfg, &c->log, for_init, &c->st)) != OG_OK)
+		cli_error("store %s: %s", c->cfg.store_path, og_strerror(r));
+	return r;
+}
+
+void cli_close(struct cli *c)
+{
+	og_store_close(c->st);
+	c->st = NULL;
+	if (c->cfg_loaded)
+		og_config_free(&c->cfg);
+	c->cfg_loaded = 0;
+}
+
+int cli_master_key(struct cli *c, struct og_key *key)
+{
+	int r = og_master_key_load(c->cfg.master_key, key, &c->log);
+
+	if (r != OG_OK)
+		cli_error("master key %s: %s", c->cfg.master_key, og_strerror(r));
+	return r;
+}
+
+void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
+	       const char *token, const char *detail)
+{
+	struct og_audit_event ev = {
+		.ts = (int64_t)time(NULL), .event = "admin", .result = result, .reason = what,
+		.user = user, .source = "local", .service = "otpgate-provision", .token = token,
+		.actor = c->actor, .detail = detail, .syslog_only = !c->cfg.audit_store,
+	};
+
+	if (c->cfg.audit_syslog)
+		og_audit_syslog(&ev, NULL);
+	if (c->st != NULL && og_store_audit_add(c->st, &ev) != OG_OK)
+		cli_error("warning: audit row for '%s' not stored", what);
+}

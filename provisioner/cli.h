@@ -1,0 +1,42 @@
+/* cli.h: what every otpgate-provision subcommand shares. */
+#ifndef OTPGATE_CLI_H
+#define OTPGATE_CLI_H
+
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include "store.h"
+
+struct cli {
+	const char *config_path;
+	struct og_config cfg;
+	int cfg_loaded;
+	struct og_store *st;
+	struct og_log log;
+	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
+};
+
+/* Prints "otpgate-provision: MESSAGE" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads the config and opens the store (schema checked unless for_init). */
+int cli_open(struct cli *c, int for_init);
+void cli_close(struct cli *c);
+
+/* Loads the master key, printing a clear error on failure. */
+int cli_master_key(struct cli *c, struct og_key *key);
+
+/* Records an admin action (syslog and store); reason "ok" or a refusal. */
+void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
+	       const char *token, const char *detail);
+
+/* Renders text as a QR code on the terminal with Unicode half blocks. */
+int qr_print_terminal(const char *text, FILE *out);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_enrol(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_unlock(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,152 @@
+/* cmd_enrol.c: create a virtual TOTP token and show it to the phone app. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "err.h"
+#include "otpauth.h"
+#include "token.h"
+#include "util.h"
+
+#define SECRET_BYTES 20	/* 160 bits, RFC 4226's recommendation */
+
+struct enrol_opts {
+	const char *user, *org, *issuer, *qr;
+	struct og_otp_params params;
+	int json;
+};
+
+static int parse_opts(struct cli *c, int argc, char **argv, struct enrol_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "org", required_argument, NULL, 'o' },
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "algorithm", required_argument, NULL, 'a' },
+		{ "digits", required_argument, NULL, 'd' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "qr", required_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int64_t n;
+	int ch;
+
+	o->params = c->cfg.totp;
+	o->params.t0 = 0;
+	o->issuer = c->cfg.issuer;
+	o->org = "";
+	o->qr = isatty(STDOUT_FILENO) ? "terminal" : "none";
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': o->org = optarg; break;
+		case 'i': o->issuer = optarg; break;
+		case 'q': o->qr = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'a':
+			if (og_algo_parse(optarg, &o->params.algo) != OG_OK)
+				return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
+			break;
+		case 'd':
+			if (og_parse_int(optarg, 6, 8, &n) != OG_OK || n == 7)
+				return cli_error("--digits must be 6 or 8"), 2;
+			o->params.digits = (int)n;
+			break;
+		case 'p':
+			if (og_parse_int(optarg, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
+				return cli_error("--period must be 30 or 60"), 2;
+			o->params.period = (int)n;
+			break;
+		default:
+			return cli_error("usage: otpgate-provision enrol USER [options] (see --help)"), 2;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_error("usage: otpgate-provision enrol USER [options] (see --help)"), 2;
+	o->user = argv[optind];
+	if (!og_is_safe_name(o->user, 256))
+		return cli_error("user '%.64s' is not a valid name", o->user), 2;
+	if (o->org[0] != '\0' && !og_is_safe_name(o->org, 128))
+		return cli_error("organisation '%.64s' is not a valid name", o->org), 2;
+	if (strcmp(o->qr, "terminal") != 0 && strcmp(o->qr, "none") != 0)
+		return cli_error("--qr must be terminal or none"), 2;
+	return 0;
+}
+
+/* Seals and stores the token in one transaction. */
+static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned char *secret,
+		       struct og_token *t)
+{
+	struct og_key master, dek;
+	char dek_id[33];
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if ((r = cli_master_key(c, &master)) != OG_OK)
+		return r;
+	if ((r = og_store_begin(c->st)) == OG_OK &&
+	    (r = og_store_user_ensure(c->st, o->user, o->org, now)) == OG_OK &&
+	    (r = og_dek_for_org(c->st, &master, o->org, now, dek_id, &dek)) == OG_OK) {
+		r = og_token_build(&dek, dek_id, o->user, NULL, "virtual", secret, SECRET_BYTES,
+				   &o->params, now, t);
+		og_key_wipe(&dek);
+		if (r == OG_OK)
+			r = og_store_token_add(c->st, t);
+	}
+	og_key_wipe(&master);
+	if (r == OG_OK)
+		return og_store_commit(c->st);
+	og_store_rollback(c->st);
+	if (r == OG_ERR_EXISTS)
+		cli_error("user '%s' belongs to another organisation", o->user);
+	else
+		cli_error("cannot store token: %s", og_strerror(r));
+	return r;
+}
+
+int cmd_enrol(struct cli *c, int argc, char **argv)
+{
+	struct enrol_opts o;
+	struct og_otpauth u;
+	struct og_token t;
+	char uri[1024];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	memset(&u, 0, sizeof(u));
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if ((r = parse_opts(c, argc, argv, &o)) != 0)
+		return r;
+	snprintf(u.issuer, sizeof(u.issuer), "%s", o.issuer);
+	snprintf(u.account, sizeof(u.account), "%s", o.user);
+	u.params = o.params;
+	u.secret_len = SECRET_BYTES;
+	r = 1;
+	if (og_random(u.secret, SECRET_BYTES) != OG_OK || store_token(c, &o, u.secret, &t) != OG_OK)
+		goto out;
+	if (og_otpauth_build(&u, uri, sizeof(uri)) < 0) {
+		cli_error("issuer or user name too long for a URI");
+		goto out;
+	}
+	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
+	if (o.json) {
+		printf("{\"user\":\"%s\",\"org\":\"%s\",\"serial\":\"%s\",\"uri\":\"%s\"}\n", o.user,
+		       o.org, t.serial, uri);
+	} else {
+		if (strcmp(o.qr, "terminal") == 0)
+			qr_print_terminal(uri, stdout);
+		printf("%s\n", uri);
+		fprintf(stderr, "enrolled %s: token %s (%s, %d digits, %d s)\n", o.user, t.serial,
+			og_algo_name(o.params.algo), o.params.digits, o.params.period);
+	}
+	r = 0;
+out:
+	OPENSSL_cleanse(&u, sizeof(u));
+	OPENSSL_cleanse(uri, sizeof(uri));
+	OPENSSL_cleanse(&t, sizeof(t));
+	return r;
+}

@@ -1,0 +1,270 @@
+/*
+ * cmd_import.c: bulk import of hardware tokens from a vendor CSV file.
+ * All rows go in one transaction: a bad row names its line and nothing
+ * is imported.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "err.h"
+#include "token.h"
+#include "util.h"
+
+enum col { C_USER, C_SERIAL, C_SECRET, C_ALGORITHM, C_DIGITS, C_PERIOD, C_ORG, C_COUNT };
+static const char *const col_names[C_COUNT] = {
+	"user", "serial", "secret", "algorithm", "digits", "period", "org"
+};
+
+#define LINE_MAX_LEN 4096
+#define ORG_CACHE 8
+
+struct importer {
+	struct cli *c;
+	const char *path;
+	long line;
+	int map[C_COUNT];		/* column index of each field, -1 if absent */
+	int ncols;
+	struct og_key master;
+	struct { char org[129]; char id[33]; struct og_key dek; } orgs[ORG_CACHE];
+	int norgs;
+	long rows;
+	int64_t now;
+};
+
+/* Splits line in place at commas; returns the field count or -1. */
+static int split(char *line, char **fields, int max)
+{
+	int n = 0;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	for (char *p = line;; p++) {
+		char *end = strchr(p, ',');
+		if (n == max)
+			return -1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		fields[n++] = p;
+		if (end == NULL)
+			break;
+		*end = '\0';
+		p = end;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(fields[i]);
+		while (len > 0 && (fields[i][len - 1] == ' ' || fields[i][len - 1] == '\t'))
+			fields[i][--len] = '\0';
+		if (strchr(fields[i], '"') != NULL)
+			return -1;
+	}
+	return n;
+}
+
+static int bad(struct importer *im, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad(struct importer *im, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "otpgate-provision: %s:%ld: ", im->path, im->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("; nothing imported\n", stderr);
+	return OG_ERR_INVALID;
+}
+
+static int parse_header(struct importer *im, char *line)
+{
+	char *f[C_COUNT + 1];
+	int n = split(line, f, C_COUNT + 1);
+
+	for (int k = 0; k < C_COUNT; k++)
+		im->map[k] = -1;
+	if (n < 0)
+		return bad(im, "%s", "header has too many or quoted columns");
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+		while (k < C_COUNT && strcmp(f[i], col_names[k]) != 0)
+			k++;
+		if (k == C_COUNT)
+			return bad(im, "unknown column '%.64s' (known: user, serial, secret, "
+				   "algorithm, digits, period, org)", f[i]);
+		if (im->map[k] >= 0)
+			return bad(im, "column '%s' named twice", f[i]);
+		im->map[k] = i;
+	}
+	if (im->map[C_USER] < 0 || im->map[C_SERIAL] < 0 || im->map[C_SECRET] < 0)
+		return bad(im, "%s", "header must name the columns user, serial and secret");
+	im->ncols = n;
+	return OG_OK;
+}
+
+/* The data key of org, from the cache or the store. */
+static int org_key(struct importer *im, const char *org, const char **id, struct og_key **dek)
+{
+	int i = 0, r;
+
+	while (i < im->norgs && strcmp(im->orgs[i].org, org) != 0)
+		i++;
+	if (i == im->norgs) {
+		if (i == ORG_CACHE)
+			i = im->norgs - 1, og_key_wipe(&im->orgs[i].dek);
+		else
+			im->norgs++;
+		snprintf(im->orgs[i].org, sizeof(im->orgs[i].org), "%s", org);
+		if ((r = og_dek_for_org(im->c->st, &im->master, org, im->now, im->orgs[i].id,
+					&im->orgs[i].dek)) != OG_OK) {
+			im->norgs--;
+			return r;
+		}
+	}
+	*id = im->orgs[i].id;
+	*dek = &im->orgs[i].dek;
+	return OG_OK;
+}
+
+static const char *field(char **f, const struct importer *im, enum col k, const char *dflt)
+{
+	return im->map[k] >= 0 && f[im->map[k]][0] != '\0' ? f[im->map[k]] : dflt;
+}
+
+/* Reads the optional algorithm/digits/period columns over the config defaults. */
+static int row_params(struct importer *im, char **f, struct og_otp_params *p)
+{
+	const char *a = field(f, im, C_ALGORITHM, NULL), *d = field(f, im, C_DIGITS, NULL);
+	const char *t = field(f, im, C_PERIOD, NULL);
+	int64_t n;
+
+	*p = im->c->cfg.totp;
+	p->t0 = 0;
+	if (a != NULL && og_algo_parse(a, &p->algo) != OG_OK)
+		return bad(im, "algorithm '%.16s' is not SHA1, SHA256 or SHA512", a);
+	if (d != NULL && (og_parse_int(d, 6, 8, &n) != OG_OK || n == 7))
+		return bad(im, "digits '%.16s' is not 6 or 8", d);
+	if (d != NULL)
+		p->digits = (int)n;
+	if (t != NULL && (og_parse_int(t, 30, 60, &n) != OG_OK || (n != 30 && n != 60)))
+		return bad(im, "period '%.16s' is not 30 or 60", t);
+	if (t != NULL)
+		p->period = (int)n;
+	return OG_OK;
+}
+
+static int import_row(struct importer *im, char *line)
+{
+	char *f[C_COUNT + 1];
+	unsigned char secret[OG_SECRET_MAX];
+	struct og_otp_params p;
+	struct og_token t;
+	struct og_key *dek;
+	const char *user, *serial, *org, *dek_id;
+	int n = split(line, f, C_COUNT + 1), len, r;
+
+	if (n != im->ncols)
+		return bad(im, "%s", "wrong number of columns (or a quoted field)");
+	user = field(f, im, C_USER, NULL);
+	serial = field(f, im, C_SERIAL, NULL);
+	org = field(f, im, C_ORG, "");
+	if (user == NULL || !og_is_safe_name(user, 256))
+		return bad(im, "user '%.64s' is missing or not a valid name", user ? user : "");
+	if (serial == NULL || !og_is_safe_name(serial, 64))
+		return bad(im, "serial '%.64s' is missing or not valid", serial ? serial : "");
+	if (org[0] != '\0' && !og_is_safe_name(org, 128))
+		return bad(im, "organisation '%.64s' is not a valid name", org);
+	if ((r = row_params(im, f, &p)) != OG_OK)
+		return r;
+	len = og_hex_decode(field(f, im, C_SECRET, ""), secret, sizeof(secret));
+	OPENSSL_cleanse(f[im->map[C_SECRET]], strlen(f[im->map[C_SECRET]]));
+	if (len < 10)
+		return bad(im, "%s", "secret must be 10 to 64 bytes of hex");
+	if ((r = og_store_user_ensure(im->c->st, user, org, im->now)) == OG_ERR_EXISTS)
+		r = bad(im, "user '%.64s' belongs to another organisation", user);
+	else if (r == OG_OK && (r = org_key(im, org, &dek_id, &dek)) == OG_OK &&
+		 (r = og_token_build(dek, dek_id, user, serial, "hardware", secret, (size_t)len,
+				     &p, im->now, &t)) == OG_OK &&
+		 (r = og_store_token_add(im->c->st, &t)) == OG_ERR_EXISTS)
+		r = bad(im, "serial '%.64s' is already in the store", serial);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(&t, sizeof(t));
+	return r;
+}
+
+static int import_stream(struct importer *im, FILE *in)
+{
+	char line[LINE_MAX_LEN];
+	int tty = isatty(STDERR_FILENO), r = OG_OK;
+
+	while (r == OG_OK && fgets(line, sizeof(line), in) != NULL) {
+		im->line++;
+		if (strchr(line, '\n') == NULL && !feof(in))
+			return bad(im, "%s", "line too long");
+		if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#')
+			continue;
+		if (im->ncols == 0) {
+			r = parse_header(im, line);
+			continue;
+		}
+		if ((r = import_row(im, line)) == OG_OK && ++im->rows % 10000 == 0 && tty)
+			fprintf(stderr, "\rimporting: %ld tokens", im->rows);
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	if (tty && im->rows >= 10000)
+		fputc('\n', stderr);
+	if (r == OG_OK && im->ncols == 0)
+		return bad(im, "%s", "no header line");
+	return r;
+}
+
+int cmd_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
+	};
+	struct importer im;
+	const char *format = NULL;
+	char summary[128];
+	FILE *in;
+	int ch, r;
+
+	memset(&im, 0, sizeof(im));
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'f')
+			return cli_error("usage: otpgate-provision import --format csv FILE"), 2;
+		format = optarg;
+	}
+	if (format == NULL || strcmp(format, "csv") != 0 || optind + 1 != argc)
+		return cli_error("usage: otpgate-provision import --format csv FILE"), 2;
+	im.c = c;
+	im.path = argv[optind];
+	im.now = (int64_t)time(NULL);
+	if ((in = fopen(im.path, "r")) == NULL)
+		return cli_error("%s: cannot open", im.path), 1;
+	r = 1;
+	if (cli_open(c, 0) != OG_OK || cli_master_key(c, &im.master) != OG_OK)
+		goto out;
+	if (og_store_begin(c->st) != OG_OK)
+		goto out;
+	if (import_stream(&im, in) != OG_OK || og_store_commit(c->st) != OG_OK) {
+		og_store_rollback(c->st);
+		cli_audit(c, "import", "failure", NULL, NULL, im.path);
+		goto out;
+	}
+	snprintf(summary, sizeof(summary), "%ld tokens from %.80s", im.rows, im.path);
+	cli_audit(c, "import", "success", NULL, NULL, summary);
+	printf("imported %ld tokens from %s\n", im.rows, im.path);
+	r = 0;
+out:
+	for (int i = 0; i < im.norgs; i++)
+		og_key_wipe(&im.orgs[i].dek);
+	og_key_wipe(&im.master);
+	fclose(in);
+	return r;
+}

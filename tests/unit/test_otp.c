@@ -1,0 +1,431 @@
+/* test_otp.c: HOTP (RFC 4226), TOTP (RFC 6238), steps and verification windows. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "otp.h"
+#include "test_helpers.h"
+
+static const unsigned char SEED20[] = "12345678901234567890";
+static const unsigned char SEED32[] = "12345678901234567890123456789012";
+static const unsigned char SEED64[] =
+	"1234567890123456789012345678901234567890123456789012345678901234";
+
+/* RFC 4226 Appendix D: HOTP values for counters 0..9, 6 digits, SHA1. */
+static const char *const rfc4226[10] = {
+	"755224", "287082", "359152", "969429", "338314",
+	"254676", "287922", "162583", "399871", "520489",
+};
+static const int64_t rfc4226_int[10] = {
+	755224, 287082, 359152, 969429, 338314, 254676, 287922, 162583, 399871, 520489,
+};
+
+static void test_hotp_rfc4226(void **state)
+{
+	int nfail = 0;
+
+	(void)state;
+	for (uint64_t c = 0; c < 10; c++) {
+		int64_t v = og_hotp(SEED20, 20, OG_SHA1, c, 6);
+
+		if (v != rfc4226_int[c]) {
+			print_error("og_hotp(rfc seed, SHA1, counter %llu, 6) = %lld, want %lld\n",
+				    (unsigned long long)c, (long long)v, (long long)rfc4226_int[c]);
+			nfail++;
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+/* RFC 6238 Appendix B. */
+struct totp_case {
+	int64_t time;
+	int64_t step;
+	const char *sha1, *sha256, *sha512;
+};
+
+static const struct totp_case rfc6238[] = {
+	{ 59, 1, "94287082", "46119246", "90693936" },
+	{ 1111111109, 0x23523EC, "07081804", "68084774", "25091201" },
+	{ 1111111111, 0x23523ED, "14050471", "67062674", "99943326" },
+	{ 1234567890, 0x273EF07, "89005924", "91819424", "93441116" },
+	{ 2000000000, 0x3F940AA, "69279037", "90698825", "38618901" },
+	{ 20000000000LL, 0x27BC86AA, "65353130", "77737706", "47863826" },
+};
+
+static void test_totp_step_rfc6238(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 8, .period = 30, .t0 = 0 };
+	int nfail = 0;
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(rfc6238); i++) {
+		int64_t s = og_totp_step(&p, rfc6238[i].time);
+
+		if (s != rfc6238[i].step) {
+			print_error("og_totp_step(30, t0 0, %lld) = %lld, want %lld\n",
+				    (long long)rfc6238[i].time, (long long)s,
+				    (long long)rfc6238[i].step);
+			nfail++;
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+static int check_totp(enum og_algo algo, const unsigned char *key, size_t keylen,
+		      int64_t time, const char *want)
+{
+	struct og_otp_params p = { .algo = algo, .digits = 8, .period = 30, .t0 = 0 };
+	char out[16];
+	int64_t step = og_totp_step(&p, time);
+	int rc;
+
+	memset(out, 'X', sizeof(out));
+	out[sizeof(out) - 1] = '\0';
+	rc = og_otp_format(key, keylen, &p, step, out);
+	if (rc < 0 || strcmp(out, want) != 0) {
+		print_error("og_otp_format(%s, 8 digits, t=%lld step %lld) rc=%d code=\"%.15s\", want \"%s\"\n",
+			    og_algo_name(algo), (long long)time, (long long)step, rc, out, want);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_totp_rfc6238_sha1(void **state)
+{
+	int nfail = 0;
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(rfc6238); i++)
+		nfail += check_totp(OG_SHA1, SEED20, 20, rfc6238[i].time, rfc6238[i].sha1);
+	assert_int_equal(nfail, 0);
+}
+
+static void test_totp_rfc6238_sha256(void **state)
+{
+	int nfail = 0;
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(rfc6238); i++)
+		nfail += check_totp(OG_SHA256, SEED32, 32, rfc6238[i].time, rfc6238[i].sha256);
+	assert_int_equal(nfail, 0);
+}
+
+static void test_totp_rfc6238_sha512(void **state)
+{
+	int nfail = 0;
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(rfc6238); i++)
+		nfail += check_totp(OG_SHA512, SEED64, 64, rfc6238[i].time, rfc6238[i].sha512);
+	assert_int_equal(nfail, 0);
+}
+
+/* og_hotp with 8 digits agrees with the RFC 6238 values (same HMAC, mod 10^8). */
+static void test_hotp_8_digits(void **state)
+{
+	(void)state;
+	assert_int_equal(og_hotp(SEED20, 20, OG_SHA1, 1, 8), 94287082);
+	assert_int_equal(og_hotp(SEED32, 32, OG_SHA256, 1, 8), 46119246);
+	assert_int_equal(og_hotp(SEED64, 64, OG_SHA512, 1, 8), 90693936);
+	/* leading zero: value below 10^7 */
+	assert_int_equal(og_hotp(SEED20, 20, OG_SHA1, 0x23523EC, 8), 7081804);
+}
+
+static void test_format_zero_padding_6_digits(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 0 };
+	char out[16];
+
+	(void)state;
+	/* step 0x23523EC gives 07081804 at 8 digits, so 081804 at 6 */
+	memset(out, 'X', sizeof(out));
+	assert_true(og_otp_format(SEED20, 20, &p, 0x23523EC, out) >= 0);
+	assert_string_equal(out, "081804");
+	for (int64_t c = 0; c < 10; c++) {
+		memset(out, 'X', sizeof(out));
+		assert_true(og_otp_format(SEED20, 20, &p, c, out) >= 0);
+		assert_string_equal(out, rfc4226[c]);
+	}
+}
+
+static void test_totp_step_t0_and_period(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 1000 };
+
+	(void)state;
+	assert_int_equal(og_totp_step(&p, 1000), 0);
+	assert_int_equal(og_totp_step(&p, 1029), 0);
+	assert_int_equal(og_totp_step(&p, 1030), 1);
+	assert_int_equal(og_totp_step(&p, 1000 + 30 * 12345 + 29), 12345);
+
+	p.period = 60;
+	assert_int_equal(og_totp_step(&p, 1000), 0);
+	assert_int_equal(og_totp_step(&p, 1059), 0);
+	assert_int_equal(og_totp_step(&p, 1060), 1);
+	assert_int_equal(og_totp_step(&p, 1000 + 60 * 777), 777);
+
+	p.t0 = 0;
+	assert_int_equal(og_totp_step(&p, 59), 0);
+	assert_int_equal(og_totp_step(&p, 60), 1);
+	assert_int_equal(og_totp_step(&p, 1111111109), 1111111109 / 60);
+}
+
+/* The header says floor((now - t0) / period): before t0 that is negative. */
+static void test_totp_step_before_t0_floors(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 1000 };
+
+	(void)state;
+	assert_int_equal(og_totp_step(&p, 999), -1);
+	assert_int_equal(og_totp_step(&p, 970), -1);
+	assert_int_equal(og_totp_step(&p, 969), -2);
+}
+
+/* A 60 s period: the code at time t is HOTP(floor(t / 60)). */
+static void test_totp_period_60(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 60, .t0 = 0 };
+	char out[16];
+	int64_t m = -1;
+
+	(void)state;
+	/* t = 240..299 is step 4: RFC 4226 counter 4 = 338314 */
+	assert_int_equal(og_totp_step(&p, 240), 4);
+	assert_int_equal(og_totp_step(&p, 299), 4);
+	assert_true(og_otp_format(SEED20, 20, &p, og_totp_step(&p, 299), out) >= 0);
+	assert_string_equal(out, "338314");
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, og_totp_step(&p, 270), 0, "338314", &m),
+			 OG_OK);
+	assert_int_equal(m, 4);
+	/* with period 30 the same time is step 9 */
+	p.period = 30;
+	assert_int_equal(og_totp_step(&p, 270), 9);
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 9, 0, "338314", &m), OG_ERR_INVALID);
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 9, 0, "520489", &m), OG_OK);
+	assert_int_equal(m, 9);
+}
+
+/* ---- og_otp_verify windows, using the RFC 4226 codes as steps 0..9 ---- */
+
+static void test_verify_window(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 0 };
+	int nfail = 0;
+
+	(void)state;
+	for (int window = 0; window <= 3; window++) {
+		const int64_t center = 5;
+
+		for (int64_t s = 0; s < 10; s++) {
+			int64_t m = -100;
+			int rc = og_otp_verify(SEED20, 20, &p, center, window, rfc4226[s], &m);
+			int in = s >= center - window && s <= center + window;
+
+			if (in && (rc != OG_OK || m != s)) {
+				print_error("verify(center 5, window %d, code of step %lld): rc=%d matched=%lld, want OK %lld\n",
+					    window, (long long)s, rc, (long long)m, (long long)s);
+				nfail++;
+			} else if (!in && rc != OG_ERR_INVALID) {
+				print_error("verify(center 5, window %d, code of step %lld): rc=%d matched=%lld, want OG_ERR_INVALID\n",
+					    window, (long long)s, rc, (long long)m);
+				nfail++;
+			}
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+static void test_verify_rfc6238_8_digits(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA256, .digits = 8, .period = 30, .t0 = 0 };
+	int64_t m = 0;
+
+	(void)state;
+	/* 1234567890 is step 0x273EF07 */
+	assert_int_equal(og_otp_verify(SEED32, 32, &p, 0x273EF07, 1, "91819424", &m), OG_OK);
+	assert_int_equal(m, 0x273EF07);
+	assert_int_equal(og_otp_verify(SEED32, 32, &p, 0x273EF07 + 1, 1, "91819424", &m), OG_OK);
+	assert_int_equal(m, 0x273EF07);
+	assert_int_equal(og_otp_verify(SEED32, 32, &p, 0x273EF07 + 2, 1, "91819424", &m),
+			 OG_ERR_INVALID);
+	/* the SHA1 code for that time is not a SHA256 code */
+	assert_int_equal(og_otp_verify(SEED32, 32, &p, 0x273EF07, 1, "89005924", &m),
+			 OG_ERR_INVALID);
+
+	p.algo = OG_SHA512;
+	assert_int_equal(og_otp_verify(SEED64, 64, &p, 0x27BC86AA, 0, "47863826", &m), OG_OK);
+	assert_int_equal(m, 0x27BC86AA);
+	p.algo = OG_SHA1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 0x23523EC, 0, "07081804", &m), OG_OK);
+	assert_int_equal(m, 0x23523EC);
+}
+
+static void test_verify_rejects_malformed_codes(void **state)
+{
+	struct og_otp_params p6 = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 0 };
+	struct og_otp_params p8 = { .algo = OG_SHA1, .digits = 8, .period = 30, .t0 = 0 };
+	/* all of these are near-misses of the valid code for step 4 (338314) */
+	static const char *const bad6[] = {
+		"",
+		"33831",	/* too short */
+		"3383140",	/* too long */
+		"0338314",
+		"33831a",
+		"3383l4",
+		" 338314",
+		"338314 ",
+		"338 314",
+		"338-314",
+		"338314\n",
+		"+338314",
+		"-338314",
+		"\xef\xbc\x93" "38314",	/* full-width digit 3 */
+		"338314\xc2\xa0",
+		"94287082",	/* 8-digit code of step 1 with 6 digits expected */
+	};
+	static const char *const bad8[] = {
+		"",
+		"338314",	/* the 6-digit code when 8 are expected */
+		"9428708",
+		"942870820",
+		"9428708a",
+		" 94287082",
+		"94287082 ",
+		"94287082\n",
+	};
+	int nfail = 0;
+
+	(void)state;
+	/* sanity: the valid codes do match */
+	{
+		int64_t m = 0;
+
+		assert_int_equal(og_otp_verify(SEED20, 20, &p6, 4, 1, "338314", &m), OG_OK);
+		assert_int_equal(og_otp_verify(SEED20, 20, &p8, 1, 1, "94287082", &m), OG_OK);
+	}
+	for (size_t i = 0; i < TH_ARRAY_LEN(bad6); i++) {
+		int64_t m = 0;
+		int rc = og_otp_verify(SEED20, 20, &p6, 4, 2, bad6[i], &m);
+
+		if (rc != OG_ERR_INVALID) {
+			print_error("og_otp_verify(6 digits, \"%s\") = %d, want OG_ERR_INVALID\n",
+				    bad6[i], rc);
+			nfail++;
+		}
+	}
+	for (size_t i = 0; i < TH_ARRAY_LEN(bad8); i++) {
+		int64_t m = 0;
+		int rc = og_otp_verify(SEED20, 20, &p8, 1, 2, bad8[i], &m);
+
+		if (rc != OG_ERR_INVALID) {
+			print_error("og_otp_verify(8 digits, \"%s\") = %d, want OG_ERR_INVALID\n",
+				    bad8[i], rc);
+			nfail++;
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+static void test_verify_wrong_key(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 0 };
+	unsigned char other[20];
+	int64_t m = 0;
+
+	(void)state;
+	memcpy(other, SEED20, 20);
+	other[19] ^= 1;
+	assert_int_equal(og_otp_verify(other, 20, &p, 4, 1, "338314", &m), OG_ERR_INVALID);
+	/* a shorter key is a different key */
+	assert_int_equal(og_otp_verify(SEED20, 19, &p, 4, 1, "338314", &m), OG_ERR_INVALID);
+}
+
+/* ---- algorithm names ---- */
+
+static void test_algo_parse(void **state)
+{
+	static const struct {
+		const char *s;
+		enum og_algo want;
+	} ok[] = {
+		{ "SHA1", OG_SHA1 },	 { "sha1", OG_SHA1 },	  { "Sha1", OG_SHA1 },
+		{ "SHA256", OG_SHA256 }, { "sha256", OG_SHA256 }, { "sHa256", OG_SHA256 },
+		{ "SHA512", OG_SHA512 }, { "sha512", OG_SHA512 }, { "ShA512", OG_SHA512 },
+	};
+	static const char *const bad[] = {
+		"", "SHA", "SHA2", "SHA12", "SHA-1", "SHA384", "SHA224", "MD5", "sha1 ", " sha1",
+		"SHA1\n", "sha256x", "512", "SHA5121",
+	};
+	int nfail = 0;
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(ok); i++) {
+		enum og_algo a = (enum og_algo)99;
+		int rc = og_algo_parse(ok[i].s, &a);
+
+		if (rc != OG_OK || a != ok[i].want) {
+			print_error("og_algo_parse(\"%s\") = %d algo %d, want OK %d\n", ok[i].s, rc,
+				    (int)a, (int)ok[i].want);
+			nfail++;
+		}
+	}
+	for (size_t i = 0; i < TH_ARRAY_LEN(bad); i++) {
+		enum og_algo a = OG_SHA1;
+		int rc = og_algo_parse(bad[i], &a);
+
+		if (rc != OG_ERR_INVALID) {
+			print_error("og_algo_parse(\"%s\") = %d, want OG_ERR_INVALID\n", bad[i], rc);
+			nfail++;
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+static void test_algo_name(void **state)
+{
+	static const enum og_algo all[] = { OG_SHA1, OG_SHA256, OG_SHA512 };
+	static const char *const names[] = { "SHA1", "SHA256", "SHA512" };
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(all); i++) {
+		const char *n = og_algo_name(all[i]);
+		enum og_algo back = (enum og_algo)99;
+
+		assert_non_null(n);
+		assert_int_equal(strcasecmp(n, names[i]), 0);
+		assert_int_equal(og_algo_parse(n, &back), OG_OK);
+		assert_int_equal(back, all[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hotp_rfc4226),
+		cmocka_unit_test(test_hotp_8_digits),
+		cmocka_unit_test(test_totp_step_rfc6238),
+		cmocka_unit_test(test_totp_rfc6238_sha1),
+		cmocka_unit_test(test_totp_rfc6238_sha256),
+		cmocka_unit_test(test_totp_rfc6238_sha512),
+		cmocka_unit_test(test_format_zero_padding_6_digits),
+		cmocka_unit_test(test_totp_step_t0_and_period),
+		cmocka_unit_test(test_totp_step_before_t0_floors),
+		cmocka_unit_test(test_totp_period_60),
+		cmocka_unit_test(test_verify_window),
+		cmocka_unit_test(test_verify_rfc6238_8_digits),
+		cmocka_unit_test(test_verify_rejects_malformed_codes),
+		cmocka_unit_test(test_verify_wrong_key),
+		cmocka_unit_test(test_algo_parse),
+		cmocka_unit_test(test_algo_name),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

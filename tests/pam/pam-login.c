@@ -3,11 +3,14 @@
  *
  *   pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] [-E NAME=VALUE]
  *             [-n COUNT] [-A] [-S SECRETHEX | CODE]
+ *   pam-login -d CONFDIR -s SERVICE -U USERFILE [-r RHOST] [-A]
  *
  * Answers every prompt with CODE (or, with -S, the current TOTP of the hex
  * secret), runs pam_authenticate and, with -A, pam_acct_mgmt. Prints the
  * PAM result as text and exits 0 on PAM_SUCCESS, 1 otherwise. -n repeats
- * the login COUNT times with a fresh handle each (for leak checks).
+ * the login COUNT times with a fresh handle each. -U logs in once as each
+ * "name hexsecret" line of USERFILE and exits 0 only if all succeeded
+ * (for leak checks over many logins).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +58,15 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 int main(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *env = NULL;
+	const char *userfile = NULL;
+	char line[256], name[128], hex[160];
+	FILE *uf = NULL;
+	long failed = 0;
 	struct answer a = { NULL, NULL };
 	int opt, account = 0, rc = PAM_SUCCESS;
 	long count = 1;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:AS:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:AS:U:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -69,8 +76,21 @@ int main(int argc, char **argv)
 		case 'n': count = atol(optarg); break;
 		case 'A': account = 1; break;
 		case 'S': a.secret_hex = optarg; break;
+		case 'U': userfile = optarg; break;
 		default: goto usage;
 		}
+	}
+	if (userfile != NULL) {
+		if ((uf = fopen(userfile, "r")) == NULL) {
+			perror(userfile);
+			return 2;
+		}
+		user = name;
+		a.secret_hex = hex;
+		count = 0;
+		while (fgets(line, sizeof(line), uf) != NULL)
+			count++;
+		rewind(uf);
 	}
 	if (a.secret_hex == NULL && optind < argc)
 		a.code = argv[optind++];
@@ -84,6 +104,9 @@ usage:
 	for (long i = 0; i < count; i++) {
 		struct pam_conv pc = { conv, &a };
 		pam_handle_t *ph = NULL;
+		if (uf != NULL && (fgets(line, sizeof(line), uf) == NULL ||
+				   sscanf(line, "%127s %159s", name, hex) != 2))
+			break;
 		rc = pam_start_confdir(service, user, &pc, confdir, &ph);
 		if (rc != PAM_SUCCESS)
 			break;
@@ -94,8 +117,11 @@ usage:
 		rc = pam_authenticate(ph, 0);
 		if (rc == PAM_SUCCESS && account)
 			rc = pam_acct_mgmt(ph, 0);
-		printf("%s\n", pam_strerror(ph, rc));
+		printf("%s%s%s\n", uf ? name : "", uf ? ": " : "", pam_strerror(ph, rc));
+		failed += rc != PAM_SUCCESS;
 		pam_end(ph, rc);
 	}
-	return rc == PAM_SUCCESS ? 0 : 1;
+	if (uf != NULL)
+		fclose(uf);
+	return rc == PAM_SUCCESS && failed == 0 ? 0 : 1;
 }

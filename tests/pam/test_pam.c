@@ -1,0 +1,497 @@
+/*
+ * test_pam: pam_otpgate.so driven through the real libpam with
+ * pam_start_confdir(), on a real SQLite store made by otpgate-provision.
+ * OTPGATE_BUILD names the build directory holding the module and the CLI.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <security/pam_appl.h>
+
+#include "otp.h"
+
+static char dir[256], build[512];
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+
+/* Every test user has its own secret, derived from its name. */
+static void secret_of(const char *user, unsigned char key[20])
+{
+	unsigned h = 5381;
+
+	for (const char *p = user; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (int i = 0; i < 20; i++)
+		key[i] = (unsigned char)(h >> (i % 4 * 8)) ^ (unsigned char)(i * 37);
+}
+
+static void code_at(const char *user, int64_t step, char code[9])
+{
+	unsigned char key[20];
+
+	secret_of(user, key);
+	assert_int_equal(og_otp_format(key, sizeof(key), &params, step, code), 0);
+}
+
+static int64_t step_now(void)
+{
+	return og_totp_step(&params, (int64_t)time(NULL));
+}
+
+/* Waits until at least margin seconds remain in the current step. */
+static void wait_margin(int margin)
+{
+	while (30 - time(NULL) % 30 < margin)
+		usleep(200000);
+}
+
+struct answer {
+	const char *code;
+	int calls;
+};
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct answer *a = data;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
+			assert_string_equal(msg[i]->msg, "Verification code: ");
+			r[i].resp = a->code ? strdup(a->code) : NULL;
+			a->calls++;
+		}
+	}
+	*resp = r;
+	return a->code ? PAM_SUCCESS : PAM_CONV_ERR;
+}
+
+struct login {
+	const char *service, *user, *rhost, *env, *code;
+	int account;
+	int prompted;
+};
+
+static int do_login(struct login *l)
+{
+	struct answer a = { l->code, 0 };
+	struct pam_conv pc = { conv, &a };
+	pam_handle_t *ph = NULL;
+	char confdir[300];
+	int rc;
+
+	snprintf(confdir, sizeof(confdir), "%s/pam.d", dir);
+	rc = pam_start_confdir(l->service ? l->service : "og", l->user, &pc, confdir, &ph);
+	assert_int_equal(rc, PAM_SUCCESS);
+	if (l->rhost)
+		pam_set_item(ph, PAM_RHOST, l->rhost);
+	if (l->env)
+		pam_putenv(ph, l->env);
+	rc = l->account ? pam_acct_mgmt(ph, 0) : pam_authenticate(ph, 0);
+	pam_end(ph, rc);
+	l->prompted = a.calls;
+	return rc;
+}
+
+static int login_code(const char *user, const char *rhost, const char *code)
+{
+	struct login l = { .user = user, .rhost = rhost, .code = code };
+	return do_login(&l);
+}
+
+static int login_now(const char *user, const char *rhost, int64_t offset)
+{
+	char code[9];
+
+	code_at(user, step_now() + offset, code);
+	return login_code(user, rhost, code);
+}
+
+static void run(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Number of audit rows matching a WHERE clause. */
+static int audit_count(const char *where)
+{
+	char cmd[1024], out[64] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s/otpgate.db \"select count(*) from audit where %s\"",
+		 dir, where);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, sizeof(out), p));
+	pclose(p);
+	return atoi(out);
+}
+
+static void write_file(const char *name, mode_t mode, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static const char *const users[] = {
+	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", NULL
+};
+
+static void write_config(const char *name, const char *store, const char *extra)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "store = { backend = \"sqlite\"; path = \"%s/%s\"; };\n"
+		 "master_key = \"%s/master.key\";\n"
+		 "networks = { loop = [ \"127.0.0.0/8\", \"::1/128\" ];\n"
+		 "             partner = [ \"198.51.100.0/24\" ]; };\n"
+		 "policy = ( { match = \"group:root\"; allow_from = [ \"203.0.113.0/24\" ]; },\n"
+		 "           { match = \"org:acme\"; allow_from = [ \"partner\" ]; },\n"
+		 "           { match = \"user:dave\"; allow_from = [ \"2001:db8::/32\" ]; },\n"
+		 "           { match = \"*\"; allow_from = [ \"loop\" ]; } );\n"
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
+		 dir, store, dir, extra);
+	write_file(name, 0600, text);
+}
+
+static void write_service(const char *name, const char *args)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "auth required %s/pam_otpgate.so %s\n"
+		 "account required %s/pam_otpgate.so %s\n", build, args, build, args);
+	write_file(name, 0644, text);
+}
+
+static int setup(void **state)
+{
+	char path[600], csv[4096] = "user,serial,secret,org\n", svc[600];
+	unsigned char key[20];
+	size_t o = strlen(csv);
+
+	(void)state;
+	snprintf(build, sizeof(build), "%s", getenv("OTPGATE_BUILD") ? getenv("OTPGATE_BUILD") : "build");
+	snprintf(dir, sizeof(dir), "/tmp/otpgate-pamtest-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pam.d", dir);
+	mkdir(path, 0755);
+	write_config("otpgate.conf", "otpgate.db", "");
+	write_config("unenrolled.conf", "otpgate.db", "auth = { allow_unenrolled = true; };\n");
+	write_config("nostore.conf", "missing.db", "");
+	for (int i = 0; users[i]; i++) {
+		secret_of(users[i], key);
+		o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%s,HW-%s,", users[i], users[i]);
+		for (int j = 0; j < 20; j++)
+			o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%02x", key[j]);
+		o += (size_t)snprintf(csv + o, sizeof(csv) - o, ",%s\n",
+				      strcmp(users[i], "eve") == 0 ? "acme" : "");
+	}
+	write_file("tokens.csv", 0600, csv);
+	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
+	run("%s/otpgate-provision -c %s/otpgate.conf import --format csv %s/tokens.csv >/dev/null",
+	    build, dir, dir);
+	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf", dir);
+	write_service("pam.d/og", svc);
+	snprintf(svc, sizeof(svc), "config=%s/unenrolled.conf", dir);
+	write_service("pam.d/unenrolled", svc);
+	snprintf(svc, sizeof(svc), "config=%s/nostore.conf", dir);
+	write_service("pam.d/nostore", svc);
+	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf bogus", dir);
+	write_service("pam.d/badarg", svc);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_right_code(void **state)
+{
+	(void)state;
+	wait_margin(3);
+	assert_int_equal(login_now("ok1", "127.0.0.1", 0), PAM_SUCCESS);
+	assert_int_equal(audit_count("user='ok1' and event='auth' and result='success' and "
+				     "reason='ok' and source='127.0.0.1' and service='og' and "
+				     "token='HW-ok1'"), 1);
+}
+
+static void test_wrong_code(void **state)
+{
+	char code[9];
+
+	(void)state;
+	wait_margin(3);
+	code_at("wrong1", step_now(), code);
+	code[5] = code[5] == '9' ? '0' : (char)(code[5] + 1);
+	assert_int_equal(login_code("wrong1", "127.0.0.1", code), PAM_AUTH_ERR);
+	assert_int_equal(login_code("wrong1", "127.0.0.1", "12345"), PAM_AUTH_ERR);
+	/* the third failure within the interval locks (max_failures = 3) */
+	assert_int_equal(login_code("wrong1", "127.0.0.1", "12a456"), PAM_MAXTRIES);
+	assert_int_equal(audit_count("user='wrong1' and event='auth' and reason='bad-code'"), 3);
+	run("%s/otpgate-provision -c %s/otpgate.conf unlock wrong1 >/dev/null", build, dir);
+}
+
+static void test_replayed_code(void **state)
+{
+	char code[9];
+
+	(void)state;
+	wait_margin(3);
+	code_at("replay1", step_now(), code);
+	assert_int_equal(login_code("replay1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(login_code("replay1", "127.0.0.1", code), PAM_AUTH_ERR);
+	/* an older step than the watermark is a replay too */
+	assert_int_equal(login_now("replay1", "127.0.0.1", -1), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("user='replay1' and reason='replay'"), 2);
+}
+
+static void test_window(void **state)
+{
+	(void)state;
+	wait_margin(3);
+	assert_int_equal(login_now("prev1", "127.0.0.1", -1), PAM_SUCCESS);
+	assert_int_equal(login_now("next1", "127.0.0.1", +1), PAM_SUCCESS);
+	assert_int_equal(login_now("far1", "127.0.0.1", +2), PAM_AUTH_ERR);
+	assert_int_equal(login_now("far1", "127.0.0.1", -2), PAM_AUTH_ERR);
+}
+
+static void test_drift_is_learnt(void **state)
+{
+	(void)state;
+	wait_margin(3);
+	/* the token runs one step ahead: accepted, and the drift recorded */
+	assert_int_equal(login_now("drift1", "127.0.0.1", +1), PAM_SUCCESS);
+	/* two steps ahead is outside a window of 1, but not around the learnt drift */
+	assert_int_equal(login_now("drift1", "127.0.0.1", +2), PAM_SUCCESS);
+}
+
+static void test_source_ranges(void **state)
+{
+	struct login l = { .user = "v6in", .code = "000000", .account = 1 };
+
+	(void)state;
+	wait_margin(3);
+	assert_int_equal(login_now("v6in", "10.1.2.3", 0), PAM_PERM_DENIED);
+	assert_int_equal(login_now("v6in", "2001:db9::1", 0), PAM_PERM_DENIED);
+	assert_int_equal(login_now("v6in", "::1", 0), PAM_SUCCESS);
+	assert_int_equal(login_now("mapped1", "::ffff:10.0.0.1", 0), PAM_PERM_DENIED);
+	assert_int_equal(login_now("mapped1", "::ffff:127.0.0.1", 0), PAM_SUCCESS);
+	assert_int_equal(audit_count("user='mapped1' and result='success' and source='127.0.0.1'"), 1);
+	/* a refused source is never prompted */
+	l.rhost = "192.0.2.1";
+	l.account = 0;
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(l.prompted, 0);
+}
+
+static void test_rules_by_user_group_org(void **state)
+{
+	(void)state;
+	wait_margin(3);
+	/* root is in group root: only 203.0.113.0/24 */
+	assert_int_equal(login_now("root", "127.0.0.1", 0), PAM_PERM_DENIED);
+	/* eve is in org acme: only the partner network */
+	assert_int_equal(login_now("eve", "127.0.0.1", 0), PAM_PERM_DENIED);
+	assert_int_equal(login_now("eve", "198.51.100.7", 0), PAM_SUCCESS);
+	/* dave by name: only 2001:db8::/32 */
+	assert_int_equal(login_now("dave", "127.0.0.1", 0), PAM_PERM_DENIED);
+	assert_int_equal(login_now("dave", "2001:db8::42", 0), PAM_SUCCESS);
+}
+
+static void test_hostname_rhost(void **state)
+{
+	struct login l = { .user = "host1", .rhost = "client.example.org" };
+	char code[9];
+
+	(void)state;
+	wait_margin(3);
+	code_at("host1", step_now(), code);
+	l.code = code;
+	/* no SSH_CONNECTION: no numeric address to check, refused */
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	l.env = "SSH_CONNECTION=not-an-address 50000 127.0.0.1 22";
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	l.env = "SSH_CONNECTION=10.9.9.9 50000 127.0.0.1 22";
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	l.env = "SSH_CONNECTION=127.0.0.5 50000 127.0.0.1 22";
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(audit_count("user='host1' and reason='bad-source'"), 2);
+	/* no rhost at all (a local login): refused by default */
+	l.rhost = NULL;
+	l.env = NULL;
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(audit_count("user='host1' and reason='no-source'"), 1);
+}
+
+static void test_no_token_and_unknown_user(void **state)
+{
+	struct login l = { .user = "daemon", .rhost = "127.0.0.1", .code = "123456" };
+
+	(void)state;
+	/* known to NSS, no token: still prompted, then refused */
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 1);
+	assert_int_equal(audit_count("user='daemon' and reason='no-token'"), 1);
+	/* the rollout option lets a user without a token through, unprompted */
+	l.service = "unenrolled";
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 0);
+	/* unknown everywhere: prompted like everyone, then PAM_USER_UNKNOWN */
+	l.service = NULL;
+	l.user = "no-such-user-x";
+	assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	assert_int_equal(l.prompted, 1);
+	/* a hostile name is refused without touching the store */
+	l.user = "x result=success";
+	assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+}
+
+static void test_lockout(void **state)
+{
+	struct login acct = { .user = "lock1", .rhost = "127.0.0.1", .account = 1 };
+
+	(void)state;
+	wait_margin(3);
+	assert_int_equal(login_code("lock1", "127.0.0.1", "000000"), PAM_AUTH_ERR);
+	assert_int_equal(login_code("lock1", "127.0.0.1", "000001"), PAM_AUTH_ERR);
+	assert_int_equal(login_code("lock1", "127.0.0.1", "000002"), PAM_MAXTRIES);
+	/* locked: even the right code is refused, the same way as a wrong one */
+	assert_int_equal(login_now("lock1", "127.0.0.1", 0), PAM_MAXTRIES);
+	assert_int_equal(do_login(&acct), PAM_PERM_DENIED);
+	assert_int_equal(audit_count("user='lock1' and event='lockout'"), 1);
+	assert_int_equal(audit_count("user='lock1' and reason='locked'"), 2);
+	run("%s/otpgate-provision -c %s/otpgate.conf unlock lock1 >/dev/null", build, dir);
+	assert_int_equal(login_now("lock1", "127.0.0.1", 0), PAM_SUCCESS);
+	assert_int_equal(do_login(&acct), PAM_SUCCESS);
+}
+
+static void test_account_phase(void **state)
+{
+	struct login l = { .user = "acct1", .rhost = "127.0.0.1", .account = 1 };
+
+	(void)state;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	l.rhost = "10.0.0.1";
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	l.rhost = "::ffff:127.0.0.9";
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(audit_count("user='acct1' and event='account'"), 3);
+}
+
+/* N processes submit the same valid code at once: exactly one gets in. */
+static void test_concurrent_same_code(void **state)
+{
+	enum { N = 6 };
+	char code[9];
+	pid_t pids[N];
+	int ok = 0, refused = 0;
+
+	(void)state;
+	wait_margin(5);
+	code_at("conc1", step_now(), code);
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0)
+			_exit(login_code("conc1", "127.0.0.1", code) == PAM_SUCCESS ? 0 : 1);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		waitpid(pids[i], &st, 0);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			ok++;
+		else
+			refused++;
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(refused, N - 1);
+	assert_int_equal(audit_count("user='conc1' and event='auth' and reason='replay'"), N - 1);
+}
+
+static void test_fail_closed(void **state)
+{
+	struct login l = { .user = "ok1", .rhost = "127.0.0.1", .code = "123456" };
+	char path[512];
+
+	(void)state;
+	l.service = "nostore";
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	l.service = "badarg";
+	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
+	/* a store readable by others is refused, not used */
+	l.service = NULL;
+	snprintf(path, sizeof(path), "%s/otpgate.db", dir);
+	chmod(path, 0644);
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	chmod(path, 0600);
+	/* so is a master key readable by others */
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	chmod(path, 0444);
+	wait_margin(3);
+	assert_int_equal(login_now("ok1", "127.0.0.1", +1), PAM_AUTHINFO_UNAVAIL);
+	chmod(path, 0400);
+	/* and a config writable by others */
+	snprintf(path, sizeof(path), "%s/otpgate.conf", dir);
+	chmod(path, 0666);
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	chmod(path, 0600);
+}
+
+static void test_conversation_failure(void **state)
+{
+	struct login l = { .user = "ok1", .rhost = "127.0.0.1", .code = NULL };
+
+	(void)state;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("user='ok1' and reason='no-code'"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_right_code),
+		cmocka_unit_test(test_wrong_code),
+		cmocka_unit_test(test_replayed_code),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_drift_is_learnt),
+		cmocka_unit_test(test_source_ranges),
+		cmocka_unit_test(test_rules_by_user_group_org),
+		cmocka_unit_test(test_hostname_rhost),
+		cmocka_unit_test(test_no_token_and_unknown_user),
+		cmocka_unit_test(test_lockout),
+		cmocka_unit_test(test_account_phase),
+		cmocka_unit_test(test_concurrent_same_code),
+		cmocka_unit_test(test_fail_closed),
+		cmocka_unit_test(test_conversation_failure),
+	};
+
+	return cmocka_run_group_tests_name("pam_otpgate", tests, setup, teardown);
+}

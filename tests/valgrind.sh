@@ -1,0 +1,44 @@
+#!/bin/sh
+# Runs a few hundred full logins (auth + account) through the real libpam
+# and the built module under valgrind: any leak or memory error fails.
+set -eu
+BUILD=${1:?usage: tests/valgrind.sh BUILD_DIR}
+N=${OTPGATE_VALGRIND_LOGINS:-300}
+T=$(mktemp -d /tmp/otpgate-valgrind-XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+
+cat >"$T/otpgate.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/otpgate.db"; };
+master_key = "$T/master.key";
+networks = { loop = [ "127.0.0.0/8", "::1/128" ]; };
+policy = ( { match = "*"; allow_from = [ "loop" ]; } );
+CONF
+chmod 600 "$T/otpgate.conf"
+mkdir "$T/pam.d"
+printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf\naccount required %s/pam_otpgate.so config=%s/otpgate.conf\n' \
+	"$BUILD" "$T" "$BUILD" "$T" >"$T/pam.d/vg"
+python3 - "$T" "$N" <<'PY'
+import os, sys
+t, n = sys.argv[1], int(sys.argv[2])
+with open(f"{t}/users.txt", "w") as u, open(f"{t}/tokens.csv", "w") as c:
+    c.write("user,serial,secret\n")
+    for i in range(n):
+        key = os.urandom(20).hex()
+        u.write(f"vg{i:05d} {key}\n")
+        c.write(f"vg{i:05d},VG{i:05d},{key}\n")
+PY
+"$BUILD/otpgate-provision" -c "$T/otpgate.conf" init >/dev/null
+"$BUILD/otpgate-provision" -c "$T/otpgate.conf" import --format csv "$T/tokens.csv" >/dev/null
+valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s vg -U "$T/users.txt" -r 127.0.0.1 -A \
+	>"$T/out.txt" 2>"$T/valgrind.txt" || {
+	rc=$?
+	cat "$T/valgrind.txt"
+	grep -v ': Success$' "$T/out.txt" | head
+	echo "valgrind: $N logins: FAILED (exit $rc)"
+	exit 1
+}
+ok=$(grep -c ': Success$' "$T/out.txt")
+echo "valgrind: $ok of $N logins succeeded, no leaks or memory errors"
+[ "$ok" -eq "$N" ]

@@ -4,24 +4,24 @@
 
 #include "audit.h"
 
-/* Appends " key=value", quoting and escaping value; at most 200 bytes of it. */
+/*
+ * Appends " key=value". Bytes that could end or forge a field (space,
+ * '=', quotes, backslash, control and non-ASCII bytes) are written as \xHH,
+ * so a value is always one token; at most 200 bytes of it.
+ */
 static size_t put_field(char *out, size_t cap, size_t o, const char *key, const char *val)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
-	int quote;
 
 	if (val == NULL || o + 1 >= cap)
 		return o;
-	quote = *val == '\0' || strpbrk(val, " \"\\=") != NULL;
-	o += (size_t)snprintf(out + o, cap - o, "%s%s=%s", o ? " " : "", key, quote ? "\"" : "");
+	o += (size_t)snprintf(out + o, cap - o, "%s%s=%s", o ? " " : "", key,
+			      *val == '\0' ? "\"\"" : "");
 	for (const unsigned char *p = (const unsigned char *)val; *p && n < 200; p++, n++) {
-		if (o + 6 >= cap)
+		if (o + 5 >= cap)
 			break;
-		if (*p == '"' || *p == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)*p;
-		} else if (*p < 0x20 || *p >= 0x7f) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '=') {
 			out[o++] = '\\';
 			out[o++] = 'x';
 			out[o++] = hex[*p >> 4];
@@ -30,8 +30,6 @@ static size_t put_field(char *out, size_t cap, size_t o, const char *key, const 
 			out[o++] = (char)*p;
 		}
 	}
-	if (quote && o + 1 < cap)
-		out[o++] = '"';
 	out[o < cap ? o : cap - 1] = '\0';
 	return o < cap ? o : cap - 1;
 }

@@ -21,9 +21,9 @@ struct og_audit_event {
 };
 
 /*
- * Formats "event=.. result=.. ..." into out: values are bounded and any
- * byte outside printable ASCII, space, quote or backslash is escaped so a
- * hostile user name cannot forge fields. Returns the length.
+ * Formats "event=.. result=.. ..." into out: values are bounded and every
+ * byte outside printable ASCII, and space, '=', '"' and '\\', is written as
+ * \\xHH, so a hostile user name cannot forge fields. Returns the length.
  */
 size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap);
 

@@ -70,7 +70,7 @@ int og_base32_decode(const char *in, unsigned char *out, size_t cap)
 	case 1: case 3: case 6: goto bad;
 	default: break;
 	}
-	if (npad > 0 && (nchars + npad) % 8 != 0)
+	if (npad > 0 && (nchars == 0 || (nchars + npad) % 8 != 0))
 		goto bad;
 	return (int)o;
 bad:

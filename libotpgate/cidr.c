@@ -96,6 +96,14 @@ int og_cidr_parse(const char *s, struct og_cidr *c)
 
 int og_cidr_contains(const struct og_cidr *c, const struct og_addr *a)
 {
+	struct og_addr folded;
+
+	if (a->family == AF_INET6 && memcmp(a->bytes, v4mapped_prefix, 12) == 0) {
+		memset(&folded, 0, sizeof(folded));
+		folded.family = AF_INET;
+		memcpy(folded.bytes, a->bytes + 12, 4);
+		a = &folded;
+	}
 	if (c->addr.family != a->family)
 		return 0;
 	return prefix_equal(c->addr.bytes, a->bytes, c->prefix);

@@ -132,8 +132,8 @@ static int get_duration(struct loader *ld, const config_setting_t *g, const char
 	if (s == NULL)
 		return OG_OK;
 	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		if (config_setting_get_int(s) < 0)
-			return fail(ld, s, "'%s' must not be negative", name);
+		if (config_setting_get_int(s) < 0 || config_setting_get_int(s) > 10 * 366 * 86400)
+			return fail(ld, s, "'%s' must be between 0 and 10 years", name);
 		*out = config_setting_get_int(s);
 		return OG_OK;
 	}

@@ -54,13 +54,17 @@ int og_file_read(const char *path, enum og_file_kind kind, size_t max, char **bu
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0) {
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the login */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		og_logf(log, LOG_ERR, "%.200s: %s", path, strerror(errno));
 		return errno == ELOOP ? OG_ERR_UNSAFE : OG_ERR_IO;
 	}
 	if (fstat(fd, &st) != 0)
 		goto out;
 	if ((r = og_file_check(path, &st, kind, log)) != OG_OK)
+		goto out;
+	r = OG_ERR_IO;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
 		goto out;
 	r = OG_ERR_INVALID;
 	if ((size_t)st.st_size > max) {

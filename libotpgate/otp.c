@@ -67,9 +67,8 @@ int64_t og_totp_step(const struct og_otp_params *p, int64_t now)
 {
 	int64_t t = now - p->t0;
 
-	if (t < 0)
-		return -1;
-	return t / p->period;
+	/* floor division: times before t0 give negative steps, which never verify */
+	return t >= 0 ? t / p->period : -((-t + p->period - 1) / p->period);
 }
 
 int og_otp_format(const unsigned char *key, size_t keylen,

@@ -53,7 +53,9 @@ int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap)
 	size_t o = 0;
 	int r;
 
-	if (og_base32_encode(u->secret, u->secret_len, secret, sizeof(secret)) < 0)
+	/* the label is ISSUER:ACCOUNT split at the first colon: none in the issuer */
+	if (strchr(u->issuer, ':') != NULL ||
+	    og_base32_encode(u->secret, u->secret_len, secret, sizeof(secret)) < 0)
 		return OG_ERR_INVALID;
 	snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%d&period=%d",
 		 og_algo_name(u->params.algo), u->params.digits, u->params.period);

@@ -14,7 +14,7 @@ struct og_otpauth {
 };
 
 /*
- * Builds otpauth://totp/ISSUER:ACCOUNT?secret=..&issuer=..&algorithm=..
+ * Builds otpauth://totp/ISSUER:ACCOUNT (the issuer may not contain ':')?secret=..&issuer=..&algorithm=..
  * &digits=..&period=.. with percent-encoding. Returns length or
  * OG_ERR_INVALID if out (cap bytes) is too small.
  */
@@ -22,7 +22,8 @@ int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap);
 
 /*
  * Parses a totp URI; missing algorithm/digits/period default to SHA1/6/30.
- * Rejects other schemes/types, a missing or bad secret, bad values.
+ * Rejects other schemes/types, a missing or bad secret (or one shorter
+ * than 80 bits), bad values.
  * The caller must wipe u->secret. OG_OK or OG_ERR_INVALID.
  */
 int og_otpauth_parse(const char *uri, struct og_otpauth *u);

@@ -1,5 +1,7 @@
 /* test_base32.c: RFC 4648 base32 encoding and lenient decoding. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,7 @@
 /* test_cidr.c: address and CIDR parsing, containment and sets. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -185,6 +187,10 @@ static const struct cidr_ok_case cidr_ok[] = {
 	{ "2001:db8::1", AF_INET6, 128 },
 	{ "fe80::/10", AF_INET6, 10 },
 	{ "10.0.0.0/7", AF_INET, 7 },	/* 10 = 0000 1010: no host bits */
+	/* a v4-mapped CIDR folds to IPv4 like a v4-mapped address does */
+	{ "::ffff:10.0.0.0/104", AF_INET, 8 },
+	{ "::ffff:10.1.2.3/128", AF_INET, 32 },
+	{ "::ffff:10.1.2.3", AF_INET, 32 },
 };
 
 static void test_cidr_parse_accepts(void **state)
@@ -240,6 +246,8 @@ static const char *const cidr_bad[] = {
 	"10.0.0",
 	"10.0.0/8",
 	"256.0.0.0/8",
+	"::ffff:10.0.0.0/95",	/* v4-mapped with a prefix shorter than the mapping */
+	"::ffff:10.0.0.1/104",	/* host bits set */
 };
 
 static void test_cidr_parse_rejects(void **state)
@@ -289,6 +297,9 @@ static const struct contains_case contains[] = {
 	/* v4-mapped v6 source matches a v4 range */
 	{ "10.0.0.0/8", "::ffff:10.1.2.3", 1 },
 	{ "10.0.0.0/8", "::ffff:11.1.2.3", 0 },
+	{ "::ffff:10.0.0.0/104", "10.9.9.9", 1 },
+	{ "::ffff:10.0.0.0/104", "::ffff:10.9.9.9", 1 },
+	{ "::ffff:10.0.0.0/104", "11.9.9.9", 0 },
 	/* v6 */
 	{ "2001:db8::/32", "2001:db8::1", 1 },
 	{ "2001:db8::/32", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 1 },

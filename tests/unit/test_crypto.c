@@ -1,6 +1,8 @@
 /* test_crypto.c: AES-256-GCM sealing, data-key wrapping, secret sealing and
  * the master key file. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -182,6 +184,27 @@ static void test_open_rejects_truncation(void **state)
 	assert_true(og_open(&k, "a", 1, blob, OG_SEAL_OVERHEAD - 1, back) < 0);
 	assert_true(og_open(&k, "a", 1, blob, 1, back) < 0);
 	assert_true(og_open(&k, "a", 1, blob, 0, back) < 0);
+}
+
+/* A failed open leaves no plaintext behind in the output buffer (GCM
+ * decrypts before it can check the tag). */
+static void test_open_failure_leaves_no_plaintext(void **state)
+{
+	struct og_key k = key_of(0x42);
+	const unsigned char pt[32] = "0123456789abcdef0123456789abcde";
+	unsigned char blob[32 + OG_SEAL_OVERHEAD], back[32];
+
+	(void)state;
+	assert_int_equal(og_seal(&k, "aad", 3, pt, sizeof(pt), blob), OG_OK);
+	blob[sizeof(blob) - 1] ^= 1;	/* bad tag, ciphertext intact */
+	memset(back, 0xEE, sizeof(back));
+	assert_int_equal(og_open(&k, "aad", 3, blob, sizeof(blob), back), OG_ERR_CRYPTO);
+	assert_null(memmem(back, sizeof(back), pt, 4));
+	assert_null(memmem(back, sizeof(back), pt + 16, 4));
+	blob[sizeof(blob) - 1] ^= 1;
+	memset(back, 0xEE, sizeof(back));
+	assert_int_equal(og_open(&k, "aae", 3, blob, sizeof(blob), back), OG_ERR_CRYPTO);
+	assert_null(memmem(back, sizeof(back), pt, 4));
 }
 
 /* ---- data keys ---- */
@@ -511,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_open_rejects_tampering),
 		cmocka_unit_test(test_open_rejects_wrong_context),
 		cmocka_unit_test(test_open_rejects_truncation),
+		cmocka_unit_test(test_open_failure_leaves_no_plaintext),
 		cmocka_unit_test(test_dek_wrap_unwrap),
 		cmocka_unit_test(test_dek_binding_is_unambiguous),
 		cmocka_unit_test(test_secret_seal_open),

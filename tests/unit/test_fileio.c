@@ -1,5 +1,7 @@
 /* test_fileio.c: og_file_check, og_path_check, og_file_read, og_file_create. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,7 @@
 /* test_otp.c: HOTP (RFC 4226), TOTP (RFC 6238), steps and verification windows. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -243,6 +245,47 @@ static void test_verify_window(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/*
+ * With the RFC seed, steps 103424 and 103427 share the 6-digit code 746629
+ * and steps 153567 and 153569 share 468457 (found by search). The match
+ * reported is the one nearest the center.
+ */
+static void test_verify_nearest_center(void **state)
+{
+	struct og_otp_params p = { .algo = OG_SHA1, .digits = 6, .period = 30, .t0 = 0 };
+	char code[16];
+	int64_t m;
+
+	(void)state;
+	assert_true(og_otp_format(SEED20, 20, &p, 103424, code) >= 0);
+	assert_string_equal(code, "746629");
+	assert_true(og_otp_format(SEED20, 20, &p, 103427, code) >= 0);
+	assert_string_equal(code, "746629");
+
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 103425, 3, "746629", &m), OG_OK);
+	assert_int_equal(m, 103424);
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 103426, 3, "746629", &m), OG_OK);
+	assert_int_equal(m, 103427);
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 103430, 3, "746629", &m), OG_OK);
+	assert_int_equal(m, 103427);
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 103421, 3, "746629", &m), OG_OK);
+	assert_int_equal(m, 103424);
+
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 153566, 3, "468457", &m), OG_OK);
+	assert_int_equal(m, 153567);
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 153570, 3, "468457", &m), OG_OK);
+	assert_int_equal(m, 153569);
+	m = -1;
+	assert_int_equal(og_otp_verify(SEED20, 20, &p, 153569, 3, "468457", &m), OG_OK);
+	assert_int_equal(m, 153569);
+}
+
 static void test_verify_rfc6238_8_digits(void **state)
 {
 	struct og_otp_params p = { .algo = OG_SHA256, .digits = 8, .period = 30, .t0 = 0 };
@@ -420,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_totp_step_before_t0_floors),
 		cmocka_unit_test(test_totp_period_60),
 		cmocka_unit_test(test_verify_window),
+		cmocka_unit_test(test_verify_nearest_center),
 		cmocka_unit_test(test_verify_rfc6238_8_digits),
 		cmocka_unit_test(test_verify_rejects_malformed_codes),
 		cmocka_unit_test(test_verify_wrong_key),

@@ -1,6 +1,8 @@
 /* test_util.c: og_parse_int, og_parse_duration, hex, randomness, og_ct_equal,
  * og_is_safe_name and og_strerror. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -221,7 +223,7 @@ static void test_hex_decode_rejects(void **state)
 {
 	static const char *const bad[] = {
 		"a", "abc", "0", "zz", "0g", "g0", "00 11", " 0011", "0011 ", "0x11",
-		"00-11", "0011\n", "+1", "é0",
+		"00-11", "0011\n", "+1", "\xc3\xa9",
 	};
 	int nfail = 0;
 	unsigned char out[16];
@@ -375,6 +377,40 @@ static void test_is_safe_name(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/* ---- og_copy ---- */
+
+static void test_copy(void **state)
+{
+	char dst[8];
+
+	(void)state;
+	memset(dst, 'X', sizeof(dst));
+	assert_int_equal(og_copy(dst, sizeof(dst), "abc"), OG_OK);
+	assert_string_equal(dst, "abc");
+
+	/* cap - 1 characters fit exactly */
+	memset(dst, 'X', sizeof(dst));
+	assert_int_equal(og_copy(dst, sizeof(dst), "1234567"), OG_OK);
+	assert_string_equal(dst, "1234567");
+
+	/* cap characters do not: dst left empty, nothing written past cap */
+	memset(dst, 'X', sizeof(dst));
+	assert_int_equal(og_copy(dst, 4, "abcd"), OG_ERR_INVALID);
+	assert_string_equal(dst, "");
+	assert_int_equal(dst[4], 'X');
+	memset(dst, 'X', sizeof(dst));
+	assert_int_equal(og_copy(dst, 4, "a much longer string"), OG_ERR_INVALID);
+	assert_string_equal(dst, "");
+	assert_int_equal(dst[4], 'X');
+
+	memset(dst, 'X', sizeof(dst));
+	assert_int_equal(og_copy(dst, 1, ""), OG_OK);
+	assert_string_equal(dst, "");
+	memset(dst, 'X', sizeof(dst));
+	assert_int_equal(og_copy(dst, 0, ""), OG_ERR_INVALID);
+	assert_int_equal(dst[0], 'X');
+}
+
 /* ---- og_strerror ---- */
 
 static void test_strerror(void **state)
@@ -415,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_random_id),
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_is_safe_name),
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_strerror),
 	};
 

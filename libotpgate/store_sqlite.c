@@ -1,7 +1,19 @@
 /*
- * store_sqlite.c: the embedded store. One database file in WAL mode,
- * synchronous=FULL so an accepted code's watermark is on disk before the
- * login proceeds; every state change is one IMMEDIATE transaction.
+ * store_sqlite.c: the embedded store. One database file in WAL mode; every
+ * state change is one IMMEDIATE transaction, committed with
+ * synchronous=FULL so an accepted code's watermark is on disk (one fsync
+ * of the WAL) before the module answers.
+ *
+ * Every PAM transaction opens its own short-lived connection, often the
+ * only one. Left to its defaults SQLite would checkpoint and delete the
+ * WAL whenever the last connection closes (several fsyncs and two file
+ * creations per login), and the next opener would have to rebuild the
+ * WAL index from however long the WAL has grown. So: no checkpoint on
+ * close, the WAL file is kept, and a commit that leaves more than
+ * CHECKPOINT_FRAMES frames in the WAL truncates it with a checkpoint.
+ * The WAL an opener must read stays a few logins long, and the cost of
+ * the checkpoint is shared by those logins. Writers wait for each other
+ * through a fine-grained busy handler, not SQLite's millisecond sleeps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +28,7 @@
 #include "store.h"
 
 #define SCHEMA_VERSION 1
+#define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS users("
@@ -84,7 +97,29 @@ struct sqlite_be {
 	const struct og_log *log;
 	char path[4096];
 	char host[256];
+	int64_t busy_limit_us;
+	int64_t busy_waited_us;
 };
+
+/*
+ * Called by SQLite while another connection holds the lock we need:
+ * sleeps 50 us, doubling up to 2 ms, until store.busy_timeout is spent.
+ * A commit holds the lock for a few hundred microseconds, so short sleeps
+ * keep concurrent logins moving.
+ */
+static int busy_wait(void *p, int attempt)
+{
+	struct sqlite_be *be = p;
+	int64_t us = attempt < 6 ? 50LL << attempt : 2000;
+
+	if (attempt == 0)
+		be->busy_waited_us = 0;
+	if (be->busy_waited_us >= be->busy_limit_us)
+		return 0;
+	usleep((useconds_t)us);
+	be->busy_waited_us += us;
+	return 1;
+}
 
 static int db_error(struct sqlite_be *be, const char *what)
 {
@@ -147,6 +182,24 @@ static int create_file(const char *path)
 	return OG_OK;
 }
 
+/* After each commit: truncate the WAL once it holds CHECKPOINT_FRAMES. */
+static int wal_committed(void *p, sqlite3 *db, const char *name, int frames)
+{
+	(void)p;
+	if (frames >= CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+static void tune_wal(struct sqlite_be *be)
+{
+	int on = 1;
+
+	sqlite3_db_config(be->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_file_control(be->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	sqlite3_wal_hook(be->db, wal_committed, be);
+}
+
 static int sq_open(const struct og_config *cfg, const struct og_log *log, int create,
 		   void **out)
 {
@@ -167,10 +220,13 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, int cr
 	}
 	if ((r = og_path_check(be->path, OG_FILE_SECRET, log)) != OG_OK)
 		return r == OG_ERR_UNSAFE ? r : OG_ERR_STORE;
-	if (sqlite3_open_v2(be->path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+	if (sqlite3_open_v2(be->path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+					       SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		return db_error(be, "open");
-	sqlite3_busy_timeout(be->db, (int)(cfg->store_busy_timeout * 1000));
+	be->busy_limit_us = cfg->store_busy_timeout * 1000000;
+	sqlite3_busy_handler(be->db, busy_wait, be);
+	tune_wal(be);
 	return exec(be, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
 }
 
@@ -276,9 +332,8 @@ static int read_token(sqlite3_stmt *s, struct og_token *t)
 	return OG_OK;
 }
 
-static int sq_user_state(void *p, const char *user, struct og_user_state *out)
+static int read_user_state(struct sqlite_be *be, const char *user, struct og_user_state *out)
 {
-	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
 	int rc, r = OG_OK;
 
@@ -303,6 +358,20 @@ static int sq_user_state(void *p, const char *user, struct og_user_state *out)
 	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
 		return r != OG_OK ? db_error(be, "token row malformed") : db_error(be, "read tokens");
 	return OG_OK;
+}
+
+/* One read transaction: the user row and its tokens are seen together. */
+static int sq_user_state(void *p, const char *user, struct og_user_state *out)
+{
+	struct sqlite_be *be = p;
+	int r;
+
+	if ((r = exec(be, "BEGIN")) != OG_OK)
+		return r;
+	r = read_user_state(be, user, out);
+	if (exec(be, "COMMIT") != OG_OK && r == OG_OK)
+		r = OG_ERR_STORE;
+	return r;
 }
 
 static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <security/pam_appl.h>
 
 #include "otp.h"
@@ -109,6 +110,15 @@ static int login_code(const char *user, const char *rhost, const char *code)
 	return do_login(&l);
 }
 
+static int login_now_service(const char *service, const char *user, int64_t offset)
+{
+	char code[9];
+	struct login l = { .service = service, .user = user, .rhost = "127.0.0.1", .code = code };
+
+	code_at(user, step_now() + offset, code);
+	return do_login(&l);
+}
+
 static int login_now(const char *user, const char *rhost, int64_t offset)
 {
 	char code[9];
@@ -158,7 +168,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", NULL
 };
 
 static void write_config(const char *name, const char *store, const char *extra)
@@ -188,6 +198,23 @@ static void write_service(const char *name, const char *args)
 	write_file(name, 0644, text);
 }
 
+/* Same store, but lockout after 2 failures runs notify.sh, which records its argv. */
+static void write_notify_config(void)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %s/notified.tmp && "
+		 "mv %s/notified.tmp %s/notified\n", dir, dir, dir);
+	write_file("notify.sh", 0755, text);
+	snprintf(text, sizeof(text),
+		 "store = { backend = \"sqlite\"; path = \"%s/otpgate.db\"; };\n"
+		 "master_key = \"%s/master.key\";\n"
+		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n"
+		 "lockout = { max_failures = 2; interval = \"1m\"; lock_for = \"0\";\n"
+		 "            notify = \"%s/notify.sh\"; };\n", dir, dir, dir);
+	write_file("notify.conf", 0600, text);
+}
+
 static int setup(void **state)
 {
 	char path[600], csv[4096] = "user,serial,secret,org\n", svc[600];
@@ -203,6 +230,7 @@ static int setup(void **state)
 	write_config("otpgate.conf", "otpgate.db", "");
 	write_config("unenrolled.conf", "otpgate.db", "auth = { allow_unenrolled = true; };\n");
 	write_config("nostore.conf", "missing.db", "");
+	write_notify_config();
 	for (int i = 0; users[i]; i++) {
 		secret_of(users[i], key);
 		o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%s,HW-%s,", users[i], users[i]);
@@ -221,6 +249,8 @@ static int setup(void **state)
 	write_service("pam.d/unenrolled", svc);
 	snprintf(svc, sizeof(svc), "config=%s/nostore.conf", dir);
 	write_service("pam.d/nostore", svc);
+	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
+	write_service("pam.d/notify", svc);
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf bogus", dir);
 	write_service("pam.d/badarg", svc);
 	return 0;
@@ -474,6 +504,51 @@ static void test_conversation_failure(void **state)
 	assert_int_equal(audit_count("user='ok1' and reason='no-code'"), 1);
 }
 
+/* lock_for = 0: locked until an admin unlocks; the notify command is run. */
+static void test_lockout_notifies_admin(void **state)
+{
+	struct login l = { .service = "notify", .user = "notif1", .rhost = "127.0.0.1",
+			   .code = "000000" };
+	char path[512], text[256] = "";
+	FILE *f = NULL;
+
+	(void)state;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	l.code = "000001";
+	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	snprintf(path, sizeof(path), "%s/notified", dir);
+	for (int i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
+		usleep(100000);
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_string_equal(text, "lockout notif1 127.0.0.1 -1\n");
+	assert_int_equal(audit_count("user='notif1' and event='lockout' and "
+				     "detail='until unlocked by an admin'"), 1);
+	/* locked, even with the right code */
+	wait_margin(3);
+	assert_int_equal(login_now_service("notify", "notif1", 0), PAM_MAXTRIES);
+}
+
+/* The module exports the PAM entry points and nothing of the core. */
+static void test_exports(void **state)
+{
+	char path[600];
+	void *h;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/pam_otpgate.so", build);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(h);
+	assert_non_null(dlsym(h, "pam_sm_authenticate"));
+	assert_non_null(dlsym(h, "pam_sm_acct_mgmt"));
+	assert_non_null(dlsym(h, "pam_sm_setcred"));
+	assert_null(dlsym(h, "og_login_verify"));
+	assert_null(dlsym(h, "og_config_load"));
+	assert_null(dlsym(h, "og_store_open"));
+	dlclose(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_concurrent_same_code),
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_conversation_failure),
+		cmocka_unit_test(test_lockout_notifies_admin),
+		cmocka_unit_test(test_exports),
 	};
 
 	return cmocka_run_group_tests_name("pam_otpgate", tests, setup, teardown);

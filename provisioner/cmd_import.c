@@ -191,7 +191,7 @@ static int import_row(struct importer *im, char *line)
 		 (r = og_token_build(dek, dek_id, user, serial, "hardware", secret, (size_t)len,
 				     &p, im->now, &t)) == OG_OK &&
 		 (r = og_store_token_add(im->c->st, &t)) == OG_ERR_EXISTS)
-		r = bad(im, "serial '%.64s' is already in the store", serial);
+		r = bad(im, "serial '%.64s' is already in the store or earlier in the file", serial);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	OPENSSL_cleanse(&t, sizeof(t));
 	return r;

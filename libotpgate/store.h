@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "config.h"
 #include "crypto.h"
+#include "lockout.h"
 #include "log.h"
 #include "otp.h"
 
@@ -47,12 +48,6 @@ struct og_user_state {
 	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
 	int ntokens;
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
-};
-
-struct og_lockout {
-	int max_failures;
-	int64_t interval;
-	int64_t lock_for;		/* 0: until an admin unlocks */
 };
 
 struct og_store;

@@ -54,7 +54,7 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);";
 
 enum stmt_id {
-	Q_USER_STATE, Q_TOKENS_ACTIVE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL, Q_LOCK,
+	Q_USER_STATE, Q_TOKENS_ACTIVE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_COUNT
 };
@@ -73,12 +73,9 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
 	[Q_AUDIT] = "INSERT INTO audit(ts, host, event, result, reason, user, source, service,"
 		    " token, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[Q_FAIL] = "INSERT INTO failures(user, count, window_start) VALUES(?1, 1, ?2)"
-		   " ON CONFLICT(user) DO UPDATE SET"
-		   " count = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE count + 1 END,"
-		   " window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END"
-		   " RETURNING count, locked_until",
-	[Q_LOCK] = "UPDATE failures SET locked_until = ?2, count = 0 WHERE user = ?1",
+	[Q_FAIL_GET] = "SELECT count, window_start, locked_until FROM failures WHERE user = ?1",
+	[Q_FAIL_PUT] = "INSERT OR REPLACE INTO failures(user, count, window_start, locked_until)"
+		       " VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_INSERT] = "INSERT INTO users(name, org, created) VALUES(?1, ?2, ?3)"
 			  " ON CONFLICT(name) DO NOTHING",
 	[Q_USER_ORG] = "SELECT org FROM users WHERE name = ?1",
@@ -449,52 +446,56 @@ static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t 
 	return finish(be, r);
 }
 
-/* Counts the failure; returns the count and the current lock in the out params. */
-static int count_failure(struct sqlite_be *be, const char *user, const struct og_lockout *lk,
-			 int64_t now, int64_t *count, int64_t *locked_until)
+/* Reads the user's failure record; *exists = 0 when there is none. */
+static int failures_get(struct sqlite_be *be, const char *user, struct og_failures *f,
+			int *exists)
 {
-	sqlite3_stmt *s = stmt(be, Q_FAIL);
+	sqlite3_stmt *s = stmt(be, Q_FAIL_GET);
 	int rc;
 
 	if (s == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, user);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, lk->interval);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(s, 0);
-		*locked_until = sqlite3_column_int64(s, 1);
+	*exists = rc == SQLITE_ROW;
+	if (*exists) {
+		f->count = sqlite3_column_int64(s, 0);
+		f->window_start = sqlite3_column_int64(s, 1);
+		f->locked_until = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count failure");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "read failures");
+}
+
+static int failures_put(struct sqlite_be *be, const char *user, const struct og_failures *f)
+{
+	sqlite3_stmt *s = stmt(be, Q_FAIL_PUT);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	sqlite3_bind_int64(s, 2, f->count);
+	sqlite3_bind_int64(s, 3, f->window_start);
+	sqlite3_bind_int64(s, 4, f->locked_until);
+	return step_done(be, s, "count failure");
 }
 
 static int sq_login_fail(void *p, const char *user, const struct og_lockout *lk,
 			 const struct og_audit_event *ev, int64_t *locked_until, int *newly)
 {
 	struct sqlite_be *be = p;
-	sqlite3_stmt *s;
-	int64_t count = 0;
-	int r;
+	struct og_failures f = { 0, 0, 0 };
+	int exists = 0, r;
 
 	if ((r = sq_begin(be)) != OG_OK)
 		return r;
 	if (user != NULL && lk->max_failures > 0) {
-		if ((r = count_failure(be, user, lk, ev->ts, &count, locked_until)) != OG_OK)
+		if ((r = failures_get(be, user, &f, &exists)) != OG_OK)
 			return finish(be, r);
-		if (*locked_until <= ev->ts)
-			*locked_until = 0;
-		if (*locked_until == 0 && count >= lk->max_failures) {
-			*locked_until = lk->lock_for > 0 ? ev->ts + lk->lock_for : INT64_MAX;
-			*newly = 1;
-			if ((s = stmt(be, Q_LOCK)) == NULL)
-				return finish(be, OG_ERR_STORE);
-			bind_text(s, 1, user);
-			sqlite3_bind_int64(s, 2, *locked_until);
-			if ((r = step_done(be, s, "lock")) != OG_OK)
-				return finish(be, r);
-		}
+		*newly = og_lockout_count(&f, exists, ev->ts, lk);
+		*locked_until = f.locked_until;
+		if ((r = failures_put(be, user, &f)) != OG_OK)
+			return finish(be, r);
 	}
 	return finish(be, !ev->syslog_only ? audit_insert(be, ev) : OG_OK);
 }

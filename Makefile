@@ -14,10 +14,10 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP $(CFLAGS) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) -MMD -MP $(CFLAGS) \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
-LIBS := -lcrypto -lsqlite3 -lconfig
+LIBS := -lcrypto -lsqlite3 -lpq -lconfig
 
 ifeq ($(V),1)
 Q :=
@@ -34,7 +34,7 @@ MOD_OBJ := $(BUILD)/obj/pam_module/pam_otpgate.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
-.PHONY: all deps check unit pamtest e2e asan valgrind bench demo install clean
+.PHONY: all deps check unit pamtest pamtest-pg e2e asan valgrind bench demo install clean
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision
 
 deps:
@@ -83,20 +83,26 @@ unit: tests
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 pamtest: tests
-	@echo "== $(BUILD)/tests/test_pam"
+	@echo "== $(BUILD)/tests/test_pam (sqlite)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam
+
+# the same suite against a throwaway PostgreSQL server
+pamtest-pg: tests
+	@echo "== $(BUILD)/tests/test_pam (postgresql)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam
 
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest \
+		pamtest-pg
 
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest e2e valgrind asan
+	@$(MAKE) --no-print-directory unit pamtest pamtest-pg e2e valgrind asan
 	@echo "check: all suites passed"
 
 bench: deps all

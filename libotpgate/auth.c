@@ -25,7 +25,7 @@ int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log
 		return r;
 	ctx->cfg_loaded = 1;
 	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK)
-		snprintf(err, errlen, "store %.200s: %s", ctx->cfg.store_path, og_strerror(r));
+		snprintf(err, errlen, "store %.200s: %s", og_config_store_name(&ctx->cfg), og_strerror(r));
 	return r;
 }
 

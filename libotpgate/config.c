@@ -146,19 +146,27 @@ static int get_duration(struct loader *ld, const config_setting_t *g, const char
 
 static int load_store(struct loader *ld, const config_setting_t *g)
 {
-	static const char *const keys[] = { "backend", "path", "busy_timeout", NULL };
+	static const char *const keys[] = { "backend", "path", "conninfo", "timeout", "spool",
+					    NULL };
 	struct og_config *c = ld->cfg;
 	int r;
 
 	if ((r = want_group(ld, g, "store")) || (r = check_keys(ld, g, "store", keys)) ||
 	    (r = get_string(ld, g, "backend", &c->store_backend)) ||
 	    (r = get_string(ld, g, "path", &c->store_path)) ||
-	    (r = get_duration(ld, g, "busy_timeout", &c->store_busy_timeout)))
+	    (r = get_string(ld, g, "conninfo", &c->store_conninfo)) ||
+	    (r = get_string(ld, g, "spool", &c->store_spool)) ||
+	    (r = get_duration(ld, g, "timeout", &c->store_timeout)))
 		return r;
-	if (strcmp(c->store_backend, "sqlite") != 0)
+	if (c->store_timeout < 1 || c->store_timeout > 300)
+		return fail(ld, config_setting_get_member(g, "timeout"),
+			    "'timeout' must be between 1s and 5m");
+	if (strcmp(c->store_backend, "sqlite") != 0 && strcmp(c->store_backend, "postgresql") != 0)
 		return fail(ld, config_setting_get_member(g, "backend"),
-			    "store backend '%.64s' is not supported (known: sqlite)",
+			    "store backend '%.64s' is not supported (known: sqlite, postgresql)",
 			    c->store_backend);
+	if (strcmp(c->store_backend, "postgresql") == 0 && c->store_conninfo == NULL)
+		return fail(ld, g, "store backend postgresql needs 'conninfo'");
 	return OG_OK;
 }
 
@@ -371,7 +379,8 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->store_path = strdup("/var/lib/otpgate/otpgate.db");
 	c->master_key = strdup("/etc/otpgate/master.key");
 	c->issuer = strdup("otpgate");
-	c->store_busy_timeout = 5;
+	c->store_spool = strdup("/var/lib/otpgate/audit.spool");
+	c->store_timeout = 5;
 	c->totp.algo = OG_SHA1;
 	c->totp.digits = 6;
 	c->totp.period = 30;
@@ -381,7 +390,8 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->lock_for = 900;
 	c->audit_syslog = 1;
 	c->audit_store = 1;
-	if (!c->path || !c->store_backend || !c->store_path || !c->master_key || !c->issuer)
+	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
+	    !c->issuer)
 		return OG_ERR_NOMEM;
 	return OG_OK;
 }
@@ -463,8 +473,15 @@ void og_config_free(struct og_config *c)
 	free(c->path);
 	free(c->store_backend);
 	free(c->store_path);
+	free(c->store_conninfo);
+	free(c->store_spool);
 	free(c->master_key);
 	free(c->issuer);
 	free(c->lock_notify);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *og_config_store_name(const struct og_config *c)
+{
+	return strcmp(c->store_backend, "sqlite") == 0 ? c->store_path : c->store_backend;
 }

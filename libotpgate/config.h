@@ -21,9 +21,11 @@ struct og_rule {
 struct og_config {
 	char *path;
 	/* store */
-	char *store_backend;		/* "sqlite" */
-	char *store_path;
-	int64_t store_busy_timeout;	/* seconds */
+	char *store_backend;		/* "sqlite" or "postgresql" */
+	char *store_path;		/* sqlite: the database file */
+	char *store_conninfo;		/* postgresql: libpq connection string */
+	char *store_spool;		/* audit rows the store could not take wait here */
+	int64_t store_timeout;		/* seconds: lock wait, connect, statement */
 	char *master_key;
 	/* totp defaults for new tokens, and verification window */
 	struct og_otp_params totp;
@@ -53,5 +55,9 @@ struct og_config {
 int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
 		   const struct og_log *log);
 void og_config_free(struct og_config *cfg);
+
+/* How messages name the store: the SQLite path, or "postgresql" (never
+ * the conninfo, which may hold a password). */
+const char *og_config_store_name(const struct og_config *cfg);
 
 #endif

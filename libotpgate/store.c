@@ -7,8 +7,11 @@
 #include "store.h"
 
 extern const struct og_store_ops og_store_sqlite_ops;
+extern const struct og_store_ops og_store_pg_ops;
 
-static const struct og_store_ops *const backends[] = { &og_store_sqlite_ops, NULL };
+static const struct og_store_ops *const backends[] = {
+	&og_store_sqlite_ops, &og_store_pg_ops, NULL
+};
 
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
 		  struct og_store **out)

@@ -100,7 +100,7 @@ struct sqlite_be {
 
 /*
  * Called by SQLite while another connection holds the lock we need:
- * sleeps 50 us, doubling up to 2 ms, until store.busy_timeout is spent.
+ * sleeps 50 us, doubling up to 2 ms, until store.timeout is spent.
  * A commit holds the lock for a few hundred microseconds, so short sleeps
  * keep concurrent logins moving.
  */
@@ -221,7 +221,7 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, int cr
 					       SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		return db_error(be, "open");
-	be->busy_limit_us = cfg->store_busy_timeout * 1000000;
+	be->busy_limit_us = cfg->store_timeout * 1000000;
 	sqlite3_busy_handler(be->db, busy_wait, be);
 	tune_wal(be);
 	return exec(be, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");

@@ -54,7 +54,7 @@ int cli_open(struct cli *c, int for_init)
 	}
 	c->cfg_loaded = 1;
 	if ((r = og_store_open(&c->cfg, &c->log, for_init, &c->st)) != OG_OK)
-		cli_error("store %s: %s", c->cfg.store_path, og_strerror(r));
+		cli_error("store %s: %s", og_config_store_name(&c->cfg), og_strerror(r));
 	return r;
 }
 

@@ -42,7 +42,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return 2;
 	}
 	if (og_config_load(c->config_path, &c->cfg, (char[512]){ 0 }, 512, NULL) == OG_OK) {
-		if (make_parent(c->cfg.store_path) || make_parent(c->cfg.master_key))
+		if ((strcmp(c->cfg.store_backend, "sqlite") == 0 && make_parent(c->cfg.store_path)) ||
+		    make_parent(c->cfg.master_key))
 			return 1;
 		og_config_free(&c->cfg);
 	}
@@ -56,7 +57,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		if (had_store) {
 			cli_error("%s is missing but the store %s already holds data sealed under "
 				  "it; restore the key instead of creating a new one",
-				  c->cfg.master_key, c->cfg.store_path);
+				  c->cfg.master_key, og_config_store_name(&c->cfg));
 			return 1;
 		}
 		if ((r = og_master_key_create(c->cfg.master_key)) != OG_OK) {
@@ -70,11 +71,11 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return 1;
 	og_key_wipe(&key);
 	if ((r = og_store_init(c->st)) != OG_OK) {
-		cli_error("store %s: cannot create schema: %s", c->cfg.store_path, og_strerror(r));
+		cli_error("store %s: cannot create schema: %s", og_config_store_name(&c->cfg), og_strerror(r));
 		return 1;
 	}
 	cli_audit(c, "init", "success", NULL, NULL, created ? "master key created" : NULL);
-	printf("store: %s (ready)\nmaster key: %s (%s)\n", c->cfg.store_path, c->cfg.master_key,
+	printf("store: %s (ready)\nmaster key: %s (%s)\n", og_config_store_name(&c->cfg), c->cfg.master_key,
 	       created ? "created, mode 0400" : "kept");
 	return 0;
 }

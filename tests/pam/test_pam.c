@@ -1,7 +1,9 @@
 /*
  * test_pam: pam_otpgate.so driven through the real libpam with
- * pam_start_confdir(), on a real SQLite store made by otpgate-provision.
+ * pam_start_confdir(), on a real store made by otpgate-provision.
  * OTPGATE_BUILD names the build directory holding the module and the CLI.
+ * The store is SQLite, or PostgreSQL when OTPGATE_TEST_CONNINFO names a
+ * database (tests/pg/with-postgres sets it): one suite for both backends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include "otp.h"
 
 static char dir[256], build[512];
+static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
 static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
 
 /* Every test user has its own secret, derived from its name. */
@@ -138,14 +141,21 @@ static void run(const char *fmt, ...)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* Number of audit rows matching a WHERE clause. */
+/* Number of audit rows matching a WHERE clause, asked through the backend's CLI. */
 static int audit_count(const char *where)
 {
-	char cmd[1024], out[64] = "";
+	char cmd[1024], sqlfile[300], out[64] = "";
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s/otpgate.db \"select count(*) from audit where %s\"",
-		 dir, where);
+	snprintf(sqlfile, sizeof(sqlfile), "%s/query.sql", dir);
+	p = fopen(sqlfile, "w");
+	assert_non_null(p);
+	fprintf(p, "select count(*) from audit where %s;\n", where);
+	fclose(p);
+	if (conninfo != NULL)
+		snprintf(cmd, sizeof(cmd), "psql -Atq '%s' -f %s", conninfo, sqlfile);
+	else
+		snprintf(cmd, sizeof(cmd), "sqlite3 %s/otpgate.db < %s", dir, sqlfile);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_non_null(fgets(out, sizeof(out), p));
@@ -171,12 +181,26 @@ static const char *const users[] = {
 	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", NULL
 };
 
+/* The store line: the SQLite file name under dir, or the database under test. */
+static void store_line(char *out, size_t cap, const char *file)
+{
+	if (conninfo != NULL && strcmp(file, "missing.db") == 0)
+		snprintf(out, cap, "store = { backend = \"postgresql\"; timeout = \"2s\";"
+			 " conninfo = \"%s dbname=no_such_db\"; };\n", conninfo);
+	else if (conninfo != NULL)
+		snprintf(out, cap, "store = { backend = \"postgresql\"; conninfo = \"%s\"; };\n",
+			 conninfo);
+	else
+		snprintf(out, cap, "store = { backend = \"sqlite\"; path = \"%s/%s\"; };\n", dir, file);
+}
+
 static void write_config(const char *name, const char *store, const char *extra)
 {
-	char text[2048];
+	char text[3072], line[1024];
 
+	store_line(line, sizeof(line), store);
 	snprintf(text, sizeof(text),
-		 "store = { backend = \"sqlite\"; path = \"%s/%s\"; };\n"
+		 "%s"
 		 "master_key = \"%s/master.key\";\n"
 		 "networks = { loop = [ \"127.0.0.0/8\", \"::1/128\" ];\n"
 		 "             partner = [ \"198.51.100.0/24\" ]; };\n"
@@ -185,7 +209,7 @@ static void write_config(const char *name, const char *store, const char *extra)
 		 "           { match = \"user:dave\"; allow_from = [ \"2001:db8::/32\" ]; },\n"
 		 "           { match = \"*\"; allow_from = [ \"loop\" ]; } );\n"
 		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
-		 dir, store, dir, extra);
+		 line, dir, extra);
 	write_file(name, 0600, text);
 }
 
@@ -201,17 +225,18 @@ static void write_service(const char *name, const char *args)
 /* Same store, but lockout after 2 failures runs notify.sh, which records its argv. */
 static void write_notify_config(void)
 {
-	char text[1024];
+	char text[2048], line[1024];
 
 	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %s/notified.tmp && "
 		 "mv %s/notified.tmp %s/notified\n", dir, dir, dir);
 	write_file("notify.sh", 0755, text);
+	store_line(line, sizeof(line), "otpgate.db");
 	snprintf(text, sizeof(text),
-		 "store = { backend = \"sqlite\"; path = \"%s/otpgate.db\"; };\n"
+		 "%s"
 		 "master_key = \"%s/master.key\";\n"
 		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n"
 		 "lockout = { max_failures = 2; interval = \"1m\"; lock_for = \"0\";\n"
-		 "            notify = \"%s/notify.sh\"; };\n", dir, dir, dir);
+		 "            notify = \"%s/notify.sh\"; };\n", line, dir, dir);
 	write_file("notify.conf", 0600, text);
 }
 
@@ -223,6 +248,7 @@ static int setup(void **state)
 
 	(void)state;
 	snprintf(build, sizeof(build), "%s", getenv("OTPGATE_BUILD") ? getenv("OTPGATE_BUILD") : "build");
+	conninfo = getenv("OTPGATE_TEST_CONNINFO");
 	snprintf(dir, sizeof(dir), "/tmp/otpgate-pamtest-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/pam.d", dir);
@@ -270,7 +296,7 @@ static void test_right_code(void **state)
 	(void)state;
 	wait_margin(3);
 	assert_int_equal(login_now("ok1", "127.0.0.1", 0), PAM_SUCCESS);
-	assert_int_equal(audit_count("user='ok1' and event='auth' and result='success' and "
+	assert_int_equal(audit_count("\"user\"='ok1' and event='auth' and result='success' and "
 				     "reason='ok' and source='127.0.0.1' and service='og' and "
 				     "token='HW-ok1'"), 1);
 }
@@ -287,7 +313,7 @@ static void test_wrong_code(void **state)
 	assert_int_equal(login_code("wrong1", "127.0.0.1", "12345"), PAM_AUTH_ERR);
 	/* the third failure within the interval locks (max_failures = 3) */
 	assert_int_equal(login_code("wrong1", "127.0.0.1", "12a456"), PAM_MAXTRIES);
-	assert_int_equal(audit_count("user='wrong1' and event='auth' and reason='bad-code'"), 3);
+	assert_int_equal(audit_count("\"user\"='wrong1' and event='auth' and reason='bad-code'"), 3);
 	run("%s/otpgate-provision -c %s/otpgate.conf unlock wrong1 >/dev/null", build, dir);
 }
 
@@ -302,7 +328,7 @@ static void test_replayed_code(void **state)
 	assert_int_equal(login_code("replay1", "127.0.0.1", code), PAM_AUTH_ERR);
 	/* an older step than the watermark is a replay too */
 	assert_int_equal(login_now("replay1", "127.0.0.1", -1), PAM_AUTH_ERR);
-	assert_int_equal(audit_count("user='replay1' and reason='replay'"), 2);
+	assert_int_equal(audit_count("\"user\"='replay1' and reason='replay'"), 2);
 }
 
 static void test_window(void **state)
@@ -336,7 +362,7 @@ static void test_source_ranges(void **state)
 	assert_int_equal(login_now("v6in", "::1", 0), PAM_SUCCESS);
 	assert_int_equal(login_now("mapped1", "::ffff:10.0.0.1", 0), PAM_PERM_DENIED);
 	assert_int_equal(login_now("mapped1", "::ffff:127.0.0.1", 0), PAM_SUCCESS);
-	assert_int_equal(audit_count("user='mapped1' and result='success' and source='127.0.0.1'"), 1);
+	assert_int_equal(audit_count("\"user\"='mapped1' and result='success' and source='127.0.0.1'"), 1);
 	/* a refused source is never prompted */
 	l.rhost = "192.0.2.1";
 	l.account = 0;
@@ -375,12 +401,12 @@ static void test_hostname_rhost(void **state)
 	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
 	l.env = "SSH_CONNECTION=127.0.0.5 50000 127.0.0.1 22";
 	assert_int_equal(do_login(&l), PAM_SUCCESS);
-	assert_int_equal(audit_count("user='host1' and reason='bad-source'"), 2);
+	assert_int_equal(audit_count("\"user\"='host1' and reason='bad-source'"), 2);
 	/* no rhost at all (a local login): refused by default */
 	l.rhost = NULL;
 	l.env = NULL;
 	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
-	assert_int_equal(audit_count("user='host1' and reason='no-source'"), 1);
+	assert_int_equal(audit_count("\"user\"='host1' and reason='no-source'"), 1);
 }
 
 static void test_no_token_and_unknown_user(void **state)
@@ -391,7 +417,7 @@ static void test_no_token_and_unknown_user(void **state)
 	/* known to NSS, no token: still prompted, then refused */
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
 	assert_int_equal(l.prompted, 1);
-	assert_int_equal(audit_count("user='daemon' and reason='no-token'"), 1);
+	assert_int_equal(audit_count("\"user\"='daemon' and reason='no-token'"), 1);
 	/* the rollout option lets a user without a token through, unprompted */
 	l.service = "unenrolled";
 	assert_int_equal(do_login(&l), PAM_SUCCESS);
@@ -418,8 +444,8 @@ static void test_lockout(void **state)
 	/* locked: even the right code is refused, the same way as a wrong one */
 	assert_int_equal(login_now("lock1", "127.0.0.1", 0), PAM_MAXTRIES);
 	assert_int_equal(do_login(&acct), PAM_PERM_DENIED);
-	assert_int_equal(audit_count("user='lock1' and event='lockout'"), 1);
-	assert_int_equal(audit_count("user='lock1' and reason='locked'"), 2);
+	assert_int_equal(audit_count("\"user\"='lock1' and event='lockout'"), 1);
+	assert_int_equal(audit_count("\"user\"='lock1' and reason='locked'"), 2);
 	run("%s/otpgate-provision -c %s/otpgate.conf unlock lock1 >/dev/null", build, dir);
 	assert_int_equal(login_now("lock1", "127.0.0.1", 0), PAM_SUCCESS);
 	assert_int_equal(do_login(&acct), PAM_SUCCESS);
@@ -435,7 +461,7 @@ static void test_account_phase(void **state)
 	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
 	l.rhost = "::ffff:127.0.0.9";
 	assert_int_equal(do_login(&l), PAM_SUCCESS);
-	assert_int_equal(audit_count("user='acct1' and event='account'"), 3);
+	assert_int_equal(audit_count("\"user\"='acct1' and event='account'"), 3);
 }
 
 /* N processes submit the same valid code at once: exactly one gets in. */
@@ -463,7 +489,7 @@ static void test_concurrent_same_code(void **state)
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(refused, N - 1);
-	assert_int_equal(audit_count("user='conc1' and event='auth' and reason='replay'"), N - 1);
+	assert_int_equal(audit_count("\"user\"='conc1' and event='auth' and reason='replay'"), N - 1);
 }
 
 static void test_fail_closed(void **state)
@@ -476,12 +502,14 @@ static void test_fail_closed(void **state)
 	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
 	l.service = "badarg";
 	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
-	/* a store readable by others is refused, not used */
+	/* a store file readable by others is refused, not used */
 	l.service = NULL;
-	snprintf(path, sizeof(path), "%s/otpgate.db", dir);
-	chmod(path, 0644);
-	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
-	chmod(path, 0600);
+	if (conninfo == NULL) {
+		snprintf(path, sizeof(path), "%s/otpgate.db", dir);
+		chmod(path, 0644);
+		assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+		chmod(path, 0600);
+	}
 	/* so is a master key readable by others */
 	snprintf(path, sizeof(path), "%s/master.key", dir);
 	chmod(path, 0444);
@@ -501,7 +529,7 @@ static void test_conversation_failure(void **state)
 
 	(void)state;
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
-	assert_int_equal(audit_count("user='ok1' and reason='no-code'"), 1);
+	assert_int_equal(audit_count("\"user\"='ok1' and reason='no-code'"), 1);
 }
 
 /* lock_for = 0: locked until an admin unlocks; the notify command is run. */
@@ -523,7 +551,7 @@ static void test_lockout_notifies_admin(void **state)
 	assert_non_null(fgets(text, sizeof(text), f));
 	fclose(f);
 	assert_string_equal(text, "lockout notif1 127.0.0.1 -1\n");
-	assert_int_equal(audit_count("user='notif1' and event='lockout' and "
+	assert_int_equal(audit_count("\"user\"='notif1' and event='lockout' and "
 				     "detail='until unlocked by an admin'"), 1);
 	/* locked, even with the right code */
 	wait_margin(3);
@@ -570,5 +598,6 @@ int main(void)
 		cmocka_unit_test(test_exports),
 	};
 
-	return cmocka_run_group_tests_name("pam_otpgate", tests, setup, teardown);
+	return cmocka_run_group_tests_name(getenv("OTPGATE_TEST_CONNINFO") ? "pam_otpgate on postgresql"
+					   : "pam_otpgate on sqlite", tests, setup, teardown);
 }

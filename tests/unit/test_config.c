@@ -164,7 +164,7 @@ static void test_example_loads(void **state)
 /* ---- every documented key set ---- */
 
 static const char FULL[] =
-	"store = { backend = \"sqlite\"; path = \"/tmp/og.db\"; busy_timeout = \"5s\"; };\n"	/* 1 */
+	"store = { backend = \"sqlite\"; path = \"/tmp/og.db\"; timeout = \"5s\"; };\n"	/* 1 */
 	"master_key = \"/etc/otpgate/master.key\";\n"						/* 2 */
 	"totp = { digits = 8; period = 60; algorithm = \"SHA256\"; window = 2; issuer = \"ACME Corp\"; };\n" /* 3 */
 	"networks = { office = [ \"203.0.113.0/24\" ]; vpn = [ \"10.8.0.0/16\", \"fd00::/8\" ]; };\n" /* 4 */
@@ -190,7 +190,7 @@ static void test_full_config(void **state)
 
 	assert_string_equal(c->store_backend, "sqlite");
 	assert_string_equal(c->store_path, "/tmp/og.db");
-	assert_int_equal(c->store_busy_timeout, 5);
+	assert_int_equal(c->store_timeout, 5);
 	assert_int_equal(c->totp.digits, 8);
 	assert_int_equal(c->totp.period, 60);
 	assert_int_equal(c->totp.algo, OG_SHA256);
@@ -309,9 +309,9 @@ static const struct err_case errs[] = {
 	{ "bad lock_for", BASE "lockout = { lock_for = \"forever\"; };\n", 5 },
 	{ "negative max_failures", BASE "lockout = { max_failures = -1; };\n", 5 },
 	{ "notify not a string", BASE "lockout = {\n  notify = 5;\n};\n", 6 },
-	{ "bad busy_timeout",
+	{ "bad timeout",
 	  L_KEY L_NETS L_POLICY
-	  "store = { backend = \"sqlite\"; path = \"/x.db\";\n  busy_timeout = \"5 s\"; };\n",
+	  "store = { backend = \"sqlite\"; path = \"/x.db\";\n  timeout = \"5 s\"; };\n",
 	  5 },
 	{ "digits = 7", BASE "totp = {\n  digits = 7;\n};\n", 6 },
 	{ "digits as a string", BASE "totp = { digits = \"6\"; };\n", 5 },

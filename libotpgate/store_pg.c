@@ -1,0 +1,565 @@
+/*
+ * store_pg.c: the fleet store on PostgreSQL through libpq. Several bastions
+ * share tokens, replay watermarks, failure counts and locks, and the audit
+ * table. The watermark check-and-advance is one statement; a connect or
+ * statement that takes longer than store.timeout fails, so a dead database
+ * cannot hang sshd.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "store.h"
+#include "util.h"
+
+#define SCHEMA_VERSION 1
+#define MAX_PARAMS 16
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS otpgate_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS users("
+	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS data_keys("
+	" id TEXT PRIMARY KEY, org TEXT NOT NULL UNIQUE, wrapped BYTEA NOT NULL,"
+	" created BIGINT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS tokens("
+	" id TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE, \"user\" TEXT,"
+	" kind TEXT NOT NULL, state TEXT NOT NULL, algorithm TEXT NOT NULL,"
+	" digits INTEGER NOT NULL, period INTEGER NOT NULL, t0 BIGINT NOT NULL DEFAULT 0,"
+	" secret BYTEA NOT NULL, dek_id TEXT NOT NULL REFERENCES data_keys(id),"
+	" drift BIGINT NOT NULL DEFAULT 0, last_step BIGINT NOT NULL DEFAULT -1,"
+	" created BIGINT NOT NULL, last_used BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(\"user\", state);"
+	"CREATE TABLE IF NOT EXISTS failures("
+	" \"user\" TEXT PRIMARY KEY, count BIGINT NOT NULL, window_start BIGINT NOT NULL,"
+	" locked_until BIGINT NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS audit("
+	" id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, host TEXT, event TEXT NOT NULL,"
+	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT,"
+	" actor TEXT, detail TEXT);"
+	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);";
+
+#define TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
+	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
+	" d.wrapped, d.org"
+
+static const char user_state_sql[] =
+	"SELECT u.org, COALESCE(f.locked_until, 0), " TOKEN_COLS " FROM users u"
+	" LEFT JOIN failures f ON f.\"user\" = u.name"
+	" LEFT JOIN tokens t ON t.\"user\" = u.name AND t.state = 'active'"
+	" LEFT JOIN data_keys d ON d.id = t.dek_id"
+	" WHERE u.name = $1 ORDER BY t.created LIMIT 16";
+
+/* The watermark check-and-advance, failure reset and audit row: one statement. */
+static const char accept_sql[] =
+	"WITH acc AS (UPDATE tokens SET last_step = $2, drift = $3, last_used = $4"
+	"   WHERE id = $1 AND state = 'active' AND last_step < $2 RETURNING \"user\"),"
+	" clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM acc)),"
+	" aud AS (INSERT INTO audit(ts, host, event, result, reason, \"user\", source,"
+	"   service, token, actor, detail)"
+	"   SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM acc WHERE $15)"
+	" SELECT count(*) FROM acc";
+
+static const char audit_sql[] =
+	"INSERT INTO audit(ts, host, event, result, reason, \"user\", source, service, token,"
+	" actor, detail) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+struct pg_be {
+	PGconn *conn;
+	const struct og_log *log;
+	char host[256];
+};
+
+struct params {
+	const char *v[MAX_PARAMS];
+	int len[MAX_PARAMS];
+	int fmt[MAX_PARAMS];
+	char num[MAX_PARAMS][24];
+	int n;
+};
+
+static void p_text(struct params *p, const char *v)
+{
+	p->v[p->n] = v;
+	p->len[p->n] = 0;
+	p->fmt[p->n++] = 0;
+}
+
+static void p_int(struct params *p, int64_t v)
+{
+	snprintf(p->num[p->n], sizeof(p->num[0]), "%lld", (long long)v);
+	p_text(p, p->num[p->n]);
+}
+
+static void p_blob(struct params *p, const unsigned char *v, size_t len)
+{
+	p->v[p->n] = (const char *)v;
+	p->len[p->n] = (int)len;
+	p->fmt[p->n++] = 1;
+}
+
+static int pg_error(struct pg_be *be, const char *what, const PGresult *res)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(be->conn);
+	size_t n = strcspn(msg, "\n");
+
+	og_logf(be->log, LOG_ERR, "store postgresql: %s: %.*s", what, (int)(n > 300 ? 300 : n), msg);
+	return OG_ERR_STORE;
+}
+
+/* Runs sql with p; returns the result (caller clears) or NULL after logging. */
+static PGresult *run(struct pg_be *be, const char *what, const char *sql, const struct params *p)
+{
+	PGresult *res = PQexecParams(be->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
+				     p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	pg_error(be, what, res);
+	PQclear(res);
+	return NULL;
+}
+
+/* Runs a statement and maps a unique violation to OG_ERR_EXISTS. */
+static int run_cmd(struct pg_be *be, const char *what, const char *sql, const struct params *p)
+{
+	PGresult *res = PQexecParams(be->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
+				     p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int r = OG_OK;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		r = state && strcmp(state, "23505") == 0 ? OG_ERR_EXISTS : pg_error(be, what, res);
+	PQclear(res);
+	return r;
+}
+
+static int pg_open(const struct og_config *cfg, const struct og_log *log, int create, void **out)
+{
+	struct pg_be *be = calloc(1, sizeof(*be));
+	char timeout[24], options[96];
+	const char *keys[] = { "connect_timeout", "options", "application_name", "dbname", NULL };
+	const char *vals[] = { timeout, options, "otpgate", cfg->store_conninfo, NULL };
+
+	(void)create;
+	if (be == NULL)
+		return OG_ERR_NOMEM;
+	*out = be;
+	be->log = log;
+	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
+		snprintf(be->host, sizeof(be->host), "unknown");
+	/* conninfo comes last so its own settings win */
+	snprintf(timeout, sizeof(timeout), "%lld", (long long)(cfg->store_timeout > 0 ? cfg->store_timeout : 1));
+	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld",
+		 (long long)cfg->store_timeout * 1000, (long long)cfg->store_timeout * 1000);
+	be->conn = PQconnectdbParams(keys, vals, 1);
+	if (be->conn == NULL)
+		return OG_ERR_NOMEM;
+	if (PQstatus(be->conn) != CONNECTION_OK)
+		return pg_error(be, "connect", NULL);
+	return OG_OK;
+}
+
+static void pg_close(void *p)
+{
+	struct pg_be *be = p;
+
+	PQfinish(be->conn);
+	free(be);
+}
+
+static int pg_check_schema(void *p)
+{
+	struct pg_be *be = p;
+	PGresult *res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
+	int version = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		version = atoi(PQgetvalue(res, 0, 0));
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+		 strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ?: "", "42P01") != 0) {
+		PQclear(res);
+		return pg_error(be, "schema check", NULL);
+	}
+	PQclear(res);
+	if (version != SCHEMA_VERSION) {
+		og_logf(be->log, LOG_ERR, "store postgresql: schema version %d, want %d%s", version,
+			SCHEMA_VERSION, version == 0 ? " (run 'otpgate-provision init')" : "");
+		return OG_ERR_SCHEMA;
+	}
+	return OG_OK;
+}
+
+/* A command without parameters (may hold several statements). */
+static int pg_exec(struct pg_be *be, const char *sql)
+{
+	PGresult *res = PQexec(be->conn, sql);
+	int r = OG_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		r = pg_error(be, strncmp(sql, "CREATE", 6) == 0 ? "create schema" : sql, res);
+	PQclear(res);
+	return r;
+}
+
+static int pg_begin(void *p)
+{
+	return pg_exec(p, "BEGIN");
+}
+
+static int pg_commit(void *p)
+{
+	return pg_exec(p, "COMMIT");
+}
+
+static int pg_rollback(void *p)
+{
+	struct pg_be *be = p;
+
+	if (PQtransactionStatus(be->conn) == PQTRANS_IDLE)
+		return OG_OK;
+	return pg_exec(be, "ROLLBACK");
+}
+
+static int finish(struct pg_be *be, int r)
+{
+	if (r == OG_OK)
+		return pg_commit(be);
+	pg_rollback(be);
+	return r;
+}
+
+static int pg_init(void *p)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	int r;
+
+	p_int(&prm, SCHEMA_VERSION);
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	/* several hosts may run init at once: one at a time */
+	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(7041661474)")) != OG_OK ||
+	    (r = pg_exec(be, schema_sql)) != OG_OK ||
+	    (r = run_cmd(be, "schema version", "INSERT INTO otpgate_meta VALUES('schema_version', $1)"
+			 " ON CONFLICT(key) DO NOTHING", &prm)) != OG_OK)
+		return finish(be, r);
+	return finish(be, OG_OK);
+}
+
+static void copy_val(const PGresult *res, int row, int col, char *out, size_t cap)
+{
+	if (og_copy(out, cap, PQgetvalue(res, row, col)) != OG_OK)
+		out[0] = '\0';
+}
+
+/* Decodes a bytea column (text format "\x..."). */
+static int copy_bytea(const PGresult *res, int row, int col, unsigned char *out, size_t cap,
+		      size_t *len)
+{
+	const char *v = PQgetvalue(res, row, col);
+	int n;
+
+	if (strncmp(v, "\\x", 2) != 0 || (n = og_hex_decode(v + 2, out, cap)) < 0)
+		return OG_ERR_STORE;
+	*len = (size_t)n;
+	return OG_OK;
+}
+
+static int64_t int_val(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Fills t from TOKEN_COLS starting at column c. */
+static int read_token(const PGresult *res, int row, int c, struct og_token *t)
+{
+	char buf[32];
+	size_t wlen;
+
+	copy_val(res, row, c + 0, t->id, sizeof(t->id));
+	copy_val(res, row, c + 1, t->serial, sizeof(t->serial));
+	copy_val(res, row, c + 2, t->user, sizeof(t->user));
+	copy_val(res, row, c + 3, t->kind, sizeof(t->kind));
+	copy_val(res, row, c + 4, buf, sizeof(buf));
+	if (og_token_state_parse(buf, &t->state) != OG_OK)
+		return OG_ERR_STORE;
+	copy_val(res, row, c + 5, buf, sizeof(buf));
+	if (og_algo_parse(buf, &t->params.algo) != OG_OK)
+		return OG_ERR_STORE;
+	t->params.digits = (int)int_val(res, row, c + 6);
+	t->params.period = (int)int_val(res, row, c + 7);
+	t->params.t0 = int_val(res, row, c + 8);
+	t->drift = int_val(res, row, c + 9);
+	t->last_step = int_val(res, row, c + 10);
+	t->created = int_val(res, row, c + 11);
+	t->last_used = int_val(res, row, c + 12);
+	if (copy_bytea(res, row, c + 13, t->sealed, sizeof(t->sealed), &t->sealed_len) != OG_OK)
+		return OG_ERR_STORE;
+	copy_val(res, row, c + 14, t->dek_id, sizeof(t->dek_id));
+	if (copy_bytea(res, row, c + 15, t->wrapped_dek, sizeof(t->wrapped_dek), &wlen) != OG_OK ||
+	    wlen != sizeof(t->wrapped_dek))
+		return OG_ERR_STORE;
+	copy_val(res, row, c + 16, t->dek_org, sizeof(t->dek_org));
+	if ((t->params.digits != 6 && t->params.digits != 8) ||
+	    (t->params.period != 30 && t->params.period != 60))
+		return OG_ERR_STORE;
+	return OG_OK;
+}
+
+static int pg_user_state(void *p, const char *user, struct og_user_state *out)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r = OG_OK;
+
+	p_text(&prm, user);
+	if ((res = run(be, "read user", user_state_sql, &prm)) == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res) && r == OG_OK; i++) {
+		out->known = 1;
+		copy_val(res, i, 0, out->org, sizeof(out->org));
+		out->locked_until = int_val(res, i, 1);
+		if (!PQgetisnull(res, i, 2) && out->ntokens < OG_MAX_TOKENS)
+			r = read_token(res, i, 2, &out->tokens[out->ntokens++]);
+	}
+	PQclear(res);
+	return r == OG_OK ? OG_OK : pg_error(be, "token row malformed", NULL);
+}
+
+static void audit_params(struct pg_be *be, struct params *prm, const struct og_audit_event *ev)
+{
+	p_text(prm, be->host);
+	p_text(prm, ev->event);
+	p_text(prm, ev->result);
+	p_text(prm, ev->reason);
+	p_text(prm, ev->user);
+	p_text(prm, ev->source);
+	p_text(prm, ev->service);
+	p_text(prm, ev->token);
+	p_text(prm, ev->actor);
+	p_text(prm, ev->detail);
+}
+
+static int pg_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
+			   const struct og_audit_event *ev)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int accepted;
+
+	p_text(&prm, token_id);
+	p_int(&prm, step);
+	p_int(&prm, drift);
+	p_int(&prm, ev->ts);
+	audit_params(be, &prm, ev);
+	p_text(&prm, ev->syslog_only ? "false" : "true");
+	if ((res = run(be, "advance watermark", accept_sql, &prm)) == NULL)
+		return OG_ERR_STORE;
+	accepted = PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == 1;
+	PQclear(res);
+	return accepted ? OG_OK : OG_ERR_REPLAY;
+}
+
+static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
+{
+	struct params prm = { .n = 0 };
+
+	if (ev->syslog_only)
+		return OG_OK;
+	p_int(&prm, ev->ts);
+	audit_params(be, &prm, ev);
+	return run_cmd(be, "audit", audit_sql, &prm);
+}
+
+/* Under the row lock: read, count with the shared rule, write back. */
+static int count_failure(struct pg_be *be, const char *user, const struct og_lockout *lk,
+			 int64_t now, int64_t *locked_until, int *newly)
+{
+	struct params prm = { .n = 0 };
+	struct og_failures f;
+	PGresult *res;
+	int r;
+
+	p_text(&prm, user);
+	if ((r = run_cmd(be, "count failure", "INSERT INTO failures VALUES($1, 0, 0, 0)"
+			 " ON CONFLICT(\"user\") DO NOTHING", &prm)) != OG_OK)
+		return r;
+	if ((res = run(be, "count failure", "SELECT count, window_start, locked_until"
+		       " FROM failures WHERE \"user\" = $1 FOR UPDATE", &prm)) == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return OG_ERR_STORE;
+	}
+	f.count = int_val(res, 0, 0);
+	f.window_start = int_val(res, 0, 1);
+	f.locked_until = int_val(res, 0, 2);
+	PQclear(res);
+	*newly = og_lockout_count(&f, 1, now, lk);
+	*locked_until = f.locked_until;
+	p_int(&prm, f.count);
+	p_int(&prm, f.window_start);
+	p_int(&prm, f.locked_until);
+	return run_cmd(be, "count failure", "UPDATE failures SET count = $2, window_start = $3,"
+		       " locked_until = $4 WHERE \"user\" = $1", &prm);
+}
+
+static int pg_login_fail(void *p, const char *user, const struct og_lockout *lk,
+			 const struct og_audit_event *ev, int64_t *locked_until, int *newly)
+{
+	struct pg_be *be = p;
+	int r;
+
+	if (user == NULL || lk->max_failures <= 0)
+		return audit_insert(be, ev);
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	if ((r = count_failure(be, user, lk, ev->ts, locked_until, newly)) == OG_OK)
+		r = audit_insert(be, ev);
+	return finish(be, r);
+}
+
+static int pg_audit_add(void *p, const struct og_audit_event *ev)
+{
+	return audit_insert(p, ev);
+}
+
+static int pg_unlock(void *p, const char *user)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, user);
+	return run_cmd(p, "unlock", "DELETE FROM failures WHERE \"user\" = $1", &prm);
+}
+
+static int pg_user_ensure(void *p, const char *user, const char *org, int64_t now)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r;
+
+	p_text(&prm, user);
+	p_text(&prm, org);
+	p_int(&prm, now);
+	if ((res = run(be, "add user", "WITH ins AS (INSERT INTO users VALUES($1, $2, $3)"
+		       " ON CONFLICT(name) DO NOTHING RETURNING org)"
+		       " SELECT org FROM ins UNION ALL SELECT org FROM users WHERE name = $1",
+		       &prm)) == NULL)
+		return OG_ERR_STORE;
+	r = PQntuples(res) >= 1 && strcmp(PQgetvalue(res, 0, 0), org) == 0 ? OG_OK : OG_ERR_EXISTS;
+	PQclear(res);
+	return r;
+}
+
+static int pg_dek_get(void *p, const char *org, char id[33], unsigned char *wrapped)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	size_t len = 0;
+	int r = OG_ERR_NOTFOUND;
+
+	p_text(&prm, org);
+	if ((res = run(be, "read data key", "SELECT id, wrapped FROM data_keys WHERE org = $1",
+		       &prm)) == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) == 1) {
+		copy_val(res, 0, 0, id, 33);
+		r = copy_bytea(res, 0, 1, wrapped, OG_WRAPPED_DEK_LEN, &len);
+		if (r == OG_OK && len != OG_WRAPPED_DEK_LEN)
+			r = OG_ERR_STORE;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_dek_add(void *p, const char *org, const char *id, const unsigned char *wrapped,
+		      int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, id);
+	p_text(&prm, org);
+	p_blob(&prm, wrapped, OG_WRAPPED_DEK_LEN);
+	p_int(&prm, now);
+	return run_cmd(p, "add data key", "INSERT INTO data_keys VALUES($1, $2, $3, $4)", &prm);
+}
+
+static int pg_token_add(void *p, const struct og_token *t)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, t->id);
+	p_text(&prm, t->serial);
+	p_text(&prm, t->user[0] ? t->user : NULL);
+	p_text(&prm, t->kind);
+	p_text(&prm, og_token_state_name(t->state));
+	p_text(&prm, og_algo_name(t->params.algo));
+	p_int(&prm, t->params.digits);
+	p_int(&prm, t->params.period);
+	p_int(&prm, t->params.t0);
+	p_blob(&prm, t->sealed, t->sealed_len);
+	p_text(&prm, t->dek_id);
+	p_int(&prm, t->drift);
+	p_int(&prm, t->last_step);
+	p_int(&prm, t->created);
+	p_int(&prm, t->last_used);
+	return run_cmd(p, "add token", "INSERT INTO tokens(id, serial, \"user\", kind, state,"
+		       " algorithm, digits, period, t0, secret, dek_id, drift, last_step, created,"
+		       " last_used) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+		       " $14, $15)", &prm);
+}
+
+static int pg_token_list(void *p, const char *user,
+			 int (*cb)(void *arg, const struct og_token *t), void *arg)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	struct og_token t;
+	PGresult *res;
+	int r = OG_OK;
+
+	p_text(&prm, user);
+	if ((res = run(be, "list tokens", "SELECT " TOKEN_COLS " FROM tokens t JOIN data_keys d"
+		       " ON d.id = t.dek_id WHERE $1::text IS NULL OR t.\"user\" = $1"
+		       " ORDER BY t.\"user\", t.created", &prm)) == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		memset(&t, 0, sizeof(t));
+		if ((r = read_token(res, i, 0, &t)) != OG_OK || cb(arg, &t) != 0)
+			break;
+	}
+	memset(&t, 0, sizeof(t));
+	PQclear(res);
+	return r;
+}
+
+const struct og_store_ops og_store_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.init = pg_init,
+	.check_schema = pg_check_schema,
+	.user_state = pg_user_state,
+	.login_accept = pg_login_accept,
+	.login_fail = pg_login_fail,
+	.audit_add = pg_audit_add,
+	.unlock = pg_unlock,
+	.user_ensure = pg_user_ensure,
+	.dek_get = pg_dek_get,
+	.dek_add = pg_dek_add,
+	.token_add = pg_token_add,
+	.token_list = pg_token_list,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+};

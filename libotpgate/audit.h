@@ -17,6 +17,7 @@ struct og_audit_event {
 	const char *token;	/* token serial, if any */
 	const char *actor;	/* who performed an admin action */
 	const char *detail;	/* free text, never a secret */
+	const char *host;	/* where it happened; NULL: this host */
 	int syslog_only;	/* audit.store = false: the store keeps no row */
 };
 

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "notify.h"
 #include "policy.h"
+#include "spool.h"
 #include "token.h"
 #include "util.h"
 
@@ -24,6 +25,7 @@ int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log
 	if ((r = og_config_load(config_path, &ctx->cfg, err, errlen, &ctx->log)) != OG_OK)
 		return r;
 	ctx->cfg_loaded = 1;
+	/* on failure the config stays loaded, so the attempt can still be spooled */
 	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK)
 		snprintf(err, errlen, "store %.200s: %s", og_config_store_name(&ctx->cfg), og_strerror(r));
 	return r;
@@ -58,12 +60,16 @@ static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
 	ev->syslog_only = !ctx->cfg.audit_store;
 }
 
+/* Syslog, and the store unless it already took the row; if the store
+ * cannot, the row waits in the spool. */
 static void audit_emit(struct og_ctx *ctx, const struct og_audit_event *ev, int stored)
 {
 	if (ctx->cfg.audit_syslog)
 		og_audit_syslog(ev, &ctx->log);
-	if (!stored && ctx->st != NULL && og_store_audit_add(ctx->st, ev) != OG_OK)
-		og_logf(&ctx->log, LOG_ERR, "audit row not stored for user %.100s", ev->user);
+	if (stored || ev->syslog_only)
+		return;
+	if (ctx->st == NULL || og_store_audit_add(ctx->st, ev) != OG_OK)
+		og_spool_append(ctx->cfg.store_spool, ev, &ctx->log);
 }
 
 /* Audits a refusal decided without touching login state. */
@@ -165,6 +171,14 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 	return OG_ALLOW;
 }
 
+enum og_verdict og_login_unavailable(struct og_ctx *ctx, struct og_login *l, const char *event)
+{
+	l->source[0] = '\0';
+	if (l->rhost != NULL && og_addr_parse(l->rhost, &l->addr) == OG_OK)
+		og_addr_format(&l->addr, l->source, sizeof(l->source));
+	return refuse(ctx, l, event, "store-unavailable", OG_UNAVAIL);
+}
+
 enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 {
 	enum og_verdict v = check_source_policy(ctx, l, "auth");
@@ -220,6 +234,7 @@ static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, co
 	if ((r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly)) != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: failure not recorded: %s", l->user,
 			og_strerror(r));
+		audit_emit(ctx, &ev, 0);
 		return OG_UNAVAIL;
 	}
 	audit_emit(ctx, &ev, 1);
@@ -263,8 +278,7 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 	if (r != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: watermark not stored: %s", l->user,
 			og_strerror(r));
-		l->reason = "store-error";
-		return OG_UNAVAIL;
+		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
 	}
 	audit_emit(ctx, &ev, 1);
 	return OG_ALLOW;

@@ -47,7 +47,11 @@ struct og_login {
 	char token[65];
 };
 
-/* Loads config and opens the store. err gets a one-line reason. */
+/*
+ * Loads config and opens the store. err gets a one-line reason. When only
+ * the store failed, ctx->cfg_loaded stays set (for og_login_unavailable);
+ * og_ctx_close must be called either way.
+ */
 int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log *log,
 		char *err, size_t errlen);
 void og_ctx_close(struct og_ctx *ctx);
@@ -66,6 +70,10 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 
 /* Account phase: source policy and lock again, audited. */
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l);
+
+/* The store cannot be reached: audits the attempt (syslog, and the spool
+ * for the store to take later). Returns OG_UNAVAIL. */
+enum og_verdict og_login_unavailable(struct og_ctx *ctx, struct og_login *l, const char *event);
 
 /* Wipes and clears the login's secrets. */
 void og_login_clear(struct og_login *l);

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 
 #include "err.h"
+#include "spool.h"
 #include "store.h"
 
 extern const struct og_store_ops og_store_sqlite_ops;
@@ -38,6 +39,9 @@ int og_store_open(const struct og_config *cfg, const struct og_log *log, int for
 		og_store_close(st);
 		return r;
 	}
+	/* rows spooled while the store was away go in now, oldest first */
+	if (!for_init)
+		og_spool_flush(cfg->store_spool, st, log);
 	*out = st;
 	return OG_OK;
 }

@@ -335,7 +335,7 @@ static int pg_user_state(void *p, const char *user, struct og_user_state *out)
 
 static void audit_params(struct pg_be *be, struct params *prm, const struct og_audit_event *ev)
 {
-	p_text(prm, be->host);
+	p_text(prm, ev->host ? ev->host : be->host);
 	p_text(prm, ev->event);
 	p_text(prm, ev->result);
 	p_text(prm, ev->reason);

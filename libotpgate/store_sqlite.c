@@ -378,7 +378,7 @@ static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
 	if (s == NULL)
 		return OG_ERR_STORE;
 	sqlite3_bind_int64(s, 1, ev->ts);
-	bind_text(s, 2, be->host);
+	bind_text(s, 2, ev->host ? ev->host : be->host);
 	bind_text(s, 3, ev->event);
 	bind_text(s, 4, ev->result);
 	bind_text(s, 5, ev->reason);

@@ -22,6 +22,8 @@ struct args {
 	int debug;
 };
 
+static int gather(pam_handle_t *ph, struct og_login *l);
+
 static void log_to_pam(void *ph, int prio, const char *msg)
 {
 	pam_syslog(ph, prio, "%s", msg);
@@ -44,23 +46,30 @@ static int parse_args(pam_handle_t *ph, int argc, const char **argv, struct args
 	return PAM_SUCCESS;
 }
 
-/* Loads config and store; PAM_SUCCESS or the PAM code to return. */
-static int open_ctx(pam_handle_t *ph, int argc, const char **argv, struct og_ctx *ctx)
+/*
+ * Loads config and store; PAM_SUCCESS or the PAM code to return. When only
+ * the store is unreachable, the attempt is audited (and spooled) first.
+ */
+static int open_ctx(pam_handle_t *ph, int argc, const char **argv, const char *event,
+		    struct og_ctx *ctx)
 {
 	struct args a;
 	struct og_log log = { log_to_pam, ph, 0 };
+	struct og_login l;
 	char err[512];
 	int r;
 
+	memset(ctx, 0, sizeof(*ctx));
 	if ((r = parse_args(ph, argc, argv, &a)) != PAM_SUCCESS)
 		return r;
 	log.debug = a.debug;
-	if (og_ctx_open(ctx, a.config, &log, err, sizeof(err)) != 0) {
-		pam_syslog(ph, LOG_ERR, "%s", err);
-		og_ctx_close(ctx);
-		return PAM_AUTHINFO_UNAVAIL;
-	}
-	return PAM_SUCCESS;
+	if (og_ctx_open(ctx, a.config, &log, err, sizeof(err)) == 0)
+		return PAM_SUCCESS;
+	pam_syslog(ph, LOG_ERR, "%s", err);
+	if (ctx->cfg_loaded && gather(ph, &l) == PAM_SUCCESS)
+		og_login_unavailable(ctx, &l, event);
+	og_ctx_close(ctx);
+	return PAM_AUTHINFO_UNAVAIL;
 }
 
 static int gather(pam_handle_t *ph, struct og_login *l)
@@ -119,7 +128,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 	int r;
 
 	(void)flags;
-	if ((r = open_ctx(ph, argc, argv, &ctx)) != PAM_SUCCESS)
+	if ((r = open_ctx(ph, argc, argv, "auth", &ctx)) != PAM_SUCCESS)
 		return r;
 	if ((r = gather(ph, &l)) != PAM_SUCCESS)
 		goto out;
@@ -156,7 +165,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const cha
 	int r;
 
 	(void)flags;
-	if ((r = open_ctx(ph, argc, argv, &ctx)) != PAM_SUCCESS)
+	if ((r = open_ctx(ph, argc, argv, "account", &ctx)) != PAM_SUCCESS)
 		return r;
 	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
 		v = og_account_check(&ctx, &l);

@@ -186,12 +186,14 @@ static void store_line(char *out, size_t cap, const char *file)
 {
 	if (conninfo != NULL && strcmp(file, "missing.db") == 0)
 		snprintf(out, cap, "store = { backend = \"postgresql\"; timeout = \"2s\";"
-			 " conninfo = \"%s dbname=no_such_db\"; };\n", conninfo);
+			 " conninfo = \"%s dbname=no_such_db\"; spool = \"%s/audit.spool\"; };\n",
+			 conninfo, dir);
 	else if (conninfo != NULL)
-		snprintf(out, cap, "store = { backend = \"postgresql\"; conninfo = \"%s\"; };\n",
-			 conninfo);
+		snprintf(out, cap, "store = { backend = \"postgresql\"; conninfo = \"%s\";"
+			 " spool = \"%s/audit.spool\"; };\n", conninfo, dir);
 	else
-		snprintf(out, cap, "store = { backend = \"sqlite\"; path = \"%s/%s\"; };\n", dir, file);
+		snprintf(out, cap, "store = { backend = \"sqlite\"; path = \"%s/%s\";"
+			 " spool = \"%s/audit.spool\"; };\n", dir, file, dir);
 }
 
 static void write_config(const char *name, const char *store, const char *extra)
@@ -500,6 +502,13 @@ static void test_fail_closed(void **state)
 	(void)state;
 	l.service = "nostore";
 	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	/* the refused attempt waits in the spool, and the next open writes it */
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	l.service = NULL;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(audit_count("\"user\"='ok1' and reason='store-unavailable'"), 1);
 	l.service = "badarg";
 	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
 	/* a store file readable by others is refused, not used */

@@ -34,7 +34,7 @@ MOD_OBJ := $(BUILD)/obj/pam_module/pam_otpgate.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
-.PHONY: all deps check unit pamtest pamtest-pg e2e asan valgrind bench demo install clean
+.PHONY: all deps check unit pamtest pamtest-pg fleet e2e asan valgrind bench demo install clean
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision
 
 deps:
@@ -91,6 +91,11 @@ pamtest-pg: tests
 	@echo "== $(BUILD)/tests/test_pam (postgresql)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam
 
+# several bastions on one PostgreSQL: races, shared lockout, database faults
+fleet: tests
+	@echo "== tests/pg/fleet.sh"
+	@tests/pg/with-postgres tests/pg/fleet.sh $(abspath $(BUILD))
+
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 
@@ -102,7 +107,7 @@ valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg e2e valgrind asan
+	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet e2e valgrind asan
 	@echo "check: all suites passed"
 
 bench: deps all

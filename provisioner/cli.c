@@ -53,7 +53,8 @@ int cli_open(struct cli *c, int for_init)
 		return r;
 	}
 	c->cfg_loaded = 1;
-	if ((r = og_store_open(&c->cfg, &c->log, for_init, &c->st)) != OG_OK)
+	/* the store logs the cause itself, as one line */
+	if ((r = og_store_open(&c->cfg, &c->log, for_init, &c->st)) == OG_ERR_NOMEM)
 		cli_error("store %s: %s", og_config_store_name(&c->cfg), og_strerror(r));
 	return r;
 }

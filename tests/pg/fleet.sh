@@ -1,0 +1,127 @@
+#!/bin/sh
+# fleet.sh BUILD_DIR: several bastions on one PostgreSQL (run under
+# tests/pg/with-postgres). Each bastion is its own config, PAM service and
+# audit spool; logins are separate pam-login processes, as sshd would run.
+#  - the same valid code, submitted at once through every bastion, lets
+#    exactly one login in, round after round;
+#  - failures spread over the bastions lock the account everywhere;
+#  - with the database stopped, logins are refused promptly with
+#    PAM_AUTHINFO_UNAVAIL and the attempts reach the audit table after the
+#    restart; a dead or wrong server in conninfo is a clear, bounded error.
+set -u
+BUILD=${1:?usage: fleet.sh BUILD_DIR}
+: "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
+BASTIONS=${OTPGATE_FLEET_BASTIONS:-4}
+ROUNDS=${OTPGATE_FLEET_ROUNDS:-12}
+T=$(mktemp -d /tmp/otpgate-fleet-XXXXXX)
+listener=""
+trap '[ -n "$listener" ] && kill "$listener" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+sql() { psql -Atq "$OTPGATE_TEST_CONNINFO" -c "$1"; }
+
+mkdir "$T/pam.d"
+for b in $(seq 1 "$BASTIONS"); do
+	cat >"$T/bastion$b.conf" <<CONF
+store = { backend = "postgresql"; conninfo = "$OTPGATE_TEST_CONNINFO"; timeout = "2s";
+          spool = "$T/spool$b"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+lockout = { max_failures = 3; interval = "10m"; lock_for = "15m"; };
+CONF
+	chmod 600 "$T/bastion$b.conf"
+	printf 'auth required %s/pam_otpgate.so config=%s/bastion%s.conf\n' "$BUILD" "$T" "$b" \
+		>"$T/pam.d/bastion$b"
+done
+python3 - "$T" "$ROUNDS" <<'PY'
+import os, sys
+t, rounds = sys.argv[1], int(sys.argv[2])
+with open(f"{t}/tokens.csv", "w") as c, open(f"{t}/secrets", "w") as s:
+    c.write("user,serial,secret\n")
+    for name in [f"race{i}" for i in range(rounds)] + ["spread", "down"]:
+        key = os.urandom(20).hex()
+        c.write(f"{name},HW-{name},{key}\n")
+        s.write(f"{name} {key}\n")
+PY
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" init >/dev/null || exit 1
+"$BUILD/otpgate-provision" -c "$T/bastion2.conf" import --format csv "$T/tokens.csv" >/dev/null || exit 1
+secret() { awk -v u="$1" '$1 == u { print $2 }' "$T/secrets"; }
+code() { python3 -c 'import hmac,struct,sys,time
+k=bytes.fromhex(sys.argv[1]); m=hmac.new(k,struct.pack(">Q",int(time.time())//30),"sha1").digest()
+o=m[-1]&15; print("%06d" % ((struct.unpack(">I",m[o:o+4])[0]&0x7fffffff)%1000000))' "$1"; }
+wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt "$1" ]; do sleep 0.2; done; }
+login() { "$BUILD/tests/pam-login" -d "$T/pam.d" -s "bastion$1" -u "$2" -r 127.0.0.1 "$3" >/dev/null 2>&1; }
+
+# 1. the same code through every bastion at once: exactly one success, every round
+bad_rounds=0
+for r in $(seq 0 $((ROUNDS - 1))); do
+	wait_margin 3
+	c=$(code "$(secret "race$r")")
+	for b in $(seq 1 "$BASTIONS"); do
+		(login "$b" "race$r" "$c"; echo $? >"$T/rc.$r.$b") &
+	done
+	wait
+	wins=$(cat "$T"/rc.$r.* | grep -c '^0$')
+	[ "$wins" -eq 1 ] || { bad_rounds=$((bad_rounds + 1)); echo "# round $r: $wins successes"; }
+done
+check "same code on $BASTIONS bastions at once: one success in each of $ROUNDS rounds" \
+	[ "$bad_rounds" -eq 0 ]
+check "every refused racer is audited as a replay" \
+	[ "$(sql "select count(*) from audit where event='auth' and reason='replay' and \"user\" like 'race%'")" \
+	  -eq $((ROUNDS * (BASTIONS - 1))) ]
+
+# 2. failures spread over bastions lock the account on all of them
+login 1 spread 000000; login 2 spread 000001
+login 3 spread 000002; rc=$?
+check "third failure, on a third bastion, locks (PAM_MAXTRIES)" [ "$rc" -eq 1 ]
+wait_margin 3
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion4 -u spread -r 127.0.0.1 "$(code "$(secret spread)")" \
+	>"$T/out" 2>&1
+check "the lock holds on bastion 4, even for the right code" grep -q "maximum number of retries" "$T/out"
+
+# 3. the database goes away mid-run
+$OTPGATE_TEST_PGCTL -m fast stop >/dev/null
+start=$(date +%s%N)
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion1 -u down -r 127.0.0.1 123456 >"$T/out" 2>&1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "database stopped: refused with PAM_AUTHINFO_UNAVAIL" grep -q "cannot retrieve authentication info" "$T/out"
+check "database stopped: refused promptly (${ms} ms)" [ "$ms" -lt 3000 ]
+check "database stopped: the attempt is spooled" grep -q "reason=store-unavailable" "$T/spool1"
+$OTPGATE_TEST_PGCTL start >/dev/null
+wait_margin 3
+login 1 down "$(code "$(secret down)")"
+check "database back: logins work again" [ $? -eq 0 ]
+check "database back: the spooled attempt reached the audit table" \
+	[ "$(sql "select count(*) from audit where \"user\"='down' and reason='store-unavailable'")" -eq 1 ]
+check "database back: the spool is gone" [ ! -e "$T/spool1" ]
+
+# 4. bad conninfo: clear errors, within the timeout
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed "s|conninfo = \"[^\"]*\"|conninfo = \"host=127.0.0.1 port=$port dbname=otpgate\"|" \
+	"$T/bastion1.conf" >"$T/closed.conf"
+chmod 600 "$T/closed.conf"
+"$BUILD/otpgate-provision" -c "$T/closed.conf" list >"$T/out" 2>&1
+cat "$T/out"
+check "nothing listening: non-zero exit and a connect error" \
+	sh -c "! $BUILD/otpgate-provision -c $T/closed.conf list >/dev/null 2>&1 && grep -q 'connect' $T/out"
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(8); time.sleep(60)' "$port" &
+listener=$!
+sleep 0.3
+start=$(date +%s%N)
+"$BUILD/otpgate-provision" -c "$T/closed.conf" list >"$T/out" 2>&1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+cat "$T/out"
+check "a server that never answers: gives up within the 2 s timeout (${ms} ms)" \
+	sh -c "[ $ms -lt 4000 ] && grep -q 'timeout' $T/out"
+kill "$listener" 2>/dev/null; listener=""
+sed "s|user=postgres|user=nosuchrole|" "$T/bastion1.conf" >"$T/role.conf"
+chmod 600 "$T/role.conf"
+"$BUILD/otpgate-provision" -c "$T/role.conf" list >"$T/out" 2>&1
+cat "$T/out"
+check "a wrong role: non-zero exit naming the problem" grep -q 'nosuchrole' "$T/out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

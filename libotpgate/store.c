@@ -122,6 +122,35 @@ int og_store_token_list(struct og_store *st, const char *user,
 	return st->ops->token_list(st->be, user, cb, arg);
 }
 
+int og_store_user_list(struct og_store *st, int (*cb)(void *arg, const struct og_user_row *u),
+		       void *arg)
+{
+	return st->ops->user_list(st->be, cb, arg);
+}
+
+int og_store_dek_list(struct og_store *st, int (*cb)(void *arg, const struct og_dek_row *d),
+		      void *arg)
+{
+	return st->ops->dek_list(st->be, cb, arg);
+}
+
+int og_store_dek_put(struct og_store *st, const struct og_dek_row *d)
+{
+	return st->ops->dek_put(st->be, d);
+}
+
+int og_store_audit_list(struct og_store *st,
+			int (*cb)(void *arg, const struct og_audit_event *ev), void *arg)
+{
+	return st->ops->audit_list(st->be, cb, arg);
+}
+
+int og_store_counts(struct og_store *st, struct og_store_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->counts(st->be, out);
+}
+
 int og_store_begin(struct og_store *st)
 {
 	return st->ops->begin(st->be);

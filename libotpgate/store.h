@@ -50,6 +50,25 @@ struct og_user_state {
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
 };
 
+/* A user row and a data key row, as listed for copying between stores. */
+struct og_user_row {
+	char name[257];
+	char org[129];
+	int64_t created;
+};
+
+struct og_dek_row {
+	char id[33];
+	char org[129];
+	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
+	int64_t created;
+};
+
+/* Row counts of the tables a store migration copies. */
+struct og_store_counts {
+	int64_t users, data_keys, tokens, audit;
+};
+
 struct og_store;
 
 struct og_store_ops {
@@ -72,6 +91,11 @@ struct og_store_ops {
 	int (*token_add)(void *be, const struct og_token *t);
 	int (*token_list)(void *be, const char *user,
 			  int (*cb)(void *arg, const struct og_token *t), void *arg);
+	int (*user_list)(void *be, int (*cb)(void *arg, const struct og_user_row *u), void *arg);
+	int (*dek_list)(void *be, int (*cb)(void *arg, const struct og_dek_row *d), void *arg);
+	int (*dek_put)(void *be, const struct og_dek_row *d);
+	int (*audit_list)(void *be, int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
+	int (*counts)(void *be, struct og_store_counts *out);
 	int (*begin)(void *be);
 	int (*commit)(void *be);
 	int (*rollback)(void *be);
@@ -129,6 +153,17 @@ int og_store_token_add(struct og_store *st, const struct og_token *t);
 /* Calls cb for every token (of user, or all when user is NULL); cb's non-zero stops. */
 int og_store_token_list(struct og_store *st, const char *user,
 			int (*cb)(void *arg, const struct og_token *t), void *arg);
+
+/* Whole-store listings, for copying one store into another. Audit rows come
+ * oldest first, with the host they were recorded on. */
+int og_store_user_list(struct og_store *st, int (*cb)(void *arg, const struct og_user_row *u),
+		       void *arg);
+int og_store_dek_list(struct og_store *st, int (*cb)(void *arg, const struct og_dek_row *d),
+		      void *arg);
+int og_store_dek_put(struct og_store *st, const struct og_dek_row *d);
+int og_store_audit_list(struct og_store *st,
+			int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
+int og_store_counts(struct og_store *st, struct og_store_counts *out);
 
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);

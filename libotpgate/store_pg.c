@@ -142,7 +142,7 @@ static int run_cmd(struct pg_be *be, const char *what, const char *sql, const st
 static int pg_open(const struct og_config *cfg, const struct og_log *log, int create, void **out)
 {
 	struct pg_be *be = calloc(1, sizeof(*be));
-	char timeout[24], options[96];
+	char timeout[24], options[128];
 	const char *keys[] = { "connect_timeout", "options", "application_name", "dbname", NULL };
 	const char *vals[] = { timeout, options, "otpgate", cfg->store_conninfo, NULL };
 
@@ -155,8 +155,9 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, int cr
 		snprintf(be->host, sizeof(be->host), "unknown");
 	/* conninfo comes last so its own settings win */
 	snprintf(timeout, sizeof(timeout), "%lld", (long long)(cfg->store_timeout > 0 ? cfg->store_timeout : 1));
-	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld",
-		 (long long)cfg->store_timeout * 1000, (long long)cfg->store_timeout * 1000);
+	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld"
+		 " -c client_min_messages=warning", (long long)cfg->store_timeout * 1000,
+		 (long long)cfg->store_timeout * 1000);
 	be->conn = PQconnectdbParams(keys, vals, 1);
 	if (be->conn == NULL)
 		return OG_ERR_NOMEM;
@@ -543,6 +544,97 @@ static int pg_token_list(void *p, const char *user,
 	return r;
 }
 
+static int pg_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *u), void *arg)
+{
+	struct pg_be *be = p;
+	struct og_user_row u;
+	PGresult *res = run(be, "list users", "SELECT name, org, created FROM users ORDER BY name",
+			    NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, u.name, sizeof(u.name));
+		copy_val(res, i, 1, u.org, sizeof(u.org));
+		u.created = int_val(res, i, 2);
+		if (cb(arg, &u) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_dek_list(void *p, int (*cb)(void *arg, const struct og_dek_row *d), void *arg)
+{
+	struct pg_be *be = p;
+	struct og_dek_row d;
+	size_t len;
+	int r = OG_OK;
+	PGresult *res = run(be, "list data keys",
+			    "SELECT id, org, wrapped, created FROM data_keys ORDER BY org", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res) && r == OG_OK; i++) {
+		copy_val(res, i, 0, d.id, sizeof(d.id));
+		copy_val(res, i, 1, d.org, sizeof(d.org));
+		r = copy_bytea(res, i, 2, d.wrapped, sizeof(d.wrapped), &len);
+		if (r == OG_OK && len != sizeof(d.wrapped))
+			r = OG_ERR_STORE;
+		d.created = int_val(res, i, 3);
+		if (r == OG_OK && cb(arg, &d) != 0)
+			break;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_dek_put(void *p, const struct og_dek_row *d)
+{
+	return pg_dek_add(p, d->org, d->id, d->wrapped, d->created);
+}
+
+static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_event *ev),
+			 void *arg)
+{
+	struct pg_be *be = p;
+	struct og_audit_event ev;
+	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
+			     &ev.service, &ev.token, &ev.actor, &ev.detail };
+	PGresult *res = run(be, "list audit", "SELECT ts, host, event, result, reason, \"user\","
+			    " source, service, token, actor, detail FROM audit ORDER BY id", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = int_val(res, i, 0);
+		for (int c = 0; c < 10; c++)
+			*f[c] = PQgetisnull(res, i, c + 1) ? NULL : PQgetvalue(res, i, c + 1);
+		if (cb(arg, &ev) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_counts(void *p, struct og_store_counts *out)
+{
+	struct pg_be *be = p;
+	PGresult *res = run(be, "count rows", "SELECT (SELECT count(*) FROM users),"
+			    " (SELECT count(*) FROM data_keys), (SELECT count(*) FROM tokens),"
+			    " (SELECT count(*) FROM audit)", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	out->users = int_val(res, 0, 0);
+	out->data_keys = int_val(res, 0, 1);
+	out->tokens = int_val(res, 0, 2);
+	out->audit = int_val(res, 0, 3);
+	PQclear(res);
+	return OG_OK;
+}
+
 const struct og_store_ops og_store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -559,6 +651,11 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_add = pg_dek_add,
 	.token_add = pg_token_add,
 	.token_list = pg_token_list,
+	.user_list = pg_user_list,
+	.dek_list = pg_dek_list,
+	.dek_put = pg_dek_put,
+	.audit_list = pg_audit_list,
+	.counts = pg_counts,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

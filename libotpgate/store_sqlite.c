@@ -56,7 +56,7 @@ static const char schema_sql[] =
 enum stmt_id {
 	Q_USER_STATE, Q_TOKENS_ACTIVE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
-	Q_TOKENS_OF, Q_COUNT
+	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS, Q_COUNT
 };
 
 #define TOKEN_COLS "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -86,6 +86,13 @@ static const char *const stmt_sql[Q_COUNT] = {
 			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[Q_TOKENS_ALL] = "SELECT " TOKEN_COLS " ORDER BY t.user, t.created",
 	[Q_TOKENS_OF] = "SELECT " TOKEN_COLS " WHERE t.user = ?1 ORDER BY t.created",
+	[Q_USERS_ALL] = "SELECT name, org, created FROM users ORDER BY name",
+	[Q_DEKS_ALL] = "SELECT id, org, wrapped, created FROM data_keys ORDER BY org",
+	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
+	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
+			" actor, detail FROM audit ORDER BY id",
+	[Q_COUNTS] = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM data_keys),"
+		     " (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit)",
 };
 
 struct sqlite_be {
@@ -630,6 +637,99 @@ static int sq_token_list(void *p, const char *user,
 	return OG_OK;
 }
 
+static int sq_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *u), void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_USERS_ALL);
+	struct og_user_row u;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, u.name, sizeof(u.name));
+		copy_col(s, 1, u.org, sizeof(u.org));
+		u.created = sqlite3_column_int64(s, 2);
+		if (cb(arg, &u) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list users");
+}
+
+static int sq_dek_list(void *p, int (*cb)(void *arg, const struct og_dek_row *d), void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_DEKS_ALL);
+	struct og_dek_row d;
+	size_t len;
+	int rc, r = OG_OK;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, d.id, sizeof(d.id));
+		copy_col(s, 1, d.org, sizeof(d.org));
+		if ((r = copy_blob(s, 2, d.wrapped, sizeof(d.wrapped), &len)) != OG_OK ||
+		    len != sizeof(d.wrapped))
+			break;
+		d.created = sqlite3_column_int64(s, 3);
+		if (cb(arg, &d) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return db_error(be, "list data keys");
+	return OG_OK;
+}
+
+static int sq_dek_put(void *p, const struct og_dek_row *d)
+{
+	return sq_dek_add(p, d->org, d->id, d->wrapped, d->created);
+}
+
+static int sq_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_event *ev),
+			 void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_AUDIT_ALL);
+	struct og_audit_event ev;
+	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
+			     &ev.service, &ev.token, &ev.actor, &ev.detail };
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = sqlite3_column_int64(s, 0);
+		for (int i = 0; i < 10; i++)
+			*f[i] = (const char *)sqlite3_column_text(s, i + 1);
+		if (cb(arg, &ev) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list audit");
+}
+
+static int sq_counts(void *p, struct og_store_counts *out)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_COUNTS);
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->users = sqlite3_column_int64(s, 0);
+		out->data_keys = sqlite3_column_int64(s, 1);
+		out->tokens = sqlite3_column_int64(s, 2);
+		out->audit = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count rows");
+}
+
 const struct og_store_ops og_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -646,6 +746,11 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_add = sq_dek_add,
 	.token_add = sq_token_add,
 	.token_list = sq_token_list,
+	.user_list = sq_user_list,
+	.dek_list = sq_dek_list,
+	.dek_put = sq_dek_put,
+	.audit_list = sq_audit_list,
+	.counts = sq_counts,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

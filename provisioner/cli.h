@@ -38,5 +38,7 @@ int cmd_enrol(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_migrate(struct cli *c, int argc, char **argv);
+int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const struct {
 	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...])" },
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)" },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock" },
+	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date" },
+	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },
 };
 
 static void usage(FILE *out)

@@ -123,5 +123,34 @@ chmod 600 "$T/role.conf"
 cat "$T/out"
 check "a wrong role: non-zero exit naming the problem" grep -q 'nosuchrole' "$T/out"
 
+# 5. a single host's SQLite store moves into the fleet's database
+$OTPGATE_TEST_PGCTL start >/dev/null 2>&1
+createdb_sql="CREATE DATABASE moved"
+sql "$createdb_sql" >/dev/null
+moved_conninfo=$(echo "$OTPGATE_TEST_CONNINFO" | sed 's/dbname=otpgate/dbname=moved/')
+cat >"$T/single.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/single.db"; spool = "$T/spool-single"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+sed "s|conninfo = \"[^\"]*\"|conninfo = \"$moved_conninfo\"|" "$T/bastion1.conf" >"$T/moved.conf"
+chmod 600 "$T/single.conf" "$T/moved.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/single.conf\n' "$BUILD" "$T" >"$T/pam.d/single"
+printf 'auth required %s/pam_otpgate.so config=%s/moved.conf\n' "$BUILD" "$T" >"$T/pam.d/moved"
+"$BUILD/otpgate-provision" -c "$T/single.conf" init >/dev/null
+"$BUILD/otpgate-provision" -c "$T/single.conf" import --format csv "$T/tokens.csv" >/dev/null
+wait_margin 3
+c=$(code "$(secret race0)")
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race0 -r 127.0.0.1 "$c" >/dev/null
+"$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
+check "migrate-store copies everything and checks the counts" grep -q "counts match" "$T/out"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race0 -r 127.0.0.1 "$c" >/dev/null
+check "migrate-store: a code used before the move stays used" [ $? -ne 0 ]
+c=$(code "$(secret race1)")
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race1 -r 127.0.0.1 "$c" >/dev/null
+check "migrate-store: tokens still decrypt on the new store" [ $? -eq 0 ]
+"$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
+check "migrate-store refuses a target that is not empty" grep -q "not empty" "$T/out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -186,6 +186,9 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 	if (v != OG_ALLOW)
 		return v;
 	decide_pending(ctx, l);
+	og_logf(&ctx->log, LOG_DEBUG, "user %.100s from %s: %s, %d active token(s)%s%s", l->user,
+		l->source, l->us.known ? "known" : "not in the store", l->us.ntokens,
+		l->pending ? ", will refuse after the prompt: " : "", l->pending ? l->pending : "");
 	if (l->skip_prompt) {
 		struct og_audit_event ev;
 		l->reason = "unenrolled-allowed";
@@ -215,6 +218,9 @@ static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_ke
 				  code, step) == OG_OK) {
 			found = i;
 			*drift = *step - now_step;
+			og_logf(&ctx->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "
+				"(was %lld), watermark %lld", l->user, t->serial, (long long)*drift,
+				(long long)t->drift, (long long)t->last_step);
 		}
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}

@@ -186,6 +186,10 @@ static int load_totp(struct loader *ld, const config_setting_t *g)
 	    (r = get_string(ld, g, "issuer", &c->issuer)) ||
 	    (r = get_string(ld, g, "algorithm", &algo)))
 		goto out;
+	if (strchr(c->issuer, ':') != NULL) {
+		r = fail(ld, config_setting_get_member(g, "issuer"), "'issuer' must not contain ':'");
+		goto out;
+	}
 	if (c->totp.digits == 7) {
 		r = fail(ld, config_setting_get_member(g, "digits"), "'digits' must be 6 or 8");
 		goto out;
@@ -437,7 +441,8 @@ int og_config_load(const char *path, struct og_config *cfg, char *err, size_t er
 		goto out_nolc;
 	if ((r = og_file_read(path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len, log)) != OG_OK) {
 		snprintf(err, errlen, "%s: %s", path, r == OG_ERR_UNSAFE
-			 ? "unsafe ownership or permissions (must not be group/world writable)"
+			 ? "refused: must be a regular file (not a symlink) owned by root or the "
+			   "caller, not writable by group or others"
 			 : "cannot be read");
 		goto out_nolc;
 	}

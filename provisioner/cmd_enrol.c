@@ -71,6 +71,8 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct enrol_opts *o
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
 	if (o->org[0] != '\0' && !og_is_safe_name(o->org, 128))
 		return cli_error("organisation '%.64s' is not a valid name", o->org), 2;
+	if (o->issuer[0] == '\0' || strchr(o->issuer, ':') != NULL || strlen(o->issuer) > 100)
+		return cli_error("--issuer must be 1 to 100 characters without ':'"), 2;
 	if (strcmp(o->qr, "terminal") != 0 && strcmp(o->qr, "none") != 0)
 		return cli_error("--qr must be terminal or none"), 2;
 	return 0;
@@ -126,12 +128,15 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 	u.params = o.params;
 	u.secret_len = SECRET_BYTES;
 	r = 1;
-	if (og_random(u.secret, SECRET_BYTES) != OG_OK || store_token(c, &o, u.secret, &t) != OG_OK)
+	/* the URI is built first: a token is never stored that cannot be shown */
+	if (og_random(u.secret, SECRET_BYTES) != OG_OK)
 		goto out;
 	if (og_otpauth_build(&u, uri, sizeof(uri)) < 0) {
 		cli_error("issuer or user name too long for a URI");
 		goto out;
 	}
+	if (store_token(c, &o, u.secret, &t) != OG_OK)
+		goto out;
 	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
 	if (o.json) {
 		printf("{\"user\":\"%s\",\"org\":\"%s\",\"serial\":\"%s\",\"uri\":\"%s\"}\n", o.user,

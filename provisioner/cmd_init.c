@@ -43,7 +43,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 	if (og_config_load(c->config_path, &c->cfg, (char[512]){ 0 }, 512, NULL) == OG_OK) {
 		if ((strcmp(c->cfg.store_backend, "sqlite") == 0 && make_parent(c->cfg.store_path)) ||
-		    make_parent(c->cfg.master_key))
+		    make_parent(c->cfg.master_key) || make_parent(c->cfg.store_spool))
 			return 1;
 		og_config_free(&c->cfg);
 	}

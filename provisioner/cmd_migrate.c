@@ -97,10 +97,14 @@ static int copy_all(struct og_store *from, struct og_store *to)
 	return OG_OK;
 }
 
-static int counts_equal(const struct og_store_counts *a, const struct og_store_counts *b)
+/* Did the copy add exactly the source's rows? (init may have left audit rows.) */
+static int copied_all(const struct og_store_counts *src, const struct og_store_counts *before,
+		      const struct og_store_counts *after)
 {
-	return a->users == b->users && a->data_keys == b->data_keys && a->tokens == b->tokens &&
-	       a->audit == b->audit;
+	return after->users - before->users == src->users &&
+	       after->data_keys - before->data_keys == src->data_keys &&
+	       after->tokens - before->tokens == src->tokens &&
+	       after->audit - before->audit == src->audit;
 }
 
 int cmd_migrate_store(struct cli *c, int argc, char **argv)
@@ -109,7 +113,7 @@ int cmd_migrate_store(struct cli *c, int argc, char **argv)
 		{ "to", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
 	};
 	struct cli to = { 0 };
-	struct og_store_counts have, got;
+	struct og_store_counts have, before, got;
 	int ch, r = 1;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -121,9 +125,9 @@ int cmd_migrate_store(struct cli *c, int argc, char **argv)
 		return cli_error("usage: otpgate-provision migrate-store --to CONFIG"), 2;
 	if (cli_open(c, 0) != OG_OK || cli_open(&to, 1) != OG_OK || !same_master_key(c, &to))
 		goto out;
-	if (og_store_init(to.st) != OG_OK || og_store_counts(to.st, &got) != OG_OK)
+	if (og_store_init(to.st) != OG_OK || og_store_counts(to.st, &before) != OG_OK)
 		goto out;
-	if (got.users || got.data_keys || got.tokens) {
+	if (before.users || before.data_keys || before.tokens) {
 		cli_error("target store %s is not empty; refusing to merge into it",
 			  og_config_store_name(&to.cfg));
 		goto out;
@@ -131,7 +135,7 @@ int cmd_migrate_store(struct cli *c, int argc, char **argv)
 	if (og_store_counts(c->st, &have) != OG_OK || og_store_begin(to.st) != OG_OK)
 		goto out;
 	if (copy_all(c->st, to.st) != OG_OK || og_store_counts(to.st, &got) != OG_OK ||
-	    !counts_equal(&have, &got)) {
+	    !copied_all(&have, &before, &got)) {
 		og_store_rollback(to.st);
 		cli_error("copy failed or counts differ; the target is left as it was");
 		goto out;

@@ -443,7 +443,7 @@ static void test_lockout(void **state)
 	assert_int_equal(login_code("lock1", "127.0.0.1", "000000"), PAM_AUTH_ERR);
 	assert_int_equal(login_code("lock1", "127.0.0.1", "000001"), PAM_AUTH_ERR);
 	assert_int_equal(login_code("lock1", "127.0.0.1", "000002"), PAM_MAXTRIES);
-	/* locked: even the right code is refused, the same way as a wrong one */
+	/* locked: even the right code is refused (PAM_MAXTRIES, as for the failure that locked) */
 	assert_int_equal(login_now("lock1", "127.0.0.1", 0), PAM_MAXTRIES);
 	assert_int_equal(do_login(&acct), PAM_PERM_DENIED);
 	assert_int_equal(audit_count("\"user\"='lock1' and event='lockout'"), 1);

@@ -139,6 +139,8 @@ printf 'auth required %s/pam_otpgate.so config=%s/single.conf\n' "$BUILD" "$T" >
 printf 'auth required %s/pam_otpgate.so config=%s/moved.conf\n' "$BUILD" "$T" >"$T/pam.d/moved"
 "$BUILD/otpgate-provision" -c "$T/single.conf" init >/dev/null
 "$BUILD/otpgate-provision" -c "$T/single.conf" import --format csv "$T/tokens.csv" >/dev/null
+# as docs/fleet.md says: init the fleet's database first, then copy into it
+"$BUILD/otpgate-provision" -c "$T/moved.conf" init >/dev/null
 wait_margin 3
 c=$(code "$(secret race0)")
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race0 -r 127.0.0.1 "$c" >/dev/null

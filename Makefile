@@ -30,7 +30,7 @@ PROV_SRC := $(wildcard provisioner/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
-MOD_OBJ := $(BUILD)/obj/pam_module/pam_otpgate.o
+MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 

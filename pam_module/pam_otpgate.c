@@ -14,13 +14,7 @@
 
 #include "auth.h"
 #include "config.h"
-
-#define PROMPT "Verification code: "
-
-struct args {
-	const char *config;
-	int debug;
-};
+#include "input.h"
 
 static int gather(pam_handle_t *ph, struct og_login *l);
 
@@ -29,41 +23,23 @@ static void log_to_pam(void *ph, int prio, const char *msg)
 	pam_syslog(ph, prio, "%s", msg);
 }
 
-static int parse_args(pam_handle_t *ph, int argc, const char **argv, struct args *a)
-{
-	a->config = OG_DEFAULT_CONFIG;
-	a->debug = 0;
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] != '\0')
-			a->config = argv[i] + 7;
-		else if (strcmp(argv[i], "debug") == 0)
-			a->debug = 1;
-		else {
-			pam_syslog(ph, LOG_ERR, "unknown module argument '%.100s'", argv[i]);
-			return PAM_SERVICE_ERR;
-		}
-	}
-	return PAM_SUCCESS;
-}
-
 /*
  * Loads config and store; PAM_SUCCESS or the PAM code to return. When only
  * the store is unreachable, the attempt is audited (and spooled) first.
  */
 static int open_ctx(pam_handle_t *ph, int argc, const char **argv, const char *event,
-		    struct og_ctx *ctx)
+		    struct og_pam_args *a, struct og_ctx *ctx)
 {
-	struct args a;
 	struct og_log log = { log_to_pam, ph, 0 };
 	struct og_login l;
 	char err[512];
 	int r;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if ((r = parse_args(ph, argc, argv, &a)) != PAM_SUCCESS)
+	if ((r = og_pam_parse_args(ph, argc, argv, a)) != PAM_SUCCESS)
 		return r;
-	log.debug = a.debug;
-	if (og_ctx_open(ctx, a.config, &log, err, sizeof(err)) == 0)
+	log.debug = a->debug;
+	if (og_ctx_open(ctx, a->config, &log, err, sizeof(err)) == 0)
 		return PAM_SUCCESS;
 	pam_syslog(ph, LOG_ERR, "%s", err);
 	if (ctx->cfg_loaded && gather(ph, &l) == PAM_SUCCESS)
@@ -104,23 +80,15 @@ static int verdict_to_pam(enum og_verdict v)
 	return PAM_AUTH_ERR;
 }
 
-/* Asks for the code; returns it (caller wipes and frees) or NULL. */
-static char *ask_code(pam_handle_t *ph)
+/* Digits of the code to split off a combined answer: the user's tokens'. */
+static int code_digits(const struct og_ctx *ctx, const struct og_login *l)
 {
-	char *resp = NULL;
-
-	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp, PROMPT) != PAM_SUCCESS) {
-		if (resp != NULL) {
-			OPENSSL_cleanse(resp, strlen(resp));
-			free(resp);
-		}
-		return NULL;
-	}
-	return resp;
+	return l->us.ntokens > 0 ? l->us.tokens[0].params.digits : ctx->cfg.totp.digits;
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
+	struct og_pam_args a;
 	struct og_ctx ctx;
 	struct og_login l;
 	enum og_verdict v;
@@ -128,13 +96,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 	int r;
 
 	(void)flags;
-	if ((r = open_ctx(ph, argc, argv, "auth", &ctx)) != PAM_SUCCESS)
+	if ((r = open_ctx(ph, argc, argv, "auth", &a, &ctx)) != PAM_SUCCESS)
 		return r;
 	if ((r = gather(ph, &l)) != PAM_SUCCESS)
 		goto out;
 	v = og_login_precheck(&ctx, &l);
 	if (v == OG_ALLOW && !l.skip_prompt) {
-		code = ask_code(ph);
+		code = og_pam_get_code(ph, &a, code_digits(&ctx, &l));
 		v = og_login_verify(&ctx, &l, code);
 	}
 	r = verdict_to_pam(v);
@@ -159,13 +127,14 @@ PAM_EXTERN int pam_sm_setcred(pam_handle_t *ph, int flags, int argc, const char 
 
 PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
+	struct og_pam_args a;
 	struct og_ctx ctx;
 	struct og_login l;
 	enum og_verdict v;
 	int r;
 
 	(void)flags;
-	if ((r = open_ctx(ph, argc, argv, "account", &ctx)) != PAM_SUCCESS)
+	if ((r = open_ctx(ph, argc, argv, "account", &a, &ctx)) != PAM_SUCCESS)
 		return r;
 	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
 		v = og_account_check(&ctx, &l);

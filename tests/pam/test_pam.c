@@ -71,7 +71,8 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 		return PAM_BUF_ERR;
 	for (int i = 0; i < n; i++) {
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
-			assert_string_equal(msg[i]->msg, "Verification code: ");
+			assert_true(strcmp(msg[i]->msg, "Verification code: ") == 0 ||
+				    strcmp(msg[i]->msg, "Password and verification code: ") == 0);
 			r[i].resp = a->code ? strdup(a->code) : NULL;
 			a->calls++;
 		}
@@ -178,7 +179,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -242,6 +243,29 @@ static void write_notify_config(void)
 	write_file("notify.conf", 0600, text);
 }
 
+/*
+ * VPN-style stacks: the code arrives after the password in one answer and
+ * the password goes on, in PAM_AUTHTOK, to the next module (here pam_exec
+ * with a script that accepts only "s3cret"); and a stack that must never
+ * prompt (use_first_pass with nothing before it).
+ */
+static void write_vpn_services(void)
+{
+	char text[2048];
+
+	write_file("checkpass.sh", 0755, "#!/bin/sh\nread -r pw\n[ \"$pw\" = s3cret ]\n");
+	snprintf(text, sizeof(text),
+		 "auth required %s/pam_otpgate.so config=%s/otpgate.conf combined forward_pass\n"
+		 "auth required pam_exec.so quiet expose_authtok %s/checkpass.sh\n", build, dir, dir);
+	write_file("pam.d/vpn", 0644, text);
+	snprintf(text, sizeof(text),
+		 "auth required %s/pam_otpgate.so config=%s/otpgate.conf use_first_pass\n", build, dir);
+	write_file("pam.d/firstpass", 0644, text);
+	snprintf(text, sizeof(text),
+		 "auth required %s/pam_otpgate.so config=%s/otpgate.conf forward_pass\n", build, dir);
+	write_file("pam.d/badcombo", 0644, text);
+}
+
 static int setup(void **state)
 {
 	char path[600], csv[4096] = "user,serial,secret,org\n", svc[600];
@@ -279,6 +303,7 @@ static int setup(void **state)
 	write_service("pam.d/nostore", svc);
 	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
 	write_service("pam.d/notify", svc);
+	write_vpn_services();
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf bogus", dir);
 	write_service("pam.d/badarg", svc);
 	return 0;
@@ -567,6 +592,49 @@ static void test_lockout_notifies_admin(void **state)
 	assert_int_equal(login_now_service("notify", "notif1", 0), PAM_MAXTRIES);
 }
 
+/* Password and code in one answer; the password checked by the next module. */
+static void test_combined_password_and_code(void **state)
+{
+	struct login l = { .service = "vpn", .user = "vpn1", .rhost = "127.0.0.1" };
+	char code[9], answer[64];
+
+	(void)state;
+	wait_margin(3);
+	code_at("vpn1", step_now(), code);
+	snprintf(answer, sizeof(answer), "wrong%s", code);
+	l.code = answer;
+	/* the code is right, the forwarded password is not: refused by pam_exec */
+	assert_int_not_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 1);
+	assert_int_equal(audit_count("\"user\"='vpn1' and result='success'"), 1);
+	/* the code was spent by that attempt: a replay now, even with the password */
+	snprintf(answer, sizeof(answer), "s3cret%s", code);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='vpn1' and reason='replay'"), 1);
+	/* a fresh user: right password and code, one message, one answer */
+	code_at("vpn2", step_now(), code);
+	snprintf(answer, sizeof(answer), "s3cret%s", code);
+	l.user = "vpn2";
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 1);
+	/* too short to hold a code */
+	l.code = "123";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+}
+
+static void test_first_pass_and_bad_arguments(void **state)
+{
+	struct login l = { .service = "firstpass", .user = "ok1", .rhost = "127.0.0.1",
+			   .code = "123456" };
+
+	(void)state;
+	/* use_first_pass with no PAM_AUTHTOK: refused without a prompt */
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 0);
+	l.service = "badcombo";
+	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -604,6 +672,8 @@ int main(void)
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_conversation_failure),
 		cmocka_unit_test(test_lockout_notifies_admin),
+		cmocka_unit_test(test_combined_password_and_code),
+		cmocka_unit_test(test_first_pass_and_bad_arguments),
 		cmocka_unit_test(test_exports),
 	};
 

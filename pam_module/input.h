@@ -1,0 +1,32 @@
+/* input.h: what the module is told (arguments) and asked for (the code). */
+#ifndef OTPGATE_PAM_INPUT_H
+#define OTPGATE_PAM_INPUT_H
+
+#include <security/pam_modules.h>
+
+#define OG_PROMPT_CODE "Verification code: "
+#define OG_PROMPT_COMBINED "Password and verification code: "
+
+struct og_pam_args {
+	const char *config;	/* config=FILE */
+	int debug;		/* debug */
+	int combined;		/* the answer is the password followed by the code */
+	int use_first_pass;	/* take the answer from PAM_AUTHTOK, never prompt */
+	int try_first_pass;	/* PAM_AUTHTOK if set, else prompt */
+	int forward_pass;	/* combined: leave the password in PAM_AUTHTOK */
+};
+
+/* Parses module arguments; an unknown or contradictory one is logged and
+ * gives PAM_SERVICE_ERR. */
+int og_pam_parse_args(pam_handle_t *ph, int argc, const char **argv, struct og_pam_args *a);
+
+/*
+ * Obtains the code the way the arguments say: its own prompt (one message,
+ * echo off), or PAM_AUTHTOK, and with `combined` the last `digits`
+ * characters of the answer (the rest, the password, is put in PAM_AUTHTOK
+ * with `forward_pass`). Returns a malloc'd code the caller wipes and frees,
+ * or NULL when the conversation or PAM_AUTHTOK gave nothing.
+ */
+char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits);
+
+#endif

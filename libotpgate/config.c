@@ -11,6 +11,10 @@
 #include "util.h"
 
 #define CONFIG_MAX_BYTES (1 << 20)
+#define DEFAULT_SPOOL "/var/lib/otpgate/audit.spool"
+#define DEFAULT_REGISTRY "/var/lib/otpgate/keys.db"
+
+static int default_beside_store(struct og_config *c);
 
 struct network {
 	const char *name;
@@ -240,6 +244,33 @@ static int load_audit(struct loader *ld, const config_setting_t *g)
 	return OG_OK;
 }
 
+static int load_keys(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "registry", "conninfo", "max_age", "grace", "drop_dir",
+					    "notify", "check_at_login", NULL };
+	struct og_config *c = ld->cfg;
+	int r;
+
+	if ((r = want_group(ld, g, "keys")) || (r = check_keys(ld, g, "keys", keys)) ||
+	    (r = get_string(ld, g, "registry", &c->keys_registry)) ||
+	    (r = get_string(ld, g, "conninfo", &c->keys_conninfo)) ||
+	    (r = get_duration(ld, g, "max_age", &c->keys_max_age)) ||
+	    (r = get_duration(ld, g, "grace", &c->keys_grace)) ||
+	    (r = get_string(ld, g, "drop_dir", &c->keys_drop_dir)) ||
+	    (r = get_string(ld, g, "notify", &c->keys_notify)) ||
+	    (r = get_bool(ld, g, "check_at_login", &c->keys_check_at_login)))
+		return r;
+	if (c->keys_max_age < 1)
+		return fail(ld, config_setting_get_member(g, "max_age"), "'max_age' must be at least 1s");
+	if (c->keys_notify != NULL && c->keys_notify[0] != '/')
+		return fail(ld, config_setting_get_member(g, "notify"),
+			    "'notify' must be an absolute path to a program");
+	if (c->keys_drop_dir[0] != '/')
+		return fail(ld, config_setting_get_member(g, "drop_dir"),
+			    "'drop_dir' must be an absolute path");
+	return OG_OK;
+}
+
 static int load_auth(struct loader *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = { "allow_unenrolled", "allow_no_rhost", NULL };
@@ -383,8 +414,12 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->store_path = strdup("/var/lib/otpgate/otpgate.db");
 	c->master_key = strdup("/etc/otpgate/master.key");
 	c->issuer = strdup("otpgate");
-	c->store_spool = strdup("/var/lib/otpgate/audit.spool");
+	c->store_spool = strdup(DEFAULT_SPOOL);
 	c->store_timeout = 5;
+	c->keys_registry = strdup(DEFAULT_REGISTRY);
+	c->keys_drop_dir = strdup("/var/lib/otpgate/keys");
+	c->keys_max_age = 90 * 86400;
+	c->keys_grace = 7 * 86400;
 	c->totp.algo = OG_SHA1;
 	c->totp.digits = 6;
 	c->totp.period = 30;
@@ -395,7 +430,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->audit_syslog = 1;
 	c->audit_store = 1;
 	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
-	    !c->issuer)
+	    !c->issuer || !c->keys_registry || !c->keys_drop_dir)
 		return OG_ERR_NOMEM;
 	return OG_OK;
 }
@@ -403,7 +438,7 @@ static int set_defaults(struct og_config *c, const char *path)
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", NULL };
+					    "lockout", "audit", "auth", "keys", NULL };
 	const config_setting_t *s;
 	int r;
 
@@ -424,6 +459,41 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 		return r;
 	if ((s = config_setting_get_member(root, "auth")) && (r = load_auth(ld, s)))
 		return r;
+	if ((s = config_setting_get_member(root, "keys")) && (r = load_keys(ld, s)))
+		return r;
+	if (ld->cfg->keys_conninfo == NULL && ld->cfg->store_conninfo != NULL &&
+	    (ld->cfg->keys_conninfo = strdup(ld->cfg->store_conninfo)) == NULL)
+		return OG_ERR_NOMEM;
+	return default_beside_store(ld->cfg);
+}
+
+/* Replaces *field, if it still holds the built-in default, by NAME in the
+ * directory of the SQLite store, so one store.path moves everything. */
+static int beside(const struct og_config *c, char **field, const char *dflt, const char *name)
+{
+	const char *slash = strrchr(c->store_path, '/');
+	size_t dirlen = slash ? (size_t)(slash - c->store_path) : 1;
+	char *p;
+
+	if (strcmp(*field, dflt) != 0 || strcmp(c->store_backend, "sqlite") != 0)
+		return OG_OK;
+	if ((p = malloc(dirlen + strlen(name) + 2)) == NULL)
+		return OG_ERR_NOMEM;
+	snprintf(p, dirlen + strlen(name) + 2, "%.*s/%s", (int)dirlen,
+		 slash ? c->store_path : ".", name);
+	free(*field);
+	*field = p;
+	return OG_OK;
+}
+
+static int default_beside_store(struct og_config *c)
+{
+	int r;
+
+	if ((r = beside(c, &c->store_spool, DEFAULT_SPOOL, "audit.spool")) != OG_OK ||
+	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK)
+		return r;
+	return OG_OK;
 	return OG_OK;
 }
 
@@ -483,6 +553,10 @@ void og_config_free(struct og_config *c)
 	free(c->master_key);
 	free(c->issuer);
 	free(c->lock_notify);
+	free(c->keys_registry);
+	free(c->keys_conninfo);
+	free(c->keys_drop_dir);
+	free(c->keys_notify);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -14,8 +14,8 @@ static const struct og_store_ops *const backends[] = {
 	&og_store_sqlite_ops, &og_store_pg_ops, NULL
 };
 
-int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
-		  struct og_store **out)
+static int open_mode(const struct og_config *cfg, const struct og_log *log,
+		     enum og_open_mode mode, struct og_store **out)
 {
 	const struct og_store_ops *ops = NULL;
 	struct og_store *st;
@@ -34,16 +34,28 @@ int og_store_open(const struct og_config *cfg, const struct og_log *log, int for
 		return OG_ERR_NOMEM;
 	st->ops = ops;
 	st->log = log;
-	if ((r = ops->open(cfg, log, for_init, &st->be)) != OG_OK ||
-	    (!for_init && (r = ops->check_schema(st->be)) != OG_OK)) {
+	if ((r = ops->open(cfg, log, mode, &st->be)) != OG_OK ||
+	    (mode != OG_OPEN_INIT && (r = ops->check_schema(st->be)) != OG_OK)) {
 		og_store_close(st);
 		return r;
 	}
 	/* rows spooled while the store was away go in now, oldest first */
-	if (!for_init)
+	if (mode == OG_OPEN_NORMAL)
 		og_spool_flush(cfg->store_spool, st, log);
 	*out = st;
 	return OG_OK;
+}
+
+int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
+		  struct og_store **out)
+{
+	return open_mode(cfg, log, for_init ? OG_OPEN_INIT : OG_OPEN_NORMAL, out);
+}
+
+int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,
+			   struct og_store **out)
+{
+	return open_mode(cfg, log, OG_OPEN_REGISTRY, out);
 }
 
 void og_store_close(struct og_store *st)
@@ -149,6 +161,34 @@ int og_store_counts(struct og_store *st, struct og_store_counts *out)
 {
 	memset(out, 0, sizeof(*out));
 	return st->ops->counts(st->be, out);
+}
+
+int og_store_key_add(struct og_store *st, const struct og_access_key *k)
+{
+	return st->ops->key_add(st->be, k);
+}
+
+int og_store_key_list(struct og_store *st, const char *user,
+		      int (*cb)(void *arg, const struct og_access_key *k), void *arg)
+{
+	return st->ops->key_list(st->be, user, cb, arg);
+}
+
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state state,
+			   int64_t not_after)
+{
+	return st->ops->key_set_state(st->be, id, state, not_after);
+}
+
+int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now)
+{
+	return st->ops->key_touch(st->be, fingerprint, now);
+}
+
+int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->key_by_fp(st->be, fingerprint, out);
 }
 
 int og_store_begin(struct og_store *st)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "accesskey.h"
 #include "audit.h"
 #include "config.h"
 #include "crypto.h"
@@ -71,9 +72,17 @@ struct og_store_counts {
 
 struct og_store;
 
+/* How a backend is opened. */
+enum og_open_mode {
+	OG_OPEN_NORMAL,		/* everything, schema checked */
+	OG_OPEN_INIT,		/* create what is missing; schema not checked */
+	OG_OPEN_REGISTRY,	/* the key registry alone, read-only (the unprivileged key reader) */
+};
+
 struct og_store_ops {
 	const char *name;
-	int (*open)(const struct og_config *cfg, const struct og_log *log, int create, void **be);
+	int (*open)(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
+		    void **be);
 	void (*close)(void *be);
 	int (*init)(void *be);
 	int (*check_schema)(void *be);
@@ -96,6 +105,12 @@ struct og_store_ops {
 	int (*dek_put)(void *be, const struct og_dek_row *d);
 	int (*audit_list)(void *be, int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
 	int (*counts)(void *be, struct og_store_counts *out);
+	int (*key_add)(void *be, const struct og_access_key *k);
+	int (*key_list)(void *be, const char *user,
+			int (*cb)(void *arg, const struct og_access_key *k), void *arg);
+	int (*key_set_state)(void *be, const char *id, enum og_key_state state, int64_t not_after);
+	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
+	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
 	int (*begin)(void *be);
 	int (*commit)(void *be);
 	int (*rollback)(void *be);
@@ -112,6 +127,11 @@ struct og_store {
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
 		  struct og_store **out);
 void og_store_close(struct og_store *st);
+
+/* Opens only the key registry, read-only: what otpgate-keyrotate
+ * authorized-keys may see as the unprivileged AuthorizedKeysCommandUser. */
+int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,
+			   struct og_store **out);
 
 /* OG_OK when the schema exists and is of this version. */
 int og_store_check_schema(struct og_store *st);
@@ -164,6 +184,17 @@ int og_store_dek_put(struct og_store *st, const struct og_dek_row *d);
 int og_store_audit_list(struct og_store *st,
 			int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
 int og_store_counts(struct og_store *st, struct og_store_counts *out);
+
+/* The key registry. key_add gives OG_ERR_EXISTS for a fingerprint already
+ * registered (to anyone, ever); key_list lists user's keys (all users' when
+ * NULL), oldest first; key_by_fp gives OG_ERR_NOTFOUND for an unknown key. */
+int og_store_key_add(struct og_store *st, const struct og_access_key *k);
+int og_store_key_list(struct og_store *st, const char *user,
+		      int (*cb)(void *arg, const struct og_access_key *k), void *arg);
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state state,
+			   int64_t not_after);
+int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
+int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
 
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);

@@ -40,7 +40,18 @@ static const char schema_sql[] =
 	" id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, host TEXT, event TEXT NOT NULL,"
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT,"
 	" actor TEXT, detail TEXT);"
-	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);";
+	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);"
+	/* the key registry: the key reader's role is granted SELECT on this alone */
+	"CREATE TABLE IF NOT EXISTS access_keys("
+	" id TEXT PRIMARY KEY, \"user\" TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
+	" type TEXT NOT NULL, pubkey TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,"
+	" origin TEXT NOT NULL, state TEXT NOT NULL, predecessor TEXT NOT NULL DEFAULT '',"
+	" created BIGINT NOT NULL, last_used BIGINT NOT NULL DEFAULT 0,"
+	" not_after BIGINT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS access_keys_user ON access_keys(\"user\", state);";
+
+#define KEY_COLS "id, \"user\", org, type, pubkey, fingerprint, origin, state, predecessor," \
+	" created, last_used, not_after"
 
 #define TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
@@ -69,6 +80,7 @@ static const char audit_sql[] =
 
 struct pg_be {
 	PGconn *conn;
+	int registry_only;	/* connected as the key reader: access_keys only */
 	const struct og_log *log;
 	char host[256];
 };
@@ -139,16 +151,19 @@ static int run_cmd(struct pg_be *be, const char *what, const char *sql, const st
 	return r;
 }
 
-static int pg_open(const struct og_config *cfg, const struct og_log *log, int create, void **out)
+static int pg_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
+		   void **out)
 {
 	struct pg_be *be = calloc(1, sizeof(*be));
 	char timeout[24], options[128];
 	const char *keys[] = { "connect_timeout", "options", "application_name", "dbname", NULL };
-	const char *vals[] = { timeout, options, "otpgate", cfg->store_conninfo, NULL };
+	const char *vals[] = { timeout, options, "otpgate",
+			       mode == OG_OPEN_REGISTRY ? cfg->keys_conninfo : cfg->store_conninfo,
+			       NULL };
 
-	(void)create;
 	if (be == NULL)
 		return OG_ERR_NOMEM;
+	be->registry_only = mode == OG_OPEN_REGISTRY;
 	*out = be;
 	be->log = log;
 	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
@@ -177,7 +192,16 @@ static void pg_close(void *p)
 static int pg_check_schema(void *p)
 {
 	struct pg_be *be = p;
-	PGresult *res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
+	PGresult *res;
+
+	/* the key reader may see access_keys and nothing else */
+	if (be->registry_only) {
+		res = PQexec(be->conn, "SELECT 1 FROM access_keys LIMIT 0");
+		int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+		return ok ? OG_OK : pg_error(be, "key registry", NULL);
+	}
+	res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
 	int version = 0;
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
@@ -635,6 +659,111 @@ static int pg_counts(void *p, struct og_store_counts *out)
 	return OG_OK;
 }
 
+static int read_key(const PGresult *res, int row, struct og_access_key *k)
+{
+	char state[16];
+
+	copy_val(res, row, 0, k->id, sizeof(k->id));
+	copy_val(res, row, 1, k->user, sizeof(k->user));
+	copy_val(res, row, 2, k->org, sizeof(k->org));
+	copy_val(res, row, 3, k->type, sizeof(k->type));
+	copy_val(res, row, 4, k->pubkey, sizeof(k->pubkey));
+	copy_val(res, row, 5, k->fingerprint, sizeof(k->fingerprint));
+	copy_val(res, row, 6, k->origin, sizeof(k->origin));
+	copy_val(res, row, 7, state, sizeof(state));
+	copy_val(res, row, 8, k->predecessor, sizeof(k->predecessor));
+	k->created = int_val(res, row, 9);
+	k->last_used = int_val(res, row, 10);
+	k->not_after = int_val(res, row, 11);
+	return og_key_state_parse(state, &k->state) == OG_OK ? OG_OK : OG_ERR_STORE;
+}
+
+static int pg_key_add(void *p, const struct og_access_key *k)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, k->id);
+	p_text(&prm, k->user);
+	p_text(&prm, k->org);
+	p_text(&prm, k->type);
+	p_text(&prm, k->pubkey);
+	p_text(&prm, k->fingerprint);
+	p_text(&prm, k->origin);
+	p_text(&prm, og_key_state_name(k->state));
+	p_text(&prm, k->predecessor);
+	p_int(&prm, k->created);
+	p_int(&prm, k->last_used);
+	p_int(&prm, k->not_after);
+	return run_cmd(p, "add key", "INSERT INTO access_keys(" KEY_COLS ") VALUES($1, $2, $3,"
+		       " $4, $5, $6, $7, $8, $9, $10, $11, $12)", &prm);
+}
+
+static int pg_key_list(void *p, const char *user,
+		       int (*cb)(void *arg, const struct og_access_key *k), void *arg)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	struct og_access_key k;
+	PGresult *res;
+	int r = OG_OK;
+
+	p_text(&prm, user);
+	if ((res = run(be, "list keys", "SELECT " KEY_COLS " FROM access_keys WHERE $1::text IS NULL"
+		       " OR \"user\" = $1 ORDER BY \"user\", created, id", &prm)) == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if ((r = read_key(res, i, &k)) != OG_OK || cb(arg, &k) != 0)
+			break;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_key_set_state(void *p, const char *id, enum og_key_state state, int64_t not_after)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r;
+
+	p_text(&prm, id);
+	p_text(&prm, og_key_state_name(state));
+	p_int(&prm, not_after);
+	if ((res = run(be, "set key state", "UPDATE access_keys SET state = $2, not_after = $3"
+		       " WHERE id = $1", &prm)) == NULL)
+		return OG_ERR_STORE;
+	r = atoi(PQcmdTuples(res)) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
+static int pg_key_touch(void *p, const char *fingerprint, int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, fingerprint);
+	p_int(&prm, now);
+	return run_cmd(p, "touch key", "UPDATE access_keys SET last_used = $2"
+		       " WHERE fingerprint = $1", &prm);
+}
+
+static int pg_key_by_fp(void *p, const char *fingerprint, struct og_access_key *out)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r = OG_ERR_NOTFOUND;
+
+	p_text(&prm, fingerprint);
+	if ((res = run(be, "find key", "SELECT " KEY_COLS " FROM access_keys WHERE fingerprint = $1",
+		       &prm)) == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) == 1)
+		r = read_key(res, 0, out);
+	PQclear(res);
+	return r;
+}
+
 const struct og_store_ops og_store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -656,6 +785,11 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_put = pg_dek_put,
 	.audit_list = pg_audit_list,
 	.counts = pg_counts,
+	.key_add = pg_key_add,
+	.key_list = pg_key_list,
+	.key_set_state = pg_key_set_state,
+	.key_touch = pg_key_touch,
+	.key_by_fp = pg_key_by_fp,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -53,15 +54,31 @@ static const char schema_sql[] =
 	" actor TEXT, detail TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);";
 
+#define REGISTRY_VERSION 1
+
+/* The key registry: public keys only, readable by the unprivileged reader. */
+static const char registry_sql[] =
+	"CREATE TABLE IF NOT EXISTS reg.access_keys("
+	" id TEXT PRIMARY KEY, user TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
+	" type TEXT NOT NULL, pubkey TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,"
+	" origin TEXT NOT NULL, state TEXT NOT NULL, predecessor TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL, last_used INTEGER NOT NULL DEFAULT 0,"
+	" not_after INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS reg.access_keys_user ON access_keys(user, state);";
+
 enum stmt_id {
 	Q_USER_STATE, Q_TOKENS_ACTIVE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
-	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS, Q_COUNT
+	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
+	Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_COLS "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
 	" d.wrapped, d.org FROM tokens t JOIN data_keys d ON d.id = t.dek_id"
+
+#define KEY_COLS "id, user, org, type, pubkey, fingerprint, origin, state, predecessor," \
+	" created, last_used, not_after"
 
 static const char *const stmt_sql[Q_COUNT] = {
 	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0) FROM users u"
@@ -91,6 +108,14 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
 			" actor, detail FROM audit ORDER BY id",
+	[Q_KEY_ADD] = "INSERT INTO reg.access_keys(id, user, org, type, pubkey, fingerprint,"
+		      " origin, state, predecessor, created, last_used, not_after)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[Q_KEYS_OF] = "SELECT " KEY_COLS " FROM reg.access_keys WHERE user = ?1 ORDER BY created, id",
+	[Q_KEYS_ALL] = "SELECT " KEY_COLS " FROM reg.access_keys ORDER BY user, created, id",
+	[Q_KEY_STATE] = "UPDATE reg.access_keys SET state = ?2, not_after = ?3 WHERE id = ?1",
+	[Q_KEY_TOUCH] = "UPDATE reg.access_keys SET last_used = ?2 WHERE fingerprint = ?1",
+	[Q_KEY_BY_FP] = "SELECT " KEY_COLS " FROM reg.access_keys WHERE fingerprint = ?1",
 	[Q_COUNTS] = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM data_keys),"
 		     " (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit)",
 };
@@ -103,6 +128,7 @@ struct sqlite_be {
 	char host[256];
 	int64_t busy_limit_us;
 	int64_t busy_waited_us;
+	int registry_only;	/* OG_OPEN_REGISTRY: only "reg" is there, read-only */
 };
 
 /*
@@ -175,14 +201,44 @@ static int step_done(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? OG_OK : db_error(be, what);
 }
 
-/* Creates the database file 0600 first, so SQLite never makes it with the umask. */
-static int create_file(const char *path)
+/* Creates a database file with mode first, so SQLite never makes it with the umask. */
+static int create_file(const char *path, mode_t mode)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return OG_ERR_IO;
+	if (fchmod(fd, mode) != 0) {
+		close(fd);
+		return OG_ERR_IO;
+	}
 	close(fd);
+	return OG_OK;
+}
+
+/* "file:PATH" with PATH percent-encoded, read-only when ro. */
+static int file_uri(const char *path, int ro, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	if (cap < 16)
+		return OG_ERR_INVALID;
+	memcpy(out, "file:", 5);
+	o = 5;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (o + 4 >= cap - 10)
+			return OG_ERR_INVALID;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~", *p) != NULL) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	snprintf(out + o, cap - o, "%s", ro ? "?mode=ro" : "");
 	return OG_OK;
 }
 
@@ -204,7 +260,57 @@ static void tune_wal(struct sqlite_be *be)
 	sqlite3_wal_hook(be->db, wal_committed, be);
 }
 
-static int sq_open(const struct og_config *cfg, const struct og_log *log, int create,
+/* Opens the main database (the one holding secrets), mode 0600. */
+static int open_main(struct sqlite_be *be, const struct og_config *cfg, int create)
+{
+	int r;
+
+	if (create && access(be->path, F_OK) != 0 && errno == ENOENT &&
+	    create_file(be->path, 0600) != OG_OK) {
+		og_logf(be->log, LOG_ERR, "store %.200s: cannot create: %s", be->path, strerror(errno));
+		return OG_ERR_STORE;
+	}
+	if ((r = og_path_check(be->path, OG_FILE_SECRET, be->log)) != OG_OK)
+		return r == OG_ERR_UNSAFE ? r : OG_ERR_STORE;
+	if (sqlite3_open_v2(be->path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+					       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return db_error(be, "open");
+	be->busy_limit_us = cfg->store_timeout * 1000000;
+	sqlite3_busy_handler(be->db, busy_wait, be);
+	tune_wal(be);
+	return exec(be, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+}
+
+/*
+ * Attaches the key registry as "reg". It is a database of its own, in
+ * rollback-journal mode, so that the unprivileged key reader can read it
+ * (mode 0640, group otpgate) without ever being able to open the secrets.
+ */
+static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_mode mode)
+{
+	sqlite3_stmt *s;
+	char uri[4200];
+	int rc;
+
+	if (mode == OG_OPEN_INIT && access(path, F_OK) != 0 && errno == ENOENT &&
+	    create_file(path, 0640) != OG_OK) {
+		og_logf(be->log, LOG_ERR, "key registry %.200s: cannot create: %s", path,
+			strerror(errno));
+		return OG_ERR_STORE;
+	}
+	if (og_path_check(path, OG_FILE_CONFIG, be->log) != OG_OK)
+		return OG_ERR_STORE;
+	if (file_uri(path, mode == OG_OPEN_REGISTRY, uri, sizeof(uri)) != OG_OK)
+		return OG_ERR_STORE;
+	if (sqlite3_prepare_v2(be->db, "ATTACH DATABASE ?1 AS reg", -1, &s, NULL) != SQLITE_OK)
+		return db_error(be, "attach key registry");
+	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? OG_OK : db_error(be, "attach key registry");
+}
+
+static int sq_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
 		   void **out)
 {
 	struct sqlite_be *be = calloc(1, sizeof(*be));
@@ -213,25 +319,21 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, int cr
 	if (be == NULL)
 		return OG_ERR_NOMEM;
 	be->log = log;
-	snprintf(be->path, sizeof(be->path), "%s", cfg->store_path);
+	be->registry_only = mode == OG_OPEN_REGISTRY;
+	snprintf(be->path, sizeof(be->path), "%s", be->registry_only ? cfg->keys_registry
+								      : cfg->store_path);
 	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
 		snprintf(be->host, sizeof(be->host), "unknown");
 	*out = be;
-	if (create && access(be->path, F_OK) != 0 && errno == ENOENT &&
-	    create_file(be->path) != OG_OK) {
-		og_logf(log, LOG_ERR, "store %.200s: cannot create: %s", be->path, strerror(errno));
-		return OG_ERR_STORE;
+	if (be->registry_only) {
+		/* no main database at all: an empty one in memory, the registry read-only */
+		if (sqlite3_open_v2(":memory:", &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
+				    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+			return db_error(be, "open");
+	} else if ((r = open_main(be, cfg, mode == OG_OPEN_INIT)) != OG_OK) {
+		return r;
 	}
-	if ((r = og_path_check(be->path, OG_FILE_SECRET, log)) != OG_OK)
-		return r == OG_ERR_UNSAFE ? r : OG_ERR_STORE;
-	if (sqlite3_open_v2(be->path, &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
-					       SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		return db_error(be, "open");
-	be->busy_limit_us = cfg->store_timeout * 1000000;
-	sqlite3_busy_handler(be->db, busy_wait, be);
-	tune_wal(be);
-	return exec(be, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+	return attach_registry(be, cfg->keys_registry, mode);
 }
 
 static void sq_close(void *p)
@@ -244,21 +346,31 @@ static void sq_close(void *p)
 	free(be);
 }
 
-static int sq_check_schema(void *p)
+static int schema_version(struct sqlite_be *be, const char *db)
 {
-	struct sqlite_be *be = p;
+	char sql[48];
 	sqlite3_stmt *s;
 	int version = -1;
 
-	if (sqlite3_prepare_v2(be->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return db_error(be, "schema check");
+	snprintf(sql, sizeof(sql), "PRAGMA %s.user_version", db);
+	if (sqlite3_prepare_v2(be->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
-	if (version != SCHEMA_VERSION) {
-		og_logf(be->log, LOG_ERR, "store %.200s: schema version %d, want %d%s", be->path,
-			version, SCHEMA_VERSION,
-			version == 0 ? " (run 'otpgate-provision init')" : "");
+	return version;
+}
+
+static int sq_check_schema(void *p)
+{
+	struct sqlite_be *be = p;
+	int main_v = be->registry_only ? SCHEMA_VERSION : schema_version(be, "main");
+	int reg_v = schema_version(be, "reg");
+
+	if (main_v != SCHEMA_VERSION || reg_v != REGISTRY_VERSION) {
+		og_logf(be->log, LOG_ERR, "store %.200s: schema version %d (key registry %d), want "
+			"%d (%d)%s", be->path, main_v, reg_v, SCHEMA_VERSION, REGISTRY_VERSION,
+			main_v == 0 || reg_v == 0 ? " (run 'otpgate-provision init')" : "");
 		return OG_ERR_SCHEMA;
 	}
 	return OG_OK;
@@ -267,14 +379,17 @@ static int sq_check_schema(void *p)
 static int sq_init(void *p)
 {
 	struct sqlite_be *be = p;
-	char sql[64];
+	char sql[96];
 	int r;
 
-	if ((r = exec(be, "PRAGMA journal_mode = WAL")) != OG_OK ||
+	if ((r = exec(be, "PRAGMA main.journal_mode = WAL")) != OG_OK ||
+	    (r = exec(be, "PRAGMA reg.journal_mode = DELETE")) != OG_OK ||
 	    (r = exec(be, "BEGIN IMMEDIATE")) != OG_OK)
 		return r;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if ((r = exec(be, schema_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
+	snprintf(sql, sizeof(sql), "PRAGMA main.user_version = %d; PRAGMA reg.user_version = %d",
+		 SCHEMA_VERSION, REGISTRY_VERSION);
+	if ((r = exec(be, schema_sql)) != OG_OK || (r = exec(be, registry_sql)) != OG_OK ||
+	    (r = exec(be, sql)) != OG_OK) {
 		exec(be, "ROLLBACK");
 		return r;
 	}
@@ -730,6 +845,114 @@ static int sq_counts(void *p, struct og_store_counts *out)
 	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count rows");
 }
 
+static int read_key(sqlite3_stmt *s, struct og_access_key *k)
+{
+	char state[16];
+
+	copy_col(s, 0, k->id, sizeof(k->id));
+	copy_col(s, 1, k->user, sizeof(k->user));
+	copy_col(s, 2, k->org, sizeof(k->org));
+	copy_col(s, 3, k->type, sizeof(k->type));
+	copy_col(s, 4, k->pubkey, sizeof(k->pubkey));
+	copy_col(s, 5, k->fingerprint, sizeof(k->fingerprint));
+	copy_col(s, 6, k->origin, sizeof(k->origin));
+	copy_col(s, 7, state, sizeof(state));
+	copy_col(s, 8, k->predecessor, sizeof(k->predecessor));
+	k->created = sqlite3_column_int64(s, 9);
+	k->last_used = sqlite3_column_int64(s, 10);
+	k->not_after = sqlite3_column_int64(s, 11);
+	return og_key_state_parse(state, &k->state) == OG_OK ? OG_OK : OG_ERR_STORE;
+}
+
+static int sq_key_add(void *p, const struct og_access_key *k)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_KEY_ADD);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, k->id);
+	bind_text(s, 2, k->user);
+	bind_text(s, 3, k->org);
+	bind_text(s, 4, k->type);
+	bind_text(s, 5, k->pubkey);
+	bind_text(s, 6, k->fingerprint);
+	bind_text(s, 7, k->origin);
+	bind_text(s, 8, og_key_state_name(k->state));
+	bind_text(s, 9, k->predecessor);
+	sqlite3_bind_int64(s, 10, k->created);
+	sqlite3_bind_int64(s, 11, k->last_used);
+	sqlite3_bind_int64(s, 12, k->not_after);
+	return step_done(be, s, "add key");
+}
+
+static int sq_key_list(void *p, const char *user,
+		       int (*cb)(void *arg, const struct og_access_key *k), void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, user ? Q_KEYS_OF : Q_KEYS_ALL);
+	struct og_access_key k;
+	int rc, r = OG_OK;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	if (user != NULL)
+		bind_text(s, 1, user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = read_key(s, &k)) != OG_OK || cb(arg, &k) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return db_error(be, "list keys");
+	return OG_OK;
+}
+
+static int sq_key_set_state(void *p, const char *id, enum og_key_state state, int64_t not_after)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_KEY_STATE);
+	int r;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, id);
+	bind_text(s, 2, og_key_state_name(state));
+	sqlite3_bind_int64(s, 3, not_after);
+	if ((r = step_done(be, s, "set key state")) != OG_OK)
+		return r;
+	return sqlite3_changes(be->db) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+}
+
+static int sq_key_touch(void *p, const char *fingerprint, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_KEY_TOUCH);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, fingerprint);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(be, s, "touch key");
+}
+
+static int sq_key_by_fp(void *p, const char *fingerprint, struct og_access_key *out)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_KEY_BY_FP);
+	int rc, r = OG_ERR_NOTFOUND;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, fingerprint);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		r = read_key(s, out);
+	else if (rc != SQLITE_DONE)
+		r = db_error(be, "find key");
+	sqlite3_reset(s);
+	return r;
+}
+
 const struct og_store_ops og_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -751,6 +974,11 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_put = sq_dek_put,
 	.audit_list = sq_audit_list,
 	.counts = sq_counts,
+	.key_add = sq_key_add,
+	.key_list = sq_key_list,
+	.key_set_state = sq_key_set_state,
+	.key_touch = sq_key_touch,
+	.key_by_fp = sq_key_by_fp,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

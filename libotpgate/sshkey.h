@@ -1,0 +1,44 @@
+/*
+ * sshkey.h: OpenSSH public keys (authorized_keys lines), their SHA256
+ * fingerprints, and Ed25519 key pairs written in OpenSSH's private key
+ * format (PROTOCOL.key), all with OpenSSL.
+ */
+#ifndef OTPGATE_SSHKEY_H
+#define OTPGATE_SSHKEY_H
+
+#include <stddef.h>
+
+#define OG_SSHKEY_LINE_MAX 16384	/* longest public key line accepted */
+#define OG_FP_LEN 51			/* "SHA256:" + 43 base64 chars + NUL */
+
+struct og_sshkey {
+	char type[32];		/* "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", ... */
+	char *blob_b64;		/* the base64 key blob as in the line (malloc'd) */
+	char comment[256];	/* may be empty */
+	char fingerprint[OG_FP_LEN];	/* "SHA256:..." as ssh-keygen -lf prints it */
+	int bits;		/* key size: RSA modulus bits, 256 for Ed25519, curve bits for ECDSA */
+};
+
+/*
+ * Parses one authorized_keys-style public key line "TYPE BASE64 [COMMENT]"
+ * (no options prefix). Checks that the blob decodes, that its embedded type
+ * equals TYPE, and that its structure is sound for the type. Rejects DSA,
+ * RSA under 3072 bits, unknown types, and anything malformed, with why (a
+ * static string) in *why. OG_OK or OG_ERR_INVALID. Free with og_sshkey_free.
+ */
+int og_sshkey_parse(const char *line, struct og_sshkey *key, const char **why);
+void og_sshkey_free(struct og_sshkey *key);
+
+/* "TYPE BASE64" (no comment) into out; OG_ERR_INVALID if cap is too small. */
+int og_sshkey_format(const struct og_sshkey *key, char *out, size_t cap);
+
+/*
+ * Generates an Ed25519 key pair with OpenSSL. *pub is set like
+ * og_sshkey_parse would (comment copied in); *priv_pem receives the
+ * private key in OpenSSH's format ("-----BEGIN OPENSSH PRIVATE KEY-----",
+ * unencrypted, loadable by ssh and ssh-keygen -y), malloc'd and
+ * NUL-terminated: the caller wipes (OPENSSL_cleanse) and frees it.
+ */
+int og_sshkey_generate_ed25519(const char *comment, struct og_sshkey *pub, char **priv_pem);
+
+#endif

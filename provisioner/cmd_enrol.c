@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "cli.h"
+#include "commands.h"
 #include "err.h"
 #include "otpauth.h"
 #include "token.h"

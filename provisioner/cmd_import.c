@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 
-#include "cli.h"
+#include "commands.h"
 #include "err.h"
 #include "token.h"
 #include "util.h"

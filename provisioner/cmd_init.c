@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "commands.h"
 #include "err.h"
 
 /* Creates the parent directory of path (one level) with mode 0700 if missing. */

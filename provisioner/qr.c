@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <qrencode.h>
 
-#include "cli.h"
+#include "commands.h"
 
 #define QUIET 2	/* quiet zone, in modules */
 

@@ -1,4 +1,4 @@
-/* cli.h: what every otpgate-provision subcommand shares. */
+/* cli.h: what the subcommands of otpgate-provision and otpgate-keyrotate share. */
 #ifndef OTPGATE_CLI_H
 #define OTPGATE_CLI_H
 
@@ -16,7 +16,7 @@ struct cli {
 	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
 };
 
-/* Prints "otpgate-provision: MESSAGE" to stderr. */
+/* Prints "PROGRAM: MESSAGE" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Loads the config and opens the store (schema checked unless for_init). */
@@ -29,16 +29,5 @@ int cli_master_key(struct cli *c, struct og_key *key);
 /* Records an admin action (syslog and store); reason "ok" or a refusal. */
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
 	       const char *token, const char *detail);
-
-/* Renders text as a QR code on the terminal with Unicode half blocks. */
-int qr_print_terminal(const char *text, FILE *out);
-
-int cmd_init(struct cli *c, int argc, char **argv);
-int cmd_enrol(struct cli *c, int argc, char **argv);
-int cmd_import(struct cli *c, int argc, char **argv);
-int cmd_unlock(struct cli *c, int argc, char **argv);
-int cmd_list(struct cli *c, int argc, char **argv);
-int cmd_migrate(struct cli *c, int argc, char **argv);
-int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

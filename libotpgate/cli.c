@@ -1,4 +1,5 @@
 /* cli.c: config, store, master key and audit for the subcommands. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@ void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("otpgate-provision: ", stderr);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -82,7 +83,8 @@ void cli_audit(struct cli *c, const char *what, const char *result, const char *
 {
 	struct og_audit_event ev = {
 		.ts = (int64_t)time(NULL), .event = "admin", .result = result, .reason = what,
-		.user = user, .source = "local", .service = "otpgate-provision", .token = token,
+		.user = user, .source = "local", .service = program_invocation_short_name,
+		.token = token,
 		.actor = c->actor, .detail = detail, .syslog_only = !c->cfg.audit_store,
 	};
 

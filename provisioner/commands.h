@@ -1,0 +1,20 @@
+/* commands.h: the subcommands of otpgate-provision. */
+#ifndef OTPGATE_PROVISION_COMMANDS_H
+#define OTPGATE_PROVISION_COMMANDS_H
+
+#include <stdio.h>
+
+#include "cli.h"
+
+/* Renders text as a QR code on the terminal with Unicode half blocks. */
+int qr_print_terminal(const char *text, FILE *out);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_enrol(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_unlock(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_migrate(struct cli *c, int argc, char **argv);
+int cmd_migrate_store(struct cli *c, int argc, char **argv);
+
+#endif

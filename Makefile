@@ -27,15 +27,17 @@ endif
 
 LIB_SRC := $(wildcard libotpgate/*.c)
 PROV_SRC := $(wildcard provisioner/*.c)
+KR_SRC := $(wildcard keyrotate/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
+KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
 .PHONY: all deps check unit pamtest pamtest-pg fleet e2e asan valgrind bench demo install clean
-all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision
+all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate
 
 deps:
 	@scripts/install-deps
@@ -57,6 +59,10 @@ $(BUILD)/pam_otpgate.so: $(MOD_OBJ) $(BUILD)/libotpgate.a pam_module/pam_otpgate
 $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng
+
+$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libotpgate.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libotpgate.a $(LIBS)
 
 # tests: cmocka units, the module through real libpam, a PAM login driver
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a

@@ -48,6 +48,7 @@ size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap)
 	o = put_field(out, cap, o, "source", ev->source);
 	o = put_field(out, cap, o, "service", ev->service);
 	o = put_field(out, cap, o, "token", ev->token);
+	o = put_field(out, cap, o, "key", ev->key);
 	o = put_field(out, cap, o, "actor", ev->actor);
 	o = put_field(out, cap, o, "detail", ev->detail);
 	o = put_field(out, cap, o, "host", ev->host);

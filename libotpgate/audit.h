@@ -15,6 +15,7 @@ struct og_audit_event {
 	const char *source;	/* numeric client address, or "local" */
 	const char *service;	/* PAM service or CLI subcommand */
 	const char *token;	/* token serial, if any */
+	const char *key;	/* SHA256 fingerprint of the SSH key used, if any */
 	const char *actor;	/* who performed an admin action */
 	const char *detail;	/* free text, never a secret */
 	const char *host;	/* where it happened; NULL: this host */

@@ -10,6 +10,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "spool.h"
+#include "sshkey.h"
 #include "token.h"
 #include "util.h"
 
@@ -57,6 +58,7 @@ static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
 	ev->source = l->source[0] ? l->source : l->rhost;
 	ev->service = l->service;
 	ev->token = l->token[0] ? l->token : NULL;
+	ev->key = l->key_fp[0] ? l->key_fp : NULL;
 	ev->syslog_only = !ctx->cfg.audit_store;
 }
 
@@ -144,6 +146,42 @@ static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 	}
 }
 
+/*
+ * The SSH key sshd accepted for this login, from SSH_AUTH_INFO_0 lines
+ * "publickey TYPE BASE64". Sets l->key_fp (for the audit trail) and, when
+ * keys.check_at_login is on, returns a refusal reason unless the registry
+ * holds the key and it is valid now (revoked or expired since sshd's
+ * lookup, or never registered); NULL otherwise.
+ */
+static const char *check_login_key(struct og_ctx *ctx, struct og_login *l)
+{
+	const char *p = l->auth_info, *why = NULL;
+	struct og_access_key k;
+	struct og_sshkey key;
+	char line[OG_SSHKEY_LINE_MAX];
+
+	for (; p != NULL && *p != '\0' && why == NULL; p += strcspn(p, "\n"), p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		if (n <= 10 || n >= sizeof(line) || strncmp(p, "publickey ", 10) != 0)
+			continue;
+		memcpy(line, p + 10, n - 10);
+		line[n - 10] = '\0';
+		if (og_sshkey_parse(line, &key, &why) != OG_OK) {
+			why = "key-unreadable";
+			break;
+		}
+		og_copy(l->key_fp, sizeof(l->key_fp), key.fingerprint);
+		og_sshkey_free(&key);
+		if (!ctx->cfg.keys_check_at_login)
+			continue;
+		if (og_store_key_by_fp(ctx->st, l->key_fp, &k) != OG_OK || strcmp(k.user, l->user) != 0)
+			why = "key-not-registered";
+		else if (!og_access_key_valid(&k, l->now))
+			why = k.state == OG_KEY_REVOKED ? "key-revoked" : "key-expired";
+	}
+	return why;
+}
+
 /* Source, store read and policy; shared by auth and account. */
 static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l,
 					   const char *event)
@@ -167,6 +205,11 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: refused by %s", l->user,
 			l->source, line ? "policy rule" : "policy (no rule matches)");
 		return refuse(ctx, l, event, "policy", OG_DENY_POLICY);
+	}
+	if ((why = check_login_key(ctx, l)) != NULL) {
+		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: SSH key %s refused: %s",
+			l->user, l->source, l->key_fp[0] ? l->key_fp : "?", why);
+		return refuse(ctx, l, event, why, OG_DENY_POLICY);
 	}
 	return OG_ALLOW;
 }
@@ -300,6 +343,8 @@ enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
 	if (l->us.locked_until > l->now)
 		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
 	l->reason = "ok";
+	if (l->key_fp[0] && ctx->cfg.keys_check_at_login)
+		og_store_key_touch(ctx->st, l->key_fp, l->now);
 	audit_init(ctx, l, &ev, "account", "success", "ok");
 	audit_emit(ctx, &ev, 0);
 	return OG_ALLOW;

@@ -34,11 +34,13 @@ struct og_login {
 	const char *service;
 	const char *rhost;		/* PAM_RHOST, may be NULL */
 	const char *ssh_connection;	/* SSH_CONNECTION from the PAM env, may be NULL */
+	const char *auth_info;		/* SSH_AUTH_INFO_0: the methods (and keys) sshd accepted */
 	int64_t now;
 	/* filled in by og_login_precheck */
 	char source[64];		/* numeric address or "local" */
 	struct og_addr addr;
 	struct og_user_state us;
+	char key_fp[52];		/* fingerprint of the SSH key used, or "" */
 	int skip_prompt;		/* allowed without a code (allow_unenrolled) */
 	const char *pending;		/* refusal decided before the prompt, or NULL */
 	enum og_verdict pending_verdict;

@@ -78,18 +78,26 @@ int cli_master_key(struct cli *c, struct og_key *key)
 	return r;
 }
 
+void cli_audit_event(struct cli *c, struct og_audit_event *ev)
+{
+	ev->ts = (int64_t)time(NULL);
+	ev->event = ev->event ? ev->event : "admin";
+	ev->source = "local";
+	ev->service = program_invocation_short_name;
+	ev->actor = c->actor;
+	ev->syslog_only = !c->cfg.audit_store;
+	if (c->cfg.audit_syslog)
+		og_audit_syslog(ev, NULL);
+	if (c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
+		cli_error("warning: audit row for '%s' not stored", ev->reason);
+}
+
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
 	       const char *token, const char *detail)
 {
 	struct og_audit_event ev = {
-		.ts = (int64_t)time(NULL), .event = "admin", .result = result, .reason = what,
-		.user = user, .source = "local", .service = program_invocation_short_name,
-		.token = token,
-		.actor = c->actor, .detail = detail, .syslog_only = !c->cfg.audit_store,
+		.result = result, .reason = what, .user = user, .token = token, .detail = detail,
 	};
 
-	if (c->cfg.audit_syslog)
-		og_audit_syslog(&ev, NULL);
-	if (c->st != NULL && og_store_audit_add(c->st, &ev) != OG_OK)
-		cli_error("warning: audit row for '%s' not stored", what);
+	cli_audit_event(c, &ev);
 }

@@ -26,7 +26,11 @@ void cli_close(struct cli *c);
 /* Loads the master key, printing a clear error on failure. */
 int cli_master_key(struct cli *c, struct og_key *key);
 
-/* Records an admin action (syslog and store); reason "ok" or a refusal. */
+/* Records an event (syslog and store) with time, actor, source and
+ * service filled in; event defaults to "admin". */
+void cli_audit_event(struct cli *c, struct og_audit_event *ev);
+
+/* Records an admin action (syslog and store); what names it. */
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
 	       const char *token, const char *detail);
 

@@ -64,9 +64,10 @@ static int unescape(char *s)
 int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_t cap)
 {
 	static const char *const keys[] = { "event", "result", "reason", "user", "source",
-					    "service", "token", "actor", "detail", "host" };
+					    "service", "token", "key", "actor", "detail", "host" };
 	const char **fields[] = { &ev->event, &ev->result, &ev->reason, &ev->user, &ev->source,
-				  &ev->service, &ev->token, &ev->actor, &ev->detail, &ev->host };
+				  &ev->service, &ev->token, &ev->key, &ev->actor, &ev->detail,
+				  &ev->host };
 	char *save = NULL, *tok;
 	int64_t ts = -1;
 

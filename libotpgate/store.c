@@ -174,10 +174,10 @@ int og_store_key_list(struct og_store *st, const char *user,
 	return st->ops->key_list(st->be, user, cb, arg);
 }
 
-int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state state,
-			   int64_t not_after)
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state expect,
+			   enum og_key_state state, int64_t not_after)
 {
-	return st->ops->key_set_state(st->be, id, state, not_after);
+	return st->ops->key_set_state(st->be, id, expect, state, not_after);
 }
 
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now)

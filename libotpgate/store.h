@@ -108,7 +108,8 @@ struct og_store_ops {
 	int (*key_add)(void *be, const struct og_access_key *k);
 	int (*key_list)(void *be, const char *user,
 			int (*cb)(void *arg, const struct og_access_key *k), void *arg);
-	int (*key_set_state)(void *be, const char *id, enum og_key_state state, int64_t not_after);
+	int (*key_set_state)(void *be, const char *id, enum og_key_state expect,
+			     enum og_key_state state, int64_t not_after);
 	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
 	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
 	int (*begin)(void *be);
@@ -191,8 +192,10 @@ int og_store_counts(struct og_store *st, struct og_store_counts *out);
 int og_store_key_add(struct og_store *st, const struct og_access_key *k);
 int og_store_key_list(struct og_store *st, const char *user,
 		      int (*cb)(void *arg, const struct og_access_key *k), void *arg);
-int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state state,
-			   int64_t not_after);
+/* Moves key id from state expect to state with not_after, atomically;
+ * OG_ERR_NOTFOUND when it is not (or no longer) in state expect. */
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state expect,
+			   enum og_key_state state, int64_t not_after);
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
 int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
 

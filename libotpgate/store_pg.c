@@ -16,7 +16,7 @@
 #include "util.h"
 
 #define SCHEMA_VERSION 1
-#define MAX_PARAMS 16
+#define MAX_PARAMS 20
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS otpgate_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -39,7 +39,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS audit("
 	" id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, host TEXT, event TEXT NOT NULL,"
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT,"
-	" actor TEXT, detail TEXT);"
+	" key TEXT, actor TEXT, detail TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);"
 	/* the key registry: the key reader's role is granted SELECT on this alone */
 	"CREATE TABLE IF NOT EXISTS access_keys("
@@ -70,13 +70,13 @@ static const char accept_sql[] =
 	"   WHERE id = $1 AND state = 'active' AND last_step < $2 RETURNING \"user\"),"
 	" clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM acc)),"
 	" aud AS (INSERT INTO audit(ts, host, event, result, reason, \"user\", source,"
-	"   service, token, actor, detail)"
-	"   SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM acc WHERE $15)"
+	"   service, token, key, actor, detail)"
+	"   SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM acc WHERE $16)"
 	" SELECT count(*) FROM acc";
 
 static const char audit_sql[] =
 	"INSERT INTO audit(ts, host, event, result, reason, \"user\", source, service, token,"
-	" actor, detail) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+	" key, actor, detail) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 struct pg_be {
 	PGconn *conn;
@@ -368,6 +368,7 @@ static void audit_params(struct pg_be *be, struct params *prm, const struct og_a
 	p_text(prm, ev->source);
 	p_text(prm, ev->service);
 	p_text(prm, ev->token);
+	p_text(prm, ev->key);
 	p_text(prm, ev->actor);
 	p_text(prm, ev->detail);
 }
@@ -624,16 +625,17 @@ static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_eve
 	struct pg_be *be = p;
 	struct og_audit_event ev;
 	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
-			     &ev.service, &ev.token, &ev.actor, &ev.detail };
+			     &ev.service, &ev.token, &ev.key, &ev.actor, &ev.detail };
 	PGresult *res = run(be, "list audit", "SELECT ts, host, event, result, reason, \"user\","
-			    " source, service, token, actor, detail FROM audit ORDER BY id", NULL);
+			    " source, service, token, key, actor, detail FROM audit ORDER BY id",
+			    NULL);
 
 	if (res == NULL)
 		return OG_ERR_STORE;
 	for (int i = 0; i < PQntuples(res); i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.ts = int_val(res, i, 0);
-		for (int c = 0; c < 10; c++)
+		for (int c = 0; c < 11; c++)
 			*f[c] = PQgetisnull(res, i, c + 1) ? NULL : PQgetvalue(res, i, c + 1);
 		if (cb(arg, &ev) != 0)
 			break;
@@ -719,7 +721,8 @@ static int pg_key_list(void *p, const char *user,
 	return r;
 }
 
-static int pg_key_set_state(void *p, const char *id, enum og_key_state state, int64_t not_after)
+static int pg_key_set_state(void *p, const char *id, enum og_key_state expect,
+			    enum og_key_state state, int64_t not_after)
 {
 	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
@@ -729,8 +732,9 @@ static int pg_key_set_state(void *p, const char *id, enum og_key_state state, in
 	p_text(&prm, id);
 	p_text(&prm, og_key_state_name(state));
 	p_int(&prm, not_after);
+	p_text(&prm, og_key_state_name(expect));
 	if ((res = run(be, "set key state", "UPDATE access_keys SET state = $2, not_after = $3"
-		       " WHERE id = $1", &prm)) == NULL)
+		       " WHERE id = $1 AND state = $4", &prm)) == NULL)
 		return OG_ERR_STORE;
 	r = atoi(PQcmdTuples(res)) == 1 ? OG_OK : OG_ERR_NOTFOUND;
 	PQclear(res);

@@ -51,7 +51,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS audit("
 	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, host TEXT, event TEXT NOT NULL,"
 	" result TEXT, reason TEXT, user TEXT, source TEXT, service TEXT, token TEXT,"
-	" actor TEXT, detail TEXT);"
+	" key TEXT, actor TEXT, detail TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);";
 
 #define REGISTRY_VERSION 1
@@ -89,7 +89,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 		     " WHERE id = ?1 AND state = 'active' AND last_step < ?2",
 	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
 	[Q_AUDIT] = "INSERT INTO audit(ts, host, event, result, reason, user, source, service,"
-		    " token, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		    " token, key, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		    " ?12)",
 	[Q_FAIL_GET] = "SELECT count, window_start, locked_until FROM failures WHERE user = ?1",
 	[Q_FAIL_PUT] = "INSERT OR REPLACE INTO failures(user, count, window_start, locked_until)"
 		       " VALUES(?1, ?2, ?3, ?4)",
@@ -107,13 +108,14 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_DEKS_ALL] = "SELECT id, org, wrapped, created FROM data_keys ORDER BY org",
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
-			" actor, detail FROM audit ORDER BY id",
+			" key, actor, detail FROM audit ORDER BY id",
 	[Q_KEY_ADD] = "INSERT INTO reg.access_keys(id, user, org, type, pubkey, fingerprint,"
 		      " origin, state, predecessor, created, last_used, not_after)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[Q_KEYS_OF] = "SELECT " KEY_COLS " FROM reg.access_keys WHERE user = ?1 ORDER BY created, id",
 	[Q_KEYS_ALL] = "SELECT " KEY_COLS " FROM reg.access_keys ORDER BY user, created, id",
-	[Q_KEY_STATE] = "UPDATE reg.access_keys SET state = ?2, not_after = ?3 WHERE id = ?1",
+	[Q_KEY_STATE] = "UPDATE reg.access_keys SET state = ?2, not_after = ?3"
+			" WHERE id = ?1 AND state = ?4",
 	[Q_KEY_TOUCH] = "UPDATE reg.access_keys SET last_used = ?2 WHERE fingerprint = ?1",
 	[Q_KEY_BY_FP] = "SELECT " KEY_COLS " FROM reg.access_keys WHERE fingerprint = ?1",
 	[Q_COUNTS] = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM data_keys),"
@@ -479,16 +481,17 @@ static int read_user_state(struct sqlite_be *be, const char *user, struct og_use
 	return OG_OK;
 }
 
-/* One read transaction: the user row and its tokens are seen together. */
+/* One read transaction (or the caller's): the user row and its tokens are
+ * seen together. */
 static int sq_user_state(void *p, const char *user, struct og_user_state *out)
 {
 	struct sqlite_be *be = p;
-	int r;
+	int own = sqlite3_get_autocommit(be->db), r;
 
-	if ((r = exec(be, "BEGIN")) != OG_OK)
+	if (own && (r = exec(be, "BEGIN")) != OG_OK)
 		return r;
 	r = read_user_state(be, user, out);
-	if (exec(be, "COMMIT") != OG_OK && r == OG_OK)
+	if (own && exec(be, "COMMIT") != OG_OK && r == OG_OK)
 		r = OG_ERR_STORE;
 	return r;
 }
@@ -508,8 +511,9 @@ static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
 	bind_text(s, 7, ev->source);
 	bind_text(s, 8, ev->service);
 	bind_text(s, 9, ev->token);
-	bind_text(s, 10, ev->actor);
-	bind_text(s, 11, ev->detail);
+	bind_text(s, 10, ev->key);
+	bind_text(s, 11, ev->actor);
+	bind_text(s, 12, ev->detail);
 	return step_done(be, s, "audit");
 }
 
@@ -810,7 +814,7 @@ static int sq_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_eve
 	sqlite3_stmt *s = stmt(be, Q_AUDIT_ALL);
 	struct og_audit_event ev;
 	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
-			     &ev.service, &ev.token, &ev.actor, &ev.detail };
+			     &ev.service, &ev.token, &ev.key, &ev.actor, &ev.detail };
 	int rc;
 
 	if (s == NULL)
@@ -818,7 +822,7 @@ static int sq_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_eve
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof(ev));
 		ev.ts = sqlite3_column_int64(s, 0);
-		for (int i = 0; i < 10; i++)
+		for (int i = 0; i < 11; i++)
 			*f[i] = (const char *)sqlite3_column_text(s, i + 1);
 		if (cb(arg, &ev) != 0)
 			break;
@@ -908,7 +912,8 @@ static int sq_key_list(void *p, const char *user,
 	return OG_OK;
 }
 
-static int sq_key_set_state(void *p, const char *id, enum og_key_state state, int64_t not_after)
+static int sq_key_set_state(void *p, const char *id, enum og_key_state expect,
+			    enum og_key_state state, int64_t not_after)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s = stmt(be, Q_KEY_STATE);
@@ -919,6 +924,7 @@ static int sq_key_set_state(void *p, const char *id, enum og_key_state state, in
 	bind_text(s, 1, id);
 	bind_text(s, 2, og_key_state_name(state));
 	sqlite3_bind_int64(s, 3, not_after);
+	bind_text(s, 4, og_key_state_name(expect));
 	if ((r = step_done(be, s, "set key state")) != OG_OK)
 		return r;
 	return sqlite3_changes(be->db) == 1 ? OG_OK : OG_ERR_NOTFOUND;

@@ -63,6 +63,7 @@ static int gather(pam_handle_t *ph, struct og_login *l)
 	if (pam_get_item(ph, PAM_RHOST, &item) == PAM_SUCCESS)
 		l->rhost = item;
 	l->ssh_connection = pam_getenv(ph, "SSH_CONNECTION");
+	l->auth_info = pam_getenv(ph, "SSH_AUTH_INFO_0");
 	l->now = (int64_t)time(NULL);
 	return PAM_SUCCESS;
 }

@@ -1,0 +1,119 @@
+/* cmd_keys.c: revoke and list. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "err.h"
+#include "util.h"
+
+static int revoke_one(struct cli *c, const struct og_access_key *k, int64_t now)
+{
+	if (!og_access_key_valid(k, now) ||
+	    og_store_key_set_state(c->st, k->id, k->state, OG_KEY_REVOKED, now) != OG_OK)
+		return cli_error("key %s is not valid (%s); nothing to revoke", k->id,
+				 og_key_state_name(k->state)), -1;
+	keys_audit(c, "revoke", "success", k->user, k->fingerprint, k->id);
+	printf("revoked key %s of %s (%s)\n", k->id, k->user, k->fingerprint);
+	return 0;
+}
+
+int cmd_revoke(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "user", required_argument, NULL, 'u' }, { NULL, 0, NULL, 0 },
+	};
+	struct user_keys uk;
+	const char *user = NULL, *which = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int ch, found = 0, r = 0;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'u' || !og_is_safe_name(optarg, 256))
+			return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
+		user = optarg;
+	}
+	if (optind < argc)
+		which = argv[optind++];
+	if (optind != argc || (user == NULL) == (which == NULL))
+		return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
+	if (cli_open(c, 0) != OG_OK || keys_load(c, user, &uk) != 0)
+		return 1;
+	for (size_t i = 0; i < uk.n; i++) {
+		const struct og_access_key *k = &uk.v[i];
+		if (user != NULL ? !og_access_key_valid(k, now)
+				 : strcmp(k->id, which) != 0 && strcmp(k->fingerprint, which) != 0)
+			continue;
+		found++;
+		r |= revoke_one(c, k, now);
+	}
+	keys_free(&uk);
+	if (found == 0)
+		return cli_error(user ? "%s has no valid key" : "no key %s in the registry",
+				 user ? user : which), 1;
+	return r ? 1 : 0;
+}
+
+struct listing {
+	int json, first;
+	int64_t now, expiring;	/* only keys valid now that end within this many seconds */
+};
+
+static int list_one(void *arg, const struct og_access_key *k)
+{
+	struct listing *ls = arg;
+	char expiry[32];
+
+	if (ls->expiring >= 0 &&
+	    (!og_access_key_valid(k, ls->now) || k->not_after > ls->now + ls->expiring))
+		return 0;
+	og_expiry_time(k->not_after, expiry);
+	if (ls->json)
+		printf("{\"id\":\"%s\",\"user\":\"%s\",\"org\":\"%s\",\"type\":\"%s\","
+		       "\"fingerprint\":\"%s\",\"origin\":\"%s\",\"state\":\"%s\",\"valid\":%s,"
+		       "\"created\":%lld,\"age_days\":%lld,\"last_used\":%lld,\"not_after\":%lld,"
+		       "\"predecessor\":\"%s\"}\n", k->id, k->user, k->org, k->type, k->fingerprint,
+		       k->origin, og_key_state_name(k->state),
+		       og_access_key_valid(k, ls->now) ? "true" : "false", (long long)k->created,
+		       (long long)((ls->now - k->created) / 86400), (long long)k->last_used,
+		       (long long)k->not_after, k->predecessor);
+	else
+		printf("%-32s %-16s %-8s %5lldd %-7s %-16s %s\n", k->id, k->user,
+		       og_key_state_name(k->state), (long long)((ls->now - k->created) / 86400),
+		       k->last_used ? "used" : "unused", expiry, k->fingerprint);
+	return 0;
+}
+
+int cmd_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "user", required_argument, NULL, 'u' }, { "expiring", required_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+	};
+	struct listing ls = { 0, 1, (int64_t)time(NULL), -1 };
+	const char *user = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch == 'u' && og_is_safe_name(optarg, 256))
+			user = optarg;
+		else if (ch == 'e' && og_parse_duration(optarg, &ls.expiring) == OG_OK)
+			continue;
+		else if (ch == 'j')
+			ls.json = 1;
+		else
+			return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN]"
+					 " [--json]"), 2;
+	}
+	if (optind != argc)
+		return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN] [--json]"), 2;
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if (!ls.json)
+		printf("%-32s %-16s %-8s %6s %-7s %-16s %s\n", "ID", "USER", "STATE", "AGE", "USED",
+		       "NOT-AFTER", "FINGERPRINT");
+	if (og_store_key_list(c->st, user, list_one, &ls) != OG_OK)
+		return cli_error("cannot read the key registry"), 1;
+	return 0;
+}

@@ -1,0 +1,154 @@
+/* cmd_register.c: issue (we generate the pair) and add (the user's own key). */
+#include <getopt.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "commands.h"
+#include "err.h"
+#include "fileio.h"
+#include "util.h"
+
+/* Keys are for users the bastion knows: in the store or in NSS. */
+static int user_known(struct cli *c, const char *user)
+{
+	struct og_user_state us;
+	int known = og_store_user_state(c->st, user, &us) == OG_OK && us.known;
+
+	og_user_state_wipe(&us);
+	return known || getpwnam(user) != NULL;
+}
+
+static int check_user(struct cli *c, const char *user)
+{
+	if (!og_is_safe_name(user, 256))
+		return cli_error("user '%.64s' is not a valid name", user), -1;
+	if (!user_known(c, user))
+		return cli_error("unknown user '%s' (not in the store, not a local user)", user), -1;
+	return 0;
+}
+
+static void print_registered(const struct og_access_key *row, const char *where)
+{
+	char expiry[32];
+
+	og_expiry_time(row->not_after, expiry);
+	printf("key %s for %s: %s %s, valid until %s%s%s\n", row->id, row->user, row->type,
+	       row->fingerprint, expiry, where ? ", private key in " : "", where ? where : "");
+}
+
+/* Writes the private key to a new file of the admin's, mode 0600. */
+static int write_out(const char *path, const char *pem)
+{
+	size_t len = strlen(pem);
+	int r = og_file_create(path, 0600, pem, len);
+
+	if (r == OG_ERR_EXISTS)
+		return cli_error("%s exists; not overwriting it", path), -1;
+	if (r != OG_OK)
+		return cli_error("%s: cannot write the private key", path), -1;
+	return 0;
+}
+
+int cmd_issue(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *user;
+	char comment[300], where[4200], id[33];
+	struct og_sshkey key = { 0 };
+	struct og_access_key row;
+	int64_t now = (int64_t)time(NULL);
+	char *pem = NULL;
+	int ch, r = 1;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'o')
+			return cli_error("usage: otpgate-keyrotate issue USER [--out FILE]"), 2;
+		out = optarg;
+	}
+	if (optind + 1 != argc)
+		return cli_error("usage: otpgate-keyrotate issue USER [--out FILE]"), 2;
+	user = argv[optind];
+	if (cli_open(c, 0) != OG_OK || check_user(c, user) != 0)
+		return 1;
+	snprintf(comment, sizeof(comment), "%s@otpgate", user);
+	if (og_random_id(id) != OG_OK || og_sshkey_generate_ed25519(comment, &key, &pem) != OG_OK) {
+		cli_error("cannot generate a key pair");
+		goto out;
+	}
+	/* the private half reaches its place before the public half is registered */
+	if (out != NULL ? write_out(out, pem) != 0
+			: keys_deliver(c, user, id, pem, where, sizeof(where)) != 0)
+		goto out;
+	if (keys_register(c, id, user, &key, "issued", now, &row) != 0) {
+		unlink(out ? out : where);
+		goto out;
+	}
+	keys_audit(c, "issue", "success", user, row.fingerprint, row.id);
+	print_registered(&row, out ? out : where);
+	r = 0;
+out:
+	if (pem != NULL) {
+		OPENSSL_cleanse(pem, strlen(pem));
+		free(pem);
+	}
+	og_sshkey_free(&key);
+	return r;
+}
+
+/* Reads the first key line of a public key file, refusing unsafe files. */
+static int read_pubkey(struct cli *c, const char *path, struct og_sshkey *key)
+{
+	char *text = NULL, *line, *save = NULL;
+	const char *why = "no key line";
+	size_t len;
+	int r = -1;
+
+	if (og_file_read(path, OG_FILE_CONFIG, OG_SSHKEY_LINE_MAX, &text, &len, &c->log) != OG_OK)
+		return cli_error("%s: refused (must be a regular file, not writable by group or "
+				 "others, at most %d bytes)", path, OG_SSHKEY_LINE_MAX), -1;
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (line[strspn(line, " \t\r")] == '\0' || line[strspn(line, " \t")] == '#')
+			continue;
+		if (og_sshkey_parse(line, key, &why) == OG_OK)
+			r = 0;
+		break;
+	}
+	if (r != 0)
+		cli_error("%s: not accepted: %s", path, why);
+	free(text);
+	return r;
+}
+
+int cmd_add(struct cli *c, int argc, char **argv)
+{
+	struct og_sshkey key = { 0 };
+	struct og_access_key row;
+	char id[33];
+	int r = 1;
+
+	(void)argv;
+	if (argc != 3)
+		return cli_error("usage: otpgate-keyrotate add USER PUBKEY_FILE"), 2;
+	if (cli_open(c, 0) != OG_OK || check_user(c, argv[1]) != 0 ||
+	    read_pubkey(c, argv[2], &key) != 0)
+		goto out;
+	if (og_random_id(id) != OG_OK ||
+	    keys_register(c, id, argv[1], &key, "added", (int64_t)time(NULL), &row) != 0) {
+		keys_audit(c, "add", "failure", argv[1], key.fingerprint, NULL);
+		goto out;
+	}
+	keys_audit(c, "add", "success", argv[1], row.fingerprint, row.id);
+	print_registered(&row, NULL);
+	r = 0;
+out:
+	og_sshkey_free(&key);
+	return r;
+}

@@ -1,0 +1,171 @@
+/*
+ * cmd_rotate.c: the scheduled rotation (systemd timer). For every key:
+ * past its not-after -> expired; the current key older than keys.max_age
+ * -> a successor (server-issued keys: a new pair delivered to the user's
+ * drop location; the user's own keys: the user is notified to add a new
+ * one) and the old key to grace until now + keys.grace. Every step is its
+ * own compare-and-set on the key's state, so the run is idempotent, safe
+ * beside another run (on this host or another one of the fleet) and picks
+ * up where a crashed run stopped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+
+#include "commands.h"
+#include "err.h"
+#include "notify.h"
+#include "util.h"
+
+struct rotation {
+	struct cli *c;
+	int64_t now;
+	int dry_run;
+	long checked, rotated, graced, expired, failed;
+};
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void step_log(struct rotation *ro, const struct og_access_key *k, const char *what)
+{
+	printf("%s%s %s key %s (%s): %s\n", ro->dry_run ? "would: " : "", k->user, k->origin, k->id,
+	       k->fingerprint, what);
+}
+
+static void expire(struct rotation *ro, const struct og_access_key *k)
+{
+	step_log(ro, k, "expired");
+	if (ro->dry_run) {
+		ro->expired++;
+		return;
+	}
+	if (og_store_key_set_state(ro->c->st, k->id, k->state, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
+		ro->expired++;
+	}
+}
+
+/* A server-issued key: a new pair, delivered first, then registered. */
+static void issue_successor(struct rotation *ro, const struct og_access_key *k)
+{
+	struct og_sshkey key = { 0 };
+	struct og_access_key row;
+	char comment[300], path[4200], id[33];
+	char *pem = NULL;
+
+	step_log(ro, k, "replaced by a new key");
+	if (ro->dry_run) {
+		ro->rotated++;
+		return;
+	}
+	snprintf(comment, sizeof(comment), "%s@otpgate", k->user);
+	if (og_random_id(id) != OG_OK || og_sshkey_generate_ed25519(comment, &key, &pem) != OG_OK ||
+	    keys_deliver(ro->c, k->user, id, pem, path, sizeof(path)) != 0) {
+		ro->failed++;
+		goto out;
+	}
+	if (keys_register(ro->c, id, k->user, &key, "issued", ro->now, &row) != 0) {
+		unlink(path);
+		ro->failed++;
+		goto out;
+	}
+	keys_audit(ro->c, "rotate", "success", k->user, row.fingerprint, k->id);
+	ro->rotated++;
+out:
+	if (pem != NULL) {
+		OPENSSL_cleanse(pem, strlen(pem));
+		free(pem);
+	}
+	og_sshkey_free(&key);
+}
+
+/* The user's own key: into grace, and the user is told to add a new one. */
+static void ask_for_successor(struct rotation *ro, const struct og_access_key *k)
+{
+	int64_t until = min64(k->not_after, ro->now + ro->c->cfg.keys_grace);
+	char when[32];
+
+	og_expiry_time(until, when);
+	step_log(ro, k, "in grace; the user must add a new key");
+	if (ro->dry_run) {
+		ro->graced++;
+		return;
+	}
+	if (og_store_key_set_state(ro->c->st, k->id, OG_KEY_ACTIVE, OG_KEY_GRACE, until) != OG_OK)
+		return;	/* another run moved it first */
+	keys_audit(ro->c, "grace", "success", k->user, k->fingerprint, when);
+	og_notify(ro->c->cfg.keys_notify, "key-expiring", k->user, k->id, when, &ro->c->log);
+	ro->graced++;
+}
+
+static void rotate_key(struct rotation *ro, const struct og_access_key *k)
+{
+	ro->checked++;
+	if ((k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE) && k->not_after <= ro->now)
+		expire(ro, k);
+	else if (k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age)
+		strcmp(k->origin, "issued") == 0 ? issue_successor(ro, k) : ask_for_successor(ro, k);
+}
+
+/* One rotation at a time on this host; other hosts are held off by the CAS. */
+static int take_lock(struct cli *c)
+{
+	char path[4200];
+	int fd;
+
+	if (mkdir(c->cfg.keys_drop_dir, 0755) != 0 && errno != EEXIST)
+		return cli_error("%s: %s", c->cfg.keys_drop_dir, strerror(errno)), -1;
+	snprintf(path, sizeof(path), "%s/.rotate.lock", c->cfg.keys_drop_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    flock(fd, LOCK_EX) != 0)
+		return cli_error("%s: cannot lock: %s", path, strerror(errno)), -1;
+	return fd;
+}
+
+int cmd_rotate(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' }, { "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rotation ro = { .c = c, .now = (int64_t)time(NULL) };
+	struct user_keys uk;
+	const char *user = NULL;
+	int ch, lock;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch == 'n')
+			ro.dry_run = 1;
+		else if (ch == 'u' && og_is_safe_name(optarg, 256))
+			user = optarg;
+		else
+			return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
+	}
+	if (optind != argc)
+		return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
+	if (cli_open(c, 0) != OG_OK || (lock = take_lock(c)) < 0)
+		return 1;
+	if (keys_load(c, user, &uk) != 0) {
+		close(lock);
+		return 1;
+	}
+	for (size_t i = 0; i < uk.n; i++)
+		rotate_key(&ro, &uk.v[i]);
+	keys_free(&uk);
+	close(lock);
+	printf("rotate%s: %ld keys checked, %ld rotated, %ld user keys to grace, %ld expired, "
+	       "%ld failed\n", ro.dry_run ? " (dry run)" : "", ro.checked, ro.rotated, ro.graced,
+	       ro.expired, ro.failed);
+	return ro.failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,51 @@
+/* commands.h: otpgate-keyrotate's subcommands and what they share. */
+#ifndef OTPGATE_KEYROTATE_COMMANDS_H
+#define OTPGATE_KEYROTATE_COMMANDS_H
+
+#include "accesskey.h"
+#include "cli.h"
+#include "sshkey.h"
+
+int cmd_authorized_keys(struct cli *c, int argc, char **argv);
+int cmd_issue(struct cli *c, int argc, char **argv);
+int cmd_add(struct cli *c, int argc, char **argv);
+int cmd_rotate(struct cli *c, int argc, char **argv);
+int cmd_revoke(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+
+/* A user's keys as the registry holds them, oldest first. */
+struct user_keys {
+	struct og_access_key *v;
+	size_t n;
+};
+
+/* Loads user's keys (all users' when NULL). 0 or -1 after an error message. */
+int keys_load(struct cli *c, const char *user, struct user_keys *out);
+void keys_free(struct user_keys *k);
+
+/* The user's current key: valid and active, or NULL. */
+const struct og_access_key *keys_active(const struct user_keys *k, int64_t now);
+
+/*
+ * Registers key as user's new current key with the given id (origin
+ * "issued" or "added"), in one transaction: at most two valid keys, the
+ * present current key (if any) moves to grace until now + keys.grace.
+ * row receives the new record. 0, or -1 after an error message (nothing
+ * registered).
+ */
+int keys_register(struct cli *c, const char *id, const char *user, const struct og_sshkey *key,
+		  const char *origin, int64_t now, struct og_access_key *row);
+
+/*
+ * Puts a new private key where only user can read it: DROP/USER/KEYID
+ * (directory 0700 and file 0600, both owned by user). path receives the
+ * file's path. 0, or -1 after an error message.
+ */
+int keys_deliver(struct cli *c, const char *user, const char *keyid, const char *pem,
+		 char *path, size_t cap);
+
+/* Records a key action in the audit trail (syslog and store). */
+void keys_audit(struct cli *c, const char *what, const char *result, const char *user,
+		const char *fingerprint, const char *detail);
+
+#endif

@@ -1,0 +1,185 @@
+/* registry.c: loading, registering and delivering keys, for the subcommands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "err.h"
+#include "util.h"
+
+static int collect(void *arg, const struct og_access_key *k)
+{
+	struct user_keys *uk = arg;
+	struct og_access_key *v = realloc(uk->v, (uk->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return 1;
+	v[uk->n++] = *k;
+	uk->v = v;
+	return 0;
+}
+
+int keys_load(struct cli *c, const char *user, struct user_keys *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	if (og_store_key_list(c->st, user, collect, out) != OG_OK) {
+		cli_error("cannot read the key registry");
+		keys_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void keys_free(struct user_keys *k)
+{
+	free(k->v);
+	k->v = NULL;
+	k->n = 0;
+}
+
+const struct og_access_key *keys_active(const struct user_keys *k, int64_t now)
+{
+	for (size_t i = k->n; i-- > 0;) {
+		if (k->v[i].state == OG_KEY_ACTIVE && og_access_key_valid(&k->v[i], now))
+			return &k->v[i];
+	}
+	return NULL;
+}
+
+static size_t count_valid(const struct user_keys *k, int64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < k->n; i++)
+		n += og_access_key_valid(&k->v[i], now);
+	return n;
+}
+
+/* The organisation stored for user, "" when none. */
+static void user_org(struct cli *c, const char *user, char org[129])
+{
+	struct og_user_state us;
+
+	org[0] = '\0';
+	if (og_store_user_state(c->st, user, &us) == OG_OK)
+		og_copy(org, 129, us.org);
+	og_user_state_wipe(&us);
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int keys_register(struct cli *c, const char *id, const char *user, const struct og_sshkey *key,
+		  const char *origin, int64_t now, struct og_access_key *row)
+{
+	struct user_keys uk = { NULL, 0 };
+	const struct og_access_key *cur;
+	int r = -1, sr;
+
+	memset(row, 0, sizeof(*row));
+	og_copy(row->id, sizeof(row->id), id);
+	if (og_store_begin(c->st) != OG_OK)
+		return cli_error("cannot start a registry transaction"), -1;
+	/* read inside the transaction: a concurrent rotation is seen, not raced */
+	if (keys_load(c, user, &uk) != 0)
+		goto out;
+	if (count_valid(&uk, now) >= 2) {
+		cli_error("%s already has two valid keys; revoke one first", user);
+		goto out;
+	}
+	og_copy(row->user, sizeof(row->user), user);
+	user_org(c, user, row->org);
+	og_copy(row->type, sizeof(row->type), key->type);
+	if (og_sshkey_format(key, row->pubkey, sizeof(row->pubkey)) != OG_OK) {
+		cli_error("key too long to register");
+		goto out;
+	}
+	og_copy(row->fingerprint, sizeof(row->fingerprint), key->fingerprint);
+	og_copy(row->origin, sizeof(row->origin), origin);
+	row->state = OG_KEY_ACTIVE;
+	row->created = now;
+	row->not_after = now + c->cfg.keys_max_age + c->cfg.keys_grace;
+	if ((cur = keys_active(&uk, now)) != NULL) {
+		og_copy(row->predecessor, sizeof(row->predecessor), cur->id);
+		if (og_store_key_set_state(c->st, cur->id, OG_KEY_ACTIVE, OG_KEY_GRACE,
+					   min64(cur->not_after, now + c->cfg.keys_grace)) != OG_OK) {
+			cli_error("%s's current key changed meanwhile; try again", user);
+			goto out;
+		}
+	}
+	if ((sr = og_store_key_add(c->st, row)) == OG_ERR_EXISTS) {
+		cli_error("key %s is already registered", key->fingerprint);
+		goto out;
+	}
+	if (sr != OG_OK || og_store_commit(c->st) != OG_OK) {
+		cli_error("cannot register the key");
+		goto out;
+	}
+	r = 0;
+out:
+	if (r != 0)
+		og_store_rollback(c->st);
+	keys_free(&uk);
+	return r;
+}
+
+/* Makes DROP/USER, 0700, owned by the user. */
+static int drop_dir(struct cli *c, const struct passwd *pw, char *dir, size_t cap)
+{
+	struct stat st;
+
+	if (mkdir(c->cfg.keys_drop_dir, 0755) != 0 && errno != EEXIST)
+		return cli_error("%s: %s", c->cfg.keys_drop_dir, strerror(errno)), -1;
+	snprintf(dir, cap, "%s/%s", c->cfg.keys_drop_dir, pw->pw_name);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cli_error("%s: %s", dir, strerror(errno)), -1;
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    chown(dir, pw->pw_uid, pw->pw_gid) != 0 || chmod(dir, 0700) != 0)
+		return cli_error("%s: not a directory we can give to %s", dir, pw->pw_name), -1;
+	return 0;
+}
+
+int keys_deliver(struct cli *c, const char *user, const char *keyid, const char *pem,
+		 char *path, size_t cap)
+{
+	char dir[4096];
+	struct passwd *pw = getpwnam(user);
+	int fd;
+
+	if (pw == NULL)
+		return cli_error("%s is not a local user: no drop location for the new key", user), -1;
+	if (drop_dir(c, pw, dir, sizeof(dir)) != 0)
+		return -1;
+	snprintf(path, cap, "%s/%s", dir, keyid);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, pem, strlen(pem)) != (ssize_t)strlen(pem) ||
+	    fchown(fd, pw->pw_uid, pw->pw_gid) != 0 || fsync(fd) != 0) {
+		cli_error("%s: cannot write the new key: %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+void keys_audit(struct cli *c, const char *what, const char *result, const char *user,
+		const char *fingerprint, const char *detail)
+{
+	struct og_audit_event ev = {
+		.event = "key", .result = result, .reason = what, .user = user,
+		.key = fingerprint, .detail = detail,
+	};
+
+	cli_audit_event(c, &ev);
+}

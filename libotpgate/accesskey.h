@@ -16,7 +16,7 @@ struct og_access_key {
 	char id[33];
 	char user[257];
 	char org[129];
-	char type[32];
+	char type[48];
 	char pubkey[OG_PUBKEY_MAX];	/* "TYPE BASE64" */
 	char fingerprint[52];		/* "SHA256:..." */
 	char origin[16];		/* "issued" (we generated it) or "added" (the user's) */

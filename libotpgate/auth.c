@@ -166,9 +166,10 @@ static const char *check_login_key(struct og_ctx *ctx, struct og_login *l)
 			continue;
 		memcpy(line, p + 10, n - 10);
 		line[n - 10] = '\0';
-		if (og_sshkey_parse(line, &key, &why) != OG_OK) {
-			why = "key-unreadable";
-			break;
+		/* a key outside our acceptance rules cannot be in the registry either */
+		if (og_sshkey_parse(line, &key, NULL) != OG_OK) {
+			why = ctx->cfg.keys_check_at_login ? "key-not-registered" : NULL;
+			continue;
 		}
 		og_copy(l->key_fp, sizeof(l->key_fp), key.fingerprint);
 		og_sshkey_free(&key);

@@ -12,7 +12,7 @@
 #define OG_FP_LEN 51			/* "SHA256:" + 43 base64 chars + NUL */
 
 struct og_sshkey {
-	char type[32];		/* "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", ... */
+	char type[48];		/* "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", ... */
 	char *blob_b64;		/* the base64 key blob as in the line (malloc'd) */
 	char comment[256];	/* may be empty */
 	char fingerprint[OG_FP_LEN];	/* "SHA256:..." as ssh-keygen -lf prints it */
@@ -24,7 +24,9 @@ struct og_sshkey {
  * (no options prefix). Checks that the blob decodes, that its embedded type
  * equals TYPE, and that its structure is sound for the type. Rejects DSA,
  * RSA under 3072 bits, unknown types, and anything malformed, with why (a
- * static string) in *why. OG_OK or OG_ERR_INVALID. Free with og_sshkey_free.
+ * static string) in *why (NULL on success; why itself may be NULL).
+ * OG_OK, OG_ERR_INVALID, or OG_ERR_NOMEM/OG_ERR_CRYPTO. The key is left
+ * zeroed on failure; og_sshkey_free is always safe.
  */
 int og_sshkey_parse(const char *line, struct og_sshkey *key, const char **why);
 void og_sshkey_free(struct og_sshkey *key);
@@ -34,7 +36,8 @@ int og_sshkey_format(const struct og_sshkey *key, char *out, size_t cap);
 
 /*
  * Generates an Ed25519 key pair with OpenSSL. *pub is set like
- * og_sshkey_parse would (comment copied in); *priv_pem receives the
+ * og_sshkey_parse would (comment copied in: at most 255 bytes, no control
+ * characters, no leading or trailing blank; NULL for none); *priv_pem receives the
  * private key in OpenSSH's format ("-----BEGIN OPENSSH PRIVATE KEY-----",
  * unencrypted, loadable by ssh and ssh-keygen -y), malloc'd and
  * NUL-terminated: the caller wipes (OPENSSL_cleanse) and frees it.

@@ -1,10 +1,17 @@
 /* cmd_init.c: create the store schema and, if absent, the master key. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #include "commands.h"
 #include "err.h"
@@ -20,6 +27,64 @@ static int make_parent(const char *path)
 		cli_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+#define READER_USER "otpgate"	/* sshd's AuthorizedKeysCommandUser */
+
+/* Creates the system user the key reader runs as, if missing. */
+static int ensure_reader_user(void)
+{
+	char *const argv[] = { "useradd", "--system", "--no-create-home", "--home-dir",
+			       "/nonexistent", "--shell", "/usr/sbin/nologin", READER_USER, NULL };
+	pid_t pid;
+	int status;
+
+	if (getpwnam(READER_USER) != NULL)
+		return 0;
+	if (posix_spawnp(&pid, "useradd", NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		cli_error("cannot create the system user '%s' (useradd failed)", READER_USER);
+		return -1;
+	}
+	printf("system user: %s (created, for otpgate-keyrotate authorized-keys)\n", READER_USER);
+	return 0;
+}
+
+/* Lets the reader's group read path (mode 0640, owner kept), as a package would. */
+static int share_with_reader(const char *path)
+{
+	struct group *gr = getgrnam(READER_USER);
+	struct stat st;
+
+	if (gr == NULL || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	if (chown(path, st.st_uid, gr->gr_gid) != 0 || chmod(path, 0640) != 0) {
+		cli_error("%s: cannot give group %s read access: %s", path, READER_USER,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The key registry (and the config, which the reader must parse) become
+ * readable by group otpgate; the store and the master key stay root's.
+ */
+static int set_up_key_reader(struct cli *c)
+{
+	if (geteuid() != 0) {
+		printf("key reader: not set up (not root)\n");
+		return 0;
+	}
+	if (ensure_reader_user() != 0 ||
+	    (strcmp(c->cfg.store_backend, "sqlite") == 0 &&
+	     share_with_reader(c->cfg.keys_registry) != 0) ||
+	    share_with_reader(c->config_path) != 0)
+		return -1;
+	printf("key reader: user %s may read %s%s%s\n", READER_USER, c->config_path,
+	       strcmp(c->cfg.store_backend, "sqlite") == 0 ? " and " : "",
+	       strcmp(c->cfg.store_backend, "sqlite") == 0 ? c->cfg.keys_registry : "");
 	return 0;
 }
 
@@ -74,6 +139,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		cli_error("store %s: cannot create schema: %s", og_config_store_name(&c->cfg), og_strerror(r));
 		return 1;
 	}
+	if (set_up_key_reader(c) != 0)
+		return 1;
 	cli_audit(c, "init", "success", NULL, NULL, created ? "master key created" : NULL);
 	printf("store: %s (ready)\nmaster key: %s (%s)\n", og_config_store_name(&c->cfg), c->cfg.master_key,
 	       created ? "created, mode 0400" : "kept");

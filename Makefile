@@ -104,6 +104,7 @@ fleet: tests
 
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
+	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest \

@@ -23,6 +23,8 @@
 #   og_ssh_login USER CODE [SSH_OPTS...]      # one non-interactive login
 #   og_totp hex|uri SECRET [STEP_OFFSET]      # a TOTP code (RFC 6238)
 #   og_audit_since ID                         # audit rows after ID
+# Optional: OG_CONF_EXTRA (lines added to otpgate.conf), OG_SSHD_EXTRA (lines
+# added to sshd_config), OG_AUTHORIZED_KEYS_FILE (instead of pub/authorized_keys).
 # A function og_cleanup_hook, if the caller defines one, runs after cleanup.
 
 OG_SSHD_BIN=${OG_SSHD_BIN:-/usr/sbin/sshd}
@@ -148,6 +150,7 @@ networks = { allowed = [ $allow ]; };
 policy = ( { match = "*"; allow_from = [ "allowed" ]; } );
 lockout = { max_failures = 5; interval = "10m"; lock_for = "15m"; };
 audit = { syslog = false; store = true; };
+${OG_CONF_EXTRA:-}
 EOF
 	chmod 600 "$OG_CONF.new" && mv -f "$OG_CONF.new" "$OG_CONF"
 }
@@ -225,7 +228,8 @@ KbdInteractiveAuthentication yes
 PasswordAuthentication no
 PubkeyAuthentication yes
 AuthenticationMethods publickey,keyboard-interactive
-AuthorizedKeysFile $OG_WORK/pub/authorized_keys
+AuthorizedKeysFile ${OG_AUTHORIZED_KEYS_FILE:-$OG_WORK/pub/authorized_keys}
+${OG_SSHD_EXTRA:-}
 StrictModes no
 PermitRootLogin $permit_root
 AllowUsers $1

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# sshd_keys.sh BUILD_DIR: IAM-style SSH keys end to end. A private sshd on
+# 127.0.0.1 takes its keys only from `otpgate-keyrotate authorized-keys`
+# (AuthorizedKeysCommand, run as the unprivileged user otpgate) and the
+# second factor from pam_otpgate.so. A freshly issued key plus the TOTP
+# code logs in; after `rotate` (short max_age, no grace) the old key is
+# refused and the new one works; a revoked key is refused at once; the
+# audit trail names the key of every attempt.
+set -u
+OG_BUILD=${1:?usage: sshd_keys.sh BUILD_DIR}
+OG_NAME=sshd_keys
+# shellcheck source=tests/e2e/sshd-lib.sh
+. "$(dirname "$0")/sshd-lib.sh"
+
+PASSED=0 FAILED=0 N=0
+check() {
+	local desc=$1
+	shift
+	N=$((N + 1))
+	if "$@"; then PASSED=$((PASSED + 1)); echo "ok $N - $desc"
+	else FAILED=$((FAILED + 1)); echo "not ok $N - $desc"; fi
+}
+
+og_setup otpgate-keys
+# sshd runs AuthorizedKeysCommand only from a root-owned path that nobody
+# else can write, all the way up: a private copy under /run
+KR_DIR=$(mktemp -d /run/otpgate-keys-XXXXXX)
+chmod 755 "$KR_DIR"
+install -m 755 "$OG_BUILD/otpgate-keyrotate" "$KR_DIR/otpgate-keyrotate"
+og_cleanup_hook() { rm -rf "$KR_DIR"; }
+KR="$KR_DIR/otpgate-keyrotate"
+
+SECRET=3132333435363738393031323334353637383930
+OG_CONF_EXTRA="keys = { max_age = \"1h\"; grace = \"0s\"; drop_dir = \"$OG_WORK/drop\";
+         check_at_login = true; };"
+OG_AUTHORIZED_KEYS_FILE=none
+OG_SSHD_EXTRA="AuthorizedKeysCommand $KR -c $OG_CONF authorized-keys %u %f
+AuthorizedKeysCommandUser otpgate"
+og_write_conf 127.0.0.1/32
+og_prov init >/dev/null || og_die "init failed"
+# the key reader must get to the config and the registry, nothing else
+chmod 711 "$OG_WORK"
+printf 'user,serial,secret\nroot,HW-KEYS,%s\n' "$SECRET" >"$OG_WORK/t.csv"
+og_prov import --format csv "$OG_WORK/t.csv" >/dev/null || og_die "import failed"
+og_sshd_start root
+kr() { "$KR" -c "$OG_CONF" "$@"; }
+fresh_code() {
+	[ "$(og_step_left)" -lt 8 ] && og_sleep "$(og_step_left)"
+	og_totp hex "$SECRET"
+}
+audit_count() { sqlite3 "$OG_DB" "SELECT count(*) FROM audit WHERE $1"; }
+login_with() {	# KEYFILE: log in with that key and a code from a fresh step
+	OG_KEY=$1
+	og_ssh_login root "$(fresh_code)"
+	local rc=$?
+	og_sleep "$(og_step_left)"	# the next login needs the next step's code
+	return $rc
+}
+
+# 1. a freshly issued key and the code
+kr issue root --out "$OG_WORK/k1" >"$OG_WORK/issue.out" || og_die "issue failed: $(cat "$OG_WORK/issue.out")"
+FP1=$(ssh-keygen -l -f "$OG_WORK/k1" | awk '{print $2}')
+check "issued key is in OpenSSH format (ssh-keygen reads it)" [ -n "$FP1" ]
+login_with "$OG_WORK/k1"
+check "issued key + current code: login succeeds" [ $? -eq 0 ]
+check "the login's audit rows carry the key's fingerprint" \
+	[ "$(audit_count "event IN ('auth','account') AND result='success' AND key='$FP1'")" -ge 2 ]
+# a key sshd never heard of
+ssh-keygen -q -N '' -t ed25519 -f "$OG_WORK/stranger"
+login_with "$OG_WORK/stranger"
+check "an unregistered key is refused" [ $? -ne 0 ]
+
+# 2. rotation (max_age 1h, no grace): the key is made two hours old, as
+# if the timer had not run for a while
+sqlite3 "$OG_WORK/keys.db" "UPDATE access_keys SET created = created - 7200"
+kr rotate >"$OG_WORK/rotate.out" 2>&1
+check "rotate replaces the key and says so" grep -q "1 rotated" "$OG_WORK/rotate.out"
+NEW=$(ls "$OG_WORK/drop/root/" 2>/dev/null | grep -v '^\.' | head -n 1)
+check "the new private key is in the drop location, mode 0600" \
+	[ -n "$NEW" ] && [ "$(stat -c %a "$OG_WORK/drop/root/$NEW")" = 600 ]
+kr rotate >/dev/null 2>&1	# grace 0s: the predecessor is past its not-after: expired
+login_with "$OG_WORK/k1"
+check "after rotate the old key is refused" [ $? -ne 0 ]
+login_with "$OG_WORK/drop/root/$NEW"
+check "after rotate the new key logs in" [ $? -eq 0 ]
+kr rotate >"$OG_WORK/rotate2.out" 2>&1
+check "rotate again: nothing to do (idempotent)" grep -q "0 rotated, 0 user keys to grace, 0 expired, 0 failed" "$OG_WORK/rotate2.out"
+
+# 3. revocation takes effect at once
+kr revoke --user root >/dev/null
+login_with "$OG_WORK/drop/root/$NEW"
+check "a revoked key is refused at once" [ $? -ne 0 ]
+check "authorized-keys prints nothing for root now" [ -z "$(runuser -u otpgate -- "$KR" -c "$OG_CONF" authorized-keys root)" ]
+check "authorized-keys prints nothing for hostile arguments" \
+	[ -z "$(runuser -u otpgate -- "$KR" -c "$OG_CONF" authorized-keys 'root;id' "$(printf 'x%.0s' $(seq 300))")" ]
+check "audit trail: issue, rotate, expire and revoke, each with a fingerprint" \
+	[ "$(audit_count "event='key' AND key IS NOT NULL AND reason IN ('issue','rotate','expire','revoke')")" -ge 4 ]
+
+if [ "$FAILED" -ne 0 ]; then
+	sed 's/^/#   /' "$OG_SSHD_LOG"
+	cat "$OG_WORK/rotate.out"
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -14,10 +14,13 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) -MMD -MP $(CFLAGS) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
+	-I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
+	-DOTPGATE_PLUGIN_DIR='"$(PLUGINDIR)"' $(CFLAGS) \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
-LIBS := -lcrypto -lsqlite3 -lpq -lconfig
+LIBS := -lcrypto -lsqlite3 -lconfig
+PLUGINDIR ?= $(PREFIX)/lib/otpgate
 
 ifeq ($(V),1)
 Q :=
@@ -25,7 +28,7 @@ else
 Q := @
 endif
 
-LIB_SRC := $(wildcard libotpgate/*.c)
+LIB_SRC := $(filter-out libotpgate/store_pg.c,$(wildcard libotpgate/*.c))
 PROV_SRC := $(wildcard provisioner/*.c)
 KR_SRC := $(wildcard keyrotate/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -37,7 +40,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
 .PHONY: all deps check unit pamtest pamtest-pg fleet e2e asan valgrind bench demo install clean
-all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate
+all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
+	$(BUILD)/otpgate-store-pg.so
 
 deps:
 	@scripts/install-deps
@@ -55,6 +59,13 @@ $(BUILD)/pam_otpgate.so: $(MOD_OBJ) $(BUILD)/libotpgate.a pam_module/pam_otpgate
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,--version-script=pam_module/pam_otpgate.map -Wl,-z,nodelete \
 		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS)
+
+# the PostgreSQL backend: a plugin, so SQLite hosts never load libpq
+$(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a \
+		libotpgate/store_pg.map
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,--version-script=libotpgate/store_pg.map $(LDFLAGS_ALL) -o $@ \
+		$(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a -lpq $(LIBS)
 
 $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -128,6 +139,9 @@ install: all
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/otpgate
 	install -m 0644 $(BUILD)/pam_otpgate.so $(DESTDIR)$(PAMDIR)/pam_otpgate.so
 	install -m 0755 $(BUILD)/otpgate-provision $(DESTDIR)$(SBINDIR)/otpgate-provision
+	install -m 0755 $(BUILD)/otpgate-keyrotate $(DESTDIR)$(SBINDIR)/otpgate-keyrotate
+	install -d $(DESTDIR)$(PLUGINDIR)
+	install -m 0644 $(BUILD)/otpgate-store-pg.so $(DESTDIR)$(PLUGINDIR)/otpgate-store-pg.so
 	install -m 0644 docs/otpgate.conf.5 $(DESTDIR)$(MANDIR)/man5/otpgate.conf.5
 	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf ] || \

@@ -1,18 +1,80 @@
 /* store.c: picks the backend and forwards; the only door to the state. */
+#include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 
 #include "err.h"
+#include "fileio.h"
 #include "spool.h"
 #include "store.h"
 
 extern const struct og_store_ops og_store_sqlite_ops;
-extern const struct og_store_ops og_store_pg_ops;
 
-static const struct og_store_ops *const backends[] = {
-	&og_store_sqlite_ops, &og_store_pg_ops, NULL
-};
+#ifndef OTPGATE_PLUGIN_DIR
+#define OTPGATE_PLUGIN_DIR "/usr/local/lib/otpgate"
+#endif
+#define PG_PLUGIN "otpgate-store-pg.so"
+
+/* The directory of the object this code is linked into (module or program). */
+static int own_dir(char *out, size_t cap)
+{
+	Dl_info info;
+	const char *slash;
+
+	if (dladdr((void *)own_dir, &info) == 0 || info.dli_fname == NULL ||
+	    (slash = strrchr(info.dli_fname, '/')) == NULL || (size_t)(slash - info.dli_fname) >= cap)
+		return -1;
+	memcpy(out, info.dli_fname, (size_t)(slash - info.dli_fname));
+	out[slash - info.dli_fname] = '\0';
+	return 0;
+}
+
+/*
+ * The PostgreSQL backend lives in a plugin, so that hosts on SQLite (and
+ * every sshd connection there) never load libpq and its dependencies. It
+ * is looked for beside the running module or program, then in the install
+ * directory, and used only if root (or we) own it and nobody else can
+ * write it. It stays loaded (RTLD_NODELETE): no state, only code.
+ */
+static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
+{
+	char dirs[2][4096], path[8300];
+	const struct og_store_ops *ops;
+	void *h;
+	int n = 0;
+
+	if (own_dir(dirs[n], sizeof(dirs[0])) == 0)
+		n++;
+	snprintf(dirs[n++], sizeof(dirs[0]), "%s", OTPGATE_PLUGIN_DIR);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], PG_PLUGIN);
+		if (access(path, F_OK) != 0 || og_path_check(path, OG_FILE_CONFIG, log) != OG_OK)
+			continue;
+		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL) {
+			og_logf(log, LOG_ERR, "store backend postgresql: %s", dlerror());
+			return NULL;
+		}
+		if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
+			og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", path);
+		return ops;
+	}
+	og_logf(log, LOG_ERR, "store backend postgresql: %s not found beside the program or in %s "
+		"(install it)", PG_PLUGIN, OTPGATE_PLUGIN_DIR);
+	return NULL;
+}
+
+static const struct og_store_ops *find_backend(const char *name, const struct og_log *log)
+{
+	if (strcmp(name, og_store_sqlite_ops.name) == 0)
+		return &og_store_sqlite_ops;
+	if (strcmp(name, "postgresql") == 0)
+		return load_pg_plugin(log);
+	og_logf(log, LOG_ERR, "store backend '%.64s' is not built in", name);
+	return NULL;
+}
 
 static int open_mode(const struct og_config *cfg, const struct og_log *log,
 		     enum og_open_mode mode, struct og_store **out)
@@ -22,14 +84,8 @@ static int open_mode(const struct og_config *cfg, const struct og_log *log,
 	int r;
 
 	*out = NULL;
-	for (size_t i = 0; backends[i] != NULL; i++) {
-		if (strcmp(backends[i]->name, cfg->store_backend) == 0)
-			ops = backends[i];
-	}
-	if (ops == NULL) {
-		og_logf(log, LOG_ERR, "store backend '%.64s' is not built in", cfg->store_backend);
-		return OG_ERR_CONFIG;
-	}
+	if ((ops = find_backend(cfg->store_backend, log)) == NULL)
+		return OG_ERR_STORE;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return OG_ERR_NOMEM;
 	st->ops = ops;

@@ -322,7 +322,7 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 		return record_failure(ctx, l, "replay");
 	l->reason = "ok";
 	audit_init(ctx, l, &ev, "auth", "success", "ok");
-	r = og_store_login_accept(ctx->st, l->us.tokens[i].id, step, drift, &ev);
+	r = og_store_login_accept(ctx->st, l->us.tokens[i].id, step, drift, l->us.has_failures, &ev);
 	if (r == OG_ERR_REPLAY)
 		return record_failure(ctx, l, "replay");
 	if (r != OG_OK) {

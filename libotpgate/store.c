@@ -140,9 +140,9 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
 }
 
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
-			  int64_t drift, const struct og_audit_event *ev)
+			  int64_t drift, int clear_failures, const struct og_audit_event *ev)
 {
-	return st->ops->login_accept(st->be, token_id, step, drift, ev);
+	return st->ops->login_accept(st->be, token_id, step, drift, clear_failures, ev);
 }
 
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,

@@ -47,6 +47,7 @@ struct og_user_state {
 	int known;			/* the store has a row for this user */
 	char org[129];			/* "" when none */
 	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
+	int has_failures;		/* a failure count is on record */
 	int ntokens;
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
 };
@@ -88,7 +89,7 @@ struct og_store_ops {
 	int (*check_schema)(void *be);
 	int (*user_state)(void *be, const char *user, struct og_user_state *out);
 	int (*login_accept)(void *be, const char *token_id, int64_t step, int64_t drift,
-			    const struct og_audit_event *ev);
+			    int clear_failures, const struct og_audit_event *ev);
 	int (*login_fail)(void *be, const char *user, const struct og_lockout *lk,
 			  const struct og_audit_event *ev, int64_t *locked_until, int *newly);
 	int (*audit_add)(void *be, const struct og_audit_event *ev);
@@ -145,11 +146,12 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
 
 /*
  * Atomically: if the token is active and step > its watermark, sets the
- * watermark to step and its drift, clears the user's failures and appends
- * ev; returns OG_OK. Otherwise changes nothing and returns OG_ERR_REPLAY.
+ * watermark to step and its drift, clears the user's failures (when
+ * clear_failures: the caller saw some) and appends ev; returns OG_OK.
+ * Otherwise changes nothing and returns OG_ERR_REPLAY.
  */
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
-			  int64_t drift, const struct og_audit_event *ev);
+			  int64_t drift, int clear_failures, const struct og_audit_event *ev);
 
 /*
  * Atomically counts one failure for user within lk->interval, appends ev,

@@ -67,24 +67,27 @@ static const char registry_sql[] =
 	"CREATE INDEX IF NOT EXISTS reg.access_keys_user ON access_keys(user, state);";
 
 enum stmt_id {
-	Q_USER_STATE, Q_TOKENS_ACTIVE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
+	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
 	Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
-#define TOKEN_COLS "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
+#define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
-	" d.wrapped, d.org FROM tokens t JOIN data_keys d ON d.id = t.dek_id"
+	" d.wrapped, d.org"
+#define TOKEN_COLS TOKEN_ROW " FROM tokens t JOIN data_keys d ON d.id = t.dek_id"
 
 #define KEY_COLS "id, user, org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
 
 static const char *const stmt_sql[Q_COUNT] = {
-	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0) FROM users u"
-			 " LEFT JOIN failures f ON f.user = u.name WHERE u.name = ?1",
-	[Q_TOKENS_ACTIVE] = "SELECT " TOKEN_COLS " WHERE t.user = ?1 AND t.state = 'active'"
-			    " ORDER BY t.created LIMIT 16",
+	/* one statement: the user, its lock, and its active tokens (if any) */
+	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0), f.user IS NOT NULL, "
+			 TOKEN_ROW " FROM users u LEFT JOIN failures f ON f.user = u.name"
+			 " LEFT JOIN tokens t ON t.user = u.name AND t.state = 'active'"
+			 " LEFT JOIN data_keys d ON d.id = t.dek_id"
+			 " WHERE u.name = ?1 ORDER BY t.created LIMIT 16",
 	[Q_ACCEPT] = "UPDATE tokens SET last_step = ?2, drift = ?3, last_used = ?4"
 		     " WHERE id = ?1 AND state = 'active' AND last_step < ?2",
 	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
@@ -135,14 +138,14 @@ struct sqlite_be {
 
 /*
  * Called by SQLite while another connection holds the lock we need:
- * sleeps 50 us, doubling up to 2 ms, until store.timeout is spent.
+ * sleeps 50, 100, then 200 us at a time until store.timeout is spent.
  * A commit holds the lock for a few hundred microseconds, so short sleeps
  * keep concurrent logins moving.
  */
 static int busy_wait(void *p, int attempt)
 {
 	struct sqlite_be *be = p;
-	int64_t us = attempt < 6 ? 50LL << attempt : 2000;
+	int64_t us = attempt < 2 ? 50LL << attempt : 200;
 
 	if (attempt == 0)
 		be->busy_waited_us = 0;
@@ -417,36 +420,36 @@ static int copy_blob(sqlite3_stmt *s, int col, unsigned char *out, size_t cap, s
 	return OG_OK;
 }
 
-/* Fills t from a row selected with TOKEN_COLS. */
-static int read_token(sqlite3_stmt *s, struct og_token *t)
+/* Fills t from a row holding TOKEN_COLS from column c on. */
+static int read_token(sqlite3_stmt *s, int c, struct og_token *t)
 {
 	char buf[32];
 	size_t wlen;
 
-	copy_col(s, 0, t->id, sizeof(t->id));
-	copy_col(s, 1, t->serial, sizeof(t->serial));
-	copy_col(s, 2, t->user, sizeof(t->user));
-	copy_col(s, 3, t->kind, sizeof(t->kind));
-	copy_col(s, 4, buf, sizeof(buf));
+	copy_col(s, c + 0, t->id, sizeof(t->id));
+	copy_col(s, c + 1, t->serial, sizeof(t->serial));
+	copy_col(s, c + 2, t->user, sizeof(t->user));
+	copy_col(s, c + 3, t->kind, sizeof(t->kind));
+	copy_col(s, c + 4, buf, sizeof(buf));
 	if (og_token_state_parse(buf, &t->state) != OG_OK)
 		return OG_ERR_STORE;
-	copy_col(s, 5, buf, sizeof(buf));
+	copy_col(s, c + 5, buf, sizeof(buf));
 	if (og_algo_parse(buf, &t->params.algo) != OG_OK)
 		return OG_ERR_STORE;
-	t->params.digits = sqlite3_column_int(s, 6);
-	t->params.period = sqlite3_column_int(s, 7);
-	t->params.t0 = sqlite3_column_int64(s, 8);
-	t->drift = sqlite3_column_int64(s, 9);
-	t->last_step = sqlite3_column_int64(s, 10);
-	t->created = sqlite3_column_int64(s, 11);
-	t->last_used = sqlite3_column_int64(s, 12);
-	if (copy_blob(s, 13, t->sealed, sizeof(t->sealed), &t->sealed_len) != OG_OK)
+	t->params.digits = sqlite3_column_int(s, c + 6);
+	t->params.period = sqlite3_column_int(s, c + 7);
+	t->params.t0 = sqlite3_column_int64(s, c + 8);
+	t->drift = sqlite3_column_int64(s, c + 9);
+	t->last_step = sqlite3_column_int64(s, c + 10);
+	t->created = sqlite3_column_int64(s, c + 11);
+	t->last_used = sqlite3_column_int64(s, c + 12);
+	if (copy_blob(s, c + 13, t->sealed, sizeof(t->sealed), &t->sealed_len) != OG_OK)
 		return OG_ERR_STORE;
-	copy_col(s, 14, t->dek_id, sizeof(t->dek_id));
-	if (copy_blob(s, 15, t->wrapped_dek, sizeof(t->wrapped_dek), &wlen) != OG_OK ||
+	copy_col(s, c + 14, t->dek_id, sizeof(t->dek_id));
+	if (copy_blob(s, c + 15, t->wrapped_dek, sizeof(t->wrapped_dek), &wlen) != OG_OK ||
 	    wlen != sizeof(t->wrapped_dek))
 		return OG_ERR_STORE;
-	copy_col(s, 16, t->dek_org, sizeof(t->dek_org));
+	copy_col(s, c + 16, t->dek_org, sizeof(t->dek_org));
 	if ((t->params.digits != 6 && t->params.digits != 8) ||
 	    (t->params.period != 30 && t->params.period != 60))
 		return OG_ERR_STORE;
@@ -455,30 +458,24 @@ static int read_token(sqlite3_stmt *s, struct og_token *t)
 
 static int read_user_state(struct sqlite_be *be, const char *user, struct og_user_state *out)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = stmt(be, Q_USER_STATE);
 	int rc, r = OG_OK;
 
-	if ((s = stmt(be, Q_USER_STATE)) == NULL)
+	if (s == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, user);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	while (r == OG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		out->known = 1;
 		copy_col(s, 0, out->org, sizeof(out->org));
 		out->locked_until = sqlite3_column_int64(s, 1);
+		out->has_failures = sqlite3_column_int(s, 2);
+		if (sqlite3_column_type(s, 3) != SQLITE_NULL && out->ntokens < OG_MAX_TOKENS)
+			r = read_token(s, 3, &out->tokens[out->ntokens++]);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(be, "read user");
-	if (!out->known || (s = stmt(be, Q_TOKENS_ACTIVE)) == NULL)
-		return out->known ? OG_ERR_STORE : OG_OK;
-	bind_text(s, 1, user);
-	while (r == OG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW && out->ntokens < OG_MAX_TOKENS)
-		r = read_token(s, &out->tokens[out->ntokens++]);
-	sqlite3_reset(s);
-	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
-		return r != OG_OK ? db_error(be, "token row malformed") : db_error(be, "read tokens");
-	return OG_OK;
+	if (r != OG_OK)
+		return db_error(be, "token row malformed");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "read user");
 }
 
 /* One read transaction (or the caller's): the user row and its tokens are
@@ -546,7 +543,7 @@ static int finish(struct sqlite_be *be, int r)
 }
 
 static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
-			   const struct og_audit_event *ev)
+			   int clear_failures, const struct og_audit_event *ev)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
@@ -564,12 +561,14 @@ static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t 
 		return finish(be, r);
 	if (sqlite3_changes(be->db) != 1)
 		return finish(be, OG_ERR_REPLAY);
-	if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
-		return finish(be, OG_ERR_STORE);
-	bind_text(s, 1, ev->user);
-	if ((r = step_done(be, s, "clear failures")) == OG_OK && !ev->syslog_only)
-		r = audit_insert(be, ev);
-	return finish(be, r);
+	if (clear_failures) {
+		if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
+			return finish(be, OG_ERR_STORE);
+		bind_text(s, 1, ev->user);
+		if ((r = step_done(be, s, "clear failures")) != OG_OK)
+			return finish(be, r);
+	}
+	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
 }
 
 /* Reads the user's failure record; *exists = 0 when there is none. */
@@ -746,7 +745,7 @@ static int sq_token_list(void *p, const char *user,
 		bind_text(s, 1, user);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&t, 0, sizeof(t));
-		if ((r = read_token(s, &t)) != OG_OK || cb(arg, &t) != 0)
+		if ((r = read_token(s, 0, &t)) != OG_OK || cb(arg, &t) != 0)
 			break;
 	}
 	sqlite3_reset(s);

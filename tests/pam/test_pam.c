@@ -179,7 +179,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -478,6 +478,19 @@ static void test_lockout(void **state)
 	assert_int_equal(do_login(&acct), PAM_SUCCESS);
 }
 
+/* A good login clears the failures before it: 2 + 2 failures do not lock. */
+static void test_success_resets_failures(void **state)
+{
+	(void)state;
+	wait_margin(3);
+	assert_int_equal(login_code("reset1", "127.0.0.1", "000000"), PAM_AUTH_ERR);
+	assert_int_equal(login_code("reset1", "127.0.0.1", "000001"), PAM_AUTH_ERR);
+	assert_int_equal(login_now("reset1", "127.0.0.1", 0), PAM_SUCCESS);
+	assert_int_equal(login_code("reset1", "127.0.0.1", "000002"), PAM_AUTH_ERR);
+	assert_int_equal(login_code("reset1", "127.0.0.1", "000003"), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='reset1' and event='lockout'"), 0);
+}
+
 static void test_account_phase(void **state)
 {
 	struct login l = { .user = "acct1", .rhost = "127.0.0.1", .account = 1 };
@@ -670,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_hostname_rhost),
 		cmocka_unit_test(test_no_token_and_unknown_user),
 		cmocka_unit_test(test_lockout),
+		cmocka_unit_test(test_success_resets_failures),
 		cmocka_unit_test(test_account_phase),
 		cmocka_unit_test(test_concurrent_same_code),
 		cmocka_unit_test(test_fail_closed),

@@ -38,7 +38,7 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		which = argv[optind++];
 	if (optind != argc || (user == NULL) == (which == NULL))
 		return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
-	if (cli_open(c, 0) != OG_OK || keys_load(c, user, &uk) != 0)
+	if (keys_open(c) != 0 || keys_load(c, user, &uk) != 0)
 		return 1;
 	for (size_t i = 0; i < uk.n; i++) {
 		const struct og_access_key *k = &uk.v[i];
@@ -108,7 +108,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN] [--json]"), 2;
-	if (cli_open(c, 0) != OG_OK)
+	if (keys_open(c) != 0)
 		return 1;
 	if (!ls.json)
 		printf("%-32s %-16s %-8s %6s %-7s %-16s %s\n", "ID", "USER", "STATE", "AGE", "USED",

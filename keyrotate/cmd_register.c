@@ -76,7 +76,7 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_error("usage: otpgate-keyrotate issue USER [--out FILE]"), 2;
 	user = argv[optind];
-	if (cli_open(c, 0) != OG_OK || check_user(c, user) != 0)
+	if (keys_open(c) != 0 || check_user(c, user) != 0)
 		return 1;
 	snprintf(comment, sizeof(comment), "%s@otpgate", user);
 	if (og_random_id(id) != OG_OK || og_sshkey_generate_ed25519(comment, &key, &pem) != OG_OK) {
@@ -137,7 +137,7 @@ int cmd_add(struct cli *c, int argc, char **argv)
 	(void)argv;
 	if (argc != 3)
 		return cli_error("usage: otpgate-keyrotate add USER PUBKEY_FILE"), 2;
-	if (cli_open(c, 0) != OG_OK || check_user(c, argv[1]) != 0 ||
+	if (keys_open(c) != 0 || check_user(c, argv[1]) != 0 ||
 	    read_pubkey(c, argv[2], &key) != 0)
 		goto out;
 	if (og_random_id(id) != OG_OK ||

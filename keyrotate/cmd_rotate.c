@@ -154,7 +154,7 @@ int cmd_rotate(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
-	if (cli_open(c, 0) != OG_OK || (lock = take_lock(c)) < 0)
+	if (keys_open(c) != 0 || (lock = take_lock(c)) < 0)
 		return 1;
 	if (keys_load(c, user, &uk) != 0) {
 		close(lock);

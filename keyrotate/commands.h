@@ -13,6 +13,9 @@ int cmd_rotate(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 
+/* cli_open, with the key registry ready for transactions. 0 or -1. */
+int keys_open(struct cli *c);
+
 /* A user's keys as the registry holds them, oldest first. */
 struct user_keys {
 	struct og_access_key *v;

@@ -12,6 +12,15 @@
 #include "err.h"
 #include "util.h"
 
+int keys_open(struct cli *c)
+{
+	if (cli_open(c, 0) != OG_OK)
+		return -1;
+	if (og_store_keys_ready(c->st) != OG_OK)
+		return cli_error("the key registry cannot be opened"), -1;
+	return 0;
+}
+
 static int collect(void *arg, const struct og_access_key *k)
 {
 	struct user_keys *uk = arg;

@@ -219,6 +219,11 @@ int og_store_counts(struct og_store *st, struct og_store_counts *out)
 	return st->ops->counts(st->be, out);
 }
 
+int og_store_keys_ready(struct og_store *st)
+{
+	return st->ops->keys_ready(st->be);
+}
+
 int og_store_key_add(struct og_store *st, const struct og_access_key *k)
 {
 	return st->ops->key_add(st->be, k);

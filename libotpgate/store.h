@@ -106,6 +106,7 @@ struct og_store_ops {
 	int (*dek_put)(void *be, const struct og_dek_row *d);
 	int (*audit_list)(void *be, int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
 	int (*counts)(void *be, struct og_store_counts *out);
+	int (*keys_ready)(void *be);
 	int (*key_add)(void *be, const struct og_access_key *k);
 	int (*key_list)(void *be, const char *user,
 			int (*cb)(void *arg, const struct og_access_key *k), void *arg);
@@ -187,6 +188,10 @@ int og_store_dek_put(struct og_store *st, const struct og_dek_row *d);
 int og_store_audit_list(struct og_store *st,
 			int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
 int og_store_counts(struct og_store *st, struct og_store_counts *out);
+
+/* Makes the key registry ready (SQLite attaches it; logins never need
+ * to). Call before a transaction that touches keys. */
+int og_store_keys_ready(struct og_store *st);
 
 /* The key registry. key_add gives OG_ERR_EXISTS for a fingerprint already
  * registered (to anyone, ever); key_list lists user's keys (all users' when

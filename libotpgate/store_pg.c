@@ -681,6 +681,12 @@ static int read_key(const PGresult *res, int row, struct og_access_key *k)
 	return og_key_state_parse(state, &k->state) == OG_OK ? OG_OK : OG_ERR_STORE;
 }
 
+static int pg_keys_ready(void *p)
+{
+	(void)p;
+	return OG_OK;
+}
+
 static int pg_key_add(void *p, const struct og_access_key *k)
 {
 	struct params prm = { .n = 0 };
@@ -790,6 +796,7 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_put = pg_dek_put,
 	.audit_list = pg_audit_list,
 	.counts = pg_counts,
+	.keys_ready = pg_keys_ready,
 	.key_add = pg_key_add,
 	.key_list = pg_key_list,
 	.key_set_state = pg_key_set_state,

@@ -134,7 +134,12 @@ struct sqlite_be {
 	int64_t busy_limit_us;
 	int64_t busy_waited_us;
 	int registry_only;	/* OG_OPEN_REGISTRY: only "reg" is there, read-only */
+	enum og_open_mode mode;
+	char reg_path[4096];	/* the key registry, attached when first needed */
+	int reg_attached;
 };
+
+static int need_registry(struct sqlite_be *be);
 
 /*
  * Called by SQLite while another connection holds the lock we need:
@@ -338,7 +343,10 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 	} else if ((r = open_main(be, cfg, mode == OG_OPEN_INIT)) != OG_OK) {
 		return r;
 	}
-	return attach_registry(be, cfg->keys_registry, mode);
+	be->mode = mode;
+	snprintf(be->reg_path, sizeof(be->reg_path), "%s", cfg->keys_registry);
+	/* logins never touch the registry: it is attached only for key work */
+	return be->registry_only || mode == OG_OPEN_INIT ? need_registry(be) : OG_OK;
 }
 
 static void sq_close(void *p)
@@ -366,19 +374,38 @@ static int schema_version(struct sqlite_be *be, const char *db)
 	return version;
 }
 
+/* Checks the version of db ("main" or "reg"). */
+static int check_version(struct sqlite_be *be, const char *db, const char *path, int want)
+{
+	int v = schema_version(be, db);
+
+	if (v == want)
+		return OG_OK;
+	og_logf(be->log, LOG_ERR, "%s %.200s: schema version %d, want %d%s",
+		strcmp(db, "reg") == 0 ? "key registry" : "store", path, v, want,
+		v == 0 ? " (run 'otpgate-provision init')" : "");
+	return OG_ERR_SCHEMA;
+}
+
 static int sq_check_schema(void *p)
 {
 	struct sqlite_be *be = p;
-	int main_v = be->registry_only ? SCHEMA_VERSION : schema_version(be, "main");
-	int reg_v = schema_version(be, "reg");
 
-	if (main_v != SCHEMA_VERSION || reg_v != REGISTRY_VERSION) {
-		og_logf(be->log, LOG_ERR, "store %.200s: schema version %d (key registry %d), want "
-			"%d (%d)%s", be->path, main_v, reg_v, SCHEMA_VERSION, REGISTRY_VERSION,
-			main_v == 0 || reg_v == 0 ? " (run 'otpgate-provision init')" : "");
-		return OG_ERR_SCHEMA;
-	}
-	return OG_OK;
+	/* the registry's version is checked when it is attached */
+	return be->registry_only ? OG_OK : check_version(be, "main", be->path, SCHEMA_VERSION);
+}
+
+static int need_registry(struct sqlite_be *be)
+{
+	int r;
+
+	if (be->reg_attached)
+		return OG_OK;
+	if ((r = attach_registry(be, be->reg_path, be->mode)) != OG_OK)
+		return r;
+	be->reg_attached = 1;
+	return be->mode == OG_OPEN_INIT ? OG_OK
+					: check_version(be, "reg", be->reg_path, REGISTRY_VERSION);
 }
 
 static int sq_init(void *p)
@@ -867,12 +894,23 @@ static int read_key(sqlite3_stmt *s, struct og_access_key *k)
 	return og_key_state_parse(state, &k->state) == OG_OK ? OG_OK : OG_ERR_STORE;
 }
 
+static int sq_keys_ready(void *p)
+{
+	struct sqlite_be *be = p;
+
+	if (!be->reg_attached && !sqlite3_get_autocommit(be->db)) {
+		og_logf(be->log, LOG_ERR, "key registry: must be made ready outside a transaction");
+		return OG_ERR_STORE;
+	}
+	return need_registry(be);
+}
+
 static int sq_key_add(void *p, const struct og_access_key *k)
 {
 	struct sqlite_be *be = p;
-	sqlite3_stmt *s = stmt(be, Q_KEY_ADD);
+	sqlite3_stmt *s;
 
-	if (s == NULL)
+	if (sq_keys_ready(be) != OG_OK || (s = stmt(be, Q_KEY_ADD)) == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, k->id);
 	bind_text(s, 2, k->user);
@@ -893,11 +931,11 @@ static int sq_key_list(void *p, const char *user,
 		       int (*cb)(void *arg, const struct og_access_key *k), void *arg)
 {
 	struct sqlite_be *be = p;
-	sqlite3_stmt *s = stmt(be, user ? Q_KEYS_OF : Q_KEYS_ALL);
+	sqlite3_stmt *s;
 	struct og_access_key k;
 	int rc, r = OG_OK;
 
-	if (s == NULL)
+	if (sq_keys_ready(be) != OG_OK || (s = stmt(be, user ? Q_KEYS_OF : Q_KEYS_ALL)) == NULL)
 		return OG_ERR_STORE;
 	if (user != NULL)
 		bind_text(s, 1, user);
@@ -915,10 +953,10 @@ static int sq_key_set_state(void *p, const char *id, enum og_key_state expect,
 			    enum og_key_state state, int64_t not_after)
 {
 	struct sqlite_be *be = p;
-	sqlite3_stmt *s = stmt(be, Q_KEY_STATE);
+	sqlite3_stmt *s;
 	int r;
 
-	if (s == NULL)
+	if (sq_keys_ready(be) != OG_OK || (s = stmt(be, Q_KEY_STATE)) == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, id);
 	bind_text(s, 2, og_key_state_name(state));
@@ -932,9 +970,9 @@ static int sq_key_set_state(void *p, const char *id, enum og_key_state expect,
 static int sq_key_touch(void *p, const char *fingerprint, int64_t now)
 {
 	struct sqlite_be *be = p;
-	sqlite3_stmt *s = stmt(be, Q_KEY_TOUCH);
+	sqlite3_stmt *s;
 
-	if (s == NULL)
+	if (sq_keys_ready(be) != OG_OK || (s = stmt(be, Q_KEY_TOUCH)) == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, fingerprint);
 	sqlite3_bind_int64(s, 2, now);
@@ -944,10 +982,10 @@ static int sq_key_touch(void *p, const char *fingerprint, int64_t now)
 static int sq_key_by_fp(void *p, const char *fingerprint, struct og_access_key *out)
 {
 	struct sqlite_be *be = p;
-	sqlite3_stmt *s = stmt(be, Q_KEY_BY_FP);
+	sqlite3_stmt *s;
 	int rc, r = OG_ERR_NOTFOUND;
 
-	if (s == NULL)
+	if (sq_keys_ready(be) != OG_OK || (s = stmt(be, Q_KEY_BY_FP)) == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, fingerprint);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
@@ -979,6 +1017,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_put = sq_dek_put,
 	.audit_list = sq_audit_list,
 	.counts = sq_counts,
+	.keys_ready = sq_keys_ready,
 	.key_add = sq_key_add,
 	.key_list = sq_key_list,
 	.key_set_state = sq_key_set_state,

@@ -179,7 +179,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -304,6 +304,9 @@ static int setup(void **state)
 	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
 	write_service("pam.d/notify", svc);
 	write_vpn_services();
+	write_config("keycheck.conf", "otpgate.db", "keys = { check_at_login = true; };\n");
+	snprintf(svc, sizeof(svc), "config=%s/keycheck.conf", dir);
+	write_service("pam.d/keycheck", svc);
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf bogus", dir);
 	write_service("pam.d/badarg", svc);
 	return 0;
@@ -651,6 +654,59 @@ static void test_first_pass_and_bad_arguments(void **state)
 	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
 }
 
+/* Reads the first line of a file into out (newline removed). */
+static void read_line(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, (int)cap, f));
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/*
+ * The key sshd accepted (SSH_AUTH_INFO_0) is named in the audit trail, and
+ * with keys.check_at_login it must be valid in the registry: registered to
+ * this user, not revoked, not expired.
+ */
+static void test_login_key_checked(void **state)
+{
+	struct login l = { .service = "keycheck", .user = "key1", .rhost = "127.0.0.1",
+			   .account = 1 };
+	char pub[1024], other[1024], env[1200], fpq[256], fp[128];
+
+	(void)state;
+	run("ssh-keygen -q -t ed25519 -N '' -f %s/k1 && ssh-keygen -q -t ed25519 -N '' -f %s/k2",
+	    dir, dir);
+	run("%s/otpgate-keyrotate -c %s/keycheck.conf add key1 %s/k1.pub >/dev/null", build, dir, dir);
+	run("ssh-keygen -l -f %s/k1.pub | cut -d' ' -f2 > %s/k1.fp", dir, dir);
+	read_line(strcat(strcpy(fpq, dir), "/k1.pub"), pub, sizeof(pub));
+	read_line(strcat(strcpy(fpq, dir), "/k2.pub"), other, sizeof(other));
+	read_line(strcat(strcpy(fpq, dir), "/k1.fp"), fp, sizeof(fp));
+	*strrchr(pub, ' ') = '\0';	/* drop the comment, as sshd does */
+	*strrchr(other, ' ') = '\0';
+
+	snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=publickey %s\n", pub);
+	l.env = env;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	snprintf(fpq, sizeof(fpq), "\"user\"='key1' and event='account' and result='success' "
+		 "and key='%s'", fp);
+	assert_int_equal(audit_count(fpq), 1);
+	/* a key the registry does not hold for this user */
+	snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=publickey %s\n", other);
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(audit_count("\"user\"='key1' and reason='key-not-registered'"), 1);
+	/* revoked: refused at once */
+	run("%s/otpgate-keyrotate -c %s/keycheck.conf revoke --user key1 >/dev/null", build, dir);
+	snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=publickey %s\n", pub);
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(audit_count("\"user\"='key1' and reason='key-revoked'"), 1);
+	/* the same store without check_at_login: named in the audit, not checked */
+	l.service = NULL;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -691,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_lockout_notifies_admin),
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),
+		cmocka_unit_test(test_login_key_checked),
 		cmocka_unit_test(test_exports),
 	};
 

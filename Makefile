@@ -39,7 +39,7 @@ MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
-.PHONY: all deps check unit pamtest pamtest-pg fleet e2e asan valgrind bench demo install clean
+.PHONY: all deps check unit pamtest pamtest-pg fleet cli e2e asan valgrind bench demo install clean
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -113,6 +113,11 @@ fleet: tests
 	@echo "== tests/pg/fleet.sh"
 	@tests/pg/with-postgres tests/pg/fleet.sh $(abspath $(BUILD))
 
+# the tools on good and bad input
+cli: all
+	@echo "== tests/cli/cli.sh"
+	@tests/cli/cli.sh $(abspath $(BUILD))
+
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
@@ -125,7 +130,7 @@ valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet e2e valgrind asan
+	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e valgrind asan
 	@echo "check: all suites passed"
 
 bench: deps all

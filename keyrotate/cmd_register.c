@@ -106,14 +106,15 @@ out:
 /* Reads the first key line of a public key file, refusing unsafe files. */
 static int read_pubkey(struct cli *c, const char *path, struct og_sshkey *key)
 {
-	char *text = NULL, *line, *save = NULL;
+	char *text = NULL, *line, *save = NULL, msg[1024] = "";
+	struct og_log capture = { og_log_capture, msg, 0 };
 	const char *why = "no key line";
 	size_t len;
 	int r = -1;
 
-	if (og_file_read(path, OG_FILE_CONFIG, OG_SSHKEY_LINE_MAX, &text, &len, &c->log) != OG_OK)
-		return cli_error("%s: refused (must be a regular file, not writable by group or "
-				 "others, at most %d bytes)", path, OG_SSHKEY_LINE_MAX), -1;
+	(void)c;
+	if (og_file_read(path, OG_FILE_CONFIG, OG_SSHKEY_LINE_MAX, &text, &len, &capture) != OG_OK)
+		return cli_error("%s", msg[0] ? msg : path), -1;
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		if (line[strspn(line, " \t\r")] == '\0' || line[strspn(line, " \t")] == '#')
 			continue;

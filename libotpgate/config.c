@@ -500,7 +500,10 @@ static int default_beside_store(struct og_config *c)
 int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
 		   const struct og_log *log)
 {
+	(void)log;	/* every problem is reported through err, once */
 	struct loader ld = { path, err, errlen, cfg, NULL, 0 };
+	char why[1024];
+	struct og_log capture = { og_log_capture, why, 0 };
 	config_t lc;
 	char *text = NULL;
 	size_t len;
@@ -509,11 +512,10 @@ int og_config_load(const char *path, struct og_config *cfg, char *err, size_t er
 	snprintf(err, errlen, "%s: cannot be read", path);
 	if ((r = set_defaults(cfg, path)) != OG_OK)
 		goto out_nolc;
-	if ((r = og_file_read(path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len, log)) != OG_OK) {
-		snprintf(err, errlen, "%s: %s", path, r == OG_ERR_UNSAFE
-			 ? "refused: must be a regular file (not a symlink) owned by root or the "
-			   "caller, not writable by group or others"
-			 : "cannot be read");
+	/* the file check's own message (which names what is wrong) becomes err */
+	why[0] = '\0';
+	if ((r = og_file_read(path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len, &capture)) != OG_OK) {
+		snprintf(err, errlen, "%s", why[0] ? why : path);
 		goto out_nolc;
 	}
 	config_init(&lc);

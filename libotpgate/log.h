@@ -12,6 +12,9 @@ struct og_log {
 	int debug;	/* emit LOG_DEBUG messages */
 };
 
+/* A sink that keeps the last message in buf (for one-line error reports). */
+void og_log_capture(void *buf_1024, int prio, const char *msg);
+
 /* Formats and sends one line to the sink; never fails, truncates at 1 KiB. */
 void og_logf(const struct og_log *log, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

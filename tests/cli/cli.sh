@@ -1,0 +1,109 @@
+#!/bin/sh
+# cli.sh BUILD_DIR: the command-line tools on good and bad input. Every
+# refusal must be one clear line on stderr, a non-zero exit, and leave the
+# store as it was.
+set -u
+BUILD=${1:?usage: cli.sh BUILD_DIR}
+T=$(mktemp -d /tmp/otpgate-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+prov() { "$BUILD/otpgate-provision" -c "$T/otpgate.conf" "$@"; }
+kr() { "$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" "$@"; }
+count() { sqlite3 "$T/$1" "SELECT count(*) FROM $2"; }
+# refuses DESC EXPECTED_TEXT CMD...: non-zero exit, one stderr line holding the text
+refuses() {
+	desc=$1 want=$2
+	shift 2
+	if "$@" >"$T/out" 2>"$T/err"; then
+		not_ok "$desc (exit 0)"
+	elif [ "$(wc -l <"$T/err")" -ne 1 ] || ! grep -q -- "$want" "$T/err"; then
+		not_ok "$desc: stderr was: $(cat "$T/err")"
+	else
+		ok "$desc"
+	fi
+}
+succeeds() {
+	desc=$1
+	shift
+	if "$@" >"$T/out" 2>"$T/err"; then ok "$desc"; else not_ok "$desc: $(cat "$T/err")"; fi
+}
+
+cat >"$T/otpgate.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/otpgate.db"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+chmod 600 "$T/otpgate.conf"
+succeeds "init" prov init
+refuses "init keeps an existing master key: second init is fine, bad config is not" \
+	"unknown setting" sh -c "printf 'bogus = 1;\n' >$T/bad.conf; chmod 600 $T/bad.conf;
+	$BUILD/otpgate-provision -c $T/bad.conf init"
+
+# enrol
+succeeds "enrol prints an otpauth URI" prov enrol alice --qr none
+grep -q '^otpauth://totp/otpgate:alice?secret=[A-Z2-7]*&issuer=otpgate' "$T/out" &&
+	ok "enrol: the URI is on a line of its own" || not_ok "enrol: URI line: $(cat "$T/out")"
+refuses "enrol: a hostile user name" "not a valid name" prov enrol 'bob;rm -rf /' --qr none
+refuses "enrol: 7 digits" "must be 6 or 8" prov enrol bob --digits 7
+refuses "enrol: an issuer with ':'" "without ':'" prov enrol bob --issuer 'a:b' --qr none
+[ "$(count otpgate.db tokens)" -eq 1 ] && ok "refused enrolments stored nothing" ||
+	not_ok "refused enrolments stored tokens"
+
+# import
+printf 'user,serial,secret\nbob,S1,3132333435363738393031323334353637383930\ncarol,S2,zz\n' >"$T/bad1.csv"
+refuses "import: a bad secret names its line" "bad1.csv:3:" prov import --format csv "$T/bad1.csv"
+printf 'user,serial,secret\nbob,S1,3132333435363738393031323334353637383930\ncarol,S1,3132333435363738393031323334353637383930\n' >"$T/bad2.csv"
+refuses "import: a duplicate serial names its line" "bad2.csv:3:" prov import --format csv "$T/bad2.csv"
+printf 'user,serial,colour\n' >"$T/bad3.csv"
+refuses "import: an unknown column" "unknown column 'colour'" prov import --format csv "$T/bad3.csv"
+printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
+refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
+refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
+[ "$(count otpgate.db tokens)" -eq 1 ] && ok "failed imports imported nothing" ||
+	not_ok "failed imports left tokens behind"
+printf 'user,serial,secret,digits,period,algorithm\nbob,S1,3132333435363738393031323334353637383930,8,60,SHA256\n' >"$T/good.csv"
+succeeds "import: a good file" prov import --format csv "$T/good.csv"
+grep -q "imported 1 tokens" "$T/out" && ok "import: summary line" || not_ok "import summary: $(cat "$T/out")"
+prov list --json >"$T/out"
+grep -q '"user":"bob".*"algorithm":"SHA256","digits":8,"period":60' "$T/out" &&
+	ok "list --json shows the imported parameters" || not_ok "list --json: $(cat "$T/out")"
+! grep -qi secret "$T/out" && ok "list never shows secrets" || not_ok "list shows a secret"
+
+# files with unsafe permissions are refused, not used
+chmod 644 "$T/otpgate.db"
+refuses "a store readable by others is refused" "accessible by group or others" prov list
+chmod 600 "$T/otpgate.db"
+chmod 620 "$T/otpgate.conf"
+refuses "a config writable by the group is refused" "otpgate.conf" prov list
+chmod 600 "$T/otpgate.conf"
+
+# keyrotate: bad input
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/weak"
+ssh-keygen -q -t ed25519 -N '' -f "$T/good"
+refuses "add: an RSA key under 3072 bits" "at least 3072 bits" kr add bob "$T/weak.pub"
+printf 'ssh-ed25519 AAAAnotbase64!!\n' >"$T/junk.pub"
+refuses "add: a malformed key line" "junk.pub: not accepted" kr add bob "$T/junk.pub"
+refuses "add: an unknown user" "unknown user" kr add nosuchuser "$T/good.pub"
+chmod 666 "$T/good.pub"
+refuses "add: a key file others may write" "good.pub: mode 0666 is writable" kr add bob "$T/good.pub"
+chmod 644 "$T/good.pub"
+succeeds "add: a good key" kr add bob "$T/good.pub"
+refuses "add: the same key again" "already registered" kr add alice "$T/good.pub"
+refuses "revoke: a user with no key" "alice has no valid key" kr revoke --user alice
+refuses "issue: --out onto an existing file" "exists" kr issue bob --out "$T/good"
+[ "$(count keys.db access_keys)" -eq 1 ] && ok "refused key operations registered nothing" ||
+	not_ok "refused key operations left keys behind"
+out=$(kr authorized-keys 'bob;id' 'SHA256:x' 2>&1)
+[ -z "$out" ] && ok "authorized-keys: hostile arguments print nothing" ||
+	not_ok "authorized-keys printed: $out"
+out=$(kr authorized-keys "$(printf 'a%.0s' $(seq 400))" 2>&1)
+[ -z "$out" ] && ok "authorized-keys: an overlong user prints nothing" ||
+	not_ok "authorized-keys printed: $out"
+kr authorized-keys bob >"$T/out"
+grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 ' "$T/out" &&
+	ok "authorized-keys: bob's key with sshd's expiry-time" || not_ok "authorized-keys: $(cat "$T/out")"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -39,7 +39,7 @@ MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
-.PHONY: all deps check unit pamtest pamtest-pg fleet cli e2e asan valgrind bench demo install clean
+.PHONY: all deps check unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench demo install clean
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -122,6 +122,11 @@ e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 
+# OpenVPN and strongSwan gateways through the module (skipped without tun)
+vpn: all
+	@tests/vpn/openvpn_login.sh $(abspath $(BUILD))
+	@tests/vpn/strongswan_login.sh $(abspath $(BUILD))
+
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest \
 		pamtest-pg
@@ -130,7 +135,7 @@ valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e valgrind asan
+	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e vpn valgrind asan
 	@echo "check: all suites passed"
 
 bench: deps all

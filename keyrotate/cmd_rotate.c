@@ -25,12 +25,50 @@
 #include "notify.h"
 #include "util.h"
 
+#define BATCH 200	/* state changes per transaction: one commit, not one each */
+
 struct rotation {
 	struct cli *c;
 	int64_t now;
 	int dry_run;
+	int in_batch;		/* state changes in the open transaction */
 	long checked, rotated, graced, expired, failed;
 };
+
+/* Commits the open batch, if any. */
+static void batch_end(struct rotation *ro)
+{
+	if (ro->in_batch == 0)
+		return;
+	if (og_store_commit(ro->c->st) != OG_OK) {
+		cli_error("a batch of %d key changes could not be committed", ro->in_batch);
+		og_store_rollback(ro->c->st);
+		ro->failed += ro->in_batch;
+	}
+	ro->in_batch = 0;
+}
+
+/*
+ * Compare-and-set of k's state inside the open batch (opening one if
+ * needed). OG_ERR_NOTFOUND: another run changed the key first.
+ */
+static int change_state(struct rotation *ro, const struct og_access_key *k,
+			enum og_key_state expect, enum og_key_state state, int64_t not_after)
+{
+	if (ro->in_batch == 0 && og_store_begin(ro->c->st) != OG_OK) {
+		ro->failed++;
+		return OG_ERR_STORE;
+	}
+	ro->in_batch++;
+	return og_store_key_set_state(ro->c->st, k->id, expect, state, not_after);
+}
+
+/* Commits the batch once it is full. */
+static void batch_check(struct rotation *ro)
+{
+	if (ro->in_batch >= BATCH)
+		batch_end(ro);
+}
 
 static int64_t min64(int64_t a, int64_t b)
 {
@@ -50,10 +88,11 @@ static void expire(struct rotation *ro, const struct og_access_key *k)
 		ro->expired++;
 		return;
 	}
-	if (og_store_key_set_state(ro->c->st, k->id, k->state, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+	if (change_state(ro, k, k->state, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
 		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
 		ro->expired++;
 	}
+	batch_check(ro);
 }
 
 /* A server-issued key: a new pair, delivered first, then registered. */
@@ -69,6 +108,7 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 		ro->rotated++;
 		return;
 	}
+	batch_end(ro);	/* registering a successor is a transaction of its own */
 	snprintf(comment, sizeof(comment), "%s@otpgate", k->user);
 	if (og_random_id(id) != OG_OK || og_sshkey_generate_ed25519(comment, &key, &pem) != OG_OK ||
 	    keys_deliver(ro->c, k->user, id, pem, path, sizeof(path)) != 0) {
@@ -102,11 +142,12 @@ static void ask_for_successor(struct rotation *ro, const struct og_access_key *k
 		ro->graced++;
 		return;
 	}
-	if (og_store_key_set_state(ro->c->st, k->id, OG_KEY_ACTIVE, OG_KEY_GRACE, until) != OG_OK)
-		return;	/* another run moved it first */
-	keys_audit(ro->c, "grace", "success", k->user, k->fingerprint, when);
-	og_notify(ro->c->cfg.keys_notify, "key-expiring", k->user, k->id, when, &ro->c->log);
-	ro->graced++;
+	if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_GRACE, until) == OG_OK) {
+		keys_audit(ro->c, "grace", "success", k->user, k->fingerprint, when);
+		og_notify(ro->c->cfg.keys_notify, "key-expiring", k->user, k->id, when, &ro->c->log);
+		ro->graced++;
+	}
+	batch_check(ro);
 }
 
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
@@ -162,6 +203,7 @@ int cmd_rotate(struct cli *c, int argc, char **argv)
 	}
 	for (size_t i = 0; i < uk.n; i++)
 		rotate_key(&ro, &uk.v[i]);
+	batch_end(&ro);
 	keys_free(&uk);
 	close(lock);
 	printf("rotate%s: %ld keys checked, %ld rotated, %ld user keys to grace, %ld expired, "

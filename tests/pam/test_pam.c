@@ -255,7 +255,7 @@ static void write_vpn_services(void)
 
 	write_file("checkpass.sh", 0755, "#!/bin/sh\nread -r pw\n[ \"$pw\" = s3cret ]\n");
 	snprintf(text, sizeof(text),
-		 "auth required %s/pam_otpgate.so config=%s/otpgate.conf combined forward_pass\n"
+		 "auth requisite %s/pam_otpgate.so config=%s/otpgate.conf combined forward_pass\n"
 		 "auth required pam_exec.so quiet expose_authtok %s/checkpass.sh\n", build, dir, dir);
 	write_file("pam.d/vpn", 0644, text);
 	snprintf(text, sizeof(text),

@@ -57,6 +57,9 @@ static void wait_margin(int margin)
 		usleep(200000);
 }
 
+/* A conversation that says PAM_SUCCESS but gives no answer (resp NULL). */
+static const char NO_ANSWER[] = "(no answer)";
+
 struct answer {
 	const char *code;
 	int calls;
@@ -73,7 +76,7 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
 			assert_true(strcmp(msg[i]->msg, "Verification code: ") == 0 ||
 				    strcmp(msg[i]->msg, "Password and verification code: ") == 0);
-			r[i].resp = a->code ? strdup(a->code) : NULL;
+			r[i].resp = a->code && a->code != NO_ANSWER ? strdup(a->code) : NULL;
 			a->calls++;
 		}
 	}
@@ -179,7 +182,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -304,6 +307,9 @@ static int setup(void **state)
 	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
 	write_service("pam.d/notify", svc);
 	write_vpn_services();
+	write_config("local.conf", "otpgate.db", "auth = { allow_no_rhost = true; };\n");
+	snprintf(svc, sizeof(svc), "config=%s/local.conf", dir);
+	write_service("pam.d/local", svc);
 	write_config("keycheck.conf", "otpgate.db", "keys = { check_at_login = true; };\n");
 	snprintf(svc, sizeof(svc), "config=%s/keycheck.conf", dir);
 	write_service("pam.d/keycheck", svc);
@@ -583,6 +589,26 @@ static void test_conversation_failure(void **state)
 	(void)state;
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
 	assert_int_equal(audit_count("\"user\"='ok1' and reason='no-code'"), 1);
+	/* PAM_SUCCESS with no answer in it: the same, and no failure counted */
+	l.code = NO_ANSWER;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='ok1' and reason='no-code'"), 2);
+}
+
+/* A login with no remote host (strongSwan, a console) under allow_no_rhost. */
+static void test_no_rhost_allowed(void **state)
+{
+	struct login l = { .service = "local", .user = "local1" };
+	char code[9];
+
+	(void)state;
+	wait_margin(3);
+	code_at("local1", step_now(), code);
+	l.code = code;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	l.account = 1;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='local1' and source='local' and result='success'"), 2);
 }
 
 /* lock_for = 0: locked until an admin unlocks; the notify command is run. */
@@ -744,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_same_code),
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_conversation_failure),
+		cmocka_unit_test(test_no_rhost_allowed),
 		cmocka_unit_test(test_lockout_notifies_admin),
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),

@@ -8,6 +8,7 @@ PAMDIR ?= /lib/$(MULTIARCH)/security
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 
 BUILD ?= build
 CC ?= cc
@@ -153,7 +154,11 @@ install: all
 	install -d $(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(BUILD)/otpgate-store-pg.so $(DESTDIR)$(PLUGINDIR)/otpgate-store-pg.so
 	install -m 0644 docs/otpgate.conf.5 $(DESTDIR)$(MANDIR)/man5/otpgate.conf.5
-	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 docs/otpgate-keyrotate.8 \
+		$(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	install -m 0644 conf/systemd/otpgate-keyrotate.service conf/systemd/otpgate-keyrotate.timer \
+		$(DESTDIR)$(SYSTEMDDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf ] || \
 		install -m 0600 conf/otpgate.conf $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf
 

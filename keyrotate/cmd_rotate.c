@@ -27,11 +27,18 @@
 
 #define BATCH 200	/* state changes per transaction: one commit, not one each */
 
+/* A user told to add a new key, once the batch that moved it is committed. */
+struct notice {
+	char user[257], id[33], when[32];
+};
+
 struct rotation {
 	struct cli *c;
 	int64_t now;
 	int dry_run;
 	int in_batch;		/* state changes in the open transaction */
+	struct notice notices[BATCH];
+	int nnotices;
 	long checked, rotated, graced, expired, failed;
 };
 
@@ -43,8 +50,13 @@ static void batch_end(struct rotation *ro)
 	if (og_store_commit(ro->c->st) != OG_OK) {
 		cli_error("a batch of %d key changes could not be committed", ro->in_batch);
 		og_store_rollback(ro->c->st);
-		ro->failed += ro->in_batch;
+		ro->failed++;
+		ro->nnotices = 0;	/* nothing happened: nobody is told */
 	}
+	for (int i = 0; i < ro->nnotices; i++)
+		og_notify(ro->c->cfg.keys_notify, "key-expiring", ro->notices[i].user,
+			  ro->notices[i].id, ro->notices[i].when, &ro->c->log);
+	ro->nnotices = 0;
 	ro->in_batch = 0;
 }
 
@@ -79,20 +91,6 @@ static void step_log(struct rotation *ro, const struct og_access_key *k, const c
 {
 	printf("%s%s %s key %s (%s): %s\n", ro->dry_run ? "would: " : "", k->user, k->origin, k->id,
 	       k->fingerprint, what);
-}
-
-static void expire(struct rotation *ro, const struct og_access_key *k)
-{
-	step_log(ro, k, "expired");
-	if (ro->dry_run) {
-		ro->expired++;
-		return;
-	}
-	if (change_state(ro, k, k->state, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
-		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
-		ro->expired++;
-	}
-	batch_check(ro);
 }
 
 /* A server-issued key: a new pair, delivered first, then registered. */
@@ -143,20 +141,47 @@ static void ask_for_successor(struct rotation *ro, const struct og_access_key *k
 		return;
 	}
 	if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_GRACE, until) == OG_OK) {
+		struct notice *n = &ro->notices[ro->nnotices++];
 		keys_audit(ro->c, "grace", "success", k->user, k->fingerprint, when);
-		og_notify(ro->c->cfg.keys_notify, "key-expiring", k->user, k->id, when, &ro->c->log);
+		og_copy(n->user, sizeof(n->user), k->user);
+		og_copy(n->id, sizeof(n->id), k->id);
+		og_copy(n->when, sizeof(n->when), when);
 		ro->graced++;
 	}
 	batch_check(ro);
 }
 
+/*
+ * A current key past max_age gets its successor (or its user the request
+ * for one) first, even when it is past its not-after too (no grace, or no
+ * run for a while): the user must never be left with no key. A key past
+ * its not-after is then expired, in the same run.
+ */
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
 {
+	int due = k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age;
+	struct og_access_key cur = *k;
+
 	ro->checked++;
-	if ((k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE) && k->not_after <= ro->now)
-		expire(ro, k);
-	else if (k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age)
-		strcmp(k->origin, "issued") == 0 ? issue_successor(ro, k) : ask_for_successor(ro, k);
+	if (due && strcmp(k->origin, "issued") == 0) {
+		issue_successor(ro, k);
+	} else if (due && k->not_after > ro->now) {
+		ask_for_successor(ro, k);
+		cur.state = OG_KEY_GRACE;
+	}
+	/* still active here only if nothing moved it: expire from either state */
+	if ((cur.state == OG_KEY_ACTIVE || cur.state == OG_KEY_GRACE) && k->not_after <= ro->now) {
+		if (ro->dry_run) {
+			step_log(ro, k, "expired");
+			ro->expired++;
+		} else if (change_state(ro, &cur, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
+		    change_state(ro, &cur, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+			step_log(ro, k, "expired");
+			keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
+			ro->expired++;
+		}
+		batch_check(ro);
+	}
 }
 
 /* One rotation at a time on this host; other hosts are held off by the CAS. */

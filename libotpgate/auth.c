@@ -175,7 +175,10 @@ static const char *check_login_key(struct og_ctx *ctx, struct og_login *l)
 		og_sshkey_free(&key);
 		if (!ctx->cfg.keys_check_at_login)
 			continue;
-		if (og_store_key_by_fp(ctx->st, l->key_fp, &k) != OG_OK || strcmp(k.user, l->user) != 0)
+		int r = og_store_key_by_fp(ctx->st, l->key_fp, &k);
+		if (r != OG_OK && r != OG_ERR_NOTFOUND)
+			why = "store-error";
+		else if (r == OG_ERR_NOTFOUND || strcmp(k.user, l->user) != 0)
 			why = "key-not-registered";
 		else if (!og_access_key_valid(&k, l->now))
 			why = k.state == OG_KEY_REVOKED ? "key-revoked" : "key-expired";
@@ -210,7 +213,8 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 	if ((why = check_login_key(ctx, l)) != NULL) {
 		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: SSH key %s refused: %s",
 			l->user, l->source, l->key_fp[0] ? l->key_fp : "?", why);
-		return refuse(ctx, l, event, why, OG_DENY_POLICY);
+		return refuse(ctx, l, event, why,
+			      strcmp(why, "store-error") == 0 ? OG_UNAVAIL : OG_DENY_POLICY);
 	}
 	return OG_ALLOW;
 }

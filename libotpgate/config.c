@@ -494,7 +494,6 @@ static int default_beside_store(struct og_config *c)
 	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK)
 		return r;
 	return OG_OK;
-	return OG_OK;
 }
 
 int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,

@@ -340,6 +340,9 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 		if (sqlite3_open_v2(":memory:", &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
 				    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 			return db_error(be, "open");
+		/* a writer (rotate, a login recording key use) may hold the registry */
+		be->busy_limit_us = cfg->store_timeout * 1000000;
+		sqlite3_busy_handler(be->db, busy_wait, be);
 	} else if ((r = open_main(be, cfg, mode == OG_OPEN_INIT)) != OG_OK) {
 		return r;
 	}

@@ -16,15 +16,26 @@ extern char **environ;
 #include "commands.h"
 #include "err.h"
 
-/* Creates the parent directory of path (one level) with mode 0700 if missing. */
-static int make_parent(const char *path)
+/*
+ * Creates the parent directory of path (one level) with mode if missing.
+ * A directory the key reader or users must pass through (mode 0711) is
+ * opened up from 0700 if an earlier init made it so.
+ */
+static int make_parent(const char *path, mode_t mode)
 {
 	char buf[4096];
+	struct stat st;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	char *dir = dirname(buf);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(dir, mode) != 0 && errno != EEXIST) {
 		cli_error("%s: cannot create directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (mode == 0711 && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 07777) == 0700 && chmod(dir, 0711) != 0) {
+		cli_error("%s: cannot open the directory for the key reader: %s", dir,
+			  strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -107,8 +118,13 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return 2;
 	}
 	if (og_config_load(c->config_path, &c->cfg, (char[512]){ 0 }, 512, NULL) == OG_OK) {
-		if ((strcmp(c->cfg.store_backend, "sqlite") == 0 && make_parent(c->cfg.store_path)) ||
-		    make_parent(c->cfg.master_key) || make_parent(c->cfg.store_spool))
+		/* the store's directory also holds the key registry and the drop
+		 * location: the key reader and users pass through it (0711); the
+		 * files with secrets in it are 0600/0400 */
+		if ((strcmp(c->cfg.store_backend, "sqlite") == 0 &&
+		     (make_parent(c->cfg.store_path, 0711) || make_parent(c->cfg.keys_registry, 0711))) ||
+		    make_parent(c->cfg.master_key, 0700) || make_parent(c->cfg.store_spool, 0700) ||
+		    make_parent(c->cfg.keys_drop_dir, 0711))
 			return 1;
 		og_config_free(&c->cfg);
 	}

@@ -70,15 +70,15 @@ ssh-keygen -q -N '' -t ed25519 -f "$OG_WORK/stranger"
 login_with "$OG_WORK/stranger"
 check "an unregistered key is refused" [ $? -ne 0 ]
 
-# 2. rotation (max_age 1h, no grace): the key is made two hours old, as
-# if the timer had not run for a while
-sqlite3 "$OG_WORK/keys.db" "UPDATE access_keys SET created = created - 7200"
+# 2. rotation (max_age 1h, no grace): the key is made two hours old, past
+# its not-after too, as if the timer had not run for a while: it must still
+# get a successor, and expire
+sqlite3 "$OG_WORK/keys.db" "UPDATE access_keys SET created = created - 7200, not_after = not_after - 7200"
 kr rotate >"$OG_WORK/rotate.out" 2>&1
-check "rotate replaces the key and says so" grep -q "1 rotated" "$OG_WORK/rotate.out"
+check "rotate replaces the key and expires it, in one run" grep -q "1 rotated, 0 user keys to grace, 1 expired" "$OG_WORK/rotate.out"
 NEW=$(ls "$OG_WORK/drop/root/" 2>/dev/null | grep -v '^\.' | head -n 1)
 check "the new private key is in the drop location, mode 0600" \
 	[ -n "$NEW" ] && [ "$(stat -c %a "$OG_WORK/drop/root/$NEW")" = 600 ]
-kr rotate >/dev/null 2>&1	# grace 0s: the predecessor is past its not-after: expired
 login_with "$OG_WORK/k1"
 check "after rotate the old key is refused" [ $? -ne 0 ]
 login_with "$OG_WORK/drop/root/$NEW"

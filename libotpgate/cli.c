@@ -1,5 +1,6 @@
 /* cli.c: config, store, master key and audit for the subcommands. */
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,4 +101,45 @@ void cli_audit(struct cli *c, const char *what, const char *result, const char *
 	};
 
 	cli_audit_event(c, &ev);
+}
+
+static void usage(FILE *out, const struct cli_command *commands, size_t n)
+{
+	fprintf(out, "usage: %s [-c FILE] COMMAND [ARGS]\n\n"
+		     "  -c FILE   configuration (default " OG_DEFAULT_CONFIG ")\n\ncommands:\n",
+		program_invocation_short_name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %s\n", commands[i].usage);
+}
+
+int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n)
+{
+	struct cli c = { .config_path = OG_DEFAULT_CONFIG };
+	int i = 1, r;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			c.config_path = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout, commands, n);
+			return 0;
+		} else {
+			cli_error("unknown option '%.64s' (see --help)", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr, commands, n);
+		return 2;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(argv[i], commands[k].name) == 0) {
+			optind = 1;
+			r = commands[k].fn(&c, argc - i, argv + i);
+			cli_close(&c);
+			return r;
+		}
+	}
+	cli_error("unknown command '%.64s' (see --help)", argv[i]);
+	return 2;
 }

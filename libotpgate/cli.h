@@ -16,6 +16,19 @@ struct cli {
 	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
 };
 
+/* One subcommand: its name, its function, and its usage line(s) for --help. */
+struct cli_command {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *usage;
+};
+
+/*
+ * A tool's main(): "[-c FILE] COMMAND [ARGS]", --help, then the command
+ * from the table. Returns the exit status (2 for usage errors).
+ */
+int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n);
+
 /* Prints "PROGRAM: MESSAGE" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

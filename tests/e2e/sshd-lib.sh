@@ -28,6 +28,7 @@
 # A function og_cleanup_hook, if the caller defines one, runs after cleanup.
 
 OG_SSHD_BIN=${OG_SSHD_BIN:-/usr/sbin/sshd}
+OG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OG_WORK=
 OG_SERVICE=
 OG_PAM_FILE=
@@ -164,37 +165,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 
 # og_totp hex HEXSECRET [OFFSET] | og_totp uri OTPAUTH_URI [OFFSET]
 # og_totp wrong-hex HEXSECRET | wrong-uri URI: a code no step within +-5 has.
-og_totp() {
-	python3 - "$@" <<'PY'
-import base64, hashlib, hmac, struct, sys, time, urllib.parse
-mode, val = sys.argv[1], sys.argv[2]
-off = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-algo, digits, period = "sha1", 6, 30
-if mode.endswith("uri"):
-    q = urllib.parse.parse_qs(urllib.parse.urlparse(val).query)
-    s = q["secret"][0].upper()
-    key = base64.b32decode(s + "=" * (-len(s) % 8))
-    algo = q.get("algorithm", ["SHA1"])[0].lower()
-    digits = int(q.get("digits", ["6"])[0])
-    period = int(q.get("period", ["30"])[0])
-else:
-    key = bytes.fromhex(val)
-def code(step):
-    h = hmac.new(key, struct.pack(">Q", step), getattr(hashlib, algo)).digest()
-    o = h[-1] & 15
-    n = (struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 10 ** digits
-    return str(n).zfill(digits)
-now = int(time.time()) // period
-if mode.startswith("wrong"):
-    near = {code(now + d) for d in range(-5, 6)}
-    c = int(code(now))
-    while str(c).zfill(digits) in near:
-        c = (c + 1) % 10 ** digits
-    print(str(c).zfill(digits))
-else:
-    print(code(now + off))
-PY
-}
+og_totp() { "$OG_LIB_DIR/../lib/totp" "$@"; }
 
 # Runs a command in the background and waits for it, so that a signal
 # to this script runs the cleanup at once; returns the command's status.

@@ -48,9 +48,7 @@ PY
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" init >/dev/null || exit 1
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" import --format csv "$T/tokens.csv" >/dev/null || exit 1
 secret() { awk -v u="$1" '$1 == u { print $2 }' "$T/secrets"; }
-code() { python3 -c 'import hmac,struct,sys,time
-k=bytes.fromhex(sys.argv[1]); m=hmac.new(k,struct.pack(">Q",int(time.time())//30),"sha1").digest()
-o=m[-1]&15; print("%06d" % ((struct.unpack(">I",m[o:o+4])[0]&0x7fffffff)%1000000))' "$1"; }
+code() { "$(dirname "$0")/../lib/totp" hex "$1"; }
 wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt "$1" ]; do sleep 0.2; done; }
 login() { "$BUILD/tests/pam-login" -d "$T/pam.d" -s "bastion$1" -u "$2" -r 127.0.0.1 "$3" >/dev/null 2>&1; }
 

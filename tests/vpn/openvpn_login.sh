@@ -30,6 +30,7 @@
 # exit (also on INT/TERM). About 20 s, up to 45 s when it waits for a fresh
 # 30 s step.
 set -u
+TESTS=$(cd "$(dirname "$0")/.." && pwd)
 NAME=openvpn_login
 BUILD=${1:?usage: tests/vpn/openvpn_login.sh BUILD_DIR}
 B=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "$NAME: no such dir: $BUILD" >&2; exit 2; }
@@ -164,26 +165,8 @@ prov() { "$B/otpgate-provision" -c "$CONF" "$@"; }
 # totp HEXSECRET [OFFSET] | totp wrong HEXSECRET: the code (SHA1, 6 digits,
 # 30 s) of now+OFFSET, or one that no step within +-5 of now has.
 totp() {
-	python3 - "$@" <<'PY'
-import hashlib, hmac, struct, sys, time
-wrong = sys.argv[1] == "wrong"
-args = sys.argv[2:] if wrong else sys.argv[1:]
-key = bytes.fromhex(args[0])
-off = int(args[1]) if len(args) > 1 else 0
-def code(step):
-    h = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    o = h[-1] & 15
-    return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 10 ** 6)
-now = int(time.time()) // 30
-if wrong:
-    near = {code(now + d) for d in range(-5, 6)}
-    c = int(code(now))
-    while "%06d" % c in near:
-        c = (c + 1) % 10 ** 6
-    print("%06d" % c)
-else:
-    print(code(now + off))
-PY
+	if [ "$1" = wrong ]; then "$TESTS/lib/totp" wrong-hex "$2"
+	else "$TESTS/lib/totp" hex "$1" "${2:-0}"; fi
 }
 
 # nap SECONDS: sleeps in the shell itself (read with a timeout on a FIFO

@@ -25,6 +25,7 @@
 # unshare. If no network namespace can be made here, prints "skipped: ..."
 # and exits 0. Prints "ok N - ..." lines and "N passed, M failed".
 set -u
+TESTS=$(cd "$(dirname "$0")/.." && pwd)
 NAME=strongswan_login
 CHARON=${OTPGATE_CHARON:-/usr/lib/ipsec/charon}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -325,24 +326,8 @@ EOF
 
 # totp HEX | totp wrong HEX
 totp() {
-	python3 - "$@" <<'PY'
-import hashlib, hmac, struct, sys, time
-wrong = sys.argv[1] == "wrong"
-key = bytes.fromhex(sys.argv[-1])
-def code(step):
-    h = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    o = h[-1] & 15
-    return "%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 10 ** 6)
-now = int(time.time()) // 30
-if wrong:
-    near = {code(now + d) for d in range(-5, 6)}
-    c = int(code(now))
-    while "%06d" % c in near:
-        c = (c + 1) % 10 ** 6
-    print("%06d" % c)
-else:
-    print(code(now))
-PY
+	if [ "$1" = wrong ]; then "$TESTS/lib/totp" wrong-hex "$2"
+	else "$TESTS/lib/totp" hex "$1"; fi
 }
 
 fresh_step() {

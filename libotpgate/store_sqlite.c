@@ -1,8 +1,8 @@
 /*
  * store_sqlite.c: the embedded store. One database file in WAL mode; every
- * state change is one IMMEDIATE transaction, committed with
- * synchronous=FULL so an accepted code's watermark is on disk (one fsync
- * of the WAL) before the module answers.
+ * state change is one IMMEDIATE transaction, and every commit is followed
+ * by an fdatasync of the WAL (sync_wal), so an accepted code's watermark is
+ * on disk before the module answers: the durability of synchronous=FULL.
  *
  * Every PAM transaction opens its own short-lived connection, often the
  * only one. Left to its defaults SQLite would checkpoint and delete the
@@ -140,6 +140,7 @@ struct sqlite_be {
 };
 
 static int need_registry(struct sqlite_be *be);
+static int sq_commit(void *p);
 
 /*
  * Called by SQLite while another connection holds the lock we need:
@@ -200,7 +201,42 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-/* Runs a statement that returns no rows. */
+/*
+ * Makes the main database's committed transactions durable: one fdatasync
+ * of its WAL. This is the sync synchronous=FULL would do at each commit,
+ * without the directory sync SQLite adds to the first sync of every
+ * connection (the WAL file is kept, so its directory entry never changes).
+ */
+static int sync_wal(struct sqlite_be *be)
+{
+	char wal[4200];
+	int fd, r;
+
+	snprintf(wal, sizeof(wal), "%s-wal", be->path);
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno == ENOENT ? OG_OK : db_error(be, "open WAL for sync");
+	r = fdatasync(fd);
+	close(fd);
+	return r == 0 ? OG_OK : db_error(be, "sync WAL");
+}
+
+/* fsyncs the directory holding the database (new files' names). */
+static int sync_dir(struct sqlite_be *be)
+{
+	char dir[4096];
+	const char *slash = strrchr(be->path, '/');
+	int fd, r;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - be->path) : 1,
+		 slash ? (slash == be->path ? "/" : be->path) : ".");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return db_error(be, "open directory for sync");
+	r = fsync(fd);
+	close(fd);
+	return r == 0 ? OG_OK : db_error(be, "sync directory");
+}
+
+/* Runs a statement that returns no rows; one that committed by itself is synced. */
 static int step_done(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -208,7 +244,9 @@ static int step_done(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 	sqlite3_reset(s);
 	if (rc == SQLITE_CONSTRAINT)
 		return OG_ERR_EXISTS;
-	return rc == SQLITE_DONE ? OG_OK : db_error(be, what);
+	if (rc != SQLITE_DONE)
+		return db_error(be, what);
+	return sqlite3_get_autocommit(be->db) && !be->registry_only ? sync_wal(be) : OG_OK;
 }
 
 /* Creates a database file with mode first, so SQLite never makes it with the umask. */
@@ -288,7 +326,8 @@ static int open_main(struct sqlite_be *be, const struct og_config *cfg, int crea
 	be->busy_limit_us = cfg->store_timeout * 1000000;
 	sqlite3_busy_handler(be->db, busy_wait, be);
 	tune_wal(be);
-	return exec(be, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+	/* NORMAL: commits are made durable by sync_wal(), checkpoints by SQLite */
+	return exec(be, "PRAGMA main.synchronous = NORMAL; PRAGMA foreign_keys = ON;");
 }
 
 /*
@@ -317,7 +356,9 @@ static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_
 	sqlite3_bind_text(s, 1, uri, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? OG_OK : db_error(be, "attach key registry");
+	if (rc != SQLITE_DONE)
+		return db_error(be, "attach key registry");
+	return mode == OG_OPEN_REGISTRY ? OG_OK : exec(be, "PRAGMA reg.synchronous = FULL");
 }
 
 static int sq_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
@@ -428,7 +469,10 @@ static int sq_init(void *p)
 		exec(be, "ROLLBACK");
 		return r;
 	}
-	return exec(be, "COMMIT");
+	if ((r = sq_commit(be)) != OG_OK)
+		return r;
+	/* the WAL file now exists and is kept for good: make its name durable once */
+	return sync_dir(be);
 }
 
 static void copy_col(sqlite3_stmt *s, int col, char *out, size_t cap)
@@ -551,7 +595,10 @@ static int sq_begin(void *p)
 
 static int sq_commit(void *p)
 {
-	return exec(p, "COMMIT");
+	struct sqlite_be *be = p;
+	int r = exec(be, "COMMIT");
+
+	return r == OG_OK && !be->registry_only ? sync_wal(be) : r;
 }
 
 static int sq_rollback(void *p)

@@ -79,6 +79,25 @@ wait_margin 3
 	>"$T/out" 2>&1
 check "the lock holds on bastion 4, even for the right code" grep -q "maximum number of retries" "$T/out"
 
+# 2b. a key revoked through one bastion is refused by another at once
+# (spread is locked from section 2: unlocked through bastion 2 first)
+cat >>"$T/bastion1.conf" <<CONF
+keys = { check_at_login = true; };
+CONF
+printf 'account required %s/pam_otpgate.so config=%s/bastion1.conf\n' "$BUILD" "$T" >>"$T/pam.d/bastion1"
+ssh-keygen -q -t ed25519 -N '' -f "$T/fleetkey"
+"$BUILD/otpgate-keyrotate" -c "$T/bastion2.conf" add spread "$T/fleetkey.pub" >/dev/null
+info="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$T/fleetkey.pub")"
+sql "select count(*) from access_keys where \"user\"='spread' and state='active'" | grep -q '^1$'
+check "a key added through bastion 2 is in the shared registry" [ $? -eq 0 ]
+"$BUILD/otpgate-keyrotate" -c "$T/bastion2.conf" revoke --user spread >/dev/null
+"$BUILD/otpgate-provision" -c "$T/bastion2.conf" unlock spread >/dev/null
+wait_margin 3
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion1 -u spread -r 127.0.0.1 -E "$info" -A \
+	"$(code "$(secret spread)")" >"$T/out" 2>&1
+check "revoked through bastion 2, refused on bastion 1 at once" \
+	[ "$(sql "select count(*) from audit where \"user\"='spread' and reason='key-revoked' and host is not null")" -ge 1 ]
+
 # 3. the database goes away mid-run
 $OTPGATE_TEST_PGCTL -m fast stop >/dev/null
 start=$(date +%s%N)

@@ -73,8 +73,9 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct enrol_opts *o
 		return cli_error("organisation '%.64s' is not a valid name", o->org), 2;
 	if (o->issuer[0] == '\0' || strchr(o->issuer, ':') != NULL || strlen(o->issuer) > 100)
 		return cli_error("--issuer must be 1 to 100 characters without ':'"), 2;
-	if (strcmp(o->qr, "terminal") != 0 && strcmp(o->qr, "none") != 0)
-		return cli_error("--qr must be terminal or none"), 2;
+	if (strcmp(o->qr, "terminal") != 0 && strcmp(o->qr, "none") != 0 &&
+	    !((strncmp(o->qr, "png:", 4) == 0 || strncmp(o->qr, "svg:", 4) == 0) && o->qr[4] != '\0'))
+		return cli_error("--qr must be terminal, none, png:FILE or svg:FILE"), 2;
 	return 0;
 }
 
@@ -135,8 +136,17 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 		cli_error("issuer or user name too long for a URI");
 		goto out;
 	}
-	if (store_token(c, &o, u.secret, &t) != OG_OK)
+	/* the picture is written before the token is stored: no token without it */
+	if (strchr(o.qr, ':') != NULL) {
+		char kind[4] = { o.qr[0], o.qr[1], o.qr[2], '\0' };
+		if (qr_write_file(uri, kind, o.qr + 4) != 0)
+			goto out;
+	}
+	if (store_token(c, &o, u.secret, &t) != OG_OK) {
+		if (strchr(o.qr, ':') != NULL)
+			unlink(o.qr + 4);
 		goto out;
+	}
 	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
 	if (o.json) {
 		printf("{\"user\":\"%s\",\"org\":\"%s\",\"serial\":\"%s\",\"uri\":\"%s\"}\n", o.user,

@@ -9,6 +9,9 @@
 /* Renders text as a QR code on the terminal with Unicode half blocks. */
 int qr_print_terminal(const char *text, FILE *out);
 
+/* Writes text as a QR code to a new file (0600) of kind "png" or "svg". 0 or -1. */
+int qr_write_file(const char *text, const char *kind, const char *path);
+
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_enrol(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

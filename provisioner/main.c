@@ -5,7 +5,7 @@
 static const struct cli_command commands[] = {
 	{ "init", cmd_init, "init                       create the store and, if absent, the master key" },
 	{ "enrol", cmd_enrol, "enrol USER [--org ORG] [--issuer NAME] [--algorithm SHA1|SHA256|SHA512]\n"
-	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none] [--json]\n"
+	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none|png:FILE|svg:FILE] [--json]\n"
 	  "                             create a virtual (phone app) token, print its URI and QR" },
 	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...])" },
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)" },

@@ -1,10 +1,26 @@
-/* qr.c: a QR code on the terminal, two modules per character cell. */
+/*
+ * qr.c: the enrolment QR code, on the terminal (two modules per character
+ * cell), or written to a PNG (libpng) or SVG file. The files hold the
+ * token's secret: created new, mode 0600, never over an existing file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <png.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <qrencode.h>
 
 #include "commands.h"
 
-#define QUIET 2	/* quiet zone, in modules */
+#define QUIET 4		/* quiet zone, in modules (the standard's minimum) */
+#define PNG_SCALE 8	/* pixels per module */
+
+static QRcode *encode(const char *text)
+{
+	return QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+}
 
 /* 1 if the module at (x, y) is dark; outside the symbol is light. */
 static int dark(const QRcode *q, int x, int y)
@@ -18,17 +34,97 @@ int qr_print_terminal(const char *text, FILE *out)
 {
 	/* light modules are drawn as white blocks, so it scans on dark terminals */
 	static const char *const cell[4] = { "\u2588", "\u2580", "\u2584", " " };
-	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	QRcode *q = encode(text);
 
 	if (q == NULL)
 		return -1;
-	for (int y = -QUIET; y < q->width + QUIET; y += 2) {
-		for (int x = -QUIET; x < q->width + QUIET; x++) {
-			int top = dark(q, x, y), bottom = dark(q, x, y + 1);
-			fputs(cell[top * 2 + bottom], out);
-		}
+	for (int y = -2; y < q->width + 2; y += 2) {
+		for (int x = -2; x < q->width + 2; x++)
+			fputs(cell[dark(q, x, y) * 2 + dark(q, x, y + 1)], out);
 		fputc('\n', out);
 	}
 	QRcode_free(q);
 	return 0;
+}
+
+/* A new file for writing, 0600, refusing to replace anything. */
+static FILE *create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0) {
+		cli_error("%s: %s", path, errno == EEXIST ? "exists; not overwriting it" : strerror(errno));
+		return NULL;
+	}
+	if ((f = fdopen(fd, "wb")) == NULL)
+		close(fd);
+	return f;
+}
+
+static int write_png(const QRcode *q, FILE *f)
+{
+	int size = (q->width + 2 * QUIET) * PNG_SCALE;
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop info = png ? png_create_info_struct(png) : NULL;
+	png_bytep row = malloc((size_t)size);
+	int r = -1;
+
+	if (png == NULL || info == NULL || row == NULL || setjmp(png_jmpbuf(png)))
+		goto out;
+	png_init_io(png, f);
+	png_set_IHDR(png, info, (png_uint_32)size, (png_uint_32)size, 8, PNG_COLOR_TYPE_GRAY,
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (int y = 0; y < size; y++) {
+		for (int x = 0; x < size; x++)
+			row[x] = dark(q, x / PNG_SCALE - QUIET, y / PNG_SCALE - QUIET) ? 0 : 255;
+		png_write_row(png, row);
+	}
+	png_write_end(png, NULL);
+	r = 0;
+out:
+	png_destroy_write_struct(&png, &info);
+	free(row);
+	return r;
+}
+
+static int write_svg(const QRcode *q, FILE *f)
+{
+	int size = q->width + 2 * QUIET;
+
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+		   "height=\"%d\" shape-rendering=\"crispEdges\">\n"
+		   "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n<path fill=\"#000\" d=\"",
+		size, size, size * 8, size * 8, size, size);
+	for (int y = 0; y < q->width; y++) {
+		for (int x = 0; x < q->width; x++) {
+			if (dark(q, x, y))
+				fprintf(f, "M%d %dh1v1h-1z", x + QUIET, y + QUIET);
+		}
+	}
+	fputs("\"/>\n</svg>\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+int qr_write_file(const char *text, const char *kind, const char *path)
+{
+	QRcode *q = encode(text);
+	FILE *f;
+	int r = -1;
+
+	if (q == NULL)
+		return cli_error("cannot encode the URI as a QR code"), -1;
+	if ((f = create_private(path)) != NULL) {
+		r = strcmp(kind, "png") == 0 ? write_png(q, f) : write_svg(q, f);
+		if (fclose(f) != 0)
+			r = -1;
+		if (r != 0) {
+			cli_error("%s: cannot write the QR code", path);
+			unlink(path);
+		}
+	}
+	QRcode_free(q);
+	return r;
 }

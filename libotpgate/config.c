@@ -271,6 +271,20 @@ static int load_keys(struct loader *ld, const config_setting_t *g)
 	return OG_OK;
 }
 
+static int load_enrol(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "pending_for", NULL };
+	int r;
+
+	if ((r = want_group(ld, g, "enrol")) || (r = check_keys(ld, g, "enrol", keys)) ||
+	    (r = get_duration(ld, g, "pending_for", &ld->cfg->enrol_pending_for)))
+		return r;
+	if (ld->cfg->enrol_pending_for < 60)
+		return fail(ld, config_setting_get_member(g, "pending_for"),
+			    "'pending_for' must be at least 1m");
+	return OG_OK;
+}
+
 static int load_auth(struct loader *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = { "allow_unenrolled", "allow_no_rhost", NULL };
@@ -419,6 +433,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->keys_registry = strdup(DEFAULT_REGISTRY);
 	c->keys_drop_dir = strdup("/var/lib/otpgate/keys");
 	c->keys_max_age = 90 * 86400;
+	c->enrol_pending_for = 3600;
 	c->keys_grace = 7 * 86400;
 	c->totp.algo = OG_SHA1;
 	c->totp.digits = 6;
@@ -438,7 +453,7 @@ static int set_defaults(struct og_config *c, const char *path)
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", "keys", NULL };
+					    "lockout", "audit", "auth", "keys", "enrol", NULL };
 	const config_setting_t *s;
 	int r;
 
@@ -460,6 +475,8 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 	if ((s = config_setting_get_member(root, "auth")) && (r = load_auth(ld, s)))
 		return r;
 	if ((s = config_setting_get_member(root, "keys")) && (r = load_keys(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "enrol")) && (r = load_enrol(ld, s)))
 		return r;
 	if (ld->cfg->keys_conninfo == NULL && ld->cfg->store_conninfo != NULL &&
 	    (ld->cfg->keys_conninfo = strdup(ld->cfg->store_conninfo)) == NULL)

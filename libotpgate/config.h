@@ -42,6 +42,8 @@ struct og_config {
 	/* audit */
 	int audit_syslog;
 	int audit_store;
+	/* enrolment */
+	int64_t enrol_pending_for;	/* a new phone token must be confirmed within this */
 	/* SSH access keys (otpgate-keyrotate) */
 	char *keys_registry;		/* sqlite: the key registry, readable by the key reader */
 	char *keys_conninfo;		/* postgresql: the key reader's connection (default conninfo) */

@@ -184,6 +184,17 @@ int og_store_token_add(struct og_store *st, const struct og_token *t)
 	return st->ops->token_add(st->be, t);
 }
 
+int og_store_token_activate(struct og_store *st, const char *token_id, int64_t step,
+			    int64_t drift)
+{
+	return st->ops->token_activate(st->be, token_id, step, drift);
+}
+
+int og_store_token_revoke(struct og_store *st, const char *serial)
+{
+	return st->ops->token_revoke(st->be, serial);
+}
+
 int og_store_token_list(struct og_store *st, const char *user,
 			int (*cb)(void *arg, const struct og_token *t), void *arg)
 {

@@ -99,6 +99,8 @@ struct og_store_ops {
 	int (*dek_add)(void *be, const char *org, const char *id,
 		       const unsigned char *wrapped, int64_t now);
 	int (*token_add)(void *be, const struct og_token *t);
+	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
+	int (*token_revoke)(void *be, const char *serial);
 	int (*token_list)(void *be, const char *user,
 			  int (*cb)(void *arg, const struct og_token *t), void *arg);
 	int (*user_list)(void *be, int (*cb)(void *arg, const struct og_user_row *u), void *arg);
@@ -173,6 +175,14 @@ int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 
 /* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
 int og_store_token_add(struct og_store *st, const struct og_token *t);
+
+/* A pending token becomes active, its watermark at step (the confirming
+ * code cannot log in). OG_ERR_NOTFOUND unless it was pending. */
+int og_store_token_activate(struct og_store *st, const char *token_id, int64_t step,
+			    int64_t drift);
+
+/* An active or pending token becomes revoked. OG_ERR_NOTFOUND otherwise. */
+int og_store_token_revoke(struct og_store *st, const char *serial);
 
 /* Calls cb for every token (of user, or all when user is NULL); cb's non-zero stops. */
 int og_store_token_list(struct og_store *st, const char *user,

@@ -546,6 +546,40 @@ static int pg_token_add(void *p, const struct og_token *t)
 		       " $14, $15)", &prm);
 }
 
+/* Runs a one-row UPDATE; OG_ERR_NOTFOUND when it changed nothing. */
+static int update_one(struct pg_be *be, const char *what, const char *sql,
+		      const struct params *prm)
+{
+	PGresult *res = run(be, what, sql, prm);
+	int r;
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	r = atoi(PQcmdTuples(res)) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
+static int pg_token_activate(void *p, const char *token_id, int64_t step, int64_t drift)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, token_id);
+	p_int(&prm, step);
+	p_int(&prm, drift);
+	return update_one(p, "activate token", "UPDATE tokens SET state = 'active', last_step = $2,"
+			  " drift = $3 WHERE id = $1 AND state = 'pending'", &prm);
+}
+
+static int pg_token_revoke(void *p, const char *serial)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, serial);
+	return update_one(p, "revoke token", "UPDATE tokens SET state = 'revoked' WHERE serial = $1"
+			  " AND state IN ('active', 'pending')", &prm);
+}
+
 static int pg_token_list(void *p, const char *user,
 			 int (*cb)(void *arg, const struct og_token *t), void *arg)
 {
@@ -790,6 +824,8 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_get = pg_dek_get,
 	.dek_add = pg_dek_add,
 	.token_add = pg_token_add,
+	.token_activate = pg_token_activate,
+	.token_revoke = pg_token_revoke,
 	.token_list = pg_token_list,
 	.user_list = pg_user_list,
 	.dek_list = pg_dek_list,

@@ -70,7 +70,7 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -112,6 +112,10 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
 			" key, actor, detail FROM audit ORDER BY id",
+	[Q_TOKEN_ACTIVATE] = "UPDATE tokens SET state = 'active', last_step = ?2, drift = ?3"
+			     " WHERE id = ?1 AND state = 'pending'",
+	[Q_TOKEN_REVOKE] = "UPDATE tokens SET state = 'revoked' WHERE serial = ?1"
+			   " AND state IN ('active', 'pending')",
 	[Q_KEY_ADD] = "INSERT INTO reg.access_keys(id, user, org, type, pubkey, fingerprint,"
 		      " origin, state, predecessor, created, last_used, not_after)"
 		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -808,6 +812,38 @@ static int sq_token_add(void *p, const struct og_token *t)
 	return step_done(be, s, "add token");
 }
 
+/* Runs a one-row UPDATE; OG_ERR_NOTFOUND when it changed nothing. */
+static int update_one(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
+{
+	int r = step_done(be, s, what);
+
+	return r != OG_OK ? r : sqlite3_changes(be->db) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+}
+
+static int sq_token_activate(void *p, const char *token_id, int64_t step, int64_t drift)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_ACTIVATE);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, token_id);
+	sqlite3_bind_int64(s, 2, step);
+	sqlite3_bind_int64(s, 3, drift);
+	return update_one(be, s, "activate token");
+}
+
+static int sq_token_revoke(void *p, const char *serial)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_REVOKE);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, serial);
+	return update_one(be, s, "revoke token");
+}
+
 static int sq_token_list(void *p, const char *user,
 			 int (*cb)(void *arg, const struct og_token *t), void *arg)
 {
@@ -1061,6 +1097,8 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_get = sq_dek_get,
 	.dek_add = sq_dek_add,
 	.token_add = sq_token_add,
+	.token_activate = sq_token_activate,
+	.token_revoke = sq_token_revoke,
 	.token_list = sq_token_list,
 	.user_list = sq_user_list,
 	.dek_list = sq_dek_list,

@@ -96,6 +96,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 		r = og_token_build(&dek, dek_id, o->user, NULL, "virtual", secret, SECRET_BYTES,
 				   &o->params, now, t);
 		og_key_wipe(&dek);
+		t->state = OG_TOKEN_PENDING;	/* until confirm proves the device has it */
 		if (r == OG_OK)
 			r = og_store_token_add(c->st, t);
 	}
@@ -149,14 +150,16 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 	}
 	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
 	if (o.json) {
-		printf("{\"user\":\"%s\",\"org\":\"%s\",\"serial\":\"%s\",\"uri\":\"%s\"}\n", o.user,
-		       o.org, t.serial, uri);
+		printf("{\"user\":\"%s\",\"org\":\"%s\",\"serial\":\"%s\",\"state\":\"pending\","
+		       "\"uri\":\"%s\"}\n", o.user, o.org, t.serial, uri);
 	} else {
 		if (strcmp(o.qr, "terminal") == 0)
 			qr_print_terminal(uri, stdout);
 		printf("%s\n", uri);
-		fprintf(stderr, "enrolled %s: token %s (%s, %d digits, %d s)\n", o.user, t.serial,
-			og_algo_name(o.params.algo), o.params.digits, o.params.period);
+		fprintf(stderr, "enrolled %s: token %s (%s, %d digits, %d s), pending until "
+			"'otpgate-provision confirm %s CODE' within %lld min\n", o.user, t.serial,
+			og_algo_name(o.params.algo), o.params.digits, o.params.period, o.user,
+			(long long)(c->cfg.enrol_pending_for / 60));
 	}
 	r = 0;
 out:

@@ -18,6 +18,9 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_migrate(struct cli *c, int argc, char **argv);
+int cmd_confirm(struct cli *c, int argc, char **argv);
+int cmd_revoke(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

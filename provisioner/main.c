@@ -6,9 +6,12 @@ static const struct cli_command commands[] = {
 	{ "init", cmd_init, "init                       create the store and, if absent, the master key" },
 	{ "enrol", cmd_enrol, "enrol USER [--org ORG] [--issuer NAME] [--algorithm SHA1|SHA256|SHA512]\n"
 	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none|png:FILE|svg:FILE] [--json]\n"
-	  "                             create a virtual (phone app) token, print its URI and QR" },
+	  "                             create a pending phone-app token, print its URI and QR" },
+	{ "confirm", cmd_confirm, "confirm USER CODE          activate USER's pending token with its current code" },
 	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...])" },
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)" },
+	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens" },
+	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once" },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock" },
 	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date" },
 	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },

@@ -51,6 +51,31 @@ refuses "enrol: an issuer with ':'" "without ':'" prov enrol bob --issuer 'a:b' 
 [ "$(count otpgate.db tokens)" -eq 1 ] && ok "refused enrolments stored nothing" ||
 	not_ok "refused enrolments stored tokens"
 
+# a phone token is pending until confirm; the module refuses it until then
+totp() { "$(dirname "$0")/../lib/totp" "$@"; }
+secret_of() { sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' "$T/out"; }
+mkdir -p "$T/pam.d"
+printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf\n' "$BUILD" "$T" >"$T/pam.d/cli"
+login() { "$BUILD/tests/pam-login" -d "$T/pam.d" -s cli -u "$1" -r 127.0.0.1 "$2" >/dev/null 2>&1; }
+succeeds "enrol frank" prov enrol frank --qr none
+URI=$(grep '^otpauth://' "$T/out")
+prov show frank >"$T/show"
+grep -q "token: v-[0-9a-f]* virtual pending" "$T/show" && ok "show: the new token is pending" ||
+	not_ok "show: $(cat "$T/show")"
+while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done
+CODE=$(totp uri "$URI")
+if login frank "$CODE"; then not_ok "a pending token logs in"; else ok "a pending token does not log in"; fi
+refuses "confirm: a code with a space" "exactly 6 digits" prov confirm frank "$(echo "$CODE" | sed 's/^\(...\)/\1 /')"
+refuses "confirm: a wrong code" "does not match" prov confirm frank "$(totp wrong-uri "$URI")"
+refuses "confirm: a user with nothing pending" "no pending token" prov confirm nobody2 123456
+succeeds "confirm: the right code" prov confirm frank "$CODE"
+if login frank "$CODE"; then not_ok "the confirming code logs in"; else ok "the confirming code cannot log in (replay)"; fi
+if login frank "$(totp uri "$URI" 1)"; then ok "the next code logs in"; else not_ok "the next code is refused"; fi
+succeeds "revoke frank" prov revoke frank
+if login frank "$(totp uri "$URI" -1)"; then not_ok "a revoked token logs in"; else ok "a revoked token is refused"; fi
+refuses "revoke: nothing left to revoke" "no active or pending token" prov revoke frank
+refuses "show: an unknown user" "unknown user" prov show nobody-here
+
 # the QR code as a PNG decodes, with a standard decoder, to exactly the URI
 succeeds "enrol --qr png:FILE" prov enrol carol --qr "png:$T/carol.png"
 uri=$(grep '^otpauth://' "$T/out")
@@ -62,7 +87,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 grep -q '^<svg .*viewBox' "$T/dave.svg" && ok "the SVG QR code is an SVG" || not_ok "no SVG in $T/dave.svg"
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-[ "$(count otpgate.db tokens)" -eq 3 ] && ok "a refused QR file stored no token" ||
+[ "$(count otpgate.db tokens)" -eq 4 ] && ok "a refused QR file stored no token" ||
 	not_ok "tokens: $(count otpgate.db tokens)"
 
 # import
@@ -75,7 +100,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-[ "$(count otpgate.db tokens)" -eq 3 ] && ok "failed imports imported nothing" ||
+[ "$(count otpgate.db tokens)" -eq 4 ] && ok "failed imports imported nothing" ||
 	not_ok "failed imports left tokens behind"
 printf 'user,serial,secret,digits,period,algorithm\nbob,S1,3132333435363738393031323334353637383930,8,60,SHA256\n' >"$T/good.csv"
 succeeds "import: a good file" prov import --format csv "$T/good.csv"

@@ -1,0 +1,160 @@
+/*
+ * cmd_token.c: a token's life after enrolment. confirm proves the user's
+ * device shows the right code (a new phone token is pending until then),
+ * revoke stops a token or all of a user's at once, show prints what the
+ * store holds about a user (never a secret).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+
+#include "commands.h"
+#include "err.h"
+#include "token.h"
+#include "util.h"
+
+struct tokens {
+	struct og_token v[OG_MAX_TOKENS * 4];
+	int n;
+};
+
+static int collect(void *arg, const struct og_token *t)
+{
+	struct tokens *ts = arg;
+
+	if (ts->n < (int)(sizeof(ts->v) / sizeof(ts->v[0])))
+		ts->v[ts->n++] = *t;
+	return 0;
+}
+
+/* A code as a person types it: exactly digits ASCII digits, nothing else. */
+static int check_code(const char *code, int digits)
+{
+	size_t n = strspn(code, "0123456789");
+
+	if (code[n] != '\0' || n != (size_t)digits)
+		return cli_error("the code must be exactly %d digits, no spaces", digits), -1;
+	return 0;
+}
+
+/* Tries code against one pending token; 1 on a match (and activates it). */
+static int confirm_one(struct cli *c, const struct og_key *master, const struct og_token *t,
+		       const char *code, int64_t now)
+{
+	unsigned char secret[OG_SECRET_MAX];
+	int64_t step, now_step = og_totp_step(&t->params, now);
+	size_t len;
+	int ok;
+
+	if (og_token_secret(master, t, secret, &len) != OG_OK)
+		return 0;
+	ok = og_otp_verify(secret, len, &t->params, now_step, c->cfg.window, code, &step) == OG_OK;
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return ok && og_store_token_activate(c->st, t->id, step, step - now_step) == OG_OK;
+}
+
+int cmd_confirm(struct cli *c, int argc, char **argv)
+{
+	struct tokens ts = { .n = 0 };
+	struct og_key master;
+	int64_t now = (int64_t)time(NULL);
+	int pending = 0, r = 1;
+
+	if (argc != 3 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision confirm USER CODE"), 2;
+	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+		return 1;
+	if (cli_master_key(c, &master) != OG_OK)
+		goto out_nokey;
+	for (int i = 0; i < ts.n; i++) {
+		const struct og_token *t = &ts.v[i];
+		if (t->state != OG_TOKEN_PENDING || t->created <= now - c->cfg.enrol_pending_for)
+			continue;
+		pending++;
+		if (check_code(argv[2], t->params.digits) != 0)
+			goto out;
+		if (confirm_one(c, &master, t, argv[2], now)) {
+			cli_audit(c, "confirm", "success", argv[1], t->serial, NULL);
+			printf("confirmed %s: token %s is active\n", argv[1], t->serial);
+			r = 0;
+			goto out;
+		}
+	}
+	if (pending == 0)
+		cli_error("%s has no pending token (none enrolled, or older than enrol.pending_for)",
+			  argv[1]);
+	else
+		cli_error("the code does not match %s's pending token", argv[1]);
+	cli_audit(c, "confirm", "failure", argv[1], NULL, pending ? "bad-code" : "no-pending-token");
+out:
+	og_key_wipe(&master);
+out_nokey:
+	OPENSSL_cleanse(&ts, sizeof(ts));
+	return r;
+}
+
+int cmd_revoke(struct cli *c, int argc, char **argv)
+{
+	struct tokens ts = { .n = 0 };
+	int revoked = 0;
+
+	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision revoke USER|SERIAL"), 2;
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	/* a serial first; otherwise every active or pending token of the user */
+	if (og_store_token_revoke(c->st, argv[1]) == OG_OK) {
+		cli_audit(c, "revoke", "success", NULL, argv[1], NULL);
+		printf("revoked token %s\n", argv[1]);
+		return 0;
+	}
+	if (og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+		return 1;
+	for (int i = 0; i < ts.n; i++) {
+		if (og_store_token_revoke(c->st, ts.v[i].serial) != OG_OK)
+			continue;
+		cli_audit(c, "revoke", "success", argv[1], ts.v[i].serial, NULL);
+		printf("revoked token %s of %s\n", ts.v[i].serial, argv[1]);
+		revoked++;
+	}
+	OPENSSL_cleanse(&ts, sizeof(ts));
+	if (revoked == 0)
+		return cli_error("no active or pending token is %s or belongs to %s", argv[1], argv[1]), 1;
+	return 0;
+}
+
+int cmd_show(struct cli *c, int argc, char **argv)
+{
+	struct og_user_state us;
+	struct tokens ts = { .n = 0 };
+	int64_t now = (int64_t)time(NULL);
+
+	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision show USER"), 2;
+	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, argv[1], &us) != OG_OK)
+		return 1;
+	if (!us.known) {
+		og_user_state_wipe(&us);
+		return cli_error("unknown user '%s'", argv[1]), 1;
+	}
+	printf("user: %s\norganisation: %s\n", argv[1], us.org[0] ? us.org : "-");
+	if (us.locked_until > now)
+		printf("locked: %s\n", us.locked_until == INT64_MAX ? "until unlocked by an admin"
+								   : "yes, for a while (unlock to clear)");
+	else
+		printf("locked: no\n");
+	og_user_state_wipe(&us);
+	if (og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+		return 1;
+	for (int i = 0; i < ts.n; i++) {
+		const struct og_token *t = &ts.v[i];
+		int expired = t->state == OG_TOKEN_PENDING && t->created <= now - c->cfg.enrol_pending_for;
+		printf("token: %s %s %s%s %s %d digits %d s, drift %lld, last used %lld\n", t->serial,
+		       t->kind, og_token_state_name(t->state), expired ? " (expired)" : "",
+		       og_algo_name(t->params.algo), t->params.digits, t->params.period,
+		       (long long)t->drift, (long long)t->last_used);
+	}
+	OPENSSL_cleanse(&ts, sizeof(ts));
+	return 0;
+}

@@ -190,6 +190,12 @@ int og_store_token_activate(struct og_store *st, const char *token_id, int64_t s
 	return st->ops->token_activate(st->be, token_id, step, drift);
 }
 
+int og_store_token_resync(struct og_store *st, const char *token_id, int64_t drift,
+			  int64_t step)
+{
+	return st->ops->token_resync(st->be, token_id, drift, step);
+}
+
 int og_store_token_revoke(struct og_store *st, const char *serial)
 {
 	return st->ops->token_revoke(st->be, serial);

@@ -101,6 +101,7 @@ struct og_store_ops {
 	int (*token_add)(void *be, const struct og_token *t);
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
 	int (*token_revoke)(void *be, const char *serial);
+	int (*token_resync)(void *be, const char *token_id, int64_t drift, int64_t step);
 	int (*token_list)(void *be, const char *user,
 			  int (*cb)(void *arg, const struct og_token *t), void *arg);
 	int (*user_list)(void *be, int (*cb)(void *arg, const struct og_user_row *u), void *arg);
@@ -180,6 +181,11 @@ int og_store_token_add(struct og_store *st, const struct og_token *t);
  * code cannot log in). OG_ERR_NOTFOUND unless it was pending. */
 int og_store_token_activate(struct og_store *st, const char *token_id, int64_t step,
 			    int64_t drift);
+
+/* Records an active token's measured drift; its watermark moves up to step
+ * (the codes that measured it are spent). OG_ERR_NOTFOUND if not active. */
+int og_store_token_resync(struct og_store *st, const char *token_id, int64_t drift,
+			  int64_t step);
 
 /* An active or pending token becomes revoked. OG_ERR_NOTFOUND otherwise. */
 int og_store_token_revoke(struct og_store *st, const char *serial);

@@ -571,6 +571,17 @@ static int pg_token_activate(void *p, const char *token_id, int64_t step, int64_
 			  " drift = $3 WHERE id = $1 AND state = 'pending'", &prm);
 }
 
+static int pg_token_resync(void *p, const char *token_id, int64_t drift, int64_t step)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, token_id);
+	p_int(&prm, drift);
+	p_int(&prm, step);
+	return update_one(p, "resync token", "UPDATE tokens SET drift = $2,"
+			  " last_step = GREATEST(last_step, $3) WHERE id = $1 AND state = 'active'", &prm);
+}
+
 static int pg_token_revoke(void *p, const char *serial)
 {
 	struct params prm = { .n = 0 };
@@ -826,6 +837,7 @@ const struct og_store_ops og_store_pg_ops = {
 	.token_add = pg_token_add,
 	.token_activate = pg_token_activate,
 	.token_revoke = pg_token_revoke,
+	.token_resync = pg_token_resync,
 	.token_list = pg_token_list,
 	.user_list = pg_user_list,
 	.dek_list = pg_dek_list,

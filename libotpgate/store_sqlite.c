@@ -70,7 +70,7 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -114,6 +114,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 			" key, actor, detail FROM audit ORDER BY id",
 	[Q_TOKEN_ACTIVATE] = "UPDATE tokens SET state = 'active', last_step = ?2, drift = ?3"
 			     " WHERE id = ?1 AND state = 'pending'",
+	[Q_TOKEN_RESYNC] = "UPDATE tokens SET drift = ?2, last_step = max(last_step, ?3)"
+			   " WHERE id = ?1 AND state = 'active'",
 	[Q_TOKEN_REVOKE] = "UPDATE tokens SET state = 'revoked' WHERE serial = ?1"
 			   " AND state IN ('active', 'pending')",
 	[Q_KEY_ADD] = "INSERT INTO reg.access_keys(id, user, org, type, pubkey, fingerprint,"
@@ -833,6 +835,19 @@ static int sq_token_activate(void *p, const char *token_id, int64_t step, int64_
 	return update_one(be, s, "activate token");
 }
 
+static int sq_token_resync(void *p, const char *token_id, int64_t drift, int64_t step)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_RESYNC);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, token_id);
+	sqlite3_bind_int64(s, 2, drift);
+	sqlite3_bind_int64(s, 3, step);
+	return update_one(be, s, "resync token");
+}
+
 static int sq_token_revoke(void *p, const char *serial)
 {
 	struct sqlite_be *be = p;
@@ -1099,6 +1114,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.token_add = sq_token_add,
 	.token_activate = sq_token_activate,
 	.token_revoke = sq_token_revoke,
+	.token_resync = sq_token_resync,
 	.token_list = sq_token_list,
 	.user_list = sq_user_list,
 	.dek_list = sq_dek_list,

@@ -5,6 +5,7 @@
  * store holds about a user (never a secret).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
@@ -157,4 +158,79 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	}
 	OPENSSL_cleanse(&ts, sizeof(ts));
 	return 0;
+}
+
+#define RESYNC_SPAN (24 * 3600)	/* how far a hardware clock may have wandered */
+
+/*
+ * The step s (within a day either side of now) where code1 is s's code and
+ * code2 is s+1's, for the token's secret; -1 when none, -2 when several.
+ */
+static int64_t find_pair(const unsigned char *secret, size_t len, const struct og_otp_params *p,
+			 int64_t now_step, const char *code1, const char *code2)
+{
+	int64_t span = RESYNC_SPAN / p->period, found = -1;
+	char a[9], b[9];
+
+	if (og_otp_format(secret, len, p, now_step - span, a) != OG_OK)
+		return -1;
+	for (int64_t s = now_step - span; s <= now_step + span; s++) {
+		if (og_otp_format(secret, len, p, s + 1, b) != OG_OK)
+			break;
+		if (og_ct_equal(a, code1, (size_t)p->digits) && og_ct_equal(b, code2, (size_t)p->digits))
+			found = found == -1 ? s : -2;
+		memcpy(a, b, sizeof(a));
+	}
+	OPENSSL_cleanse(a, sizeof(a));
+	OPENSSL_cleanse(b, sizeof(b));
+	return found;
+}
+
+int cmd_resync(struct cli *c, int argc, char **argv)
+{
+	struct tokens ts = { .n = 0 };
+	unsigned char secret[OG_SECRET_MAX];
+	struct og_key master;
+	int64_t now = (int64_t)time(NULL);
+	size_t len;
+	int r = 1;
+
+	if (argc != 4 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision resync USER CODE1 CODE2"), 2;
+	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+		return 1;
+	if (cli_master_key(c, &master) != OG_OK)
+		goto out_nokey;
+	for (int i = 0; i < ts.n && r != 0; i++) {
+		const struct og_token *t = &ts.v[i];
+		int64_t now_step = og_totp_step(&t->params, now), s;
+		if (t->state != OG_TOKEN_ACTIVE)
+			continue;
+		if (check_code(argv[2], t->params.digits) != 0 || check_code(argv[3], t->params.digits) != 0)
+			goto out;
+		if (og_token_secret(&master, t, secret, &len) != OG_OK)
+			continue;
+		s = find_pair(secret, len, &t->params, now_step, argv[2], argv[3]);
+		OPENSSL_cleanse(secret, sizeof(secret));
+		if (s == -2) {
+			cli_error("the two codes match more than one place within a day; try two later ones");
+			goto out;
+		}
+		if (s < 0 || og_store_token_resync(c->st, t->id, s + 1 - now_step, s + 1) != OG_OK)
+			continue;
+		cli_audit(c, "resync", "success", argv[1], t->serial, NULL);
+		printf("resynced %s: token %s runs %lld s %s\n", argv[1], t->serial,
+		       (long long)(llabs(s + 1 - now_step) * t->params.period),
+		       s + 1 >= now_step ? "ahead" : "behind");
+		r = 0;
+	}
+	if (r != 0) {
+		cli_error("no active token of %s shows these two codes in a row within a day", argv[1]);
+		cli_audit(c, "resync", "failure", argv[1], NULL, NULL);
+	}
+out:
+	og_key_wipe(&master);
+out_nokey:
+	OPENSSL_cleanse(&ts, sizeof(ts));
+	return r;
 }

@@ -21,6 +21,8 @@ int cmd_migrate(struct cli *c, int argc, char **argv);
 int cmd_confirm(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_resync(struct cli *c, int argc, char **argv);
 int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

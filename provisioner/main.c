@@ -12,6 +12,9 @@ static const struct cli_command commands[] = {
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)" },
 	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens" },
 	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once" },
+	{ "resync", cmd_resync, "resync USER CODE1 CODE2     find a drifted token's offset from two consecutive codes" },
+	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
+	  "                             the audit trail: logins and admin actions" },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock" },
 	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date" },
 	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },

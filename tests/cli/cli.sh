@@ -76,6 +76,27 @@ if login frank "$(totp uri "$URI" -1)"; then not_ok "a revoked token logs in"; e
 refuses "revoke: nothing left to revoke" "no active or pending token" prov revoke frank
 refuses "show: an unknown user" "unknown user" prov show nobody-here
 
+# a hardware token whose clock ran ahead: resync finds the offset from two codes
+GS=3132333435363738393031323334353637383939
+printf 'user,serial,secret\ngina,HW-GINA,%s\n' "$GS" >"$T/gina.csv"
+succeeds "import gina's hardware token" prov import --format csv "$T/gina.csv"
+while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done
+if login gina "$(totp hex "$GS" 200)"; then not_ok "a code 100 min ahead logs in"; else ok "a code 100 min ahead is refused"; fi
+refuses "resync: codes that are not consecutive" "no active token" prov resync gina "$(totp hex "$GS" 200)" "$(totp hex "$GS" 202)"
+succeeds "resync: two consecutive codes from the drifted token" prov resync gina "$(totp hex "$GS" 200)" "$(totp hex "$GS" 201)"
+grep -q "runs 6030 s ahead" "$T/out" && ok "resync reports the offset" || not_ok "resync said: $(cat "$T/out")"
+if login gina "$(totp hex "$GS" 201)"; then not_ok "a code used by resync logs in"; else ok "the codes resync used are spent"; fi
+if login gina "$(totp hex "$GS" 202)"; then ok "after resync the drifted token logs in"; else not_ok "after resync the token is still refused"; fi
+
+# the audit trail, as text and as JSON
+succeeds "audit --user frank" prov audit --user frank
+grep -q 'event=admin result=success reason=confirm user=frank' "$T/out" && ok "audit shows frank's confirm" ||
+	not_ok "audit: $(cat "$T/out")"
+succeeds "audit --since 1h --json" prov audit --since 1h --json
+grep -q '^{"ts":[0-9]*,"event":"auth","result":"success","reason":"ok","user":"gina"' "$T/out" &&
+	ok "audit --json has gina's login" || not_ok "audit --json: $(head -3 "$T/out")"
+refuses "audit --since junk" "usage" prov audit --since yesterday
+
 # the QR code as a PNG decodes, with a standard decoder, to exactly the URI
 succeeds "enrol --qr png:FILE" prov enrol carol --qr "png:$T/carol.png"
 uri=$(grep '^otpauth://' "$T/out")
@@ -87,7 +108,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 grep -q '^<svg .*viewBox' "$T/dave.svg" && ok "the SVG QR code is an SVG" || not_ok "no SVG in $T/dave.svg"
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-[ "$(count otpgate.db tokens)" -eq 4 ] && ok "a refused QR file stored no token" ||
+[ "$(count otpgate.db tokens)" -eq 5 ] && ok "a refused QR file stored no token" ||
 	not_ok "tokens: $(count otpgate.db tokens)"
 
 # import
@@ -100,7 +121,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-[ "$(count otpgate.db tokens)" -eq 4 ] && ok "failed imports imported nothing" ||
+[ "$(count otpgate.db tokens)" -eq 5 ] && ok "failed imports imported nothing" ||
 	not_ok "failed imports left tokens behind"
 printf 'user,serial,secret,digits,period,algorithm\nbob,S1,3132333435363738393031323334353637383930,8,60,SHA256\n' >"$T/good.csv"
 succeeds "import: a good file" prov import --format csv "$T/good.csv"

@@ -302,6 +302,38 @@ static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, co
 	return OG_DENY_LOCKED;
 }
 
+/*
+ * A recovery code typed at the prompt (its shape is not a TOTP code's):
+ * matched against the user's unused codes and consumed atomically.
+ */
+static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l, const char *code)
+{
+	struct og_recovery_set set;
+	struct og_audit_event ev;
+	int i, idx, used, r;
+
+	if ((r = og_store_recovery_get(ctx->st, l->user, &set)) != OG_OK)
+		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
+	i = og_recovery_match(&set, code);
+	idx = i >= 0 ? set.idx[i] : -1;
+	used = i >= 0 && set.used[i];
+	OPENSSL_cleanse(&set, sizeof(set));
+	if (idx < 0)
+		return record_failure(ctx, l, "bad-code");
+	snprintf(l->token, sizeof(l->token), "recovery");
+	if (used)
+		return record_failure(ctx, l, "replay");
+	l->reason = "recovery";
+	audit_init(ctx, l, &ev, "auth", "success", "recovery");
+	if ((r = og_store_recovery_use(ctx->st, l->user, idx, &ev)) == OG_ERR_REPLAY)
+		return record_failure(ctx, l, "replay");
+	if (r != OG_OK)
+		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
+	audit_emit(ctx, &ev, 1);
+	og_logf(&ctx->log, LOG_NOTICE, "user %.100s logged in with a recovery code", l->user);
+	return OG_ALLOW;
+}
+
 enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code)
 {
 	struct og_audit_event ev;
@@ -313,6 +345,8 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 		return refuse(ctx, l, "auth", l->pending, l->pending_verdict);
 	if (code == NULL)
 		return refuse(ctx, l, "auth", "no-code", OG_DENY);
+	if (og_recovery_shaped(code))
+		return verify_recovery(ctx, l, code);
 	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
 		l->reason = "master-key";
 		return OG_UNAVAIL;

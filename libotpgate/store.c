@@ -201,6 +201,24 @@ int og_store_token_revoke(struct og_store *st, const char *serial)
 	return st->ops->token_revoke(st->be, serial);
 }
 
+int og_store_recovery_set(struct og_store *st, const char *user,
+			  const struct og_recovery_set *set, int64_t now)
+{
+	return st->ops->recovery_set(st->be, user, set, now);
+}
+
+int og_store_recovery_get(struct og_store *st, const char *user, struct og_recovery_set *set)
+{
+	memset(set, 0, sizeof(*set));
+	return st->ops->recovery_get(st->be, user, set);
+}
+
+int og_store_recovery_use(struct og_store *st, const char *user, int idx,
+			  const struct og_audit_event *ev)
+{
+	return st->ops->recovery_use(st->be, user, idx, ev);
+}
+
 int og_store_token_list(struct og_store *st, const char *user,
 			int (*cb)(void *arg, const struct og_token *t), void *arg)
 {

@@ -17,6 +17,7 @@
 #include "lockout.h"
 #include "log.h"
 #include "otp.h"
+#include "recovery.h"
 
 #define OG_SEALED_SECRET_MAX (OG_SECRET_MAX + OG_SEAL_OVERHEAD)
 #define OG_WRAPPED_DEK_LEN (OG_KEY_LEN + OG_SEAL_OVERHEAD)
@@ -102,6 +103,10 @@ struct og_store_ops {
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
 	int (*token_revoke)(void *be, const char *serial);
 	int (*token_resync)(void *be, const char *token_id, int64_t drift, int64_t step);
+	int (*recovery_set)(void *be, const char *user, const struct og_recovery_set *set,
+			    int64_t now);
+	int (*recovery_get)(void *be, const char *user, struct og_recovery_set *set);
+	int (*recovery_use)(void *be, const char *user, int idx, const struct og_audit_event *ev);
 	int (*token_list)(void *be, const char *user,
 			  int (*cb)(void *arg, const struct og_token *t), void *arg);
 	int (*user_list)(void *be, int (*cb)(void *arg, const struct og_user_row *u), void *arg);
@@ -189,6 +194,20 @@ int og_store_token_resync(struct og_store *st, const char *token_id, int64_t dri
 
 /* An active or pending token becomes revoked. OG_ERR_NOTFOUND otherwise. */
 int og_store_token_revoke(struct og_store *st, const char *serial);
+
+/* Replaces user's recovery codes by set, in one transaction. */
+int og_store_recovery_set(struct og_store *st, const char *user,
+			  const struct og_recovery_set *set, int64_t now);
+
+/* Reads user's recovery codes (set->n = 0 when none). */
+int og_store_recovery_get(struct og_store *st, const char *user, struct og_recovery_set *set);
+
+/*
+ * Atomically: if user's code idx is unused, marks it used, clears the
+ * user's failures and appends ev; OG_OK. Otherwise OG_ERR_REPLAY.
+ */
+int og_store_recovery_use(struct og_store *st, const char *user, int idx,
+			  const struct og_audit_event *ev);
 
 /* Calls cb for every token (of user, or all when user is NULL); cb's non-zero stops. */
 int og_store_token_list(struct og_store *st, const char *user,

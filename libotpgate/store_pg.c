@@ -41,6 +41,9 @@ static const char schema_sql[] =
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT,"
 	" key TEXT, actor TEXT, detail TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);"
+	"CREATE TABLE IF NOT EXISTS recovery_codes("
+	" \"user\" TEXT NOT NULL, idx INTEGER NOT NULL, salt BYTEA NOT NULL, hash BYTEA NOT NULL,"
+	" used BIGINT NOT NULL DEFAULT 0, created BIGINT NOT NULL, PRIMARY KEY(\"user\", idx));"
 	/* the key registry: the key reader's role is granted SELECT on this alone */
 	"CREATE TABLE IF NOT EXISTS access_keys("
 	" id TEXT PRIMARY KEY, \"user\" TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
@@ -582,6 +585,79 @@ static int pg_token_resync(void *p, const char *token_id, int64_t drift, int64_t
 			  " last_step = GREATEST(last_step, $3) WHERE id = $1 AND state = 'active'", &prm);
 }
 
+static int pg_recovery_set(void *p, const char *user, const struct og_recovery_set *set,
+			   int64_t now)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	int r;
+
+	p_text(&prm, user);
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	if ((r = run_cmd(be, "replace recovery codes", "DELETE FROM recovery_codes"
+			 " WHERE \"user\" = $1", &prm)) != OG_OK)
+		return finish(be, r);
+	for (int i = 0; i < set->n && r == OG_OK; i++) {
+		prm.n = 1;
+		p_int(&prm, set->idx[i]);
+		p_blob(&prm, set->salt, OG_RECOVERY_SALT);
+		p_blob(&prm, set->hash[i], OG_RECOVERY_HASH);
+		p_int(&prm, now);
+		r = run_cmd(be, "add recovery code", "INSERT INTO recovery_codes(\"user\", idx, salt,"
+			    " hash, created) VALUES($1, $2, $3, $4, $5)", &prm);
+	}
+	return finish(be, r);
+}
+
+static int pg_recovery_get(void *p, const char *user, struct og_recovery_set *set)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	size_t len;
+	int r = OG_OK;
+
+	p_text(&prm, user);
+	if ((res = run(be, "read recovery codes", "SELECT idx, salt, hash, used FROM recovery_codes"
+		       " WHERE \"user\" = $1 ORDER BY idx", &prm)) == NULL)
+		return OG_ERR_STORE;
+	for (int row = 0; row < PQntuples(res) && set->n < OG_RECOVERY_CODES && r == OG_OK; row++) {
+		int i = set->n++;
+		set->idx[i] = (int)int_val(res, row, 0);
+		if ((r = copy_bytea(res, row, 1, set->salt, sizeof(set->salt), &len)) == OG_OK)
+			r = copy_bytea(res, row, 2, set->hash[i], sizeof(set->hash[i]), &len);
+		set->used[i] = int_val(res, row, 3) != 0;
+	}
+	PQclear(res);
+	return r;
+}
+
+/* Use, failure reset and audit row: one statement, like a code's acceptance. */
+static int pg_recovery_use(void *p, const char *user, int idx, const struct og_audit_event *ev)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int used;
+
+	p_text(&prm, user);
+	p_int(&prm, idx);
+	p_int(&prm, ev->ts);
+	audit_params(be, &prm, ev);
+	p_text(&prm, ev->syslog_only ? "false" : "true");
+	if ((res = run(be, "use recovery code", "WITH u AS (UPDATE recovery_codes SET used = $3"
+		       " WHERE \"user\" = $1 AND idx = $2 AND used = 0 RETURNING \"user\"),"
+		       " clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM u)),"
+		       " aud AS (INSERT INTO audit(ts, host, event, result, reason, \"user\", source,"
+		       " service, token, key, actor, detail) SELECT $3, $4, $5, $6, $7, $8, $9, $10,"
+		       " $11, $12, $13, $14 FROM u WHERE $15) SELECT count(*) FROM u", &prm)) == NULL)
+		return OG_ERR_STORE;
+	used = PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == 1;
+	PQclear(res);
+	return used ? OG_OK : OG_ERR_REPLAY;
+}
+
 static int pg_token_revoke(void *p, const char *serial)
 {
 	struct params prm = { .n = 0 };
@@ -838,6 +914,9 @@ const struct og_store_ops og_store_pg_ops = {
 	.token_activate = pg_token_activate,
 	.token_revoke = pg_token_revoke,
 	.token_resync = pg_token_resync,
+	.recovery_set = pg_recovery_set,
+	.recovery_get = pg_recovery_get,
+	.recovery_use = pg_recovery_use,
 	.token_list = pg_token_list,
 	.user_list = pg_user_list,
 	.dek_list = pg_dek_list,

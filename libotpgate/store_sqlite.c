@@ -52,7 +52,10 @@ static const char schema_sql[] =
 	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, host TEXT, event TEXT NOT NULL,"
 	" result TEXT, reason TEXT, user TEXT, source TEXT, service TEXT, token TEXT,"
 	" key TEXT, actor TEXT, detail TEXT);"
-	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);";
+	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);"
+	"CREATE TABLE IF NOT EXISTS recovery_codes("
+	" user TEXT NOT NULL, idx INTEGER NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, PRIMARY KEY(user, idx));";
 
 #define REGISTRY_VERSION 1
 
@@ -70,7 +73,7 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -116,6 +119,11 @@ static const char *const stmt_sql[Q_COUNT] = {
 			     " WHERE id = ?1 AND state = 'pending'",
 	[Q_TOKEN_RESYNC] = "UPDATE tokens SET drift = ?2, last_step = max(last_step, ?3)"
 			   " WHERE id = ?1 AND state = 'active'",
+	[Q_REC_DEL] = "DELETE FROM recovery_codes WHERE user = ?1",
+	[Q_REC_ADD] = "INSERT INTO recovery_codes(user, idx, salt, hash, created)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[Q_REC_GET] = "SELECT idx, salt, hash, used FROM recovery_codes WHERE user = ?1 ORDER BY idx",
+	[Q_REC_USE] = "UPDATE recovery_codes SET used = ?3 WHERE user = ?1 AND idx = ?2 AND used = 0",
 	[Q_TOKEN_REVOKE] = "UPDATE tokens SET state = 'revoked' WHERE serial = ?1"
 			   " AND state IN ('active', 'pending')",
 	[Q_KEY_ADD] = "INSERT INTO reg.access_keys(id, user, org, type, pubkey, fingerprint,"
@@ -848,6 +856,82 @@ static int sq_token_resync(void *p, const char *token_id, int64_t drift, int64_t
 	return update_one(be, s, "resync token");
 }
 
+static int sq_recovery_set(void *p, const char *user, const struct og_recovery_set *set,
+			   int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if ((s = stmt(be, Q_REC_DEL)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, user);
+	if ((r = step_done(be, s, "replace recovery codes")) != OG_OK)
+		return finish(be, r);
+	for (int i = 0; i < set->n; i++) {
+		if ((s = stmt(be, Q_REC_ADD)) == NULL)
+			return finish(be, OG_ERR_STORE);
+		bind_text(s, 1, user);
+		sqlite3_bind_int(s, 2, set->idx[i]);
+		sqlite3_bind_blob(s, 3, set->salt, OG_RECOVERY_SALT, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 4, set->hash[i], OG_RECOVERY_HASH, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, now);
+		if ((r = step_done(be, s, "add recovery code")) != OG_OK)
+			return finish(be, r);
+	}
+	return finish(be, OG_OK);
+}
+
+static int sq_recovery_get(void *p, const char *user, struct og_recovery_set *set)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_REC_GET);
+	size_t len;
+	int rc, r = OG_OK;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && set->n < OG_RECOVERY_CODES && r == OG_OK) {
+		int i = set->n++;
+		set->idx[i] = sqlite3_column_int(s, 0);
+		if ((r = copy_blob(s, 1, set->salt, sizeof(set->salt), &len)) == OG_OK)
+			r = copy_blob(s, 2, set->hash[i], sizeof(set->hash[i]), &len);
+		set->used[i] = sqlite3_column_int64(s, 3) != 0;
+	}
+	sqlite3_reset(s);
+	if (r != OG_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return db_error(be, "read recovery codes");
+	return OG_OK;
+}
+
+static int sq_recovery_use(void *p, const char *user, int idx, const struct og_audit_event *ev)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if ((s = stmt(be, Q_REC_USE)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, user);
+	sqlite3_bind_int(s, 2, idx);
+	sqlite3_bind_int64(s, 3, ev->ts);
+	if ((r = step_done(be, s, "use recovery code")) != OG_OK)
+		return finish(be, r);
+	if (sqlite3_changes(be->db) != 1)
+		return finish(be, OG_ERR_REPLAY);
+	if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, user);
+	if ((r = step_done(be, s, "clear failures")) != OG_OK)
+		return finish(be, r);
+	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
+}
+
 static int sq_token_revoke(void *p, const char *serial)
 {
 	struct sqlite_be *be = p;
@@ -1115,6 +1199,9 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.token_activate = sq_token_activate,
 	.token_revoke = sq_token_revoke,
 	.token_resync = sq_token_resync,
+	.recovery_set = sq_recovery_set,
+	.recovery_get = sq_recovery_get,
+	.recovery_use = sq_recovery_use,
 	.token_list = sq_token_list,
 	.user_list = sq_user_list,
 	.dek_list = sq_dek_list,

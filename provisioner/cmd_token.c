@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "recovery.h"
 #include "token.h"
 #include "util.h"
 
@@ -232,5 +233,37 @@ out:
 	og_key_wipe(&master);
 out_nokey:
 	OPENSSL_cleanse(&ts, sizeof(ts));
+	return r;
+}
+
+int cmd_recovery(struct cli *c, int argc, char **argv)
+{
+	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
+	struct og_recovery_set set;
+	struct og_user_state us;
+	int known, r = 1;
+
+	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision recovery USER"), 2;
+	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, argv[1], &us) != OG_OK)
+		return 1;
+	known = us.known;
+	og_user_state_wipe(&us);
+	if (!known)
+		return cli_error("unknown user '%s'", argv[1]), 1;
+	if (og_recovery_generate(codes, &set) != OG_OK ||
+	    og_store_recovery_set(c->st, argv[1], &set, (int64_t)time(NULL)) != OG_OK) {
+		cli_error("cannot make recovery codes for %s", argv[1]);
+		goto out;
+	}
+	cli_audit(c, "recovery", "success", argv[1], NULL, "10 new codes; earlier ones void");
+	fprintf(stderr, "recovery codes for %s: each works once in place of a verification "
+		"code; shown only now, and the earlier ones no longer work\n", argv[1]);
+	for (int i = 0; i < OG_RECOVERY_CODES; i++)
+		printf("%s\n", codes[i]);
+	r = 0;
+out:
+	OPENSSL_cleanse(codes, sizeof(codes));
+	OPENSSL_cleanse(&set, sizeof(set));
 	return r;
 }

@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
 	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens" },
 	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once" },
 	{ "resync", cmd_resync, "resync USER CODE1 CODE2     find a drifted token's offset from two consecutive codes" },
+	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)" },
 	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
 	  "                             the audit trail: logins and admin actions" },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock" },

@@ -88,6 +88,19 @@ grep -q "runs 6030 s ahead" "$T/out" && ok "resync reports the offset" || not_ok
 if login gina "$(totp hex "$GS" 201)"; then not_ok "a code used by resync logs in"; else ok "the codes resync used are spent"; fi
 if login gina "$(totp hex "$GS" 202)"; then ok "after resync the drifted token logs in"; else not_ok "after resync the token is still refused"; fi
 
+# recovery codes: ten, shown once, each good for one login, hashed in the store
+succeeds "recovery gina" prov recovery gina
+[ "$(grep -c '^[a-z2-9]\{5\}-[a-z2-9]\{5\}$' "$T/out")" -eq 10 ] && ok "recovery prints 10 codes" ||
+	not_ok "recovery printed: $(cat "$T/out")"
+R1=$(sed -n 1p "$T/out"); R2=$(sed -n 2p "$T/out")
+if login gina "$R1"; then ok "a recovery code logs in"; else not_ok "a recovery code is refused"; fi
+if login gina "$R1"; then not_ok "a used recovery code logs in again"; else ok "a used recovery code is refused"; fi
+if login gina "$(echo "$R2" | tr a-z A-Z | tr -d -)"; then ok "a recovery code typed in capitals, without the hyphen"; else not_ok "a capitalised recovery code is refused"; fi
+sqlite3 "$T/otpgate.db" "select hash from recovery_codes" | grep -q "$(echo "$R1" | tr -d -)" &&
+	not_ok "a recovery code is stored in clear" || ok "recovery codes are stored only as hashes"
+[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='gina' and event='auth' and reason='recovery'")" -eq 2 ] &&
+	ok "recovery logins are audited as such" || not_ok "recovery logins not audited"
+
 # the audit trail, as text and as JSON
 succeeds "audit --user frank" prov audit --user frank
 grep -q 'event=admin result=success reason=confirm user=frank' "$T/out" && ok "audit shows frank's confirm" ||

@@ -182,7 +182,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", "rec1", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -595,6 +595,31 @@ static void test_conversation_failure(void **state)
 	assert_int_equal(audit_count("\"user\"='ok1' and reason='no-code'"), 2);
 }
 
+/* A recovery code in place of the TOTP code: once each, audited as such. */
+static void test_recovery_codes(void **state)
+{
+	char path[512], first[32], second[32];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/rec1.codes", dir);
+	run("%s/otpgate-provision -c %s/otpgate.conf recovery rec1 > %s 2>/dev/null", build, dir, path);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(first, sizeof(first), f));
+	assert_non_null(fgets(second, sizeof(second), f));
+	fclose(f);
+	first[strcspn(first, "\n")] = '\0';
+	second[strcspn(second, "\n")] = '\0';
+	assert_int_equal(strlen(first), 11);
+	assert_int_equal(login_code("rec1", "127.0.0.1", first), PAM_SUCCESS);
+	assert_int_equal(login_code("rec1", "127.0.0.1", first), PAM_AUTH_ERR);
+	assert_int_equal(login_code("rec1", "127.0.0.1", second), PAM_SUCCESS);
+	assert_int_equal(login_code("rec1", "127.0.0.1", "aaaaa-bbbbb"), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='rec1' and reason='recovery' and token='recovery'"), 2);
+	assert_int_equal(audit_count("\"user\"='rec1' and reason='replay'"), 1);
+}
+
 /* A login with no remote host (strongSwan, a console) under allow_no_rhost. */
 static void test_no_rhost_allowed(void **state)
 {
@@ -771,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_conversation_failure),
 		cmocka_unit_test(test_no_rhost_allowed),
+		cmocka_unit_test(test_recovery_codes),
 		cmocka_unit_test(test_lockout_notifies_admin),
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),

@@ -184,6 +184,17 @@ int og_store_token_add(struct og_store *st, const struct og_token *t)
 	return st->ops->token_add(st->be, t);
 }
 
+int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->token_get(st->be, serial, out);
+}
+
+int og_store_token_assign(struct og_store *st, const struct og_token *t)
+{
+	return st->ops->token_assign(st->be, t);
+}
+
 int og_store_token_activate(struct og_store *st, const char *token_id, int64_t step,
 			    int64_t drift)
 {

@@ -101,6 +101,8 @@ struct og_store_ops {
 		       const unsigned char *wrapped, int64_t now);
 	int (*token_add)(void *be, const struct og_token *t);
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
+	int (*token_get)(void *be, const char *serial, struct og_token *out);
+	int (*token_assign)(void *be, const struct og_token *t);
 	int (*token_revoke)(void *be, const char *serial);
 	int (*token_resync)(void *be, const char *token_id, int64_t drift, int64_t step);
 	int (*recovery_set)(void *be, const char *user, const struct og_recovery_set *set,
@@ -181,6 +183,13 @@ int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 
 /* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
 int og_store_token_add(struct og_store *st, const struct og_token *t);
+
+/* The token with this serial (any state); OG_ERR_NOTFOUND if none. */
+int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out);
+
+/* A stock token (t->id) is given to t->user: user, sealed secret and data
+ * key replaced, state active. OG_ERR_NOTFOUND unless it was in stock. */
+int og_store_token_assign(struct og_store *st, const struct og_token *t);
 
 /* A pending token becomes active, its watermark at step (the confirming
  * code cannot log in). OG_ERR_NOTFOUND unless it was pending. */

@@ -563,6 +563,35 @@ static int update_one(struct pg_be *be, const char *what, const char *sql,
 	return r;
 }
 
+static int pg_token_get(void *p, const char *serial, struct og_token *out)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r = OG_ERR_NOTFOUND;
+
+	p_text(&prm, serial);
+	if ((res = run(be, "read token", "SELECT " TOKEN_COLS " FROM tokens t JOIN data_keys d"
+		       " ON d.id = t.dek_id WHERE t.serial = $1", &prm)) == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) == 1)
+		r = read_token(res, 0, 0, out);
+	PQclear(res);
+	return r;
+}
+
+static int pg_token_assign(void *p, const struct og_token *t)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, t->id);
+	p_text(&prm, t->user);
+	p_blob(&prm, t->sealed, t->sealed_len);
+	p_text(&prm, t->dek_id);
+	return update_one(p, "assign token", "UPDATE tokens SET \"user\" = $2, secret = $3,"
+			  " dek_id = $4, state = 'active' WHERE id = $1 AND state = 'stock'", &prm);
+}
+
 static int pg_token_activate(void *p, const char *token_id, int64_t step, int64_t drift)
 {
 	struct params prm = { .n = 0 };
@@ -912,6 +941,8 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_add = pg_dek_add,
 	.token_add = pg_token_add,
 	.token_activate = pg_token_activate,
+	.token_get = pg_token_get,
+	.token_assign = pg_token_assign,
 	.token_revoke = pg_token_revoke,
 	.token_resync = pg_token_resync,
 	.recovery_set = pg_recovery_set,

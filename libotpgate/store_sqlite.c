@@ -73,7 +73,7 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -115,6 +115,9 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
 			" key, actor, detail FROM audit ORDER BY id",
+	[Q_TOKEN_GET] = "SELECT " TOKEN_COLS " WHERE t.serial = ?1",
+	[Q_TOKEN_ASSIGN] = "UPDATE tokens SET user = ?2, secret = ?3, dek_id = ?4, state = 'active'"
+			   " WHERE id = ?1 AND state = 'stock'",
 	[Q_TOKEN_ACTIVATE] = "UPDATE tokens SET state = 'active', last_step = ?2, drift = ?3"
 			     " WHERE id = ?1 AND state = 'pending'",
 	[Q_TOKEN_RESYNC] = "UPDATE tokens SET drift = ?2, last_step = max(last_step, ?3)"
@@ -830,6 +833,37 @@ static int update_one(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 	return r != OG_OK ? r : sqlite3_changes(be->db) == 1 ? OG_OK : OG_ERR_NOTFOUND;
 }
 
+static int sq_token_get(void *p, const char *serial, struct og_token *out)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_GET);
+	int rc, r = OG_ERR_NOTFOUND;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, serial);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		r = read_token(s, 0, out);
+	else if (rc != SQLITE_DONE)
+		r = db_error(be, "read token");
+	sqlite3_reset(s);
+	return r;
+}
+
+static int sq_token_assign(void *p, const struct og_token *t)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_ASSIGN);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, t->id);
+	bind_text(s, 2, t->user);
+	sqlite3_bind_blob(s, 3, t->sealed, (int)t->sealed_len, SQLITE_STATIC);
+	bind_text(s, 4, t->dek_id);
+	return update_one(be, s, "assign token");
+}
+
 static int sq_token_activate(void *p, const char *token_id, int64_t step, int64_t drift)
 {
 	struct sqlite_be *be = p;
@@ -1197,6 +1231,8 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_add = sq_dek_add,
 	.token_add = sq_token_add,
 	.token_activate = sq_token_activate,
+	.token_get = sq_token_get,
+	.token_assign = sq_token_assign,
 	.token_revoke = sq_token_revoke,
 	.token_resync = sq_token_resync,
 	.recovery_set = sq_recovery_set,

@@ -102,7 +102,8 @@ static int parse_header(struct importer *im, char *line)
 		im->map[k] = i;
 	}
 	if (im->map[C_USER] < 0 || im->map[C_SERIAL] < 0 || im->map[C_SECRET] < 0)
-		return bad(im, "%s", "header must name the columns user, serial and secret");
+		return bad(im, "%s", "header must name the columns user, serial and secret "
+			   "(user may be empty: the token goes into stock)");
 	im->ncols = n;
 	return OG_OK;
 }
@@ -158,14 +159,38 @@ static int row_params(struct importer *im, char **f, struct og_otp_params *p)
 	return OG_OK;
 }
 
+/*
+ * Stores one imported hardware token: the user's (active) or, with no
+ * user, unassigned in stock until 'assign'. Errors name im->line.
+ */
+static int add_token(struct importer *im, const char *user, const char *serial, const char *org,
+		     const struct og_otp_params *p, const unsigned char *secret, size_t len)
+{
+	struct og_token t;
+	struct og_key *dek;
+	const char *dek_id;
+	int r = OG_OK;
+
+	if (user != NULL && (r = og_store_user_ensure(im->c->st, user, org, im->now)) == OG_ERR_EXISTS)
+		return bad(im, "user '%.64s' belongs to another organisation", user);
+	if (r == OG_OK && (r = org_key(im, org, &dek_id, &dek)) == OG_OK &&
+	    (r = og_token_build(dek, dek_id, user ? user : "", serial, "hardware", secret, len, p,
+				im->now, &t)) == OG_OK) {
+		if (user == NULL)
+			t.state = OG_TOKEN_STOCK;
+		if ((r = og_store_token_add(im->c->st, &t)) == OG_ERR_EXISTS)
+			r = bad(im, "serial '%.64s' is already in the store or earlier in the file", serial);
+	}
+	OPENSSL_cleanse(&t, sizeof(t));
+	return r;
+}
+
 static int import_row(struct importer *im, char *line)
 {
 	char *f[C_COUNT + 1];
 	unsigned char secret[OG_SECRET_MAX];
 	struct og_otp_params p;
-	struct og_token t;
-	struct og_key *dek;
-	const char *user, *serial, *org, *dek_id;
+	const char *user, *serial, *org;
 	int n = split(line, f, C_COUNT + 1), len, r;
 
 	if (n != im->ncols)
@@ -173,8 +198,8 @@ static int import_row(struct importer *im, char *line)
 	user = field(f, im, C_USER, NULL);
 	serial = field(f, im, C_SERIAL, NULL);
 	org = field(f, im, C_ORG, "");
-	if (user == NULL || !og_is_safe_name(user, 256))
-		return bad(im, "user '%.64s' is missing or not a valid name", user ? user : "");
+	if (user != NULL && !og_is_safe_name(user, 256))
+		return bad(im, "user '%.64s' is not a valid name", user);
 	if (serial == NULL || !og_is_safe_name(serial, 64))
 		return bad(im, "serial '%.64s' is missing or not valid", serial ? serial : "");
 	if (org[0] != '\0' && !og_is_safe_name(org, 128))
@@ -185,15 +210,8 @@ static int import_row(struct importer *im, char *line)
 	OPENSSL_cleanse(f[im->map[C_SECRET]], strlen(f[im->map[C_SECRET]]));
 	if (len < 10)
 		return bad(im, "%s", "secret must be 10 to 64 bytes of hex");
-	if ((r = og_store_user_ensure(im->c->st, user, org, im->now)) == OG_ERR_EXISTS)
-		r = bad(im, "user '%.64s' belongs to another organisation", user);
-	else if (r == OG_OK && (r = org_key(im, org, &dek_id, &dek)) == OG_OK &&
-		 (r = og_token_build(dek, dek_id, user, serial, "hardware", secret, (size_t)len,
-				     &p, im->now, &t)) == OG_OK &&
-		 (r = og_store_token_add(im->c->st, &t)) == OG_ERR_EXISTS)
-		r = bad(im, "serial '%.64s' is already in the store or earlier in the file", serial);
+	r = add_token(im, user, serial, org, &p, secret, (size_t)len);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	OPENSSL_cleanse(&t, sizeof(t));
 	return r;
 }
 

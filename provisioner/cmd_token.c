@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "err.h"
 #include "recovery.h"
+#include "crypto.h"
 #include "token.h"
 #include "util.h"
 
@@ -265,5 +266,63 @@ int cmd_recovery(struct cli *c, int argc, char **argv)
 out:
 	OPENSSL_cleanse(codes, sizeof(codes));
 	OPENSSL_cleanse(&set, sizeof(set));
+	return r;
+}
+
+/* Re-seals a stock token's secret for user under the user's organisation key. */
+static int reseal_for(struct cli *c, const struct og_key *master, struct og_token *t,
+		      const char *user, const char *org, int64_t now)
+{
+	unsigned char secret[OG_SECRET_MAX];
+	struct og_key dek;
+	size_t len;
+	int r;
+
+	if ((r = og_token_secret(master, t, secret, &len)) != OG_OK)
+		return r;
+	if ((r = og_dek_for_org(c->st, master, org, now, t->dek_id, &dek)) == OG_OK) {
+		og_copy(t->user, sizeof(t->user), user);
+		t->sealed_len = len + OG_SEAL_OVERHEAD;
+		r = og_secret_seal(&dek, t->id, t->user, secret, len, t->sealed);
+		og_key_wipe(&dek);
+	}
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return r;
+}
+
+int cmd_assign(struct cli *c, int argc, char **argv)
+{
+	struct og_user_state us;
+	struct og_key master;
+	struct og_token t;
+	int64_t now = (int64_t)time(NULL);
+	char org[129] = "";
+	int r = 1;
+
+	if (argc != 3 || !og_is_safe_name(argv[1], 64) || !og_is_safe_name(argv[2], 256))
+		return cli_error("usage: otpgate-provision assign SERIAL USER"), 2;
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if (og_store_token_get(c->st, argv[1], &t) != OG_OK || t.state != OG_TOKEN_STOCK)
+		return cli_error("no token %s in stock", argv[1]), 1;
+	if (og_store_user_state(c->st, argv[2], &us) == OG_OK && us.known)
+		og_copy(org, sizeof(org), us.org);
+	og_user_state_wipe(&us);
+	if (cli_master_key(c, &master) != OG_OK)
+		goto out_nokey;
+	if (og_store_begin(c->st) != OG_OK || og_store_user_ensure(c->st, argv[2], org, now) != OG_OK ||
+	    reseal_for(c, &master, &t, argv[2], org, now) != OG_OK ||
+	    og_store_token_assign(c->st, &t) != OG_OK || og_store_commit(c->st) != OG_OK) {
+		og_store_rollback(c->st);
+		cli_error("cannot assign token %s to %s", argv[1], argv[2]);
+		goto out;
+	}
+	cli_audit(c, "assign", "success", argv[2], argv[1], NULL);
+	printf("assigned token %s to %s\n", argv[1], argv[2]);
+	r = 0;
+out:
+	og_key_wipe(&master);
+out_nokey:
+	OPENSSL_cleanse(&t, sizeof(t));
 	return r;
 }

@@ -24,6 +24,7 @@ int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_resync(struct cli *c, int argc, char **argv);
 int cmd_recovery(struct cli *c, int argc, char **argv);
+int cmd_assign(struct cli *c, int argc, char **argv);
 int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

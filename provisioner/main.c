@@ -8,7 +8,8 @@ static const struct cli_command commands[] = {
 	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none|png:FILE|svg:FILE] [--json]\n"
 	  "                             create a pending phone-app token, print its URI and QR" },
 	{ "confirm", cmd_confirm, "confirm USER CODE          activate USER's pending token with its current code" },
-	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...])" },
+	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)" },
+	{ "assign", cmd_assign, "assign SERIAL USER         give a hardware token from stock to USER" },
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)" },
 	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens" },
 	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once" },

@@ -88,6 +88,19 @@ grep -q "runs 6030 s ahead" "$T/out" && ok "resync reports the offset" || not_ok
 if login gina "$(totp hex "$GS" 201)"; then not_ok "a code used by resync logs in"; else ok "the codes resync used are spent"; fi
 if login gina "$(totp hex "$GS" 202)"; then ok "after resync the drifted token logs in"; else not_ok "after resync the token is still refused"; fi
 
+# hardware tokens without a user wait in stock until assigned
+HS=3132333435363738393031323334353637383931
+printf 'user,serial,secret\n,HW-STOCK1,%s\n' "$HS" >"$T/stock.csv"
+succeeds "import a token with no user (stock)" prov import --format csv "$T/stock.csv"
+prov list --json >"$T/list"
+grep -q '"serial":"HW-STOCK1","kind":"hardware","state":"stock"' "$T/list" && ok "it is listed in stock" ||
+	not_ok "stock token: $(grep STOCK1 "$T/list")"
+refuses "assign: a serial not in stock" "no token NOPE in stock" prov assign NOPE hana
+succeeds "assign HW-STOCK1 to hana" prov assign HW-STOCK1 hana
+while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done
+if login hana "$(totp hex "$HS")"; then ok "hana logs in with the assigned token"; else not_ok "the assigned token is refused"; fi
+refuses "assign: the same token twice" "in stock" prov assign HW-STOCK1 ivan
+
 # recovery codes: ten, shown once, each good for one login, hashed in the store
 succeeds "recovery gina" prov recovery gina
 [ "$(grep -c '^[a-z2-9]\{5\}-[a-z2-9]\{5\}$' "$T/out")" -eq 10 ] && ok "recovery prints 10 codes" ||
@@ -121,7 +134,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 grep -q '^<svg .*viewBox' "$T/dave.svg" && ok "the SVG QR code is an SVG" || not_ok "no SVG in $T/dave.svg"
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-[ "$(count otpgate.db tokens)" -eq 5 ] && ok "a refused QR file stored no token" ||
+[ "$(count otpgate.db tokens)" -eq 6 ] && ok "a refused QR file stored no token" ||
 	not_ok "tokens: $(count otpgate.db tokens)"
 
 # import
@@ -134,7 +147,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-[ "$(count otpgate.db tokens)" -eq 5 ] && ok "failed imports imported nothing" ||
+[ "$(count otpgate.db tokens)" -eq 6 ] && ok "failed imports imported nothing" ||
 	not_ok "failed imports left tokens behind"
 printf 'user,serial,secret,digits,period,algorithm\nbob,S1,3132333435363738393031323334353637383930,8,60,SHA256\n' >"$T/good.csv"
 succeeds "import: a good file" prov import --format csv "$T/good.csv"

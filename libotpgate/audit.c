@@ -1,8 +1,12 @@
 /* audit.c: one key=value line per event, safe against forged fields. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "audit.h"
+#include "err.h"
 
 /*
  * Appends " key=value". Bytes that could end or forge a field (space,
@@ -70,4 +74,60 @@ void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log)
 		syslog(LOG_AUTHPRIV | prio, "%s", line);
 		closelog();
 	}
+}
+
+/* Appends "," "key":"value" with JSON escapes, when value is set. */
+static size_t json_field(char *out, size_t cap, size_t o, const char *key, const char *val)
+{
+	if (val == NULL || o + 1 >= cap)
+		return o;
+	o += (size_t)snprintf(out + o, cap - o, ",\"%s\":\"", key);
+	for (const unsigned char *p = (const unsigned char *)val; *p && o + 8 < cap; p++) {
+		if (*p == '"' || *p == '\\')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	if (o + 1 < cap)
+		out[o++] = '"';
+	out[o < cap ? o : cap - 1] = '\0';
+	return o < cap ? o : cap - 1;
+}
+
+size_t og_audit_json(const struct og_audit_event *ev, char *out, size_t cap)
+{
+	const char *names[] = { "event", "result", "reason", "user", "source", "service", "token",
+				"key", "actor", "detail", "host" };
+	const char *vals[] = { ev->event, ev->result, ev->reason, ev->user, ev->source,
+			       ev->service, ev->token, ev->key, ev->actor, ev->detail, ev->host };
+	size_t o;
+
+	if (cap < 32)
+		return 0;
+	o = (size_t)snprintf(out, cap, "{\"ts\":%lld", (long long)ev->ts);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		o = json_field(out, cap, o, names[i], vals[i]);
+	if (o + 1 < cap)
+		out[o++] = '}';
+	out[o < cap ? o : cap - 1] = '\0';
+	return o;
+}
+
+int og_audit_jsonl_append(const char *path, const struct og_audit_event *ev,
+			  const struct og_log *log)
+{
+	char line[4096];
+	size_t n = og_audit_json(ev, line, sizeof(line) - 1);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), r = OG_OK;
+
+	line[n++] = '\n';
+	if (fd < 0 || write(fd, line, n) != (ssize_t)n) {
+		og_logf(log, LOG_ERR, "audit file %.200s: %s", path, strerror(errno));
+		r = OG_ERR_IO;
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
 }

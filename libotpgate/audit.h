@@ -29,6 +29,15 @@ struct og_audit_event {
  */
 size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap);
 
+/* Formats ev as one JSON object (no newline): "ts" and every field present,
+ * strings escaped. Returns the length; out is cut short if cap is too small. */
+size_t og_audit_json(const struct og_audit_event *ev, char *out, size_t cap);
+
+/* Appends ev as one JSON line to path (created 0600, O_APPEND: never
+ * rewritten), for a SIEM to tail. OG_OK or OG_ERR_IO (logged). */
+int og_audit_jsonl_append(const char *path, const struct og_audit_event *ev,
+			  const struct og_log *log);
+
 /* Sends the formatted event to syslog (LOG_AUTHPRIV; failures at NOTICE). */
 void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log);
 

@@ -68,6 +68,8 @@ static void audit_emit(struct og_ctx *ctx, const struct og_audit_event *ev, int 
 {
 	if (ctx->cfg.audit_syslog)
 		og_audit_syslog(ev, &ctx->log);
+	if (ctx->cfg.audit_jsonl != NULL)
+		og_audit_jsonl_append(ctx->cfg.audit_jsonl, ev, &ctx->log);
 	if (stored || ev->syslog_only)
 		return;
 	if (ctx->st == NULL || og_store_audit_add(ctx->st, ev) != OG_OK)

@@ -89,6 +89,8 @@ void cli_audit_event(struct cli *c, struct og_audit_event *ev)
 	ev->syslog_only = !c->cfg.audit_store;
 	if (c->cfg.audit_syslog)
 		og_audit_syslog(ev, NULL);
+	if (c->cfg.audit_jsonl != NULL)
+		og_audit_jsonl_append(c->cfg.audit_jsonl, ev, &c->log);
 	if (c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
 		cli_error("warning: audit row for '%s' not stored", ev->reason);
 }

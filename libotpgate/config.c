@@ -234,13 +234,16 @@ static int load_lockout(struct loader *ld, const config_setting_t *g)
 
 static int load_audit(struct loader *ld, const config_setting_t *g)
 {
-	static const char *const keys[] = { "syslog", "store", NULL };
+	static const char *const keys[] = { "syslog", "store", "jsonl", NULL };
 	int r;
 
 	if ((r = want_group(ld, g, "audit")) || (r = check_keys(ld, g, "audit", keys)) ||
 	    (r = get_bool(ld, g, "syslog", &ld->cfg->audit_syslog)) ||
-	    (r = get_bool(ld, g, "store", &ld->cfg->audit_store)))
+	    (r = get_bool(ld, g, "store", &ld->cfg->audit_store)) ||
+	    (r = get_string(ld, g, "jsonl", &ld->cfg->audit_jsonl)))
 		return r;
+	if (ld->cfg->audit_jsonl != NULL && ld->cfg->audit_jsonl[0] != '/')
+		return fail(ld, config_setting_get_member(g, "jsonl"), "'jsonl' must be an absolute path");
 	return OG_OK;
 }
 
@@ -571,6 +574,7 @@ void og_config_free(struct og_config *c)
 	free(c->master_key);
 	free(c->issuer);
 	free(c->lock_notify);
+	free(c->audit_jsonl);
 	free(c->keys_registry);
 	free(c->keys_conninfo);
 	free(c->keys_drop_dir);

@@ -42,6 +42,7 @@ struct og_config {
 	/* audit */
 	int audit_syslog;
 	int audit_store;
+	char *audit_jsonl;		/* a JSON-lines file for a SIEM, or NULL */
 	/* enrolment */
 	int64_t enrol_pending_for;	/* a new phone token must be confirmed within this */
 	/* SSH access keys (otpgate-keyrotate) */

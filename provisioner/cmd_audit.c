@@ -15,30 +15,10 @@ struct filter {
 	long shown;
 };
 
-/* Writes s as a JSON string (escaping quotes, backslashes, control bytes). */
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s != NULL && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 static int show_row(void *arg, const struct og_audit_event *ev)
 {
 	struct filter *f = arg;
-	const char *names[] = { "event", "result", "reason", "user", "source", "service", "token",
-				"key", "actor", "detail", "host" };
-	const char *vals[] = { ev->event, ev->result, ev->reason, ev->user, ev->source,
-			       ev->service, ev->token, ev->key, ev->actor, ev->detail, ev->host };
-	char when[32], line[2048];
+	char when[32], line[4096];
 	time_t t = (time_t)ev->ts;
 	struct tm tm;
 
@@ -51,14 +31,8 @@ static int show_row(void *arg, const struct og_audit_event *ev)
 		printf("%s %s\n", when, line);
 		return 0;
 	}
-	printf("{\"ts\":%lld", (long long)ev->ts);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (vals[i] == NULL)
-			continue;
-		printf(",\"%s\":", names[i]);
-		json_str(vals[i]);
-	}
-	printf("}\n");
+	og_audit_json(ev, line, sizeof(line));
+	printf("%s\n", line);
 	return 0;
 }
 

@@ -114,6 +114,20 @@ sqlite3 "$T/otpgate.db" "select hash from recovery_codes" | grep -q "$(echo "$R1
 [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='gina' and event='auth' and reason='recovery'")" -eq 2 ] &&
 	ok "recovery logins are audited as such" || not_ok "recovery logins not audited"
 
+# a JSON-lines audit file for a SIEM, beside syslog and the store
+sed 's|^policy|audit = { jsonl = "'"$T"'/audit.jsonl"; };\npolicy|' "$T/otpgate.conf" >"$T/jsonl.conf"
+chmod 600 "$T/jsonl.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/jsonl.conf\n' "$BUILD" "$T" >"$T/pam.d/jsonl"
+"$BUILD/otpgate-provision" -c "$T/jsonl.conf" unlock gina >/dev/null
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s jsonl -u gina -r 127.0.0.1 'x"y' >/dev/null 2>&1
+python3 - "$T/audit.jsonl" <<'PY' && ok "audit.jsonl: an admin action and a login, one JSON object a line" || not_ok "audit.jsonl"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert any(r.get("reason") == "unlock" and r.get("actor") for r in rows), rows
+assert any(r.get("event") == "auth" and r.get("user") == "gina" and r.get("source") == "127.0.0.1" for r in rows), rows
+PY
+[ "$(stat -c %a "$T/audit.jsonl")" = 600 ] && ok "audit.jsonl is mode 0600" || not_ok "audit.jsonl mode"
+
 # the audit trail, as text and as JSON
 succeeds "audit --user frank" prov audit --user frank
 grep -q 'event=admin result=success reason=confirm user=frank' "$T/out" && ok "audit shows frank's confirm" ||

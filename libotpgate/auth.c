@@ -137,6 +137,9 @@ static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 	if (!l->us.known && !user_in_nss(l->user)) {
 		l->pending = "unknown-user";
 		l->pending_verdict = OG_DENY_UNKNOWN;
+	} else if (l->us.removed_at > 0) {
+		l->pending = "removed";
+		l->pending_verdict = OG_DENY;
 	} else if (l->us.locked_until > l->now) {
 		l->pending = "locked";
 		l->pending_verdict = OG_DENY_LOCKED;
@@ -383,6 +386,8 @@ enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
 		return v;
 	if (l->us.locked_until > l->now)
 		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
+	if (l->us.removed_at > 0)
+		return refuse(ctx, l, "account", "removed", OG_DENY_POLICY);
 	l->reason = "ok";
 	if (l->key_fp[0] && ctx->cfg.keys_check_at_login)
 		og_store_key_touch(ctx->st, l->key_fp, l->now);

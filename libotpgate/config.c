@@ -274,6 +274,17 @@ static int load_keys(struct loader *ld, const config_setting_t *g)
 	return OG_OK;
 }
 
+static int load_removal(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "retention", NULL };
+	int r;
+
+	if ((r = want_group(ld, g, "removal")) || (r = check_keys(ld, g, "removal", keys)) ||
+	    (r = get_duration(ld, g, "retention", &ld->cfg->removal_retention)))
+		return r;
+	return OG_OK;
+}
+
 static int load_enrol(struct loader *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = { "pending_for", NULL };
@@ -437,6 +448,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->keys_drop_dir = strdup("/var/lib/otpgate/keys");
 	c->keys_max_age = 90 * 86400;
 	c->enrol_pending_for = 3600;
+	c->removal_retention = 30 * 86400;
 	c->keys_grace = 7 * 86400;
 	c->totp.algo = OG_SHA1;
 	c->totp.digits = 6;
@@ -456,7 +468,7 @@ static int set_defaults(struct og_config *c, const char *path)
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", "keys", "enrol", NULL };
+					    "lockout", "audit", "auth", "keys", "enrol", "removal", NULL };
 	const config_setting_t *s;
 	int r;
 
@@ -480,6 +492,8 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 	if ((s = config_setting_get_member(root, "keys")) && (r = load_keys(ld, s)))
 		return r;
 	if ((s = config_setting_get_member(root, "enrol")) && (r = load_enrol(ld, s)))
+		return r;
+	if ((s = config_setting_get_member(root, "removal")) && (r = load_removal(ld, s)))
 		return r;
 	if (ld->cfg->keys_conninfo == NULL && ld->cfg->store_conninfo != NULL &&
 	    (ld->cfg->keys_conninfo = strdup(ld->cfg->store_conninfo)) == NULL)

@@ -43,6 +43,8 @@ struct og_config {
 	int audit_syslog;
 	int audit_store;
 	char *audit_jsonl;		/* a JSON-lines file for a SIEM, or NULL */
+	/* removal */
+	int64_t removal_retention;	/* removed users' data is purged after this */
 	/* enrolment */
 	int64_t enrol_pending_for;	/* a new phone token must be confirmed within this */
 	/* SSH access keys (otpgate-keyrotate) */

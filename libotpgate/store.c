@@ -184,6 +184,17 @@ int og_store_token_add(struct og_store *st, const struct og_token *t)
 	return st->ops->token_add(st->be, t);
 }
 
+int og_store_user_remove(struct og_store *st, const char *user, int64_t now)
+{
+	return st->ops->user_remove(st->be, user, now);
+}
+
+int og_store_purge(struct og_store *st, int64_t before, int64_t *purged)
+{
+	*purged = 0;
+	return st->ops->purge(st->be, before, purged);
+}
+
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out)
 {
 	memset(out, 0, sizeof(*out));

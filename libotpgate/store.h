@@ -49,6 +49,7 @@ struct og_user_state {
 	char org[129];			/* "" when none */
 	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
 	int has_failures;		/* a failure count is on record */
+	int64_t removed_at;		/* 0, or when 'remove' took the user away */
 	int ntokens;
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
 };
@@ -101,6 +102,8 @@ struct og_store_ops {
 		       const unsigned char *wrapped, int64_t now);
 	int (*token_add)(void *be, const struct og_token *t);
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
+	int (*user_remove)(void *be, const char *user, int64_t now);
+	int (*purge)(void *be, int64_t before, int64_t *purged);
 	int (*token_get)(void *be, const char *serial, struct og_token *out);
 	int (*token_assign)(void *be, const struct og_token *t);
 	int (*token_revoke)(void *be, const char *serial);
@@ -183,6 +186,15 @@ int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 
 /* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
 int og_store_token_add(struct og_store *st, const struct og_token *t);
+
+/* Two-stage removal: marks user removed at now (logins refused at once);
+ * now = 0 restores a removed user. OG_ERR_NOTFOUND if there is nothing
+ * to do. */
+int og_store_user_remove(struct og_store *st, const char *user, int64_t now);
+
+/* Deletes for good every user removed at or before `before`: tokens,
+ * failures, recovery codes, the user row. *purged: how many users. */
+int og_store_purge(struct og_store *st, int64_t before, int64_t *purged);
 
 /* The token with this serial (any state); OG_ERR_NOTFOUND if none. */
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out);

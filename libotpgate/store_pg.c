@@ -15,13 +15,16 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2	/* 2: users.removed_at */
 #define MAX_PARAMS 20
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS otpgate_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS users("
-	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL);"
+	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created BIGINT NOT NULL,"
+	" removed_at BIGINT NOT NULL DEFAULT 0);"
+	/* schema 1 to 2 */
+	"ALTER TABLE users ADD COLUMN IF NOT EXISTS removed_at BIGINT NOT NULL DEFAULT 0;"
 	"CREATE TABLE IF NOT EXISTS data_keys("
 	" id TEXT PRIMARY KEY, org TEXT NOT NULL UNIQUE, wrapped BYTEA NOT NULL,"
 	" created BIGINT NOT NULL);"
@@ -61,7 +64,7 @@ static const char schema_sql[] =
 	" d.wrapped, d.org"
 
 static const char user_state_sql[] =
-	"SELECT u.org, COALESCE(f.locked_until, 0), " TOKEN_COLS " FROM users u"
+	"SELECT u.org, COALESCE(f.locked_until, 0), u.removed_at, " TOKEN_COLS " FROM users u"
 	" LEFT JOIN failures f ON f.\"user\" = u.name"
 	" LEFT JOIN tokens t ON t.\"user\" = u.name AND t.state = 'active'"
 	" LEFT JOIN data_keys d ON d.id = t.dek_id"
@@ -275,7 +278,7 @@ static int pg_init(void *p)
 	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(7041661474)")) != OG_OK ||
 	    (r = pg_exec(be, schema_sql)) != OG_OK ||
 	    (r = run_cmd(be, "schema version", "INSERT INTO otpgate_meta VALUES('schema_version', $1)"
-			 " ON CONFLICT(key) DO NOTHING", &prm)) != OG_OK)
+			 " ON CONFLICT(key) DO UPDATE SET value = $1", &prm)) != OG_OK)
 		return finish(be, r);
 	return finish(be, OG_OK);
 }
@@ -354,8 +357,10 @@ static int pg_user_state(void *p, const char *user, struct og_user_state *out)
 		out->known = 1;
 		copy_val(res, i, 0, out->org, sizeof(out->org));
 		out->locked_until = int_val(res, i, 1);
-		if (!PQgetisnull(res, i, 2) && out->ntokens < OG_MAX_TOKENS)
-			r = read_token(res, i, 2, &out->tokens[out->ntokens++]);
+		out->removed_at = int_val(res, i, 2);
+		out->has_failures = 1;	/* the accept statement clears them either way */
+		if (!PQgetisnull(res, i, 3) && out->ntokens < OG_MAX_TOKENS)
+			r = read_token(res, i, 3, &out->tokens[out->ntokens++]);
 	}
 	PQclear(res);
 	return r == OG_OK ? OG_OK : pg_error(be, "token row malformed", NULL);
@@ -561,6 +566,38 @@ static int update_one(struct pg_be *be, const char *what, const char *sql,
 	r = atoi(PQcmdTuples(res)) == 1 ? OG_OK : OG_ERR_NOTFOUND;
 	PQclear(res);
 	return r;
+}
+
+static int pg_user_remove(void *p, const char *user, int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, user);
+	p_int(&prm, now);
+	return update_one(p, now ? "remove user" : "restore user", now
+			  ? "UPDATE users SET removed_at = $2 WHERE name = $1 AND removed_at = 0"
+			  : "UPDATE users SET removed_at = $2 WHERE name = $1 AND removed_at > 0", &prm);
+}
+
+static int pg_purge(void *p, int64_t before, int64_t *purged)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+
+	p_int(&prm, before);
+	if ((res = run(be, "purge", "WITH gone AS (SELECT name FROM users WHERE removed_at > 0"
+		       " AND removed_at <= $1),"
+		       " t AS (DELETE FROM tokens WHERE \"user\" IN (SELECT name FROM gone)),"
+		       " f AS (DELETE FROM failures WHERE \"user\" IN (SELECT name FROM gone)),"
+		       " rc AS (DELETE FROM recovery_codes WHERE \"user\" IN (SELECT name FROM gone)),"
+		       " k AS (DELETE FROM access_keys WHERE \"user\" IN (SELECT name FROM gone)),"
+		       " u AS (DELETE FROM users WHERE name IN (SELECT name FROM gone) RETURNING name)"
+		       " SELECT count(*) FROM u", &prm)) == NULL)
+		return OG_ERR_STORE;
+	*purged = int_val(res, 0, 0);
+	PQclear(res);
+	return OG_OK;
 }
 
 static int pg_token_get(void *p, const char *serial, struct og_token *out)
@@ -941,6 +978,8 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_add = pg_dek_add,
 	.token_add = pg_token_add,
 	.token_activate = pg_token_activate,
+	.user_remove = pg_user_remove,
+	.purge = pg_purge,
 	.token_get = pg_token_get,
 	.token_assign = pg_token_assign,
 	.token_revoke = pg_token_revoke,

@@ -28,12 +28,13 @@
 #include "fileio.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2	/* 2: users.removed_at */
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS users("
-	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL);"
+	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	" removed_at INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS data_keys("
 	" id TEXT PRIMARY KEY, org TEXT NOT NULL UNIQUE, wrapped BLOB NOT NULL,"
 	" created INTEGER NOT NULL);"
@@ -73,7 +74,7 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -86,7 +87,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[Q_COUNT] = {
 	/* one statement: the user, its lock, and its active tokens (if any) */
-	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0), f.user IS NOT NULL, "
+	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0), f.user IS NOT NULL, u.removed_at, "
 			 TOKEN_ROW " FROM users u LEFT JOIN failures f ON f.user = u.name"
 			 " LEFT JOIN tokens t ON t.user = u.name AND t.state = 'active'"
 			 " LEFT JOIN data_keys d ON d.id = t.dek_id"
@@ -115,6 +116,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
 			" key, actor, detail FROM audit ORDER BY id",
+	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
+	[Q_USER_RESTORE] = "UPDATE users SET removed_at = 0 WHERE name = ?1 AND removed_at > 0",
 	[Q_TOKEN_GET] = "SELECT " TOKEN_COLS " WHERE t.serial = ?1",
 	[Q_TOKEN_ASSIGN] = "UPDATE tokens SET user = ?2, secret = ?3, dek_id = ?4, state = 'active'"
 			   " WHERE id = ?1 AND state = 'stock'",
@@ -469,6 +472,14 @@ static int need_registry(struct sqlite_be *be)
 					: check_version(be, "reg", be->reg_path, REGISTRY_VERSION);
 }
 
+/* Schema 1 to 2: users gain removed_at (two-stage removal). */
+static int migrate_v1(struct sqlite_be *be)
+{
+	if (schema_version(be, "main") != 1)
+		return OG_OK;
+	return exec(be, "ALTER TABLE users ADD COLUMN removed_at INTEGER NOT NULL DEFAULT 0");
+}
+
 static int sq_init(void *p)
 {
 	struct sqlite_be *be = p;
@@ -481,8 +492,8 @@ static int sq_init(void *p)
 		return r;
 	snprintf(sql, sizeof(sql), "PRAGMA main.user_version = %d; PRAGMA reg.user_version = %d",
 		 SCHEMA_VERSION, REGISTRY_VERSION);
-	if ((r = exec(be, schema_sql)) != OG_OK || (r = exec(be, registry_sql)) != OG_OK ||
-	    (r = exec(be, sql)) != OG_OK) {
+	if ((r = migrate_v1(be)) != OG_OK || (r = exec(be, schema_sql)) != OG_OK ||
+	    (r = exec(be, registry_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
 		exec(be, "ROLLBACK");
 		return r;
 	}
@@ -560,8 +571,9 @@ static int read_user_state(struct sqlite_be *be, const char *user, struct og_use
 		copy_col(s, 0, out->org, sizeof(out->org));
 		out->locked_until = sqlite3_column_int64(s, 1);
 		out->has_failures = sqlite3_column_int(s, 2);
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL && out->ntokens < OG_MAX_TOKENS)
-			r = read_token(s, 3, &out->tokens[out->ntokens++]);
+		out->removed_at = sqlite3_column_int64(s, 3);
+		if (sqlite3_column_type(s, 4) != SQLITE_NULL && out->ntokens < OG_MAX_TOKENS)
+			r = read_token(s, 4, &out->tokens[out->ntokens++]);
 	}
 	sqlite3_reset(s);
 	if (r != OG_OK)
@@ -831,6 +843,45 @@ static int update_one(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 	int r = step_done(be, s, what);
 
 	return r != OG_OK ? r : sqlite3_changes(be->db) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+}
+
+static int sq_keys_ready(void *p);
+
+static int sq_user_remove(void *p, const char *user, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, now ? Q_USER_REMOVE : Q_USER_RESTORE);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	if (now)
+		sqlite3_bind_int64(s, 2, now);
+	return update_one(be, s, now ? "remove user" : "restore user");
+}
+
+/* Deletes, for good, every user removed at or before `before`, with all their data. */
+static int sq_purge(void *p, int64_t before, int64_t *purged)
+{
+	struct sqlite_be *be = p;
+	char sql[1024];
+	int r;
+
+	snprintf(sql, sizeof(sql),
+		 "CREATE TEMP TABLE IF NOT EXISTS gone(name TEXT PRIMARY KEY);"
+		 "DELETE FROM gone;"
+		 "INSERT INTO gone SELECT name FROM users WHERE removed_at > 0 AND removed_at <= %lld;"
+		 "DELETE FROM tokens WHERE user IN (SELECT name FROM gone);"
+		 "DELETE FROM failures WHERE user IN (SELECT name FROM gone);"
+		 "DELETE FROM recovery_codes WHERE user IN (SELECT name FROM gone);"
+		 "DELETE FROM reg.access_keys WHERE user IN (SELECT name FROM gone);"
+		 "DELETE FROM users WHERE name IN (SELECT name FROM gone);", (long long)before);
+	if ((r = sq_keys_ready(be)) != OG_OK || (r = sq_begin(be)) != OG_OK)
+		return r;
+	if ((r = exec(be, sql)) != OG_OK)
+		return finish(be, r);
+	*purged = sqlite3_changes(be->db);
+	return finish(be, OG_OK);
 }
 
 static int sq_token_get(void *p, const char *serial, struct og_token *out)
@@ -1231,6 +1282,8 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_add = sq_dek_add,
 	.token_add = sq_token_add,
 	.token_activate = sq_token_activate,
+	.user_remove = sq_user_remove,
+	.purge = sq_purge,
 	.token_get = sq_token_get,
 	.token_assign = sq_token_assign,
 	.token_revoke = sq_token_revoke,

@@ -25,6 +25,9 @@ int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_resync(struct cli *c, int argc, char **argv);
 int cmd_recovery(struct cli *c, int argc, char **argv);
 int cmd_assign(struct cli *c, int argc, char **argv);
+int cmd_remove(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_purge(struct cli *c, int argc, char **argv);
 int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

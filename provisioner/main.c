@@ -17,6 +17,9 @@ static const struct cli_command commands[] = {
 	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)" },
 	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
 	  "                             the audit trail: logins and admin actions" },
+	{ "remove", cmd_remove, "remove USER                take USER away now; data purged after removal.retention" },
+	{ "restore", cmd_restore, "restore USER               undo a removal before the purge" },
+	{ "purge", cmd_purge, "purge                      delete for good users removed longer ago than the retention" },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock" },
 	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date" },
 	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },

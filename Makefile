@@ -17,6 +17,7 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	-I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
+	$(shell pkg-config --cflags libxml-2.0) \
 	-DOTPGATE_PLUGIN_DIR='"$(PLUGINDIR)"' $(CFLAGS) \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
@@ -70,7 +71,7 @@ $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotp
 
 $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng -lxml2
 
 $(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -82,6 +83,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
+
+# test_pskc includes provisioner/pskc.c itself
+$(BUILD)/tests/test_pskc: tests/unit/test_pskc.c provisioner/pskc.c $(BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) -Iprovisioner $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka -lxml2 $(LIBS)
 
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)

@@ -195,6 +195,11 @@ int og_store_purge(struct og_store *st, int64_t before, int64_t *purged)
 	return st->ops->purge(st->be, before, purged);
 }
 
+int og_store_erase(struct og_store *st, const char *user, const char *pseudonym)
+{
+	return st->ops->erase(st->be, user, pseudonym);
+}
+
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -104,6 +104,7 @@ struct og_store_ops {
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
 	int (*user_remove)(void *be, const char *user, int64_t now);
 	int (*purge)(void *be, int64_t before, int64_t *purged);
+	int (*erase)(void *be, const char *user, const char *pseudonym);
 	int (*token_get)(void *be, const char *serial, struct og_token *out);
 	int (*token_assign)(void *be, const struct og_token *t);
 	int (*token_revoke)(void *be, const char *serial);
@@ -195,6 +196,12 @@ int og_store_user_remove(struct og_store *st, const char *user, int64_t now);
 /* Deletes for good every user removed at or before `before`: tokens,
  * failures, recovery codes, the user row. *purged: how many users. */
 int og_store_purge(struct og_store *st, int64_t before, int64_t *purged);
+
+/* Erases a person for good, at once: tokens, failures, recovery codes,
+ * SSH keys and the user row are deleted, and the audit rows that named the
+ * user name pseudonym instead. OG_ERR_NOTFOUND if the store knows no such
+ * user. */
+int og_store_erase(struct og_store *st, const char *user, const char *pseudonym);
 
 /* The token with this serial (any state); OG_ERR_NOTFOUND if none. */
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out);

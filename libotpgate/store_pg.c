@@ -600,6 +600,28 @@ static int pg_purge(void *p, int64_t before, int64_t *purged)
 	return OG_OK;
 }
 
+static int pg_erase(void *p, const char *user, const char *pseudonym)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r;
+
+	p_text(&prm, user);
+	p_text(&prm, pseudonym);
+	if ((res = run(be, "erase", "WITH t AS (DELETE FROM tokens WHERE \"user\" = $1),"
+		       " f AS (DELETE FROM failures WHERE \"user\" = $1),"
+		       " rc AS (DELETE FROM recovery_codes WHERE \"user\" = $1),"
+		       " k AS (DELETE FROM access_keys WHERE \"user\" = $1),"
+		       " a AS (UPDATE audit SET \"user\" = $2 WHERE \"user\" = $1),"
+		       " u AS (DELETE FROM users WHERE name = $1 RETURNING name)"
+		       " SELECT count(*) FROM u", &prm)) == NULL)
+		return OG_ERR_STORE;
+	r = int_val(res, 0, 0) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
 static int pg_token_get(void *p, const char *serial, struct og_token *out)
 {
 	struct pg_be *be = p;
@@ -980,6 +1002,7 @@ const struct og_store_ops og_store_pg_ops = {
 	.token_activate = pg_token_activate,
 	.user_remove = pg_user_remove,
 	.purge = pg_purge,
+	.erase = pg_erase,
 	.token_get = pg_token_get,
 	.token_assign = pg_token_assign,
 	.token_revoke = pg_token_revoke,

@@ -884,6 +884,32 @@ static int sq_purge(void *p, int64_t before, int64_t *purged)
 	return finish(be, OG_OK);
 }
 
+static int sq_erase(void *p, const char *user, const char *pseudonym)
+{
+	static const char *const sql[] = {
+		"DELETE FROM tokens WHERE user = ?1", "DELETE FROM failures WHERE user = ?1",
+		"DELETE FROM recovery_codes WHERE user = ?1", "DELETE FROM reg.access_keys WHERE user = ?1",
+		"UPDATE audit SET user = ?2 WHERE user = ?1", "DELETE FROM users WHERE name = ?1",
+	};
+	struct sqlite_be *be = p;
+	int r, users = 0;
+
+	if ((r = sq_keys_ready(be)) != OG_OK || (r = sq_begin(be)) != OG_OK)
+		return r;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && r == OG_OK; i++) {
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(be->db, sql[i], -1, &s, NULL) != SQLITE_OK)
+			return finish(be, db_error(be, "erase"));
+		bind_text(s, 1, user);
+		if (strstr(sql[i], "?2") != NULL)
+			bind_text(s, 2, pseudonym);
+		r = sqlite3_step(s) == SQLITE_DONE ? OG_OK : db_error(be, "erase");
+		sqlite3_finalize(s);
+		users = sqlite3_changes(be->db);
+	}
+	return finish(be, r == OG_OK && users == 0 ? OG_ERR_NOTFOUND : r);
+}
+
 static int sq_token_get(void *p, const char *serial, struct og_token *out)
 {
 	struct sqlite_be *be = p;
@@ -1284,6 +1310,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.token_activate = sq_token_activate,
 	.user_remove = sq_user_remove,
 	.purge = sq_purge,
+	.erase = sq_erase,
 	.token_get = sq_token_get,
 	.token_assign = sq_token_assign,
 	.token_revoke = sq_token_revoke,

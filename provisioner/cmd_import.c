@@ -14,7 +14,9 @@
 
 #include "commands.h"
 #include "err.h"
+#include "fileio.h"
 #include "token.h"
+#include "pskc.h"
 #include "util.h"
 
 enum col { C_USER, C_SERIAL, C_SECRET, C_ALGORITHM, C_DIGITS, C_PERIOD, C_ORG, C_COUNT };
@@ -241,48 +243,117 @@ static int import_stream(struct importer *im, FILE *in)
 	return r;
 }
 
+/* One PSKC key (all of the file already checked): into stock. */
+static int add_pskc_key(void *arg, const struct pskc_key *k)
+{
+	struct importer *im = arg;
+
+	im->line = k->line;
+	if (add_token(im, NULL, k->serial, "", &k->params, k->secret, k->secret_len) != OG_OK)
+		return 1;
+	im->rows++;
+	return 0;
+}
+
+static int import_pskc(struct importer *im, const unsigned char *psk, size_t psklen)
+{
+	char err[512];
+
+	if (pskc_parse(im->path, psk, psklen, add_pskc_key, im, err, sizeof(err)) != 0) {
+		if (strstr(err, "was not imported") == NULL)	/* add_token said why already */
+			fprintf(stderr, "otpgate-provision: %s; nothing imported\n", err);
+		return OG_ERR_INVALID;
+	}
+	return OG_OK;
+}
+
+/* The 128-bit pre-shared key, from --psk HEX or a --psk-file only root may read. */
+static int load_psk(struct cli *c, const char *hex, const char *file, unsigned char psk[16])
+{
+	char *text = NULL, msg[1024] = "";
+	struct og_log capture = { og_log_capture, msg, 0 };
+	size_t len = 0;
+	int r = -1;
+
+	(void)c;
+	if (file != NULL) {
+		if (og_file_read(file, OG_FILE_SECRET, 256, &text, &len, &capture) != OG_OK)
+			return cli_error("%s", msg[0] ? msg : file), -1;
+		text[strcspn(text, " \t\r\n")] = '\0';
+		hex = text;
+	}
+	if (hex != NULL && strlen(hex) == 32 && og_hex_decode(hex, psk, 16) == 16)
+		r = 0;
+	else
+		cli_error("the pre-shared key must be 32 hex digits (128 bits)");
+	if (text != NULL) {
+		OPENSSL_cleanse(text, len);
+		free(text);
+	}
+	return r;
+}
+
+#define IMPORT_USAGE "usage: otpgate-provision import --format csv|pskc FILE" \
+	" [--psk HEXKEY | --psk-file FILE]"
+
 int cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
+		{ "format", required_argument, NULL, 'f' }, { "psk", required_argument, NULL, 'k' },
+		{ "psk-file", required_argument, NULL, 'K' }, { NULL, 0, NULL, 0 },
 	};
 	struct importer im;
-	const char *format = NULL;
+	const char *format = NULL, *psk_hex = NULL, *psk_file = NULL;
+	unsigned char psk[16];
+	int have_psk = 0;
 	char summary[128];
-	FILE *in;
-	int ch, r;
+	FILE *in = NULL;
+	int ch, r, pskc;
 
 	memset(&im, 0, sizeof(im));
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'f')
-			return cli_error("usage: otpgate-provision import --format csv FILE"), 2;
-		format = optarg;
+		if (ch == 'f')
+			format = optarg;
+		else if (ch == 'k')
+			psk_hex = optarg;
+		else if (ch == 'K')
+			psk_file = optarg;
+		else
+			return cli_error(IMPORT_USAGE), 2;
 	}
-	if (format == NULL || strcmp(format, "csv") != 0 || optind + 1 != argc)
-		return cli_error("usage: otpgate-provision import --format csv FILE"), 2;
+	pskc = format != NULL && strcmp(format, "pskc") == 0;
+	if (format == NULL || (!pskc && strcmp(format, "csv") != 0) || optind + 1 != argc ||
+	    (!pskc && (psk_hex || psk_file)) || (psk_hex && psk_file))
+		return cli_error(IMPORT_USAGE), 2;
 	im.c = c;
 	im.path = argv[optind];
 	im.now = (int64_t)time(NULL);
-	if ((in = fopen(im.path, "r")) == NULL)
+	if ((psk_hex || psk_file) && load_psk(c, psk_hex, psk_file, psk) != 0)
+		return 1;
+	have_psk = psk_hex || psk_file;
+	if (!pskc && (in = fopen(im.path, "r")) == NULL)
 		return cli_error("%s: cannot open", im.path), 1;
 	r = 1;
 	if (cli_open(c, 0) != OG_OK || cli_master_key(c, &im.master) != OG_OK)
 		goto out;
 	if (og_store_begin(c->st) != OG_OK)
 		goto out;
-	if (import_stream(&im, in) != OG_OK || og_store_commit(c->st) != OG_OK) {
+	if ((pskc ? import_pskc(&im, have_psk ? psk : NULL, have_psk ? 16 : 0)
+		  : import_stream(&im, in)) != OG_OK || og_store_commit(c->st) != OG_OK) {
 		og_store_rollback(c->st);
 		cli_audit(c, "import", "failure", NULL, NULL, im.path);
 		goto out;
 	}
 	snprintf(summary, sizeof(summary), "%ld tokens from %.80s", im.rows, im.path);
 	cli_audit(c, "import", "success", NULL, NULL, summary);
-	printf("imported %ld tokens from %s\n", im.rows, im.path);
+	printf("imported %ld tokens from %s%s\n", im.rows, im.path, pskc ? " into stock" : "");
 	r = 0;
 out:
 	for (int i = 0; i < im.norgs; i++)
 		og_key_wipe(&im.orgs[i].dek);
 	og_key_wipe(&im.master);
-	fclose(in);
+	OPENSSL_cleanse(psk, sizeof(psk));
+	if (in != NULL)
+		fclose(in);
 	return r;
 }

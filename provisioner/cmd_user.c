@@ -63,3 +63,98 @@ int cmd_purge(struct cli *c, int argc, char **argv)
 	       (long long)(c->cfg.removal_retention / 86400));
 	return 0;
 }
+
+static int export_token(void *arg, const struct og_token *t)
+{
+	int *first = arg;
+
+	printf("%s{\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",\"algorithm\":\"%s\","
+	       "\"digits\":%d,\"period\":%d,\"drift\":%lld,\"created\":%lld,\"last_used\":%lld}",
+	       *first ? "" : ",", t->serial, t->kind, og_token_state_name(t->state),
+	       og_algo_name(t->params.algo), t->params.digits, t->params.period,
+	       (long long)t->drift, (long long)t->created, (long long)t->last_used);
+	*first = 0;
+	return 0;
+}
+
+static int export_key(void *arg, const struct og_access_key *k)
+{
+	int *first = arg;
+
+	printf("%s{\"id\":\"%s\",\"type\":\"%s\",\"fingerprint\":\"%s\",\"origin\":\"%s\","
+	       "\"state\":\"%s\",\"created\":%lld,\"last_used\":%lld,\"not_after\":%lld}",
+	       *first ? "" : ",", k->id, k->type, k->fingerprint, k->origin,
+	       og_key_state_name(k->state), (long long)k->created, (long long)k->last_used,
+	       (long long)k->not_after);
+	*first = 0;
+	return 0;
+}
+
+struct export_audit {
+	const char *user;
+	int first;
+};
+
+static int export_audit_row(void *arg, const struct og_audit_event *ev)
+{
+	struct export_audit *ea = arg;
+	char line[4096];
+
+	if (ev->user == NULL || strcmp(ev->user, ea->user) != 0)
+		return 0;
+	og_audit_json(ev, line, sizeof(line));
+	printf("%s%s", ea->first ? "" : ",", line);
+	ea->first = 0;
+	return 0;
+}
+
+/* Everything the store holds about a person (a data-subject request), as
+ * one JSON object: never a secret. */
+int cmd_export(struct cli *c, int argc, char **argv)
+{
+	struct og_user_state us;
+	struct export_audit ea;
+	int first = 1, known;
+
+	if (argc != 3 || strcmp(argv[2], "--json") != 0 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision export USER --json"), 2;
+	if (cli_open(c, 0) != OG_OK || og_store_keys_ready(c->st) != OG_OK ||
+	    og_store_user_state(c->st, argv[1], &us) != OG_OK)
+		return 1;
+	known = us.known;
+	printf("{\"user\":\"%s\",\"known\":%s,\"org\":\"%s\",\"removed_at\":%lld,\"tokens\":[",
+	       argv[1], known ? "true" : "false", us.org, (long long)us.removed_at);
+	og_user_state_wipe(&us);
+	if (og_store_token_list(c->st, argv[1], export_token, &first) != OG_OK)
+		return 1;
+	printf("],\"ssh_keys\":[");
+	first = 1;
+	if (og_store_key_list(c->st, argv[1], export_key, &first) != OG_OK)
+		return 1;
+	printf("],\"audit\":[");
+	ea.user = argv[1];
+	ea.first = 1;
+	if (og_store_audit_list(c->st, export_audit_row, &ea) != OG_OK)
+		return 1;
+	printf("]}\n");
+	cli_audit(c, "export", "success", argv[1], NULL, NULL);
+	return 0;
+}
+
+/* Erasure on request: the person's data is deleted for good, now; audit
+ * rows keep their events under a random pseudonym. */
+int cmd_erase(struct cli *c, int argc, char **argv)
+{
+	char pseudonym[48], id[33];
+
+	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision erase USER"), 2;
+	if (cli_open(c, 0) != OG_OK || og_random_id(id) != OG_OK)
+		return 1;
+	snprintf(pseudonym, sizeof(pseudonym), "erased-%.16s", id);
+	if (og_store_erase(c->st, argv[1], pseudonym) != OG_OK)
+		return cli_error("no user %s in the store; nothing erased", argv[1]), 1;
+	cli_audit(c, "erase", "success", pseudonym, NULL, NULL);
+	printf("erased %s; the audit trail now names them %s\n", argv[1], pseudonym);
+	return 0;
+}

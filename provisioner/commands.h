@@ -28,6 +28,8 @@ int cmd_assign(struct cli *c, int argc, char **argv);
 int cmd_remove(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_purge(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_erase(struct cli *c, int argc, char **argv);
 int cmd_migrate_store(struct cli *c, int argc, char **argv);
 
 #endif

@@ -8,7 +8,9 @@ static const struct cli_command commands[] = {
 	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none|png:FILE|svg:FILE] [--json]\n"
 	  "                             create a pending phone-app token, print its URI and QR" },
 	{ "confirm", cmd_confirm, "confirm USER CODE          activate USER's pending token with its current code" },
-	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)" },
+	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)\n"
+	  "  import --format pskc FILE [--psk HEXKEY | --psk-file FILE]\n"
+	  "                             import a vendor's RFC 6030 PSKC file into stock" },
 	{ "assign", cmd_assign, "assign SERIAL USER         give a hardware token from stock to USER" },
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)" },
 	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens" },
@@ -20,6 +22,8 @@ static const struct cli_command commands[] = {
 	{ "remove", cmd_remove, "remove USER                take USER away now; data purged after removal.retention" },
 	{ "restore", cmd_restore, "restore USER               undo a removal before the purge" },
 	{ "purge", cmd_purge, "purge                      delete for good users removed longer ago than the retention" },
+	{ "export", cmd_export, "export USER --json         everything stored about USER (never secrets)" },
+	{ "erase", cmd_erase, "erase USER                 delete USER's data for good, now; audit keeps a pseudonym" },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock" },
 	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date" },
 	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },

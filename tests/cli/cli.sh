@@ -101,6 +101,26 @@ while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done
 if login hana "$(totp hex "$HS")"; then ok "hana logs in with the assigned token"; else not_ok "the assigned token is refused"; fi
 refuses "assign: the same token twice" "in stock" prov assign HW-STOCK1 ivan
 
+# a vendor's PSKC file (RFC 6030 figure 6, encrypted with a pre-shared key, as TOTP)
+FIX=$(dirname "$0")/pskc-encrypted-totp.xml
+refuses "pskc: the wrong pre-shared key" "ValueMAC does not match" \
+	prov import --format pskc "$FIX" --psk 00000000000000000000000000000000
+refuses "pskc: a short pre-shared key" "32 hex digits" prov import --format pskc "$FIX" --psk 1234
+printf '12345678901234567890123456789012\n' >"$T/psk"
+chmod 644 "$T/psk"
+refuses "pskc: a key file others may read" "accessible by group or others" \
+	prov import --format pskc "$FIX" --psk-file "$T/psk"
+chmod 600 "$T/psk"
+succeeds "pskc: the right key, from a file" prov import --format pskc "$FIX" --psk-file "$T/psk"
+grep -q "imported 1 tokens from .* into stock" "$T/out" && ok "pskc: the token is in stock" ||
+	not_ok "pskc: $(cat "$T/out")"
+succeeds "assign the PSKC token 987654321 to ivan" prov assign 987654321 ivan
+while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done
+PC=$(python3 -c 'import hmac,struct,time
+m=hmac.new(b"12345678901234567890",struct.pack(">Q",int(time.time())//30),"sha1").digest()
+o=m[-1]&15; print("%08d" % ((struct.unpack(">I",m[o:o+4])[0]&0x7fffffff)%10**8))')
+if login ivan "$PC"; then ok "ivan logs in with the PSKC token's 8-digit code"; else not_ok "the PSKC token is refused"; fi
+
 # recovery codes: ten, shown once, each good for one login, hashed in the store
 succeeds "recovery gina" prov recovery gina
 [ "$(grep -c '^[a-z2-9]\{5\}-[a-z2-9]\{5\}$' "$T/out")" -eq 10 ] && ok "recovery prints 10 codes" ||
@@ -154,13 +174,32 @@ succeeds "the migrated store works" prov show gina
 [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 2 ] && ok "migrate set schema version 2" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 
+# data-subject requests: export everything (never a secret), erase for good
+succeeds "export gina --json" prov export gina --json
+python3 - "$T/out" "$GS" <<'PY' && ok "export: user, tokens, audit in one JSON object, no secret" || not_ok "export: $(head -c 300 "$T/out")"
+import json, sys
+text = open(sys.argv[1]).read()
+d = json.loads(text)
+assert d["user"] == "gina" and d["known"], d
+assert any(t["serial"] == "HW-GINA" for t in d["tokens"]), d["tokens"]
+assert any(a.get("event") == "auth" for a in d["audit"]), "no logins in the export"
+assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
+PY
+succeeds "erase gina" prov erase gina
+PSEUDO=$(sed -n 's/.*names them \(erased-[0-9a-f]*\)$/\1/p' "$T/out")
+[ -n "$PSEUDO" ] && [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='gina'")" -eq 0 ] &&
+	[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='$PSEUDO'")" -gt 0 ] &&
+	[ "$(sqlite3 "$T/otpgate.db" "select count(*) from tokens where user='gina'")" -eq 0 ] &&
+	ok "erase: no row names gina; her audit rows carry a pseudonym" || not_ok "erase left gina behind"
+refuses "erase: an unknown user" "nothing erased" prov erase gina
+
 # the audit trail, as text and as JSON
 succeeds "audit --user frank" prov audit --user frank
 grep -q 'event=admin result=success reason=confirm user=frank' "$T/out" && ok "audit shows frank's confirm" ||
 	not_ok "audit: $(cat "$T/out")"
 succeeds "audit --since 1h --json" prov audit --since 1h --json
-grep -q '^{"ts":[0-9]*,"event":"auth","result":"success","reason":"ok","user":"gina"' "$T/out" &&
-	ok "audit --json has gina's login" || not_ok "audit --json: $(head -3 "$T/out")"
+grep -q '^{"ts":[0-9]*,"event":"auth","result":"success","reason":"ok","user":"erased-' "$T/out" &&
+	ok "audit --json has the (erased) login" || not_ok "audit --json: $(head -3 "$T/out")"
 refuses "audit --since junk" "usage" prov audit --since yesterday
 
 # the QR code as a PNG decodes, with a standard decoder, to exactly the URI

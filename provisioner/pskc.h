@@ -1,0 +1,34 @@
+/*
+ * pskc.h: RFC 6030 Portable Symmetric Key Container files, as token vendors
+ * ship them, parsed with libxml2.
+ */
+#ifndef OTPGATE_PSKC_H
+#define OTPGATE_PSKC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otp.h"
+
+struct pskc_key {
+	char serial[65];		/* DeviceInfo/SerialNo, else the Key Id */
+	int totp;			/* 1: TOTP (urn:ietf:params:xml:ns:keyprov:pskc:totp), 0: HOTP */
+	struct og_otp_params params;	/* algorithm (HMAC-SHA1 unless stated), digits, period, t0 */
+	unsigned char secret[OG_SECRET_MAX];
+	size_t secret_len;
+	long line;			/* line of the <Key> element, for error messages */
+};
+
+/*
+ * Parses path. Secrets are <PlainValue> or <EncryptedValue>
+ * (aes128-cbc with the pre-shared key psk, psklen 16, the IV in front of
+ * the ciphertext; the <ValueMAC> HMAC-SHA1 over IV||ciphertext checked with
+ * the MACKey before decrypting). cb is called once per key; every key is
+ * checked before the first call, so a bad file calls cb never. On error
+ * err gets one line "FILE:LINE: what" and the result is -1; 0 on success.
+ * Secrets are wiped after cb returns.
+ */
+int pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
+	       int (*cb)(void *arg, const struct pskc_key *k), void *arg, char *err, size_t errlen);
+
+#endif

@@ -1,5 +1,6 @@
 /* cli.c: config, store, master key and audit for the subcommands. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 
 #include "cli.h"
 #include "err.h"
+#include "token.h"
+#include "util.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -48,6 +51,8 @@ int cli_open(struct cli *c, int for_init)
 	char err[512];
 	int r;
 
+	if (c->st != NULL)
+		return OG_OK;	/* cli_main opened it already, to authorize */
 	c->log.fn = log_to_stderr;
 	find_actor(c);
 	if ((r = og_config_load(c->config_path, &c->cfg, err, sizeof(err), &c->log)) != OG_OK) {
@@ -105,6 +110,141 @@ void cli_audit(struct cli *c, const char *what, const char *result, const char *
 	cli_audit_event(c, &ev);
 }
 
+static int forbidden(struct cli *c, const char *what, const char *user, const char *why)
+{
+	cli_error("%s: %s", what, why);
+	cli_audit(c, what, "failure", user, NULL, "forbidden");
+	return 0;
+}
+
+/* The organisation of user for an org admin's check: the stored one, or
+ * the --org being given to a user not yet in the store. */
+static void target_org(struct cli *c, const char *user, const char *org_opt, char out[129])
+{
+	struct og_user_state us;
+
+	out[0] = '\0';
+	if (og_store_user_state(c->st, user, &us) == OG_OK && us.known)
+		og_copy(out, 129, us.org);
+	else if (org_opt != NULL)
+		og_copy(out, 129, org_opt);
+	og_user_state_wipe(&us);
+}
+
+int cli_may_manage(struct cli *c, const char *user, const char *what)
+{
+	char org[129];
+
+	if (strcmp(c->role, "superuser") == 0)
+		return 1;
+	target_org(c, user, NULL, org);
+	if (strcmp(org, c->org) != 0)
+		return forbidden(c, what, user, "that user is not in your organisation");
+	return 1;
+}
+
+/* Reads the admin's code: from the terminal without echo, or a stdin line. */
+static int read_code(const char *who, char *out, size_t cap)
+{
+	char *p = NULL;
+
+	if (isatty(STDIN_FILENO)) {
+		fprintf(stderr, "step-up: verification code for %s: ", who);
+		p = getpass("");
+		if (p == NULL)
+			return -1;
+		og_copy(out, cap, p);
+		OPENSSL_cleanse(p, strlen(p));
+	} else if (fgets(out, (int)cap, stdin) == NULL) {
+		return -1;
+	}
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Step-up: an org admin proves presence with their own current code before
+ * a privileged action; the code is spent like a login's (no replay).
+ */
+static int step_up(struct cli *c, const char *what)
+{
+	struct og_user_state us;
+	unsigned char secret[OG_SECRET_MAX];
+	struct og_key master;
+	char code[16] = "";
+	int64_t now = (int64_t)time(NULL), step;
+	int ok = 0;
+	size_t len;
+
+	if (og_store_user_state(c->st, c->actor, &us) != OG_OK || us.ntokens == 0) {
+		og_user_state_wipe(&us);
+		return forbidden(c, what, c->actor, "step-up needs your own active token");
+	}
+	if (read_code(c->actor, code, sizeof(code)) != 0 || cli_master_key(c, &master) != OG_OK) {
+		og_user_state_wipe(&us);
+		return forbidden(c, what, c->actor, "no step-up code");
+	}
+	for (int i = 0; i < us.ntokens && !ok; i++) {
+		const struct og_token *t = &us.tokens[i];
+		int64_t now_step = og_totp_step(&t->params, now);
+		struct og_audit_event ev = { .event = "admin", .result = "success",
+					     .reason = "step-up", .user = c->actor, .token = t->serial };
+		if (og_token_secret(&master, t, secret, &len) != OG_OK)
+			continue;
+		if (og_otp_verify(secret, len, &t->params, now_step + t->drift, c->cfg.window, code,
+				  &step) == OG_OK) {
+			ev.ts = now;
+			ev.source = "local";
+			ev.service = program_invocation_short_name;
+			ev.actor = c->actor;
+			ok = step > t->last_step && og_store_login_accept(c->st, t->id, step, step - now_step,
+							     us.has_failures, &ev) == OG_OK;
+		}
+		OPENSSL_cleanse(secret, sizeof(secret));
+	}
+	og_key_wipe(&master);
+	og_user_state_wipe(&us);
+	OPENSSL_cleanse(code, sizeof(code));
+	return ok ? 1 : forbidden(c, what, c->actor, "step-up code refused");
+}
+
+/* The --org option's value in argv, or NULL. */
+static const char *org_option(int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--org") == 0)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
+/* Checks the actor against the command's scope; 1 if it may run. */
+static int authorize(struct cli *c, const struct cli_command *cmd, int argc, char **argv)
+{
+	const char *user = cmd->user_arg < argc ? argv[cmd->user_arg] : NULL;
+	const char *org_opt = org_option(argc, argv);
+	struct og_token t;
+	char org[129];
+
+	if (og_store_admin_get(c->st, c->actor, c->role, c->org) != OG_OK)
+		return forbidden(c, cmd->name, NULL, "you are not an otpgate admin (see 'admin add')");
+	if (strcmp(c->role, "superuser") == 0)
+		return 1;
+	if (cmd->scope == CLI_SUPER)
+		return forbidden(c, cmd->name, NULL, "only the superuser may do this");
+	if (cmd->scope == CLI_USER_OR_SERIAL && user != NULL &&
+	    og_store_token_get(c->st, user, &t) == OG_OK && t.user[0] != '\0')
+		user = t.user;
+	if ((cmd->scope == CLI_USER || cmd->scope == CLI_USER_OR_SERIAL) && user != NULL) {
+		target_org(c, user, org_opt, org);
+		if (strcmp(org, c->org) != 0)
+			return forbidden(c, cmd->name, user, "that user is not in your organisation");
+	}
+	if (org_opt != NULL && strcmp(org_opt, c->org) != 0)
+		return forbidden(c, cmd->name, user, "that is not your organisation");
+	return step_up(c, cmd->name);
+}
+
 static void usage(FILE *out, const struct cli_command *commands, size_t n)
 {
 	fprintf(out, "usage: %s [-c FILE] COMMAND [ARGS]\n\n"
@@ -136,6 +276,11 @@ int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n
 	}
 	for (size_t k = 0; k < n; k++) {
 		if (strcmp(argv[i], commands[k].name) == 0) {
+			if (commands[k].scope != CLI_OPEN &&
+			    (cli_open(&c, 0) != OG_OK || !authorize(&c, &commands[k], argc - i, argv + i))) {
+				cli_close(&c);
+				return 1;
+			}
 			optind = 1;
 			r = commands[k].fn(&c, argc - i, argv + i);
 			cli_close(&c);

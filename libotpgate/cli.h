@@ -14,6 +14,18 @@ struct cli {
 	struct og_store *st;
 	struct og_log log;
 	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
+	char role[16];		/* the actor's role once authorized: "superuser" or "org-admin" */
+	char org[129];		/* an org admin's organisation */
+};
+
+/* Who may run a subcommand (checked by cli_main before it runs). */
+enum cli_scope {
+	CLI_OPEN,		/* anyone who can read the config (init, the key tools) */
+	CLI_SUPER,		/* the superuser only */
+	CLI_ADMIN,		/* any admin; the command limits an org admin itself */
+	CLI_USER,		/* an admin of the user named by argv[user_arg] */
+	CLI_USER_OR_SERIAL,	/* the same, where argv[user_arg] may be a token serial */
+	CLI_ORG,		/* an admin of the organisation given with --org */
 };
 
 /* One subcommand: its name, its function, and its usage line(s) for --help. */
@@ -21,7 +33,13 @@ struct cli_command {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
 	const char *usage;
+	enum cli_scope scope;
+	int user_arg;		/* CLI_USER*: which argument names the user */
 };
+
+/* 1 if the authorized actor may manage user (the superuser: anyone; an org
+ * admin: users of their organisation); refusals are printed and audited. */
+int cli_may_manage(struct cli *c, const char *user, const char *what);
 
 /*
  * A tool's main(): "[-c FILE] COMMAND [ARGS]", --help, then the command

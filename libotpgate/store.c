@@ -200,6 +200,17 @@ int og_store_erase(struct og_store *st, const char *user, const char *pseudonym)
 	return st->ops->erase(st->be, user, pseudonym);
 }
 
+int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129])
+{
+	return st->ops->admin_get(st->be, name, role, org);
+}
+
+int og_store_admin_add(struct og_store *st, const char *name, const char *role, const char *org,
+		       int64_t now)
+{
+	return st->ops->admin_add(st->be, name, role, org, now);
+}
+
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out)
 {
 	memset(out, 0, sizeof(*out));

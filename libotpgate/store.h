@@ -105,6 +105,9 @@ struct og_store_ops {
 	int (*user_remove)(void *be, const char *user, int64_t now);
 	int (*purge)(void *be, int64_t before, int64_t *purged);
 	int (*erase)(void *be, const char *user, const char *pseudonym);
+	int (*admin_get)(void *be, const char *name, char role[16], char org[129]);
+	int (*admin_add)(void *be, const char *name, const char *role, const char *org,
+			 int64_t now);
 	int (*token_get)(void *be, const char *serial, struct og_token *out);
 	int (*token_assign)(void *be, const struct og_token *t);
 	int (*token_revoke)(void *be, const char *serial);
@@ -202,6 +205,13 @@ int og_store_purge(struct og_store *st, int64_t before, int64_t *purged);
  * user name pseudonym instead. OG_ERR_NOTFOUND if the store knows no such
  * user. */
 int og_store_erase(struct og_store *st, const char *user, const char *pseudonym);
+
+/* An administrator: role "superuser" (org "") or "org-admin" of org.
+ * admin_get gives OG_ERR_NOTFOUND for someone who is not one; admin_add
+ * gives OG_ERR_EXISTS for someone who already is. */
+int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129]);
+int og_store_admin_add(struct og_store *st, const char *name, const char *role, const char *org,
+		       int64_t now);
 
 /* The token with this serial (any state); OG_ERR_NOTFOUND if none. */
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out);

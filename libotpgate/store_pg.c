@@ -15,7 +15,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 2	/* 2: users.removed_at */
+#define SCHEMA_VERSION 3	/* 2: users.removed_at; 3: admins */
 #define MAX_PARAMS 20
 
 static const char schema_sql[] =
@@ -44,6 +44,9 @@ static const char schema_sql[] =
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT,"
 	" key TEXT, actor TEXT, detail TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);"
+	"CREATE TABLE IF NOT EXISTS admins("
+	" name TEXT PRIMARY KEY, role TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
+	" created BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS recovery_codes("
 	" \"user\" TEXT NOT NULL, idx INTEGER NOT NULL, salt BYTEA NOT NULL, hash BYTEA NOT NULL,"
 	" used BIGINT NOT NULL DEFAULT 0, created BIGINT NOT NULL, PRIMARY KEY(\"user\", idx));"
@@ -600,6 +603,37 @@ static int pg_purge(void *p, int64_t before, int64_t *purged)
 	return OG_OK;
 }
 
+static int pg_admin_get(void *p, const char *name, char role[16], char org[129])
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r = OG_ERR_NOTFOUND;
+
+	p_text(&prm, name);
+	if ((res = run(be, "read admin", "SELECT role, org FROM admins WHERE name = $1", &prm)) == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) == 1) {
+		copy_val(res, 0, 0, role, 16);
+		copy_val(res, 0, 1, org, 129);
+		r = OG_OK;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_admin_add(void *p, const char *name, const char *role, const char *org, int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, name);
+	p_text(&prm, role);
+	p_text(&prm, org);
+	p_int(&prm, now);
+	return run_cmd(p, "add admin", "INSERT INTO admins(name, role, org, created)"
+		       " VALUES($1, $2, $3, $4)", &prm);
+}
+
 static int pg_erase(void *p, const char *user, const char *pseudonym)
 {
 	struct pg_be *be = p;
@@ -1003,6 +1037,8 @@ const struct og_store_ops og_store_pg_ops = {
 	.user_remove = pg_user_remove,
 	.purge = pg_purge,
 	.erase = pg_erase,
+	.admin_get = pg_admin_get,
+	.admin_add = pg_admin_add,
 	.token_get = pg_token_get,
 	.token_assign = pg_token_assign,
 	.token_revoke = pg_token_revoke,

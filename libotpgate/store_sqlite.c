@@ -28,7 +28,7 @@
 #include "fileio.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 2	/* 2: users.removed_at */
+#define SCHEMA_VERSION 3	/* 2: users.removed_at; 3: admins */
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
@@ -54,6 +54,9 @@ static const char schema_sql[] =
 	" result TEXT, reason TEXT, user TEXT, source TEXT, service TEXT, token TEXT,"
 	" key TEXT, actor TEXT, detail TEXT);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);"
+	"CREATE TABLE IF NOT EXISTS admins("
+	" name TEXT PRIMARY KEY, role TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
+	" created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS recovery_codes("
 	" user TEXT NOT NULL, idx INTEGER NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL,"
 	" used INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, PRIMARY KEY(user, idx));";
@@ -74,7 +77,7 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -116,6 +119,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
 			" key, actor, detail FROM audit ORDER BY id",
+	[Q_ADMIN_GET] = "SELECT role, org FROM admins WHERE name = ?1",
+	[Q_ADMIN_ADD] = "INSERT INTO admins(name, role, org, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
 	[Q_USER_RESTORE] = "UPDATE users SET removed_at = 0 WHERE name = ?1 AND removed_at > 0",
 	[Q_TOKEN_GET] = "SELECT " TOKEN_COLS " WHERE t.serial = ?1",
@@ -847,6 +852,40 @@ static int update_one(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 
 static int sq_keys_ready(void *p);
 
+static int sq_admin_get(void *p, const char *name, char role[16], char org[129])
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_ADMIN_GET);
+	int rc, r = OG_ERR_NOTFOUND;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, name);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, role, 16);
+		copy_col(s, 1, org, 129);
+		r = OG_OK;
+	} else if (rc != SQLITE_DONE) {
+		r = db_error(be, "read admin");
+	}
+	sqlite3_reset(s);
+	return r;
+}
+
+static int sq_admin_add(void *p, const char *name, const char *role, const char *org, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_ADMIN_ADD);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, name);
+	bind_text(s, 2, role);
+	bind_text(s, 3, org);
+	sqlite3_bind_int64(s, 4, now);
+	return step_done(be, s, "add admin");
+}
+
 static int sq_user_remove(void *p, const char *user, int64_t now)
 {
 	struct sqlite_be *be = p;
@@ -1311,6 +1350,8 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.user_remove = sq_user_remove,
 	.purge = sq_purge,
 	.erase = sq_erase,
+	.admin_get = sq_admin_get,
+	.admin_add = sq_admin_add,
 	.token_get = sq_token_get,
 	.token_assign = sq_token_assign,
 	.token_revoke = sq_token_revoke,

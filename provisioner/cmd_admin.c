@@ -22,10 +22,18 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct listing {
+	int json;
+	const char *org;	/* an org admin's: only tokens sealed under its key */
+};
+
 static int print_token(void *arg, const struct og_token *t)
 {
-	int json = *(int *)arg;
+	const struct listing *ls = arg;
+	int json = ls->json;
 
+	if (ls->org != NULL && strcmp(t->dek_org, ls->org) != 0)
+		return 0;
 	if (json)
 		printf("{\"user\":\"%s\",\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\","
 		       "\"algorithm\":\"%s\",\"digits\":%d,\"period\":%d,\"drift\":%lld,"
@@ -45,13 +53,14 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
 	};
+	struct listing ls = { 0, NULL };
 	const char *user = NULL;
-	int json = 0, ch;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch != 'j')
 			return cli_error("usage: otpgate-provision list [USER] [--json]"), 2;
-		json = 1;
+		ls.json = 1;
 	}
 	if (optind < argc)
 		user = argv[optind++];
@@ -59,7 +68,9 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return cli_error("usage: otpgate-provision list [USER] [--json]"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (og_store_token_list(c->st, user, print_token, &json) != OG_OK) {
+	if (strcmp(c->role, "org-admin") == 0)
+		ls.org = c->org;
+	if (og_store_token_list(c->st, user, print_token, &ls) != OG_OK) {
 		cli_error("cannot list tokens");
 		return 1;
 	}

@@ -75,6 +75,10 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME] [--json]"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
+	if (strcmp(c->role, "org-admin") == 0 && f.user == NULL)
+		return cli_error("an organisation's admin must name --user"), 2;
+	if (f.user != NULL && !cli_may_manage(c, f.user, "audit"))
+		return 1;
 	if (og_store_audit_list(c->st, show_row, &f) != OG_OK)
 		return cli_error("cannot read the audit trail"), 1;
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -157,6 +158,9 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 	if (set_up_key_reader(c) != 0)
 		return 1;
+	/* the installing admin becomes the superuser; only one init makes one */
+	if (!had_store && og_store_admin_add(c->st, c->actor, "superuser", "", (int64_t)time(NULL)) == OG_OK)
+		printf("superuser: %s\n", c->actor);
 	cli_audit(c, "init", "success", NULL, NULL, created ? "master key created" : NULL);
 	printf("store: %s (ready)\nmaster key: %s (%s)\n", og_config_store_name(&c->cfg), c->cfg.master_key,
 	       created ? "created, mode 0400" : "kept");

@@ -158,3 +158,28 @@ int cmd_erase(struct cli *c, int argc, char **argv)
 	printf("erased %s; the audit trail now names them %s\n", argv[1], pseudonym);
 	return 0;
 }
+
+/*
+ * admin add NAME --org ORG: the superuser makes admins of any organisation;
+ * an org admin, only of their own (never a superuser: there is no option
+ * for that; the superuser exists from init).
+ */
+int cmd_admin(struct cli *c, int argc, char **argv)
+{
+	const char *org = NULL;
+
+	for (int i = 3; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--org") == 0)
+			org = argv[i + 1];
+	}
+	if (argc != 5 || strcmp(argv[1], "add") != 0 || org == NULL ||
+	    !og_is_safe_name(argv[2], 64) || !og_is_safe_name(org, 128))
+		return cli_error("usage: otpgate-provision admin add NAME --org ORG"), 2;
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if (og_store_admin_add(c->st, argv[2], "org-admin", org, (int64_t)time(NULL)) != OG_OK)
+		return cli_error("%s is already an admin", argv[2]), 1;
+	cli_audit(c, "admin-add", "success", argv[2], NULL, org);
+	printf("%s is now an admin of organisation %s\n", argv[2], org);
+	return 0;
+}

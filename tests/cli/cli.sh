@@ -168,10 +168,10 @@ succeeds "purge after the retention" "$BUILD/otpgate-provision" -c "$T/purge.con
 
 # a store of schema 1 (before removal existed) is refused until migrate brings it up
 sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 2" prov show gina
-succeeds "migrate: schema 1 to 2" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 3" prov show gina
+succeeds "migrate: schema 1 to 3" prov migrate
 succeeds "the migrated store works" prov show gina
-[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 2 ] && ok "migrate set schema version 2" ||
+[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 3 ] && ok "migrate set schema version 3" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 
 # data-subject requests: export everything (never a secret), erase for good
@@ -193,6 +193,35 @@ PSEUDO=$(sed -n 's/.*names them \(erased-[0-9a-f]*\)$/\1/p' "$T/out")
 	ok "erase: no row names gina; her audit rows carry a pseudonym" || not_ok "erase left gina behind"
 refuses "erase: an unknown user" "nothing erased" prov erase gina
 
+# organisations: the superuser (root, from init) makes org admins; an org
+# admin (through sudo) manages only their organisation, after a step-up code
+succeeds "enrol the org admin's own token" prov enrol oadmin --org acme --qr none
+OURI=$(grep '^otpauth://' "$T/out")
+while [ $((30 - $(date +%s) % 30)) -lt 5 ]; do sleep 0.5; done
+succeeds "confirm it" prov confirm oadmin "$(totp uri "$OURI")"
+succeeds "superuser: admin add oadmin --org acme" prov admin add oadmin --org acme
+as() { who=$1; shift; SUDO_USER=$who "$@"; }
+STEP=$(totp uri "$OURI" 1)
+if echo "$STEP" | as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x1 --org acme --qr none >"$T/out" 2>"$T/err"; then
+	ok "org admin: enrol in their organisation, after a step-up code"
+else not_ok "org admin enrol: $(cat "$T/err")"; fi
+refuses "org admin: the same step-up code again" "step-up code refused" \
+	sh -c "echo $STEP | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
+refuses "org admin: a wrong step-up code" "step-up code refused" \
+	sh -c "echo 000000 | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
+refuses "org admin: another organisation" "not in your organisation" \
+	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x2 --org other --qr none
+refuses "org admin: a user outside the organisation" "not in your organisation" \
+	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" show ivan
+refuses "org admin: a superuser's command" "only the superuser" \
+	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" purge
+refuses "org admin: an admin of another organisation" "not your organisation" \
+	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" admin add eve --org other
+refuses "someone who is not an admin" "not an otpgate admin" \
+	as mallory "$BUILD/otpgate-provision" -c "$T/otpgate.conf" list
+[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where result='failure' and detail='forbidden'")" -ge 6 ] &&
+	ok "every refusal is in the audit trail" || not_ok "refusals not audited"
+
 # the audit trail, as text and as JSON
 succeeds "audit --user frank" prov audit --user frank
 grep -q 'event=admin result=success reason=confirm user=frank' "$T/out" && ok "audit shows frank's confirm" ||
@@ -213,7 +242,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 grep -q '^<svg .*viewBox' "$T/dave.svg" && ok "the SVG QR code is an SVG" || not_ok "no SVG in $T/dave.svg"
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-[ "$(count otpgate.db tokens)" -eq 5 ] && ok "a refused QR file stored no token" ||
+[ "$(count otpgate.db tokens)" -eq 7 ] && ok "a refused QR file stored no token" ||
 	not_ok "tokens: $(count otpgate.db tokens)"
 
 # import
@@ -226,7 +255,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-[ "$(count otpgate.db tokens)" -eq 5 ] && ok "failed imports imported nothing" ||
+[ "$(count otpgate.db tokens)" -eq 7 ] && ok "failed imports imported nothing" ||
 	not_ok "failed imports left tokens behind"
 printf 'user,serial,secret,digits,period,algorithm\nbob,S1,3132333435363738393031323334353637383930,8,60,SHA256\n' >"$T/good.csv"
 succeeds "import: a good file" prov import --format csv "$T/good.csv"

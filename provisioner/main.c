@@ -15,7 +15,7 @@ static const struct cli_command commands[] = {
 	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)", CLI_ADMIN, 0 },
 	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens", CLI_USER, 1 },
 	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once", CLI_USER_OR_SERIAL, 1 },
-	{ "resync", cmd_resync, "resync USER CODE1 CODE2     find a drifted token's offset from two consecutive codes", CLI_USER, 1 },
+	{ "resync", cmd_resync, "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes", CLI_USER, 1 },
 	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)", CLI_USER, 1 },
 	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
 	  "                             the audit trail: logins and admin actions", CLI_ADMIN, 0 },

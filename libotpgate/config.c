@@ -13,6 +13,7 @@
 #define CONFIG_MAX_BYTES (1 << 20)
 #define DEFAULT_SPOOL "/var/lib/otpgate/audit.spool"
 #define DEFAULT_REGISTRY "/var/lib/otpgate/keys.db"
+#define DEFAULT_DROP_DIR "/var/lib/otpgate/keys"
 
 static int default_beside_store(struct og_config *c);
 
@@ -445,7 +446,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->store_spool = strdup(DEFAULT_SPOOL);
 	c->store_timeout = 5;
 	c->keys_registry = strdup(DEFAULT_REGISTRY);
-	c->keys_drop_dir = strdup("/var/lib/otpgate/keys");
+	c->keys_drop_dir = strdup(DEFAULT_DROP_DIR);
 	c->keys_max_age = 90 * 86400;
 	c->enrol_pending_for = 3600;
 	c->removal_retention = 30 * 86400;
@@ -502,7 +503,8 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 }
 
 /* Replaces *field, if it still holds the built-in default, by NAME in the
- * directory of the SQLite store, so one store.path moves everything. */
+ * directory of the SQLite store, so one store.path moves everything (the
+ * spool, the key registry and the drop location). */
 static int beside(const struct og_config *c, char **field, const char *dflt, const char *name)
 {
 	const char *slash = strrchr(c->store_path, '/');
@@ -525,7 +527,8 @@ static int default_beside_store(struct og_config *c)
 	int r;
 
 	if ((r = beside(c, &c->store_spool, DEFAULT_SPOOL, "audit.spool")) != OG_OK ||
-	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK)
+	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK ||
+	    (r = beside(c, &c->keys_drop_dir, DEFAULT_DROP_DIR, "keys")) != OG_OK)
 		return r;
 	return OG_OK;
 }

@@ -190,8 +190,8 @@ static int take_lock(struct cli *c)
 	char path[4200];
 	int fd;
 
-	if (mkdir(c->cfg.keys_drop_dir, 0755) != 0 && errno != EEXIST)
-		return cli_error("%s: %s", c->cfg.keys_drop_dir, strerror(errno)), -1;
+	if (keys_make_drop(c) != 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/.rotate.lock", c->cfg.keys_drop_dir);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
 	    flock(fd, LOCK_EX) != 0)

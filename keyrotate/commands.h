@@ -13,6 +13,9 @@ int cmd_rotate(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 
+/* Makes keys.drop_dir (0755) and, if missing, its parent (0711). 0 or -1. */
+int keys_make_drop(struct cli *c);
+
 /* cli_open, with the key registry ready for transactions. 0 or -1. */
 int keys_open(struct cli *c);
 

@@ -12,6 +12,23 @@
 #include "err.h"
 #include "util.h"
 
+int keys_make_drop(struct cli *c)
+{
+	char parent[4096];
+	char *slash;
+
+	og_copy(parent, sizeof(parent), c->cfg.keys_drop_dir);
+	/* its parent too, passable by users (0711), when nothing made it yet */
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0711) != 0 && errno != EEXIST)
+			return cli_error("%s: %s", parent, strerror(errno)), -1;
+	}
+	if (mkdir(c->cfg.keys_drop_dir, 0755) != 0 && errno != EEXIST)
+		return cli_error("%s: %s", c->cfg.keys_drop_dir, strerror(errno)), -1;
+	return 0;
+}
+
 int keys_open(struct cli *c)
 {
 	if (cli_open(c, 0) != OG_OK)
@@ -140,13 +157,13 @@ out:
 	return r;
 }
 
-/* Makes DROP/USER, 0700, owned by the user. */
+/* Makes DROP/USER, 0700, owned by the user (and DROP, 0755, if missing). */
 static int drop_dir(struct cli *c, const struct passwd *pw, char *dir, size_t cap)
 {
 	struct stat st;
 
-	if (mkdir(c->cfg.keys_drop_dir, 0755) != 0 && errno != EEXIST)
-		return cli_error("%s: %s", c->cfg.keys_drop_dir, strerror(errno)), -1;
+	if (keys_make_drop(c) != 0)
+		return -1;
 	snprintf(dir, cap, "%s/%s", c->cfg.keys_drop_dir, pw->pw_name);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return cli_error("%s: %s", dir, strerror(errno)), -1;

@@ -124,8 +124,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		 * files with secrets in it are 0600/0400 */
 		if ((strcmp(c->cfg.store_backend, "sqlite") == 0 &&
 		     (make_parent(c->cfg.store_path, 0711) || make_parent(c->cfg.keys_registry, 0711))) ||
-		    make_parent(c->cfg.master_key, 0700) || make_parent(c->cfg.store_spool, 0700) ||
-		    make_parent(c->cfg.keys_drop_dir, 0711))
+		    make_parent(c->cfg.master_key, 0700) || make_parent(c->cfg.store_spool, 0700))
 			return 1;
 		og_config_free(&c->cfg);
 	}

@@ -255,29 +255,15 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_key *master,
 		      const char *code, int64_t *step, int64_t *drift)
 {
-	unsigned char secret[OG_SECRET_MAX];
-	size_t len;
-	int found = -1;
+	int i = og_token_match(master, l->us.tokens, l->us.ntokens, l->now, ctx->cfg.window, code,
+			       step, drift, &ctx->log);
 
-	for (int i = 0; i < l->us.ntokens && found < 0; i++) {
-		const struct og_token *t = &l->us.tokens[i];
-		int64_t now_step = og_totp_step(&t->params, l->now);
-		if (og_token_secret(master, t, secret, &len) != OG_OK) {
-			og_logf(&ctx->log, LOG_ERR, "token %.64s of %.100s: secret cannot be "
-				"decrypted (wrong master key or tampered row)", t->serial, l->user);
-			continue;
-		}
-		if (og_otp_verify(secret, len, &t->params, now_step + t->drift, ctx->cfg.window,
-				  code, step) == OG_OK) {
-			found = i;
-			*drift = *step - now_step;
-			og_logf(&ctx->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "
-				"(was %lld), watermark %lld", l->user, t->serial, (long long)*drift,
-				(long long)t->drift, (long long)t->last_step);
-		}
-		OPENSSL_cleanse(secret, sizeof(secret));
-	}
-	return found;
+	if (i >= 0)
+		og_logf(&ctx->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "
+			"(was %lld), watermark %lld", l->user, l->us.tokens[i].serial,
+			(long long)*drift, (long long)l->us.tokens[i].drift,
+			(long long)l->us.tokens[i].last_step);
+	return i;
 }
 
 static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, const char *reason)

@@ -169,12 +169,10 @@ static int read_code(const char *who, char *out, size_t cap)
 static int step_up(struct cli *c, const char *what)
 {
 	struct og_user_state us;
-	unsigned char secret[OG_SECRET_MAX];
 	struct og_key master;
 	char code[16] = "";
-	int64_t now = (int64_t)time(NULL), step;
-	int ok = 0;
-	size_t len;
+	int64_t now = (int64_t)time(NULL), step = 0, drift = 0;
+	int i, ok = 0;
 
 	if (og_store_user_state(c->st, c->actor, &us) != OG_OK || us.ntokens == 0) {
 		og_user_state_wipe(&us);
@@ -184,23 +182,16 @@ static int step_up(struct cli *c, const char *what)
 		og_user_state_wipe(&us);
 		return forbidden(c, what, c->actor, "no step-up code");
 	}
-	for (int i = 0; i < us.ntokens && !ok; i++) {
-		const struct og_token *t = &us.tokens[i];
-		int64_t now_step = og_totp_step(&t->params, now);
-		struct og_audit_event ev = { .event = "admin", .result = "success",
-					     .reason = "step-up", .user = c->actor, .token = t->serial };
-		if (og_token_secret(&master, t, secret, &len) != OG_OK)
-			continue;
-		if (og_otp_verify(secret, len, &t->params, now_step + t->drift, c->cfg.window, code,
-				  &step) == OG_OK) {
-			ev.ts = now;
-			ev.source = "local";
-			ev.service = program_invocation_short_name;
-			ev.actor = c->actor;
-			ok = step > t->last_step && og_store_login_accept(c->st, t->id, step, step - now_step,
-							     us.has_failures, &ev) == OG_OK;
-		}
-		OPENSSL_cleanse(secret, sizeof(secret));
+	i = og_token_match(&master, us.tokens, us.ntokens, now, c->cfg.window, code, &step, &drift,
+			   &c->log);
+	if (i >= 0 && step > us.tokens[i].last_step) {
+		struct og_audit_event ev = {
+			.ts = now, .event = "admin", .result = "success", .reason = "step-up",
+			.user = c->actor, .source = "local", .service = program_invocation_short_name,
+			.token = us.tokens[i].serial, .actor = c->actor,
+		};
+		ok = og_store_login_accept(c->st, us.tokens[i].id, step, drift, us.has_failures,
+					   &ev) == OG_OK;
 	}
 	og_key_wipe(&master);
 	og_user_state_wipe(&us);

@@ -24,4 +24,14 @@ int og_token_build(const struct og_key *dek, const char *dek_id, const char *use
 int og_token_secret(const struct og_key *master, const struct og_token *t,
 		    unsigned char *secret, size_t *len);
 
+/*
+ * Finds which of the n tokens shows code at now: each checked within window
+ * steps of its own step plus its drift. Returns the token's index, with the
+ * matching step and the drift it implies, or -1. A token whose secret
+ * cannot be opened (wrong master key, tampered row) is logged and skipped.
+ */
+int og_token_match(const struct og_key *master, const struct og_token *tokens, int n,
+		   int64_t now, int window, const char *code, int64_t *step, int64_t *drift,
+		   const struct og_log *log);
+
 #endif

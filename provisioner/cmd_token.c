@@ -45,16 +45,10 @@ static int check_code(const char *code, int digits)
 static int confirm_one(struct cli *c, const struct og_key *master, const struct og_token *t,
 		       const char *code, int64_t now)
 {
-	unsigned char secret[OG_SECRET_MAX];
-	int64_t step, now_step = og_totp_step(&t->params, now);
-	size_t len;
-	int ok;
+	int64_t step, drift;
 
-	if (og_token_secret(master, t, secret, &len) != OG_OK)
-		return 0;
-	ok = og_otp_verify(secret, len, &t->params, now_step, c->cfg.window, code, &step) == OG_OK;
-	OPENSSL_cleanse(secret, sizeof(secret));
-	return ok && og_store_token_activate(c->st, t->id, step, step - now_step) == OG_OK;
+	return og_token_match(master, t, 1, now, c->cfg.window, code, &step, &drift, &c->log) == 0 &&
+	       og_store_token_activate(c->st, t->id, step, drift) == OG_OK;
 }
 
 int cmd_confirm(struct cli *c, int argc, char **argv)

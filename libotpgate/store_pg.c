@@ -974,21 +974,14 @@ static int pg_key_list(void *p, const char *user,
 static int pg_key_set_state(void *p, const char *id, enum og_key_state expect,
 			    enum og_key_state state, int64_t not_after)
 {
-	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
-	PGresult *res;
-	int r;
 
 	p_text(&prm, id);
 	p_text(&prm, og_key_state_name(state));
 	p_int(&prm, not_after);
 	p_text(&prm, og_key_state_name(expect));
-	if ((res = run(be, "set key state", "UPDATE access_keys SET state = $2, not_after = $3"
-		       " WHERE id = $1 AND state = $4", &prm)) == NULL)
-		return OG_ERR_STORE;
-	r = atoi(PQcmdTuples(res)) == 1 ? OG_OK : OG_ERR_NOTFOUND;
-	PQclear(res);
-	return r;
+	return update_one(p, "set key state", "UPDATE access_keys SET state = $2, not_after = $3"
+			  " WHERE id = $1 AND state = $4", &prm);
 }
 
 static int pg_key_touch(void *p, const char *fingerprint, int64_t now)

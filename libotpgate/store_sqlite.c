@@ -653,6 +653,31 @@ static int finish(struct sqlite_be *be, int r)
 	return r;
 }
 
+/*
+ * Inside an open transaction, runs s, the UPDATE that claims a one-time
+ * thing (a code's step, a recovery code); then clears the user's failures
+ * (when asked) and appends ev, and commits. OG_ERR_REPLAY, and nothing
+ * changed, if s claimed nothing.
+ */
+static int claim(struct sqlite_be *be, sqlite3_stmt *s, const char *what, int clear_failures,
+		 const struct og_audit_event *ev)
+{
+	int r;
+
+	if ((r = step_done(be, s, what)) != OG_OK)
+		return finish(be, r);
+	if (sqlite3_changes(be->db) != 1)
+		return finish(be, OG_ERR_REPLAY);
+	if (clear_failures) {
+		if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
+			return finish(be, OG_ERR_STORE);
+		bind_text(s, 1, ev->user);
+		if ((r = step_done(be, s, "clear failures")) != OG_OK)
+			return finish(be, r);
+	}
+	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
+}
+
 static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
 			   int clear_failures, const struct og_audit_event *ev)
 {
@@ -668,18 +693,7 @@ static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t 
 	sqlite3_bind_int64(s, 2, step);
 	sqlite3_bind_int64(s, 3, drift);
 	sqlite3_bind_int64(s, 4, ev->ts);
-	if ((r = step_done(be, s, "advance watermark")) != OG_OK)
-		return finish(be, r);
-	if (sqlite3_changes(be->db) != 1)
-		return finish(be, OG_ERR_REPLAY);
-	if (clear_failures) {
-		if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
-			return finish(be, OG_ERR_STORE);
-		bind_text(s, 1, ev->user);
-		if ((r = step_done(be, s, "clear failures")) != OG_OK)
-			return finish(be, r);
-	}
-	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
+	return claim(be, s, "advance watermark", clear_failures, ev);
 }
 
 /* Reads the user's failure record; *exists = 0 when there is none. */
@@ -1070,16 +1084,7 @@ static int sq_recovery_use(void *p, const char *user, int idx, const struct og_a
 	bind_text(s, 1, user);
 	sqlite3_bind_int(s, 2, idx);
 	sqlite3_bind_int64(s, 3, ev->ts);
-	if ((r = step_done(be, s, "use recovery code")) != OG_OK)
-		return finish(be, r);
-	if (sqlite3_changes(be->db) != 1)
-		return finish(be, OG_ERR_REPLAY);
-	if ((s = stmt(be, Q_CLEAR_FAIL)) == NULL)
-		return finish(be, OG_ERR_STORE);
-	bind_text(s, 1, user);
-	if ((r = step_done(be, s, "clear failures")) != OG_OK)
-		return finish(be, r);
-	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
+	return claim(be, s, "use recovery code", 1, ev);
 }
 
 static int sq_token_revoke(void *p, const char *serial)
@@ -1289,7 +1294,6 @@ static int sq_key_set_state(void *p, const char *id, enum og_key_state expect,
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
-	int r;
 
 	if (sq_keys_ready(be) != OG_OK || (s = stmt(be, Q_KEY_STATE)) == NULL)
 		return OG_ERR_STORE;
@@ -1297,9 +1301,7 @@ static int sq_key_set_state(void *p, const char *id, enum og_key_state expect,
 	bind_text(s, 2, og_key_state_name(state));
 	sqlite3_bind_int64(s, 3, not_after);
 	bind_text(s, 4, og_key_state_name(expect));
-	if ((r = step_done(be, s, "set key state")) != OG_OK)
-		return r;
-	return sqlite3_changes(be->db) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+	return update_one(be, s, "set key state");
 }
 
 static int sq_key_touch(void *p, const char *fingerprint, int64_t now)

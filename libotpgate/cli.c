@@ -84,7 +84,7 @@ int cli_master_key(struct cli *c, struct og_key *key)
 	return r;
 }
 
-void cli_audit_event(struct cli *c, struct og_audit_event *ev)
+void cli_audit_prepare(struct cli *c, struct og_audit_event *ev)
 {
 	ev->ts = (int64_t)time(NULL);
 	ev->event = ev->event ? ev->event : "admin";
@@ -92,10 +92,20 @@ void cli_audit_event(struct cli *c, struct og_audit_event *ev)
 	ev->service = program_invocation_short_name;
 	ev->actor = c->actor;
 	ev->syslog_only = !c->cfg.audit_store;
+}
+
+void cli_audit_emit(struct cli *c, const struct og_audit_event *ev)
+{
 	if (c->cfg.audit_syslog)
 		og_audit_syslog(ev, NULL);
 	if (c->cfg.audit_jsonl != NULL)
 		og_audit_jsonl_append(c->cfg.audit_jsonl, ev, &c->log);
+}
+
+void cli_audit_event(struct cli *c, struct og_audit_event *ev)
+{
+	cli_audit_prepare(c, ev);
+	cli_audit_emit(c, ev);
 	if (c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
 		cli_error("warning: audit row for '%s' not stored", ev->reason);
 }

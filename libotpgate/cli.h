@@ -60,6 +60,11 @@ int cli_master_key(struct cli *c, struct og_key *key);
 /* Records an event (syslog and store) with time, actor, source and
  * service filled in; event defaults to "admin". */
 void cli_audit_event(struct cli *c, struct og_audit_event *ev);
+/* The two halves of cli_audit_event, for an entry the store appends itself
+ * inside the change it records: fill in who, when and where; then send it
+ * to syslog and the JSON-lines file. */
+void cli_audit_prepare(struct cli *c, struct og_audit_event *ev);
+void cli_audit_emit(struct cli *c, const struct og_audit_event *ev);
 
 /* Records an admin action (syslog and store); what names it. */
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,

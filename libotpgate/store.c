@@ -10,6 +10,7 @@
 #include "fileio.h"
 #include "spool.h"
 #include "store.h"
+#include "util.h"
 
 extern const struct og_store_ops og_store_sqlite_ops;
 
@@ -90,6 +91,8 @@ static int open_mode(const struct og_config *cfg, const struct og_log *log,
 		return OG_ERR_NOMEM;
 	st->ops = ops;
 	st->log = log;
+	if (cfg->master_key != NULL)
+		og_copy(st->master_key, sizeof(st->master_key), cfg->master_key);
 	if ((r = ops->open(cfg, log, mode, &st->be)) != OG_OK ||
 	    (mode != OG_OPEN_INIT && (r = ops->check_schema(st->be)) != OG_OK)) {
 		og_store_close(st);
@@ -120,6 +123,7 @@ void og_store_close(struct og_store *st)
 		return;
 	if (st->be != NULL)
 		st->ops->close(st->be);
+	OPENSSL_cleanse(&st->chain, sizeof(st->chain));
 	free(st);
 }
 
@@ -128,8 +132,29 @@ int og_store_check_schema(struct og_store *st)
 	return st->ops->check_schema(st->be);
 }
 
+const struct og_chain_key *og_store_chain_key(struct og_store *st)
+{
+	if (st->chain_state == 0) {
+		st->chain_state = st->master_key[0] != '\0' &&
+				  og_chain_key_load(st->master_key, &st->chain, st->log) == OG_OK ? 1 : -1;
+		if (st->chain_state == 1)
+			st->ops->set_chain(st->be, &st->chain);
+	}
+	return st->chain_state == 1 ? &st->chain : NULL;
+}
+
+/* Audit rows are sealed with the chain key: it must be loaded before one is written. */
+static int chain_for(struct og_store *st, const struct og_audit_event *ev)
+{
+	return ev->syslog_only || og_store_chain_key(st) != NULL ? OG_OK : OG_ERR_CRYPTO;
+}
+
+/* A store that has audit rows to seal (an upgrade) needs the chain key;
+ * a new one has none, and init may run before the master key exists. */
 int og_store_init(struct og_store *st)
 {
+	if (access(st->master_key, F_OK) == 0)
+		og_store_chain_key(st);
 	return st->ops->init(st->be);
 }
 
@@ -142,20 +167,26 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev)
 {
-	return st->ops->login_accept(st->be, token_id, step, drift, clear_failures, ev);
+	int r = chain_for(st, ev);
+
+	return r != OG_OK ? r : st->ops->login_accept(st->be, token_id, step, drift, clear_failures, ev);
 }
 
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly)
 {
+	int r = chain_for(st, ev);
+
 	*locked_until = 0;
 	*newly = 0;
-	return st->ops->login_fail(st->be, user, lk, ev, locked_until, newly);
+	return r != OG_OK ? r : st->ops->login_fail(st->be, user, lk, ev, locked_until, newly);
 }
 
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev)
 {
-	return st->ops->audit_add(st->be, ev);
+	int r = chain_for(st, ev);
+
+	return r != OG_OK ? r : st->ops->audit_add(st->be, ev);
 }
 
 int og_store_unlock(struct og_store *st, const char *user)
@@ -195,11 +226,14 @@ int og_store_purge(struct og_store *st, int64_t before, int64_t *purged)
 	return st->ops->purge(st->be, before, purged);
 }
 
-int og_store_erase(struct og_store *st, const char *user, const char *pseudonym)
+int og_store_erase(struct og_store *st, const char *user, struct og_audit_event *ev,
+		   char pseudonym[OG_SUBJECT_LEN + 1])
 {
-	return st->ops->erase(st->be, user, pseudonym);
+	pseudonym[0] = '\0';
+	if (og_store_chain_key(st) == NULL)
+		return OG_ERR_CRYPTO;
+	return st->ops->erase(st->be, user, ev, pseudonym);
 }
-
 int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129])
 {
 	return st->ops->admin_get(st->be, name, role, org);
@@ -254,7 +288,9 @@ int og_store_recovery_get(struct og_store *st, const char *user, struct og_recov
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev)
 {
-	return st->ops->recovery_use(st->be, user, idx, ev);
+	int r = chain_for(st, ev);
+
+	return r != OG_OK ? r : st->ops->recovery_use(st->be, user, idx, ev);
 }
 
 int og_store_token_list(struct og_store *st, const char *user,
@@ -281,9 +317,15 @@ int og_store_dek_put(struct og_store *st, const struct og_dek_row *d)
 }
 
 int og_store_audit_list(struct og_store *st,
-			int (*cb)(void *arg, const struct og_audit_event *ev), void *arg)
+			int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
 {
 	return st->ops->audit_list(st->be, cb, arg);
+}
+
+int og_store_subject_list(struct og_store *st,
+			  int (*cb)(void *arg, const struct og_subject_row *s), void *arg)
+{
+	return st->ops->subject_list(st->be, cb, arg);
 }
 
 int og_store_counts(struct og_store *st, struct og_store_counts *out)

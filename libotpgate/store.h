@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "accesskey.h"
 #include "audit.h"
+#include "chain.h"
 #include "config.h"
 #include "crypto.h"
 #include "lockout.h"
@@ -68,6 +69,28 @@ struct og_dek_row {
 	int64_t created;
 };
 
+/*
+ * An audit entry as stored. In ev, user and actor are the names, or
+ * OG_ERASED_PREFIX and the pseudonym once that person was erased;
+ * user_subject and actor_subject are the pseudonyms the mac covers.
+ */
+struct og_audit_row {
+	int64_t id;
+	struct og_audit_event ev;
+	const char *user_subject, *actor_subject;
+	int user_erased, actor_erased;	/* the subject has no mapping (any more) */
+	const unsigned char *mac;
+	size_t mac_len;
+};
+
+/* A subject: who a pseudonym stands for, and the salt that made it. */
+struct og_subject_row {
+	char pseudonym[OG_SUBJECT_LEN + 1];
+	char name[257];
+	unsigned char salt[OG_SUBJECT_SALT];
+	int salt_ok;			/* the stored salt had the right length */
+};
+
 /* Row counts of the tables a store migration copies. */
 struct og_store_counts {
 	int64_t users, data_keys, tokens, audit;
@@ -95,6 +118,7 @@ struct og_store_ops {
 	int (*login_fail)(void *be, const char *user, const struct og_lockout *lk,
 			  const struct og_audit_event *ev, int64_t *locked_until, int *newly);
 	int (*audit_add)(void *be, const struct og_audit_event *ev);
+	void (*set_chain)(void *be, const struct og_chain_key *k);
 	int (*unlock)(void *be, const char *user);
 	int (*user_ensure)(void *be, const char *user, const char *org, int64_t now);
 	int (*dek_get)(void *be, const char *org, char id[33], unsigned char *wrapped);
@@ -104,7 +128,8 @@ struct og_store_ops {
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
 	int (*user_remove)(void *be, const char *user, int64_t now);
 	int (*purge)(void *be, int64_t before, int64_t *purged);
-	int (*erase)(void *be, const char *user, const char *pseudonym);
+	int (*erase)(void *be, const char *user, struct og_audit_event *ev,
+		     char pseudonym[OG_SUBJECT_LEN + 1]);
 	int (*admin_get)(void *be, const char *name, char role[16], char org[129]);
 	int (*admin_add)(void *be, const char *name, const char *role, const char *org,
 			 int64_t now);
@@ -121,7 +146,9 @@ struct og_store_ops {
 	int (*user_list)(void *be, int (*cb)(void *arg, const struct og_user_row *u), void *arg);
 	int (*dek_list)(void *be, int (*cb)(void *arg, const struct og_dek_row *d), void *arg);
 	int (*dek_put)(void *be, const struct og_dek_row *d);
-	int (*audit_list)(void *be, int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
+	int (*audit_list)(void *be, int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
+	int (*subject_list)(void *be, int (*cb)(void *arg, const struct og_subject_row *s),
+			    void *arg);
 	int (*counts)(void *be, struct og_store_counts *out);
 	int (*keys_ready)(void *be);
 	int (*key_add)(void *be, const struct og_access_key *k);
@@ -140,6 +167,9 @@ struct og_store {
 	const struct og_store_ops *ops;
 	void *be;
 	const struct og_log *log;
+	char master_key[4096];		/* where the chain key comes from */
+	int chain_state;		/* 0 not loaded yet, 1 loaded, -1 failed */
+	struct og_chain_key chain;
 };
 
 /* Opens the backend named by cfg->store_backend. The schema is checked
@@ -200,11 +230,15 @@ int og_store_user_remove(struct og_store *st, const char *user, int64_t now);
  * failures, recovery codes, the user row. *purged: how many users. */
 int og_store_purge(struct og_store *st, int64_t before, int64_t *purged);
 
-/* Erases a person for good, at once: tokens, failures, recovery codes,
- * SSH keys and the user row are deleted, and the audit rows that named the
- * user name pseudonym instead. OG_ERR_NOTFOUND if the store knows no such
- * user. */
-int og_store_erase(struct og_store *st, const char *user, const char *pseudonym);
+/*
+ * Erases a person for good, at once: tokens, failures, recovery codes,
+ * SSH keys, the user row and the mapping from their audit pseudonym to
+ * their name are deleted, and ev is appended in the same transaction with
+ * detail set to that pseudonym (pseudonym[0] = 0 if the trail never named
+ * them). OG_ERR_NOTFOUND if the store knows nothing of user.
+ */
+int og_store_erase(struct og_store *st, const char *user, struct og_audit_event *ev,
+		   char pseudonym[OG_SUBJECT_LEN + 1]);
 
 /* An administrator: role "superuser" (org "") or "org-admin" of org.
  * admin_get gives OG_ERR_NOTFOUND for someone who is not one; admin_add
@@ -259,7 +293,13 @@ int og_store_dek_list(struct og_store *st, int (*cb)(void *arg, const struct og_
 		      void *arg);
 int og_store_dek_put(struct og_store *st, const struct og_dek_row *d);
 int og_store_audit_list(struct og_store *st,
-			int (*cb)(void *arg, const struct og_audit_event *ev), void *arg);
+			int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
+int og_store_subject_list(struct og_store *st,
+			  int (*cb)(void *arg, const struct og_subject_row *s), void *arg);
+
+/* The chain key, loaded from the master key on first use; NULL (logged)
+ * when the master key cannot be read. */
+const struct og_chain_key *og_store_chain_key(struct og_store *st);
 int og_store_counts(struct og_store *st, struct og_store_counts *out);
 
 /* Makes the key registry ready (SQLite attaches it; logins never need

@@ -8,15 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <libpq-fe.h>
 
 #include "err.h"
+#include "chain.h"
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 3	/* 2: users.removed_at; 3: admins */
+#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+#define INIT_LOCK 7041661474	/* one init at a time */
+#define AUDIT_LOCK 7041661475	/* one append to the audit chain at a time, fleet-wide */
 #define MAX_PARAMS 20
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS otpgate_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -42,8 +48,15 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS audit("
 	" id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, host TEXT, event TEXT NOT NULL,"
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT,"
-	" key TEXT, actor TEXT, detail TEXT);"
+	" key TEXT, actor TEXT, detail TEXT, mac BYTEA);"
+	/* schema 3 to 4 */
+	"ALTER TABLE audit ADD COLUMN IF NOT EXISTS mac BYTEA;"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(\"user\", ts);"
+	"CREATE TABLE IF NOT EXISTS subjects("
+	" pseudonym TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, salt BYTEA NOT NULL,"
+	" created BIGINT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS org_removals("
+	" org TEXT PRIMARY KEY, removed_at BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS admins("
 	" name TEXT PRIMARY KEY, role TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
 	" created BIGINT NOT NULL);"
@@ -73,22 +86,21 @@ static const char user_state_sql[] =
 	" LEFT JOIN data_keys d ON d.id = t.dek_id"
 	" WHERE u.name = $1 ORDER BY t.created LIMIT 16";
 
-/* The watermark check-and-advance, failure reset and audit row: one statement. */
+/* The watermark check-and-advance and failure reset: one statement. */
 static const char accept_sql[] =
 	"WITH acc AS (UPDATE tokens SET last_step = $2, drift = $3, last_used = $4"
 	"   WHERE id = $1 AND state = 'active' AND last_step < $2 RETURNING \"user\"),"
-	" clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM acc)),"
-	" aud AS (INSERT INTO audit(ts, host, event, result, reason, \"user\", source,"
-	"   service, token, key, actor, detail)"
-	"   SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 FROM acc WHERE $16)"
+	" clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM acc))"
 	" SELECT count(*) FROM acc";
 
 static const char audit_sql[] =
 	"INSERT INTO audit(ts, host, event, result, reason, \"user\", source, service, token,"
-	" key, actor, detail) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+	" key, actor, detail, id, mac) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+	" $13, $14)";
 
 struct pg_be {
 	PGconn *conn;
+	const struct og_chain_key *chain;	/* set by the store before audit rows are written */
 	int registry_only;	/* connected as the key reader: access_keys only */
 	const struct og_log *log;
 	char host[256];
@@ -268,24 +280,6 @@ static int finish(struct pg_be *be, int r)
 	return r;
 }
 
-static int pg_init(void *p)
-{
-	struct pg_be *be = p;
-	struct params prm = { .n = 0 };
-	int r;
-
-	p_int(&prm, SCHEMA_VERSION);
-	if ((r = pg_begin(be)) != OG_OK)
-		return r;
-	/* several hosts may run init at once: one at a time */
-	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(7041661474)")) != OG_OK ||
-	    (r = pg_exec(be, schema_sql)) != OG_OK ||
-	    (r = run_cmd(be, "schema version", "INSERT INTO otpgate_meta VALUES('schema_version', $1)"
-			 " ON CONFLICT(key) DO UPDATE SET value = $1", &prm)) != OG_OK)
-		return finish(be, r);
-	return finish(be, OG_OK);
-}
-
 static void copy_val(const PGresult *res, int row, int col, char *out, size_t cap)
 {
 	if (og_copy(out, cap, PQgetvalue(res, row, col)) != OG_OK)
@@ -369,52 +363,228 @@ static int pg_user_state(void *p, const char *user, struct og_user_state *out)
 	return r == OG_OK ? OG_OK : pg_error(be, "token row malformed", NULL);
 }
 
-static void audit_params(struct pg_be *be, struct params *prm, const struct og_audit_event *ev)
+static int in_txn(struct pg_be *be)
 {
-	p_text(prm, ev->host ? ev->host : be->host);
-	p_text(prm, ev->event);
-	p_text(prm, ev->result);
-	p_text(prm, ev->reason);
-	p_text(prm, ev->user);
-	p_text(prm, ev->source);
-	p_text(prm, ev->service);
-	p_text(prm, ev->token);
-	p_text(prm, ev->key);
-	p_text(prm, ev->actor);
-	p_text(prm, ev->detail);
+	return PQtransactionStatus(be->conn) != PQTRANS_IDLE;
+}
+
+/* A new subject for name (the caller holds AUDIT_LOCK). */
+static int subject_add(struct pg_be *be, const char *name, char out[OG_SUBJECT_LEN + 1])
+{
+	unsigned char salt[OG_SUBJECT_SALT];
+	struct params prm = { .n = 0 };
+	int r;
+
+	if ((r = og_subject_new(be->chain, name, salt, out)) != OG_OK)
+		return r;
+	p_text(&prm, out);
+	p_text(&prm, name);
+	p_blob(&prm, salt, sizeof(salt));
+	p_int(&prm, (int64_t)time(NULL));
+	return run_cmd(be, "add subject", "INSERT INTO subjects(pseudonym, name, salt, created)"
+		       " VALUES($1, $2, $3, $4)", &prm);
+}
+
+/* Under AUDIT_LOCK: the newest entry's id and mac, and the pseudonyms of
+ * e's user and actor (made when new); e then names them by pseudonym. */
+static int chain_prepare(struct pg_be *be, struct og_audit_event *e, int64_t *id,
+			 unsigned char prev[OG_CHAIN_LEN], char ubuf[OG_SUBJECT_LEN + 1],
+			 char abuf[OG_SUBJECT_LEN + 1])
+{
+	struct params prm = { .n = 0 };
+	size_t n = 0;
+	PGresult *res;
+	int r = OG_OK;
+
+	p_text(&prm, e->user);
+	p_text(&prm, e->actor);
+	if ((res = run(be, "read audit chain", "SELECT (SELECT id FROM audit ORDER BY id DESC LIMIT 1),"
+		       " (SELECT mac FROM audit ORDER BY id DESC LIMIT 1),"
+		       " (SELECT pseudonym FROM subjects WHERE name = $1),"
+		       " (SELECT pseudonym FROM subjects WHERE name = $2)", &prm)) == NULL)
+		return OG_ERR_STORE;
+	*id = PQgetisnull(res, 0, 0) ? 0 : int_val(res, 0, 0);
+	memset(prev, 0, OG_CHAIN_LEN);
+	if (*id > 0 && (PQgetisnull(res, 0, 1) || copy_bytea(res, 0, 1, prev, OG_CHAIN_LEN, &n) != OG_OK ||
+			n != OG_CHAIN_LEN))
+		r = pg_error(be, "audit trail: the newest entry is not sealed", res);
+	copy_val(res, 0, 2, ubuf, OG_SUBJECT_LEN + 1);
+	copy_val(res, 0, 3, abuf, OG_SUBJECT_LEN + 1);
+	PQclear(res);
+	if (r == OG_OK && e->user != NULL && ubuf[0] == '\0')
+		r = subject_add(be, e->user, ubuf);
+	if (r == OG_OK && e->actor != NULL && abuf[0] == '\0')
+		r = (e->user && strcmp(e->user, e->actor) == 0) ? og_copy(abuf, OG_SUBJECT_LEN + 1, ubuf)
+								 : subject_add(be, e->actor, abuf);
+	e->user = e->user ? ubuf : NULL;
+	e->actor = e->actor ? abuf : NULL;
+	return r;
+}
+
+/* Appends ev to the chain, inside the caller's transaction. */
+static int audit_append(struct pg_be *be, const struct og_audit_event *ev)
+{
+	char ubuf[OG_SUBJECT_LEN + 1], abuf[OG_SUBJECT_LEN + 1];
+	unsigned char mac[OG_CHAIN_LEN];
+	struct og_audit_event e = *ev;
+	struct params prm = { .n = 0 };
+	int64_t id;
+	int r;
+
+	if (be->chain == NULL)
+		return pg_error(be, "audit trail: no chain key (master key unreadable)", NULL);
+	e.host = ev->host ? ev->host : be->host;
+	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(AUDIT_LOCK) ")")) != OG_OK ||
+	    (r = chain_prepare(be, &e, &id, mac, ubuf, abuf)) != OG_OK ||
+	    (r = og_chain_mac(be->chain, mac, ++id, &e, mac)) != OG_OK)
+		return r;
+	p_int(&prm, e.ts);
+	p_text(&prm, e.host);
+	p_text(&prm, e.event);
+	p_text(&prm, e.result);
+	p_text(&prm, e.reason);
+	p_text(&prm, e.user);
+	p_text(&prm, e.source);
+	p_text(&prm, e.service);
+	p_text(&prm, e.token);
+	p_text(&prm, e.key);
+	p_text(&prm, e.actor);
+	p_text(&prm, e.detail);
+	p_int(&prm, id);
+	p_blob(&prm, mac, sizeof(mac));
+	return run_cmd(be, "audit", audit_sql, &prm);
+}
+
+/* Appends ev (unless syslog only), in its own transaction when none is open. */
+static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
+{
+	int r;
+
+	if (ev->syslog_only)
+		return OG_OK;
+	if (in_txn(be))
+		return audit_append(be, ev);
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	return finish(be, audit_append(be, ev));
+}
+
+/*
+ * Runs sql, the statement that claims a one-time thing and returns how
+ * many it claimed, in a transaction with the audit entry: OG_ERR_REPLAY,
+ * and nothing changed, unless exactly one.
+ */
+static int claim(struct pg_be *be, const char *what, const char *sql, const struct params *prm,
+		 const struct og_audit_event *ev)
+{
+	PGresult *res;
+	int r, claimed;
+
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	if ((res = run(be, what, sql, prm)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	claimed = PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == 1;
+	PQclear(res);
+	if (!claimed)
+		return finish(be, OG_ERR_REPLAY);
+	return finish(be, ev->syslog_only ? OG_OK : audit_append(be, ev));
 }
 
 static int pg_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
 			   int clear_failures, const struct og_audit_event *ev)
 {
 	(void)clear_failures;	/* one statement either way */
-	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
-	PGresult *res;
-	int accepted;
 
 	p_text(&prm, token_id);
 	p_int(&prm, step);
 	p_int(&prm, drift);
 	p_int(&prm, ev->ts);
-	audit_params(be, &prm, ev);
-	p_text(&prm, ev->syslog_only ? "false" : "true");
-	if ((res = run(be, "advance watermark", accept_sql, &prm)) == NULL)
-		return OG_ERR_STORE;
-	accepted = PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == 1;
-	PQclear(res);
-	return accepted ? OG_OK : OG_ERR_REPLAY;
+	return claim(p, "advance watermark", accept_sql, &prm, ev);
 }
 
-static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
+/* name's pseudonym, made when new (the caller holds AUDIT_LOCK). */
+static int subject_for(struct pg_be *be, const char *name, char out[OG_SUBJECT_LEN + 1])
 {
 	struct params prm = { .n = 0 };
+	PGresult *res;
 
-	if (ev->syslog_only)
-		return OG_OK;
-	p_int(&prm, ev->ts);
-	audit_params(be, &prm, ev);
-	return run_cmd(be, "audit", audit_sql, &prm);
+	p_text(&prm, name);
+	if ((res = run(be, "find subject", "SELECT pseudonym FROM subjects WHERE name = $1",
+		       &prm)) == NULL)
+		return OG_ERR_STORE;
+	out[0] = '\0';
+	if (PQntuples(res) == 1)
+		copy_val(res, 0, 0, out, OG_SUBJECT_LEN + 1);
+	PQclear(res);
+	return out[0] ? OG_OK : subject_add(be, name, out);
+}
+
+/* Seals row i of res, an entry written before the trail was chained. */
+static int seal_one(struct pg_be *be, const PGresult *res, int i, unsigned char prev[OG_CHAIN_LEN])
+{
+	char ubuf[OG_SUBJECT_LEN + 1], abuf[OG_SUBJECT_LEN + 1];
+	struct og_audit_event ev = { .ts = int_val(res, i, 1) };
+	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
+			     &ev.service, &ev.token, &ev.key, &ev.actor, &ev.detail };
+	struct params prm = { .n = 0 };
+	int64_t id = int_val(res, i, 0);
+	int r = OG_OK;
+
+	for (int c = 0; c < 11; c++)
+		*f[c] = PQgetisnull(res, i, c + 2) ? NULL : PQgetvalue(res, i, c + 2);
+	if ((ev.user && (r = subject_for(be, ev.user, ubuf)) != OG_OK) ||
+	    (ev.actor && (r = subject_for(be, ev.actor, abuf)) != OG_OK))
+		return r;
+	ev.user = ev.user ? ubuf : NULL;
+	ev.actor = ev.actor ? abuf : NULL;
+	if ((r = og_chain_mac(be->chain, prev, id, &ev, prev)) != OG_OK)
+		return r;
+	p_int(&prm, id);
+	p_text(&prm, ev.user);
+	p_text(&prm, ev.actor);
+	p_blob(&prm, prev, OG_CHAIN_LEN);
+	return run_cmd(be, "seal audit trail", "UPDATE audit SET \"user\" = $2, actor = $3,"
+		       " mac = $4 WHERE id = $1", &prm);
+}
+
+/* Chains the entries an older version wrote (all before any sealed one). */
+static int seal_unsealed(struct pg_be *be)
+{
+	unsigned char prev[OG_CHAIN_LEN] = { 0 };
+	PGresult *res;
+	int r;
+
+	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(AUDIT_LOCK) ")")) != OG_OK ||
+	    (res = run(be, "seal audit trail", "SELECT id, ts, host, event, result, reason,"
+		       " \"user\", source, service, token, key, actor, detail FROM audit"
+		       " WHERE mac IS NULL ORDER BY id", NULL)) == NULL)
+		return r != OG_OK ? r : OG_ERR_STORE;
+	if (PQntuples(res) > 0 && be->chain == NULL)
+		r = pg_error(be, "sealing the audit trail needs the master key", NULL);
+	for (int i = 0; i < PQntuples(res) && r == OG_OK; i++)
+		r = seal_one(be, res, i, prev);
+	PQclear(res);
+	return r;
+}
+
+static int pg_init(void *p)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	int r;
+
+	p_int(&prm, SCHEMA_VERSION);
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	/* several hosts may run init at once: one at a time */
+	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(INIT_LOCK) ")")) != OG_OK ||
+	    (r = pg_exec(be, schema_sql)) != OG_OK || (r = seal_unsealed(be)) != OG_OK ||
+	    (r = run_cmd(be, "schema version", "INSERT INTO otpgate_meta VALUES('schema_version', $1)"
+			 " ON CONFLICT(key) DO UPDATE SET value = $1", &prm)) != OG_OK)
+		return finish(be, r);
+	return finish(be, OG_OK);
 }
 
 /* Under the row lock: read, count with the shared rule, write back. */
@@ -634,26 +804,34 @@ static int pg_admin_add(void *p, const char *name, const char *role, const char 
 		       " VALUES($1, $2, $3, $4)", &prm);
 }
 
-static int pg_erase(void *p, const char *user, const char *pseudonym)
+static int pg_erase(void *p, const char *user, struct og_audit_event *ev,
+		    char pseudonym[OG_SUBJECT_LEN + 1])
 {
 	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
 	PGresult *res;
-	int r;
+	int r, found;
 
 	p_text(&prm, user);
-	p_text(&prm, pseudonym);
+	if ((r = pg_begin(be)) != OG_OK ||
+	    (r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(AUDIT_LOCK) ")")) != OG_OK)
+		return finish(be, r);
 	if ((res = run(be, "erase", "WITH t AS (DELETE FROM tokens WHERE \"user\" = $1),"
 		       " f AS (DELETE FROM failures WHERE \"user\" = $1),"
 		       " rc AS (DELETE FROM recovery_codes WHERE \"user\" = $1),"
 		       " k AS (DELETE FROM access_keys WHERE \"user\" = $1),"
-		       " a AS (UPDATE audit SET \"user\" = $2 WHERE \"user\" = $1),"
-		       " u AS (DELETE FROM users WHERE name = $1 RETURNING name)"
-		       " SELECT count(*) FROM u", &prm)) == NULL)
-		return OG_ERR_STORE;
-	r = int_val(res, 0, 0) == 1 ? OG_OK : OG_ERR_NOTFOUND;
+		       " u AS (DELETE FROM users WHERE name = $1 RETURNING name),"
+		       " s AS (DELETE FROM subjects WHERE name = $1 RETURNING pseudonym)"
+		       " SELECT (SELECT count(*) FROM u), (SELECT pseudonym FROM s)", &prm)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	copy_val(res, 0, 1, pseudonym, OG_SUBJECT_LEN + 1);
+	found = int_val(res, 0, 0) > 0 || pseudonym[0] != '\0';
 	PQclear(res);
-	return r;
+	if (!found)
+		return finish(be, OG_ERR_NOTFOUND);
+	ev->user = NULL;
+	ev->detail = pseudonym[0] ? pseudonym : NULL;
+	return finish(be, ev->syslog_only ? OG_OK : audit_append(be, ev));
 }
 
 static int pg_token_get(void *p, const char *serial, struct og_token *out)
@@ -755,29 +933,18 @@ static int pg_recovery_get(void *p, const char *user, struct og_recovery_set *se
 	return r;
 }
 
-/* Use, failure reset and audit row: one statement, like a code's acceptance. */
+/* Use and failure reset in one statement, then the audit entry, like a code's acceptance. */
 static int pg_recovery_use(void *p, const char *user, int idx, const struct og_audit_event *ev)
 {
-	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
-	PGresult *res;
-	int used;
 
 	p_text(&prm, user);
 	p_int(&prm, idx);
 	p_int(&prm, ev->ts);
-	audit_params(be, &prm, ev);
-	p_text(&prm, ev->syslog_only ? "false" : "true");
-	if ((res = run(be, "use recovery code", "WITH u AS (UPDATE recovery_codes SET used = $3"
-		       " WHERE \"user\" = $1 AND idx = $2 AND used = 0 RETURNING \"user\"),"
-		       " clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM u)),"
-		       " aud AS (INSERT INTO audit(ts, host, event, result, reason, \"user\", source,"
-		       " service, token, key, actor, detail) SELECT $3, $4, $5, $6, $7, $8, $9, $10,"
-		       " $11, $12, $13, $14 FROM u WHERE $15) SELECT count(*) FROM u", &prm)) == NULL)
-		return OG_ERR_STORE;
-	used = PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == 1;
-	PQclear(res);
-	return used ? OG_OK : OG_ERR_REPLAY;
+	return claim(p, "use recovery code", "WITH u AS (UPDATE recovery_codes SET used = $3"
+		     " WHERE \"user\" = $1 AND idx = $2 AND used = 0 RETURNING \"user\"),"
+		     " clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM u))"
+		     " SELECT count(*) FROM u", &prm, ev);
 }
 
 static int pg_token_revoke(void *p, const char *serial)
@@ -863,29 +1030,83 @@ static int pg_dek_put(void *p, const struct og_dek_row *d)
 	return pg_dek_add(p, d->org, d->id, d->wrapped, d->created);
 }
 
-static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_event *ev),
-			 void *arg)
+/* "erased-" and the pseudonym, when the subject has no name any more. */
+static const char *shown_name(const PGresult *res, int row, int col, const char *subject,
+			      char *buf, size_t cap, int *erased)
+{
+	*erased = subject != NULL && PQgetisnull(res, row, col);
+	if (!*erased)
+		return subject ? PQgetvalue(res, row, col) : NULL;
+	snprintf(buf, cap, "%s%s", OG_ERASED_PREFIX, subject);
+	return buf;
+}
+
+static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
 {
 	struct pg_be *be = p;
-	struct og_audit_event ev;
-	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
-			     &ev.service, &ev.token, &ev.key, &ev.actor, &ev.detail };
-	PGresult *res = run(be, "list audit", "SELECT ts, host, event, result, reason, \"user\","
-			    " source, service, token, key, actor, detail FROM audit ORDER BY id",
-			    NULL);
+	struct og_audit_row row;
+	struct og_audit_event *ev = &row.ev;
+	unsigned char mac[OG_CHAIN_LEN];
+	char ubuf[64], abuf[64];
+	const char **f[] = { &ev->host, &ev->event, &ev->result, &ev->reason, &row.user_subject,
+			     &ev->source, &ev->service, &ev->token, &ev->key, &row.actor_subject,
+			     &ev->detail };
+	PGresult *res = run(be, "list audit", "SELECT a.ts, a.host, a.event, a.result, a.reason,"
+			    " a.\"user\", a.source, a.service, a.token, a.key, a.actor, a.detail, a.id,"
+			    " a.mac, su.name, sa.name FROM audit a"
+			    " LEFT JOIN subjects su ON su.pseudonym = a.\"user\""
+			    " LEFT JOIN subjects sa ON sa.pseudonym = a.actor ORDER BY a.id", NULL);
 
 	if (res == NULL)
 		return OG_ERR_STORE;
 	for (int i = 0; i < PQntuples(res); i++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.ts = int_val(res, i, 0);
+		memset(&row, 0, sizeof(row));
+		ev->ts = int_val(res, i, 0);
 		for (int c = 0; c < 11; c++)
 			*f[c] = PQgetisnull(res, i, c + 1) ? NULL : PQgetvalue(res, i, c + 1);
-		if (cb(arg, &ev) != 0)
+		row.id = int_val(res, i, 12);
+		if (!PQgetisnull(res, i, 13) &&
+		    copy_bytea(res, i, 13, mac, sizeof(mac), &row.mac_len) == OG_OK)
+			row.mac = mac;
+		else
+			row.mac_len = 0;
+		ev->user = shown_name(res, i, 14, row.user_subject, ubuf, sizeof(ubuf),
+				      &row.user_erased);
+		ev->actor = shown_name(res, i, 15, row.actor_subject, abuf, sizeof(abuf),
+				       &row.actor_erased);
+		if (cb(arg, &row) != 0)
 			break;
 	}
 	PQclear(res);
 	return OG_OK;
+}
+
+static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject_row *sr),
+			   void *arg)
+{
+	struct og_subject_row row;
+	PGresult *res = run(p, "list subjects", "SELECT pseudonym, name, salt FROM subjects"
+			    " ORDER BY pseudonym", NULL);
+	size_t n;
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		memset(&row, 0, sizeof(row));
+		copy_val(res, i, 0, row.pseudonym, sizeof(row.pseudonym));
+		copy_val(res, i, 1, row.name, sizeof(row.name));
+		row.salt_ok = copy_bytea(res, i, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
+			      n == sizeof(row.salt);
+		if (cb(arg, &row) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static void pg_set_chain(void *p, const struct og_chain_key *k)
+{
+	((struct pg_be *)p)->chain = k;
 }
 
 static int pg_counts(void *p, struct og_store_counts *out)
@@ -1044,6 +1265,8 @@ const struct og_store_ops og_store_pg_ops = {
 	.dek_list = pg_dek_list,
 	.dek_put = pg_dek_put,
 	.audit_list = pg_audit_list,
+	.subject_list = pg_subject_list,
+	.set_chain = pg_set_chain,
 	.counts = pg_counts,
 	.keys_ready = pg_keys_ready,
 	.key_add = pg_key_add,

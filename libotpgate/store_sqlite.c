@@ -21,14 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
 #include "err.h"
 #include "fileio.h"
+#include "chain.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 3	/* 2: users.removed_at; 3: admins */
+#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
@@ -52,8 +54,13 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS audit("
 	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, host TEXT, event TEXT NOT NULL,"
 	" result TEXT, reason TEXT, user TEXT, source TEXT, service TEXT, token TEXT,"
-	" key TEXT, actor TEXT, detail TEXT);"
+	" key TEXT, actor TEXT, detail TEXT, mac BLOB);"
 	"CREATE INDEX IF NOT EXISTS audit_user ON audit(user, ts);"
+	"CREATE TABLE IF NOT EXISTS subjects("
+	" pseudonym TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, salt BLOB NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS org_removals("
+	" org TEXT PRIMARY KEY, removed_at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS admins("
 	" name TEXT PRIMARY KEY, role TEXT NOT NULL, org TEXT NOT NULL DEFAULT '',"
 	" created INTEGER NOT NULL);"
@@ -77,7 +84,8 @@ enum stmt_id {
 	Q_USER_STATE, Q_ACCEPT, Q_CLEAR_FAIL, Q_AUDIT, Q_FAIL_GET, Q_FAIL_PUT,
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
-	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP, Q_COUNT
+	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP,
+	Q_SUBJECT_GET, Q_SUBJECT_ADD, Q_CHAIN_TAIL, Q_SUBJECTS_ALL, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -99,8 +107,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 		     " WHERE id = ?1 AND state = 'active' AND last_step < ?2",
 	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
 	[Q_AUDIT] = "INSERT INTO audit(ts, host, event, result, reason, user, source, service,"
-		    " token, key, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		    " ?12)",
+		    " token, key, actor, detail, id, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		    " ?10, ?11, ?12, ?13, ?14)",
 	[Q_FAIL_GET] = "SELECT count, window_start, locked_until FROM failures WHERE user = ?1",
 	[Q_FAIL_PUT] = "INSERT OR REPLACE INTO failures(user, count, window_start, locked_until)"
 		       " VALUES(?1, ?2, ?3, ?4)",
@@ -117,8 +125,14 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_USERS_ALL] = "SELECT name, org, created FROM users ORDER BY name",
 	[Q_DEKS_ALL] = "SELECT id, org, wrapped, created FROM data_keys ORDER BY org",
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
-	[Q_AUDIT_ALL] = "SELECT ts, host, event, result, reason, user, source, service, token,"
-			" key, actor, detail FROM audit ORDER BY id",
+	[Q_AUDIT_ALL] = "SELECT a.ts, a.host, a.event, a.result, a.reason, a.user, a.source,"
+			" a.service, a.token, a.key, a.actor, a.detail, a.id, a.mac, su.name, sa.name"
+			" FROM audit a LEFT JOIN subjects su ON su.pseudonym = a.user"
+			" LEFT JOIN subjects sa ON sa.pseudonym = a.actor ORDER BY a.id",
+	[Q_SUBJECT_GET] = "SELECT pseudonym FROM subjects WHERE name = ?1",
+	[Q_SUBJECT_ADD] = "INSERT INTO subjects(pseudonym, name, salt, created) VALUES(?1, ?2, ?3, ?4)",
+	[Q_CHAIN_TAIL] = "SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1",
+	[Q_SUBJECTS_ALL] = "SELECT pseudonym, name, salt FROM subjects ORDER BY pseudonym",
 	[Q_ADMIN_GET] = "SELECT role, org FROM admins WHERE name = ?1",
 	[Q_ADMIN_ADD] = "INSERT INTO admins(name, role, org, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
@@ -162,10 +176,13 @@ struct sqlite_be {
 	enum og_open_mode mode;
 	char reg_path[4096];	/* the key registry, attached when first needed */
 	int reg_attached;
+	const struct og_chain_key *chain;	/* set by the store before audit rows are written */
 };
 
 static int need_registry(struct sqlite_be *be);
 static int sq_commit(void *p);
+static int pseudonymise(struct sqlite_be *be, struct og_audit_event *ev,
+			char ubuf[OG_SUBJECT_LEN + 1], char abuf[OG_SUBJECT_LEN + 1]);
 
 /*
  * Called by SQLite while another connection holds the lock we need:
@@ -485,6 +502,68 @@ static int migrate_v1(struct sqlite_be *be)
 	return exec(be, "ALTER TABLE users ADD COLUMN removed_at INTEGER NOT NULL DEFAULT 0");
 }
 
+/* Schema 3 to 4: audit entries gain their mac (sealed by seal_unsealed). */
+static int migrate_v3(struct sqlite_be *be)
+{
+	int v = schema_version(be, "main");
+
+	if (v < 1 || v > 3)
+		return OG_OK;
+	return exec(be, "ALTER TABLE audit ADD COLUMN mac BLOB");
+}
+
+/* Seals one entry written before the trail was chained: names become
+ * pseudonyms, and the entry gets its mac after prev. */
+static int seal_one(struct sqlite_be *be, sqlite3_stmt *row, unsigned char prev[OG_CHAIN_LEN])
+{
+	char ubuf[OG_SUBJECT_LEN + 1], abuf[OG_SUBJECT_LEN + 1];
+	struct og_audit_event ev = { .ts = sqlite3_column_int64(row, 1) };
+	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
+			     &ev.service, &ev.token, &ev.key, &ev.actor, &ev.detail };
+	int64_t id = sqlite3_column_int64(row, 0);
+	sqlite3_stmt *up;
+	int r;
+
+	for (int i = 0; i < 11; i++)
+		*f[i] = (const char *)sqlite3_column_text(row, i + 2);
+	if ((r = pseudonymise(be, &ev, ubuf, abuf)) != OG_OK ||
+	    (r = og_chain_mac(be->chain, prev, id, &ev, prev)) != OG_OK)
+		return r;
+	if (sqlite3_prepare_v2(be->db, "UPDATE audit SET user = ?2, actor = ?3, mac = ?4 WHERE id = ?1",
+			       -1, &up, NULL) != SQLITE_OK)
+		return db_error(be, "seal audit trail");
+	sqlite3_bind_int64(up, 1, id);
+	bind_text(up, 2, ev.user);
+	bind_text(up, 3, ev.actor);
+	sqlite3_bind_blob(up, 4, prev, OG_CHAIN_LEN, SQLITE_TRANSIENT);
+	r = sqlite3_step(up) == SQLITE_DONE ? OG_OK : db_error(be, "seal audit trail");
+	sqlite3_finalize(up);
+	return r;
+}
+
+/* Chains the entries an older version wrote (all of them come before any sealed one). */
+static int seal_unsealed(struct sqlite_be *be)
+{
+	unsigned char prev[OG_CHAIN_LEN] = { 0 };
+	sqlite3_stmt *row;
+	int rc, r = OG_OK;
+
+	if (sqlite3_prepare_v2(be->db, "SELECT id, ts, host, event, result, reason, user, source,"
+			       " service, token, key, actor, detail FROM audit WHERE mac IS NULL"
+			       " ORDER BY id", -1, &row, NULL) != SQLITE_OK)
+		return db_error(be, "seal audit trail");
+	while (r == OG_OK && (rc = sqlite3_step(row)) == SQLITE_ROW) {
+		if (be->chain == NULL)
+			r = db_error(be, "sealing the audit trail needs the master key");
+		else
+			r = seal_one(be, row, prev);
+	}
+	if (r == OG_OK && rc != SQLITE_DONE)
+		r = db_error(be, "seal audit trail");
+	sqlite3_finalize(row);
+	return r;
+}
+
 static int sq_init(void *p)
 {
 	struct sqlite_be *be = p;
@@ -497,7 +576,8 @@ static int sq_init(void *p)
 		return r;
 	snprintf(sql, sizeof(sql), "PRAGMA main.user_version = %d; PRAGMA reg.user_version = %d",
 		 SCHEMA_VERSION, REGISTRY_VERSION);
-	if ((r = migrate_v1(be)) != OG_OK || (r = exec(be, schema_sql)) != OG_OK ||
+	if ((r = migrate_v1(be)) != OG_OK || (r = migrate_v3(be)) != OG_OK ||
+	    (r = exec(be, schema_sql)) != OG_OK || (r = seal_unsealed(be)) != OG_OK ||
 	    (r = exec(be, registry_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
 		exec(be, "ROLLBACK");
 		return r;
@@ -601,24 +681,103 @@ static int sq_user_state(void *p, const char *user, struct og_user_state *out)
 	return r;
 }
 
-static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
+/* The pseudonym naming name in the audit trail; a new subject the first time. */
+static int subject_of(struct sqlite_be *be, const char *name, char out[OG_SUBJECT_LEN + 1])
 {
-	sqlite3_stmt *s = stmt(be, Q_AUDIT);
+	unsigned char salt[OG_SUBJECT_SALT];
+	sqlite3_stmt *s = stmt(be, Q_SUBJECT_GET);
+	int rc, r;
 
 	if (s == NULL)
 		return OG_ERR_STORE;
-	sqlite3_bind_int64(s, 1, ev->ts);
-	bind_text(s, 2, ev->host ? ev->host : be->host);
-	bind_text(s, 3, ev->event);
-	bind_text(s, 4, ev->result);
-	bind_text(s, 5, ev->reason);
-	bind_text(s, 6, ev->user);
-	bind_text(s, 7, ev->source);
-	bind_text(s, 8, ev->service);
-	bind_text(s, 9, ev->token);
-	bind_text(s, 10, ev->key);
-	bind_text(s, 11, ev->actor);
-	bind_text(s, 12, ev->detail);
+	bind_text(s, 1, name);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		copy_col(s, 0, out, OG_SUBJECT_LEN + 1);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return OG_OK;
+	if (rc != SQLITE_DONE)
+		return db_error(be, "find subject");
+	if ((r = og_subject_new(be->chain, name, salt, out)) != OG_OK ||
+	    (s = stmt(be, Q_SUBJECT_ADD)) == NULL)
+		return r != OG_OK ? r : OG_ERR_STORE;
+	bind_text(s, 1, out);
+	bind_text(s, 2, name);
+	sqlite3_bind_blob(s, 3, salt, sizeof(salt), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, (int64_t)time(NULL));
+	return step_done(be, s, "add subject");
+}
+
+/* The newest entry's id and mac (0 and zeros for an empty trail). */
+static int chain_tail(struct sqlite_be *be, int64_t *id, unsigned char prev[OG_CHAIN_LEN])
+{
+	sqlite3_stmt *s = stmt(be, Q_CHAIN_TAIL);
+	int rc, r = OG_OK;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	*id = 0;
+	memset(prev, 0, OG_CHAIN_LEN);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) != OG_CHAIN_LEN)
+			r = db_error(be, "audit trail: the newest entry is not sealed");
+		else
+			memcpy(prev, sqlite3_column_blob(s, 1), OG_CHAIN_LEN);
+	} else if (rc != SQLITE_DONE) {
+		r = db_error(be, "read audit chain");
+	}
+	sqlite3_reset(s);
+	return r;
+}
+
+/* ev with its user and actor replaced by their pseudonyms (bufs hold them). */
+static int pseudonymise(struct sqlite_be *be, struct og_audit_event *ev,
+			char ubuf[OG_SUBJECT_LEN + 1], char abuf[OG_SUBJECT_LEN + 1])
+{
+	int r;
+
+	if (ev->user != NULL && (r = subject_of(be, ev->user, ubuf)) != OG_OK)
+		return r;
+	if (ev->actor != NULL && (r = subject_of(be, ev->actor, abuf)) != OG_OK)
+		return r;
+	ev->user = ev->user ? ubuf : NULL;
+	ev->actor = ev->actor ? abuf : NULL;
+	return OG_OK;
+}
+
+/* Appends ev to the chain; inside a write transaction (which serializes writers). */
+static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
+{
+	char ubuf[OG_SUBJECT_LEN + 1], abuf[OG_SUBJECT_LEN + 1];
+	unsigned char mac[OG_CHAIN_LEN];
+	struct og_audit_event e = *ev;
+	sqlite3_stmt *s;
+	int64_t id;
+	int r;
+
+	if (be->chain == NULL)
+		return db_error(be, "audit trail: no chain key (master key unreadable)");
+	e.host = ev->host ? ev->host : be->host;
+	if ((r = pseudonymise(be, &e, ubuf, abuf)) != OG_OK || (r = chain_tail(be, &id, mac)) != OG_OK ||
+	    (r = og_chain_mac(be->chain, mac, ++id, &e, mac)) != OG_OK)
+		return r;
+	if ((s = stmt(be, Q_AUDIT)) == NULL)
+		return OG_ERR_STORE;
+	sqlite3_bind_int64(s, 1, e.ts);
+	bind_text(s, 2, e.host);
+	bind_text(s, 3, e.event);
+	bind_text(s, 4, e.result);
+	bind_text(s, 5, e.reason);
+	bind_text(s, 6, e.user);
+	bind_text(s, 7, e.source);
+	bind_text(s, 8, e.service);
+	bind_text(s, 9, e.token);
+	bind_text(s, 10, e.key);
+	bind_text(s, 11, e.actor);
+	bind_text(s, 12, e.detail);
+	sqlite3_bind_int64(s, 13, id);
+	sqlite3_bind_blob(s, 14, mac, sizeof(mac), SQLITE_TRANSIENT);
 	return step_done(be, s, "audit");
 }
 
@@ -752,7 +911,21 @@ static int sq_login_fail(void *p, const char *user, const struct og_lockout *lk,
 
 static int sq_audit_add(void *p, const struct og_audit_event *ev)
 {
-	return ev->syslog_only ? OG_OK : audit_insert(p, ev);
+	struct sqlite_be *be = p;
+	int r;
+
+	if (ev->syslog_only)
+		return OG_OK;
+	if (!sqlite3_get_autocommit(be->db))
+		return audit_insert(be, ev);
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	return finish(be, audit_insert(be, ev));
+}
+
+static void sq_set_chain(void *p, const struct og_chain_key *k)
+{
+	((struct sqlite_be *)p)->chain = k;
 }
 
 static int sq_unlock(void *p, const char *user)
@@ -937,30 +1110,52 @@ static int sq_purge(void *p, int64_t before, int64_t *purged)
 	return finish(be, OG_OK);
 }
 
-static int sq_erase(void *p, const char *user, const char *pseudonym)
+/* The subject naming user, or "" if the trail never named them. */
+static int subject_find(struct sqlite_be *be, const char *user, char out[OG_SUBJECT_LEN + 1])
+{
+	sqlite3_stmt *s = stmt(be, Q_SUBJECT_GET);
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	out[0] = '\0';
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		copy_col(s, 0, out, OG_SUBJECT_LEN + 1);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "find subject");
+}
+
+static int sq_erase(void *p, const char *user, struct og_audit_event *ev,
+		    char pseudonym[OG_SUBJECT_LEN + 1])
 {
 	static const char *const sql[] = {
 		"DELETE FROM tokens WHERE user = ?1", "DELETE FROM failures WHERE user = ?1",
 		"DELETE FROM recovery_codes WHERE user = ?1", "DELETE FROM reg.access_keys WHERE user = ?1",
-		"UPDATE audit SET user = ?2 WHERE user = ?1", "DELETE FROM users WHERE name = ?1",
+		"DELETE FROM users WHERE name = ?1", "DELETE FROM subjects WHERE name = ?1",
 	};
 	struct sqlite_be *be = p;
-	int r, users = 0;
+	int r, found = 0;
 
 	if ((r = sq_keys_ready(be)) != OG_OK || (r = sq_begin(be)) != OG_OK)
 		return r;
+	if ((r = subject_find(be, user, pseudonym)) != OG_OK)
+		return finish(be, r);
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && r == OG_OK; i++) {
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(be->db, sql[i], -1, &s, NULL) != SQLITE_OK)
 			return finish(be, db_error(be, "erase"));
 		bind_text(s, 1, user);
-		if (strstr(sql[i], "?2") != NULL)
-			bind_text(s, 2, pseudonym);
 		r = sqlite3_step(s) == SQLITE_DONE ? OG_OK : db_error(be, "erase");
 		sqlite3_finalize(s);
-		users = sqlite3_changes(be->db);
+		if (i >= 4)
+			found += sqlite3_changes(be->db);
 	}
-	return finish(be, r == OG_OK && users == 0 ? OG_ERR_NOTFOUND : r);
+	if (r == OG_OK && found == 0)
+		return finish(be, OG_ERR_NOTFOUND);
+	ev->user = NULL;
+	ev->detail = pseudonym[0] ? pseudonym : NULL;
+	return finish(be, r == OG_OK && !ev->syslog_only ? audit_insert(be, ev) : r);
 }
 
 static int sq_token_get(void *p, const char *serial, struct og_token *out)
@@ -1173,28 +1368,72 @@ static int sq_dek_put(void *p, const struct og_dek_row *d)
 	return sq_dek_add(p, d->org, d->id, d->wrapped, d->created);
 }
 
-static int sq_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_event *ev),
-			 void *arg)
+/* "erased-" and the pseudonym, when the subject has no name any more. */
+static const char *shown_name(const char *name, const char *subject, char *buf, size_t cap,
+			      int *erased)
+{
+	*erased = subject != NULL && name == NULL;
+	if (!*erased)
+		return name;
+	snprintf(buf, cap, "%s%s", OG_ERASED_PREFIX, subject);
+	return buf;
+}
+
+static int sq_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s = stmt(be, Q_AUDIT_ALL);
-	struct og_audit_event ev;
-	const char **f[] = { &ev.host, &ev.event, &ev.result, &ev.reason, &ev.user, &ev.source,
-			     &ev.service, &ev.token, &ev.key, &ev.actor, &ev.detail };
+	struct og_audit_row row;
+	struct og_audit_event *ev = &row.ev;
+	char ubuf[64], abuf[64];
+	const char **f[] = { &ev->host, &ev->event, &ev->result, &ev->reason, &row.user_subject,
+			     &ev->source, &ev->service, &ev->token, &ev->key, &row.actor_subject,
+			     &ev->detail };
 	int rc;
 
 	if (s == NULL)
 		return OG_ERR_STORE;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&ev, 0, sizeof(ev));
-		ev.ts = sqlite3_column_int64(s, 0);
+		memset(&row, 0, sizeof(row));
+		ev->ts = sqlite3_column_int64(s, 0);
 		for (int i = 0; i < 11; i++)
 			*f[i] = (const char *)sqlite3_column_text(s, i + 1);
-		if (cb(arg, &ev) != 0)
+		row.id = sqlite3_column_int64(s, 12);
+		row.mac = sqlite3_column_blob(s, 13);
+		row.mac_len = (size_t)sqlite3_column_bytes(s, 13);
+		ev->user = shown_name((const char *)sqlite3_column_text(s, 14), row.user_subject,
+				      ubuf, sizeof(ubuf), &row.user_erased);
+		ev->actor = shown_name((const char *)sqlite3_column_text(s, 15), row.actor_subject,
+				       abuf, sizeof(abuf), &row.actor_erased);
+		if (cb(arg, &row) != 0)
 			break;
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list audit");
+}
+
+static int sq_subject_list(void *p, int (*cb)(void *arg, const struct og_subject_row *sr),
+			   void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_SUBJECTS_ALL);
+	struct og_subject_row row;
+	size_t n;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		copy_col(s, 0, row.pseudonym, sizeof(row.pseudonym));
+		copy_col(s, 1, row.name, sizeof(row.name));
+		row.salt_ok = copy_blob(s, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
+			      n == sizeof(row.salt);
+		if (cb(arg, &row) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list subjects");
 }
 
 static int sq_counts(void *p, struct og_store_counts *out)
@@ -1343,6 +1582,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.login_accept = sq_login_accept,
 	.login_fail = sq_login_fail,
 	.audit_add = sq_audit_add,
+	.set_chain = sq_set_chain,
 	.unlock = sq_unlock,
 	.user_ensure = sq_user_ensure,
 	.dek_get = sq_dek_get,
@@ -1366,6 +1606,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.dek_list = sq_dek_list,
 	.dek_put = sq_dek_put,
 	.audit_list = sq_audit_list,
+	.subject_list = sq_subject_list,
 	.counts = sq_counts,
 	.keys_ready = sq_keys_ready,
 	.key_add = sq_key_add,

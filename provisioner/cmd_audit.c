@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "trail.h"
 #include "util.h"
 
 struct filter {
@@ -15,20 +16,27 @@ struct filter {
 	long shown;
 };
 
-static int show_row(void *arg, const struct og_audit_event *ev)
+static void when(int64_t ts, char out[32])
 {
-	struct filter *f = arg;
-	char when[32], line[4096];
-	time_t t = (time_t)ev->ts;
+	time_t t = (time_t)ts;
 	struct tm tm;
+
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static int show_row(void *arg, const struct og_audit_row *row)
+{
+	const struct og_audit_event *ev = &row->ev;
+	struct filter *f = arg;
+	char ts[32], line[4096];
 
 	if (ev->ts < f->since || (f->user && (ev->user == NULL || strcmp(ev->user, f->user) != 0)))
 		return 0;
 	f->shown++;
 	if (!f->json) {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		when(ev->ts, ts);
 		og_audit_format(ev, line, sizeof(line));
-		printf("%s %s\n", when, line);
+		printf("%s %s\n", ts, line);
 		return 0;
 	}
 	og_audit_json(ev, line, sizeof(line));
@@ -51,6 +59,37 @@ static int parse_since(const char *s, int64_t *out)
 	return 0;
 }
 
+/* audit verify: the whole chain, the name mappings and the erasures. */
+static int verify(struct cli *c)
+{
+	struct og_trail_report rep;
+	char head[2 * OG_CHAIN_LEN + 1], ts[32];
+	int r;
+
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if (strcmp(c->role, "superuser") != 0)
+		return cli_error("audit verify: only the superuser checks the whole trail"), 1;
+	r = og_trail_verify(c->st, &rep);
+	if (r == OG_ERR_IO)
+		return 1;	/* the master key's loader said why */
+	if (r != OG_OK && r != OG_ERR_CRYPTO)
+		return cli_error("audit verify: %s", rep.why[0] ? rep.why : "cannot read the trail"), 1;
+	if (r == OG_ERR_CRYPTO && rep.bad_id > 0) {
+		when(rep.bad_ts, ts);
+		cli_error("audit verify: entry %lld%s%s%s: %s (%lld entries before it are intact)",
+			  (long long)rep.bad_id, rep.bad_ts ? " (" : "", rep.bad_ts ? ts : "",
+			  rep.bad_ts ? ")" : "", rep.why, (long long)rep.entries);
+		return 1;
+	}
+	if (r == OG_ERR_CRYPTO)
+		return cli_error("audit verify: %s", rep.why), 1;
+	og_hex_encode(rep.head, sizeof(rep.head), head);
+	printf("audit trail intact: %lld entries, %lld names (%lld erased); head %s\n",
+	       (long long)rep.entries, (long long)rep.subjects, (long long)rep.erased, head);
+	return 0;
+}
+
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -60,6 +99,8 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	struct filter f = { NULL, 0, 0, 0 };
 	int ch;
 
+	if (argc == 2 && strcmp(argv[1], "verify") == 0)
+		return verify(c);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch == 'u' && og_is_safe_name(optarg, 256))
 			f.user = optarg;

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "trail.h"
 #include "util.h"
 
 int cmd_migrate(struct cli *c, int argc, char **argv)
@@ -54,10 +55,12 @@ static int copy_token(void *arg, const struct og_token *t)
 	return (cp->r = og_store_token_add(cp->to, t)) != OG_OK;
 }
 
-static int copy_audit(void *arg, const struct og_audit_event *ev)
+/* Entries go in by name: the target gives them its own pseudonyms and
+ * chain. (An erased person stays erased: their entries show a pseudonym.) */
+static int copy_audit(void *arg, const struct og_audit_row *row)
 {
 	struct copy *cp = arg;
-	struct og_audit_event e = *ev;
+	struct og_audit_event e = row->ev;
 
 	e.syslog_only = 0;
 	return (cp->r = og_store_audit_add(cp->to, &e)) != OG_OK;
@@ -82,6 +85,18 @@ static int same_master_key(struct cli *from, struct cli *to)
 		cli_error("%s and %s are different master keys: copy the key file to the target "
 			  "first", from->cfg.master_key, to->cfg.master_key);
 	return same;
+}
+
+/* The copy re-seals the trail in the target: it must be whole before. */
+static int source_trail_intact(struct cli *c)
+{
+	struct og_trail_report rep;
+
+	if (og_trail_verify(c->st, &rep) == OG_OK)
+		return 1;
+	cli_error("the audit trail of %s does not verify (entry %lld: %s); nothing copied",
+		  og_config_store_name(&c->cfg), (long long)rep.bad_id, rep.why);
+	return 0;
 }
 
 static int copy_all(struct og_store *from, struct og_store *to)
@@ -124,6 +139,8 @@ int cmd_migrate_store(struct cli *c, int argc, char **argv)
 	if (to.config_path == NULL || optind != argc)
 		return cli_error("usage: otpgate-provision migrate-store --to CONFIG"), 2;
 	if (cli_open(c, 0) != OG_OK || cli_open(&to, 1) != OG_OK || !same_master_key(c, &to))
+		goto out;
+	if (!source_trail_intact(c))
 		goto out;
 	if (og_store_init(to.st) != OG_OK || og_store_counts(to.st, &before) != OG_OK)
 		goto out;

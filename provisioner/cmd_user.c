@@ -95,12 +95,15 @@ struct export_audit {
 	int first;
 };
 
-static int export_audit_row(void *arg, const struct og_audit_event *ev)
+/* Entries naming the person, as the user or as the admin who acted. */
+static int export_audit_row(void *arg, const struct og_audit_row *row)
 {
+	const struct og_audit_event *ev = &row->ev;
 	struct export_audit *ea = arg;
 	char line[4096];
 
-	if (ev->user == NULL || strcmp(ev->user, ea->user) != 0)
+	if ((ev->user == NULL || strcmp(ev->user, ea->user) != 0) &&
+	    (ev->actor == NULL || strcmp(ev->actor, ea->user) != 0))
 		return 0;
 	og_audit_json(ev, line, sizeof(line));
 	printf("%s%s", ea->first ? "" : ",", line);
@@ -141,21 +144,33 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Erasure on request: the person's data is deleted for good, now; audit
- * rows keep their events under a random pseudonym. */
+/*
+ * Erasure on request: the person's data is deleted for good, now. The
+ * audit trail keeps their entries, which name them only through a
+ * pseudonym: erasure deletes the mapping from it to their name, so the
+ * chain still verifies and nobody can tell the name again.
+ */
 int cmd_erase(struct cli *c, int argc, char **argv)
 {
-	char pseudonym[48], id[33];
+	char pseudonym[OG_SUBJECT_LEN + 1];
+	struct og_audit_event ev = { .result = "success", .reason = "erase" };
+	int r;
 
 	if (argc != 2 || !og_is_safe_name(argv[1], 256))
 		return cli_error("usage: otpgate-provision erase USER"), 2;
-	if (cli_open(c, 0) != OG_OK || og_random_id(id) != OG_OK)
+	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	snprintf(pseudonym, sizeof(pseudonym), "erased-%.16s", id);
-	if (og_store_erase(c->st, argv[1], pseudonym) != OG_OK)
-		return cli_error("no user %s in the store; nothing erased", argv[1]), 1;
-	cli_audit(c, "erase", "success", pseudonym, NULL, NULL);
-	printf("erased %s; the audit trail now names them %s\n", argv[1], pseudonym);
+	cli_audit_prepare(c, &ev);
+	if ((r = og_store_erase(c->st, argv[1], &ev, pseudonym)) == OG_ERR_NOTFOUND)
+		return cli_error("the store knows nothing of %s; nothing erased", argv[1]), 1;
+	if (r != OG_OK)
+		return cli_error("erase %s: %s; nothing erased", argv[1], og_strerror(r)), 1;
+	cli_audit_emit(c, &ev);
+	if (pseudonym[0])
+		printf("erased %s; the audit trail now names them %s%s\n", argv[1], OG_ERASED_PREFIX,
+		       pseudonym);
+	else
+		printf("erased %s; the audit trail never named them\n", argv[1]);
 	return 0;
 }
 

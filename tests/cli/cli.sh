@@ -12,6 +12,13 @@ not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
 prov() { "$BUILD/otpgate-provision" -c "$T/otpgate.conf" "$@"; }
 kr() { "$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" "$@"; }
 count() { sqlite3 "$T/$1" "SELECT count(*) FROM $2"; }
+# audit_where WHERE: entries matching, with user and actor shown by name
+audit_where() {
+	sqlite3 "$T/otpgate.db" "SELECT count(*) FROM (SELECT a.id, a.event, a.result, a.reason,
+		su.name AS user, sa.name AS actor, a.detail FROM audit a
+		LEFT JOIN subjects su ON su.pseudonym = a.user
+		LEFT JOIN subjects sa ON sa.pseudonym = a.actor) WHERE $1"
+}
 # refuses DESC EXPECTED_TEXT CMD...: non-zero exit, one stderr line holding the text
 refuses() {
 	desc=$1 want=$2
@@ -131,7 +138,7 @@ if login gina "$R1"; then not_ok "a used recovery code logs in again"; else ok "
 if login gina "$(echo "$R2" | tr a-z A-Z | tr -d -)"; then ok "a recovery code typed in capitals, without the hyphen"; else not_ok "a capitalised recovery code is refused"; fi
 sqlite3 "$T/otpgate.db" "select hash from recovery_codes" | grep -q "$(echo "$R1" | tr -d -)" &&
 	not_ok "a recovery code is stored in clear" || ok "recovery codes are stored only as hashes"
-[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='gina' and event='auth' and reason='recovery'")" -eq 2 ] &&
+[ "$(audit_where "user='gina' and event='auth' and reason='recovery'")" -eq 2 ] &&
 	ok "recovery logins are audited as such" || not_ok "recovery logins not audited"
 
 # a JSON-lines audit file for a SIEM, beside syslog and the store
@@ -166,13 +173,23 @@ succeeds "purge after the retention" "$BUILD/otpgate-provision" -c "$T/purge.con
 	[ "$(sqlite3 "$T/otpgate.db" "select count(*) from users where name='hana'")" -eq 0 ] &&
 	ok "purge deleted hana's user row and tokens" || not_ok "hana's data is still there"
 
-# a store of schema 1 (before removal existed) is refused until migrate brings it up
-sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 3" prov show gina
-succeeds "migrate: schema 1 to 3" prov migrate
+# a store of schema 1 (before removal existed, audit entries unchained and
+# naming people in clear) is refused until migrate brings it up
+sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at;
+	UPDATE audit SET user = (SELECT name FROM subjects WHERE pseudonym = audit.user),
+		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
+	ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
+	PRAGMA user_version = 1;"
+refuses "a schema 1 store is refused" "schema version 1, want 4" prov show gina
+succeeds "migrate: schema 1 to 4" prov migrate
 succeeds "the migrated store works" prov show gina
-[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 3 ] && ok "migrate set schema version 3" ||
+[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 4 ] && ok "migrate set schema version 4" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
+succeeds "migrate sealed the old audit entries into a chain" prov audit verify
+[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user = 'gina' or mac is null")" -eq 0 ] &&
+	[ "$(audit_where "user='gina' and event='auth' and reason='recovery'")" -eq 2 ] &&
+	ok "migrate: old entries name gina by pseudonym, and still show her" ||
+	not_ok "migrate: old entries not pseudonymised"
 
 # data-subject requests: export everything (never a secret), erase for good
 succeeds "export gina --json" prov export gina --json
@@ -186,11 +203,17 @@ assert any(a.get("event") == "auth" for a in d["audit"]), "no logins in the expo
 assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
 PY
 succeeds "erase gina" prov erase gina
-PSEUDO=$(sed -n 's/.*names them \(erased-[0-9a-f]*\)$/\1/p' "$T/out")
-[ -n "$PSEUDO" ] && [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='gina'")" -eq 0 ] &&
+PSEUDO=$(sed -n 's/.*names them erased-\([0-9a-f]*\)$/\1/p' "$T/out")
+[ -n "$PSEUDO" ] && [ "$(sqlite3 "$T/otpgate.db" "select count(*) from subjects where name='gina'")" -eq 0 ] &&
 	[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user='$PSEUDO'")" -gt 0 ] &&
 	[ "$(sqlite3 "$T/otpgate.db" "select count(*) from tokens where user='gina'")" -eq 0 ] &&
+	! sqlite3 "$T/otpgate.db" .dump | grep -q "'gina'" &&
 	ok "erase: no row names gina; her audit rows carry a pseudonym" || not_ok "erase left gina behind"
+prov audit --json >"$T/trail.json"
+! grep -q '"gina"' "$T/trail.json" && grep -q "\"erased-$PSEUDO\"" "$T/trail.json" &&
+	ok "audit shows erased-PSEUDONYM where gina was" || not_ok "audit after erase: $(grep -c gina "$T/trail.json")"
+succeeds "audit verify passes after an erasure" prov audit verify
+grep -q "1 erased" "$T/out" && ok "audit verify counts the erasure" || not_ok "audit verify: $(cat "$T/out")"
 refuses "erase: an unknown user" "nothing erased" prov erase gina
 
 # organisations: the superuser (root, from init) makes org admins; an org
@@ -219,7 +242,7 @@ refuses "org admin: an admin of another organisation" "not your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" admin add eve --org other
 refuses "someone who is not an admin" "not an otpgate admin" \
 	as mallory "$BUILD/otpgate-provision" -c "$T/otpgate.conf" list
-[ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where result='failure' and detail='forbidden'")" -ge 6 ] &&
+[ "$(audit_where "result='failure' and detail='forbidden'")" -ge 6 ] &&
 	ok "every refusal is in the audit trail" || not_ok "refusals not audited"
 
 # the audit trail, as text and as JSON
@@ -230,6 +253,37 @@ succeeds "audit --since 1h --json" prov audit --since 1h --json
 grep -q '^{"ts":[0-9]*,"event":"auth","result":"success","reason":"ok","user":"erased-' "$T/out" &&
 	ok "audit --json has the (erased) login" || not_ok "audit --json: $(head -3 "$T/out")"
 refuses "audit --since junk" "usage" prov audit --since yesterday
+
+# the trail is tamper-evident: audit verify names the first entry where the
+# chain breaks, on a copy of the store edited behind otpgate's back
+tampered() {
+	desc=$1 want=$2 sql=$3
+	rm -rf "$T/tp" && mkdir "$T/tp"
+	sqlite3 "$T/otpgate.db" ".backup '$T/tp/otpgate.db'" && chmod 600 "$T/tp/otpgate.db"
+	sqlite3 "$T/tp/otpgate.db" "$sql"
+	sed "s|$T/otpgate.db|$T/tp/otpgate.db|" "$T/otpgate.conf" >"$T/tp.conf" && chmod 600 "$T/tp.conf"
+	refuses "$desc" "$want" "$BUILD/otpgate-provision" -c "$T/tp.conf" audit verify
+}
+K=$(sqlite3 "$T/otpgate.db" "select max(id) / 2 from audit")
+tampered "audit verify: an edited entry" "entry $K .*edited, deleted or moved" \
+	"UPDATE audit SET reason = reason || '-x' WHERE id = $K"
+tampered "audit verify: a deleted entry" "entry $((K + 1)) " "DELETE FROM audit WHERE id = $K"
+tampered "audit verify: two entries swapped" "entry $K " \
+	"UPDATE audit SET id = -1 WHERE id = $K; UPDATE audit SET id = $K WHERE id = $K + 1;
+	 UPDATE audit SET id = $K + 1 WHERE id = -1"
+tampered "audit verify: the oldest entry deleted" "entry 2 " "DELETE FROM audit WHERE id = 1"
+tampered "audit verify: a mac recomputed without the key" "entry $K " \
+	"UPDATE audit SET detail = 'x', mac = zeroblob(32) WHERE id = $K"
+tampered "audit verify: a name mapping deleted outside erase" "with no erasure on record" \
+	"DELETE FROM subjects WHERE name = 'frank'"
+tampered "audit verify: a name mapping relabelled" "name mapping was altered" \
+	"UPDATE subjects SET name = 'frank-relabelled' WHERE name = 'frank'"
+succeeds "audit verify on the untouched store" prov audit verify
+grep -q "^audit trail intact: [0-9]* entries" "$T/out" && ok "audit verify reports the entries and the head" ||
+	not_ok "audit verify: $(cat "$T/out")"
+chmod 644 "$T/master.key"
+refuses "audit verify without a usable master key" "master.key: mode 0644" prov audit verify
+chmod 400 "$T/master.key"
 
 # the QR code as a PNG decodes, with a standard decoder, to exactly the URI
 succeeds "enrol --qr png:FILE" prov enrol carol --qr "png:$T/carol.png"

@@ -21,6 +21,11 @@ ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
 sql() { psql -Atq "$OTPGATE_TEST_CONNINFO" -c "$1"; }
+# audit_where WHERE: entries matching, with the user shown by name
+audit_where() {
+	sql "select count(*) from (select a.event, a.reason, a.host, s.name as \"user\"
+		from audit a left join subjects s on s.pseudonym = a.\"user\") v where $1"
+}
 
 mkdir "$T/pam.d"
 for b in $(seq 1 "$BASTIONS"); do
@@ -66,8 +71,10 @@ for r in $(seq 0 $((ROUNDS - 1))); do
 done
 check "same code on $BASTIONS bastions at once: one success in each of $ROUNDS rounds" \
 	[ "$bad_rounds" -eq 0 ]
+"$BUILD/otpgate-provision" -c "$T/bastion3.conf" audit verify >"$T/out" 2>&1
+check "after the races the fleet's audit chain is one unbroken chain" grep -q "audit trail intact" "$T/out"
 check "every refused racer is audited as a replay" \
-	[ "$(sql "select count(*) from audit where event='auth' and reason='replay' and \"user\" like 'race%'")" \
+	[ "$(audit_where "event='auth' and reason='replay' and \"user\" like 'race%'")" \
 	  -eq $((ROUNDS * (BASTIONS - 1))) ]
 
 # 2. failures spread over bastions lock the account on all of them
@@ -96,7 +103,7 @@ wait_margin 3
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion1 -u spread -r 127.0.0.1 -E "$info" -A \
 	"$(code "$(secret spread)")" >"$T/out" 2>&1
 check "revoked through bastion 2, refused on bastion 1 at once" \
-	[ "$(sql "select count(*) from audit where \"user\"='spread' and reason='key-revoked' and host is not null")" -ge 1 ]
+	[ "$(audit_where "\"user\"='spread' and reason='key-revoked' and host is not null")" -ge 1 ]
 
 # 3. the database goes away mid-run
 $OTPGATE_TEST_PGCTL -m fast stop >/dev/null
@@ -111,8 +118,14 @@ wait_margin 3
 login 1 down "$(code "$(secret down)")"
 check "database back: logins work again" [ $? -eq 0 ]
 check "database back: the spooled attempt reached the audit table" \
-	[ "$(sql "select count(*) from audit where \"user\"='down' and reason='store-unavailable'")" -eq 1 ]
+	[ "$(audit_where "\"user\"='down' and reason='store-unavailable'")" -eq 1 ]
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
+"$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
+check "spooled entries joined the chain intact" grep -q "audit trail intact" "$T/out"
+K=$(sql "select max(id) / 2 from audit")
+sql "update audit set source = '10.9.9.9' where id = $K"
+"$BUILD/otpgate-provision" -c "$T/bastion4.conf" audit verify >"$T/out" 2>&1
+check "an entry edited in the shared database: audit verify names it" grep -q "entry $K " "$T/out"
 
 # 4. bad conninfo: clear errors, within the timeout
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -168,8 +181,28 @@ check "migrate-store: a code used before the move stays used" [ $? -ne 0 ]
 c=$(code "$(secret race1)")
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race1 -r 127.0.0.1 "$c" >/dev/null
 check "migrate-store: tokens still decrypt on the new store" [ $? -eq 0 ]
+"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
+check "migrate-store: the copied trail verifies in the target" grep -q "audit trail intact" "$T/out"
 "$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
 check "migrate-store refuses a target that is not empty" grep -q "not empty" "$T/out"
+
+# 6. erasure and the schema 3 to 4 upgrade, on PostgreSQL
+"$BUILD/otpgate-provision" -c "$T/moved.conf" erase race1 >/dev/null 2>&1
+"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
+check "erase on PostgreSQL: the trail still verifies, with the erasure counted" \
+	grep -q "intact.*(1 erased)" "$T/out"
+moved() { psql -Atq "$moved_conninfo" -c "$1"; }
+moved "update audit set \"user\" = (select name from subjects where pseudonym = audit.\"user\"),
+	actor = (select name from subjects where pseudonym = audit.actor);
+	alter table audit drop column mac; drop table subjects; drop table org_removals;
+	update otpgate_meta set value = '3' where key = 'schema_version'"
+"$BUILD/otpgate-provision" -c "$T/moved.conf" list >"$T/out" 2>&1
+check "a schema 3 database is refused before migrate" grep -q "schema version 3, want 4" "$T/out"
+"$BUILD/otpgate-provision" -c "$T/moved.conf" migrate >/dev/null 2>&1 &&
+	"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
+check "migrate seals the old entries into a chain that verifies" grep -q "audit trail intact" "$T/out"
+check "migrate: no entry names race0 in clear any more" \
+	[ "$(moved "select count(*) from audit where \"user\" = 'race0' or mac is null")" -eq 0 ]
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

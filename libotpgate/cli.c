@@ -226,11 +226,14 @@ static int authorize(struct cli *c, const struct cli_command *cmd, int argc, cha
 	const char *org_opt = org_option(argc, argv);
 	struct og_token t;
 	char org[129];
+	int64_t removed;
 
 	if (og_store_admin_get(c->st, c->actor, c->role, c->org) != OG_OK)
 		return forbidden(c, cmd->name, NULL, "you are not an otpgate admin (see 'admin add')");
 	if (strcmp(c->role, "superuser") == 0)
 		return 1;
+	if (og_store_org_removed(c->st, c->org, &removed) != OG_OK || removed)
+		return forbidden(c, cmd->name, NULL, "your organisation is removed");
 	if (cmd->scope == CLI_SUPER)
 		return forbidden(c, cmd->name, NULL, "only the superuser may do this");
 	if (cmd->scope == CLI_USER_OR_SERIAL && user != NULL &&

@@ -16,6 +16,7 @@ const char *og_strerror(int err)
 	case OG_ERR_EXISTS: return "already exists";
 	case OG_ERR_CONFIG: return "invalid configuration";
 	case OG_ERR_SCHEMA: return "store schema missing or unsupported";
+	case OG_ERR_GONE: return "the organisation is removed (restore --org to undo)";
 	}
 	return "unknown error";
 }

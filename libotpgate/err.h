@@ -15,6 +15,7 @@ enum og_err {
 	OG_ERR_EXISTS = -9,	/* refusing to overwrite */
 	OG_ERR_CONFIG = -10,	/* configuration invalid */
 	OG_ERR_SCHEMA = -11,	/* store schema missing or of another version */
+	OG_ERR_GONE = -12,	/* the organisation is removed */
 };
 
 /* Returns a static, human-readable description of an og_err value. */

@@ -220,10 +220,22 @@ int og_store_user_remove(struct og_store *st, const char *user, int64_t now)
 	return st->ops->user_remove(st->be, user, now);
 }
 
-int og_store_purge(struct og_store *st, int64_t before, int64_t *purged)
+int og_store_purge(struct og_store *st, int64_t before, int64_t *users, int64_t *orgs)
 {
-	*purged = 0;
-	return st->ops->purge(st->be, before, purged);
+	*users = *orgs = 0;
+	return st->ops->purge(st->be, before, users, orgs);
+}
+
+int og_store_org_remove(struct og_store *st, const char *org, int64_t now, int64_t *users)
+{
+	*users = 0;
+	return st->ops->org_remove(st->be, org, now, users);
+}
+
+int og_store_org_removed(struct og_store *st, const char *org, int64_t *at)
+{
+	*at = 0;
+	return st->ops->org_removed(st->be, org, at);
 }
 
 int og_store_erase(struct og_store *st, const char *user, struct og_audit_event *ev,

@@ -127,7 +127,9 @@ struct og_store_ops {
 	int (*token_add)(void *be, const struct og_token *t);
 	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
 	int (*user_remove)(void *be, const char *user, int64_t now);
-	int (*purge)(void *be, int64_t before, int64_t *purged);
+	int (*purge)(void *be, int64_t before, int64_t *users, int64_t *orgs);
+	int (*org_remove)(void *be, const char *org, int64_t now, int64_t *users);
+	int (*org_removed)(void *be, const char *org, int64_t *at);
 	int (*erase)(void *be, const char *user, struct og_audit_event *ev,
 		     char pseudonym[OG_SUBJECT_LEN + 1]);
 	int (*admin_get)(void *be, const char *name, char role[16], char org[129]);
@@ -226,9 +228,27 @@ int og_store_token_add(struct og_store *st, const struct og_token *t);
  * to do. */
 int og_store_user_remove(struct og_store *st, const char *user, int64_t now);
 
-/* Deletes for good every user removed at or before `before`: tokens,
- * failures, recovery codes, the user row. *purged: how many users. */
-int og_store_purge(struct og_store *st, int64_t before, int64_t *purged);
+/*
+ * Deletes for good every user removed at or before `before` (tokens,
+ * failures, recovery codes, SSH keys, the user row) and every organisation
+ * removed by then: all its users, tokens, keys and admins, and its data
+ * key, so whatever copy of its sealed secrets survives can never be opened
+ * again. *users and *orgs: how many.
+ */
+int og_store_purge(struct og_store *st, int64_t before, int64_t *users, int64_t *orgs);
+
+/*
+ * Two-stage removal of a whole organisation: now > 0 marks org and every
+ * user in it removed at now (logins refused, no new tokens or admins for
+ * it); now = 0 restores it and the users its removal took away (not those
+ * removed on their own). *users: how many. OG_ERR_NOTFOUND for an
+ * organisation the store does not know (or, restoring, one not removed);
+ * OG_ERR_EXISTS if it is already removed.
+ */
+int og_store_org_remove(struct og_store *st, const char *org, int64_t now, int64_t *users);
+
+/* *at: when org was removed, 0 if it is not. */
+int og_store_org_removed(struct og_store *st, const char *org, int64_t *at);
 
 /*
  * Erases a person for good, at once: tokens, failures, recovery codes,

@@ -31,6 +31,8 @@ static const char schema_sql[] =
 	" removed_at BIGINT NOT NULL DEFAULT 0);"
 	/* schema 1 to 2 */
 	"ALTER TABLE users ADD COLUMN IF NOT EXISTS removed_at BIGINT NOT NULL DEFAULT 0;"
+	/* schema 3 to 4 */
+	"ALTER TABLE users ADD COLUMN IF NOT EXISTS removed_with_org BOOLEAN NOT NULL DEFAULT false;"
 	"CREATE TABLE IF NOT EXISTS data_keys("
 	" id TEXT PRIMARY KEY, org TEXT NOT NULL UNIQUE, wrapped BYTEA NOT NULL,"
 	" created BIGINT NOT NULL);"
@@ -749,26 +751,91 @@ static int pg_user_remove(void *p, const char *user, int64_t now)
 	p_int(&prm, now);
 	return update_one(p, now ? "remove user" : "restore user", now
 			  ? "UPDATE users SET removed_at = $2 WHERE name = $1 AND removed_at = 0"
-			  : "UPDATE users SET removed_at = $2 WHERE name = $1 AND removed_at > 0", &prm);
+			  : "UPDATE users SET removed_at = $2, removed_with_org = false WHERE name = $1"
+			    " AND removed_at > 0", &prm);
 }
 
-static int pg_purge(void *p, int64_t before, int64_t *purged)
+/* Users removed by `before`, and organisations removed by then with
+ * everything of theirs, down to the data key (vacuumed out after). */
+static int pg_purge(void *p, int64_t before, int64_t *users, int64_t *orgs)
 {
 	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
 	PGresult *res;
+	int r;
 
 	p_int(&prm, before);
-	if ((res = run(be, "purge", "WITH gone AS (SELECT name FROM users WHERE removed_at > 0"
-		       " AND removed_at <= $1),"
-		       " t AS (DELETE FROM tokens WHERE \"user\" IN (SELECT name FROM gone)),"
+	if ((r = pg_begin(be)) != OG_OK)
+		return r;
+	if ((res = run(be, "purge", "WITH go AS (SELECT org FROM org_removals WHERE removed_at <= $1),"
+		       " gone AS (SELECT name FROM users WHERE (removed_at > 0 AND removed_at <= $1)"
+		       " OR org IN (SELECT org FROM go)),"
+		       " t AS (DELETE FROM tokens WHERE \"user\" IN (SELECT name FROM gone) OR dek_id IN"
+		       " (SELECT id FROM data_keys WHERE org IN (SELECT org FROM go)) RETURNING dek_id),"
 		       " f AS (DELETE FROM failures WHERE \"user\" IN (SELECT name FROM gone)),"
 		       " rc AS (DELETE FROM recovery_codes WHERE \"user\" IN (SELECT name FROM gone)),"
-		       " k AS (DELETE FROM access_keys WHERE \"user\" IN (SELECT name FROM gone)),"
+		       " k AS (DELETE FROM access_keys WHERE \"user\" IN (SELECT name FROM gone)"
+		       " OR org IN (SELECT org FROM go)),"
+		       " ad AS (DELETE FROM admins WHERE org IN (SELECT org FROM go)),"
 		       " u AS (DELETE FROM users WHERE name IN (SELECT name FROM gone) RETURNING name)"
-		       " SELECT count(*) FROM u", &prm)) == NULL)
+		       " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM go)", &prm)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	*users = int_val(res, 0, 0);
+	*orgs = int_val(res, 0, 1);
+	PQclear(res);
+	/* the data keys after their tokens, in a statement of its own */
+	r = run_cmd(be, "purge data keys", "WITH go AS (DELETE FROM org_removals"
+		    " WHERE removed_at <= $1 RETURNING org)"
+		    " DELETE FROM data_keys WHERE org IN (SELECT org FROM go)", &prm);
+	if ((r = finish(be, r)) != OG_OK)
+		return r;
+	return *orgs > 0 ? pg_exec(be, "VACUUM data_keys") : OG_OK;
+}
+
+static int pg_org_remove(void *p, const char *org, int64_t now, int64_t *users)
+{
+	struct pg_be *be = p;
+	struct params prm = { .n = 0 };
+	PGresult *res;
+	int r;
+
+	p_text(&prm, org);
+	p_int(&prm, now);
+	if (now > 0)
+		res = run(be, "remove organisation", "WITH known AS (SELECT 1 WHERE EXISTS"
+			  " (SELECT 1 FROM users WHERE org = $1) OR EXISTS"
+			  " (SELECT 1 FROM data_keys WHERE org = $1)),"
+			  " o AS (INSERT INTO org_removals(org, removed_at) SELECT $1, $2 FROM known"
+			  " ON CONFLICT(org) DO NOTHING RETURNING org),"
+			  " u AS (UPDATE users SET removed_at = $2, removed_with_org = true"
+			  " WHERE org = $1 AND removed_at = 0 AND EXISTS (SELECT 1 FROM o) RETURNING name)"
+			  " SELECT (SELECT count(*) FROM known), (SELECT count(*) FROM o),"
+			  " (SELECT count(*) FROM u)", &prm);
+	else
+		res = run(be, "restore organisation", "WITH o AS (DELETE FROM org_removals"
+			  " WHERE org = $1 RETURNING removed_at),"
+			  " u AS (UPDATE users SET removed_at = 0, removed_with_org = false WHERE org = $1"
+			  " AND removed_with_org AND EXISTS (SELECT 1 FROM o) RETURNING name)"
+			  " SELECT 1, (SELECT count(*) FROM o), (SELECT count(*) FROM u)", &prm);
+	if (res == NULL)
 		return OG_ERR_STORE;
-	*purged = int_val(res, 0, 0);
+	*users = int_val(res, 0, 2);
+	r = int_val(res, 0, 0) == 0 ? OG_ERR_NOTFOUND : int_val(res, 0, 1) == 1 ? OG_OK
+		: now > 0 ? OG_ERR_EXISTS : OG_ERR_NOTFOUND;
+	PQclear(res);
+	return r;
+}
+
+static int pg_org_removed(void *p, const char *org, int64_t *at)
+{
+	struct params prm = { .n = 0 };
+	PGresult *res;
+
+	p_text(&prm, org);
+	if ((res = run(p, "organisation", "SELECT removed_at FROM org_removals WHERE org = $1",
+		       &prm)) == NULL)
+		return OG_ERR_STORE;
+	*at = PQntuples(res) == 1 ? int_val(res, 0, 0) : 0;
 	PQclear(res);
 	return OG_OK;
 }
@@ -1250,6 +1317,8 @@ const struct og_store_ops og_store_pg_ops = {
 	.token_activate = pg_token_activate,
 	.user_remove = pg_user_remove,
 	.purge = pg_purge,
+	.org_remove = pg_org_remove,
+	.org_removed = pg_org_removed,
 	.erase = pg_erase,
 	.admin_get = pg_admin_get,
 	.admin_add = pg_admin_add,

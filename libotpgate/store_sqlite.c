@@ -36,7 +36,7 @@
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS users("
 	" name TEXT PRIMARY KEY, org TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
-	" removed_at INTEGER NOT NULL DEFAULT 0);"
+	" removed_at INTEGER NOT NULL DEFAULT 0, removed_with_org INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS data_keys("
 	" id TEXT PRIMARY KEY, org TEXT NOT NULL UNIQUE, wrapped BLOB NOT NULL,"
 	" created INTEGER NOT NULL);"
@@ -136,7 +136,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_ADMIN_GET] = "SELECT role, org FROM admins WHERE name = ?1",
 	[Q_ADMIN_ADD] = "INSERT INTO admins(name, role, org, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
-	[Q_USER_RESTORE] = "UPDATE users SET removed_at = 0 WHERE name = ?1 AND removed_at > 0",
+	[Q_USER_RESTORE] = "UPDATE users SET removed_at = 0, removed_with_org = 0"
+			   " WHERE name = ?1 AND removed_at > 0",
 	[Q_TOKEN_GET] = "SELECT " TOKEN_COLS " WHERE t.serial = ?1",
 	[Q_TOKEN_ASSIGN] = "UPDATE tokens SET user = ?2, secret = ?3, dek_id = ?4, state = 'active'"
 			   " WHERE id = ?1 AND state = 'stock'",
@@ -502,14 +503,16 @@ static int migrate_v1(struct sqlite_be *be)
 	return exec(be, "ALTER TABLE users ADD COLUMN removed_at INTEGER NOT NULL DEFAULT 0");
 }
 
-/* Schema 3 to 4: audit entries gain their mac (sealed by seal_unsealed). */
+/* Schema 3 to 4: audit entries gain their mac (sealed by seal_unsealed);
+ * users, whether their organisation's removal took them away. */
 static int migrate_v3(struct sqlite_be *be)
 {
 	int v = schema_version(be, "main");
 
 	if (v < 1 || v > 3)
 		return OG_OK;
-	return exec(be, "ALTER TABLE audit ADD COLUMN mac BLOB");
+	return exec(be, "ALTER TABLE audit ADD COLUMN mac BLOB;"
+		    "ALTER TABLE users ADD COLUMN removed_with_org INTEGER NOT NULL DEFAULT 0");
 }
 
 /* Seals one entry written before the trail was chained: names become
@@ -1086,28 +1089,114 @@ static int sq_user_remove(void *p, const char *user, int64_t now)
 	return update_one(be, s, now ? "remove user" : "restore user");
 }
 
-/* Deletes, for good, every user removed at or before `before`, with all their data. */
-static int sq_purge(void *p, int64_t before, int64_t *purged)
+/*
+ * Deletes, for good, every user removed at or before `before`, and every
+ * organisation removed by then with all its users, tokens, keys, admins and
+ * its data key. secure_delete overwrites what is deleted, and the WAL is
+ * truncated after, so the wrapped data key leaves the files.
+ */
+static int sq_purge(void *p, int64_t before, int64_t *users, int64_t *orgs)
 {
 	struct sqlite_be *be = p;
-	char sql[1024];
+	char sql[2048];
+	sqlite3_stmt *s;
 	int r;
 
 	snprintf(sql, sizeof(sql),
+		 "CREATE TEMP TABLE IF NOT EXISTS gone_orgs(org TEXT PRIMARY KEY);"
 		 "CREATE TEMP TABLE IF NOT EXISTS gone(name TEXT PRIMARY KEY);"
-		 "DELETE FROM gone;"
-		 "INSERT INTO gone SELECT name FROM users WHERE removed_at > 0 AND removed_at <= %lld;"
-		 "DELETE FROM tokens WHERE user IN (SELECT name FROM gone);"
+		 "DELETE FROM gone_orgs; DELETE FROM gone;"
+		 "INSERT INTO gone_orgs SELECT org FROM org_removals WHERE removed_at <= %lld;"
+		 "INSERT INTO gone SELECT name FROM users WHERE (removed_at > 0 AND removed_at <= %lld)"
+		 " OR org IN (SELECT org FROM gone_orgs);"
+		 "DELETE FROM tokens WHERE user IN (SELECT name FROM gone)"
+		 " OR dek_id IN (SELECT id FROM data_keys WHERE org IN (SELECT org FROM gone_orgs));"
 		 "DELETE FROM failures WHERE user IN (SELECT name FROM gone);"
 		 "DELETE FROM recovery_codes WHERE user IN (SELECT name FROM gone);"
-		 "DELETE FROM reg.access_keys WHERE user IN (SELECT name FROM gone);"
-		 "DELETE FROM users WHERE name IN (SELECT name FROM gone);", (long long)before);
-	if ((r = sq_keys_ready(be)) != OG_OK || (r = sq_begin(be)) != OG_OK)
+		 "DELETE FROM reg.access_keys WHERE user IN (SELECT name FROM gone)"
+		 " OR org IN (SELECT org FROM gone_orgs);"
+		 "DELETE FROM users WHERE name IN (SELECT name FROM gone);"
+		 "DELETE FROM admins WHERE org IN (SELECT org FROM gone_orgs);"
+		 "DELETE FROM data_keys WHERE org IN (SELECT org FROM gone_orgs);"
+		 "DELETE FROM org_removals WHERE org IN (SELECT org FROM gone_orgs);",
+		 (long long)before, (long long)before);
+	if ((r = sq_keys_ready(be)) != OG_OK || (r = exec(be, "PRAGMA secure_delete = ON")) != OG_OK ||
+	    (r = sq_begin(be)) != OG_OK)
 		return r;
 	if ((r = exec(be, sql)) != OG_OK)
 		return finish(be, r);
-	*purged = sqlite3_changes(be->db);
+	if (sqlite3_prepare_v2(be->db, "SELECT (SELECT count(*) FROM gone),"
+			       " (SELECT count(*) FROM gone_orgs)", -1, &s, NULL) != SQLITE_OK)
+		return finish(be, db_error(be, "purge"));
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*users = sqlite3_column_int64(s, 0);
+		*orgs = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if ((r = finish(be, OG_OK)) != OG_OK)
+		return r;
+	if (*orgs > 0)
+		sqlite3_wal_checkpoint_v2(be->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return exec(be, "PRAGMA secure_delete = OFF");
+}
+
+/* Runs sql (binding ?1 org, ?2 n) and returns sqlite3_changes, or -1. */
+static int64_t run_org(struct sqlite_be *be, const char *sql, const char *org, int64_t n)
+{
+	sqlite3_stmt *s;
+	int64_t changed = -1;
+	int rc;
+
+	if (sqlite3_prepare_v2(be->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(be, "organisation"), -1;
+	bind_text(s, 1, org);
+	sqlite3_bind_int64(s, 2, n);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		changed = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		changed = sqlite3_changes(be->db);
+	else if (rc != SQLITE_CONSTRAINT)
+		db_error(be, "organisation");
+	sqlite3_finalize(s);
+	return changed;
+}
+
+static int sq_org_remove(void *p, const char *org, int64_t now, int64_t *users)
+{
+	struct sqlite_be *be = p;
+	int64_t at;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if (now > 0) {
+		if (run_org(be, "SELECT (SELECT count(*) FROM users WHERE org = ?1)"
+			    " + (SELECT count(*) FROM data_keys WHERE org = ?1)", org, 0) <= 0)
+			return finish(be, OG_ERR_NOTFOUND);
+		if (run_org(be, "INSERT INTO org_removals(org, removed_at) VALUES(?1, ?2)", org, now) != 1)
+			return finish(be, OG_ERR_EXISTS);
+		*users = run_org(be, "UPDATE users SET removed_at = ?2, removed_with_org = 1"
+				 " WHERE org = ?1 AND removed_at = 0", org, now);
+		return finish(be, *users < 0 ? OG_ERR_STORE : OG_OK);
+	}
+	if ((at = run_org(be, "SELECT COALESCE((SELECT removed_at FROM org_removals WHERE org = ?1), 0)",
+			  org, 0)) <= 0)
+		return finish(be, at < 0 ? OG_ERR_STORE : OG_ERR_NOTFOUND);
+	*users = run_org(be, "UPDATE users SET removed_at = 0, removed_with_org = 0"
+			 " WHERE org = ?1 AND removed_with_org = 1", org, 0);
+	if (*users < 0 || run_org(be, "DELETE FROM org_removals WHERE org = ?1", org, 0) != 1)
+		return finish(be, OG_ERR_STORE);
 	return finish(be, OG_OK);
+}
+
+static int sq_org_removed(void *p, const char *org, int64_t *at)
+{
+	struct sqlite_be *be = p;
+
+	*at = run_org(be, "SELECT COALESCE((SELECT removed_at FROM org_removals WHERE org = ?1), 0)",
+		      org, 0);
+	return *at < 0 ? OG_ERR_STORE : OG_OK;
 }
 
 /* The subject naming user, or "" if the trail never named them. */
@@ -1591,6 +1680,8 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.token_activate = sq_token_activate,
 	.user_remove = sq_user_remove,
 	.purge = sq_purge,
+	.org_remove = sq_org_remove,
+	.org_removed = sq_org_removed,
 	.erase = sq_erase,
 	.admin_get = sq_admin_get,
 	.admin_add = sq_admin_add,

@@ -11,7 +11,14 @@ int og_dek_for_org(struct og_store *st, const struct og_key *master, const char 
 		   int64_t now, char id[33], struct og_key *dek)
 {
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
-	int r = og_store_dek_get(st, org, id, wrapped);
+	int64_t removed;
+	int r = og_store_org_removed(st, org, &removed);
+
+	if (r != OG_OK)
+		return r;
+	if (removed)
+		return OG_ERR_GONE;	/* no new secrets for an organisation on its way out */
+	r = og_store_dek_get(st, org, id, wrapped);
 
 	if (r == OG_OK)
 		return og_dek_unwrap(master, id, org, wrapped, sizeof(wrapped), dek);

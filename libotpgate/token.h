@@ -7,7 +7,8 @@
 
 /*
  * Returns the data key of org, creating, wrapping and storing a new one
- * when the org has none. The caller wipes dek.
+ * when the org has none. OG_ERR_GONE for a removed organisation. The
+ * caller wipes dek.
  */
 int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
 		   int64_t now, char id[33], struct og_key *dek);

@@ -183,6 +183,8 @@ static int add_token(struct importer *im, const char *user, const char *serial, 
 		if ((r = og_store_token_add(im->c->st, &t)) == OG_ERR_EXISTS)
 			r = bad(im, "serial '%.64s' is already in the store or earlier in the file", serial);
 	}
+	if (r == OG_ERR_GONE)
+		r = bad(im, "organisation '%.64s' is removed (restore --org first)", org);
 	OPENSSL_cleanse(&t, sizeof(t));
 	return r;
 }

@@ -304,11 +304,14 @@ int cmd_assign(struct cli *c, int argc, char **argv)
 	og_user_state_wipe(&us);
 	if (cli_master_key(c, &master) != OG_OK)
 		goto out_nokey;
-	if (og_store_begin(c->st) != OG_OK || og_store_user_ensure(c->st, argv[2], org, now) != OG_OK ||
-	    reseal_for(c, &master, &t, argv[2], org, now) != OG_OK ||
-	    og_store_token_assign(c->st, &t) != OG_OK || og_store_commit(c->st) != OG_OK) {
+	if ((r = og_store_begin(c->st)) != OG_OK ||
+	    (r = og_store_user_ensure(c->st, argv[2], org, now)) != OG_OK ||
+	    (r = reseal_for(c, &master, &t, argv[2], org, now)) != OG_OK ||
+	    (r = og_store_token_assign(c->st, &t)) != OG_OK || (r = og_store_commit(c->st)) != OG_OK) {
 		og_store_rollback(c->st);
-		cli_error("cannot assign token %s to %s", argv[1], argv[2]);
+		cli_error("cannot assign token %s to %s%s%s", argv[1], argv[2],
+			  r == OG_ERR_GONE ? ": " : "", r == OG_ERR_GONE ? og_strerror(r) : "");
+		r = 1;
 		goto out;
 	}
 	cli_audit(c, "assign", "success", argv[2], argv[1], NULL);

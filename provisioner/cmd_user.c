@@ -12,14 +12,65 @@
 #include "err.h"
 #include "util.h"
 
+/* remove --org ORG / restore --org ORG: the superuser's, for a whole customer. */
+static int org_remove_or_restore(struct cli *c, const char *org, int remove)
+{
+	const char *what = remove ? "remove-org" : "restore-org";
+	int64_t users;
+	int r;
+
+	if (!og_is_safe_name(org, 128))
+		return cli_error("usage: otpgate-provision %s --org ORG", remove ? "remove" : "restore"), 2;
+	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if (strcmp(c->role, "superuser") != 0) {
+		cli_audit(c, what, "failure", NULL, NULL, "forbidden");
+		return cli_error("%s: only the superuser removes or restores an organisation", what), 1;
+	}
+	r = og_store_org_remove(c->st, org, remove ? (int64_t)time(NULL) : 0, &users);
+	if (r == OG_ERR_NOTFOUND)
+		return cli_error(remove ? "no organisation %s in the store" : "organisation %s is not"
+				 " removed", org), 1;
+	if (r == OG_ERR_EXISTS)
+		return cli_error("organisation %s is already removed", org), 1;
+	if (r != OG_OK)
+		return cli_error("cannot %s organisation %s; nothing changed", what, org), 1;
+	cli_audit(c, what, "success", NULL, NULL, org);
+	if (remove)
+		printf("removed organisation %s: %lld users' logins refused now; it is purged, with its"
+		       " data key, after %lld days unless restored\n", org, (long long)users,
+		       (long long)(c->cfg.removal_retention / 86400));
+	else
+		printf("restored organisation %s and the %lld users its removal took away\n", org,
+		       (long long)users);
+	return 0;
+}
+
+/* A user cannot come back while their organisation is removed. */
+static int org_of_user_removed(struct cli *c, const char *user)
+{
+	struct og_user_state us;
+	int64_t at = 0;
+
+	if (og_store_user_state(c->st, user, &us) == OG_OK && us.known &&
+	    og_store_org_removed(c->st, us.org, &at) == OG_OK && at > 0)
+		cli_error("%s's organisation %s is removed (restore --org %s first)", user, us.org, us.org);
+	og_user_state_wipe(&us);
+	return at > 0;
+}
+
 static int remove_or_restore(struct cli *c, int argc, char **argv, int remove)
 {
 	const char *what = remove ? "remove" : "restore";
 	int r;
 
+	if (argc == 3 && strcmp(argv[1], "--org") == 0)
+		return org_remove_or_restore(c, argv[2], remove);
 	if (argc != 2 || !og_is_safe_name(argv[1], 256))
-		return cli_error("usage: otpgate-provision %s USER", what), 2;
+		return cli_error("usage: otpgate-provision %s USER | --org ORG", what), 2;
 	if (cli_open(c, 0) != OG_OK)
+		return 1;
+	if (!remove && org_of_user_removed(c, argv[1]))
 		return 1;
 	r = og_store_user_remove(c->st, argv[1], remove ? (int64_t)time(NULL) : 0);
 	if (r == OG_ERR_NOTFOUND)
@@ -47,7 +98,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 
 int cmd_purge(struct cli *c, int argc, char **argv)
 {
-	int64_t purged = 0;
+	int64_t users = 0, orgs = 0;
 	char detail[64];
 
 	(void)argv;
@@ -55,11 +106,13 @@ int cmd_purge(struct cli *c, int argc, char **argv)
 		return cli_error("usage: otpgate-provision purge"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (og_store_purge(c->st, (int64_t)time(NULL) - c->cfg.removal_retention, &purged) != OG_OK)
+	if (og_store_purge(c->st, (int64_t)time(NULL) - c->cfg.removal_retention, &users, &orgs) != OG_OK)
 		return cli_error("purge failed; nothing deleted"), 1;
-	snprintf(detail, sizeof(detail), "%lld users", (long long)purged);
+	snprintf(detail, sizeof(detail), "%lld users, %lld organisations", (long long)users,
+		 (long long)orgs);
 	cli_audit(c, "purge", "success", NULL, NULL, detail);
-	printf("purged %lld users removed more than %lld days ago\n", (long long)purged,
+	printf("purged %lld users and %lld organisations (with their data keys) removed more than"
+	       " %lld days ago\n", (long long)users, (long long)orgs,
 	       (long long)(c->cfg.removal_retention / 86400));
 	return 0;
 }
@@ -182,6 +235,7 @@ int cmd_erase(struct cli *c, int argc, char **argv)
 int cmd_admin(struct cli *c, int argc, char **argv)
 {
 	const char *org = NULL;
+	int64_t removed;
 
 	for (int i = 3; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--org") == 0)
@@ -192,6 +246,8 @@ int cmd_admin(struct cli *c, int argc, char **argv)
 		return cli_error("usage: otpgate-provision admin add NAME --org ORG"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
+	if (og_store_org_removed(c->st, org, &removed) != OG_OK || removed)
+		return cli_error("organisation %s is removed (restore --org %s first)", org, org), 1;
 	if (og_store_admin_add(c->st, argv[2], "org-admin", org, (int64_t)time(NULL)) != OG_OK)
 		return cli_error("%s is already an admin", argv[2]), 1;
 	cli_audit(c, "admin-add", "success", argv[2], NULL, org);

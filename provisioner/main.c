@@ -19,9 +19,11 @@ static const struct cli_command commands[] = {
 	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)", CLI_USER, 1 },
 	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
 	  "                             the audit trail: logins and admin actions", CLI_ADMIN, 0 },
-	{ "remove", cmd_remove, "remove USER                take USER away now; data purged after removal.retention", CLI_USER, 1 },
-	{ "restore", cmd_restore, "restore USER               undo a removal before the purge", CLI_USER, 1 },
-	{ "purge", cmd_purge, "purge                      delete for good users removed longer ago than the retention", CLI_SUPER, 0 },
+	{ "remove", cmd_remove, "remove USER | --org ORG    take a user (or a whole organisation) away now;\n"
+	  "                             data purged after removal.retention", CLI_USER, 1 },
+	{ "restore", cmd_restore, "restore USER | --org ORG   undo a removal before the purge", CLI_USER, 1 },
+	{ "purge", cmd_purge, "purge                      delete for good users and organisations removed longer\n"
+	  "                             ago than the retention (an organisation's data key too)", CLI_SUPER, 0 },
 	{ "export", cmd_export, "export USER --json         everything stored about USER (never secrets)", CLI_USER, 1 },
 	{ "erase", cmd_erase, "erase USER                 delete USER's data for good, now; audit keeps a pseudonym", CLI_USER, 1 },
 	{ "admin", cmd_admin, "admin add NAME --org ORG   make NAME an admin of ORG (an org admin: of their own)", CLI_ORG, 0 },

@@ -175,7 +175,7 @@ succeeds "purge after the retention" "$BUILD/otpgate-provision" -c "$T/purge.con
 
 # a store of schema 1 (before removal existed, audit entries unchained and
 # naming people in clear) is refused until migrate brings it up
-sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at;
+sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE users DROP COLUMN removed_with_org;
 	UPDATE audit SET user = (SELECT name FROM subjects WHERE pseudonym = audit.user),
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
@@ -253,6 +253,47 @@ succeeds "audit --since 1h --json" prov audit --since 1h --json
 grep -q '^{"ts":[0-9]*,"event":"auth","result":"success","reason":"ok","user":"erased-' "$T/out" &&
 	ok "audit --json has the (erased) login" || not_ok "audit --json: $(head -3 "$T/out")"
 refuses "audit --since junk" "usage" prov audit --since yesterday
+
+# a whole organisation: removed at once (logins refused, nothing new for it),
+# restored, or purged after the retention together with its data key
+VS=$(python3 -c 'import os; print(os.urandom(20).hex())')
+WS=$(python3 -c 'import os; print(os.urandom(20).hex())')
+printf 'user,serial,secret,org\nvic,HW-VIC,%s,globex\nwendy,HW-WENDY,%s,globex\n' "$VS" "$WS" >"$T/globex.csv"
+succeeds "import two users of organisation globex" prov import --format csv "$T/globex.csv"
+while [ $((30 - $(date +%s) % 30)) -lt 5 ]; do sleep 0.5; done
+if login vic "$(totp hex "$VS")"; then ok "vic (globex) logs in"; else not_ok "vic is refused"; fi
+refuses "remove --org: an unknown organisation" "no organisation nosuch" prov remove --org nosuch
+succeeds "remove wendy on her own" prov remove wendy
+succeeds "remove --org globex" prov remove --org globex
+grep -q "removed organisation globex: 1 users' logins refused now" "$T/out" &&
+	ok "remove --org reports the users it took away" || not_ok "remove --org: $(cat "$T/out")"
+if login vic "$(totp hex "$VS" 1)"; then not_ok "a user of a removed organisation logs in"; else
+	ok "a user of a removed organisation is refused at once"; fi
+refuses "remove --org twice" "already removed" prov remove --org globex
+refuses "enrol into a removed organisation" "organisation is removed" prov enrol kim --org globex --qr none
+refuses "admin add for a removed organisation" "organisation globex is removed" prov admin add gadmin --org globex
+refuses "restore --org: an organisation not removed" "is not removed" prov restore --org acme
+refuses "restore a user of a removed organisation" "restore --org globex first" prov restore vic
+succeeds "restore --org globex" prov restore --org globex
+if login vic "$(totp hex "$VS" 1)"; then ok "after restore --org vic logs in again"; else not_ok "vic refused after restore"; fi
+[ "$(sqlite3 "$T/otpgate.db" "select removed_at > 0 from users where name='wendy'")" = 1 ] &&
+	ok "restore --org leaves a user removed on her own removed" || not_ok "restore --org restored wendy too"
+succeeds "remove --org globex again" prov remove --org globex
+WRAPPED=$(sqlite3 "$T/otpgate.db" "select hex(wrapped) from data_keys where org='globex'")
+succeeds "purge after the retention: the organisation goes" "$BUILD/otpgate-provision" -c "$T/purge.conf" purge
+grep -q "and 1 organisations" "$T/out" && ok "purge counts the organisation" || not_ok "purge: $(cat "$T/out")"
+[ "$(sqlite3 "$T/otpgate.db" "select (select count(*) from data_keys where org='globex')
+	+ (select count(*) from users where org='globex') + (select count(*) from tokens where serial like 'HW-%' and user in ('vic','wendy'))")" -eq 0 ] &&
+	ok "purge deleted globex's users, tokens and data key" || not_ok "globex is still in the store"
+python3 - "$WRAPPED" "$T/otpgate.db" "$T/otpgate.db-wal" <<'PY' && ok "the purged data key's bytes are gone from the database files" || not_ok "the wrapped data key is still on disk"
+import os, sys
+key = bytes.fromhex(sys.argv[1])
+assert len(key) > 32
+for path in sys.argv[2:]:
+    if os.path.exists(path):
+        assert key not in open(path, "rb").read(), path
+PY
+succeeds "audit verify after an organisation's purge" prov audit verify
 
 # the trail is tamper-evident: audit verify names the first entry where the
 # chain breaks, on a copy of the store edited behind otpgate's back

@@ -192,9 +192,24 @@ check "migrate-store refuses a target that is not empty" grep -q "not empty" "$T
 check "erase on PostgreSQL: the trail still verifies, with the erasure counted" \
 	grep -q "intact.*(1 erased)" "$T/out"
 moved() { psql -Atq "$moved_conninfo" -c "$1"; }
+OS=$(python3 -c 'import os; print(os.urandom(20).hex())')
+printf 'user,serial,secret,org\nolga,HW-OLGA,%s,initech\n' "$OS" >"$T/initech.csv"
+"$BUILD/otpgate-provision" -c "$T/moved.conf" import --format csv "$T/initech.csv" >/dev/null
+"$BUILD/otpgate-provision" -c "$T/moved.conf" remove --org initech >"$T/out" 2>&1
+check "remove --org on PostgreSQL takes its user away" grep -q "1 users' logins refused" "$T/out"
+wait_margin 3
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u olga -r 127.0.0.1 "$(code "$OS")" >/dev/null 2>&1
+check "a user of a removed organisation is refused" [ $? -ne 0 ]
+sed 's|^policy|removal = { retention = "0s"; };\npolicy|' "$T/moved.conf" >"$T/moved-purge.conf"
+chmod 600 "$T/moved-purge.conf"
+"$BUILD/otpgate-provision" -c "$T/moved-purge.conf" purge >"$T/out" 2>&1
+check "purge on PostgreSQL: the organisation and its data key are gone" \
+	sh -c "grep -q 'and 1 organisations' $T/out &&
+	[ \"\$(psql -Atq '$moved_conninfo' -c \"select count(*) from data_keys where org='initech'\")\" -eq 0 ]"
 moved "update audit set \"user\" = (select name from subjects where pseudonym = audit.\"user\"),
 	actor = (select name from subjects where pseudonym = audit.actor);
 	alter table audit drop column mac; drop table subjects; drop table org_removals;
+	alter table users drop column removed_with_org;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
 "$BUILD/otpgate-provision" -c "$T/moved.conf" list >"$T/out" 2>&1
 check "a schema 3 database is refused before migrate" grep -q "schema version 3, want 4" "$T/out"

@@ -333,11 +333,18 @@ uri=$(grep '^otpauth://' "$T/out")
 	ok "the PNG QR code decodes (zbarimg) to the printed URI" || not_ok "PNG QR code does not decode to $uri"
 [ "$(stat -c %a "$T/carol.png")" = 600 ] && ok "the QR file (it holds the secret) is mode 0600" ||
 	not_ok "QR file mode $(stat -c %a "$T/carol.png")"
+# and the one drawn on the terminal with half blocks, seen as a camera would
+succeeds "enrol --qr terminal" prov enrol carl --qr terminal
+uri=$(grep '^otpauth://' "$T/out")
+"$(dirname "$0")/../lib/termqr-to-pgm" "$T/out" "$T/carl.pgm" &&
+	[ "$(zbarimg -q --raw "$T/carl.pgm" 2>/dev/null)" = "$uri" ] &&
+	ok "the terminal QR code decodes (zbarimg) to the printed URI" ||
+	not_ok "terminal QR code does not decode to $uri"
 succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 grep -q '^<svg .*viewBox' "$T/dave.svg" && ok "the SVG QR code is an SVG" || not_ok "no SVG in $T/dave.svg"
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-[ "$(count otpgate.db tokens)" -eq 7 ] && ok "a refused QR file stored no token" ||
+[ "$(count otpgate.db tokens)" -eq 8 ] && ok "a refused QR file stored no token" ||
 	not_ok "tokens: $(count otpgate.db tokens)"
 
 # import
@@ -350,7 +357,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-[ "$(count otpgate.db tokens)" -eq 7 ] && ok "failed imports imported nothing" ||
+[ "$(count otpgate.db tokens)" -eq 8 ] && ok "failed imports imported nothing" ||
 	not_ok "failed imports left tokens behind"
 printf 'user,serial,secret,digits,period,algorithm\nbob,S1,3132333435363738393031323334353637383930,8,60,SHA256\n' >"$T/good.csv"
 succeeds "import: a good file" prov import --format csv "$T/good.csv"

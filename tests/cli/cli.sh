@@ -13,12 +13,7 @@ prov() { "$BUILD/otpgate-provision" -c "$T/otpgate.conf" "$@"; }
 kr() { "$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" "$@"; }
 count() { sqlite3 "$T/$1" "SELECT count(*) FROM $2"; }
 # audit_where WHERE: entries matching, with user and actor shown by name
-audit_where() {
-	sqlite3 "$T/otpgate.db" "SELECT count(*) FROM (SELECT a.id, a.event, a.result, a.reason,
-		su.name AS user, sa.name AS actor, a.detail FROM audit a
-		LEFT JOIN subjects su ON su.pseudonym = a.user
-		LEFT JOIN subjects sa ON sa.pseudonym = a.actor) WHERE $1"
-}
+audit_where() { sqlite3 "$T/otpgate.db" "SELECT count(*) FROM audit_named WHERE $1"; }
 # refuses DESC EXPECTED_TEXT CMD...: non-zero exit, one stderr line holding the text
 refuses() {
 	desc=$1 want=$2
@@ -178,7 +173,7 @@ succeeds "purge after the retention" "$BUILD/otpgate-provision" -c "$T/purge.con
 sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE users DROP COLUMN removed_with_org;
 	UPDATE audit SET user = (SELECT name FROM subjects WHERE pseudonym = audit.user),
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
-	ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
+	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
 refuses "a schema 1 store is refused" "schema version 1, want 4" prov show gina
 succeeds "migrate: schema 1 to 4" prov migrate

@@ -337,12 +337,12 @@ og_audit_max() { sqlite3 "$OG_DB" 'SELECT COALESCE(MAX(id), 0) FROM audit'; }
 # Audit rows after id, as event|result|reason|user|source|service|token.
 og_audit_since() {
 	sqlite3 -separator '|' "$OG_DB" "SELECT event, result, reason, user, source, service,
-		COALESCE(token, '') FROM audit WHERE id > ${1:-0} ORDER BY id"
+		COALESCE(token, '') FROM audit_named WHERE id > ${1:-0} ORDER BY id"
 }
 
 # The same, readable, with time, for people.
 og_audit_show() {
 	sqlite3 -header -column "$OG_DB" "SELECT id, datetime(ts, 'unixepoch', 'localtime')
-		AS time, event, result, reason, user, source, service, token FROM audit
+		AS time, event, result, reason, user, source, service, token FROM audit_named
 		WHERE id > ${1:-0} ORDER BY id"
 }

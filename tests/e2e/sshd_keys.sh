@@ -48,7 +48,7 @@ fresh_code() {
 	[ "$(og_step_left)" -lt 8 ] && og_sleep "$(og_step_left)"
 	og_totp hex "$SECRET"
 }
-audit_count() { sqlite3 "$OG_DB" "SELECT count(*) FROM audit WHERE $1"; }
+audit_count() { sqlite3 "$OG_DB" "SELECT count(*) FROM audit_named WHERE $1"; }
 login_with() {	# KEYFILE: log in with that key and a code from a fresh step
 	OG_KEY=$1
 	og_ssh_login root "$(fresh_code)"

@@ -22,10 +22,7 @@ not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
 sql() { psql -Atq "$OTPGATE_TEST_CONNINFO" -c "$1"; }
 # audit_where WHERE: entries matching, with the user shown by name
-audit_where() {
-	sql "select count(*) from (select a.event, a.reason, a.host, s.name as \"user\"
-		from audit a left join subjects s on s.pseudonym = a.\"user\") v where $1"
-}
+audit_where() { sql "select count(*) from audit_named where $1"; }
 
 mkdir "$T/pam.d"
 for b in $(seq 1 "$BASTIONS"); do
@@ -208,7 +205,7 @@ check "purge on PostgreSQL: the organisation and its data key are gone" \
 	[ \"\$(psql -Atq '$moved_conninfo' -c \"select count(*) from data_keys where org='initech'\")\" -eq 0 ]"
 moved "update audit set \"user\" = (select name from subjects where pseudonym = audit.\"user\"),
 	actor = (select name from subjects where pseudonym = audit.actor);
-	alter table audit drop column mac; drop table subjects; drop table org_removals;
+	drop view audit_named; alter table audit drop column mac; drop table subjects; drop table org_removals;
 	alter table users drop column removed_with_org;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
 "$BUILD/otpgate-provision" -c "$T/moved.conf" list >"$T/out" 2>&1

@@ -201,7 +201,7 @@ audit_max() { sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT COALESCE(MAX(id), 0) FR
 # Audit rows after id, as event|result|reason|user|source|service|token.
 audit_since() {
 	sqlite3 -cmd '.timeout 5000' -separator '|' "$DB" "SELECT event, result, reason, user, source, service,
-		COALESCE(token, '') FROM audit WHERE id > ${1:-0} AND event <> 'admin' ORDER BY id"
+		COALESCE(token, '') FROM audit_named WHERE id > ${1:-0} AND event <> 'admin' ORDER BY id"
 }
 
 # Lines of a log after line N.

@@ -341,7 +341,7 @@ fresh_step() {
 audit_max() { sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT COALESCE(MAX(id), 0) FROM audit'; }
 audit_since() {
 	sqlite3 -cmd '.timeout 5000' -separator '|' "$DB" "SELECT event, result, reason, user, COALESCE(source, ''),
-		service, COALESCE(token, '') FROM audit WHERE id > ${1:-0} AND event <> 'admin'
+		service, COALESCE(token, '') FROM audit_named WHERE id > ${1:-0} AND event <> 'admin'
 		ORDER BY id"
 }
 

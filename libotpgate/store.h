@@ -60,6 +60,7 @@ struct og_user_row {
 	char name[257];
 	char org[129];
 	int64_t created;
+	int64_t removed_at;		/* 0, or when the user was removed */
 };
 
 struct og_dek_row {

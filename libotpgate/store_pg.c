@@ -906,7 +906,8 @@ static int pg_erase(void *p, const char *user, struct og_audit_event *ev,
 		return finish(be, OG_ERR_NOTFOUND);
 	ev->user = NULL;
 	ev->detail = pseudonym[0] ? pseudonym : NULL;
-	return finish(be, ev->syslog_only ? OG_OK : audit_append(be, ev));
+	/* stored even when audit.store is off: it keeps the chain verifiable */
+	return finish(be, pseudonym[0] ? audit_append(be, ev) : OG_OK);
 }
 
 static int pg_token_get(void *p, const char *serial, struct og_token *out)
@@ -1059,7 +1060,8 @@ static int pg_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *
 {
 	struct pg_be *be = p;
 	struct og_user_row u;
-	PGresult *res = run(be, "list users", "SELECT name, org, created FROM users ORDER BY name",
+	PGresult *res = run(be, "list users", "SELECT name, org, created, removed_at FROM users"
+			    " ORDER BY name",
 			    NULL);
 
 	if (res == NULL)
@@ -1068,6 +1070,7 @@ static int pg_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *
 		copy_val(res, i, 0, u.name, sizeof(u.name));
 		copy_val(res, i, 1, u.org, sizeof(u.org));
 		u.created = int_val(res, i, 2);
+		u.removed_at = int_val(res, i, 3);
 		if (cb(arg, &u) != 0)
 			break;
 	}

@@ -130,7 +130,7 @@ static const char *const stmt_sql[Q_COUNT] = {
 			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[Q_TOKENS_ALL] = "SELECT " TOKEN_COLS " ORDER BY t.user, t.created",
 	[Q_TOKENS_OF] = "SELECT " TOKEN_COLS " WHERE t.user = ?1 ORDER BY t.created",
-	[Q_USERS_ALL] = "SELECT name, org, created FROM users ORDER BY name",
+	[Q_USERS_ALL] = "SELECT name, org, created, removed_at FROM users ORDER BY name",
 	[Q_DEKS_ALL] = "SELECT id, org, wrapped, created FROM data_keys ORDER BY org",
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_AUDIT_ALL] = "SELECT a.ts, a.host, a.event, a.result, a.reason, a.user, a.source,"
@@ -1252,7 +1252,8 @@ static int sq_erase(void *p, const char *user, struct og_audit_event *ev,
 		return finish(be, OG_ERR_NOTFOUND);
 	ev->user = NULL;
 	ev->detail = pseudonym[0] ? pseudonym : NULL;
-	return finish(be, r == OG_OK && !ev->syslog_only ? audit_insert(be, ev) : r);
+	/* stored even when audit.store is off: it keeps the chain verifiable */
+	return finish(be, r == OG_OK && pseudonym[0] ? audit_insert(be, ev) : r);
 }
 
 static int sq_token_get(void *p, const char *serial, struct og_token *out)
@@ -1427,6 +1428,7 @@ static int sq_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *
 		copy_col(s, 0, u.name, sizeof(u.name));
 		copy_col(s, 1, u.org, sizeof(u.org));
 		u.created = sqlite3_column_int64(s, 2);
+		u.removed_at = sqlite3_column_int64(s, 3);
 		if (cb(arg, &u) != 0)
 			break;
 	}

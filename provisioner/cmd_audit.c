@@ -68,20 +68,23 @@ static int verify(struct cli *c)
 
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (strcmp(c->role, "superuser") != 0)
+	if (strcmp(c->role, "superuser") != 0) {
+		cli_audit(c, "audit-verify", "failure", NULL, NULL, "forbidden");
 		return cli_error("audit verify: only the superuser checks the whole trail"), 1;
+	}
 	r = og_trail_verify(c->st, &rep);
 	if (r == OG_ERR_IO)
 		return 1;	/* the master key's loader said why */
 	if (r != OG_OK && r != OG_ERR_CRYPTO)
 		return cli_error("audit verify: %s", rep.why[0] ? rep.why : "cannot read the trail"), 1;
-	if (r == OG_ERR_CRYPTO && rep.bad_id > 0) {
+	if (r == OG_ERR_CRYPTO && rep.bad_ts > 0) {	/* a mac that does not follow */
 		when(rep.bad_ts, ts);
-		cli_error("audit verify: entry %lld%s%s%s: %s (%lld entries before it are intact)",
-			  (long long)rep.bad_id, rep.bad_ts ? " (" : "", rep.bad_ts ? ts : "",
-			  rep.bad_ts ? ")" : "", rep.why, (long long)rep.entries);
+		cli_error("audit verify: entry %lld (%s): %s (%lld entries before it are intact)",
+			  (long long)rep.bad_id, ts, rep.why, (long long)rep.entries);
 		return 1;
 	}
+	if (r == OG_ERR_CRYPTO && rep.bad_id > 0)
+		return cli_error("audit verify: entry %lld: %s", (long long)rep.bad_id, rep.why), 1;
 	if (r == OG_ERR_CRYPTO)
 		return cli_error("audit verify: %s", rep.why), 1;
 	og_hex_encode(rep.head, sizeof(rep.head), head);
@@ -113,7 +116,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 					 " [--json] (TIME: Unix seconds or a duration back, like 1h)"), 2;
 	}
 	if (optind != argc)
-		return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME] [--json]"), 2;
+		return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME] [--json] | audit verify"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
 	if (strcmp(c->role, "org-admin") == 0 && f.user == NULL)

@@ -45,7 +45,12 @@ static int copy_user(void *arg, const struct og_user_row *u)
 {
 	struct copy *cp = arg;
 
-	return (cp->r = og_store_user_ensure(cp->to, u->name, u->org, u->created)) != OG_OK;
+	if ((cp->r = og_store_user_ensure(cp->to, u->name, u->org, u->created)) != OG_OK)
+		return 1;
+	/* a removed user stays removed, with the same purge date */
+	if (u->removed_at > 0)
+		cp->r = og_store_user_remove(cp->to, u->name, u->removed_at);
+	return cp->r != OG_OK;
 }
 
 static int copy_token(void *arg, const struct og_token *t)

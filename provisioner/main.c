@@ -18,14 +18,16 @@ static const struct cli_command commands[] = {
 	{ "resync", cmd_resync, "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes", CLI_USER, 1 },
 	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)", CLI_USER, 1 },
 	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
-	  "                             the audit trail: logins and admin actions", CLI_ADMIN, 0 },
+	  "                             the audit trail: logins and admin actions\n"
+	  "  audit verify               check the trail's hash chain; name the first broken entry", CLI_ADMIN, 0 },
 	{ "remove", cmd_remove, "remove USER | --org ORG    take a user (or a whole organisation) away now;\n"
 	  "                             data purged after removal.retention", CLI_USER, 1 },
 	{ "restore", cmd_restore, "restore USER | --org ORG   undo a removal before the purge", CLI_USER, 1 },
 	{ "purge", cmd_purge, "purge                      delete for good users and organisations removed longer\n"
 	  "                             ago than the retention (an organisation's data key too)", CLI_SUPER, 0 },
 	{ "export", cmd_export, "export USER --json         everything stored about USER (never secrets)", CLI_USER, 1 },
-	{ "erase", cmd_erase, "erase USER                 delete USER's data for good, now; audit keeps a pseudonym", CLI_USER, 1 },
+	{ "erase", cmd_erase, "erase USER                 delete USER's data for good, now; audit keeps a pseudonym\n"
+	  "                             (its mapping to the name is what erase deletes)", CLI_USER, 1 },
 	{ "admin", cmd_admin, "admin add NAME --org ORG   make NAME an admin of ORG (an org admin: of their own)", CLI_ORG, 0 },
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock", CLI_USER, 1 },
 	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date", CLI_OPEN, 0 },

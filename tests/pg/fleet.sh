@@ -171,8 +171,11 @@ printf 'auth required %s/pam_otpgate.so config=%s/moved.conf\n' "$BUILD" "$T" >"
 wait_margin 3
 c=$(code "$(secret race0)")
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race0 -r 127.0.0.1 "$c" >/dev/null
+"$BUILD/otpgate-provision" -c "$T/single.conf" remove race2 >/dev/null
 "$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
 check "migrate-store copies everything and checks the counts" grep -q "counts match" "$T/out"
+check "migrate-store: a removed user stays removed" \
+	[ "$(psql -Atq "$moved_conninfo" -c "select removed_at > 0 from users where name = 'race2'")" = t ]
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race0 -r 127.0.0.1 "$c" >/dev/null
 check "migrate-store: a code used before the move stays used" [ $? -ne 0 ]
 c=$(code "$(secret race1)")

@@ -692,23 +692,17 @@ static int sq_user_state(void *p, const char *user, struct og_user_state *out)
 	return r;
 }
 
+static int subject_find(struct sqlite_be *be, const char *user, char out[OG_SUBJECT_LEN + 1]);
+
 /* The pseudonym naming name in the audit trail; a new subject the first time. */
 static int subject_of(struct sqlite_be *be, const char *name, char out[OG_SUBJECT_LEN + 1])
 {
 	unsigned char salt[OG_SUBJECT_SALT];
-	sqlite3_stmt *s = stmt(be, Q_SUBJECT_GET);
-	int rc, r;
+	sqlite3_stmt *s;
+	int r;
 
-	if (s == NULL)
-		return OG_ERR_STORE;
-	bind_text(s, 1, name);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		copy_col(s, 0, out, OG_SUBJECT_LEN + 1);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return OG_OK;
-	if (rc != SQLITE_DONE)
-		return db_error(be, "find subject");
+	if ((r = subject_find(be, name, out)) != OG_OK || out[0] != '\0')
+		return r;
 	if ((r = og_subject_new(be->chain, name, salt, out)) != OG_OK ||
 	    (s = stmt(be, Q_SUBJECT_ADD)) == NULL)
 		return r != OG_OK ? r : OG_ERR_STORE;

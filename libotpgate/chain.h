@@ -30,7 +30,8 @@ struct og_chain_key {
 	unsigned char k[32];
 };
 
-/* The chain key: HKDF-SHA256 of the master key, for this purpose only. */
+/* The chain key: HKDF-Expand-SHA256 of the master key with info
+ * "otpgate audit chain v1", for this purpose only. */
 int og_chain_key_derive(const struct og_key *master, struct og_chain_key *out);
 
 /* Loads the master key file and derives the chain key; the master key is wiped. */

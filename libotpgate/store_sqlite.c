@@ -515,16 +515,35 @@ static int migrate_v1(struct sqlite_be *be)
 	return exec(be, "ALTER TABLE users ADD COLUMN removed_at INTEGER NOT NULL DEFAULT 0");
 }
 
+/* 1 if table has the column (an upgrade that stopped half way may have added it). */
+static int has_column(struct sqlite_be *be, const char *table, const char *column)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(be->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &s,
+			       NULL) != SQLITE_OK)
+		return 0;
+	bind_text(s, 1, table);
+	bind_text(s, 2, column);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
 /* Schema 3 to 4: audit entries gain their mac (sealed by seal_unsealed);
  * users, whether their organisation's removal took them away. */
 static int migrate_v3(struct sqlite_be *be)
 {
-	int v = schema_version(be, "main");
+	int v = schema_version(be, "main"), r = OG_OK;
 
 	if (v < 1 || v > 3)
 		return OG_OK;
-	return exec(be, "ALTER TABLE audit ADD COLUMN mac BLOB;"
-		    "ALTER TABLE users ADD COLUMN removed_with_org INTEGER NOT NULL DEFAULT 0");
+	if (!has_column(be, "audit", "mac"))
+		r = exec(be, "ALTER TABLE audit ADD COLUMN mac BLOB");
+	if (r == OG_OK && !has_column(be, "users", "removed_with_org"))
+		r = exec(be, "ALTER TABLE users ADD COLUMN removed_with_org INTEGER NOT NULL DEFAULT 0");
+	return r;
 }
 
 /* Seals one entry written before the trail was chained: names become

@@ -1120,44 +1120,62 @@ static const char *shown_name(const PGresult *res, int row, int col, const char 
 	return buf;
 }
 
+/* Buffers behind one audit row read from a result. */
+struct audit_buf {
+	struct og_audit_row row;
+	unsigned char mac[OG_CHAIN_LEN];
+	char ubuf[64], abuf[64];
+};
+
+static void read_audit_row(const PGresult *res, int i, struct audit_buf *b)
+{
+	struct og_audit_event *ev = &b->row.ev;
+	const char **f[] = { &ev->host, &ev->event, &ev->result, &ev->reason, &b->row.user_subject,
+			     &ev->source, &ev->service, &ev->token, &ev->key, &b->row.actor_subject,
+			     &ev->detail };
+
+	memset(&b->row, 0, sizeof(b->row));
+	ev->ts = int_val(res, i, 0);
+	for (int c = 0; c < 11; c++)
+		*f[c] = PQgetisnull(res, i, c + 1) ? NULL : PQgetvalue(res, i, c + 1);
+	b->row.id = int_val(res, i, 12);
+	if (!PQgetisnull(res, i, 13) &&
+	    copy_bytea(res, i, 13, b->mac, sizeof(b->mac), &b->row.mac_len) == OG_OK)
+		b->row.mac = b->mac;
+	else
+		b->row.mac_len = 0;
+	ev->user = shown_name(res, i, 14, b->row.user_subject, b->ubuf, sizeof(b->ubuf),
+			      &b->row.user_erased);
+	ev->actor = shown_name(res, i, 15, b->row.actor_subject, b->abuf, sizeof(b->abuf),
+			       &b->row.actor_erased);
+}
+
+/* The trail streams row by row (single-row mode): it may hold millions. */
 static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
 {
 	struct pg_be *be = p;
-	struct og_audit_row row;
-	struct og_audit_event *ev = &row.ev;
-	unsigned char mac[OG_CHAIN_LEN];
-	char ubuf[64], abuf[64];
-	const char **f[] = { &ev->host, &ev->event, &ev->result, &ev->reason, &row.user_subject,
-			     &ev->source, &ev->service, &ev->token, &ev->key, &row.actor_subject,
-			     &ev->detail };
-	PGresult *res = run(be, "list audit", "SELECT a.ts, a.host, a.event, a.result, a.reason,"
-			    " a.\"user\", a.source, a.service, a.token, a.key, a.actor, a.detail, a.id,"
-			    " a.mac, su.name, sa.name FROM audit a"
-			    " LEFT JOIN subjects su ON su.pseudonym = a.\"user\""
-			    " LEFT JOIN subjects sa ON sa.pseudonym = a.actor ORDER BY a.id", NULL);
+	struct audit_buf b;
+	PGresult *res;
+	int stop = 0, r = OG_OK;
 
-	if (res == NULL)
-		return OG_ERR_STORE;
-	for (int i = 0; i < PQntuples(res); i++) {
-		memset(&row, 0, sizeof(row));
-		ev->ts = int_val(res, i, 0);
-		for (int c = 0; c < 11; c++)
-			*f[c] = PQgetisnull(res, i, c + 1) ? NULL : PQgetvalue(res, i, c + 1);
-		row.id = int_val(res, i, 12);
-		if (!PQgetisnull(res, i, 13) &&
-		    copy_bytea(res, i, 13, mac, sizeof(mac), &row.mac_len) == OG_OK)
-			row.mac = mac;
-		else
-			row.mac_len = 0;
-		ev->user = shown_name(res, i, 14, row.user_subject, ubuf, sizeof(ubuf),
-				      &row.user_erased);
-		ev->actor = shown_name(res, i, 15, row.actor_subject, abuf, sizeof(abuf),
-				       &row.actor_erased);
-		if (cb(arg, &row) != 0)
-			break;
+	if (!PQsendQueryParams(be->conn, "SELECT a.ts, a.host, a.event, a.result, a.reason,"
+			       " a.\"user\", a.source, a.service, a.token, a.key, a.actor, a.detail,"
+			       " a.id, a.mac, su.name, sa.name FROM audit a"
+			       " LEFT JOIN subjects su ON su.pseudonym = a.\"user\""
+			       " LEFT JOIN subjects sa ON sa.pseudonym = a.actor ORDER BY a.id",
+			       0, NULL, NULL, NULL, NULL, 0) || !PQsetSingleRowMode(be->conn))
+		r = pg_error(be, "list audit", NULL);
+	while ((res = PQgetResult(be->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE && !stop && r == OG_OK) {
+			read_audit_row(res, 0, &b);
+			stop = cb(arg, &b.row) != 0;
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && r == OG_OK) {
+			r = pg_error(be, "list audit", res);
+		}
+		PQclear(res);	/* after a stop, the rest is read and dropped */
 	}
-	PQclear(res);
-	return OG_OK;
+	return r;
 }
 
 static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject_row *sr),

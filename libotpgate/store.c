@@ -194,8 +194,11 @@ int og_store_unlock(struct og_store *st, const char *user)
 	return st->ops->unlock(st->be, user);
 }
 
+/* A new user gets their audit pseudonym now, so that their first login
+ * only reads it (when the master key is at hand; else that login makes it). */
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now)
 {
+	og_store_chain_key(st);
 	return st->ops->user_ensure(st->be, user, org, now);
 }
 

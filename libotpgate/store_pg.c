@@ -379,11 +379,13 @@ static int in_txn(struct pg_be *be)
 	return PQtransactionStatus(be->conn) != PQTRANS_IDLE;
 }
 
-/* A new subject for name (the caller holds AUDIT_LOCK). */
+/* A new subject for name; the pseudonym it already has if another
+ * transaction (enrolling the user) made one first. */
 static int subject_add(struct pg_be *be, const char *name, char out[OG_SUBJECT_LEN + 1])
 {
 	unsigned char salt[OG_SUBJECT_SALT];
 	struct params prm = { .n = 0 };
+	PGresult *res;
 	int r;
 
 	if ((r = og_subject_new(be->chain, name, salt, out)) != OG_OK)
@@ -392,8 +394,14 @@ static int subject_add(struct pg_be *be, const char *name, char out[OG_SUBJECT_L
 	p_text(&prm, name);
 	p_blob(&prm, salt, sizeof(salt));
 	p_int(&prm, (int64_t)time(NULL));
-	return run_cmd(be, "add subject", "INSERT INTO subjects(pseudonym, name, salt, created)"
-		       " VALUES($1, $2, $3, $4)", &prm);
+	if ((res = run(be, "add subject", "WITH ins AS (INSERT INTO subjects(pseudonym, name, salt,"
+		       " created) VALUES($1, $2, $3, $4) ON CONFLICT(name) DO NOTHING RETURNING"
+		       " pseudonym) SELECT pseudonym FROM ins UNION ALL"
+		       " SELECT pseudonym FROM subjects WHERE name = $2", &prm)) == NULL)
+		return OG_ERR_STORE;
+	r = PQntuples(res) >= 1 ? og_copy(out, OG_SUBJECT_LEN + 1, PQgetvalue(res, 0, 0)) : OG_ERR_STORE;
+	PQclear(res);
+	return r;
 }
 
 /* Under AUDIT_LOCK: the newest entry's id and mac, and the pseudonyms of
@@ -664,18 +672,24 @@ static int pg_user_ensure(void *p, const char *user, const char *org, int64_t no
 	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
 	PGresult *res;
-	int r;
+	int r, inserted;
 
 	p_text(&prm, user);
 	p_text(&prm, org);
 	p_int(&prm, now);
 	if ((res = run(be, "add user", "WITH ins AS (INSERT INTO users VALUES($1, $2, $3)"
 		       " ON CONFLICT(name) DO NOTHING RETURNING org)"
-		       " SELECT org FROM ins UNION ALL SELECT org FROM users WHERE name = $1",
+		       " SELECT org, true FROM ins UNION ALL SELECT org, false FROM users WHERE name = $1",
 		       &prm)) == NULL)
 		return OG_ERR_STORE;
 	r = PQntuples(res) >= 1 && strcmp(PQgetvalue(res, 0, 0), org) == 0 ? OG_OK : OG_ERR_EXISTS;
+	inserted = r == OG_OK && PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
+	/* a new user gets their audit pseudonym now: their first login only reads it */
+	if (inserted && be->chain != NULL) {
+		char pseudonym[OG_SUBJECT_LEN + 1];
+		r = subject_add(be, user, pseudonym);
+	}
 	return r;
 }
 

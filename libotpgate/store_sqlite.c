@@ -981,8 +981,10 @@ static int sq_user_ensure(void *p, const char *user, const char *org, int64_t no
 	sqlite3_bind_int64(s, 3, now);
 	if ((r = step_done(be, s, "add user")) != OG_OK)
 		return r;
-	if (sqlite3_changes(be->db) == 1)
-		return OG_OK;
+	if (sqlite3_changes(be->db) == 1) {
+		char pseudonym[OG_SUBJECT_LEN + 1];
+		return be->chain != NULL ? subject_of(be, user, pseudonym) : OG_OK;
+	}
 	if ((s = stmt(be, Q_USER_ORG)) == NULL)
 		return OG_ERR_STORE;
 	bind_text(s, 1, user);

@@ -97,6 +97,11 @@ static int check_entry(void *arg, const struct og_audit_row *row)
 	return 0;
 }
 
+static int seen_cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const struct seen *)a)->p, ((const struct seen *)b)->p);
+}
+
 /* Every subject without a mapping must have been erased, by an entry in the chain. */
 static void check_orphans(struct walk *w)
 {
@@ -107,19 +112,9 @@ static void check_orphans(struct walk *w)
 	for (size_t i = 0; i < w->orphans.n; i++) {
 		struct seen *o = &w->orphans.v[i];
 		if (i > 0 && strcmp(o->p, w->orphans.v[i - 1].p) == 0)
-			continue;
+			continue;	/* sorted by id within a name: the first entry comes first */
 		w->rep->erased++;
-		struct seen key = *o;
-		key.id = 0;	/* any erasure of it will do: find the first one */
-		size_t lo = 0, hi = w->erasures.n;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (seen_cmp(&w->erasures.v[mid], &key) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if ((lo == w->erasures.n || strcmp(w->erasures.v[lo].p, o->p) != 0) &&
+		if (bsearch(o, w->erasures.v, w->erasures.n, sizeof(struct seen), seen_cmp_name) == NULL &&
 		    (bad == NULL || o->id < bad->id))
 			bad = o;
 	}

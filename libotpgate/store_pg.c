@@ -404,32 +404,81 @@ static int subject_add(struct pg_be *be, const char *name, char out[OG_SUBJECT_L
 	return r;
 }
 
-/* Under AUDIT_LOCK: the newest entry's id and mac, and the pseudonyms of
- * e's user and actor (made when new); e then names them by pseudonym. */
-static int chain_prepare(struct pg_be *be, struct og_audit_event *e, int64_t *id,
-			 unsigned char prev[OG_CHAIN_LEN], char ubuf[OG_SUBJECT_LEN + 1],
-			 char abuf[OG_SUBJECT_LEN + 1])
+/* One statement of a pipelined batch. */
+struct query {
+	const char *sql;
+	const struct params *prm;
+};
+
+/*
+ * Runs n statements in one round trip (a libpq pipeline). res[i] gets each
+ * one's result, which the caller clears. OG_OK, or the first error (logged;
+ * after it the server skips the rest, and the transaction is aborted).
+ */
+static int run_batch(struct pg_be *be, const char *what, const struct query *q, int n,
+		     PGresult **res)
 {
-	struct params prm = { .n = 0 };
+	int sent = 0, r = OG_OK;
+	PGresult *x;
+
+	for (int i = 0; i < n; i++)
+		res[i] = NULL;
+	if (!PQenterPipelineMode(be->conn))
+		return pg_error(be, what, NULL);
+	while (sent < n && PQsendQueryParams(be->conn, q[sent].sql, q[sent].prm ? q[sent].prm->n : 0,
+					     NULL, q[sent].prm ? q[sent].prm->v : NULL,
+					     q[sent].prm ? q[sent].prm->len : NULL,
+					     q[sent].prm ? q[sent].prm->fmt : NULL, 0))
+		sent++;
+	if (sent < n || !PQpipelineSync(be->conn))
+		r = pg_error(be, what, NULL);
+	for (int i = 0; i < sent; i++) {
+		res[i] = PQgetResult(be->conn);
+		while ((x = PQgetResult(be->conn)) != NULL)	/* the NULL that ends each one */
+			PQclear(x);
+		ExecStatusType st = PQresultStatus(res[i]);
+		if (r == OG_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			r = pg_error(be, what, res[i]);
+	}
+	if ((x = PQgetResult(be->conn)) != NULL)	/* the sync */
+		PQclear(x);
+	if (!PQexitPipelineMode(be->conn) && r == OG_OK)
+		r = pg_error(be, what, NULL);
+	return r;
+}
+
+static void clear_all(PGresult **res, int n)
+{
+	for (int i = 0; i < n; i++)
+		PQclear(res[i]);
+}
+
+/* Taken with the lock, in the same round trip: the chain's tail and the
+ * pseudonyms of $1 and $2 (user, actor). The lock comes first, in a
+ * statement of its own, so this one's snapshot sees the newest entry. */
+static const char chain_lock_sql[] = "SELECT pg_advisory_xact_lock(" XSTR(AUDIT_LOCK) ")";
+static const char chain_tail_sql[] =
+	"SELECT (SELECT id FROM audit ORDER BY id DESC LIMIT 1),"
+	" (SELECT mac FROM audit ORDER BY id DESC LIMIT 1),"
+	" (SELECT pseudonym FROM subjects WHERE name = $1),"
+	" (SELECT pseudonym FROM subjects WHERE name = $2)";
+
+/* From chain_tail_sql's result: the newest id and mac, and e's user and
+ * actor as pseudonyms (made when new; bufs hold them). */
+static int chain_read(struct pg_be *be, const PGresult *res, struct og_audit_event *e, int64_t *id,
+		      unsigned char prev[OG_CHAIN_LEN], char ubuf[OG_SUBJECT_LEN + 1],
+		      char abuf[OG_SUBJECT_LEN + 1])
+{
 	size_t n = 0;
-	PGresult *res;
 	int r = OG_OK;
 
-	p_text(&prm, e->user);
-	p_text(&prm, e->actor);
-	if ((res = run(be, "read audit chain", "SELECT (SELECT id FROM audit ORDER BY id DESC LIMIT 1),"
-		       " (SELECT mac FROM audit ORDER BY id DESC LIMIT 1),"
-		       " (SELECT pseudonym FROM subjects WHERE name = $1),"
-		       " (SELECT pseudonym FROM subjects WHERE name = $2)", &prm)) == NULL)
-		return OG_ERR_STORE;
 	*id = PQgetisnull(res, 0, 0) ? 0 : int_val(res, 0, 0);
 	memset(prev, 0, OG_CHAIN_LEN);
 	if (*id > 0 && (PQgetisnull(res, 0, 1) || copy_bytea(res, 0, 1, prev, OG_CHAIN_LEN, &n) != OG_OK ||
 			n != OG_CHAIN_LEN))
-		r = pg_error(be, "audit trail: the newest entry is not sealed", res);
+		r = pg_error(be, "audit trail: the newest entry is not sealed", NULL);
 	copy_val(res, 0, 2, ubuf, OG_SUBJECT_LEN + 1);
 	copy_val(res, 0, 3, abuf, OG_SUBJECT_LEN + 1);
-	PQclear(res);
 	if (r == OG_OK && e->user != NULL && ubuf[0] == '\0')
 		r = subject_add(be, e->user, ubuf);
 	if (r == OG_OK && e->actor != NULL && abuf[0] == '\0')
@@ -440,52 +489,87 @@ static int chain_prepare(struct pg_be *be, struct og_audit_event *e, int64_t *id
 	return r;
 }
 
-/* Appends ev to the chain, inside the caller's transaction. */
-static int audit_append(struct pg_be *be, const struct og_audit_event *ev)
+static void entry_params(struct params *prm, const struct og_audit_event *e, int64_t id,
+			 const unsigned char mac[OG_CHAIN_LEN])
+{
+	p_int(prm, e->ts);
+	p_text(prm, e->host);
+	p_text(prm, e->event);
+	p_text(prm, e->result);
+	p_text(prm, e->reason);
+	p_text(prm, e->user);
+	p_text(prm, e->source);
+	p_text(prm, e->service);
+	p_text(prm, e->token);
+	p_text(prm, e->key);
+	p_text(prm, e->actor);
+	p_text(prm, e->detail);
+	p_int(prm, id);
+	p_blob(prm, mac, OG_CHAIN_LEN);
+}
+
+/*
+ * Appends ev to the chain in two round trips: head (what opens the
+ * transaction or claims something), the lock and the chain's tail in one;
+ * the entry, and COMMIT when commit, in the other. With claim_at >= 0,
+ * head[claim_at] must have claimed exactly one row, or nothing is appended
+ * and OG_ERR_REPLAY returned. On an error the caller rolls back.
+ */
+static int append(struct pg_be *be, const char *what, const struct og_audit_event *ev,
+		  const struct query *head, int nhead, int claim_at, int commit)
 {
 	char ubuf[OG_SUBJECT_LEN + 1], abuf[OG_SUBJECT_LEN + 1];
 	unsigned char mac[OG_CHAIN_LEN];
 	struct og_audit_event e = *ev;
-	struct params prm = { .n = 0 };
-	int64_t id;
-	int r;
+	struct params look = { .n = 0 }, ins = { .n = 0 };
+	struct query q[4];
+	PGresult *res[4];
+	int64_t id = 0;
+	int n = nhead, store = !ev->syslog_only, r;
 
-	if (be->chain == NULL)
+	if (store && be->chain == NULL)
 		return pg_error(be, "audit trail: no chain key (master key unreadable)", NULL);
 	e.host = ev->host ? ev->host : be->host;
-	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(AUDIT_LOCK) ")")) != OG_OK ||
-	    (r = chain_prepare(be, &e, &id, mac, ubuf, abuf)) != OG_OK ||
-	    (r = og_chain_mac(be->chain, mac, ++id, &e, mac)) != OG_OK)
+	p_text(&look, e.user);
+	p_text(&look, e.actor);
+	memcpy(q, head, (size_t)nhead * sizeof(q[0]));
+	if (store) {
+		q[n++] = (struct query){ chain_lock_sql, NULL };
+		q[n++] = (struct query){ chain_tail_sql, &look };
+	}
+	if ((r = run_batch(be, what, q, n, res)) == OG_OK && claim_at >= 0 &&
+	    !(PQntuples(res[claim_at]) == 1 && atoi(PQgetvalue(res[claim_at], 0, 0)) == 1))
+		r = OG_ERR_REPLAY;
+	if (r == OG_OK && store && (r = chain_read(be, res[n - 1], &e, &id, mac, ubuf, abuf)) == OG_OK)
+		r = og_chain_mac(be->chain, mac, ++id, &e, mac);
+	clear_all(res, n);
+	if (r != OG_OK)
 		return r;
-	p_int(&prm, e.ts);
-	p_text(&prm, e.host);
-	p_text(&prm, e.event);
-	p_text(&prm, e.result);
-	p_text(&prm, e.reason);
-	p_text(&prm, e.user);
-	p_text(&prm, e.source);
-	p_text(&prm, e.service);
-	p_text(&prm, e.token);
-	p_text(&prm, e.key);
-	p_text(&prm, e.actor);
-	p_text(&prm, e.detail);
-	p_int(&prm, id);
-	p_blob(&prm, mac, sizeof(mac));
-	return run_cmd(be, "audit", audit_sql, &prm);
+	n = 0;
+	if (store) {
+		entry_params(&ins, &e, id, mac);
+		q[n++] = (struct query){ audit_sql, &ins };
+	}
+	if (commit)
+		q[n++] = (struct query){ "COMMIT", NULL };
+	r = run_batch(be, what, q, n, res);
+	clear_all(res, n);
+	return r;
 }
 
 /* Appends ev (unless syslog only), in its own transaction when none is open. */
 static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
 {
+	static const struct query begin[] = { { "BEGIN", NULL } };
 	int r;
 
 	if (ev->syslog_only)
 		return OG_OK;
 	if (in_txn(be))
-		return audit_append(be, ev);
-	if ((r = pg_begin(be)) != OG_OK)
-		return r;
-	return finish(be, audit_append(be, ev));
+		return append(be, "audit", ev, NULL, 0, -1, 0);
+	if ((r = append(be, "audit", ev, begin, 1, -1, 1)) != OG_OK)
+		pg_rollback(be);
+	return r;
 }
 
 /*
@@ -496,18 +580,12 @@ static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
 static int claim(struct pg_be *be, const char *what, const char *sql, const struct params *prm,
 		 const struct og_audit_event *ev)
 {
-	PGresult *res;
-	int r, claimed;
+	const struct query head[] = { { "BEGIN", NULL }, { sql, prm } };
+	int r = append(be, what, ev, head, 2, 1, 1);
 
-	if ((r = pg_begin(be)) != OG_OK)
-		return r;
-	if ((res = run(be, what, sql, prm)) == NULL)
-		return finish(be, OG_ERR_STORE);
-	claimed = PQntuples(res) == 1 && atoi(PQgetvalue(res, 0, 0)) == 1;
-	PQclear(res);
-	if (!claimed)
-		return finish(be, OG_ERR_REPLAY);
-	return finish(be, ev->syslog_only ? OG_OK : audit_append(be, ev));
+	if (r != OG_OK)
+		pg_rollback(be);
+	return r;
 }
 
 static int pg_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
@@ -922,7 +1000,8 @@ static int pg_erase(void *p, const char *user, struct og_audit_event *ev,
 	ev->user = NULL;
 	ev->detail = pseudonym[0] ? pseudonym : NULL;
 	/* stored even when audit.store is off: it keeps the chain verifiable */
-	return finish(be, pseudonym[0] ? audit_append(be, ev) : OG_OK);
+	ev->syslog_only = 0;
+	return finish(be, pseudonym[0] ? append(be, "erase", ev, NULL, 0, -1, 0) : OG_OK);
 }
 
 static int pg_token_get(void *p, const char *serial, struct og_token *out)

@@ -532,7 +532,8 @@ static int append(struct pg_be *be, const char *what, const struct og_audit_even
 	e.host = ev->host ? ev->host : be->host;
 	p_text(&look, e.user);
 	p_text(&look, e.actor);
-	memcpy(q, head, (size_t)nhead * sizeof(q[0]));
+	for (int i = 0; i < nhead; i++)
+		q[i] = head[i];
 	if (store) {
 		q[n++] = (struct query){ chain_lock_sql, NULL };
 		q[n++] = (struct query){ chain_tail_sql, &look };

@@ -24,7 +24,7 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 
 struct listing {
 	int json;
-	const char *org;	/* an org admin's: only tokens sealed under its key */
+	const char *org;	/* --org, or an org admin's: only tokens sealed under its key */
 };
 
 static int print_token(void *arg, const struct og_token *t)
@@ -51,23 +51,29 @@ static int print_token(void *arg, const struct og_token *t)
 int cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' }, { "org", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
 	};
+	static const char usage[] = "usage: otpgate-provision list [USER] [--org ORG] [--json]";
 	struct listing ls = { 0, NULL };
 	const char *user = NULL;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'j')
-			return cli_error("usage: otpgate-provision list [USER] [--json]"), 2;
-		ls.json = 1;
+		if (ch == 'j')
+			ls.json = 1;
+		else if (ch == 'o' && og_is_safe_name(optarg, 128))
+			ls.org = optarg;
+		else
+			return cli_error("%s", usage), 2;
 	}
 	if (optind < argc)
 		user = argv[optind++];
 	if (optind != argc || (user && !og_is_safe_name(user, 256)))
-		return cli_error("usage: otpgate-provision list [USER] [--json]"), 2;
+		return cli_error("%s", usage), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
+	/* an org admin sees their own organisation (authorize refused any other --org) */
 	if (strcmp(c->role, "org-admin") == 0)
 		ls.org = c->org;
 	if (og_store_token_list(c->st, user, print_token, &ls) != OG_OK) {

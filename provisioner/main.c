@@ -12,7 +12,8 @@ static const struct cli_command commands[] = {
 	  "  import --format pskc FILE [--psk HEXKEY | --psk-file FILE]\n"
 	  "                             import a vendor's RFC 6030 PSKC file into stock", CLI_SUPER, 0 },
 	{ "assign", cmd_assign, "assign SERIAL USER         give a hardware token from stock to USER", CLI_USER, 2 },
-	{ "list", cmd_list, "list [USER] [--json]       list tokens (never secrets)", CLI_ADMIN, 0 },
+	{ "list", cmd_list, "list [USER] [--org ORG] [--json]\n"
+	  "                             list tokens (never secrets), of one organisation with --org", CLI_ADMIN, 0 },
 	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens", CLI_USER, 1 },
 	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once", CLI_USER_OR_SERIAL, 1 },
 	{ "resync", cmd_resync, "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes", CLI_USER, 1 },

@@ -257,6 +257,12 @@ printf 'user,serial,secret,org\nvic,HW-VIC,%s,globex\nwendy,HW-WENDY,%s,globex\n
 succeeds "import two users of organisation globex" prov import --format csv "$T/globex.csv"
 while [ $((30 - $(date +%s) % 30)) -lt 5 ]; do sleep 0.5; done
 if login vic "$(totp hex "$VS")"; then ok "vic (globex) logs in"; else not_ok "vic is refused"; fi
+succeeds "list --org globex --json" prov list --org globex --json
+[ "$(grep -c '"serial"' "$T/out")" -eq 2 ] && grep -q '"serial":"HW-VIC"' "$T/out" &&
+	grep -q '"serial":"HW-WENDY"' "$T/out" && ok "list --org shows exactly the organisation's tokens" ||
+	not_ok "list --org globex: $(cat "$T/out")"
+refuses "list --org with a bad name" "usage" prov list --org 'a b'
+
 refuses "remove --org: an unknown organisation" "no organisation nosuch" prov remove --org nosuch
 succeeds "remove wendy on her own" prov remove wendy
 succeeds "remove --org globex" prov remove --org globex

@@ -121,39 +121,67 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-int cmd_show(struct cli *c, int argc, char **argv)
+static void show_text(const char *user, const struct og_user_state *us, const struct tokens *ts,
+		      int64_t now, int64_t pending_for)
 {
-	struct og_user_state us;
-	struct tokens ts = { .n = 0 };
-	int64_t now = (int64_t)time(NULL);
-
-	if (argc != 2 || !og_is_safe_name(argv[1], 256))
-		return cli_error("usage: otpgate-provision show USER"), 2;
-	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, argv[1], &us) != OG_OK)
-		return 1;
-	if (!us.known) {
-		og_user_state_wipe(&us);
-		return cli_error("unknown user '%s'", argv[1]), 1;
-	}
-	printf("user: %s\norganisation: %s\n", argv[1], us.org[0] ? us.org : "-");
-	if (us.locked_until > now)
-		printf("locked: %s\n", us.locked_until == INT64_MAX ? "until unlocked by an admin"
-								   : "yes, for a while (unlock to clear)");
+	printf("user: %s\norganisation: %s\n", user, us->org[0] ? us->org : "-");
+	if (us->locked_until > now)
+		printf("locked: %s\n", us->locked_until == INT64_MAX ? "until unlocked by an admin"
+								    : "yes, for a while (unlock to clear)");
 	else
 		printf("locked: no\n");
-	og_user_state_wipe(&us);
-	if (og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
-		return 1;
-	for (int i = 0; i < ts.n; i++) {
-		const struct og_token *t = &ts.v[i];
-		int expired = t->state == OG_TOKEN_PENDING && t->created <= now - c->cfg.enrol_pending_for;
+	for (int i = 0; i < ts->n; i++) {
+		const struct og_token *t = &ts->v[i];
+		int expired = t->state == OG_TOKEN_PENDING && t->created <= now - pending_for;
 		printf("token: %s %s %s%s %s %d digits %d s, drift %lld, last used %lld\n", t->serial,
 		       t->kind, og_token_state_name(t->state), expired ? " (expired)" : "",
 		       og_algo_name(t->params.algo), t->params.digits, t->params.period,
 		       (long long)t->drift, (long long)t->last_used);
 	}
+}
+
+static void show_json(const char *user, const struct og_user_state *us, const struct tokens *ts,
+		      int64_t now, int64_t pending_for)
+{
+	printf("{\"user\":\"%s\",\"org\":\"%s\",\"locked\":%s,\"locked_until\":%lld,"
+	       "\"removed_at\":%lld,\"tokens\":[", user, us->org, us->locked_until > now ? "true" : "false",
+	       (long long)(us->locked_until > now ? us->locked_until : 0), (long long)us->removed_at);
+	for (int i = 0; i < ts->n; i++) {
+		const struct og_token *t = &ts->v[i];
+		int expired = t->state == OG_TOKEN_PENDING && t->created <= now - pending_for;
+		printf("%s{\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",\"expired\":%s,"
+		       "\"algorithm\":\"%s\",\"digits\":%d,\"period\":%d,\"drift\":%lld,"
+		       "\"last_used\":%lld}", i ? "," : "", t->serial, t->kind,
+		       og_token_state_name(t->state), expired ? "true" : "false",
+		       og_algo_name(t->params.algo), t->params.digits, t->params.period,
+		       (long long)t->drift, (long long)t->last_used);
+	}
+	printf("]}\n");
+}
+
+/* show USER [--json]: organisation, lock, removal and tokens (never secrets). */
+int cmd_show(struct cli *c, int argc, char **argv)
+{
+	struct og_user_state us;
+	struct tokens ts = { .n = 0 };
+	int64_t now = (int64_t)time(NULL);
+	int json = argc == 3 && strcmp(argv[2], "--json") == 0, r = 1;
+
+	if ((argc != 2 && !json) || !og_is_safe_name(argv[1], 256))
+		return cli_error("usage: otpgate-provision show USER [--json]"), 2;
+	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, argv[1], &us) != OG_OK)
+		return 1;
+	if (!us.known)
+		cli_error("unknown user '%s'", argv[1]);
+	else if (og_store_token_list(c->st, argv[1], collect, &ts) == OG_OK)
+		r = 0;
+	if (r == 0 && json)
+		show_json(argv[1], &us, &ts, now, c->cfg.enrol_pending_for);
+	else if (r == 0)
+		show_text(argv[1], &us, &ts, now, c->cfg.enrol_pending_for);
+	og_user_state_wipe(&us);
 	OPENSSL_cleanse(&ts, sizeof(ts));
-	return 0;
+	return r;
 }
 
 #define RESYNC_SPAN (24 * 3600)	/* how far a hardware clock may have wandered */

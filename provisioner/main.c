@@ -14,7 +14,7 @@ static const struct cli_command commands[] = {
 	{ "assign", cmd_assign, "assign SERIAL USER         give a hardware token from stock to USER", CLI_USER, 2 },
 	{ "list", cmd_list, "list [USER] [--org ORG] [--json]\n"
 	  "                             list tokens (never secrets), of one organisation with --org", CLI_ADMIN, 0 },
-	{ "show", cmd_show, "show USER                  the user's organisation, lock and tokens", CLI_USER, 1 },
+	{ "show", cmd_show, "show USER [--json]         the user's organisation, lock and tokens", CLI_USER, 1 },
 	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once", CLI_USER_OR_SERIAL, 1 },
 	{ "resync", cmd_resync, "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes", CLI_USER, 1 },
 	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)", CLI_USER, 1 },

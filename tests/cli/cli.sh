@@ -71,6 +71,10 @@ refuses "confirm: a code with a space" "exactly 6 digits" prov confirm frank "$(
 refuses "confirm: a wrong code" "does not match" prov confirm frank "$(totp wrong-uri "$URI")"
 refuses "confirm: a user with nothing pending" "no pending token" prov confirm nobody2 123456
 succeeds "confirm: the right code" prov confirm frank "$CODE"
+succeeds "show frank --json" prov show frank --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["tokens"];
+assert d["user"]=="frank" and not d["locked"] and len(t)==1 and t[0]["state"]=="active", d' "$T/out" &&
+	ok "show --json: one object, the token active after confirm" || not_ok "show --json: $(cat "$T/out")"
 if login frank "$CODE"; then not_ok "the confirming code logs in"; else ok "the confirming code cannot log in (replay)"; fi
 if login frank "$(totp uri "$URI" 1)"; then ok "the next code logs in"; else not_ok "the next code is refused"; fi
 succeeds "revoke frank" prov revoke frank

@@ -193,7 +193,11 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	if (og_store_audit_list(c->st, export_audit_row, &ea) != OG_OK)
 		return 1;
 	printf("]}\n");
-	cli_audit(c, "export", "success", argv[1], NULL, NULL);
+	/* a name the store knows nothing of (erased, say) is not written down again */
+	if (known || !ea.first)
+		cli_audit(c, "export", "success", argv[1], NULL, NULL);
+	else
+		cli_audit(c, "export", "success", NULL, NULL, "a name the store knows nothing of");
 	return 0;
 }
 

@@ -214,6 +214,9 @@ prov audit --json >"$T/trail.json"
 succeeds "audit verify passes after an erasure" prov audit verify
 grep -q "1 erased" "$T/out" && ok "audit verify counts the erasure" || not_ok "audit verify: $(cat "$T/out")"
 refuses "erase: an unknown user" "nothing erased" prov erase gina
+succeeds "export of the erased gina" prov export gina --json
+[ "$(sqlite3 "$T/otpgate.db" "select count(*) from subjects where name='gina'")" -eq 0 ] &&
+	ok "exporting an erased name does not write the name down again" || not_ok "export mapped gina again"
 
 # organisations: the superuser (root, from init) makes org admins; an org
 # admin (through sudo) manages only their organisation, after a step-up code

@@ -492,18 +492,12 @@ static int chain_read(struct pg_be *be, const PGresult *res, struct og_audit_eve
 static void entry_params(struct params *prm, const struct og_audit_event *e, int64_t id,
 			 const unsigned char mac[OG_CHAIN_LEN])
 {
+	const char *v[] = { e->host, e->event, e->result, e->reason, e->user, e->source,
+			    e->service, e->token, e->key, e->actor, e->detail };
+
 	p_int(prm, e->ts);
-	p_text(prm, e->host);
-	p_text(prm, e->event);
-	p_text(prm, e->result);
-	p_text(prm, e->reason);
-	p_text(prm, e->user);
-	p_text(prm, e->source);
-	p_text(prm, e->service);
-	p_text(prm, e->token);
-	p_text(prm, e->key);
-	p_text(prm, e->actor);
-	p_text(prm, e->detail);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		p_text(prm, v[i]);
 	p_int(prm, id);
 	p_blob(prm, mac, OG_CHAIN_LEN);
 }

@@ -792,18 +792,12 @@ static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
 		return r;
 	if ((s = stmt(be, Q_AUDIT)) == NULL)
 		return OG_ERR_STORE;
+	const char *v[] = { e.host, e.event, e.result, e.reason, e.user, e.source, e.service,
+			    e.token, e.key, e.actor, e.detail };
+
 	sqlite3_bind_int64(s, 1, e.ts);
-	bind_text(s, 2, e.host);
-	bind_text(s, 3, e.event);
-	bind_text(s, 4, e.result);
-	bind_text(s, 5, e.reason);
-	bind_text(s, 6, e.user);
-	bind_text(s, 7, e.source);
-	bind_text(s, 8, e.service);
-	bind_text(s, 9, e.token);
-	bind_text(s, 10, e.key);
-	bind_text(s, 11, e.actor);
-	bind_text(s, 12, e.detail);
+	for (int i = 0; i < 11; i++)
+		bind_text(s, i + 2, v[i]);
 	sqlite3_bind_int64(s, 13, id);
 	sqlite3_bind_blob(s, 14, mac, sizeof(mac), SQLITE_TRANSIENT);
 	return step_done(be, s, "audit");

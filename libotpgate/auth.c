@@ -343,6 +343,8 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 		return OG_UNAVAIL;
 	}
 	i = match_code(ctx, l, &master, code, &step, &drift);
+	if (ctx->st != NULL)
+		og_store_chain_key_from(ctx->st, &master);	/* the audit entry needs it next */
 	og_key_wipe(&master);
 	if (i < 0)
 		return record_failure(ctx, l, "bad-code");

@@ -132,15 +132,27 @@ int og_store_check_schema(struct og_store *st)
 	return st->ops->check_schema(st->be);
 }
 
+/* Records the outcome of deriving the chain key, and hands it to the backend. */
+static void chain_set(struct og_store *st, int r)
+{
+	st->chain_state = r == OG_OK ? 1 : -1;
+	if (st->chain_state == 1)
+		st->ops->set_chain(st->be, &st->chain);
+}
+
 const struct og_chain_key *og_store_chain_key(struct og_store *st)
 {
-	if (st->chain_state == 0) {
-		st->chain_state = st->master_key[0] != '\0' &&
-				  og_chain_key_load(st->master_key, &st->chain, st->log) == OG_OK ? 1 : -1;
-		if (st->chain_state == 1)
-			st->ops->set_chain(st->be, &st->chain);
-	}
+	if (st->chain_state == 0)
+		chain_set(st, st->master_key[0] != '\0'
+				      ? og_chain_key_load(st->master_key, &st->chain, st->log)
+				      : OG_ERR_CONFIG);
 	return st->chain_state == 1 ? &st->chain : NULL;
+}
+
+void og_store_chain_key_from(struct og_store *st, const struct og_key *master)
+{
+	if (st->chain_state == 0)
+		chain_set(st, og_chain_key_derive(master, &st->chain));
 }
 
 /* Audit rows are sealed with the chain key: it must be loaded before one is written. */

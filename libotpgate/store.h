@@ -321,6 +321,10 @@ int og_store_subject_list(struct og_store *st,
 /* The chain key, loaded from the master key on first use; NULL (logged)
  * when the master key cannot be read. */
 const struct og_chain_key *og_store_chain_key(struct og_store *st);
+
+/* The same key, derived from a master key the caller already holds (a
+ * login that just checked a code), so the file is not read twice. */
+void og_store_chain_key_from(struct og_store *st, const struct og_key *master);
 int og_store_counts(struct og_store *st, struct og_store_counts *out);
 
 /* Makes the key registry ready (SQLite attaches it; logins never need

@@ -9,6 +9,8 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+# set before BASE_CFLAGS, which compiles it in with :=
+PLUGINDIR ?= $(PREFIX)/lib/otpgate
 
 BUILD ?= build
 CC ?= cc
@@ -22,7 +24,6 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
 LIBS := -lcrypto -lsqlite3 -lconfig
-PLUGINDIR ?= $(PREFIX)/lib/otpgate
 
 ifeq ($(V),1)
 Q :=

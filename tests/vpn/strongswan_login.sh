@@ -21,7 +21,8 @@
 # auth.allow_no_rhost = true records the source as "local". The last case
 # shows that without allow_no_rhost every login is refused as no-source.
 #
-# Needs root, strongswan (charon, swanctl, libcharon-extra-plugins) and
+# Needs root, strongswan (charon, swanctl, libstrongswan-standard-plugins,
+# libcharon-extra-plugins) and
 # unshare. If no network namespace can be made here, prints "skipped: ..."
 # and exits 0. Prints "ok N - ..." lines and "N passed, M failed".
 set -u
@@ -44,9 +45,12 @@ if [ -z "${OG_SS_INNER:-}" ]; then
 		command -v "$p" >/dev/null || die "$p not found (apt-get install strongswan strongswan-swanctl libcharon-extra-plugins)"
 	done
 	[ -x "$CHARON" ] || die "$CHARON not found (apt-get install strongswan)"
-	for p in xauth-pam eap-gtc eap-identity vici; do
+	# every plugin the gateway and client configs below load; openssl and
+	# xauth-generic come in packages that apt only recommends
+	for p in random nonce openssl pem x509 pubkey pkcs1 pkcs8 constraints sha1 sha2 hmac \
+		kdf kernel-netlink socket-default vici eap-identity eap-gtc xauth-generic xauth-pam; do
 		[ -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] ||
-			die "strongSwan plugin $p missing (apt-get install libcharon-extra-plugins)"
+			die "strongSwan plugin $p missing (scripts/install-deps installs it)"
 	done
 	if ! why=$(unshare -n -m --propagation private true 2>&1); then
 		echo "skipped: cannot make network and mount namespaces: $why"

@@ -1,5 +1,4 @@
 /* cmd_enrol.c: create a virtual TOTP token and show it to the phone app. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,53 +19,31 @@ struct enrol_opts {
 	int json;
 };
 
-static int parse_opts(struct cli *c, int argc, char **argv, struct enrol_opts *o)
+/* Reads the parsed options, with the configuration's defaults. */
+static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "org", required_argument, NULL, 'o' },
-		{ "issuer", required_argument, NULL, 'i' },
-		{ "algorithm", required_argument, NULL, 'a' },
-		{ "digits", required_argument, NULL, 'd' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "qr", required_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *v;
 	int64_t n;
-	int ch;
 
 	o->params = c->cfg.totp;
 	o->params.t0 = 0;
-	o->issuer = c->cfg.issuer;
-	o->org = "";
-	o->qr = isatty(STDOUT_FILENO) ? "terminal" : "none";
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': o->org = optarg; break;
-		case 'i': o->issuer = optarg; break;
-		case 'q': o->qr = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'a':
-			if (og_algo_parse(optarg, &o->params.algo) != OG_OK)
-				return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
-			break;
-		case 'd':
-			if (og_parse_int(optarg, 6, 8, &n) != OG_OK || n == 7)
-				return cli_error("--digits must be 6 or 8"), 2;
-			o->params.digits = (int)n;
-			break;
-		case 'p':
-			if (og_parse_int(optarg, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
-				return cli_error("--period must be 30 or 60"), 2;
-			o->params.period = (int)n;
-			break;
-		default:
-			return cli_error("usage: otpgate-provision enrol USER [options] (see --help)"), 2;
-		}
+	o->user = a->arg[0];
+	o->org = (v = cli_opt(a, "org")) ? v : "";
+	o->issuer = (v = cli_opt(a, "issuer")) ? v : c->cfg.issuer;
+	o->qr = (v = cli_opt(a, "qr")) ? v : isatty(STDOUT_FILENO) ? "terminal" : "none";
+	o->json = cli_flag(a, "json");
+	if ((v = cli_opt(a, "algorithm")) && og_algo_parse(v, &o->params.algo) != OG_OK)
+		return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
+	if ((v = cli_opt(a, "digits")) != NULL) {
+		if (og_parse_int(v, 6, 8, &n) != OG_OK || n == 7)
+			return cli_error("--digits must be 6 or 8"), 2;
+		o->params.digits = (int)n;
 	}
-	if (optind + 1 != argc)
-		return cli_error("usage: otpgate-provision enrol USER [options] (see --help)"), 2;
-	o->user = argv[optind];
+	if ((v = cli_opt(a, "period")) != NULL) {
+		if (og_parse_int(v, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
+			return cli_error("--period must be 30 or 60"), 2;
+		o->params.period = (int)n;
+	}
 	if (!og_is_safe_name(o->user, 256))
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
 	if (o->org[0] != '\0' && !og_is_safe_name(o->org, 128))
@@ -111,7 +88,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 	return r;
 }
 
-int cmd_enrol(struct cli *c, int argc, char **argv)
+int cmd_enrol(struct cli *c, const struct cli_args *a)
 {
 	struct enrol_opts o;
 	struct og_otpauth u;
@@ -121,9 +98,10 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&u, 0, sizeof(u));
+	memset(&t, 0, sizeof(t));
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if ((r = parse_opts(c, argc, argv, &o)) != 0)
+	if ((r = read_opts(c, a, &o)) != 0)
 		return r;
 	snprintf(u.issuer, sizeof(u.issuer), "%s", o.issuer);
 	snprintf(u.account, sizeof(u.account), "%s", o.user);

@@ -234,7 +234,7 @@ refuses "org admin: the same step-up code again" "step-up code refused" \
 	sh -c "echo $STEP | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
 refuses "org admin: a wrong step-up code" "step-up code refused" \
 	sh -c "echo 000000 | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
-refuses "org admin: another organisation" "not in your organisation" \
+refuses "org admin: another organisation" "other is not your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x2 --org other --qr none
 refuses "org admin: a user outside the organisation" "not in your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" show ivan
@@ -408,6 +408,83 @@ out=$(kr authorized-keys "$(printf 'a%.0s' $(seq 400))" 2>&1)
 kr authorized-keys bob >"$T/out"
 grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 ' "$T/out" &&
 	ok "authorized-keys: bob's key with sshd's expiry-time" || not_ok "authorized-keys: $(cat "$T/out")"
+
+# organisation admins through sudo, in a store of their own. The admin is
+# nobody (a real local user, so files can be written as them); vera is of
+# another organisation. Each run of oa gives a fresh step-up code.
+A=$T/adm
+mkdir "$A"
+cat >"$A/otpgate.conf" <<CONF
+store = { backend = "sqlite"; path = "$A/otpgate.db"; };
+master_key = "$A/master.key";
+totp = { window = 10; };
+lockout = { max_failures = 3; interval = "1h"; lock_for = "0s"; };
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+chmod 600 "$A/otpgate.conf"
+aprov() { "$BUILD/otpgate-provision" -c "$A/otpgate.conf" "$@"; }
+adb() { sqlite3 "$A/otpgate.db" "$1"; }
+succeeds "a store for the organisation admin checks" aprov init
+succeeds "enrol nobody in acme" aprov enrol nobody --org acme --qr none
+NURI=$(grep '^otpauth://' "$T/out")
+succeeds "confirm nobody's token" aprov confirm nobody "$(totp uri "$NURI" -10)"
+succeeds "nobody becomes an admin of acme" aprov admin add nobody --org acme
+succeeds "enrol vera in globex" aprov enrol vera --org globex --qr none
+succeeds "enrol ann in acme" aprov enrol ann --org acme --qr none
+N=-10
+sudo_nobody() { SUDO_USER=nobody SUDO_UID=65534 SUDO_GID=65534 "$BUILD/otpgate-provision" -c "$A/otpgate.conf" "$@"; }
+oa() {
+	N=$((N + 1))
+	code=$(totp uri "$NURI" "$N")
+	sudo_nobody "$@" <<EOF
+$code
+EOF
+}
+# oa_next CMD...: the same with the code oa gives next (a refusal before the
+# step-up spends none)
+oa_next() {
+	code=$(totp uri "$NURI" "$((N + 1))")
+	sudo_nobody "$@" <<EOF
+$code
+EOF
+}
+oa_wrong() {
+	code=$(totp wrong-uri "$NURI")
+	sudo_nobody "$@" <<EOF
+$code
+EOF
+}
+stepups() { adb "SELECT count(*) FROM audit_named WHERE user='nobody' AND reason='step-up'"; }
+
+# the scope is checked on the command line as parsed, in every spelling
+refuses "org admin: enrol --org acme --org=globex" "more than once" oa_next enrol --org acme --org=globex gbob --qr none
+refuses "org admin: enrol USER --org acme --or globex" "more than once" oa_next enrol gbob --org acme --or globex --qr none
+refuses "org admin: enrol --org acme USER --org globex" "more than once" oa_next enrol --org acme gbob --qr none --org globex
+refuses "org admin: enrol USER --or=globex" "globex is not your organisation" oa_next enrol gbob --or=globex --qr none
+[ "$(adb "SELECT count(*) FROM users WHERE name='gbob'")" -eq 0 ] &&
+	ok "no spelling of --org enrolled gbob into globex" || not_ok "gbob was enrolled: $(adb "SELECT org FROM users WHERE name='gbob'")"
+for args in "show --json vera" "revoke vera" "unlock vera" "recovery vera" "export --json vera" \
+	"erase vera" "remove vera" "restore vera" "confirm vera 123456" "resync vera 123456 654321" \
+	"assign HW-NONE vera" "audit --user=vera" "audit --us vera" "list vera"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "vera is not in your organisation" oa_next $args
+done
+for args in "list --or=globex" "admin add eve --org=globex" "admin add --org=globex eve"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "globex is not your organisation" oa_next $args
+done
+for args in "audit" "remove --org=acme" "restore --org acme"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "only the superuser acts on every user" oa_next $args
+done
+for args in "purge" "audit verify" "import --format csv /dev/null" "migrate-store --to $A/otpgate.conf"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "only the superuser" oa_next $args
+done
+[ "$(stepups)" -eq 0 ] && ok "refused before the step-up: no code spent" || not_ok "step-ups: $(stepups)"
+succeeds "org admin: enrol USER --or=acme (an abbreviation)" oa enrol gnew --or=acme --qr none
+[ "$(adb "SELECT org FROM users WHERE name='gnew'")" = acme ] && [ "$(stepups)" -eq 1 ] &&
+	ok "gnew is in acme, after one step-up" || not_ok "gnew: $(adb "SELECT org FROM users WHERE name='gnew'")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "err.h"
-#include "token.h"
+#include "stepup.h"
 #include "util.h"
 
 void cli_error(const char *fmt, ...)
@@ -146,41 +146,49 @@ static int read_code(const char *who, char *out, size_t cap)
 	return 0;
 }
 
+/* The step-up's events: syslog and the JSON-lines file, and the store
+ * unless it took the row already. */
+static void step_up_sink(void *arg, const struct og_audit_event *ev, int stored)
+{
+	struct cli *c = arg;
+
+	cli_audit_emit(c, ev);
+	if (!stored && c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
+		cli_error("warning: audit row for '%s' not stored", ev->reason);
+}
+
+static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict v)
+{
+	if (strcmp(su->reason, "locked") == 0)
+		return "you are locked (the superuser can unlock you)";
+	if (v == OG_DENY_LOCKED)
+		return "step-up code refused; you are now locked (the superuser can unlock you)";
+	if (strcmp(su->reason, "bad-code") == 0 || strcmp(su->reason, "replay") == 0)
+		return "step-up code refused";
+	if (v == OG_UNAVAIL)
+		return "step-up cannot be checked now (see the error above)";
+	return "step-up needs your own active token";
+}
+
 /*
  * Step-up: an org admin proves presence with their own current code before
- * a privileged action; the code is spent like a login's (no replay).
+ * a privileged action: a login attempt in the core's terms (og_step_up),
+ * counted and locked like one.
  */
 static int step_up(struct cli *c, const char *what)
 {
-	struct og_user_state us;
-	struct og_key master;
+	struct og_step_up su = { .admin = c->actor, .action = what, .emit = step_up_sink,
+				 .emit_arg = c };
 	char code[16] = "";
-	int64_t now = (int64_t)time(NULL), step = 0, drift = 0;
-	int i, ok = 0;
+	enum og_verdict v;
 
-	if (og_store_user_state(c->st, c->actor, &us) != OG_OK || us.ntokens == 0) {
-		og_user_state_wipe(&us);
-		return forbidden(c, what, c->actor, "step-up needs your own active token");
-	}
-	if (read_code(c->actor, code, sizeof(code)) != 0 || cli_master_key(c, &master) != OG_OK) {
-		og_user_state_wipe(&us);
+	if (read_code(c->actor, code, sizeof(code)) != 0)
 		return forbidden(c, what, c->actor, "no step-up code");
-	}
-	i = og_token_match(&master, us.tokens, us.ntokens, now, c->cfg.window, code, &step, &drift,
-			   &c->log);
-	if (i >= 0 && step > us.tokens[i].last_step) {
-		struct og_audit_event ev = {
-			.ts = now, .event = "admin", .result = "success", .reason = "step-up",
-			.user = c->actor, .source = "local", .service = program_invocation_short_name,
-			.token = us.tokens[i].serial, .actor = c->actor,
-		};
-		ok = og_store_login_accept(c->st, us.tokens[i].id, step, drift, us.has_failures,
-					   &ev) == OG_OK;
-	}
-	og_key_wipe(&master);
-	og_user_state_wipe(&us);
+	su.ev.event = "step-up";
+	cli_audit_prepare(c, &su.ev);
+	v = og_step_up(c->st, &c->cfg, &c->log, &su, code);
 	OPENSSL_cleanse(code, sizeof(code));
-	return ok ? 1 : forbidden(c, what, c->actor, "step-up code refused");
+	return v == OG_ALLOW ? 1 : forbidden(c, what, c->actor, step_up_refusal(&su, v));
 }
 
 /* What the command names, as parsed: the user and organisation it acts on. */

@@ -454,7 +454,7 @@ oa_wrong() {
 $code
 EOF
 }
-stepups() { adb "SELECT count(*) FROM audit_named WHERE user='nobody' AND reason='step-up'"; }
+stepups() { adb "SELECT count(*) FROM audit_named WHERE user='nobody' AND event='step-up' AND reason='$1'"; }
 
 # the scope is checked on the command line as parsed, in every spelling
 refuses "org admin: enrol --org acme --org=globex" "more than once" oa_next enrol --org acme --org=globex gbob --qr none
@@ -481,10 +481,30 @@ for args in "purge" "audit verify" "import --format csv /dev/null" "migrate-stor
 	# shellcheck disable=SC2086
 	refuses "org admin: $args" "only the superuser" oa_next $args
 done
-[ "$(stepups)" -eq 0 ] && ok "refused before the step-up: no code spent" || not_ok "step-ups: $(stepups)"
+[ "$(stepups ok)" -eq 0 ] && ok "refused before the step-up: no code spent" || not_ok "step-ups: $(stepups ok)"
 succeeds "org admin: enrol USER --or=acme (an abbreviation)" oa enrol gnew --or=acme --qr none
-[ "$(adb "SELECT org FROM users WHERE name='gnew'")" = acme ] && [ "$(stepups)" -eq 1 ] &&
+[ "$(adb "SELECT org FROM users WHERE name='gnew'")" = acme ] && [ "$(stepups ok)" -eq 1 ] &&
 	ok "gnew is in acme, after one step-up" || not_ok "gnew: $(adb "SELECT org FROM users WHERE name='gnew'")"
+
+
+# step-up shares the login's lockout (3 failures here): failures count,
+# success clears them, a locked admin is refused, all audited
+refuses "step-up: a wrong code" "step-up code refused" oa_wrong unlock ann
+refuses "step-up: a second wrong code" "step-up code refused" oa_wrong unlock ann
+succeeds "step-up: the right code clears the failures" oa unlock ann
+refuses "step-up: a wrong code after the success" "step-up code refused" oa_wrong unlock ann
+refuses "step-up: another" "step-up code refused" oa_wrong unlock ann
+refuses "step-up: the third in a row locks" "you are now locked" oa_wrong unlock ann
+refuses "step-up: a locked admin is refused, even with the right code" "you are locked" oa unlock ann
+[ "$(stepups bad-code)" -eq 5 ] && [ "$(stepups locked)" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM audit_named WHERE user='nobody' AND event='lockout'")" -eq 1 ] &&
+	ok "step-up failures, the lockout and the refusal are audited" ||
+	not_ok "step-up audit: bad-code $(stepups bad-code), locked $(stepups locked)"
+aprov show nobody >"$T/out"
+grep -q "^locked: until unlocked by an admin" "$T/out" && ok "the lock is the login's lock" ||
+	not_ok "show nobody: $(cat "$T/out")"
+succeeds "the superuser unlocks nobody" aprov unlock nobody
+succeeds "step-up works again after unlock" oa unlock ann
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

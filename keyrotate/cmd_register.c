@@ -41,22 +41,23 @@ static void print_registered(const struct og_access_key *row, const char *where)
 	       row->fingerprint, expiry, where ? ", private key in " : "", where ? where : "");
 }
 
-/* Writes the private key to a new file of the admin's, mode 0600. */
-static int write_out(const char *path, const char *pem)
+/* Writes the private key to a new file named on the command line, mode
+ * 0600 (see cli_create_file). */
+static int write_out(struct cli *c, const char *path, const char *pem, struct og_outfile *f)
 {
-	size_t len = strlen(pem);
-	int r = og_file_create(path, 0600, pem, len);
-
-	if (r == OG_ERR_EXISTS)
-		return cli_error("%s exists; not overwriting it", path), -1;
-	if (r != OG_OK)
+	if (cli_create_file(c, path, 0600, f) != OG_OK)
+		return -1;
+	if (og_write_all(f->fd, pem, strlen(pem)) != OG_OK || og_outfile_finish(f) != OG_OK) {
+		og_outfile_remove(f);
 		return cli_error("%s: cannot write the private key", path), -1;
+	}
 	return 0;
 }
 
 int cmd_issue(struct cli *c, const struct cli_args *a)
 {
 	const char *out = cli_opt(a, "out"), *user = a->arg[0];
+	struct og_outfile of = OG_OUTFILE_INIT;
 	char comment[300], where[4200], id[33];
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
@@ -72,17 +73,21 @@ int cmd_issue(struct cli *c, const struct cli_args *a)
 		goto out;
 	}
 	/* the private half reaches its place before the public half is registered */
-	if (out != NULL ? write_out(out, pem) != 0
+	if (out != NULL ? write_out(c, out, pem, &of) != 0
 			: keys_deliver(c, user, id, pem, where, sizeof(where)) != 0)
 		goto out;
 	if (keys_register(c, id, user, &key, "issued", now, &row) != 0) {
-		unlink(out ? out : where);
+		if (out != NULL)
+			og_outfile_remove(&of);
+		else
+			unlink(where);
 		goto out;
 	}
 	keys_audit(c, "issue", "success", user, row.fingerprint, row.id);
 	print_registered(&row, out ? out : where);
 	r = 0;
 out:
+	og_outfile_close(&of);
 	if (pem != NULL) {
 		OPENSSL_cleanse(pem, strlen(pem));
 		free(pem);

@@ -1,5 +1,5 @@
 /* cli.c: config, store, master key and audit for the subcommands; who runs
- * them, checked on their parsed arguments. */
+ * them, checked on their parsed arguments; files they name. */
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <pwd.h>
@@ -125,6 +125,41 @@ static int forbidden(struct cli *c, const char *what, const char *user, const ch
 	cli_error("%s: %s", what, why);
 	cli_audit(c, what, "failure", user, NULL, "forbidden");
 	return 0;
+}
+
+/* The org admin's identity: SUDO_USER's entry in the user database, which
+ * must be SUDO_UID's when sudo set that. */
+static int admin_ident(struct cli *c, struct og_ident *id)
+{
+	const char *sudo_uid = getenv("SUDO_UID");
+	int64_t uid;
+
+	if (og_ident_of(c->actor, id) != OG_OK) {
+		cli_error("cannot write files as %s: not a local user", c->actor);
+		return OG_ERR_NOTFOUND;
+	}
+	if (sudo_uid != NULL && getuid() == 0 &&
+	    (og_parse_int(sudo_uid, 0, UINT32_MAX, &uid) != OG_OK || (uid_t)uid != id->uid)) {
+		cli_error("cannot write files as %s: SUDO_UID %.16s is not theirs", c->actor, sudo_uid);
+		og_ident_free(id);
+		return OG_ERR_UNSAFE;
+	}
+	return OG_OK;
+}
+
+int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outfile *f)
+{
+	struct og_ident id;
+	int r;
+
+	*f = (struct og_outfile)OG_OUTFILE_INIT;
+	if (!og_admin_writes_as_self(&c->admin))
+		return og_outfile_create(f, path, mode, NULL, &c->log);
+	if ((r = admin_ident(c, &id)) != OG_OK)
+		return r;
+	r = og_outfile_create(f, path, mode, &id, &c->log);
+	og_ident_free(&id);
+	return r;
 }
 
 /* Reads the admin's code: from the terminal without echo, or a stdin line. */

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "outfile.h"
 #include "store.h"
 
 struct cli {
@@ -91,6 +92,14 @@ void cli_audit_event(struct cli *c, struct og_audit_event *ev);
  * to syslog and the JSON-lines file. */
 void cli_audit_prepare(struct cli *c, struct og_audit_event *ev);
 void cli_audit_emit(struct cli *c, const struct og_audit_event *ev);
+
+/*
+ * Creates a file named on the command line (O_EXCL, no symbolic link on
+ * the way, see og_outfile_create) with mode: for an org admin with their
+ * own identity (SUDO_USER's, which must be SUDO_UID's when that is set),
+ * otherwise with the tool's. Refusals are printed. OG_OK or an error.
+ */
+int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outfile *f);
 
 /* Records an admin action (syslog and store); what names it. */
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,

@@ -56,6 +56,23 @@ static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts 
 	return 0;
 }
 
+/* The QR code's file, for --qr png:FILE or svg:FILE: written before the
+ * token is stored, so that no token exists without it. */
+static int write_qr(struct cli *c, const char *qr, const char *uri, struct og_outfile *f)
+{
+	char kind[4] = { qr[0], qr[1], qr[2], '\0' };
+
+	if (strchr(qr, ':') == NULL)
+		return 0;
+	if (cli_create_file(c, qr + 4, 0600, f) != OG_OK)
+		return -1;
+	if (qr_write_file(uri, kind, f, qr + 4) != 0) {
+		og_outfile_remove(f);
+		return -1;
+	}
+	return 0;
+}
+
 /* Seals and stores the token in one transaction. */
 static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned char *secret,
 		       struct og_token *t)
@@ -90,6 +107,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 
 int cmd_enrol(struct cli *c, const struct cli_args *a)
 {
+	struct og_outfile qf = OG_OUTFILE_INIT;
 	struct enrol_opts o;
 	struct og_otpauth u;
 	struct og_token t;
@@ -115,15 +133,10 @@ int cmd_enrol(struct cli *c, const struct cli_args *a)
 		cli_error("issuer or user name too long for a URI");
 		goto out;
 	}
-	/* the picture is written before the token is stored: no token without it */
-	if (strchr(o.qr, ':') != NULL) {
-		char kind[4] = { o.qr[0], o.qr[1], o.qr[2], '\0' };
-		if (qr_write_file(uri, kind, o.qr + 4) != 0)
-			goto out;
-	}
+	if (write_qr(c, o.qr, uri, &qf) != 0)
+		goto out;
 	if (store_token(c, &o, u.secret, &t) != OG_OK) {
-		if (strchr(o.qr, ':') != NULL)
-			unlink(o.qr + 4);
+		og_outfile_remove(&qf);
 		goto out;
 	}
 	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
@@ -141,6 +154,7 @@ int cmd_enrol(struct cli *c, const struct cli_args *a)
 	}
 	r = 0;
 out:
+	og_outfile_close(&qf);
 	OPENSSL_cleanse(&u, sizeof(u));
 	OPENSSL_cleanse(uri, sizeof(uri));
 	OPENSSL_cleanse(&t, sizeof(t));

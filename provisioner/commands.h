@@ -9,8 +9,10 @@
 /* Renders text as a QR code on the terminal with Unicode half blocks. */
 int qr_print_terminal(const char *text, FILE *out);
 
-/* Writes text as a QR code to a new file (0600) of kind "png" or "svg". 0 or -1. */
-int qr_write_file(const char *text, const char *kind, const char *path);
+/* Writes text as a QR code of kind "png" or "svg" into f, new (see
+ * cli_create_file), and finishes it. 0, or -1 after an error message
+ * naming path (the caller removes f). */
+int qr_write_file(const char *text, const char *kind, struct og_outfile *f, const char *path);
 
 int cmd_init(struct cli *c, const struct cli_args *a);
 int cmd_enrol(struct cli *c, const struct cli_args *a);

@@ -5,7 +5,9 @@
 set -u
 BUILD=${1:?usage: cli.sh BUILD_DIR}
 T=$(mktemp -d /tmp/otpgate-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
+H=$(mktemp -d /tmp/otpgate-cli-home-XXXXXX)	# an organisation admin's own directory
+ETC=/etc/otpgate-cli-${T##*-}			# where an organisation admin must not write
+trap 'rm -rf "$T" "$H"; rm -f "$ETC.png" "$ETC-link.png" "$ETC-super.png" "$ETC-key"' EXIT INT TERM
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
@@ -486,7 +488,6 @@ succeeds "org admin: enrol USER --or=acme (an abbreviation)" oa enrol gnew --or=
 [ "$(adb "SELECT org FROM users WHERE name='gnew'")" = acme ] && [ "$(stepups ok)" -eq 1 ] &&
 	ok "gnew is in acme, after one step-up" || not_ok "gnew: $(adb "SELECT org FROM users WHERE name='gnew'")"
 
-
 # step-up shares the login's lockout (3 failures here): failures count,
 # success clears them, a locked admin is refused, all audited
 refuses "step-up: a wrong code" "step-up code refused" oa_wrong unlock ann
@@ -505,6 +506,48 @@ grep -q "^locked: until unlocked by an admin" "$T/out" && ok "the lock is the lo
 	not_ok "show nobody: $(cat "$T/out")"
 succeeds "the superuser unlocks nobody" aprov unlock nobody
 succeeds "step-up works again after unlock" oa unlock ann
+
+# files an organisation admin names are written as them, never through a
+# symbolic link, never over an existing file
+chown nobody:nogroup "$H"
+refuses "org admin: --qr png: into /etc" "Permission denied" oa enrol q1 --org acme --qr "png:$ETC.png"
+[ ! -e "$ETC.png" ] && ok "nothing was created in /etc" || not_ok "$ETC.png was created"
+ln -s /etc "$H/etc"
+refuses "org admin: a symbolic link to /etc on the way" "symbolic link" \
+	oa enrol q2 --org acme --qr "png:$H/etc/${ETC#/etc/}-link.png"
+[ ! -e "$ETC-link.png" ] && ok "the link on the way was not followed" || not_ok "$ETC-link.png was created"
+ln -s "$ETC-link.png" "$H/link.png"
+refuses "org admin: a symbolic link planted at the file" "exists; not overwriting it" \
+	oa enrol q3 --org acme --qr "png:$H/link.png"
+[ ! -e "$ETC-link.png" ] && ok "the planted link was not followed" || not_ok "$ETC-link.png was created"
+echo keep >"$H/exists.png"
+refuses "org admin: an existing file" "exists; not overwriting it" oa enrol q4 --org acme --qr "svg:$H/exists.png"
+[ "$(cat "$H/exists.png")" = keep ] && ok "the existing file is untouched" || not_ok "exists.png was replaced"
+oa_uid0() {
+	N=$((N + 1))
+	code=$(totp uri "$NURI" "$N")
+	SUDO_USER=nobody SUDO_UID=0 SUDO_GID=0 "$BUILD/otpgate-provision" -c "$A/otpgate.conf" "$@" <<EOF
+$code
+EOF
+}
+refuses "org admin: a SUDO_UID that is not SUDO_USER's" "SUDO_UID" oa_uid0 enrol q6 --org acme --qr "png:$H/q6.png"
+[ ! -e "$H/q6.png" ] && ok "no file for an admin whose identity is unclear" || not_ok "q6.png was created"
+succeeds "org admin: a QR file in their own directory" oa enrol q5 --org acme --qr "png:$H/q5.png"
+[ "$(stat -c %U:%G:%a "$H/q5.png")" = nobody:nogroup:600 ] && ok "it is the admin's file, mode 0600" ||
+	not_ok "q5.png is $(stat -c %U:%G:%a "$H/q5.png")"
+[ "$(zbarimg -q --raw "$H/q5.png" 2>/dev/null)" = "$(grep '^otpauth://' "$T/out")" ] &&
+	ok "and it decodes to the printed URI" || not_ok "q5.png does not decode to the URI"
+[ "$(adb "SELECT count(*) FROM users WHERE name IN ('q1','q2','q3','q4','q6')")" -eq 0 ] &&
+	ok "refused QR files stored no token" || not_ok "a refused QR file stored a token"
+refuses "superuser: a symbolic link on the way is not followed either" "symbolic link" \
+	aprov enrol s1 --qr "png:$H/etc/${ETC#/etc/}-super.png"
+[ ! -e "$ETC-super.png" ] && ok "the superuser's file did not go through the link" || not_ok "$ETC-super.png was created"
+refuses "superuser: a token not stored removes its QR file" "belongs to another organisation" \
+	aprov enrol vera --org acme --qr "png:$H/vera.png"
+[ ! -e "$H/vera.png" ] && ok "the QR file of the refused token is gone" || not_ok "vera.png is still there"
+refuses "keyrotate issue --out: a symbolic link on the way" "symbolic link" \
+	kr issue bob --out "$H/etc/${ETC#/etc/}-key"
+[ ! -e "$ETC-key" ] && ok "issue --out did not go through the link" || not_ok "$ETC-key was created"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -896,7 +896,8 @@ static int pg_org_remove(void *p, const char *org, int64_t now, int64_t *users)
 	int r;
 
 	p_text(&prm, org);
-	p_int(&prm, now);
+	if (now > 0)
+		p_int(&prm, now);	/* restoring binds the organisation alone */
 	if (now > 0)
 		res = run(be, "remove organisation", "WITH known AS (SELECT 1 WHERE EXISTS"
 			  " (SELECT 1 FROM users WHERE org = $1) OR EXISTS"

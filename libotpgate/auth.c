@@ -266,6 +266,23 @@ static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_ke
 	return i;
 }
 
+/* The store refused a claim after the prompt: the user was locked or
+ * removed while the login waited (see og_store_login_accept). */
+static int barred(int r)
+{
+	return r == OG_ERR_LOCKED || r == OG_ERR_REMOVED;
+}
+
+/* Audits that refusal as what happened, at the time the code was entered. */
+static enum og_verdict refuse_barred(struct og_ctx *ctx, struct og_login *l, int r)
+{
+	const char *why = r == OG_ERR_LOCKED ? "locked" : "removed";
+
+	og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: %s while at the prompt", l->user,
+		l->source, why);
+	return refuse(ctx, l, "auth", why, r == OG_ERR_LOCKED ? OG_DENY_LOCKED : OG_DENY);
+}
+
 static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, const char *reason)
 {
 	struct og_lockout lk = { ctx->cfg.max_failures, ctx->cfg.lock_interval, ctx->cfg.lock_for };
@@ -276,7 +293,10 @@ static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, co
 
 	l->reason = reason;
 	audit_init(ctx, l, &ev, "auth", "failure", reason);
-	if ((r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly)) != OG_OK) {
+	r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly);
+	if (barred(r))
+		return refuse_barred(ctx, l, r);
+	if (r != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: failure not recorded: %s", l->user,
 			og_strerror(r));
 		audit_emit(ctx, &ev, 0);
@@ -318,6 +338,8 @@ static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l, c
 	audit_init(ctx, l, &ev, "auth", "success", "recovery");
 	if ((r = og_store_recovery_use(ctx->st, l->user, idx, &ev)) == OG_ERR_REPLAY)
 		return record_failure(ctx, l, "replay");
+	if (barred(r))
+		return refuse_barred(ctx, l, r);
 	if (r != OG_OK)
 		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
 	audit_emit(ctx, &ev, 1);
@@ -325,13 +347,15 @@ static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l, c
 	return OG_ALLOW;
 }
 
-enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code)
+enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code,
+				int64_t answered_at)
 {
 	struct og_audit_event ev;
 	struct og_key master;
 	int64_t step = 0, drift = 0;
 	int i, r;
 
+	l->now = answered_at;
 	if (l->pending != NULL)
 		return refuse(ctx, l, "auth", l->pending, l->pending_verdict);
 	if (code == NULL)
@@ -356,6 +380,8 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 	r = og_store_login_accept(ctx->st, l->us.tokens[i].id, step, drift, l->us.has_failures, &ev);
 	if (r == OG_ERR_REPLAY)
 		return record_failure(ctx, l, "replay");
+	if (barred(r))
+		return refuse_barred(ctx, l, r);
 	if (r != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: watermark not stored: %s", l->user,
 			og_strerror(r));

@@ -245,7 +245,7 @@ static int import_stream(struct importer *im, FILE *in)
 }
 
 /* One PSKC key (all of the file already checked): into stock. */
-static int add_pskc_key(void *arg, const struct pskc_key *k)
+static int add_pskc_key(void *arg, const struct og_pskc_key *k)
 {
 	struct importer *im = arg;
 
@@ -260,7 +260,7 @@ static int import_pskc(struct importer *im, const unsigned char *psk, size_t psk
 {
 	char err[512];
 
-	if (pskc_parse(im->path, psk, psklen, add_pskc_key, im, err, sizeof(err)) != 0) {
+	if (og_pskc_parse(im->path, psk, psklen, add_pskc_key, im, err, sizeof(err)) != 0) {
 		if (strstr(err, "was not imported") == NULL)	/* add_token said why already */
 			fprintf(stderr, "otpgate-provision: %s; nothing imported\n", err);
 		return OG_ERR_INVALID;

@@ -6,7 +6,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "../../provisioner/pskc.c"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pskc.h"
 #include "util.h"
 #include "test_helpers.h"
 
@@ -171,10 +171,10 @@ static char dir[PATH_MAX];
 
 struct got {
 	int calls;
-	struct pskc_key keys[4];
+	struct og_pskc_key keys[4];
 };
 
-static int collect(void *arg, const struct pskc_key *k)
+static int collect(void *arg, const struct og_pskc_key *k)
 {
 	struct got *g = arg;
 
@@ -249,7 +249,7 @@ static void expect_fail(const char *path, const unsigned char *psk, size_t pskle
 
 	memset(&g, 0, sizeof(g));
 	memset(err, 'X', sizeof(err));
-	assert_int_equal(pskc_parse(path, psk, psklen, collect, &g, err, sizeof(err)), -1);
+	assert_int_equal(og_pskc_parse(path, psk, psklen, collect, &g, err, sizeof(err)), -1);
 	assert_int_equal(g.calls, 0);
 	assert_non_null(memchr(err, '\0', sizeof(err)));
 	assert_null(strchr(err, '\n'));
@@ -268,7 +268,7 @@ static void test_plain_totp_rfc_figure(void **state)
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(pskc_parse(path, NULL, 0, collect, &g, err, sizeof(err)), 0);
+	assert_int_equal(og_pskc_parse(path, NULL, 0, collect, &g, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	assert_int_equal(g.calls, 1);
 	assert_string_equal(g.keys[0].serial, "987654321");
@@ -290,7 +290,7 @@ static void test_plain_two_keys_params(void **state)
 
 	(void)state;
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(pskc_parse(path, NULL, 0, collect, &g, err, sizeof(err)), 0);
+	assert_int_equal(og_pskc_parse(path, NULL, 0, collect, &g, err, sizeof(err)), 0);
 	assert_int_equal(g.calls, 2);
 	assert_string_equal(g.keys[0].serial, "TOK-0001");	/* no DeviceInfo: the Id */
 	assert_int_equal(g.keys[0].params.algo, OG_SHA256);
@@ -319,7 +319,7 @@ static void test_encrypted_rfc_figure(void **state)
 	(void)state;
 	rfc_psk(psk);
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(pskc_parse(path, psk, sizeof(psk), collect, &g, err, sizeof(err)), 0);
+	assert_int_equal(og_pskc_parse(path, psk, sizeof(psk), collect, &g, err, sizeof(err)), 0);
 	assert_int_equal(g.calls, 1);
 	assert_string_equal(g.keys[0].serial, "987654321");
 	assert_int_equal(g.keys[0].params.digits, 8);
@@ -497,13 +497,13 @@ static void test_file_limits(void **state)
 	th_path(path, sizeof(path), dir, "huge.xml");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, PSKC_FILE_MAX + 1), 0);
+	assert_int_equal(ftruncate(fd, OG_PSKC_FILE_MAX + 1), 0);
 	close(fd);
 	expect_fail(path, NULL, 0, "larger than 64 MiB");
 	unlink(path);
 }
 
-static int refuse(void *arg, const struct pskc_key *k)
+static int refuse(void *arg, const struct og_pskc_key *k)
 {
 	(void)k;
 	++*(int *)arg;
@@ -517,7 +517,7 @@ static void test_callback_failure_stops(void **state)
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(pskc_parse(path, NULL, 0, refuse, &calls, err, sizeof(err)), -1);
+	assert_int_equal(og_pskc_parse(path, NULL, 0, refuse, &calls, err, sizeof(err)), -1);
 	assert_int_equal(calls, 1);
 	assert_non_null(strstr(err, "key 'TOK-0001' was not imported"));
 }

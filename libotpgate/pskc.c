@@ -4,7 +4,7 @@
  * with a pre-shared AES-128 key (RFC 6030 section 6.1) and authenticated
  * with the container's MACKey (HMAC-SHA1 over IV||ciphertext).
  *
- * The file is read whole (at most PSKC_FILE_MAX bytes) and parsed with no
+ * The file is read whole (at most OG_PSKC_FILE_MAX bytes) and parsed with no
  * network, no entity substitution and no DTD loading; an external entity
  * loader that refuses everything is installed while parsing, and a file
  * with a DOCTYPE is refused. Every key is checked into a list before the
@@ -32,7 +32,6 @@
 #include "pskc.h"
 #include "util.h"
 
-#define PSKC_FILE_MAX (64L << 20)	/* refuse larger files */
 #define PSKC_PSK_LEN 16			/* aes128-cbc */
 #define AES_BLOCK 16
 #define BLOB_MAX (AES_BLOCK + OG_SECRET_MAX + AES_BLOCK)	/* IV || padded secret */
@@ -346,7 +345,7 @@ static int check_mac(struct pskc_ctx *x, const xmlNode *secret, long keyline,
 }
 
 /* Data/Secret: PlainValue, or EncryptedValue checked against ValueMAC. */
-static int key_secret(struct pskc_ctx *x, const xmlNode *data, struct pskc_key *k)
+static int key_secret(struct pskc_ctx *x, const xmlNode *data, struct og_pskc_key *k)
 {
 	unsigned char blob[BLOB_MAX], plain[BLOB_MAX];
 	const xmlNode *s = child(data, NS_PSKC, "Secret"), *pv, *ev;
@@ -416,7 +415,7 @@ static int data_int(struct pskc_ctx *x, const xmlNode *data, const char *name,
 }
 
 /* AlgorithmParameters: ResponseFormat (digits) and Suite (hash). */
-static int key_params(struct pskc_ctx *x, const xmlNode *key, struct pskc_key *k)
+static int key_params(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key *k)
 {
 	const xmlNode *ap = child(key, NS_PSKC, "AlgorithmParameters");
 	const xmlNode *rf = child(ap, NS_PSKC, "ResponseFormat");
@@ -452,7 +451,7 @@ static int key_params(struct pskc_ctx *x, const xmlNode *key, struct pskc_key *k
 
 /* DeviceInfo/SerialNo of the package, else the Key's Id. */
 static int key_serial(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key,
-		      struct pskc_key *k)
+		      struct og_pskc_key *k)
 {
 	const xmlNode *sn = child(child(pkg, NS_PSKC, "DeviceInfo"), NS_PSKC, "SerialNo");
 	const char *id = attr(key, "Id");
@@ -474,7 +473,7 @@ static int key_serial(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key
 }
 
 static int parse_key(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key,
-		     struct pskc_key *k)
+		     struct og_pskc_key *k)
 {
 	const char *alg = attr(key, "Algorithm");
 	const xmlNode *data = child(key, NS_PSKC, "Data");
@@ -550,8 +549,8 @@ static int read_all(struct pskc_ctx *x, char **out, size_t *outlen)
 		r = fail(x, 0, "%s", "not a regular file");
 		goto out;
 	}
-	if (st.st_size > PSKC_FILE_MAX) {
-		r = fail(x, 0, "file is larger than %ld MiB", PSKC_FILE_MAX >> 20);
+	if (st.st_size > OG_PSKC_FILE_MAX) {
+		r = fail(x, 0, "file is larger than %ld MiB", OG_PSKC_FILE_MAX >> 20);
 		goto out;
 	}
 	cap = (size_t)st.st_size + 1;
@@ -651,11 +650,11 @@ static long count_keys(struct pskc_ctx *x, xmlDoc *doc)
 	return n;
 }
 
-int pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
-	       int (*cb)(void *arg, const struct pskc_key *k), void *arg, char *err, size_t errlen)
+int og_pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
+		  og_pskc_cb cb, void *arg, char *err, size_t errlen)
 {
 	struct pskc_ctx x;
-	struct pskc_key *keys = NULL;
+	struct og_pskc_key *keys = NULL;
 	xmlDoc *doc = NULL;
 	char *buf = NULL;
 	size_t len = 0;

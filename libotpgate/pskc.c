@@ -650,48 +650,30 @@ static long count_keys(struct pskc_ctx *x, xmlDoc *doc)
 	return n;
 }
 
-int og_pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
-		  og_pskc_cb cb, void *arg, char *err, size_t errlen)
+/* Parses the document in buf and hands every key to cb once all are checked. */
+static int parse_doc(struct pskc_ctx *x, const char *buf, size_t len, og_pskc_cb cb, void *arg)
 {
-	struct pskc_ctx x;
 	struct og_pskc_key *keys = NULL;
-	xmlDoc *doc = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	xmlDoc *doc = parse_xml(x, buf, len);
 	long n = 0, i = 0;
 	int r = -1;
 
-	memset(&x, 0, sizeof(x));
-	x.path = path;
-	x.err = err;
-	x.errlen = errlen;
-	x.psk = psk;
-	if (errlen > 0)
-		err[0] = '\0';
-	if (psk != NULL && psklen != PSKC_PSK_LEN)
-		return fail(&x, 0, "the pre-shared key must be %d bytes (%d hex digits) for "
-			    "aes128-cbc", PSKC_PSK_LEN, 2 * PSKC_PSK_LEN);
-	if (read_all(&x, &buf, &len) != 0)
-		return -1;
-	doc = parse_xml(&x, buf, len);
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	if (doc == NULL || (n = count_keys(&x, doc)) < 0)
+	if (doc == NULL || (n = count_keys(x, doc)) < 0)
 		goto out;
 	if ((keys = calloc((size_t)n, sizeof(*keys))) == NULL) {
-		fail(&x, 0, "%s", "out of memory");
+		fail(x, 0, "%s", "out of memory");
 		goto out;
 	}
-	for (xmlNode *p = x.root->children; p != NULL; p = p->next) {
+	for (xmlNode *p = x->root->children; p != NULL; p = p->next) {
 		if (!is_el(p, NS_PSKC, "KeyPackage"))
 			continue;
 		for (xmlNode *k = p->children; k != NULL; k = k->next)
-			if (is_el(k, NS_PSKC, "Key") && parse_key(&x, p, k, &keys[i++]) != 0)
+			if (is_el(k, NS_PSKC, "Key") && parse_key(x, p, k, &keys[i++]) != 0)
 				goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (cb(arg, &keys[i]) != 0) {
-			fail(&x, keys[i].line, "key '%s' was not imported", keys[i].serial);
+			fail(x, keys[i].line, "key '%s' was not imported", keys[i].serial);
 			goto out;
 		}
 	}
@@ -701,10 +683,56 @@ out:
 		OPENSSL_cleanse(keys, (size_t)n * sizeof(*keys));
 		free(keys);
 	}
-	OPENSSL_cleanse(x.mackey, sizeof(x.mackey));
+	OPENSSL_cleanse(x->mackey, sizeof(x->mackey));
 	if (doc != NULL) {
 		wipe_tree(doc, doc->children);
 		xmlFreeDoc(doc);
 	}
 	return r;
+}
+
+/* Sets up x for name; -1 (err set) when the pre-shared key has the wrong length. */
+static int ctx_init(struct pskc_ctx *x, const char *name, const unsigned char *psk,
+		    size_t psklen, char *err, size_t errlen)
+{
+	memset(x, 0, sizeof(*x));
+	x->path = name;
+	x->err = err;
+	x->errlen = errlen;
+	x->psk = psk;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (psk != NULL && psklen != PSKC_PSK_LEN)
+		return fail(x, 0, "the pre-shared key must be %d bytes (%d hex digits) for "
+			    "aes128-cbc", PSKC_PSK_LEN, 2 * PSKC_PSK_LEN);
+	return 0;
+}
+
+int og_pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
+		  og_pskc_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct pskc_ctx x;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (ctx_init(&x, path, psk, psklen, err, errlen) != 0 || read_all(&x, &buf, &len) != 0)
+		return -1;
+	r = parse_doc(&x, buf, len, cb, arg);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return r;
+}
+
+int og_pskc_parse_mem(const char *name, const char *buf, size_t len,
+		      const unsigned char *psk, size_t psklen, og_pskc_cb cb, void *arg,
+		      char *err, size_t errlen)
+{
+	struct pskc_ctx x;
+
+	if (ctx_init(&x, name, psk, psklen, err, errlen) != 0)
+		return -1;
+	if (len > OG_PSKC_FILE_MAX)
+		return fail(&x, 0, "file is larger than %ld MiB", OG_PSKC_FILE_MAX >> 20);
+	return parse_doc(&x, buf, len, cb, arg);
 }

@@ -37,4 +37,12 @@ typedef int (*og_pskc_cb)(void *arg, const struct og_pskc_key *k);
 int og_pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
 		  og_pskc_cb cb, void *arg, char *err, size_t errlen);
 
+/*
+ * The same for a document already in memory (len bytes at buf, which need
+ * not end in a NUL): errors name it "NAME:LINE: what". The caller wipes buf.
+ */
+int og_pskc_parse_mem(const char *name, const char *buf, size_t len,
+		      const unsigned char *psk, size_t psklen, og_pskc_cb cb, void *arg,
+		      char *err, size_t errlen);
+
 #endif

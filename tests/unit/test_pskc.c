@@ -503,6 +503,40 @@ static void test_file_limits(void **state)
 	unlink(path);
 }
 
+/* A document in memory, not NUL-terminated: the same keys, errors named by the caller. */
+static void test_parse_mem(void **state)
+{
+	size_t len = strlen(PLAIN_TWO);
+	char *buf = malloc(len), *big, err[256] = "";
+	struct got g;
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, PLAIN_TWO, len);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(og_pskc_parse_mem("vendor.xml", buf, len, NULL, 0, collect, &g, err,
+					   sizeof(err)), 0);
+	assert_int_equal(g.calls, 2);
+	assert_string_equal(g.keys[0].serial, "TOK-0001");
+	assert_string_equal(g.keys[1].serial, "SN-2");
+	assert_memory_equal(g.keys[1].secret, RFC_SECRET, 20);
+	/* cut short: not well-formed, named as the caller said */
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(og_pskc_parse_mem("vendor.xml", buf, len / 2, NULL, 0, collect, &g, err,
+					   sizeof(err)), -1);
+	assert_int_equal(g.calls, 0);
+	assert_int_equal(strncmp(err, "vendor.xml:", 11), 0);
+	assert_non_null(strstr(err, "not well-formed XML"));
+	free(buf);
+	/* the file limit holds for memory too */
+	big = calloc(1, (size_t)OG_PSKC_FILE_MAX + 1);
+	assert_non_null(big);
+	assert_int_equal(og_pskc_parse_mem("big.xml", big, (size_t)OG_PSKC_FILE_MAX + 1, NULL, 0,
+					   collect, &g, err, sizeof(err)), -1);
+	assert_string_equal(err, "big.xml: file is larger than 64 MiB");
+	free(big);
+}
+
 static int refuse(void *arg, const struct og_pskc_key *k)
 {
 	(void)k;
@@ -538,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_external_entities_not_loaded),
 		cmocka_unit_test(test_file_limits),
 		cmocka_unit_test(test_callback_failure_stops),
+		cmocka_unit_test(test_parse_mem),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

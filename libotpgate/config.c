@@ -71,6 +71,29 @@ static int check_keys(struct loader *ld, const config_setting_t *group, const ch
 	return OG_OK;
 }
 
+/*
+ * libconfig reads a line "@include FILE" as that file's text, which would
+ * skip every check made on this one (owner, mode, size, symlink) and read
+ * a relative name from the caller's working directory. So the whole
+ * configuration is this one checked file: the directive is refused.
+ */
+static int refuse_include(struct loader *ld, const char *text)
+{
+	int line = 1;
+
+	for (const char *p = text; p != NULL; line++) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) == 0) {
+			snprintf(ld->err, ld->errlen, "%s:%d: @include is not supported (the "
+				 "configuration is this one file)", ld->path, line);
+			return OG_ERR_CONFIG;
+		}
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return OG_OK;
+}
+
 static int want_group(struct loader *ld, const config_setting_t *s, const char *name)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
@@ -558,6 +581,8 @@ int og_config_load(const char *path, struct og_config *cfg, char *err, size_t er
 		goto out_nolc;
 	}
 	config_init(&lc);
+	if ((r = refuse_include(&ld, text)) != OG_OK)
+		goto out;
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
 		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&lc),
 			 config_error_text(&lc));

@@ -13,7 +13,9 @@
 #include "store.h"
 #include "util.h"
 
-#define LINE_MAX_LEN 4096
+/* "ts=N " and the longest line og_audit_format writes: 11 fields, each a
+ * space, its name and '=' (10 bytes at most) and 200 bytes written as \xHH */
+#define LINE_MAX_LEN (32 + 11 * (10 + 4 * 200))
 
 int og_spool_append(const char *path, const struct og_audit_event *ev, const struct og_log *log)
 {

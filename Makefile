@@ -41,6 +41,14 @@ PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# libFuzzer harnesses: clang, their own object tree, so the gcc build is untouched
+FUZZ_CC ?= clang
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
@@ -102,6 +110,24 @@ $(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
 	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lpam $(LIBS)
 
+# the fuzzers: the core compiled with clang for libFuzzer, one harness per parser
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libotpgate.a: $(FUZZ_LIB_OBJ)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_BUILD)/libotpgate.a $(LIBS)
+
+$(FUZZ_BUILD)/bin/fuzz_pskc: LIBS += $(XML_LIBS)
+
 tests: all $(TEST_BIN)
 
 unit: tests
@@ -142,8 +168,20 @@ asan:
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
+.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-build: $(FUZZ_BIN)
+
+# every harness for FUZZ_SECONDS; a summary line each (execs, crashes)
+fuzz: fuzz-build
+	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SECONDS)
+
+# every harness for a few seconds: its seeds and a little more
+fuzz-smoke: fuzz-build
+	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS)
+
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e vpn valgrind asan
+	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e vpn valgrind asan \
+		fuzz-smoke
 	@echo "check: all suites passed"
 
 check-fresh:
@@ -175,4 +213,4 @@ install: all
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

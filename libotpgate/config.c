@@ -34,6 +34,8 @@ struct loader {
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "FILE:LINE: message" into err, one line: a control byte quoted from the
+ * file (a string may hold a newline) becomes '?'. */
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", ld->path,
@@ -45,6 +47,9 @@ static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	for (char *p = ld->err + n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return OG_ERR_CONFIG;
 }
 

@@ -450,6 +450,23 @@ static void test_refuses_include(void **state)
 	assert_null(strstr(f->err, "@include is not supported"));	/* unknown setting x */
 }
 
+/*
+ * A string value may hold a raw newline or any control byte; the error
+ * that quotes it stays one line of printable text (found by
+ * fuzz/fuzz_config.c: "store backend 'pos<newline>gresql' is not ...").
+ */
+static void test_error_is_one_line(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "store = { backend = \"pos\ngresql\x1b[2J\r\"; };\n", 0600),
+			 OG_ERR_CONFIG);
+	for (const char *p = f->err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in err=\"%s\"", (unsigned char)*p, f->err);
+	assert_non_null(strstr(f->err, "store backend 'pos?gresql?[2J?' is not supported"));
+}
+
 static void test_refuses_missing(void **state)
 {
 	struct fixture *f = *state;
@@ -497,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors_have_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_writable_by_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_include, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_is_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
 	};

@@ -1,7 +1,8 @@
 /*
  * fuzz_pskc.c: RFC 6030 PSKC documents, with the RFC's pre-shared key so
  * encrypted secrets are decrypted and their MACs checked. Every key handed
- * on must be a valid TOTP token; a refused document gives one line.
+ * on must be a valid TOTP token; a refused document gives one line of
+ * text (no control byte from the file).
  */
 #include "err.h"
 #include "fuzz.h"
@@ -31,6 +32,15 @@ static int check_key(void *arg, const struct og_pskc_key *k)
 	return 0;
 }
 
+/* 1 if s is one line of text: no control byte (a newline, an escape). */
+static int one_line(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[512];
@@ -43,6 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 	FZ_CHECK(strncmp(err, "fuzz.xml:", 9) == 0);
-	FZ_CHECK(strchr(err, '\n') == NULL);
+	FZ_CHECK(one_line(err));
 	return 0;
 }

@@ -61,10 +61,15 @@ struct pskc_ctx {
 static int fail(struct pskc_ctx *x, long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* "FILE:LINE: what" into err (or "FILE: what" when line is 0); returns -1. */
+/*
+ * "FILE:LINE: what" into err (or "FILE: what" when line is 0), one line:
+ * trailing line ends dropped (libxml2 ends its messages with one), any
+ * other control byte quoted from the file written as '?'. Returns -1.
+ */
 static int fail(struct pskc_ctx *x, long line, const char *fmt, ...)
 {
 	va_list ap;
+	size_t len;
 	int n;
 
 	if (x->errlen == 0)
@@ -73,12 +78,17 @@ static int fail(struct pskc_ctx *x, long line, const char *fmt, ...)
 		n = snprintf(x->err, x->errlen, "%s:%ld: ", x->path, line);
 	else
 		n = snprintf(x->err, x->errlen, "%s: ", x->path);
-	if (n >= 0 && (size_t)n < x->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	x->err[strcspn(x->err, "\r\n")] = '\0';
+	if (n < 0 || (size_t)n >= x->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	len = strlen(x->err);
+	while (len > (size_t)n && (x->err[len - 1] == '\n' || x->err[len - 1] == '\r'))
+		x->err[--len] = '\0';
+	for (char *p = x->err + n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

@@ -253,6 +253,9 @@ static void expect_fail(const char *path, const unsigned char *psk, size_t pskle
 	assert_int_equal(g.calls, 0);
 	assert_non_null(memchr(err, '\0', sizeof(err)));
 	assert_null(strchr(err, '\n'));
+	for (const char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*p, err);
 	if (strstr(err, want) == NULL || strncmp(err, path, strlen(path)) != 0) {
 		print_error("error \"%s\" does not start with the path or lacks \"%s\"\n", err,
 			    want);
@@ -442,6 +445,12 @@ static void test_params_refused(void **state)
 	expect_fail(variant("alg.xml", "pskc:totp", "pskc:pin"), NULL, 0, "is not supported");
 	expect_fail(variant("hotp.xml", "pskc:totp", "pskc:hotp"), NULL, 0,
 		    "HOTP tokens are not supported");
+	/* what the file says is quoted on one line, its control bytes as '?' (found
+	 * by fuzz/fuzz_pskc.c: a DEL in the Algorithm) */
+	expect_fail(variant("del.xml", "pskc:totp", "pskc:t\x7ftp"), NULL, 0,
+		    "Algorithm 'urn:ietf:params:xml:ns:keyprov:pskc:t?tp' is not supported");
+	expect_fail(variant("nl.xml", "<ResponseFormat", "<Suite>HMAC-\nMD5</Suite>"
+			    "<ResponseFormat"), NULL, 0, "Suite 'HMAC-?MD5' is not HMAC-SHA1");
 	/* 8 bytes of secret: too short; 65 bytes: too long */
 	expect_fail(variant("short.xml", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=", "MTIzNDU2Nzg="), NULL,
 		    0, "secret is 8 bytes");

@@ -24,6 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                        \
 	} while (0)
 
+/* 1 if s is one line of text: no control byte (a newline, an escape). */
+static inline int fz_one_line(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* The input as a malloc'd C string (it ends at the first NUL, as C would read it). */
 static inline char *fz_string(const uint8_t *data, size_t size)
 {

@@ -44,15 +44,6 @@ static void write_file(const uint8_t *data, size_t size)
 	}
 }
 
-/* 1 if s is one line of text: no control byte (a newline, an escape). */
-static int one_line(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct og_config cfg;
@@ -67,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 	if (r != OG_OK) {
 		FZ_CHECK(strncmp(err, path, strlen(path)) == 0);
-		FZ_CHECK(one_line(err));
+		FZ_CHECK(fz_one_line(err));
 		return 0;
 	}
 	FZ_CHECK(err[0] == '\0');

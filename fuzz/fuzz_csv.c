@@ -2,7 +2,8 @@
  * fuzz_csv.c: a vendor's token CSV file, read as otpgate-provision import
  * reads it: lines of at most OG_CSV_LINE_MAX bytes, blank and comment
  * lines skipped, the header, then token rows. A row read must hold only
- * valid names and parameters; a refused one is wiped.
+ * valid names and parameters; a refused one is wiped and said why in
+ * one line of text.
  */
 #include "err.h"
 #include "fuzz.h"
@@ -36,11 +37,11 @@ static int one_line(char *line, size_t linelen, struct og_csv_header *h)
 	if (h->ncols == 0) {
 		if (og_csv_header(line, h, why, sizeof(why)) == OG_OK)
 			return 0;
-		FZ_CHECK(why[0] != '\0' && h->ncols == 0);
+		FZ_CHECK(why[0] != '\0' && fz_one_line(why) && h->ncols == 0);
 		return -1;
 	}
 	if (og_csv_row(line, h, &dflt, &row, why, sizeof(why)) != OG_OK) {
-		FZ_CHECK(why[0] != '\0');
+		FZ_CHECK(why[0] != '\0' && fz_one_line(why));
 		for (size_t i = 0; i < linelen; i++)
 			FZ_CHECK(line[i] == '\0');	/* a refused row is wiped */
 		return -1;

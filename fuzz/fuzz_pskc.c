@@ -32,15 +32,6 @@ static int check_key(void *arg, const struct og_pskc_key *k)
 	return 0;
 }
 
-/* 1 if s is one line of text: no control byte (a newline, an escape). */
-static int one_line(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[512];
@@ -53,6 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
 	FZ_CHECK(strncmp(err, "fuzz.xml:", 9) == 0);
-	FZ_CHECK(one_line(err));
+	FZ_CHECK(fz_one_line(err));
 	return 0;
 }

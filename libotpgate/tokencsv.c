@@ -14,16 +14,20 @@ static const char *const col_names[OG_CSV_NCOLS] = {
 
 static int say(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* One line into why; returns OG_ERR_INVALID. */
+/* One line of text into why (a control byte quoted from the file as '?'); returns
+ * OG_ERR_INVALID. */
 static int say(char *why, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cap > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, cap, fmt, ap);
-		va_end(ap);
-	}
+	if (cap == 0)
+		return OG_ERR_INVALID;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+	for (char *p = why; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return OG_ERR_INVALID;
 }
 

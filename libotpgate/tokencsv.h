@@ -38,8 +38,8 @@ int og_csv_ignored(const char *line);
 /*
  * Reads the header line (changed in place): the columns user, serial and
  * secret are required, algorithm, digits, period and org optional, in any
- * order. OG_OK, or OG_ERR_INVALID with one line saying why in why (cap
- * bytes).
+ * order. OG_OK, or OG_ERR_INVALID with one line of text saying why in why
+ * (cap bytes; a control byte quoted from the line is written as '?').
  */
 int og_csv_header(char *line, struct og_csv_header *h, char *why, size_t cap);
 

@@ -37,6 +37,9 @@ static void header_bad(const char *text, const char *want)
 	snprintf(line, sizeof(line), "%s", text);
 	assert_int_equal(og_csv_header(line, &h, why, sizeof(why)), OG_ERR_INVALID);
 	assert_int_equal(h.ncols, 0);
+	for (const char *p = why; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*p, why);
 	if (strstr(why, want) == NULL) {
 		print_error("header \"%s\": \"%s\" lacks \"%s\"\n", text, why, want);
 		fail();
@@ -62,6 +65,9 @@ static void row_bad(const char *head, const char *text, const char *want)
 	assert_int_equal(r.secret_len, 0);
 	assert_null(strstr(line, SECRET20));	/* the line is wiped on failure */
 	assert_int_equal(line[0], 0);
+	for (const char *p = why; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*p, why);
 	if (strstr(why, want) == NULL) {
 		print_error("row \"%s\": \"%s\" lacks \"%s\"\n", text, why, want);
 		fail();
@@ -100,6 +106,8 @@ static void test_header_refused(void **state)
 {
 	(void)state;
 	header_bad("user,serial,colour\n", "unknown column 'colour'");
+	/* quoted on one line of text (found by fuzz/fuzz_csv.c) */
+	header_bad("user,serial,\x1b[2Jsecret\n", "unknown column '?[2Jsecret'");
 	header_bad("user,serial,secret,user\n", "column 'user' named twice");
 	header_bad("user,secret\n", "must name the columns user, serial and secret");
 	header_bad("\"user\",serial,secret\n", "too many or quoted columns");
@@ -167,6 +175,7 @@ static void test_row_refused(void **state)
 	row_bad(all, "bob,S1," SECRET20 ",7,,,", "digits '7' is not 6 or 8");
 	row_bad(all, "bob,S1," SECRET20 ",,45,,", "period '45' is not 30 or 60");
 	row_bad(all, "bob,S1," SECRET20 ",,,MD5,", "algorithm 'MD5' is not SHA1");
+	row_bad(all, "bob,S1," SECRET20 ",,,\x7f,", "algorithm '?' is not SHA1");
 	row_bad("user,serial,secret", "bob,S1,313233343536373839", "10 to 64 bytes of hex");
 	row_bad("user,serial,secret", "bob,S1,3132333435363738393", "10 to 64 bytes of hex");
 	row_bad("user,serial,secret", "bob,S1,zz32333435363738393031", "10 to 64 bytes of hex");

@@ -183,7 +183,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", "rec1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "key2", "local1", "rec1", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -759,6 +759,98 @@ static void test_login_key_checked(void **state)
 	assert_int_equal(do_login(&l), PAM_SUCCESS);
 }
 
+/* Runs one account phase of key2 with SSH_AUTH_INFO_0 set to info (unset if NULL). */
+static int key2_account(const char *service, const char *info)
+{
+	static char env[40000];
+	struct login l = { .service = service, .user = "key2", .rhost = "127.0.0.1",
+			   .account = 1 };
+
+	if (info != NULL) {
+		assert_true((size_t)snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=%s", info) <
+			    sizeof(env));
+		l.env = env;
+	}
+	return do_login(&l);
+}
+
+/* Audit rows of key2 with this reason and key field. */
+static int key2_audited(const char *reason, const char *key)
+{
+	char where[256];
+
+	snprintf(where, sizeof(where), "\"user\"='key2' and event='account' and reason='%s' and "
+		 "key %s%s%s", reason, key ? "= '" : "is null", key ? key : "", key ? "'" : "");
+	return audit_count(where);
+}
+
+/*
+ * With keys.check_at_login a login passes only on a registry key: never on
+ * no key at all (keyboard-interactive alone, a host key, no SSH_AUTH_INFO_0),
+ * a certificate (even one for a registered key, signed by a CA the user made
+ * up), or a publickey line that cannot be read, whatever its length. The
+ * audit key field names the key, or says it could not be read.
+ */
+static void test_login_key_shapes(void **state)
+{
+	static char info[36000], pub[1024], cert[34000], longcert[34000];
+	char path[512], fp1[128], fp2[128];
+
+	(void)state;
+	run("cd %s && ssh-keygen -q -t ed25519 -N '' -f r1 && ssh-keygen -q -t ed25519 -N '' -f r2 "
+	    "&& ssh-keygen -q -t ed25519 -N '' -f ca && cp r2.pub long.pub && "
+	    "ssh-keygen -q -s ca -I short -n key2 r1.pub && "
+	    "ssh-keygen -q -s ca -I \"$(head -c 13000 /dev/zero | tr '\\0' x)\" -n key2 long.pub && "
+	    "ssh-keygen -l -f r1-cert.pub | cut -d' ' -f2 > r1.fp && "
+	    "ssh-keygen -l -f long-cert.pub | cut -d' ' -f2 > r2.fp", dir);
+	run("%s/otpgate-keyrotate -c %s/keycheck.conf add key2 %s/r1.pub >/dev/null", build, dir, dir);
+	read_line(strcat(strcpy(path, dir), "/r1.pub"), pub, sizeof(pub));
+	read_line(strcat(strcpy(path, dir), "/r1-cert.pub"), cert, sizeof(cert));
+	read_line(strcat(strcpy(path, dir), "/long-cert.pub"), longcert, sizeof(longcert));
+	read_line(strcat(strcpy(path, dir), "/r1.fp"), fp1, sizeof(fp1));
+	read_line(strcat(strcpy(path, dir), "/r2.fp"), fp2, sizeof(fp2));
+	assert_true(strlen(longcert) > 17000);
+	assert_int_equal(strncmp(fp1, "SHA256:", 7), 0);
+
+	/* the registered key itself passes */
+	snprintf(info, sizeof(info), "publickey %s\nkeyboard-interactive/pam\n", pub);
+	assert_int_equal(key2_account("keycheck", info), PAM_SUCCESS);
+	assert_int_equal(key2_audited("ok", fp1), 1);
+
+	/* no key: nothing, keyboard-interactive only, the registered key as a host key */
+	assert_int_equal(key2_account("keycheck", NULL), PAM_PERM_DENIED);
+	assert_int_equal(key2_account("keycheck", "keyboard-interactive/pam\n"), PAM_PERM_DENIED);
+	snprintf(info, sizeof(info), "hostbased %s\n", pub);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("no-key", NULL), 3);
+
+	/* certificates, named by the key they certify: short and 13,000-byte key ids */
+	snprintf(info, sizeof(info), "publickey %s ID short (serial 0) CA ssh-ed25519 x\n", cert);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("key-not-registered", fp1), 1);
+	snprintf(info, sizeof(info), "publickey %s\nkeyboard-interactive/pam\n", longcert);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("key-not-registered", fp2), 1);
+
+	/* unreadable lines, short and 20,000 bytes, also after a good key */
+	assert_int_equal(key2_account("keycheck", "publickey \n"), PAM_PERM_DENIED);
+	memset(info, 'A', 20000);
+	memcpy(info, "publickey ssh-ed25519 ", 22);
+	strcpy(info + 20000, "\n");
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	snprintf(info, sizeof(info), "publickey %s\npublickey ssh-ed25519 AAAA!\n", pub);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("key-not-registered", "unreadable"), 3);
+
+	/* without the check: let through, the key named all the same */
+	assert_int_equal(key2_account("og", NULL), PAM_SUCCESS);
+	snprintf(info, sizeof(info), "publickey %s\n", longcert);
+	assert_int_equal(key2_account("og", info), PAM_SUCCESS);
+	assert_int_equal(key2_audited("ok", fp2), 1);
+	assert_int_equal(key2_account("og", "publickey x\n"), PAM_SUCCESS);
+	assert_int_equal(key2_audited("ok", "unreadable"), 1);
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -802,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),
 		cmocka_unit_test(test_login_key_checked),
+		cmocka_unit_test(test_login_key_shapes),
 		cmocka_unit_test(test_exports),
 	};
 

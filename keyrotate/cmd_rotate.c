@@ -29,7 +29,7 @@
 
 /* A user told to add a new key, once the batch that moved it is committed. */
 struct notice {
-	char user[257], id[33], when[32];
+	char user[257], id[33], when[32], fp[OG_FP_LEN];
 };
 
 struct rotation {
@@ -41,6 +41,23 @@ struct rotation {
 	int nnotices;
 	long checked, rotated, graced, expired, failed;
 };
+
+/* Starts keys.notify for n; a program that cannot be started (logged by
+ * og_notify) is audited and counts as a failed step. */
+static void notify_user(struct rotation *ro, const struct notice *n)
+{
+	char why[256];
+	struct og_audit_event ev = {
+		.event = "notify", .result = "failure", .reason = "key-expiring", .user = n->user,
+		.key = n->fp, .detail = why,
+	};
+
+	if (og_notify(ro->c->cfg.keys_notify, "key-expiring", n->user, n->id, n->when, why,
+		      sizeof(why), &ro->c->log) == OG_OK)
+		return;
+	cli_audit_event(ro->c, &ev);
+	ro->failed++;
+}
 
 /* Commits the open batch, if any. */
 static void batch_end(struct rotation *ro)
@@ -54,8 +71,7 @@ static void batch_end(struct rotation *ro)
 		ro->nnotices = 0;	/* nothing happened: nobody is told */
 	}
 	for (int i = 0; i < ro->nnotices; i++)
-		og_notify(ro->c->cfg.keys_notify, "key-expiring", ro->notices[i].user,
-			  ro->notices[i].id, ro->notices[i].when, &ro->c->log);
+		notify_user(ro, &ro->notices[i]);
 	ro->nnotices = 0;
 	ro->in_batch = 0;
 }
@@ -146,6 +162,7 @@ static void ask_for_successor(struct rotation *ro, const struct og_access_key *k
 		og_copy(n->user, sizeof(n->user), k->user);
 		og_copy(n->id, sizeof(n->id), k->id);
 		og_copy(n->when, sizeof(n->when), when);
+		og_copy(n->fp, sizeof(n->fp), k->fingerprint);
 		ro->graced++;
 	}
 	batch_check(ro);

@@ -292,6 +292,20 @@ static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_ke
 	return i;
 }
 
+/* Starts lockout.notify; a program that cannot be started is audited. */
+static void notify_lockout(struct og_ctx *ctx, struct og_login *l, const char *until)
+{
+	struct og_audit_event ev;
+	char why[256];
+
+	if (og_notify(ctx->cfg.lock_notify, "lockout", l->user, l->source, until, why,
+		      sizeof(why), &ctx->log) == OG_OK)
+		return;
+	audit_init(ctx, l, &ev, "notify", "failure", "lockout");
+	ev.detail = why;
+	audit_emit(ctx, &ev, 0);
+}
+
 static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, const char *reason)
 {
 	struct og_lockout lk = { ctx->cfg.max_failures, ctx->cfg.lock_interval, ctx->cfg.lock_for };
@@ -315,7 +329,7 @@ static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, co
 	audit_init(ctx, l, &ev, "lockout", "locked", reason);
 	ev.detail = until == INT64_MAX ? "until unlocked by an admin" : when;
 	audit_emit(ctx, &ev, 0);
-	og_notify(ctx->cfg.lock_notify, "lockout", l->user, l->source, when, &ctx->log);
+	notify_lockout(ctx, l, when);
 	return OG_DENY_LOCKED;
 }
 

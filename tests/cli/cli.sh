@@ -409,5 +409,31 @@ kr authorized-keys bob >"$T/out"
 grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 ' "$T/out" &&
 	ok "authorized-keys: bob's key with sshd's expiry-time" || not_ok "authorized-keys: $(cat "$T/out")"
 
+# keyrotate: rotate (max_age 1h, grace 1h, a notify program that cannot start)
+cat >"$T/rot.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/otpgate.db"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+keys = { max_age = "1h"; grace = "1h"; drop_dir = "$T/drop"; notify = "$T/no-such-notify"; };
+CONF
+chmod 600 "$T/rot.conf"
+rot() { "$BUILD/otpgate-keyrotate" -c "$T/rot.conf" "$@"; }
+# age USER SECONDS: USER's active key registered that much earlier, not-after too
+age() {
+	sqlite3 "$T/keys.db" "UPDATE access_keys SET created = created - $2, not_after = not_after - $2
+		WHERE user = '$1' AND state = 'active'"
+}
+
+age bob 3700
+if rot rotate --user bob >"$T/out" 2>"$T/err"; then
+	not_ok "rotate: a notify program that cannot start (exit 0)"
+elif grep -q "1 user keys to grace, 0 expired, 1 failed" "$T/out" &&
+	grep -q "not started: exec: No such file or directory" "$T/err"; then
+	ok "rotate: a keys.notify that cannot start fails the run, with the reason"
+else not_ok "rotate with a missing keys.notify: $(cat "$T/out" "$T/err")"; fi
+[ "$(audit_where "event='notify' and result='failure' and reason='key-expiring' and user='bob'
+	and detail='exec: No such file or directory'")" -eq 1 ] &&
+	ok "rotate: the notify program that could not start is audited" || not_ok "no notify audit row"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,7 +5,9 @@
  * The store is SQLite, or PostgreSQL when OTPGATE_TEST_CONNINFO names a
  * database (tests/pg/with-postgres sets it): one suite for both backends.
  */
+#include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -181,9 +183,20 @@ static void write_file(const char *name, mode_t mode, const char *text)
 	chmod(path, mode);
 }
 
+/* Reads the first line of a file into out (newline removed). */
+static void read_line(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, (int)cap, f));
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+}
+
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "key2", "local1", "rec1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "notif2", "notif3", "vpn1", "vpn2", "reset1", "key1", "key2", "local1", "rec1", NULL
 };
 
 /* The store line: the SQLite file name under dir, or the database under test. */
@@ -229,22 +242,39 @@ static void write_service(const char *name, const char *args)
 	write_file(name, 0644, text);
 }
 
-/* Same store, but lockout after 2 failures runs notify.sh, which records its argv. */
-static void write_notify_config(void)
+/* Same store, but lockout after 2 failures runs program (under dir) as lockout.notify. */
+static void write_notify_conf(const char *name, const char *program)
 {
 	char text[2048], line[1024];
 
-	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %s/notified.tmp && "
-		 "mv %s/notified.tmp %s/notified\n", dir, dir, dir);
-	write_file("notify.sh", 0755, text);
 	store_line(line, sizeof(line), "otpgate.db");
 	snprintf(text, sizeof(text),
 		 "%s"
 		 "master_key = \"%s/master.key\";\n"
 		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n"
 		 "lockout = { max_failures = 2; interval = \"1m\"; lock_for = \"0\";\n"
-		 "            notify = \"%s/notify.sh\"; };\n", line, dir, dir);
-	write_file("notify.conf", 0600, text);
+		 "            notify = \"%s/%s\"; };\n", line, dir, dir, program);
+	write_file(name, 0600, text);
+}
+
+/*
+ * notify.sh records its argv, the environment it was started with and its
+ * pid, then becomes a sleep that outlives the test unless teardown kills
+ * it; notexec.sh is not executable.
+ */
+static void write_notify_config(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %1$s/notified\n"
+		 "tr '\\0' ';' < /proc/$$/environ > %1$s/notify.env\n"
+		 "echo $$ > %1$s/notify.pid.tmp && mv %1$s/notify.pid.tmp %1$s/notify.pid\n"
+		 "exec sleep 600\n", dir);
+	write_file("notify.sh", 0755, text);
+	write_file("notexec.sh", 0644, "#!/bin/sh\nexit 0\n");
+	write_notify_conf("notify.conf", "notify.sh");
+	write_notify_conf("notify-missing.conf", "no-such-program");
+	write_notify_conf("notify-notexec.conf", "notexec.sh");
 }
 
 /*
@@ -307,6 +337,10 @@ static int setup(void **state)
 	write_service("pam.d/nostore", svc);
 	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
 	write_service("pam.d/notify", svc);
+	snprintf(svc, sizeof(svc), "config=%s/notify-missing.conf", dir);
+	write_service("pam.d/notify-missing", svc);
+	snprintf(svc, sizeof(svc), "config=%s/notify-notexec.conf", dir);
+	write_service("pam.d/notify-notexec", svc);
 	write_vpn_services();
 	write_config("local.conf", "otpgate.db", "auth = { allow_no_rhost = true; };\n");
 	snprintf(svc, sizeof(svc), "config=%s/local.conf", dir);
@@ -319,11 +353,15 @@ static int setup(void **state)
 	return 0;
 }
 
+static pid_t notifier;	/* the notify.sh process, which never exits by itself */
+
 static int teardown(void **state)
 {
 	char cmd[300];
 
 	(void)state;
+	if (notifier > 0)
+		kill(notifier, SIGKILL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -637,30 +675,129 @@ static void test_no_rhost_allowed(void **state)
 	assert_int_equal(audit_count("\"user\"='local1' and source='local' and result='success'"), 2);
 }
 
-/* lock_for = 0: locked until an admin unlocks; the notify command is run. */
+/* Waits (at most 30 s) for path to exist; 0 once it does. */
+static int wait_for_file(const char *path)
+{
+	for (int i = 0; i < 300; i++) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* The target of the symbolic link /proc/PID/NAME, "" if none. */
+static void proc_link(pid_t pid, const char *name, char *out, size_t cap)
+{
+	char path[512];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%.300s", (int)pid, name);
+	n = readlink(path, out, cap - 1);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* Waits (at most 30 s) until pid runs program; 0 once it does. */
+static int wait_for_exe(pid_t pid, const char *program)
+{
+	char exe[512];
+
+	for (int i = 0; i < 300; i++) {
+		proc_link(pid, "exe", exe, sizeof(exe));
+		if (strcmp(exe, program) == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* What pid holds open, as "FD:TARGET;" for each descriptor. */
+static void proc_fds(pid_t pid, char *fds, size_t fcap)
+{
+	char path[128], target[512];
+	struct dirent *d;
+	size_t o = 0;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	assert_non_null(dp = opendir(path));
+	fds[0] = '\0';
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "fd/%.20s", d->d_name);
+		proc_link(pid, path, target, sizeof(target));
+		o += (size_t)snprintf(fds + o, fcap - o, "%s:%s;", d->d_name, target);
+		assert_true(o < fcap);
+	}
+	closedir(dp);
+}
+
+/*
+ * lock_for = 0: locked until an admin unlocks; the notify command is run,
+ * with its arguments, /dev/null as 0 to 2 and no other descriptor of ours
+ * (a pipe like sshd's is open meanwhile), only PATH in its environment, in
+ * /; and the login does not wait for it, though it never exits.
+ */
 static void test_lockout_notifies_admin(void **state)
 {
 	struct login l = { .service = "notify", .user = "notif1", .rhost = "127.0.0.1",
 			   .code = "000000" };
-	char path[512], text[256] = "";
-	FILE *f = NULL;
+	char path[512], text[256] = "", fds[1024], env[1024], cwd[512];
+	int leak[2];
 
 	(void)state;
+	assert_int_equal(pipe(leak), 0);
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
 	l.code = "000001";
 	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	close(leak[0]);
+	close(leak[1]);
+	snprintf(path, sizeof(path), "%s/notify.pid", dir);
+	assert_int_equal(wait_for_file(path), 0);
+	read_line(path, text, sizeof(text));
+	notifier = (pid_t)atoi(text);
+	assert_true(notifier > 1);
 	snprintf(path, sizeof(path), "%s/notified", dir);
-	for (int i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
-		usleep(100000);
-	assert_non_null(f);
-	assert_non_null(fgets(text, sizeof(text), f));
-	fclose(f);
-	assert_string_equal(text, "lockout notif1 127.0.0.1 -1\n");
+	read_line(path, text, sizeof(text));
+	assert_string_equal(text, "lockout notif1 127.0.0.1 -1");
+	snprintf(path, sizeof(path), "%s/notify.env", dir);
+	read_line(path, env, sizeof(env));
+	assert_string_equal(env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin;");
+	assert_int_equal(wait_for_exe(notifier, "/usr/bin/sleep"), 0);
+	proc_fds(notifier, fds, sizeof(fds));
+	assert_string_equal(fds, "0:/dev/null;1:/dev/null;2:/dev/null;");
+	assert_int_equal(kill(notifier, 0), 0);	/* still running, the login long done */
+	proc_link(notifier, "cwd", cwd, sizeof(cwd));
+	assert_string_equal(cwd, "/");
 	assert_int_equal(audit_count("\"user\"='notif1' and event='lockout' and "
 				     "detail='until unlocked by an admin'"), 1);
+	assert_int_equal(audit_count("event='notify'"), 0);
 	/* locked, even with the right code */
 	wait_margin(3);
 	assert_int_equal(login_now_service("notify", "notif1", 0), PAM_MAXTRIES);
+	kill(notifier, SIGKILL);
+	notifier = 0;
+}
+
+/* A notify program that cannot be started: logged, and audited as such. */
+static void test_lockout_notify_not_started(void **state)
+{
+	struct login l = { .service = "notify-missing", .user = "notif2", .rhost = "127.0.0.1",
+			   .code = "000000" };
+
+	(void)state;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	assert_int_equal(audit_count("\"user\"='notif2' and event='notify' and result='failure' "
+				     "and reason='lockout' and "
+				     "detail='exec: No such file or directory'"), 1);
+	l.service = "notify-notexec";
+	l.user = "notif3";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	assert_int_equal(audit_count("\"user\"='notif3' and event='notify' and result='failure' "
+				     "and reason='lockout' and detail='exec: Permission denied'"), 1);
 }
 
 /* Password and code in one answer; the password checked by the next module. */
@@ -704,17 +841,6 @@ static void test_first_pass_and_bad_arguments(void **state)
 	assert_int_equal(l.prompted, 0);
 	l.service = "badcombo";
 	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
-}
-
-/* Reads the first line of a file into out (newline removed). */
-static void read_line(const char *path, char *out, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-
-	assert_non_null(f);
-	assert_non_null(fgets(out, (int)cap, f));
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
 }
 
 /*
@@ -891,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_no_rhost_allowed),
 		cmocka_unit_test(test_recovery_codes),
 		cmocka_unit_test(test_lockout_notifies_admin),
+		cmocka_unit_test(test_lockout_notify_not_started),
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),
 		cmocka_unit_test(test_login_key_checked),

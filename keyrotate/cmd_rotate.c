@@ -1,9 +1,10 @@
 /*
  * cmd_rotate.c: the scheduled rotation (systemd timer). For every key:
- * past its not-after -> expired; the current key older than keys.max_age
- * -> a successor (server-issued keys: a new pair delivered to the user's
- * drop location; the user's own keys: the user is notified to add a new
- * one) and the old key to grace until now + keys.grace. Every step is its
+ * past its not-after -> expired, with no successor; otherwise the current
+ * key older than keys.max_age -> a successor (server-issued keys: a new
+ * pair delivered to the user's drop location; the user's own keys: the
+ * user is notified to add a new one) and the old key to grace until now +
+ * keys.grace, unless the user is removed from the store. Every step is its
  * own compare-and-set on the key's state, so the run is idempotent, safe
  * beside another run (on this host or another one of the fleet) and picks
  * up where a crashed run stopped.
@@ -168,37 +169,64 @@ static void ask_for_successor(struct rotation *ro, const struct og_access_key *k
 	batch_check(ro);
 }
 
+/* A key past its not-after: expired, from either valid state. */
+static void expire_key(struct rotation *ro, const struct og_access_key *k)
+{
+	if (ro->dry_run) {
+		step_log(ro, k, "expired");
+		ro->expired++;
+	} else if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
+		   change_state(ro, k, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+		step_log(ro, k, "expired");
+		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
+		ro->expired++;
+	}
+	batch_check(ro);
+}
+
+/* 1 if k's user is removed from the store, 0 if not, -1 if the store cannot say. */
+static int user_removed(struct rotation *ro, const struct og_access_key *k)
+{
+	struct og_user_state us;
+	int r, removed;
+
+	r = og_store_user_state(ro->c->st, k->user, &us);
+	removed = r == OG_OK && us.removed_at > 0;
+	og_user_state_wipe(&us);
+	if (r != OG_OK)
+		return cli_error("%s: cannot read the user from the store", k->user), -1;
+	return removed;
+}
+
+/* A current key past max_age and still valid: a successor, unless the user is removed. */
+static void replace_key(struct rotation *ro, const struct og_access_key *k)
+{
+	int removed = user_removed(ro, k);
+
+	if (removed < 0)
+		ro->failed++;
+	else if (removed)
+		step_log(ro, k, "no successor: the user is removed");
+	else if (strcmp(k->origin, "issued") == 0)
+		issue_successor(ro, k);
+	else
+		ask_for_successor(ro, k);
+}
+
 /*
- * A current key past max_age gets its successor (or its user the request
- * for one) first, even when it is past its not-after too (no grace, or no
- * run for a while): the user must never be left with no key. A key past
- * its not-after is then expired, in the same run.
+ * A key past its not-after is expired and gets no successor, even if no
+ * run fell within its grace window; a valid current key past max_age is
+ * replaced.
  */
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
 {
-	int due = k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age;
-	struct og_access_key cur = *k;
+	int valid_state = k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE;
 
 	ro->checked++;
-	if (due && strcmp(k->origin, "issued") == 0) {
-		issue_successor(ro, k);
-	} else if (due && k->not_after > ro->now) {
-		ask_for_successor(ro, k);
-		cur.state = OG_KEY_GRACE;
-	}
-	/* still active here only if nothing moved it: expire from either state */
-	if ((cur.state == OG_KEY_ACTIVE || cur.state == OG_KEY_GRACE) && k->not_after <= ro->now) {
-		if (ro->dry_run) {
-			step_log(ro, k, "expired");
-			ro->expired++;
-		} else if (change_state(ro, &cur, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
-		    change_state(ro, &cur, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
-			step_log(ro, k, "expired");
-			keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
-			ro->expired++;
-		}
-		batch_check(ro);
-	}
+	if (valid_state && k->not_after <= ro->now)
+		expire_key(ro, k);
+	else if (k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age)
+		replace_key(ro, k);
 }
 
 /* One rotation at a time on this host; other hosts are held off by the CAS. */

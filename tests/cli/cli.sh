@@ -423,6 +423,7 @@ age() {
 	sqlite3 "$T/keys.db" "UPDATE access_keys SET created = created - $2, not_after = not_after - $2
 		WHERE user = '$1' AND state = 'active'"
 }
+files_of() { find "$T/drop/$1" -type f 2>/dev/null | wc -l; }
 
 age bob 3700
 if rot rotate --user bob >"$T/out" 2>"$T/err"; then
@@ -434,6 +435,22 @@ else not_ok "rotate with a missing keys.notify: $(cat "$T/out" "$T/err")"; fi
 [ "$(audit_where "event='notify' and result='failure' and reason='key-expiring' and user='bob'
 	and detail='exec: No such file or directory'")" -eq 1 ] &&
 	ok "rotate: the notify program that could not start is audited" || not_ok "no notify audit row"
+
+succeeds "issue a key for root" rot issue root
+age root 10800	# registered 3 h ago: past max_age, and past its not-after (2 h)
+succeeds "rotate: root's key past its not-after" rot rotate --user root
+grep -q "0 rotated, 0 user keys to grace, 1 expired, 0 failed" "$T/out" && [ "$(files_of root)" -eq 1 ] &&
+	ok "rotate: a key past its not-after expires and gets no successor" ||
+	not_ok "rotate past the not-after: $(cat "$T/out") ($(files_of root) key files)"
+
+succeeds "enrol daemon" prov enrol daemon --qr none
+succeeds "issue a key for daemon" rot issue daemon
+succeeds "remove daemon" prov remove daemon
+age daemon 3700
+succeeds "rotate: a removed user's key" rot rotate --user daemon
+grep -q "no successor: the user is removed" "$T/out" &&
+	grep -q "0 rotated, 0 user keys to grace, 0 expired, 0 failed" "$T/out" && [ "$(files_of daemon)" -eq 1 ] &&
+	ok "rotate: a removed user gets no successor" || not_ok "rotate for a removed user: $(cat "$T/out")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -409,6 +409,9 @@ kr authorized-keys bob >"$T/out"
 grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 ' "$T/out" &&
 	ok "authorized-keys: bob's key with sshd's expiry-time" || not_ok "authorized-keys: $(cat "$T/out")"
 
+# names that would read as options to a program are refused everywhere
+refuses "enrol: a user name starting with -" "not a valid name" prov enrol --qr none -- -mallory
+
 # keyrotate: rotate (max_age 1h, grace 1h, a notify program that cannot start)
 cat >"$T/rot.conf" <<CONF
 store = { backend = "sqlite"; path = "$T/otpgate.db"; };

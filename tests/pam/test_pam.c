@@ -505,6 +505,10 @@ static void test_no_token_and_unknown_user(void **state)
 	/* a hostile name is refused without touching the store */
 	l.user = "x result=success";
 	assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	/* so is one that would read as an option to the notify program, unprompted */
+	l.user = "-oProxyCommand";
+	assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	assert_int_equal(l.prompted, 0);
 }
 
 static void test_lockout(void **state)

@@ -88,7 +88,10 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 			: keys_deliver(c, user, id, pem, where, sizeof(where)) != 0)
 		goto out;
 	if (keys_register(c, id, user, &key, "issued", now, &row) != 0) {
-		unlink(out ? out : where);
+		if (out != NULL)
+			unlink(out);
+		else
+			keys_withdraw(c, user, id);
 		goto out;
 	}
 	keys_audit(c, "issue", "success", user, row.fingerprint, row.id);

@@ -131,7 +131,7 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 		goto out;
 	}
 	if (keys_register(ro->c, id, k->user, &key, "issued", ro->now, &row) != 0) {
-		unlink(path);
+		keys_withdraw(ro->c, k->user, id);
 		ro->failed++;
 		goto out;
 	}

@@ -455,5 +455,23 @@ grep -q "no successor: the user is removed" "$T/out" &&
 	grep -q "0 rotated, 0 user keys to grace, 0 expired, 0 failed" "$T/out" && [ "$(files_of daemon)" -eq 1 ] &&
 	ok "rotate: a removed user gets no successor" || not_ok "rotate for a removed user: $(cat "$T/out")"
 
+# rotate as the systemd unit runs it: root with only the unit's capabilities
+UNIT=$(dirname "$0")/../../conf/systemd/otpgate-keyrotate.service
+CAPS=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+case " $CAPS " in
+*CAP_DAC_OVERRIDE*) not_ok "the unit grants CAP_DAC_OVERRIDE" ;;
+*) ok "the unit grants no CAP_DAC_OVERRIDE ($CAPS)" ;;
+esac
+BSET=$(echo "$CAPS" | tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_/+/p' | paste -sd, -)
+succeeds "issue a key for nobody" rot issue nobody
+age nobody 3700
+if (umask 022 && setpriv --bounding-set "-all,$BSET" --inh-caps -all --no-new-privs \
+	"$BUILD/otpgate-keyrotate" -c "$T/rot.conf" rotate --user nobody) >"$T/out" 2>"$T/err" &&
+	grep -q "1 rotated, 0 user keys to grace, 0 expired, 0 failed" "$T/out" &&
+	[ "$(files_of nobody)" -eq 2 ] && [ "$(stat -c '%U %a' "$T/drop/nobody")" = "nobody 700" ] &&
+	[ -z "$(find "$T/drop/nobody" -type f ! -user nobody -o -type f ! -perm 600)" ]; then
+	ok "rotate with only $CAPS delivers into the user's 0700 directory, and gives it back"
+else not_ok "rotate with only $CAPS: $(cat "$T/out" "$T/err")"; fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -42,7 +42,8 @@ MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
-.PHONY: all deps check unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench demo install clean
+# check-fresh: make check in a minimal Debian 12 root (not part of check)
+.PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench demo install clean
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -147,6 +148,9 @@ valgrind: tests
 check: deps
 	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e vpn valgrind asan
 	@echo "check: all suites passed"
+
+check-fresh:
+	@scripts/check-fresh
 
 bench: deps all
 	@bench/run $(abspath $(BUILD))

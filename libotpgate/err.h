@@ -16,6 +16,7 @@ enum og_err {
 	OG_ERR_CONFIG = -10,	/* configuration invalid */
 	OG_ERR_SCHEMA = -11,	/* store schema missing or of another version */
 	OG_ERR_GONE = -12,	/* the organisation is removed */
+	OG_ERR_FORBIDDEN = -13,	/* an administrator may not do this */
 };
 
 /* Returns a static, human-readable description of an og_err value. */

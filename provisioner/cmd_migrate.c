@@ -4,7 +4,6 @@
  * copied as they are stored: sealed under data keys that the shared master
  * key wraps, never decrypted on the way.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,11 +12,9 @@
 #include "trail.h"
 #include "util.h"
 
-int cmd_migrate(struct cli *c, int argc, char **argv)
+int cmd_migrate(struct cli *c, const struct cli_args *a)
 {
-	(void)argv;
-	if (argc != 1)
-		return cli_error("usage: otpgate-provision migrate"), 2;
+	(void)a;
 	if (cli_open(c, 1) != OG_OK)
 		return 1;
 	if (og_store_init(c->st) != OG_OK || og_store_check_schema(c->st) != OG_OK) {
@@ -127,21 +124,13 @@ static int copied_all(const struct og_store_counts *src, const struct og_store_c
 	       after->audit - before->audit == src->audit;
 }
 
-int cmd_migrate_store(struct cli *c, int argc, char **argv)
+int cmd_migrate_store(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
-	};
-	struct cli to = { 0 };
+	struct cli to = { .config_path = cli_opt(a, "to") };
 	struct og_store_counts have, before, got;
-	int ch, r = 1;
+	int r = 1;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 't')
-			return cli_error("usage: otpgate-provision migrate-store --to CONFIG"), 2;
-		to.config_path = optarg;
-	}
-	if (to.config_path == NULL || optind != argc)
+	if (to.config_path == NULL)
 		return cli_error("usage: otpgate-provision migrate-store --to CONFIG"), 2;
 	if (cli_open(c, 0) != OG_OK || cli_open(&to, 1) != OG_OK || !same_master_key(c, &to))
 		goto out;

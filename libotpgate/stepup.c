@@ -28,6 +28,15 @@ static enum og_verdict refuse(struct og_step_up *su, const char *reason, enum og
 	return v;
 }
 
+/* The store refused the claim: the admin was locked or removed since the
+ * state was read (og_store_login_accept). Nothing was counted or stored. */
+static enum og_verdict barred(struct og_step_up *su, int r)
+{
+	if (r == OG_ERR_LOCKED)
+		return refuse(su, "locked", OG_DENY_LOCKED);
+	return refuse(su, "removed", OG_DENY);
+}
+
 /* A wrong or spent code: counted towards the admin's lock, as a login's. */
 static enum og_verdict count_failure(struct og_store *st, const struct og_config *cfg,
 				     const struct og_log *log, struct og_step_up *su,
@@ -40,6 +49,8 @@ static enum og_verdict count_failure(struct og_store *st, const struct og_config
 
 	set_outcome(su, "failure", reason);
 	r = og_store_login_fail(st, su->admin, &lk, &su->ev, &su->locked_until, &newly);
+	if (r == OG_ERR_LOCKED || r == OG_ERR_REMOVED)
+		return barred(su, r);
 	su->emit(su->emit_arg, &su->ev, r == OG_OK);
 	if (r != OG_OK) {
 		og_logf(log, LOG_ERR, "step-up of %.100s: failure not recorded: %s", su->admin,
@@ -91,6 +102,8 @@ static enum og_verdict check_code(struct og_store *st, const struct og_config *c
 	r = og_store_login_accept(st, t->id, step, drift, us->has_failures, &su->ev);
 	if (r == OG_ERR_REPLAY)
 		return count_failure(st, cfg, log, su, "replay");
+	if (r == OG_ERR_LOCKED || r == OG_ERR_REMOVED)
+		return barred(su, r);
 	if (r != OG_OK)
 		return refuse(su, "store-error", OG_UNAVAIL);
 	su->emit(su->emit_arg, &su->ev, 1);

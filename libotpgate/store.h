@@ -196,18 +196,40 @@ int og_store_init(struct og_store *st);
 int og_store_user_state(struct og_store *st, const char *user, struct og_user_state *out);
 
 /*
- * Atomically: if the token is active and step > its watermark, sets the
- * watermark to step and its drift, clears the user's failures (when
- * clear_failures: the caller saw some) and appends ev; returns OG_OK.
- * Otherwise changes nothing and returns OG_ERR_REPLAY.
+ * The claims that end a login (login_accept, recovery_use, login_fail) are
+ * made after the prompt, when the user's state read before it may be
+ * stale: while the login waited, the user may have been locked (failures
+ * in another session) or removed (remove USER, remove --org ORG). So each
+ * claim reads the user's standing again, in its own transaction and under
+ * the store's lock on the user (SQLite's write lock; PostgreSQL's row lock
+ * on the user, which removal and failure counting take too), and applies
+ * og_standing_check at ev->ts, the time the code was entered:
+ *
+ *   OG_ERR_REMOVED  the user, or the user's organisation, is removed;
+ *   OG_ERR_LOCKED   a lock is in force at ev->ts.
+ *
+ * Either way the claim changes nothing and appends nothing: the caller
+ * audits the refusal. Only then is the claim itself tried.
+ */
+
+/*
+ * The user of token_id may log in (see above): if the token is active and
+ * step > its watermark, atomically sets the watermark to step and its
+ * drift, clears the user's failures and appends ev; OG_OK. Otherwise
+ * OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or OG_ERR_REPLAY, and
+ * nothing changed. clear_failures is not used any more: the claim clears
+ * whatever failures it finds.
  */
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev);
 
 /*
- * Atomically counts one failure for user within lk->interval, appends ev,
- * and when the count reaches lk->max_failures locks the user. *locked_until
- * is the resulting lock (0 none); *newly is 1 if this failure locked it.
+ * The user may log in (see above): atomically counts one failure for user
+ * within lk->interval, appends ev, and when the count reaches
+ * lk->max_failures locks the user; OG_OK. *locked_until is the resulting
+ * lock (0 none); *newly is 1 if this failure locked it. Otherwise
+ * OG_ERR_REMOVED or OG_ERR_LOCKED, nothing counted or appended. user NULL:
+ * ev is appended, nothing else.
  */
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly);
@@ -296,8 +318,10 @@ int og_store_recovery_set(struct og_store *st, const char *user,
 int og_store_recovery_get(struct og_store *st, const char *user, struct og_recovery_set *set);
 
 /*
- * Atomically: if user's code idx is unused, marks it used, clears the
- * user's failures and appends ev; OG_OK. Otherwise OG_ERR_REPLAY.
+ * The user may log in (see og_store_login_accept): if user's code idx is
+ * unused, atomically marks it used, clears the user's failures and appends
+ * ev; OG_OK. Otherwise OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or
+ * OG_ERR_REPLAY, and nothing changed.
  */
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev);

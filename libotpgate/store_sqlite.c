@@ -97,7 +97,8 @@ enum stmt_id {
 	Q_USER_INSERT, Q_USER_ORG, Q_DEK_GET, Q_DEK_ADD, Q_TOKEN_ADD, Q_TOKENS_ALL,
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
 	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP,
-	Q_SUBJECT_GET, Q_SUBJECT_ADD, Q_CHAIN_TAIL, Q_SUBJECTS_ALL, Q_COUNT
+	Q_SUBJECT_GET, Q_SUBJECT_ADD, Q_CHAIN_TAIL, Q_SUBJECTS_ALL,
+	Q_STANDING_OF_TOKEN, Q_STANDING_OF_USER, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -107,6 +108,13 @@ enum stmt_id {
 
 #define KEY_COLS "id, user, org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
+
+/* A claim's view of who (one row, or none): struct og_standing, and
+ * whether a failure record exists. */
+#define STANDING(who) "WITH who(name) AS (" who ") SELECT COALESCE(u.removed_at, 0)," \
+	" o.org IS NOT NULL, COALESCE(f.locked_until, 0), f.user IS NOT NULL FROM who" \
+	" LEFT JOIN users u ON u.name = who.name LEFT JOIN org_removals o ON o.org = u.org" \
+	" LEFT JOIN failures f ON f.user = who.name"
 
 static const char *const stmt_sql[Q_COUNT] = {
 	/* one statement: the user, its lock, and its active tokens (if any) */
@@ -118,6 +126,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_ACCEPT] = "UPDATE tokens SET last_step = ?2, drift = ?3, last_used = ?4"
 		     " WHERE id = ?1 AND state = 'active' AND last_step < ?2",
 	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
+	[Q_STANDING_OF_TOKEN] = STANDING("SELECT user FROM tokens WHERE id = ?1"),
+	[Q_STANDING_OF_USER] = STANDING("SELECT ?1"),
 	[Q_AUDIT] = "INSERT INTO audit(ts, host, event, result, reason, user, source, service,"
 		    " token, key, actor, detail, id, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		    " ?10, ?11, ?12, ?13, ?14)",
@@ -835,10 +845,33 @@ static int finish(struct sqlite_be *be, int r)
 }
 
 /*
- * Inside an open transaction, runs s, the UPDATE that claims a one-time
- * thing (a code's step, a recovery code); then clears the user's failures
- * (when asked) and appends ev, and commits. OG_ERR_REPLAY, and nothing
- * changed, if s claimed nothing.
+ * Inside the claim's write transaction: whether the user of s's row (a
+ * STANDING statement, bound) may log in at now (og_standing_check), and
+ * *has_failures, whether a failure record exists.
+ */
+static int standing(struct sqlite_be *be, sqlite3_stmt *s, int64_t now, int *has_failures)
+{
+	struct og_standing st = { 0, 0, 0 };
+	int rc;
+
+	*has_failures = 0;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st.removed_at = sqlite3_column_int64(s, 0);
+		st.org_removed = sqlite3_column_int(s, 1);
+		st.locked_until = sqlite3_column_int64(s, 2);
+		*has_failures = sqlite3_column_int(s, 3);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(be, "read user standing");
+	return og_standing_check(&st, now);
+}
+
+/*
+ * Inside an open transaction, once the user's standing allowed it, runs s,
+ * the UPDATE that claims a one-time thing (a code's step, a recovery
+ * code); then clears the user's failures (if any) and appends ev, and
+ * commits. OG_ERR_REPLAY, and nothing changed, if s claimed nothing.
  */
 static int claim(struct sqlite_be *be, sqlite3_stmt *s, const char *what, int clear_failures,
 		 const struct og_audit_event *ev)
@@ -859,14 +892,33 @@ static int claim(struct sqlite_be *be, sqlite3_stmt *s, const char *what, int cl
 	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
 }
 
+/* Opens the claim's write transaction and checks the standing of who
+ * (a token id or a user name, per q) at ev->ts. */
+static int claim_begin(struct sqlite_be *be, enum stmt_id q, const char *who,
+		       const struct og_audit_event *ev, int *has_failures)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if ((s = stmt(be, q)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, who);
+	if ((r = standing(be, s, ev->ts, has_failures)) != OG_OK)
+		return finish(be, r);
+	return OG_OK;
+}
+
 static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
 			   int clear_failures, const struct og_audit_event *ev)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
-	int r;
+	int has_failures, r;
 
-	if ((r = sq_begin(be)) != OG_OK)
+	(void)clear_failures;	/* the claim sees for itself */
+	if ((r = claim_begin(be, Q_STANDING_OF_TOKEN, token_id, ev, &has_failures)) != OG_OK)
 		return r;
 	if ((s = stmt(be, Q_ACCEPT)) == NULL)
 		return finish(be, OG_ERR_STORE);
@@ -874,7 +926,7 @@ static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t 
 	sqlite3_bind_int64(s, 2, step);
 	sqlite3_bind_int64(s, 3, drift);
 	sqlite3_bind_int64(s, 4, ev->ts);
-	return claim(be, s, "advance watermark", clear_failures, ev);
+	return claim(be, s, "advance watermark", has_failures, ev);
 }
 
 /* Reads the user's failure record; *exists = 0 when there is none. */
@@ -918,7 +970,12 @@ static int sq_login_fail(void *p, const char *user, const struct og_lockout *lk,
 	struct og_failures f = { 0, 0, 0 };
 	int exists = 0, r;
 
-	if ((r = sq_begin(be)) != OG_OK)
+	/* a failure is a claim too: one for a user locked or removed meanwhile is not counted */
+	if (user == NULL)
+		r = sq_begin(be);
+	else
+		r = claim_begin(be, Q_STANDING_OF_USER, user, ev, &exists);
+	if (r != OG_OK)
 		return r;
 	if (user != NULL && lk->max_failures > 0) {
 		if ((r = failures_get(be, user, &f, &exists)) != OG_OK)
@@ -1381,16 +1438,16 @@ static int sq_recovery_use(void *p, const char *user, int idx, const struct og_a
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
-	int r;
+	int has_failures, r;
 
-	if ((r = sq_begin(be)) != OG_OK)
+	if ((r = claim_begin(be, Q_STANDING_OF_USER, user, ev, &has_failures)) != OG_OK)
 		return r;
 	if ((s = stmt(be, Q_REC_USE)) == NULL)
 		return finish(be, OG_ERR_STORE);
 	bind_text(s, 1, user);
 	sqlite3_bind_int(s, 2, idx);
 	sqlite3_bind_int64(s, 3, ev->ts);
-	return claim(be, s, "use recovery code", 1, ev);
+	return claim(be, s, "use recovery code", has_failures, ev);
 }
 
 static int sq_token_revoke(void *p, const char *serial)

@@ -13,11 +13,9 @@
 #include "store.h"
 #include "util.h"
 
-#define LINE_MAX_LEN 4096
-
 int og_spool_append(const char *path, const struct og_audit_event *ev, const struct og_log *log)
 {
-	char line[LINE_MAX_LEN];
+	char line[OG_SPOOL_LINE_MAX];
 	size_t n;
 	int fd, r = OG_OK;
 
@@ -35,43 +33,14 @@ int og_spool_append(const char *path, const struct og_audit_event *ev, const str
 	return r;
 }
 
-/* Undoes the \xHH escapes of og_audit_format in place. */
-static int unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s != '\0'; s++) {
-		unsigned char v;
-		char hex[3];
-		if (*s != '\\') {
-			*o++ = *s;
-			continue;
-		}
-		if (s[1] != 'x' || s[2] == '\0' || s[3] == '\0')
-			return OG_ERR_INVALID;
-		hex[0] = s[2];
-		hex[1] = s[3];
-		hex[2] = '\0';
-		if (og_hex_decode(hex, &v, 1) != 1)
-			return OG_ERR_INVALID;
-		*o++ = (char)v;
-		s += 3;
-	}
-	*o = '\0';
-	return OG_OK;
-}
-
 int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_t cap)
 {
-	static const char *const keys[] = { "event", "result", "reason", "user", "source",
-					    "service", "token", "key", "actor", "detail", "host" };
-	const char **fields[] = { &ev->event, &ev->result, &ev->reason, &ev->user, &ev->source,
-				  &ev->service, &ev->token, &ev->key, &ev->actor, &ev->detail,
-				  &ev->host };
+	const char **fields[OG_AUDIT_FIELDS];
 	char *save = NULL, *tok;
 	int64_t ts = -1;
 
 	memset(ev, 0, sizeof(*ev));
+	og_audit_fields(ev, fields);
 	if (og_copy(buf, cap, line) != OG_OK)
 		return OG_ERR_INVALID;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -88,9 +57,9 @@ int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_
 				return OG_ERR_INVALID;
 			continue;
 		}
-		while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(tok, keys[k]) != 0)
+		while (k < OG_AUDIT_FIELDS && strcmp(tok, og_audit_field_names[k]) != 0)
 			k++;
-		if (k == sizeof(keys) / sizeof(keys[0]) || unescape(eq) != OG_OK)
+		if (k == OG_AUDIT_FIELDS || og_audit_unescape(eq) != OG_OK)
 			return OG_ERR_INVALID;
 		*fields[k] = eq;
 	}
@@ -103,7 +72,7 @@ int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_
 /* Writes every row of f to the store in one transaction. */
 static int replay(FILE *f, struct og_store *st, const char *path, const struct og_log *log)
 {
-	char line[LINE_MAX_LEN], buf[LINE_MAX_LEN];
+	char line[OG_SPOOL_LINE_MAX], buf[OG_SPOOL_LINE_MAX];
 	struct og_audit_event ev;
 	int n = 0, r;
 
@@ -127,7 +96,7 @@ static int replay(FILE *f, struct og_store *st, const char *path, const struct o
 /* Appends the claimed file's rows back to the spool after a failed replay. */
 static void put_back(const char *claimed, const char *path)
 {
-	char line[LINE_MAX_LEN];
+	char line[OG_SPOOL_LINE_MAX];
 	FILE *in = fopen(claimed, "r");
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 

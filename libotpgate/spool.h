@@ -11,6 +11,8 @@
 
 struct og_store;
 
+#define OG_SPOOL_LINE_MAX (OG_AUDIT_LINE_MAX + 32)	/* "ts=N " and a formatted event */
+
 /* Appends ev as one line to the spool file (created 0600). OG_OK or OG_ERR_IO. */
 int og_spool_append(const char *path, const struct og_audit_event *ev, const struct og_log *log);
 

@@ -1279,7 +1279,7 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	for (int i = 0; i < PQntuples(res); i++) {
 		memset(&row, 0, sizeof(row));
 		copy_val(res, i, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_val(res, i, 1, row.name, sizeof(row.name));
+		row.name = PQgetvalue(res, i, 1);
 		row.salt_ok = copy_bytea(res, i, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)

@@ -1538,7 +1538,7 @@ static int sq_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		copy_col(s, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_col(s, 1, row.name, sizeof(row.name));
+		row.name = (const char *)sqlite3_column_text(s, 1);
 		row.salt_ok = copy_blob(s, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)

@@ -104,6 +104,17 @@ static size_t escape_bytes(const unsigned char *p, size_t n, enum og_audit_style
 	return o;
 }
 
+size_t og_text_escape(const char *s, enum og_audit_style style, char *out, size_t cap)
+{
+	size_t o;
+
+	if (cap == 0)
+		return 0;
+	o = escape_bytes((const unsigned char *)s, strlen(s), style, out, cap);
+	out[o] = '\0';
+	return o;
+}
+
 /* How much of a value longer than OG_AUDIT_TEXT_MAX is kept: up to keep
  * bytes, not splitting a well-formed character. */
 static size_t cut_point(const unsigned char *p, size_t n, size_t keep)

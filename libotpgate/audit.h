@@ -57,6 +57,10 @@ enum og_audit_style {
  */
 size_t og_audit_escape(const char *val, enum og_audit_style style, char *out, size_t cap);
 
+/* The same escaping of all of s, not cut: for text that is bounded
+ * already (a log line). Stops before an escape that does not fit in cap. */
+size_t og_text_escape(const char *s, enum og_audit_style style, char *out, size_t cap);
+
 /* Undoes og_audit_escape's \\xHH escapes in place. OG_ERR_INVALID (s
  * unchanged or partly decoded) on a backslash not followed by xHH. */
 int og_audit_unescape(char *s);

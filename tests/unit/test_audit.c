@@ -567,6 +567,19 @@ static void test_json_always_whole(void **state)
 	free(line);
 }
 
+/* A log line that quotes what a client sent cannot break or hide itself. */
+static void test_log_lines_escaped(void **state)
+{
+	char got[1024] = "";
+	struct og_log log = { og_log_capture, got, 0 };
+
+	(void)state;
+	og_logf(&log, LOG_NOTICE, "remote host '%s' is not a numeric address",
+		"evil\n\xff\xe2\x80\xae" "x");
+	assert_string_equal(got, "remote host 'evil\\x0a\\xff\\xe2\\x80\\xaex' is not a numeric"
+			    " address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_cut_is_marked),
 		cmocka_unit_test(test_clean_decode_round_trip),
 		cmocka_unit_test(test_json_always_whole),
+		cmocka_unit_test(test_log_lines_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

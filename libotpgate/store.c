@@ -412,6 +412,11 @@ int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_a
 	return st->ops->key_by_fp(st->be, fingerprint, out);
 }
 
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now)
+{
+	return st->ops->spool_mark(st->be, id, now);
+}
+
 int og_store_begin(struct og_store *st)
 {
 	return st->ops->begin(st->be);

@@ -161,6 +161,7 @@ struct og_store_ops {
 			     enum og_key_state state, int64_t not_after);
 	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
 	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
+	int (*spool_mark)(void *be, const char *id, int64_t now);
 	int (*begin)(void *be);
 	int (*commit)(void *be);
 	int (*rollback)(void *be);
@@ -350,6 +351,10 @@ int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_stat
 			   enum og_key_state state, int64_t not_after);
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
 int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
+
+/* Records, in the open transaction, that part id of a spool flush is in
+ * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now);
 
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);

@@ -181,10 +181,10 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 4" prov show gina
-succeeds "migrate: schema 1 to 4" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
+succeeds "migrate: schema 1 to 5" prov migrate
 succeeds "the migrated store works" prov show gina
-[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 4 ] && ok "migrate set schema version 4" ||
+[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ] && ok "migrate set schema version 5" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user = 'gina' or mac is null")" -eq 0 ] &&

@@ -87,7 +87,7 @@ struct og_audit_row {
 /* A subject: who a pseudonym stands for, and the salt that made it. */
 struct og_subject_row {
 	char pseudonym[OG_SUBJECT_LEN + 1];
-	char name[257];
+	const char *name;		/* as stored, whatever its length; valid in the callback */
 	unsigned char salt[OG_SUBJECT_SALT];
 	int salt_ok;			/* the stored salt had the right length */
 };
@@ -161,6 +161,7 @@ struct og_store_ops {
 			     enum og_key_state state, int64_t not_after);
 	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
 	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
+	int (*spool_mark)(void *be, const char *id, int64_t now);
 	int (*begin)(void *be);
 	int (*commit)(void *be);
 	int (*rollback)(void *be);
@@ -234,6 +235,13 @@ int og_store_login_accept(struct og_store *st, const char *token_id, int64_t ste
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly);
 
+/*
+ * Every function here that stores an audit event stores its text fields
+ * as og_audit_clean makes them (bounded, valid UTF-8, invalid bytes
+ * escaped), so the name mappings and the chain cover exactly what is
+ * stored. Rows read back (og_store_audit_list) hold that form:
+ * og_audit_decode gives back the values to write elsewhere.
+ */
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev);
 int og_store_unlock(struct og_store *st, const char *user);
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now);
@@ -367,6 +375,10 @@ int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_stat
 			   enum og_key_state state, int64_t not_after);
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
 int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
+
+/* Records, in the open transaction, that part id of a spool flush is in
+ * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now);
 
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);

@@ -17,7 +17,8 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
+#define SCHEMA_VERSION 5
 #define INIT_LOCK 7041661474	/* one init at a time */
 #define AUDIT_LOCK 7041661475	/* one append to the audit chain at a time, fleet-wide */
 #define MAX_PARAMS 20
@@ -60,6 +61,8 @@ static const char schema_sql[] =
 	" created BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS org_removals("
 	" org TEXT PRIMARY KEY, removed_at BIGINT NOT NULL);"
+	/* the chunks of spooled rows already written (see spool.h) */
+	"CREATE TABLE IF NOT EXISTS spool_flushed(id TEXT PRIMARY KEY, at BIGINT NOT NULL);"
 	/* the trail as people read it: names instead of pseudonyms */
 	"CREATE OR REPLACE VIEW audit_named AS"
 	" SELECT a.id, a.ts, a.host, a.event, a.result, a.reason,"
@@ -1353,7 +1356,7 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	for (int i = 0; i < PQntuples(res); i++) {
 		memset(&row, 0, sizeof(row));
 		copy_val(res, i, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_val(res, i, 1, row.name, sizeof(row.name));
+		row.name = PQgetvalue(res, i, 1);
 		row.salt_ok = copy_bytea(res, i, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)
@@ -1361,6 +1364,17 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	}
 	PQclear(res);
 	return OG_OK;
+}
+
+/* A duplicate id is a unique violation: OG_ERR_EXISTS. */
+static int pg_spool_mark(void *p, const char *id, int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, id);
+	p_int(&prm, now);
+	return run_cmd(p, "mark spooled rows written",
+		       "INSERT INTO spool_flushed(id, at) VALUES($1, $2)", &prm);
 }
 
 static void pg_set_chain(void *p, const struct og_chain_key *k)
@@ -1535,6 +1549,7 @@ const struct og_store_ops og_store_pg_ops = {
 	.key_set_state = pg_key_set_state,
 	.key_touch = pg_key_touch,
 	.key_by_fp = pg_key_by_fp,
+	.spool_mark = pg_spool_mark,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

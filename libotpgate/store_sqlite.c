@@ -30,7 +30,8 @@
 #include "chain.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
+#define SCHEMA_VERSION 5
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
@@ -65,6 +66,9 @@ static const char schema_sql[] =
 	" created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS org_removals("
 	" org TEXT PRIMARY KEY, removed_at INTEGER NOT NULL);"
+	/* the chunks of spooled rows already written (see spool.h) */
+	"CREATE TABLE IF NOT EXISTS spool_flushed(id TEXT PRIMARY KEY, at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
 	/* the trail as people read it: names instead of pseudonyms */
 	"CREATE VIEW IF NOT EXISTS audit_named AS"
 	" SELECT a.id, a.ts, a.host, a.event, a.result, a.reason,"
@@ -98,7 +102,7 @@ enum stmt_id {
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
 	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP,
 	Q_SUBJECT_GET, Q_SUBJECT_ADD, Q_CHAIN_TAIL, Q_SUBJECTS_ALL,
-	Q_STANDING_OF_TOKEN, Q_STANDING_OF_USER, Q_COUNT
+	Q_STANDING_OF_TOKEN, Q_STANDING_OF_USER, Q_SPOOL_MARK, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -155,6 +159,7 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_SUBJECT_ADD] = "INSERT INTO subjects(pseudonym, name, salt, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_CHAIN_TAIL] = "SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1",
 	[Q_SUBJECTS_ALL] = "SELECT pseudonym, name, salt FROM subjects ORDER BY pseudonym",
+	[Q_SPOOL_MARK] = "INSERT INTO spool_flushed(id, at) VALUES(?1, ?2)",
 	[Q_ADMIN_GET] = "SELECT role, org FROM admins WHERE name = ?1",
 	[Q_ADMIN_ADD] = "INSERT INTO admins(name, role, org, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
@@ -811,6 +816,19 @@ static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
 	sqlite3_bind_int64(s, 13, id);
 	sqlite3_bind_blob(s, 14, mac, sizeof(mac), SQLITE_TRANSIENT);
 	return step_done(be, s, "audit");
+}
+
+/* A duplicate id is a constraint violation: OG_ERR_EXISTS. */
+static int sq_spool_mark(void *p, const char *id, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_SPOOL_MARK);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(be, s, "mark spooled rows written");
 }
 
 static int sq_begin(void *p)
@@ -1595,7 +1613,7 @@ static int sq_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		copy_col(s, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_col(s, 1, row.name, sizeof(row.name));
+		row.name = (const char *)sqlite3_column_text(s, 1);
 		row.salt_ok = copy_blob(s, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)
@@ -1785,6 +1803,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.key_set_state = sq_key_set_state,
 	.key_touch = sq_key_touch,
 	.key_by_fp = sq_key_by_fp,
+	.spool_mark = sq_spool_mark,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

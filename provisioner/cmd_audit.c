@@ -23,22 +23,26 @@ static void when(int64_t ts, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 }
 
+/* A row as syslog and the JSON-lines file showed it: its stored values
+ * unescaped, and escaped again by the same rule. */
 static int show_row(void *arg, const struct og_audit_row *row)
 {
 	const struct og_audit_event *ev = &row->ev;
 	struct filter *f = arg;
-	char ts[32], line[4096];
+	struct og_audit_copy given;
+	char ts[32], line[OG_AUDIT_JSON_MAX];
 
 	if (ev->ts < f->since || (f->user && (ev->user == NULL || strcmp(ev->user, f->user) != 0)))
 		return 0;
 	f->shown++;
+	og_audit_decode(ev, &given);
 	if (!f->json) {
 		when(ev->ts, ts);
-		og_audit_format(ev, line, sizeof(line));
+		og_audit_format(&given.ev, line, sizeof(line));
 		printf("%s %s\n", ts, line);
 		return 0;
 	}
-	og_audit_json(ev, line, sizeof(line));
+	og_audit_json(&given.ev, line, sizeof(line));
 	printf("%s\n", line);
 	return 0;
 }

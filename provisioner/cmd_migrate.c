@@ -58,14 +58,17 @@ static int copy_token(void *arg, const struct og_token *t)
 }
 
 /* Entries go in by name: the target gives them its own pseudonyms and
- * chain. (An erased person stays erased: their entries show a pseudonym.) */
+ * chain. (An erased person stays erased: their entries show a pseudonym.)
+ * Their values go in as they were given, so the target stores them in the
+ * same clean form, not escaped twice. */
 static int copy_audit(void *arg, const struct og_audit_row *row)
 {
 	struct copy *cp = arg;
-	struct og_audit_event e = row->ev;
+	struct og_audit_copy given;
 
-	e.syslog_only = 0;
-	return (cp->r = og_store_audit_add(cp->to, &e)) != OG_OK;
+	og_audit_decode(&row->ev, &given);
+	given.ev.syslog_only = 0;
+	return (cp->r = og_store_audit_add(cp->to, &given.ev)) != OG_OK;
 }
 
 /* Both configs must name the same master key, or the copy is unreadable. */

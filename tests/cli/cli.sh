@@ -181,10 +181,10 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 4" prov show gina
-succeeds "migrate: schema 1 to 4" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
+succeeds "migrate: schema 1 to 5" prov migrate
 succeeds "the migrated store works" prov show gina
-[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 4 ] && ok "migrate set schema version 4" ||
+[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ] && ok "migrate set schema version 5" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user = 'gina' or mac is null")" -eq 0 ] &&
@@ -192,15 +192,20 @@ succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 	ok "migrate: old entries name gina by pseudonym, and still show her" ||
 	not_ok "migrate: old entries not pseudonymised"
 
-# data-subject requests: export everything (never a secret), erase for good
+# data-subject requests: export everything (never a secret), erase for good;
+# a remote host name with byte 0xff is exported as it was audited, \xff
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s cli -u gina -r "$(printf 'bad\377host')" 123456 \
+	>"$T/login.out" 2>&1
 succeeds "export gina --json" prov export gina --json
 python3 - "$T/out" "$GS" <<'PY' && ok "export: user, tokens, audit in one JSON object, no secret" || not_ok "export: $(head -c 300 "$T/out")"
 import json, sys
-text = open(sys.argv[1]).read()
+text = open(sys.argv[1], encoding="utf-8", errors="strict").read()
 d = json.loads(text)
 assert d["user"] == "gina" and d["known"], d
 assert any(t["serial"] == "HW-GINA" for t in d["tokens"]), d["tokens"]
 assert any(a.get("event") == "auth" for a in d["audit"]), "no logins in the export"
+assert any(a.get("reason") == "bad-source" and a.get("source") == "bad\\xffhost"
+           for a in d["audit"]), "the hostile remote host, escaped once"
 assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
 PY
 succeeds "erase gina" prov erase gina

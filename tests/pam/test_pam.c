@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <dlfcn.h>
+#include <openssl/evp.h>
 #include <security/pam_appl.h>
 
 #include "otp.h"
@@ -254,8 +255,9 @@ static void write_config(const char *name, const char *store, const char *extra)
 		 "           { match = \"org:acme\"; allow_from = [ \"partner\" ]; },\n"
 		 "           { match = \"user:dave\"; allow_from = [ \"2001:db8::/32\" ]; },\n"
 		 "           { match = \"*\"; allow_from = [ \"loop\" ]; } );\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
-		 line, dir, extra);
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n"
+		 "audit = { jsonl = \"%s/audit.jsonl\"; };\n%s",
+		 line, dir, dir, extra);
 	write_file(name, 0600, text);
 }
 
@@ -1238,6 +1240,144 @@ static void test_login_key_shapes(void **state)
 	assert_int_equal(key2_audited("ok", "unreadable"), 1);
 }
 
+/* Runs a command and returns its first line of output, asserting it exits 0. */
+static void run_output(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fgets(out, (int)cap, p) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (pclose(p) != 0)
+		fail_msg("%s: failed, said: %s", cmd, out);
+}
+
+/* "audit verify" passes (it said a long name's mapping was altered). */
+static void assert_trail_intact(void)
+{
+	char out[512];
+
+	run_output(out, sizeof(out), "%s/otpgate-provision -c %s/otpgate.conf audit verify 2>&1",
+		   build, dir);
+	if (strncmp(out, "audit trail intact", 18) != 0)
+		fail_msg("audit verify: %s", out);
+}
+
+/* name as the audit trail must show it when it is longer than 256 bytes:
+ * its first bytes, then "[cut:LENGTH:" the first 32 hex digits of its
+ * SHA-256 "]", 256 bytes in all. */
+static void cut_form(const char *name, char *out, size_t cap)
+{
+	unsigned char md[32];
+	char mark[64];
+	unsigned int n = 0;
+	int o;
+
+	assert_int_equal(EVP_Digest(name, strlen(name), md, &n, EVP_sha256(), NULL), 1);
+	o = snprintf(mark, sizeof(mark), "[cut:%zu:", strlen(name));
+	for (int i = 0; i < 16; i++)
+		o += snprintf(mark + o, sizeof(mark) - (size_t)o, "%02x", md[i]);
+	snprintf(mark + o, sizeof(mark) - (size_t)o, "]");
+	assert_true(cap > 256);
+	snprintf(out, cap, "%.*s%s", (int)(256 - strlen(mark)), name, mark);
+}
+
+/* Every line of the JSON-lines file is valid UTF-8 and parses as JSON; and
+ * the line of the refused name `user` shows it as the store does. */
+static void assert_jsonl_parses(const char *user)
+{
+	char out[512];
+
+	run_output(out, sizeof(out), "python3 -c 'import json, sys\n"
+		   "n = 0\n"
+		   "for line in open(sys.argv[1], encoding=\"utf-8\", errors=\"strict\"):\n"
+		   "    row = json.loads(line)\n"
+		   "    n += row.get(\"user\") == sys.argv[2] and row[\"reason\"] == \"bad-user-name\"\n"
+		   "print(n)' %s/audit.jsonl '%s' 2>&1", dir, user);
+	if (strcmp(out, "1") != 0)
+		fail_msg("audit.jsonl: %s", out);
+}
+
+/*
+ * Names nobody can have, from an allowed address and without a token:
+ * refused as bad-user-name, and audited in a bounded, escaped form that
+ * both stores take at once (PostgreSQL refused byte 0xff, and the row
+ * blocked the spool), so the trail still verifies and every JSON line
+ * parses (a long name cut the line before its closing brace).
+ */
+static void test_hostile_names_audited(void **state)
+{
+	char long_name[301], huge[5001], want[300], where[1200], path[512];
+	const char *names[] = { long_name, huge, "bob\xff" "x", "x\nevent=admin", "a\\x61",
+				"\xe2\x80\xae" "evil" };
+
+	(void)state;
+	memset(long_name, 'a', 300);
+	long_name[300] = '\0';
+	for (int i = 0; i < 5000; i++)
+		huge[i] = "q\"\\\xff"[i % 4];
+	huge[5000] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct login l = { .user = names[i], .rhost = "127.0.0.1", .code = "123456" };
+		assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	}
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	cut_form(long_name, want, sizeof(want));
+	snprintf(where, sizeof(where), "reason='bad-user-name' and \"user\"='%s'", want);
+	assert_int_equal(audit_count(where), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\" like '%[cut:5000:%]'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='bob\\xffx'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='x\\x0aevent=admin'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='a\\x5cx61'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='\\xe2\\x80\\xaeevil'"), 1);
+	assert_trail_intact();
+	assert_jsonl_parses("bob\\xffx");
+	assert_jsonl_parses(want);
+}
+
+/*
+ * With the store away, attempts wait in the spool: a 250-byte name (a name
+ * a user can have) comes back whole, not cut at 200 bytes into someone
+ * else's, and a 300-byte one in the same cut form as when stored at once.
+ */
+static void test_spooled_names_whole(void **state)
+{
+	char name[251], long_name[301], want[300], where[1200], path[512];
+	struct login l = { .service = "nostore", .rhost = "127.0.0.1", .code = "123456" };
+
+	(void)state;
+	memset(name, 'n', 250);
+	name[250] = '\0';
+	memset(long_name, 'a', 300);
+	long_name[300] = '\0';
+	l.user = name;
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	l.user = long_name;
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the next login that opens the store writes them */
+	l.service = NULL;
+	l.user = "ok1";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(where, sizeof(where), "reason='store-unavailable' and \"user\"='%s'", name);
+	assert_int_equal(audit_count(where), 1);
+	cut_form(long_name, want, sizeof(want));
+	snprintf(where, sizeof(where), "reason='store-unavailable' and \"user\"='%s'", want);
+	assert_int_equal(audit_count(where), 1);
+	assert_trail_intact();
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -1289,6 +1429,8 @@ int main(void)
 		cmocka_unit_test(test_recovery_removed_at_prompt),
 		cmocka_unit_test(test_uniform_refusals),
 		cmocka_unit_test(test_uniform_key_read_for_all),
+		cmocka_unit_test(test_hostile_names_audited),
+		cmocka_unit_test(test_spooled_names_whole),
 		cmocka_unit_test(test_exports),
 	};
 

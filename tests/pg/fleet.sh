@@ -7,7 +7,9 @@
 #  - failures spread over the bastions lock the account everywhere;
 #  - with the database stopped, logins are refused promptly with
 #    PAM_AUTHINFO_UNAVAIL and the attempts reach the audit table after the
-#    restart; a dead or wrong server in conninfo is a clear, bounded error.
+#    restart; a dead or wrong server in conninfo is a clear, bounded error;
+#  - the spool: a row the database refuses is set aside, a flush killed
+#    mid-way loses nothing and stores nothing twice, two flush at once.
 set -u
 BUILD=${1:?usage: fleet.sh BUILD_DIR}
 : "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
@@ -125,6 +127,85 @@ check "database back: the spooled attempt reached the audit table" \
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
 check "spooled entries joined the chain intact" grep -q "audit trail intact" "$T/out"
+
+# 3b. the spool, on bastion 3: rows it cannot store do not hold back the
+# others, and a flush killed mid-way loses nothing and stores nothing twice
+S="$T/spool3"
+# spool_rows FROM TO REASON: rows "row N" as og_spool_append writes them
+spool_rows() {
+	python3 - "$S" "$@" <<'PY'
+import sys
+path, first, last, reason = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+with open(path, "a") as f:
+    for i in range(first, last):
+        f.write(f"ts={1795440000 + i} event=auth result=failure reason={reason} user=spool{i % 7}"
+                f" source=127.0.0.1 service=bastion3 detail=row\\x20{i}\n")
+PY
+	chmod 600 "$S"
+}
+flush3() { "$BUILD/otpgate-provision" -c "$T/bastion3.conf" list >/dev/null 2>&1; }
+# stored_once REASON: "distinct-rows rows" among the rows of that reason
+stored_once() { sql "select count(distinct detail) || ' ' || count(*) from audit where reason='$1'"; }
+# an older version spooled this row (PostgreSQL refused its raw byte 0xff)
+printf 'ts=1795440000 event=auth result=failure reason=bad-user-name user=bob\\xffx source=127.0.0.1 service=bastion3\n' >"$S"
+spool_rows 0 1 outage
+flush3
+check "a name with byte 0xff that blocked the spool is stored, escaped" \
+	[ "$(audit_where "\"user\"='bob\\xffx' and reason='bad-user-name'")" -eq 1 ]
+check "the outage row behind it is stored too, and the spool is gone" \
+	sh -c "[ \"$(stored_once outage)\" = '1 1' ] && [ ! -e $S ] && [ ! -e $S.claim ]"
+sql "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	BEGIN IF NEW.reason = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END \$\$;
+	CREATE TRIGGER poison BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+spool_rows 1000 1150 dead-letter
+spool_rows 1150 1151 poison
+spool_rows 1151 1300 dead-letter
+flush3
+check "a row the database refuses is set aside in $S.dead, mode 0600" \
+	sh -c "[ \"\$(stat -c %a $S.dead)\" = 600 ] && [ \"\$(grep -c 'reason=poison .*detail=row.x201150$' $S.dead)\" -eq 1 ]"
+check "the rows around it are stored, each once" [ "$(stored_once dead-letter)" = "299 299" ]
+check "the row set aside is audited" \
+	[ "$(audit_where "event='spool' and reason='set-aside' and detail like '%$S.dead'")" -eq 1 ]
+check "nothing is left to hold the spool back" sh -c "[ ! -e $S ] && [ ! -e $S.claim ]"
+sql "DROP TRIGGER poison ON audit; DROP FUNCTION refuse_poison()"
+# kill -9 a flush (kill_flush REASON WHEN) once it has claimed the spool (it
+# renames it), or once it has also stored a first chunk; it dies before
+# storing anything, between chunks, or between a commit and its cleanup
+kill_flush() {
+	"$BUILD/otpgate-provision" -c "$T/bastion3.conf" list >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while { [ -e "$S" ] || { [ "$2" = stored ] && [ "$(stored_once "$1")" = "0 0" ]; }; } &&
+		kill -0 "$pid" 2>/dev/null && [ $i -lt 1000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "# killed with $(stored_once "$1" | cut -d' ' -f2) of 4000 rows stored"
+}
+spool_rows 2000 6000 killed
+kill_flush killed claimed
+flush3
+check "a flush killed once it claimed the spool: the next one stores every row, once" \
+	[ "$(stored_once killed)" = "4000 4000" ]
+spool_rows 10000 14000 killed-later
+kill_flush killed-later stored
+flush3
+check "a flush killed after storing a chunk: the next one stores every row, once" \
+	[ "$(stored_once killed-later)" = "4000 4000" ]
+check "a flush killed mid-way: nothing left behind" sh -c "[ ! -e $S ] && [ ! -e $S.claim ]"
+spool_rows 7000 9000 twice
+flush3 &
+p1=$!
+flush3 &
+p2=$!
+wait "$p1" "$p2"
+flush3
+check "two flushes at once: every row once" [ "$(stored_once twice)" = "2000 2000" ]
+"$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
+check "after the spool's faults the chain is intact" grep -q "audit trail intact" "$T/out"
+
 K=$(sql "select max(id) / 2 from audit")
 sql "update audit set source = '10.9.9.9' where id = $K"
 "$BUILD/otpgate-provision" -c "$T/bastion4.conf" audit verify >"$T/out" 2>&1
@@ -192,7 +273,7 @@ check "migrate-store: the copied trail verifies in the target" grep -q "audit tr
 "$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
 check "migrate-store refuses a target that is not empty" grep -q "not empty" "$T/out"
 
-# 6. erasure and the schema 3 to 4 upgrade, on PostgreSQL
+# 6. erasure and the schema 3 to 5 upgrade, on PostgreSQL
 "$BUILD/otpgate-provision" -c "$T/moved.conf" erase race1 >/dev/null 2>&1
 "$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
 check "erase on PostgreSQL: the trail still verifies, with the erasure counted" \
@@ -218,7 +299,7 @@ moved "update audit set \"user\" = (select name from subjects where pseudonym = 
 	alter table users drop column removed_with_org;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
 "$BUILD/otpgate-provision" -c "$T/moved.conf" list >"$T/out" 2>&1
-check "a schema 3 database is refused before migrate" grep -q "schema version 3, want 4" "$T/out"
+check "a schema 3 database is refused before migrate" grep -q "schema version 3, want 5" "$T/out"
 "$BUILD/otpgate-provision" -c "$T/moved.conf" migrate >/dev/null 2>&1 &&
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
 check "migrate seals the old entries into a chain that verifies" grep -q "audit trail intact" "$T/out"

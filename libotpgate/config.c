@@ -13,7 +13,8 @@
 #define CONFIG_MAX_BYTES (1 << 20)
 #define DEFAULT_SPOOL "/var/lib/otpgate/audit.spool"
 #define DEFAULT_REGISTRY "/var/lib/otpgate/keys.db"
-#define DEFAULT_DROP_DIR "/var/lib/otpgate/keys"
+/* users write there: a tree of its own, never the store's file system */
+#define DEFAULT_DROP_DIR "/var/lib/otpgate-keys"
 
 static int default_beside_store(struct og_config *c);
 
@@ -506,8 +507,9 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 }
 
 /* Replaces *field, if it still holds the built-in default, by NAME in the
- * directory of the SQLite store, so one store.path moves everything (the
- * spool, the key registry and the drop location). */
+ * directory of the SQLite store, so one store.path moves the files that
+ * belong with it (the spool and the key registry). The drop location,
+ * where users can write, stays apart. */
 static int beside(const struct og_config *c, char **field, const char *dflt, const char *name)
 {
 	const char *slash = strrchr(c->store_path, '/');
@@ -530,8 +532,7 @@ static int default_beside_store(struct og_config *c)
 	int r;
 
 	if ((r = beside(c, &c->store_spool, DEFAULT_SPOOL, "audit.spool")) != OG_OK ||
-	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK ||
-	    (r = beside(c, &c->keys_drop_dir, DEFAULT_DROP_DIR, "keys")) != OG_OK)
+	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK)
 		return r;
 	return OG_OK;
 }

@@ -52,7 +52,8 @@ struct og_config {
 	char *keys_conninfo;		/* postgresql: the key reader's connection (default conninfo) */
 	int64_t keys_max_age;		/* rotate keys older than this (seconds) */
 	int64_t keys_grace;		/* a replaced key stays valid this long */
-	char *keys_drop_dir;		/* new private keys are delivered under DROP/USER/ */
+	char *keys_drop_dir;		/* new private keys are delivered under DROP/USER/;
+					 * default /var/lib/otpgate-keys, never beside the store */
 	char *keys_notify;		/* run for user keys that must be replaced, or NULL */
 	int keys_check_at_login;	/* the module refuses keys the registry does not hold valid */
 	/* auth rollout options */

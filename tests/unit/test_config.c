@@ -352,6 +352,25 @@ static const struct err_case errs[] = {
 	{ "duplicate setting", BASE "master_key = \"/other.key\";\n", 5 },
 };
 
+/*
+ * A store moved by store.path takes its spool and key registry along; the
+ * drop location, which every user can write to, stays in a tree of its
+ * own so that users cannot fill the store's file system.
+ */
+static void test_store_files_and_drop_location(void **state)
+{
+	struct fixture *f = *state;
+	const struct og_config *c = &f->cfg;
+
+	assert_int_equal(load(f, BASE, 0600), OG_OK);
+	assert_string_equal(c->keys_drop_dir, "/var/lib/otpgate-keys");
+	assert_int_equal(load(f, "store = { backend = \"sqlite\"; path = \"/srv/og/otpgate.db\"; };\n"
+			      "master_key = \"/etc/otpgate/master.key\";\n", 0600), OG_OK);
+	assert_string_equal(c->store_spool, "/srv/og/audit.spool");
+	assert_string_equal(c->keys_registry, "/srv/og/keys.db");
+	assert_string_equal(c->keys_drop_dir, "/var/lib/otpgate-keys");
+}
+
 static void test_errors_have_file_and_line(void **state)
 {
 	struct fixture *f = *state;
@@ -469,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_boundaries_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_baseline_is_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_have_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_files_and_drop_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_writable_by_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),

@@ -11,6 +11,7 @@ SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 # set before BASE_CFLAGS, which compiles it in with :=
 PLUGINDIR ?= $(PREFIX)/lib/otpgate
+VERSION := $(shell cat VERSION)
 
 BUILD ?= build
 CC ?= cc

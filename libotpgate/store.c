@@ -67,6 +67,11 @@ static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 	return NULL;
 }
 
+const char *og_store_plugin_dir(void)
+{
+	return OTPGATE_PLUGIN_DIR;
+}
+
 static const struct og_store_ops *find_backend(const char *name, const struct og_log *log)
 {
 	if (strcmp(name, og_store_sqlite_ops.name) == 0)

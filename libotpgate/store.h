@@ -181,6 +181,9 @@ int og_store_open(const struct og_config *cfg, const struct og_log *log, int for
 		  struct og_store **out);
 void og_store_close(struct og_store *st);
 
+/* The directory the PostgreSQL plugin is installed in (compiled in). */
+const char *og_store_plugin_dir(void);
+
 /* Opens only the key registry, read-only: what otpgate-keyrotate
  * authorized-keys may see as the unprivileged AuthorizedKeysCommandUser. */
 int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libconfig.h>
 
 #include "config.h"
@@ -435,9 +436,32 @@ static int load_policy(struct loader *ld, const config_setting_t *l)
 	return OG_OK;
 }
 
+/* The host name, as audit entries have always named the bastion. */
+static char *default_host(void)
+{
+	char name[256] = "";
+
+	if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0')
+		snprintf(name, sizeof(name), "unknown");
+	return strdup(name);
+}
+
+/* host = "NAME": how audit entries name this bastion. */
+static int load_host(struct loader *ld, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "host");
+	int r = get_string(ld, root, "host", &ld->cfg->host);
+
+	if (r == OG_OK && s != NULL && !og_is_safe_name(ld->cfg->host, 255))
+		return fail(ld, s,
+			    "'host' must be a name of letters, digits and . _ @ + - (at most 255)");
+	return r;
+}
+
 static int set_defaults(struct og_config *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
+	c->host = default_host();
 	c->path = strdup(path);
 	c->store_backend = strdup("sqlite");
 	c->store_path = strdup("/var/lib/otpgate/otpgate.db");
@@ -461,7 +485,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->audit_syslog = 1;
 	c->audit_store = 1;
 	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
-	    !c->issuer || !c->keys_registry || !c->keys_drop_dir)
+	    !c->issuer || !c->keys_registry || !c->keys_drop_dir || !c->host)
 		return OG_ERR_NOMEM;
 	return OG_OK;
 }
@@ -469,12 +493,14 @@ static int set_defaults(struct og_config *c, const char *path)
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", "keys", "enrol", "removal", NULL };
+					    "lockout", "audit", "auth", "keys", "enrol", "removal", "host",
+					    NULL };
 	const config_setting_t *s;
 	int r;
 
 	if ((r = check_keys(ld, root, "", keys)) != OG_OK ||
-	    (r = get_string(ld, root, "master_key", &ld->cfg->master_key)) != OG_OK)
+	    (r = get_string(ld, root, "master_key", &ld->cfg->master_key)) != OG_OK ||
+	    (r = load_host(ld, root)) != OG_OK)
 		return r;
 	if ((s = config_setting_get_member(root, "store")) && (r = load_store(ld, s)))
 		return r;
@@ -596,6 +622,7 @@ void og_config_free(struct og_config *c)
 	free(c->keys_conninfo);
 	free(c->keys_drop_dir);
 	free(c->keys_notify);
+	free(c->host);
 	memset(c, 0, sizeof(*c));
 }
 

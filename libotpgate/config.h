@@ -58,6 +58,8 @@ struct og_config {
 	/* auth rollout options */
 	int allow_unenrolled;
 	int allow_no_rhost;
+	/* this bastion's name in audit entries (default: the host name) */
+	char *host;
 };
 
 /*

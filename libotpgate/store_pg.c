@@ -198,8 +198,8 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 	be->registry_only = mode == OG_OPEN_REGISTRY;
 	*out = be;
 	be->log = log;
-	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
-		snprintf(be->host, sizeof(be->host), "unknown");
+	/* entries this process appends name the bastion as the config says */
+	snprintf(be->host, sizeof(be->host), "%s", cfg->host ? cfg->host : "unknown");
 	/* conninfo comes last so its own settings win */
 	snprintf(timeout, sizeof(timeout), "%lld", (long long)(cfg->store_timeout > 0 ? cfg->store_timeout : 1));
 	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld"

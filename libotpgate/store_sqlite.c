@@ -428,8 +428,8 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 	be->registry_only = mode == OG_OPEN_REGISTRY;
 	snprintf(be->path, sizeof(be->path), "%s", be->registry_only ? cfg->keys_registry
 								      : cfg->store_path);
-	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
-		snprintf(be->host, sizeof(be->host), "unknown");
+	/* entries this process appends name the bastion as the config says */
+	snprintf(be->host, sizeof(be->host), "%s", cfg->host ? cfg->host : "unknown");
 	*out = be;
 	if (be->registry_only) {
 		/* no main database at all: an empty one in memory, the registry read-only */

@@ -21,7 +21,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	-I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
 	$(shell pkg-config --cflags libxml-2.0) \
-	-DOTPGATE_PLUGIN_DIR='"$(PLUGINDIR)"' $(CFLAGS) \
+	-DOTPGATE_PLUGIN_DIR='"$(PLUGINDIR)"' -DOTPGATE_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS) \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
 LIBS := -lcrypto -lsqlite3 -lconfig
@@ -129,6 +129,8 @@ fleet: tests
 cli: all
 	@echo "== tests/cli/cli.sh"
 	@tests/cli/cli.sh $(abspath $(BUILD))
+	@echo "== tests/cli/operator.sh"
+	@tests/cli/operator.sh $(abspath $(BUILD))
 
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "timefmt.h"
 #include "trail.h"
 #include "util.h"
 
@@ -16,25 +17,17 @@ struct filter {
 	long shown;
 };
 
-static void when(int64_t ts, char out[32])
-{
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-}
-
 static int show_row(void *arg, const struct og_audit_row *row)
 {
 	const struct og_audit_event *ev = &row->ev;
 	struct filter *f = arg;
-	char ts[32], line[4096];
+	char ts[OG_TIME_LEN], line[4096];
 
 	if (ev->ts < f->since || (f->user && (ev->user == NULL || strcmp(ev->user, f->user) != 0)))
 		return 0;
 	f->shown++;
 	if (!f->json) {
-		when(ev->ts, ts);
+		og_time_utc(ev->ts, ts);
 		og_audit_format(ev, line, sizeof(line));
 		printf("%s %s\n", ts, line);
 		return 0;
@@ -44,26 +37,11 @@ static int show_row(void *arg, const struct og_audit_row *row)
 	return 0;
 }
 
-/* TIME: Unix seconds, or a duration back from now ("1h", "7d"). */
-static int parse_since(const char *s, int64_t *out)
-{
-	int64_t v;
-
-	if (og_parse_int(s, 0, INT64_MAX, &v) == OG_OK && v > 100000000) {
-		*out = v;
-		return 0;
-	}
-	if (og_parse_duration(s, &v) != OG_OK)
-		return -1;
-	*out = (int64_t)time(NULL) - v;
-	return 0;
-}
-
 /* audit verify: the whole chain, the name mappings and the erasures. */
 static int verify(struct cli *c)
 {
 	struct og_trail_report rep;
-	char head[2 * OG_CHAIN_LEN + 1], ts[32];
+	char head[2 * OG_CHAIN_LEN + 1], ts[OG_TIME_LEN];
 	int r;
 
 	if (cli_open(c, 0) != OG_OK)
@@ -78,7 +56,7 @@ static int verify(struct cli *c)
 	if (r != OG_OK && r != OG_ERR_CRYPTO)
 		return cli_error("audit verify: %s", rep.why[0] ? rep.why : "cannot read the trail"), 1;
 	if (r == OG_ERR_CRYPTO && rep.bad_ts > 0) {	/* a mac that does not follow */
-		when(rep.bad_ts, ts);
+		og_time_utc(rep.bad_ts, ts);
 		cli_error("audit verify: entry %lld (%s): %s (%lld entries before it are intact)",
 			  (long long)rep.bad_id, ts, rep.why, (long long)rep.entries);
 		return 1;
@@ -107,13 +85,14 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch == 'u' && og_is_safe_name(optarg, 256))
 			f.user = optarg;
-		else if (ch == 's' && parse_since(optarg, &f.since) == 0)
+		else if (ch == 's' && og_time_parse(optarg, (int64_t)time(NULL), &f.since) == OG_OK)
 			continue;
 		else if (ch == 'j')
 			f.json = 1;
 		else
 			return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME]"
-					 " [--json] (TIME: Unix seconds or a duration back, like 1h)"), 2;
+					 " [--json] (TIME: as audit prints it, 2026-01-31T09:00:00Z, or a"
+					 " duration back, like 2h)"), 2;
 	}
 	if (optind != argc)
 		return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME] [--json] | audit verify"), 2;

@@ -907,12 +907,14 @@ static int pg_org_remove(void *p, const char *org, int64_t now, int64_t *users)
 			  " WHERE org = $1 AND removed_at = 0 AND EXISTS (SELECT 1 FROM o) RETURNING name)"
 			  " SELECT (SELECT count(*) FROM known), (SELECT count(*) FROM o),"
 			  " (SELECT count(*) FROM u)", &prm);
-	else
+	else {
+		prm.n = 1;	/* restoring binds the organisation alone */
 		res = run(be, "restore organisation", "WITH o AS (DELETE FROM org_removals"
 			  " WHERE org = $1 RETURNING removed_at),"
 			  " u AS (UPDATE users SET removed_at = 0, removed_with_org = false WHERE org = $1"
 			  " AND removed_with_org AND EXISTS (SELECT 1 FROM o) RETURNING name)"
 			  " SELECT 1, (SELECT count(*) FROM o), (SELECT count(*) FROM u)", &prm);
+	}
 	if (res == NULL)
 		return OG_ERR_STORE;
 	*users = int_val(res, 0, 2);

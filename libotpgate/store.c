@@ -507,6 +507,23 @@ int og_store_schema_version(const struct og_store *st)
 	return st->ops->schema_version;
 }
 
+int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want)
+{
+	const struct og_store_ops *ops = find_backend(cfg->store_backend, log);
+	void *be = NULL;
+	int r;
+
+	*found = *want = 0;
+	if (ops == NULL)
+		return OG_ERR_STORE;
+	*want = ops->schema_version;
+	if ((r = ops->open(cfg, log, OG_OPEN_NORMAL, &be)) == OG_OK)
+		*found = ops->stored_version(be);
+	if (be != NULL)
+		ops->close(be);
+	return r;
+}
+
 static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
 
 const char *og_token_state_name(enum og_token_state s)

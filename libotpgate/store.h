@@ -220,6 +220,7 @@ struct og_store_ops {
 			  int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
 	int (*token_count)(void *be, enum og_token_state state, int64_t created_before,
 			   int64_t *n);
+	int (*stored_version)(void *be);	/* the schema version found: 0 none, -1 unreadable */
 	int schema_version;		/* the version this backend creates and expects */
 };
 
@@ -440,6 +441,15 @@ int og_store_audit_last(struct og_store *st, const char *reason,
 int og_store_token_count(struct og_store *st, enum og_token_state state, int64_t created_before,
 			 int64_t *n);
 int og_store_schema_version(const struct og_store *st);
+
+/*
+ * Whether the store of cfg can be used, without changing anything (no
+ * schema made, no spool flushed, no registry created): opens it and reads
+ * the schema version it holds into *found (0: none yet), the version this
+ * build wants into *want. OG_OK, or the error of the backend's loading or
+ * opening (logged).
+ */
+int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want);
 
 const char *og_token_state_name(enum og_token_state s);
 int og_token_state_parse(const char *s, enum og_token_state *out);

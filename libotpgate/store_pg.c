@@ -1621,6 +1621,21 @@ static int pg_token_count(void *p, enum og_token_state state, int64_t created_be
 	return OG_OK;
 }
 
+static int pg_stored_version(void *p)
+{
+	struct pg_be *be = p;
+	PGresult *res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int v = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		v = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	else if (state != NULL && strcmp(state, "42P01") == 0)
+		v = 0;	/* no table yet: before init */
+	PQclear(res);
+	return v;
+}
+
 const struct og_store_ops og_store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -1679,5 +1694,6 @@ const struct og_store_ops og_store_pg_ops = {
 	.audit_head = pg_audit_head,
 	.audit_last = pg_audit_last,
 	.token_count = pg_token_count,
+	.stored_version = pg_stored_version,
 	.schema_version = SCHEMA_VERSION,
 };

@@ -1918,6 +1918,11 @@ static int sq_token_count(void *p, enum og_token_state state, int64_t created_be
 	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count tokens");
 }
 
+static int sq_stored_version(void *p)
+{
+	return schema_version(p, "main");
+}
+
 const struct og_store_ops og_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1976,5 +1981,6 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.audit_head = sq_audit_head,
 	.audit_last = sq_audit_last,
 	.token_count = sq_token_count,
+	.stored_version = sq_stored_version,
 	.schema_version = SCHEMA_VERSION,
 };

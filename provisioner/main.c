@@ -33,6 +33,10 @@ static const struct cli_command commands[] = {
 	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock", CLI_USER, 1 },
 	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date", CLI_OPEN, 0 },
 	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG", CLI_SUPER, 0 },
+	{ "status", cmd_status, "status [--json] [--within DURATION]\n"
+	  "                             health for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL", CLI_OPEN, 0 },
+	{ "check-config", cmd_check_config, "check-config [-c FILE]     check a configuration (before init too): one line\n"
+	  "                             per problem, FILE:LINE first; exit 0 or 1", CLI_OPEN, 0 },
 };
 
 int main(int argc, char **argv)

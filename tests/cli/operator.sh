@@ -91,5 +91,186 @@ prov audit --since "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" >"$T/out"
 check "audit --since an hour ahead: nothing" [ ! -s "$T/out" ]
 refuses "audit --since a date that does not exist" "TIME" prov audit --since 2026-02-30T10:00:00Z
 
+# status: Nagios levels (0 OK, 1 WARNING, 2 CRITICAL) and a line per check
+# status_is LEVEL EXIT CMD...: the first line says LEVEL, the exit is EXIT
+status_is() {
+	level=$1 want=$2
+	shift 2
+	"$@" >"$T/status" 2>"$T/status.err"
+	rc=$?
+	[ "$rc" -eq "$want" ] && head -1 "$T/status" | grep -q "^OTPGATE $level - " ||
+		{ echo "# exit $rc: $(cat "$T/status" "$T/status.err")"; return 1; }
+}
+status_is WARNING 1 prov status
+check "status: a locked user is a WARNING (exit 1) naming the count" \
+	grep -q "^WARNING  locks      1 users locked out" "$T/status"
+prov unlock alice >/dev/null 2>&1
+status_is OK 0 prov status
+check "status: all well is OK (exit 0), each check on a line" \
+	sh -c "grep -q '^OK       store      sqlite $T/otpgate.db: reachable, schema version 4' $T/status &&
+	grep -q '^OK       audit      [0-9]* entries, head [0-9a-f]\{64\} (entry' $T/status &&
+	grep -q '^OK       spool      empty' $T/status && grep -q '^OK       rotate ' $T/status &&
+	grep -q '^OK       disk       the file system of the store and the key drop location' $T/status"
+prov status --json >"$T/out"
+python3 - "$T/out" "$T/otpgate.db" <<'PY' && ok "status --json: one object with every measurement" || not_ok "status --json: $(cat "$T/out")"
+import json, sqlite3, sys
+d = json.load(open(sys.argv[1]))
+n = sqlite3.connect(sys.argv[2]).execute("select count(*) from audit").fetchone()[0]
+assert d["status"] == "OK" and d["exit"] == 0, d
+assert d["store"] == {"reachable": True, "schema": 4}, d["store"]
+assert d["audit"]["entries"] == n and len(d["audit"]["head"]) == 64, d["audit"]
+assert d["spool"]["rows"] == 0 and d["locked_users"] == 0 and d["pending_overdue"] == 0
+assert d["keys"]["within"] == 14 * 86400 and d["rotate"]["last"] == 0, d
+assert {c["name"] for c in d["checks"]} >= {"store", "audit", "spool", "enrolments", "locks", "keys", "rotate", "disk"}
+assert d["disk"][0]["free_pct"] > 0
+PY
+refuses "status: a bad option is UNKNOWN (exit 3)" "usage" sh -c "'$BUILD/otpgate-provision' -c '$T/otpgate.conf' status --within soon; [ \$? -eq 3 ] && exit 3"
+
+# pending enrolments past enrol.pending_for
+succeeds "enrol bob" prov enrol bob --qr none
+db "update tokens set created = created - 7200 where user = 'bob'"
+status_is WARNING 1 prov status
+check "status: a pending enrolment past its deadline is a WARNING" \
+	grep -q "^WARNING  enrolments 1 pending enrolments past their deadline" "$T/status"
+prov revoke bob >/dev/null 2>&1
+
+# the spool: a store the module refuses (mode 0644) spools the attempt; status
+# says CRITICAL and how many rows wait; once the store is back, it is OK again
+chmod 644 "$T/otpgate.db"
+login alice 123456
+status_is CRITICAL 2 prov status
+check "status: a store that cannot be opened is CRITICAL, with the store's reason" \
+	grep -q "^CRITICAL store      $T/otpgate.db: mode 0644" "$T/status"
+check "status: the spooled attempt is counted" \
+	grep -q "^WARNING  spool      1 audit rows wait for the store in $T/audit.spool, the oldest since" "$T/status"
+chmod 600 "$T/otpgate.db"
+status_is OK 0 prov status
+check "status: the store back, the spool is written to it" \
+	[ "$(db "select count(*) from audit where reason = 'store-unavailable'")" -eq 1 ]
+
+# keys: a user's last key in grace and ending soon; rotate never run, late, failed
+ssh-keygen -q -t ed25519 -N '' -f "$T/alice_key"
+succeeds "add alice's own key" kr add alice "$T/alice_key.pub"
+status_is WARNING 1 prov status
+check "status: keys in the registry but no rotate run is a WARNING" \
+	grep -q "^WARNING  rotate     no rotate run recorded but the registry holds keys" "$T/status"
+succeeds "rotate" kr rotate
+status_is OK 0 prov status
+check "status: the last rotate run and its result" \
+	grep -q "^OK       rotate     last run .* (0 h ago): success, 1 keys checked, 0 rotated" "$T/status"
+sqlite3 "$T/keys.db" "update access_keys set state = 'grace', not_after = strftime('%s','now') + 3 * 86400"
+status_is WARNING 1 prov status
+check "status: a user whose last key ends within 14 days, in grace" \
+	grep -q "^WARNING  keys       1 users will have no valid SSH key within 14 days" "$T/status"
+status_is OK 0 prov status --within 2d
+check "status --within 2d: the same key is fine" grep -q "^OK       keys       0 keys end within 2 days" "$T/status"
+db "update audit set ts = ts - 3 * 86400 where reason = 'rotate-run'"
+status_is WARNING 1 prov status --within 2d
+check "status: a rotate run 3 days ago is a WARNING" grep -q "^WARNING  rotate     last run .* (72 h ago)" "$T/status"
+db "update audit set ts = ts - 5 * 86400 where reason = 'rotate-run'"
+status_is CRITICAL 2 prov status --within 2d
+check "status: no rotate run for longer than keys.grace is CRITICAL" \
+	grep -q "^CRITICAL rotate     last run .* (192 h ago)" "$T/status"
+
+# a nearly full file system (a 1 MiB tmpfs, in a mount namespace of its own)
+if unshare -m true 2>/dev/null; then
+	mkdir "$T/small"
+	sed "s|$T/otpgate.db|$T/small/otpgate.db|; s|$T/master.key|$T/small/master.key|" \
+		"$T/otpgate.conf" >"$T/small.conf"
+	chmod 600 "$T/small.conf"
+	unshare -m --propagation private sh -c "
+		mount -t tmpfs -o size=1m tmpfs '$T/small' || exit 9
+		P='$BUILD/otpgate-provision -c $T/small.conf'
+		\$P init >/dev/null || exit 9
+		\$P status >'$T/disk.ok'; echo \$? >>'$T/disk.ok'
+		set -- \$(stat -f -c '%a %S %b' '$T/small')	# free blocks, block size, blocks
+		head -c \$(( (\$1 - \$3 * 6 / 100) * \$2 )) /dev/zero >'$T/small/filler'	# 6% left
+		\$P status >'$T/disk.warn'; echo \$? >>'$T/disk.warn'
+		head -c 1m /dev/zero >>'$T/small/filler' 2>/dev/null
+		\$P status >'$T/disk.crit'; echo \$? >>'$T/disk.crit'"
+	check "status: a file system with room is OK" sh -c "tail -1 $T/disk.ok | grep -qx 0"
+	check "status: the store's file system nearly full is a WARNING" \
+		sh -c "tail -1 $T/disk.warn | grep -qx 1 &&
+		grep -q '^WARNING  disk       the file system of the store and the key drop location ($T/small): [0-9]% free' $T/disk.warn"
+	check "status: the store's file system full is CRITICAL" \
+		sh -c "tail -1 $T/disk.crit | grep -qx 2 && grep -q '^CRITICAL disk .*: [0-2]% free' $T/disk.crit"
+else
+	echo "# skipped: the nearly full file system (no mount namespaces here)"
+fi
+
+# check-config: works before init, one line per problem with FILE:LINE
+mkdir "$T/new"
+cp "$(dirname "$0")/../../conf/otpgate.conf" "$T/new/example.conf"
+chmod 600 "$T/new/example.conf"
+"$BUILD/otpgate-provision" check-config -c "$T/new/example.conf" >"$T/out" 2>&1
+check "check-config: the example config is ok (exit 0)" \
+	sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -qx '$T/new/example.conf: ok'"
+grep -q "check-config" "$T/new/example.conf" &&
+	ok "the example config tells to check an edit with check-config" || not_ok "example config advice"
+cat >"$T/new/fresh.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/new/lib/otpgate.db"; };
+master_key = "$T/new/etc/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+chmod 600 "$T/new/fresh.conf"
+"$BUILD/otpgate-provision" -c "$T/new/fresh.conf" check-config >"$T/out" 2>&1
+check "check-config before init: ok, with what init will create" \
+	sh -c "[ $? -eq 0 ] && grep -q 'note: store.path: $T/new/lib/otpgate.db does not exist yet: init creates it' $T/out"
+cat >"$T/new/bad.conf" <<CONF
+master_key = "$T/master.key";
+colour = "red";
+networks = { office = [ "10.1.0.0/16" ]; lab = [ "10.2.0.1/16" ]; };
+policy = ( { match = "user:x"; allow_from = [ "nowhere" ]; },
+           { match = "*"; allow_from = [ "offfice", "lab" ]; } );
+CONF
+chmod 600 "$T/new/bad.conf"
+"$BUILD/otpgate-provision" check-config -c "$T/new/bad.conf" >"$T/out" 2>"$T/err"
+rc=$?
+check "check-config: every problem on its own line with FILE:LINE, exit 1" \
+	sh -c "[ $rc -eq 1 ] && grep -qx '$T/new/bad.conf:2: unknown setting .colour.' $T/out &&
+	grep -q '^$T/new/bad.conf:3: network .lab.: .10.2.0.1/16. is not an address or CIDR' $T/out &&
+	grep -q '^$T/new/bad.conf:4: .nowhere. is neither a network' $T/out &&
+	grep -q '^$T/new/bad.conf:5: .offfice. is neither a network' $T/out &&
+	tail -1 $T/out | grep -qx '$T/new/bad.conf: 4 problems' && [ ! -s $T/err ]"
+printf '#!/bin/sh\n' >"$T/new/notify"
+chmod 777 "$T/new/notify"
+cat >"$T/new/files.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/otpgate.db"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+lockout = {
+  notify = "$T/new/notify";
+};
+audit = { jsonl = "/nonexistent-dir/audit.jsonl"; };
+keys = { notify = "$T/new/no-such-program"; };
+CONF
+chmod 600 "$T/new/files.conf"
+chmod 644 "$T/master.key"
+"$BUILD/otpgate-provision" check-config -c "$T/new/files.conf" >"$T/out" 2>&1
+rc=$?
+check "check-config: files and programs it names, each problem at its setting's line" \
+	sh -c "[ $rc -eq 1 ] && grep -q '^$T/new/files.conf:2: master_key: $T/master.key: mode 0644' $T/out &&
+	grep -q '^$T/new/files.conf:5: lockout.notify: $T/new/notify: mode 0777' $T/out &&
+	grep -q '^$T/new/files.conf:7: audit.jsonl: /nonexistent-dir/audit.jsonl: directory /nonexistent-dir does not exist' $T/out &&
+	grep -q '^$T/new/files.conf:8: keys.notify: $T/new/no-such-program does not exist' $T/out"
+chmod 400 "$T/master.key"
+sqlite3 "$T/otpgate.db" "PRAGMA user_version = 3"
+"$BUILD/otpgate-provision" check-config -c "$T/otpgate.conf" >"$T/out" 2>&1
+check "check-config: a store of an older schema (needs migrate)" \
+	sh -c "[ $? -eq 1 ] && grep -q '^$T/otpgate.conf:2: store.path: the store has schema version 3, this release 4' $T/out"
+sqlite3 "$T/otpgate.db" "PRAGMA user_version = 4"
+sed 's|^store = .*|store = { backend = "sqlite"; path = "/nonexistent-dir/deeper/otpgate.db"; };|' \
+	"$T/otpgate.conf" >"$T/new/nodir.conf"
+chmod 600 "$T/new/nodir.conf"
+"$BUILD/otpgate-provision" check-config -c "$T/new/nodir.conf" >"$T/out" 2>&1
+check "check-config: a store whose directory (and the one above) is missing" \
+	sh -c "[ $? -eq 1 ] && grep -q '^$T/new/nodir.conf:2: store.path: /nonexistent-dir/deeper/otpgate.db: directory /nonexistent-dir/deeper does not exist' $T/out"
+chmod 620 "$T/new/fresh.conf"
+"$BUILD/otpgate-provision" check-config -c "$T/new/fresh.conf" >"$T/out" 2>&1
+check "check-config: a config the group may write" \
+	sh -c "[ $? -eq 1 ] && grep -q 'fresh.conf: mode 0620' $T/out"
+"$BUILD/otpgate-provision" --help | grep -q "check-config \[-c FILE\]" && "$BUILD/otpgate-provision" --help | grep -q "status \[--json\]" &&
+	ok "--help shows status and check-config" || not_ok "--help lacks status or check-config"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

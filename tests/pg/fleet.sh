@@ -110,6 +110,11 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "database stopped: refused with PAM_AUTHINFO_UNAVAIL" grep -q "cannot retrieve authentication info" "$T/out"
 check "database stopped: refused promptly (${ms} ms)" [ "$ms" -lt 3000 ]
 check "database stopped: the attempt is spooled" grep -q "reason=store-unavailable" "$T/spool1"
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
+rc=$?
+check "database stopped: status is CRITICAL (exit 2), with the connection's error and the spool" \
+	sh -c "[ $rc -eq 2 ] && grep -q '^CRITICAL store      store postgresql: connect:' $T/out &&
+	grep -q '^WARNING  spool      1 audit rows wait for the store in $T/spool1' $T/out"
 $OTPGATE_TEST_PGCTL start >/dev/null
 wait_margin 3
 login 1 down "$(code "$(secret down)")"
@@ -117,6 +122,12 @@ check "database back: logins work again" [ $? -eq 0 ]
 check "database back: the spooled attempt reached the audit table" \
 	[ "$(audit_where "\"user\"='down' and reason='store-unavailable'")" -eq 1 ]
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
+check "database back: status finds the store again" \
+	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 4' $T/out &&
+	grep -q '^OK       spool      empty' $T/out"
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" check-config >"$T/out" 2>&1
+check "check-config on a fleet bastion: ok" sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -q ': ok$'"
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
 check "spooled entries joined the chain intact" grep -q "audit trail intact" "$T/out"
 K=$(sql "select max(id) / 2 from audit")
@@ -144,6 +155,9 @@ cat "$T/out"
 check "a server that never answers: gives up within the 2 s timeout (${ms} ms)" \
 	sh -c "[ $ms -lt 4000 ] && grep -q 'timeout' $T/out"
 kill "$listener" 2>/dev/null; listener=""
+"$BUILD/otpgate-provision" check-config -c "$T/closed.conf" >"$T/out" 2>&1
+check "check-config: a database nobody answers for is a problem at store.conninfo's line" \
+	sh -c "[ $? -eq 1 ] && grep -q '^$T/closed.conf:1: store.conninfo: store postgresql: connect:' $T/out"
 sed "s|user=postgres|user=nosuchrole|" "$T/bastion1.conf" >"$T/role.conf"
 chmod 600 "$T/role.conf"
 "$BUILD/otpgate-provision" -c "$T/role.conf" list >"$T/out" 2>&1

@@ -218,6 +218,16 @@ installed: tests
 	@echo "== tests/install/installed.sh"
 	@tests/pg/with-postgres tests/install/installed.sh $(abspath $(BUILD))
 
+# Debian packages (build/deb/*.deb), checked with lintian; and a test that
+# installs them into a minimal Debian 12 root, uses and purges them
+deb:
+	@scripts/install-deps
+	@scripts/install-deps --group packaging
+	@scripts/make-deb
+
+check-deb: deb
+	@scripts/check-deb
+
 clean:
 	rm -rf build
 

@@ -88,10 +88,12 @@ static void check_audit(struct og_store *st, struct og_status *s)
 		    (long long)s->head.entries, head, (long long)s->head.last_id, when);
 }
 
-/* Rows waiting in the spool file, and the oldest one's time. */
-static int spool_backlog(const char *path, int64_t *rows, int64_t *oldest)
+/* Rows waiting in the spool file, and the oldest one's time; why: a
+ * file that is not safe to read (the core's own message). */
+static int spool_backlog(const char *path, int64_t *rows, int64_t *oldest, char why[1024])
 {
 	char line[SPOOL_LINE], buf[SPOOL_LINE];
+	struct og_log capture = { og_log_capture, why, 0 };
 	struct og_audit_event ev;
 	struct stat sb;
 	FILE *f;
@@ -100,7 +102,7 @@ static int spool_backlog(const char *path, int64_t *rows, int64_t *oldest)
 	*rows = *oldest = 0;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return access(path, F_OK) != 0 ? OG_OK : OG_ERR_IO;
-	if (fstat(fd, &sb) != 0 || og_file_check(path, &sb, OG_FILE_SECRET, NULL) != OG_OK ||
+	if (fstat(fd, &sb) != 0 || og_file_check(path, &sb, OG_FILE_SECRET, &capture) != OG_OK ||
 	    (f = fdopen(fd, "r")) == NULL) {
 		close(fd);
 		return OG_ERR_UNSAFE;
@@ -118,10 +120,10 @@ static int spool_backlog(const char *path, int64_t *rows, int64_t *oldest)
 
 static void check_spool(const struct og_config *cfg, struct og_status *s)
 {
-	char when[OG_TIME_LEN];
+	char when[OG_TIME_LEN], why[1024] = "";
 
-	if (spool_backlog(cfg->store_spool, &s->spool_rows, &s->spool_oldest) != OG_OK) {
-		add(s, "spool", OG_LEVEL_WARNING, "%s cannot be read", cfg->store_spool);
+	if (spool_backlog(cfg->store_spool, &s->spool_rows, &s->spool_oldest, why) != OG_OK) {
+		add(s, "spool", OG_LEVEL_WARNING, "%s", why[0] ? why : "the spool cannot be read");
 		return;
 	}
 	og_time_utc(s->spool_oldest, when);

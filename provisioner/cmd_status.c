@@ -106,7 +106,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "within", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct og_status s;
+	struct og_status s;
 	char err[512], why[1024] = "";
 	struct og_log capture = { og_log_capture, why, 0 };
 	int64_t within = 14 * 86400;

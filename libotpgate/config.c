@@ -32,16 +32,13 @@ struct loader {
 	size_t nnets;
 	og_config_problem_fn report;	/* check-config: every problem, not just the first */
 	void *report_arg;
-	int problems;
 };
 
 /* Hands the problem now in ld->err to the checker, if one listens. */
 static int reported(struct loader *ld, int r)
 {
-	if (r != OG_OK && r != OG_ERR_NOMEM && ld->report != NULL) {
+	if (r != OG_OK && r != OG_ERR_NOMEM && ld->report != NULL)
 		ld->report(ld->report_arg, ld->err);
-		ld->problems++;
-	}
 	return r;
 }
 
@@ -640,7 +637,7 @@ int og_config_load(const char *path, struct og_config *cfg, char *err, size_t er
 		   const struct og_log *log)
 {
 	(void)log;	/* every problem is reported through err, once */
-	struct loader ld = { path, err, errlen, cfg, NULL, 0, NULL, NULL, 0 };
+	struct loader ld = { path, err, errlen, cfg, NULL, 0, NULL, NULL };
 
 	return load(&ld);
 }
@@ -649,7 +646,7 @@ int og_config_load_all(const char *path, struct og_config *cfg, og_config_proble
 		       void *arg)
 {
 	char err[1024];
-	struct loader ld = { path, err, sizeof(err), cfg, NULL, 0, report, arg, 0 };
+	struct loader ld = { path, err, sizeof(err), cfg, NULL, 0, report, arg };
 
 	return load(&ld);
 }

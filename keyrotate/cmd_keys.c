@@ -1,5 +1,4 @@
 /* cmd_keys.c: revoke and list. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,24 +18,14 @@ static int revoke_one(struct cli *c, const struct og_access_key *k, int64_t now)
 	return 0;
 }
 
-int cmd_revoke(struct cli *c, int argc, char **argv)
+int cmd_revoke(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "user", required_argument, NULL, 'u' }, { NULL, 0, NULL, 0 },
-	};
+	const char *user = cli_opt(a, "user"), *which = a->arg[0];
 	struct user_keys uk;
-	const char *user = NULL, *which = NULL;
 	int64_t now = (int64_t)time(NULL);
-	int ch, found = 0, r = 0;
+	int found = 0, r = 0;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'u' || !og_is_safe_name(optarg, 256))
-			return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
-		user = optarg;
-	}
-	if (optind < argc)
-		which = argv[optind++];
-	if (optind != argc || (user == NULL) == (which == NULL))
+	if ((user == NULL) == (which == NULL) || (user != NULL && !og_is_safe_name(user, 256)))
 		return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
 	if (keys_open(c) != 0 || keys_load(c, user, &uk) != 0)
 		return 1;
@@ -85,29 +74,15 @@ static int list_one(void *arg, const struct og_access_key *k)
 	return 0;
 }
 
-int cmd_list(struct cli *c, int argc, char **argv)
+int cmd_list(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "user", required_argument, NULL, 'u' }, { "expiring", required_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
-	};
-	struct listing ls = { 0, 1, (int64_t)time(NULL), -1 };
-	const char *user = NULL;
-	int ch;
+	struct listing ls = { cli_flag(a, "json"), 1, (int64_t)time(NULL), -1 };
+	const char *user = cli_opt(a, "user"), *expiring = cli_opt(a, "expiring");
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'u' && og_is_safe_name(optarg, 256))
-			user = optarg;
-		else if (ch == 'e' && og_parse_duration(optarg, &ls.expiring) == OG_OK)
-			continue;
-		else if (ch == 'j')
-			ls.json = 1;
-		else
-			return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN]"
-					 " [--json]"), 2;
-	}
-	if (optind != argc)
-		return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN] [--json]"), 2;
+	if ((user != NULL && !og_is_safe_name(user, 256)) ||
+	    (expiring != NULL && og_parse_duration(expiring, &ls.expiring) != OG_OK))
+		return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN]"
+				 " [--json]"), 2;
 	if (keys_open(c) != 0)
 		return 1;
 	if (!ls.json)

@@ -65,14 +65,15 @@ static void log_lookup(const char *user, const char *offered, const char *result
 		.reason = n > 0 ? "listed" : "none", .user = user, .service = "sshd",
 		.key = offered,
 	};
-	char line[1024];
+	char line[OG_AUDIT_LINE_MAX];
 
 	og_audit_format(&ev, line, sizeof(line));
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s keys=%d", line, n);
 }
 
-int cmd_authorized_keys(struct cli *c, int argc, char **argv)
+int cmd_authorized_keys(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0], *offered = a->arg[1];
 	struct og_config cfg;
 	struct og_store *st = NULL;
 	struct og_log log = { log_to_syslog, NULL, 0 };
@@ -83,23 +84,23 @@ int cmd_authorized_keys(struct cli *c, int argc, char **argv)
 
 	openlog("otpgate-keyrotate", LOG_PID, LOG_AUTHPRIV);
 	/* hostile arguments: log a bounded, escaped note and print nothing */
-	if (argc < 2 || argc > 3 || !og_is_safe_name(argv[1], 256) ||
-	    (argc == 3 && !is_fingerprint(argv[2]))) {
-		log_lookup(argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : NULL, "refused", 0);
+	if (a->n < 1 || a->n > 2 || !og_is_safe_name(user, 256) ||
+	    (offered != NULL && !is_fingerprint(offered))) {
+		log_lookup(user ? user : "", offered, "refused", 0);
 		goto out_nocfg;
 	}
-	lk.offered = argc == 3 ? argv[2] : NULL;
+	lk.offered = offered;
 	if (og_config_load(c->config_path, &cfg, err, sizeof(err), &log) != OG_OK) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err);
 		goto out_nocfg;
 	}
 	if ((lk.out = open_memstream(&buf, &len)) == NULL ||
 	    og_store_open_registry(&cfg, &log, &st) != OG_OK ||
-	    og_store_key_list(st, argv[1], print_valid, &lk) != OG_OK || fflush(lk.out) != 0) {
-		log_lookup(argv[1], lk.offered, "error", 0);
+	    og_store_key_list(st, user, print_valid, &lk) != OG_OK || fflush(lk.out) != 0) {
+		log_lookup(user, lk.offered, "error", 0);
 		goto out;
 	}
-	log_lookup(argv[1], lk.offered, lk.offered && !lk.offered_found ? "not-registered" : "ok",
+	log_lookup(user, lk.offered, lk.offered && !lk.offered_found ? "not-registered" : "ok",
 		   lk.printed);
 	r = fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 : 1;
 out:

@@ -1,5 +1,4 @@
 /* cmd_register.c: issue (we generate the pair) and add (the user's own key). */
-#include <getopt.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -42,40 +41,30 @@ static void print_registered(const struct og_access_key *row, const char *where)
 	       row->fingerprint, expiry, where ? ", private key in " : "", where ? where : "");
 }
 
-/* Writes the private key to a new file of the admin's, mode 0600. */
-static int write_out(const char *path, const char *pem)
+/* Writes the private key to a new file named on the command line, mode
+ * 0600 (see cli_create_file). */
+static int write_out(struct cli *c, const char *path, const char *pem, struct og_outfile *f)
 {
-	size_t len = strlen(pem);
-	int r = og_file_create(path, 0600, pem, len);
-
-	if (r == OG_ERR_EXISTS)
-		return cli_error("%s exists; not overwriting it", path), -1;
-	if (r != OG_OK)
+	if (cli_create_file(c, path, 0600, f) != OG_OK)
+		return -1;
+	if (og_write_all(f->fd, pem, strlen(pem)) != OG_OK || og_outfile_finish(f) != OG_OK) {
+		og_outfile_remove(f);
 		return cli_error("%s: cannot write the private key", path), -1;
+	}
 	return 0;
 }
 
-int cmd_issue(struct cli *c, int argc, char **argv)
+int cmd_issue(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
-	};
-	const char *out = NULL, *user;
+	const char *out = cli_opt(a, "out"), *user = a->arg[0];
+	struct og_outfile of = OG_OUTFILE_INIT;
 	char comment[300], where[4200], id[33];
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
 	int64_t now = (int64_t)time(NULL);
 	char *pem = NULL;
-	int ch, r = 1;
+	int r = 1;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'o')
-			return cli_error("usage: otpgate-keyrotate issue USER [--out FILE]"), 2;
-		out = optarg;
-	}
-	if (optind + 1 != argc)
-		return cli_error("usage: otpgate-keyrotate issue USER [--out FILE]"), 2;
-	user = argv[optind];
 	if (keys_open(c) != 0 || check_user(c, user) != 0)
 		return 1;
 	snprintf(comment, sizeof(comment), "%s@otpgate", user);
@@ -84,17 +73,21 @@ int cmd_issue(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	/* the private half reaches its place before the public half is registered */
-	if (out != NULL ? write_out(out, pem) != 0
+	if (out != NULL ? write_out(c, out, pem, &of) != 0
 			: keys_deliver(c, user, id, pem, where, sizeof(where)) != 0)
 		goto out;
 	if (keys_register(c, id, user, &key, "issued", now, &row) != 0) {
-		unlink(out ? out : where);
+		if (out != NULL)
+			og_outfile_remove(&of);
+		else
+			unlink(where);
 		goto out;
 	}
 	keys_audit(c, "issue", "success", user, row.fingerprint, row.id);
 	print_registered(&row, out ? out : where);
 	r = 0;
 out:
+	og_outfile_close(&of);
 	if (pem != NULL) {
 		OPENSSL_cleanse(pem, strlen(pem));
 		free(pem);
@@ -128,25 +121,22 @@ static int read_pubkey(struct cli *c, const char *path, struct og_sshkey *key)
 	return r;
 }
 
-int cmd_add(struct cli *c, int argc, char **argv)
+int cmd_add(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0];
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
 	char id[33];
 	int r = 1;
 
-	(void)argv;
-	if (argc != 3)
-		return cli_error("usage: otpgate-keyrotate add USER PUBKEY_FILE"), 2;
-	if (keys_open(c) != 0 || check_user(c, argv[1]) != 0 ||
-	    read_pubkey(c, argv[2], &key) != 0)
+	if (keys_open(c) != 0 || check_user(c, user) != 0 || read_pubkey(c, a->arg[1], &key) != 0)
 		goto out;
 	if (og_random_id(id) != OG_OK ||
-	    keys_register(c, id, argv[1], &key, "added", (int64_t)time(NULL), &row) != 0) {
-		keys_audit(c, "add", "failure", argv[1], key.fingerprint, NULL);
+	    keys_register(c, id, user, &key, "added", (int64_t)time(NULL), &row) != 0) {
+		keys_audit(c, "add", "failure", user, key.fingerprint, NULL);
 		goto out;
 	}
-	keys_audit(c, "add", "success", argv[1], row.fingerprint, row.id);
+	keys_audit(c, "add", "success", user, row.fingerprint, row.id);
 	print_registered(&row, NULL);
 	r = 0;
 out:

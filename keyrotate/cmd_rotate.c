@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,27 +199,15 @@ static int take_lock(struct cli *c)
 	return fd;
 }
 
-int cmd_rotate(struct cli *c, int argc, char **argv)
+int cmd_rotate(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' }, { "user", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct rotation ro = { .c = c, .now = (int64_t)time(NULL) };
+	struct rotation ro = { .c = c, .now = (int64_t)time(NULL), .dry_run = cli_flag(a, "dry-run") };
+	const char *user = cli_opt(a, "user");
 	struct user_keys uk;
-	const char *user = NULL;
 	char summary[160];
-	int ch, lock;
+	int lock;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'n')
-			ro.dry_run = 1;
-		else if (ch == 'u' && og_is_safe_name(optarg, 256))
-			user = optarg;
-		else
-			return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
-	}
-	if (optind != argc)
+	if (user != NULL && !og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
 	if (keys_open(c) != 0 || (lock = take_lock(c)) < 0)
 		return 1;

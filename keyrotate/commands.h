@@ -6,12 +6,12 @@
 #include "cli.h"
 #include "sshkey.h"
 
-int cmd_authorized_keys(struct cli *c, int argc, char **argv);
-int cmd_issue(struct cli *c, int argc, char **argv);
-int cmd_add(struct cli *c, int argc, char **argv);
-int cmd_rotate(struct cli *c, int argc, char **argv);
-int cmd_revoke(struct cli *c, int argc, char **argv);
-int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_authorized_keys(struct cli *c, const struct cli_args *a);
+int cmd_issue(struct cli *c, const struct cli_args *a);
+int cmd_add(struct cli *c, const struct cli_args *a);
+int cmd_rotate(struct cli *c, const struct cli_args *a);
+int cmd_revoke(struct cli *c, const struct cli_args *a);
+int cmd_list(struct cli *c, const struct cli_args *a);
 
 /* Makes keys.drop_dir (0755) and, if missing, its parent (0711). 0 or -1. */
 int keys_make_drop(struct cli *c);

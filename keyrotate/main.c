@@ -2,17 +2,28 @@
 
 #include "commands.h"
 
+/* The key tool has no admin roles: every command runs with the scope of
+ * whoever can open the store and the registry (root, or the store's
+ * owner), and authorized-keys only with the registry's read-only view. */
 static const struct cli_command commands[] = {
-	{ "authorized-keys", cmd_authorized_keys,
-	  "authorized-keys USER [FINGERPRINT]\n"
-	  "                             print USER's valid keys (sshd AuthorizedKeysCommand)", CLI_OPEN, 0 },
-	{ "issue", cmd_issue, "issue USER [--out FILE]    generate an Ed25519 key for USER", CLI_OPEN, 0 },
-	{ "add", cmd_add, "add USER PUBKEY_FILE       register a key USER generated", CLI_OPEN, 0 },
-	{ "rotate", cmd_rotate, "rotate [--dry-run] [--user USER]\n"
-	  "                             replace keys older than keys.max_age, expire old ones", CLI_OPEN, 0 },
-	{ "revoke", cmd_revoke, "revoke KEYID|FINGERPRINT|--user USER\n"
-	  "                             stop a key (or all of USER's) at once", CLI_OPEN, 0 },
-	{ "list", cmd_list, "list [--user USER] [--expiring WITHIN] [--json]", CLI_OPEN, 0 },
+	{ .name = "authorized-keys", .fn = cmd_authorized_keys, .max_args = CLI_MAX_ARGS,
+	  .scope = OG_SCOPE_OPEN,
+	  .usage = "authorized-keys USER [FINGERPRINT]\n"
+	  "                             print USER's valid keys (sshd AuthorizedKeysCommand)" },
+	{ .name = "issue", .fn = cmd_issue, .options = "out=", .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_OPEN,
+	  .usage = "issue USER [--out FILE]    generate an Ed25519 key for USER" },
+	{ .name = "add", .fn = cmd_add, .min_args = 2, .max_args = 2, .scope = OG_SCOPE_OPEN,
+	  .usage = "add USER PUBKEY_FILE       register a key USER generated" },
+	{ .name = "rotate", .fn = cmd_rotate, .options = "dry-run user=", .scope = OG_SCOPE_OPEN,
+	  .usage = "rotate [--dry-run] [--user USER]\n"
+	  "                             replace keys older than keys.max_age, expire old ones" },
+	{ .name = "revoke", .fn = cmd_revoke, .options = "user=", .max_args = 1,
+	  .scope = OG_SCOPE_OPEN,
+	  .usage = "revoke KEYID|FINGERPRINT|--user USER\n"
+	  "                             stop a key (or all of USER's) at once" },
+	{ .name = "list", .fn = cmd_list, .options = "user= expiring= json", .scope = OG_SCOPE_OPEN,
+	  .usage = "list [--user USER] [--expiring WITHIN] [--json]" },
 };
 
 int main(int argc, char **argv)

@@ -131,21 +131,35 @@ static int user_in_nss(const char *user)
 	return getpwnam_r(user, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL;
 }
 
+/* A refusal kept until after the prompt (reason and verdict). */
+static void hold(struct og_login *l, const char *reason, enum og_verdict v)
+{
+	l->pending = reason;
+	l->pending_verdict = v;
+}
+
+/* Whether the state read before the prompt bars the login (og_standing_check). */
+static int standing_of(const struct og_login *l)
+{
+	struct og_standing st = { l->us.removed_at, 0, l->us.locked_until };
+
+	return og_standing_check(&st, l->now);
+}
+
 /* Refusals kept until after the prompt, so a guesser learns nothing early. */
 static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 {
-	if (!l->us.known && !user_in_nss(l->user)) {
-		l->pending = "unknown-user";
-		l->pending_verdict = OG_DENY_UNKNOWN;
-	} else if (l->us.removed_at > 0) {
-		l->pending = "removed";
-		l->pending_verdict = OG_DENY;
-	} else if (l->us.locked_until > l->now) {
-		l->pending = "locked";
-		l->pending_verdict = OG_DENY_LOCKED;
+	/* NSS is asked for everyone, not only for whom the store does not know */
+	int in_nss = user_in_nss(l->user), bar = standing_of(l);
+
+	if (!l->us.known && !in_nss) {
+		hold(l, "unknown-user", OG_DENY_UNKNOWN);
+	} else if (bar == OG_ERR_REMOVED) {
+		hold(l, "removed", OG_DENY);
+	} else if (bar == OG_ERR_LOCKED) {
+		hold(l, "locked", OG_DENY_LOCKED);
 	} else if (l->us.ntokens == 0 && !ctx->cfg.allow_unenrolled) {
-		l->pending = "no-token";
-		l->pending_verdict = OG_DENY;
+		hold(l, "no-token", OG_DENY);
 	} else if (l->us.ntokens == 0) {
 		l->skip_prompt = 1;
 	}
@@ -191,37 +205,68 @@ static const char *check_login_key(struct og_ctx *ctx, struct og_login *l)
 	return why;
 }
 
-/* Source, store read and policy; shared by auth and account. */
-static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l,
-					   const char *event)
+/* A refusal decided, not audited yet: its reason in l->reason. */
+static enum og_verdict deny(struct og_login *l, const char *reason, enum og_verdict v)
+{
+	l->reason = reason;
+	return v;
+}
+
+/*
+ * Source, store read, policy and SSH key; shared by auth and account.
+ * OG_ALLOW, or a refusal with its reason in l->reason, not audited yet
+ * (the caller says when); a failed store read is OG_UNAVAIL with no
+ * reason (logged only).
+ */
+static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l)
 {
 	const char *why;
 	int line, r;
 
 	l->reason = NULL;
 	if (l->user == NULL || !og_is_safe_name(l->user, USER_MAX))
-		return refuse(ctx, l, event, "bad-user-name", OG_DENY_UNKNOWN);
+		return deny(l, "bad-user-name", OG_DENY_UNKNOWN);
 	if ((why = resolve_source(ctx, l)) != NULL)
-		return refuse(ctx, l, event, why, OG_DENY_POLICY);
+		return deny(l, why, OG_DENY_POLICY);
 	if ((r = og_store_user_state(ctx->st, l->user, &l->us)) != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: store read failed: %s", l->user,
 			og_strerror(r));
-		l->reason = "store-error";
 		return OG_UNAVAIL;
 	}
 	if (strcmp(l->source, "local") != 0 &&
 	    !og_policy_allows(&ctx->cfg, l->user, l->us.org, &l->addr, &line)) {
 		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: refused by %s", l->user,
 			l->source, line ? "policy rule" : "policy (no rule matches)");
-		return refuse(ctx, l, event, "policy", OG_DENY_POLICY);
+		return deny(l, "policy", OG_DENY_POLICY);
 	}
 	if ((why = check_login_key(ctx, l)) != NULL) {
 		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: SSH key %s refused: %s",
 			l->user, l->source, l->key_fp[0] ? l->key_fp : "?", why);
-		return refuse(ctx, l, event, why,
-			      strcmp(why, "store-error") == 0 ? OG_UNAVAIL : OG_DENY_POLICY);
+		return deny(l, why, strcmp(why, "store-error") == 0 ? OG_UNAVAIL : OG_DENY_POLICY);
 	}
 	return OG_ALLOW;
+}
+
+/*
+ * With auth.uniform_refusals, a refusal decided before the prompt is kept
+ * until after it, whatever it depends on (who the user is, where they come
+ * from, their key); only a store that cannot answer is told at once, as it
+ * is the same for everyone.
+ */
+static int held_back(const struct og_ctx *ctx, enum og_verdict v)
+{
+	return ctx->cfg.uniform_refusals && v != OG_UNAVAIL;
+}
+
+/*
+ * What the client is told of an auth verdict. With auth.uniform_refusals
+ * every refusal is OG_DENY (PAM_AUTH_ERR), whatever its reason (the audit
+ * keeps that): no PAM_MAXTRIES for a lock, no PAM_USER_UNKNOWN, no
+ * PAM_PERM_DENIED. A system that cannot decide still says so.
+ */
+static enum og_verdict shown(const struct og_ctx *ctx, enum og_verdict v)
+{
+	return ctx->cfg.uniform_refusals && v != OG_ALLOW && v != OG_UNAVAIL ? OG_DENY : v;
 }
 
 enum og_verdict og_login_unavailable(struct og_ctx *ctx, struct og_login *l, const char *event)
@@ -234,14 +279,23 @@ enum og_verdict og_login_unavailable(struct og_ctx *ctx, struct og_login *l, con
 
 enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 {
-	enum og_verdict v = check_source_policy(ctx, l, "auth");
+	enum og_verdict v = check_source_policy(ctx, l);
 
-	if (v != OG_ALLOW)
+	if (v != OG_ALLOW && l->reason == NULL)
 		return v;
-	decide_pending(ctx, l);
-	og_logf(&ctx->log, LOG_DEBUG, "user %.100s from %s: %s, %d active token(s)%s%s", l->user,
-		l->source, l->us.known ? "known" : "not in the store", l->us.ntokens,
-		l->pending ? ", will refuse after the prompt: " : "", l->pending ? l->pending : "");
+	if (v != OG_ALLOW && !held_back(ctx, v))
+		return refuse(ctx, l, "auth", l->reason, v);
+	if (v != OG_ALLOW)
+		hold(l, l->reason, v);
+	else
+		decide_pending(ctx, l);
+	l->reason = NULL;
+	/* the name is only logged once it passed the check */
+	og_logf(&ctx->log, LOG_DEBUG, "user %.100s from %s: %s, %d active token(s)%s%s",
+		l->user && og_is_safe_name(l->user, USER_MAX) ? l->user : "(bad name)",
+		l->source[0] ? l->source : "?", l->us.known ? "known" : "not in the store",
+		l->us.ntokens, l->pending ? ", will refuse after the prompt: " : "",
+		l->pending ? l->pending : "");
 	if (l->skip_prompt) {
 		struct og_audit_event ev;
 		l->reason = "unenrolled-allowed";
@@ -266,6 +320,23 @@ static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_ke
 	return i;
 }
 
+/* The store refused a claim after the prompt: the user was locked or
+ * removed while the login waited (see og_store_login_accept). */
+static int barred(int r)
+{
+	return r == OG_ERR_LOCKED || r == OG_ERR_REMOVED;
+}
+
+/* Audits that refusal as what happened, at the time the code was entered. */
+static enum og_verdict refuse_barred(struct og_ctx *ctx, struct og_login *l, int r)
+{
+	const char *why = r == OG_ERR_LOCKED ? "locked" : "removed";
+
+	og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: %s while at the prompt", l->user,
+		l->source, why);
+	return refuse(ctx, l, "auth", why, r == OG_ERR_LOCKED ? OG_DENY_LOCKED : OG_DENY);
+}
+
 static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, const char *reason)
 {
 	struct og_lockout lk = { ctx->cfg.max_failures, ctx->cfg.lock_interval, ctx->cfg.lock_for };
@@ -276,7 +347,10 @@ static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, co
 
 	l->reason = reason;
 	audit_init(ctx, l, &ev, "auth", "failure", reason);
-	if ((r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly)) != OG_OK) {
+	r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly);
+	if (barred(r))
+		return refuse_barred(ctx, l, r);
+	if (r != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: failure not recorded: %s", l->user,
 			og_strerror(r));
 		audit_emit(ctx, &ev, 0);
@@ -318,6 +392,8 @@ static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l, c
 	audit_init(ctx, l, &ev, "auth", "success", "recovery");
 	if ((r = og_store_recovery_use(ctx->st, l->user, idx, &ev)) == OG_ERR_REPLAY)
 		return record_failure(ctx, l, "replay");
+	if (barred(r))
+		return refuse_barred(ctx, l, r);
 	if (r != OG_OK)
 		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
 	audit_emit(ctx, &ev, 1);
@@ -325,27 +401,16 @@ static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l, c
 	return OG_ALLOW;
 }
 
-enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code)
+/* The code against the user's tokens (master is wiped once they are
+ * checked), then the store's claim. */
+static enum og_verdict verify_totp(struct og_ctx *ctx, struct og_login *l,
+				   struct og_key *master, const char *code)
 {
 	struct og_audit_event ev;
-	struct og_key master;
 	int64_t step = 0, drift = 0;
-	int i, r;
+	int i = match_code(ctx, l, master, code, &step, &drift), r;
 
-	if (l->pending != NULL)
-		return refuse(ctx, l, "auth", l->pending, l->pending_verdict);
-	if (code == NULL)
-		return refuse(ctx, l, "auth", "no-code", OG_DENY);
-	if (og_recovery_shaped(code))
-		return verify_recovery(ctx, l, code);
-	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
-		l->reason = "master-key";
-		return OG_UNAVAIL;
-	}
-	i = match_code(ctx, l, &master, code, &step, &drift);
-	if (ctx->st != NULL)
-		og_store_chain_key_from(ctx->st, &master);	/* the audit entry needs it next */
-	og_key_wipe(&master);
+	og_key_wipe(master);
 	if (i < 0)
 		return record_failure(ctx, l, "bad-code");
 	snprintf(l->token, sizeof(l->token), "%s", l->us.tokens[i].serial);
@@ -356,6 +421,8 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 	r = og_store_login_accept(ctx->st, l->us.tokens[i].id, step, drift, l->us.has_failures, &ev);
 	if (r == OG_ERR_REPLAY)
 		return record_failure(ctx, l, "replay");
+	if (barred(r))
+		return refuse_barred(ctx, l, r);
 	if (r != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: watermark not stored: %s", l->user,
 			og_strerror(r));
@@ -365,16 +432,53 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 	return OG_ALLOW;
 }
 
+/*
+ * Every answered prompt reads the master key first, whatever refusal is
+ * held back, so the time to the answer does not tell an enrolled user from
+ * another. When it cannot be read no login is decided, but a refusal held
+ * back is audited with its reason all the same (it waits in the spool).
+ */
+static enum og_verdict verify(struct og_ctx *ctx, struct og_login *l, const char *code)
+{
+	struct og_key master;
+
+	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
+		if (l->pending != NULL)
+			return refuse(ctx, l, "auth", l->pending, OG_UNAVAIL);
+		l->reason = "master-key";
+		return OG_UNAVAIL;
+	}
+	if (ctx->st != NULL)
+		og_store_chain_key_from(ctx->st, &master);	/* the audit entry needs it */
+	if (l->pending == NULL && code != NULL && !og_recovery_shaped(code))
+		return verify_totp(ctx, l, &master, code);	/* wipes it once used */
+	og_key_wipe(&master);
+	if (l->pending != NULL)
+		return refuse(ctx, l, "auth", l->pending, l->pending_verdict);
+	if (code == NULL)
+		return refuse(ctx, l, "auth", "no-code", OG_DENY);
+	return verify_recovery(ctx, l, code);
+}
+
+enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code,
+				int64_t answered_at)
+{
+	l->now = answered_at;
+	return shown(ctx, verify(ctx, l, code));
+}
+
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
 {
 	struct og_audit_event ev;
-	enum og_verdict v = check_source_policy(ctx, l, "account");
+	enum og_verdict v = check_source_policy(ctx, l);
+	int bar;
 
+	/* after authentication: told at once, as it is */
 	if (v != OG_ALLOW)
-		return v;
-	if (l->us.locked_until > l->now)
+		return l->reason != NULL ? refuse(ctx, l, "account", l->reason, v) : v;
+	if ((bar = standing_of(l)) == OG_ERR_LOCKED)
 		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
-	if (l->us.removed_at > 0)
+	if (bar == OG_ERR_REMOVED)
 		return refuse(ctx, l, "account", "removed", OG_DENY_POLICY);
 	l->reason = "ok";
 	if (l->key_fp[0] && ctx->cfg.keys_check_at_login)

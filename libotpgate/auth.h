@@ -35,7 +35,7 @@ struct og_login {
 	const char *rhost;		/* PAM_RHOST, may be NULL */
 	const char *ssh_connection;	/* SSH_CONNECTION from the PAM env, may be NULL */
 	const char *auth_info;		/* SSH_AUTH_INFO_0: the methods (and keys) sshd accepted */
-	int64_t now;
+	int64_t now;			/* before the prompt; og_login_verify moves it on */
 	/* filled in by og_login_precheck */
 	char source[64];		/* numeric address or "local" */
 	struct og_addr addr;
@@ -61,14 +61,22 @@ void og_ctx_close(struct og_ctx *ctx);
 /*
  * Before prompting: resolves the source, reads the user's state and
  * applies source policy. Returns OG_ALLOW to go on and prompt (a refusal
- * that must not be revealed before the prompt is kept in l->pending), or a
+ * that must not be revealed before the prompt is kept in l->pending: with
+ * auth.uniform_refusals every one but a store that cannot answer), or a
  * final verdict (policy, unavailable) already audited.
  */
 enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l);
 
-/* After the prompt: checks code (NULL when the conversation failed),
- * records the outcome atomically and audits it. */
-enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code);
+/*
+ * After the prompt: checks code (NULL when the conversation failed) as of
+ * answered_at, when the conversation returned (it becomes l->now), and
+ * records the outcome atomically and audits it. The store's claim refuses
+ * a user locked or removed while the login waited at the prompt. With
+ * auth.uniform_refusals every refusal is returned as OG_DENY (the audit
+ * keeps its reason); OG_UNAVAIL stays.
+ */
+enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code,
+				int64_t answered_at);
 
 /* Account phase: source policy and lock again, audited. */
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l);

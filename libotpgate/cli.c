@@ -1,7 +1,7 @@
-/* cli.c: config, store, master key and audit for the subcommands. */
+/* cli.c: config, store, master key and audit for the subcommands; who runs
+ * them, checked on their parsed arguments; files they name. */
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "err.h"
-#include "token.h"
+#include "stepup.h"
 #include "util.h"
 #include "version.h"
 
@@ -128,30 +128,39 @@ static int forbidden(struct cli *c, const char *what, const char *user, const ch
 	return 0;
 }
 
-/* The organisation of user for an org admin's check: the stored one, or
- * the --org being given to a user not yet in the store. */
-static void target_org(struct cli *c, const char *user, const char *org_opt, char out[129])
+/* The org admin's identity: SUDO_USER's entry in the user database, which
+ * must be SUDO_UID's when sudo set that. */
+static int admin_ident(struct cli *c, struct og_ident *id)
 {
-	struct og_user_state us;
+	const char *sudo_uid = getenv("SUDO_UID");
+	int64_t uid;
 
-	out[0] = '\0';
-	if (og_store_user_state(c->st, user, &us) == OG_OK && us.known)
-		og_copy(out, 129, us.org);
-	else if (org_opt != NULL)
-		og_copy(out, 129, org_opt);
-	og_user_state_wipe(&us);
+	if (og_ident_of(c->actor, id) != OG_OK) {
+		cli_error("cannot write files as %s: not a local user", c->actor);
+		return OG_ERR_NOTFOUND;
+	}
+	if (sudo_uid != NULL && getuid() == 0 &&
+	    (og_parse_int(sudo_uid, 0, UINT32_MAX, &uid) != OG_OK || (uid_t)uid != id->uid)) {
+		cli_error("cannot write files as %s: SUDO_UID %.16s is not theirs", c->actor, sudo_uid);
+		og_ident_free(id);
+		return OG_ERR_UNSAFE;
+	}
+	return OG_OK;
 }
 
-int cli_may_manage(struct cli *c, const char *user, const char *what)
+int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outfile *f)
 {
-	char org[129];
+	struct og_ident id;
+	int r;
 
-	if (strcmp(c->role, "superuser") == 0)
-		return 1;
-	target_org(c, user, NULL, org);
-	if (strcmp(org, c->org) != 0)
-		return forbidden(c, what, user, "that user is not in your organisation");
-	return 1;
+	*f = (struct og_outfile)OG_OUTFILE_INIT;
+	if (!og_admin_writes_as_self(&c->admin))
+		return og_outfile_create(f, path, mode, NULL, &c->log);
+	if ((r = admin_ident(c, &id)) != OG_OK)
+		return r;
+	r = og_outfile_create(f, path, mode, &id, &c->log);
+	og_ident_free(&id);
+	return r;
 }
 
 /* Reads the admin's code: from the terminal without echo, or a stdin line. */
@@ -173,81 +182,83 @@ static int read_code(const char *who, char *out, size_t cap)
 	return 0;
 }
 
+/* The step-up's events: syslog and the JSON-lines file, and the store
+ * unless it took the row already. */
+static void step_up_sink(void *arg, const struct og_audit_event *ev, int stored)
+{
+	struct cli *c = arg;
+
+	cli_audit_emit(c, ev);
+	if (!stored && c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
+		cli_error("warning: audit row for '%s' not stored", ev->reason);
+}
+
+static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict v)
+{
+	if (strcmp(su->reason, "locked") == 0)
+		return "you are locked (the superuser can unlock you)";
+	if (v == OG_DENY_LOCKED)
+		return "step-up code refused; you are now locked (the superuser can unlock you)";
+	if (strcmp(su->reason, "bad-code") == 0 || strcmp(su->reason, "replay") == 0)
+		return "step-up code refused";
+	if (v == OG_UNAVAIL)
+		return "step-up cannot be checked now (see the error above)";
+	return "step-up needs your own active token";
+}
+
 /*
  * Step-up: an org admin proves presence with their own current code before
- * a privileged action; the code is spent like a login's (no replay).
+ * a privileged action: a login attempt in the core's terms (og_step_up),
+ * counted and locked like one.
  */
 static int step_up(struct cli *c, const char *what)
 {
-	struct og_user_state us;
-	struct og_key master;
+	struct og_step_up su = { .admin = c->actor, .action = what, .emit = step_up_sink,
+				 .emit_arg = c };
 	char code[16] = "";
-	int64_t now = (int64_t)time(NULL), step = 0, drift = 0;
-	int i, ok = 0;
+	enum og_verdict v;
 
-	if (og_store_user_state(c->st, c->actor, &us) != OG_OK || us.ntokens == 0) {
-		og_user_state_wipe(&us);
-		return forbidden(c, what, c->actor, "step-up needs your own active token");
-	}
-	if (read_code(c->actor, code, sizeof(code)) != 0 || cli_master_key(c, &master) != OG_OK) {
-		og_user_state_wipe(&us);
+	if (read_code(c->actor, code, sizeof(code)) != 0)
 		return forbidden(c, what, c->actor, "no step-up code");
-	}
-	i = og_token_match(&master, us.tokens, us.ntokens, now, c->cfg.window, code, &step, &drift,
-			   &c->log);
-	if (i >= 0 && step > us.tokens[i].last_step) {
-		struct og_audit_event ev = {
-			.ts = now, .event = "admin", .result = "success", .reason = "step-up",
-			.user = c->actor, .source = "local", .service = program_invocation_short_name,
-			.token = us.tokens[i].serial, .actor = c->actor,
-		};
-		ok = og_store_login_accept(c->st, us.tokens[i].id, step, drift, us.has_failures,
-					   &ev) == OG_OK;
-	}
-	og_key_wipe(&master);
-	og_user_state_wipe(&us);
+	su.ev.event = "step-up";
+	cli_audit_prepare(c, &su.ev);
+	v = og_step_up(c->st, &c->cfg, &c->log, &su, code);
 	OPENSSL_cleanse(code, sizeof(code));
-	return ok ? 1 : forbidden(c, what, c->actor, "step-up code refused");
+	return v == OG_ALLOW ? 1 : forbidden(c, what, c->actor, step_up_refusal(&su, v));
 }
 
-/* The --org option's value in argv, or NULL. */
-static const char *org_option(int argc, char **argv)
+/* What the command names, as parsed: the user and organisation it acts on. */
+static void target_of(const struct cli_command *cmd, const struct cli_args *a,
+		      struct og_target *t)
 {
-	for (int i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "--org") == 0)
-			return argv[i + 1];
-	}
-	return NULL;
+	t->user = NULL;
+	if (cmd->user_arg > 0 && cmd->user_arg <= a->n)
+		t->user = a->arg[cmd->user_arg - 1];
+	else if (cmd->user_opt != NULL)
+		t->user = cli_opt(a, cmd->user_opt);
+	t->user_may_be_serial = cmd->serial_ok;
+	t->org = cli_opt(a, "org");
 }
 
-/* Checks the actor against the command's scope; 1 if it may run. */
-static int authorize(struct cli *c, const struct cli_command *cmd, int argc, char **argv)
+/* Checks the actor against the command's scope, on its parsed arguments;
+ * 1 if it may run. */
+static int authorize(struct cli *c, const struct cli_command *cmd, const struct cli_args *a)
 {
-	const char *user = cmd->user_arg < argc ? argv[cmd->user_arg] : NULL;
-	const char *org_opt = org_option(argc, argv);
-	struct og_token t;
-	char org[129];
-	int64_t removed;
+	struct og_target t;
+	char why[400], what[32], *sp;
 
-	if (og_store_admin_get(c->st, c->actor, c->role, c->org) != OG_OK)
-		return forbidden(c, cmd->name, NULL, "you are not an otpgate admin (see 'admin add')");
-	if (strcmp(c->role, "superuser") == 0)
-		return 1;
-	if (og_store_org_removed(c->st, c->org, &removed) != OG_OK || removed)
-		return forbidden(c, cmd->name, NULL, "your organisation is removed");
-	if (cmd->scope == CLI_SUPER)
-		return forbidden(c, cmd->name, NULL, "only the superuser may do this");
-	if (cmd->scope == CLI_USER_OR_SERIAL && user != NULL &&
-	    og_store_token_get(c->st, user, &t) == OG_OK && t.user[0] != '\0')
-		user = t.user;
-	if ((cmd->scope == CLI_USER || cmd->scope == CLI_USER_OR_SERIAL) && user != NULL) {
-		target_org(c, user, org_opt, org);
-		if (strcmp(org, c->org) != 0)
-			return forbidden(c, cmd->name, user, "that user is not in your organisation");
+	/* "admin add" is audited as admin-add, as the command records it */
+	og_copy(what, sizeof(what), cmd->name);
+	if ((sp = strchr(what, ' ')) != NULL)
+		*sp = '-';
+	target_of(cmd, a, &t);
+	if (og_admin_load(c->st, c->actor, &c->admin, why, sizeof(why)) != OG_OK ||
+	    og_admin_may(c->st, &c->admin, cmd->scope, &t, why, sizeof(why)) != OG_OK) {
+		c->admin.role[0] = '\0';
+		return forbidden(c, what, t.user && og_is_safe_name(t.user, 256) ? t.user : NULL,
+				 why);
 	}
-	if (org_opt != NULL && strcmp(org_opt, c->org) != 0)
-		return forbidden(c, cmd->name, user, "that is not your organisation");
-	return step_up(c, cmd->name);
+	return og_admin_needs_step_up(&c->admin) ? step_up(c, what) : 1;
 }
 
 static void usage(FILE *out, const struct cli_command *commands, size_t n)
@@ -260,10 +271,40 @@ static void usage(FILE *out, const struct cli_command *commands, size_t n)
 		fprintf(out, "  %s\n", commands[i].usage);
 }
 
+/* The command argv names, one word or two; *words: how many it took (or,
+ * when none matched, how many name what was asked for). */
+static const struct cli_command *find_command(int argc, char **argv,
+					      const struct cli_command *commands, size_t n,
+					      int *words)
+{
+	const struct cli_command *one = NULL;
+	int first = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		const char *name = commands[k].name, *sp = strchr(name, ' ');
+		if (sp == NULL) {
+			if (strcmp(argv[0], name) == 0)
+				one = &commands[k];
+			continue;
+		}
+		if (strncmp(argv[0], name, (size_t)(sp - name)) != 0 || argv[0][sp - name] != '\0')
+			continue;
+		first = 1;
+		if (argc > 1 && strcmp(argv[1], sp + 1) == 0) {
+			*words = 2;
+			return &commands[k];
+		}
+	}
+	*words = one == NULL && first && argc > 1 ? 2 : 1;
+	return one;
+}
+
 int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n)
 {
 	struct cli c = { .config_path = OG_DEFAULT_CONFIG };
-	int i = 1, r;
+	const struct cli_command *cmd;
+	struct cli_args args;
+	int i = 1, words, r;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
@@ -284,19 +325,20 @@ int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n
 		usage(stderr, commands, n);
 		return 2;
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (strcmp(argv[i], commands[k].name) == 0) {
-			if (commands[k].scope != CLI_OPEN &&
-			    (cli_open(&c, 0) != OG_OK || !authorize(&c, &commands[k], argc - i, argv + i))) {
-				cli_close(&c);
-				return 1;
-			}
-			optind = 1;
-			r = commands[k].fn(&c, argc - i, argv + i);
-			cli_close(&c);
-			return r;
-		}
+	if ((cmd = find_command(argc - i, argv + i, commands, n, &words)) == NULL) {
+		cli_error("unknown command '%.64s%s%.64s' (see --help)", argv[i],
+			  words == 2 ? " " : "", words == 2 ? argv[i + 1] : "");
+		return 2;
 	}
-	cli_error("unknown command '%.64s' (see --help)", argv[i]);
-	return 2;
+	i += words - 1;
+	if (cli_parse(cmd, argc - i, argv + i, &args) != 0)
+		return cmd->usage_exit ? cmd->usage_exit : 2;
+	if (cmd->scope != OG_SCOPE_OPEN &&
+	    (cli_open(&c, 0) != OG_OK || !authorize(&c, cmd, &args))) {
+		cli_close(&c);
+		return 1;
+	}
+	r = cmd->fn(&c, &args);
+	cli_close(&c);
+	return r;
 }

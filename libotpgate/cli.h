@@ -2,9 +2,11 @@
 #ifndef OTPGATE_CLI_H
 #define OTPGATE_CLI_H
 
+#include "admin.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "outfile.h"
 #include "store.h"
 
 struct cli {
@@ -14,36 +16,63 @@ struct cli {
 	struct og_store *st;
 	struct og_log log;
 	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
-	char role[16];		/* the actor's role once authorized: "superuser" or "org-admin" */
-	char org[129];		/* an org admin's organisation */
+	struct og_admin admin;	/* the actor as an admin, once authorized (role "" before) */
 };
 
-/* Who may run a subcommand (checked by cli_main before it runs). */
-enum cli_scope {
-	CLI_OPEN,		/* anyone who can read the config (init, the key tools) */
-	CLI_SUPER,		/* the superuser only */
-	CLI_ADMIN,		/* any admin; the command limits an org admin itself */
-	CLI_USER,		/* an admin of the user named by argv[user_arg] */
-	CLI_USER_OR_SERIAL,	/* the same, where argv[user_arg] may be a token serial */
-	CLI_ORG,		/* an admin of the organisation given with --org */
+#define CLI_MAX_ARGS 4		/* positional arguments of a subcommand */
+#define CLI_MAX_OPTS 8		/* options of a subcommand */
+
+/*
+ * A subcommand's arguments, parsed once, before anything is checked: the
+ * scope check sees exactly what the command then acts on, whatever the
+ * spelling (--org X, --org=X, an abbreviation such as --or=X, options
+ * after the operands). An option given twice is refused.
+ */
+struct cli_args {
+	int n;				/* positional arguments */
+	const char *arg[CLI_MAX_ARGS];
+	int nopts;
+	struct {
+		char name[24];
+		int takes_value;
+		const char *value;	/* NULL: not given; "" for a flag given */
+	} opt[CLI_MAX_OPTS];
 };
 
-/* One subcommand: its name, its function, and its usage line(s) for --help. */
+/* The value of option name ("" for a flag given), or NULL when not given. */
+const char *cli_opt(const struct cli_args *a, const char *name);
+
+/* 1 if option name was given. */
+int cli_flag(const struct cli_args *a, const char *name);
+
+/* One subcommand: its name, its function, its usage line(s) for --help,
+ * what it takes, and who may run it on what. */
 struct cli_command {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *name;	/* one word, or two ("admin add", "audit verify") */
+	int (*fn)(struct cli *c, const struct cli_args *a);
 	const char *usage;
-	enum cli_scope scope;
-	int user_arg;		/* CLI_USER*: which argument names the user */
+	const char *options;	/* "org= qr= json": --org VALUE, --qr VALUE and the flag
+				 * --json ("c=": a one-letter name is -c VALUE); NULL:
+				 * none, every argument is positional */
+	int min_args, max_args;	/* how many positional arguments */
+	enum og_scope scope;
+	int user_arg;		/* the positional argument (1: the first) naming the user
+				 * acted on; 0: none */
+	const char *user_opt;	/* or the option that names it */
+	int serial_ok;		/* the user argument may be a token serial instead */
+	int usage_exit;		/* the exit status of a usage error; 0: 2 */
 };
 
-/* 1 if the authorized actor may manage user (the superuser: anyone; an org
- * admin: users of their organisation); refusals are printed and audited. */
-int cli_may_manage(struct cli *c, const char *user, const char *what);
+/* Parses a subcommand's arguments (argv[0]: its last word) as cmd declares
+ * them. 0, or -1 after printing a one-line usage error. */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a);
 
 /*
  * A tool's main(): "[-c FILE] COMMAND [ARGS]", --help, then the command
- * from the table. Returns the exit status (2 for usage errors).
+ * from the table: its arguments parsed; for a scope other than
+ * OG_SCOPE_OPEN the store opened and the actor authorized on what was
+ * parsed (og_admin_may), with a step-up code from an org admin; then the
+ * command. Returns the exit status (2 for usage errors).
  */
 int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n);
 
@@ -65,6 +94,14 @@ void cli_audit_event(struct cli *c, struct og_audit_event *ev);
  * to syslog and the JSON-lines file. */
 void cli_audit_prepare(struct cli *c, struct og_audit_event *ev);
 void cli_audit_emit(struct cli *c, const struct og_audit_event *ev);
+
+/*
+ * Creates a file named on the command line (O_EXCL, no symbolic link on
+ * the way, see og_outfile_create) with mode: for an org admin with their
+ * own identity (SUDO_USER's, which must be SUDO_UID's when that is set),
+ * otherwise with the tool's. Refusals are printed. OG_OK or an error.
+ */
+int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outfile *f);
 
 /* Records an admin action (syslog and store); what names it. */
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,

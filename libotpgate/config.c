@@ -327,12 +327,14 @@ static int load_enrol(struct loader *ld, const config_setting_t *g)
 
 static int load_auth(struct loader *ld, const config_setting_t *g)
 {
-	static const char *const keys[] = { "allow_unenrolled", "allow_no_rhost", NULL };
+	static const char *const keys[] = { "allow_unenrolled", "allow_no_rhost",
+					    "uniform_refusals", NULL };
 	int r;
 
 	if ((r = want_group(ld, g, "auth")) || (r = check_keys(ld, g, "auth", keys)) ||
 	    (r = get_bool(ld, g, "allow_unenrolled", &ld->cfg->allow_unenrolled)) ||
-	    (r = get_bool(ld, g, "allow_no_rhost", &ld->cfg->allow_no_rhost)))
+	    (r = get_bool(ld, g, "allow_no_rhost", &ld->cfg->allow_no_rhost)) ||
+	    (r = get_bool(ld, g, "uniform_refusals", &ld->cfg->uniform_refusals)))
 		return r;
 	return OG_OK;
 }
@@ -518,6 +520,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->lock_for = 900;
 	c->audit_syslog = 1;
 	c->audit_store = 1;
+	c->uniform_refusals = 1;
 	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
 	    !c->issuer || !c->keys_registry || !c->keys_drop_dir || !c->host)
 		return OG_ERR_NOMEM;

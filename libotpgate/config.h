@@ -58,6 +58,8 @@ struct og_config {
 	/* auth rollout options */
 	int allow_unenrolled;
 	int allow_no_rhost;
+	/* every refusal after the prompt, as PAM_AUTH_ERR (what a client learns) */
+	int uniform_refusals;
 	/* this bastion's name in audit entries (default: the host name) */
 	char *host;
 };

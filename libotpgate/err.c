@@ -17,6 +17,9 @@ const char *og_strerror(int err)
 	case OG_ERR_CONFIG: return "invalid configuration";
 	case OG_ERR_SCHEMA: return "store schema missing or unsupported";
 	case OG_ERR_GONE: return "the organisation is removed (restore --org to undo)";
+	case OG_ERR_FORBIDDEN: return "not allowed for this administrator";
+	case OG_ERR_LOCKED: return "the user is locked";
+	case OG_ERR_REMOVED: return "the user is removed";
 	}
 	return "unknown error";
 }

@@ -16,6 +16,9 @@ enum og_err {
 	OG_ERR_CONFIG = -10,	/* configuration invalid */
 	OG_ERR_SCHEMA = -11,	/* store schema missing or of another version */
 	OG_ERR_GONE = -12,	/* the organisation is removed */
+	OG_ERR_FORBIDDEN = -13,	/* an administrator may not do this */
+	OG_ERR_LOCKED = -14,	/* the user is locked */
+	OG_ERR_REMOVED = -15,	/* the user (or the user's organisation) is removed */
 };
 
 /* Returns a static, human-readable description of an og_err value. */

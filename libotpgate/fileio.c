@@ -97,24 +97,30 @@ out:
 	return r;
 }
 
-int og_file_create(const char *path, mode_t mode, const void *data, size_t len)
+int og_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	size_t done = 0;
-	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return errno == EEXIST ? OG_ERR_EXISTS : OG_ERR_IO;
 	while (done < len) {
 		ssize_t n = write(fd, p + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			goto fail;
+			return OG_ERR_IO;
 		done += (size_t)n;
 	}
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
+	return OG_OK;
+}
+
+int og_file_create(const char *path, mode_t mode, const void *data, size_t len)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return errno == EEXIST ? OG_ERR_EXISTS : OG_ERR_IO;
+	if (og_write_all(fd, data, len) != OG_OK || fchmod(fd, mode) != 0 || fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		unlink(path);

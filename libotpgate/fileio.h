@@ -30,10 +30,14 @@ int og_path_check(const char *path, enum og_file_kind kind, const struct og_log 
 int og_file_read(const char *path, enum og_file_kind kind, size_t max,
 		 char **buf, size_t *len, const struct og_log *log);
 
+/* Writes all len bytes to fd (retrying short writes). OG_OK or OG_ERR_IO. */
+int og_write_all(int fd, const void *data, size_t len);
+
 /*
  * Creates path exclusively (O_EXCL|O_NOFOLLOW) with mode and writes len
  * bytes, fsync'ed; removes the file if anything fails. OG_ERR_EXISTS when
- * it already exists.
+ * it already exists. For a path from the configuration; a file named on
+ * a command line is created with og_outfile_create (outfile.h).
  */
 int og_file_create(const char *path, mode_t mode, const void *data, size_t len);
 

@@ -1,19 +1,16 @@
 /*
  * status.c: what monitoring asks of a bastion. Every check reads only
- * (the store's newest entries, counts and small tables, the spool file,
+ * (the store's newest entries, counts and small tables, the spool files,
  * the file systems); nothing is written, and no names are reported, only
  * counts.
  */
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include "err.h"
-#include "fileio.h"
 #include "spool.h"
 #include "status.h"
 #include "timefmt.h"
@@ -22,7 +19,6 @@
 #define ROTATE_LATE (2 * 86400)	/* a daily timer missed a whole day */
 #define DISK_WARN_PCT 10	/* free space (or inodes) below this: warning */
 #define DISK_CRIT_PCT 3		/* and below this: critical */
-#define SPOOL_LINE 4096
 
 static void add(struct og_status *s, const char *name, enum og_level level, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -88,50 +84,38 @@ static void check_audit(struct og_store *st, struct og_status *s)
 		    (long long)s->head.entries, head, (long long)s->head.last_id, when);
 }
 
-/* Rows waiting in the spool file, and the oldest one's time; why: a
- * file that is not safe to read (the core's own message). */
-static int spool_backlog(const char *path, int64_t *rows, int64_t *oldest, char why[1024])
-{
-	char line[SPOOL_LINE], buf[SPOOL_LINE];
-	struct og_log capture = { og_log_capture, why, 0 };
-	struct og_audit_event ev;
-	struct stat sb;
-	FILE *f;
-	int fd;
-
-	*rows = *oldest = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return access(path, F_OK) != 0 ? OG_OK : OG_ERR_IO;
-	if (fstat(fd, &sb) != 0 || og_file_check(path, &sb, OG_FILE_SECRET, &capture) != OG_OK ||
-	    (f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return OG_ERR_UNSAFE;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (og_spool_parse(line, &ev, buf, sizeof(buf)) != OG_OK)
-			continue;
-		if (*rows == 0 || ev.ts < *oldest)
-			*oldest = ev.ts;
-		(*rows)++;
-	}
-	fclose(f);
-	return OG_OK;
-}
-
+/* The spool, its claim (rows a flush took) and its dead-letter file (rows
+ * set aside): rows waiting are a WARNING, and so are rows set aside, which
+ * no flush will write and someone must look at. */
 static void check_spool(const struct og_config *cfg, struct og_status *s)
 {
-	char when[OG_TIME_LEN], why[1024] = "";
+	char when[OG_TIME_LEN], why[1024] = "", claimed[64] = "", waiting[700] = "", dead[600] = "";
+	struct og_log capture = { og_log_capture, why, 0 };
+	struct og_spool_backlog b;
 
-	if (spool_backlog(cfg->store_spool, &s->spool_rows, &s->spool_oldest, why) != OG_OK) {
+	if (og_spool_backlog(cfg->store_spool, &b, &capture) != OG_OK) {
 		add(s, "spool", OG_LEVEL_WARNING, "%s", why[0] ? why : "the spool cannot be read");
 		return;
 	}
-	og_time_utc(s->spool_oldest, when);
-	if (s->spool_rows == 0)
+	s->spool_rows = b.rows;
+	s->spool_oldest = b.oldest;
+	s->spool_dead = b.dead;
+	if (b.rows == 0 && b.dead == 0) {
 		add(s, "spool", OG_LEVEL_OK, "empty");
-	else
-		add(s, "spool", OG_LEVEL_WARNING, "%lld audit rows wait for the store in %s, "
-		    "the oldest since %s", (long long)s->spool_rows, cfg->store_spool, when);
+		return;
+	}
+	og_time_utc(b.oldest, when);
+	if (b.claimed > 0)
+		snprintf(claimed, sizeof(claimed), " (%lld of them claimed by a flush)",
+			 (long long)b.claimed);
+	if (b.rows > 0)
+		snprintf(waiting, sizeof(waiting), "%lld audit rows wait for the store in %s, the "
+			 "oldest since %s%s", (long long)b.rows, cfg->store_spool, when, claimed);
+	if (b.dead > 0)
+		snprintf(dead, sizeof(dead), "%lld audit rows set aside in %s.dead (they do not "
+			 "parse or the store refused them; audit reason set-aside)", (long long)b.dead,
+			 cfg->store_spool);
+	add(s, "spool", OG_LEVEL_WARNING, "%s%s%s", waiting, b.rows && b.dead ? "; " : "", dead);
 }
 
 static void check_enrolments(const struct og_config *cfg, struct og_store *st, int64_t now,

@@ -36,6 +36,7 @@ struct og_status {
 	int store_ok, schema;
 	struct og_audit_head head;
 	int64_t spool_rows, spool_oldest;	/* oldest: a Unix time, 0 with no rows */
+	int64_t spool_dead;		/* rows set aside in the dead-letter file */
 	int64_t pending_overdue, locked_users;
 	int64_t keys_expiring, users_losing_keys, within;
 	int64_t rotate_ts;		/* the last full rotate run, 0 if none recorded */

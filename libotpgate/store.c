@@ -160,9 +160,12 @@ void og_store_chain_key_from(struct og_store *st, const struct og_key *master)
 		chain_set(st, og_chain_key_derive(master, &st->chain));
 }
 
-/* Audit rows are sealed with the chain key: it must be loaded before one is written. */
-static int chain_for(struct og_store *st, const struct og_audit_event *ev)
+/* Audit rows are sealed with the chain key: it must be loaded before one
+ * is written; and they are stored in their clean form (see store.h). */
+static int chain_for(struct og_store *st, const struct og_audit_event *ev,
+		     struct og_audit_copy *clean)
 {
+	og_audit_clean(ev, clean);
 	return ev->syslog_only || og_store_chain_key(st) != NULL ? OG_OK : OG_ERR_CRYPTO;
 }
 
@@ -184,26 +187,30 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
-	return r != OG_OK ? r : st->ops->login_accept(st->be, token_id, step, drift, clear_failures, ev);
+	return r != OG_OK ? r : st->ops->login_accept(st->be, token_id, step, drift, clear_failures,
+						      &c.ev);
 }
 
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
 	*locked_until = 0;
 	*newly = 0;
-	return r != OG_OK ? r : st->ops->login_fail(st->be, user, lk, ev, locked_until, newly);
+	return r != OG_OK ? r : st->ops->login_fail(st->be, user, lk, &c.ev, locked_until, newly);
 }
 
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
-	return r != OG_OK ? r : st->ops->audit_add(st->be, ev);
+	return r != OG_OK ? r : st->ops->audit_add(st->be, &c.ev);
 }
 
 int og_store_unlock(struct og_store *st, const char *user)
@@ -261,10 +268,20 @@ int og_store_org_removed(struct og_store *st, const char *org, int64_t *at)
 int og_store_erase(struct og_store *st, const char *user, struct og_audit_event *ev,
 		   char pseudonym[OG_SUBJECT_LEN + 1])
 {
+	struct og_audit_copy c;
+	int r;
+
 	pseudonym[0] = '\0';
 	if (og_store_chain_key(st) == NULL)
 		return OG_ERR_CRYPTO;
-	return st->ops->erase(st->be, user, ev, pseudonym);
+	og_audit_clean(ev, &c);
+	r = st->ops->erase(st->be, user, &c.ev, pseudonym);
+	/* what the backend set: no user, the pseudonym as detail */
+	if (c.ev.user == NULL)
+		ev->user = NULL;
+	if (c.ev.detail == NULL || c.ev.detail == pseudonym)
+		ev->detail = c.ev.detail;
+	return r;
 }
 int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129])
 {
@@ -320,9 +337,10 @@ int og_store_recovery_get(struct og_store *st, const char *user, struct og_recov
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
-	return r != OG_OK ? r : st->ops->recovery_use(st->be, user, idx, ev);
+	return r != OG_OK ? r : st->ops->recovery_use(st->be, user, idx, &c.ev);
 }
 
 int og_store_token_list(struct og_store *st, const char *user,
@@ -404,6 +422,11 @@ int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_a
 	return st->ops->key_by_fp(st->be, fingerprint, out);
 }
 
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now)
+{
+	return st->ops->spool_mark(st->be, id, now);
+}
+
 int og_store_begin(struct og_store *st)
 {
 	return st->ops->begin(st->be);
@@ -481,6 +504,12 @@ int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_ro
 	if (o->removed_at <= 0 || !og_is_safe_name(o->org, 128))
 		return OG_ERR_INVALID;
 	return st->ops->org_removal_put(st->be, o);
+}
+
+int og_store_spool_mark_list(struct og_store *st,
+			     int (*cb)(void *arg, const struct og_spool_mark_row *m), void *arg)
+{
+	return st->ops->spool_mark_list(st->be, cb, arg);
 }
 
 int og_store_audit_head(struct og_store *st, struct og_audit_head *out)

@@ -88,7 +88,7 @@ struct og_audit_row {
 /* A subject: who a pseudonym stands for, and the salt that made it. */
 struct og_subject_row {
 	char pseudonym[OG_SUBJECT_LEN + 1];
-	char name[257];
+	const char *name;		/* as stored, whatever its length; valid in the callback */
 	unsigned char salt[OG_SUBJECT_SALT];
 	int salt_ok;			/* the stored salt had the right length */
 };
@@ -97,6 +97,7 @@ struct og_subject_row {
 struct og_store_counts {
 	int64_t users, data_keys, tokens, audit;
 	int64_t admins, recovery_codes, failures, org_removals, access_keys;
+	int64_t spool_flushed;		/* spool chunks recorded as stored */
 };
 
 /* Rows of the other tables, as listed for copying between stores. */
@@ -124,6 +125,12 @@ struct og_failure_row {
 struct og_org_removal_row {
 	char org[129];
 	int64_t removed_at;
+};
+
+/* A chunk of spooled rows recorded as stored (og_store_spool_mark). */
+struct og_spool_mark_row {
+	char id[64];
+	int64_t at;
 };
 
 /* The newest end of the audit trail, for monitoring. */
@@ -199,6 +206,7 @@ struct og_store_ops {
 			     enum og_key_state state, int64_t not_after);
 	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
 	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
+	int (*spool_mark)(void *be, const char *id, int64_t now);
 	int (*begin)(void *be);
 	int (*commit)(void *be);
 	int (*rollback)(void *be);
@@ -214,6 +222,8 @@ struct og_store_ops {
 				int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg);
 	int (*org_removal_put)(void *be, const struct og_org_removal_row *o);
 	int (*user_removal_put)(void *be, const char *user, int64_t removed_at, int with_org);
+	int (*spool_mark_list)(void *be, int (*cb)(void *arg, const struct og_spool_mark_row *m),
+			       void *arg);
 	/* monitoring (status) */
 	int (*audit_head)(void *be, struct og_audit_head *out);
 	int (*audit_last)(void *be, const char *reason,
@@ -257,22 +267,51 @@ int og_store_init(struct og_store *st);
 int og_store_user_state(struct og_store *st, const char *user, struct og_user_state *out);
 
 /*
- * Atomically: if the token is active and step > its watermark, sets the
- * watermark to step and its drift, clears the user's failures (when
- * clear_failures: the caller saw some) and appends ev; returns OG_OK.
- * Otherwise changes nothing and returns OG_ERR_REPLAY.
+ * The claims that end a login (login_accept, recovery_use, login_fail) are
+ * made after the prompt, when the user's state read before it may be
+ * stale: while the login waited, the user may have been locked (failures
+ * in another session) or removed (remove USER, remove --org ORG). So each
+ * claim reads the user's standing again, in its own transaction and under
+ * the store's lock on the user (SQLite's write lock; PostgreSQL's row lock
+ * on the user, which removal and failure counting take too), and applies
+ * og_standing_check at ev->ts, the time the code was entered:
+ *
+ *   OG_ERR_REMOVED  the user, or the user's organisation, is removed;
+ *   OG_ERR_LOCKED   a lock is in force at ev->ts.
+ *
+ * Either way the claim changes nothing and appends nothing: the caller
+ * audits the refusal. Only then is the claim itself tried.
+ */
+
+/*
+ * The user of token_id may log in (see above): if the token is active and
+ * step > its watermark, atomically sets the watermark to step and its
+ * drift, clears the user's failures and appends ev; OG_OK. Otherwise
+ * OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or OG_ERR_REPLAY, and
+ * nothing changed. clear_failures is not used any more: the claim clears
+ * whatever failures it finds.
  */
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev);
 
 /*
- * Atomically counts one failure for user within lk->interval, appends ev,
- * and when the count reaches lk->max_failures locks the user. *locked_until
- * is the resulting lock (0 none); *newly is 1 if this failure locked it.
+ * The user may log in (see above): atomically counts one failure for user
+ * within lk->interval, appends ev, and when the count reaches
+ * lk->max_failures locks the user; OG_OK. *locked_until is the resulting
+ * lock (0 none); *newly is 1 if this failure locked it. Otherwise
+ * OG_ERR_REMOVED or OG_ERR_LOCKED, nothing counted or appended. user NULL:
+ * ev is appended, nothing else.
  */
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly);
 
+/*
+ * Every function here that stores an audit event stores its text fields
+ * as og_audit_clean makes them (bounded, valid UTF-8, invalid bytes
+ * escaped), so the name mappings and the chain cover exactly what is
+ * stored. Rows read back (og_store_audit_list) hold that form:
+ * og_audit_decode gives back the values to write elsewhere.
+ */
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev);
 int og_store_unlock(struct og_store *st, const char *user);
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now);
@@ -357,8 +396,10 @@ int og_store_recovery_set(struct og_store *st, const char *user,
 int og_store_recovery_get(struct og_store *st, const char *user, struct og_recovery_set *set);
 
 /*
- * Atomically: if user's code idx is unused, marks it used, clears the
- * user's failures and appends ev; OG_OK. Otherwise OG_ERR_REPLAY.
+ * The user may log in (see og_store_login_accept): if user's code idx is
+ * unused, atomically marks it used, clears the user's failures and appends
+ * ev; OG_OK. Otherwise OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or
+ * OG_ERR_REPLAY, and nothing changed.
  */
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev);
@@ -405,6 +446,10 @@ int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_stat
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
 int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
 
+/* Records, in the open transaction, that part id of a spool flush is in
+ * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now);
+
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);
 int og_store_commit(struct og_store *st);
@@ -431,6 +476,11 @@ int og_store_failure_put(struct og_store *st, const struct og_failure_row *f);
 int og_store_org_removal_list(struct og_store *st,
 			      int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg);
 int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_row *o);
+/* The spool chunks recorded as stored; a mark is put back with
+ * og_store_spool_mark(st, m->id, m->at). A copied mark keeps a flush of a
+ * claim left behind from storing its chunk in the new store again. */
+int og_store_spool_mark_list(struct og_store *st,
+			     int (*cb)(void *arg, const struct og_spool_mark_row *m), void *arg);
 
 /* Monitoring: the trail's newest end and its length; the newest entry
  * with this reason (cb not called when there is none); how many tokens

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "audit.h"
 #include "err.h"
 #include "store_copy.h"
 
@@ -92,15 +93,27 @@ static int copy_key(void *arg, const struct og_access_key *k)
 	return put(cp, og_store_key_add(cp->to, k), &cp->rep->copied.access_keys);
 }
 
+/* A chunk of spooled rows the source stored: marked in the target too, so
+ * a flush of a claim left behind does not store its rows again there. */
+static int copy_spool_mark(void *arg, const struct og_spool_mark_row *m)
+{
+	struct copy *cp = arg;
+
+	return put(cp, og_store_spool_mark(cp->to, m->id, m->at), &cp->rep->copied.spool_flushed);
+}
+
 /* Entries go in by name: the target gives them its own pseudonyms and
- * chain. (An erased person stays erased: their entries show a pseudonym.) */
+ * chain. (An erased person stays erased: their entries show a pseudonym.)
+ * Their values go in as they were given (og_audit_decode), so the target
+ * stores them in the same clean form, not escaped twice. */
 static int copy_audit(void *arg, const struct og_audit_row *row)
 {
 	struct copy *cp = arg;
-	struct og_audit_event e = row->ev;
+	struct og_audit_copy given;
 
-	e.syslog_only = 0;
-	return put(cp, og_store_audit_add(cp->to, &e), &cp->rep->copied.audit);
+	og_audit_decode(&row->ev, &given);
+	given.ev.syslog_only = 0;
+	return put(cp, og_store_audit_add(cp->to, &given.ev), &cp->rep->copied.audit);
 }
 
 /* A listing's own error, or the first put that failed. */
@@ -122,7 +135,8 @@ int og_store_copy(struct og_store *from, struct og_store *to, struct og_copy_rep
 	    (r = done(og_store_recovery_list(from, copy_recovery, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_failure_list(from, copy_failure, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_admin_list(from, copy_admin, &cp), &cp)) != OG_OK ||
-	    (r = done(og_store_key_list(from, NULL, copy_key, &cp), &cp)) != OG_OK)
+	    (r = done(og_store_key_list(from, NULL, copy_key, &cp), &cp)) != OG_OK ||
+	    (r = done(og_store_spool_mark_list(from, copy_spool_mark, &cp), &cp)) != OG_OK)
 		return r;
 	return done(og_store_audit_list(from, copy_audit, &cp), &cp);
 }

@@ -13,9 +13,10 @@ struct og_copy_report {
  * Copies every row of from into to, in the transaction the caller opened
  * on to: data keys, organisation removals, users (with their removal),
  * tokens, recovery codes, failure counts and locks, admins, the key
- * registry and the audit trail. Secrets go as they are stored (sealed);
- * audit entries go in by name, and the target seals them into its own
- * chain. An admin the target already has with the same role and
+ * registry, the spool chunks recorded as stored, and the audit trail.
+ * Secrets go as they are stored (sealed); audit entries go in by name,
+ * with their values as they were given (og_audit_decode), and the target
+ * cleans them and seals them into its own chain. An admin the target already has with the same role and
  * organisation is counted as present, not copied again. Both stores'
  * registries must be ready (og_store_keys_ready) before. OG_OK, or the
  * first error (the caller rolls back).

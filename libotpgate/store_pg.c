@@ -18,7 +18,8 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
+#define SCHEMA_VERSION 5
 #define INIT_LOCK 7041661474	/* one init at a time */
 #define AUDIT_LOCK 7041661475	/* one append to the audit chain at a time, fleet-wide */
 #define MAX_PARAMS 20
@@ -61,6 +62,8 @@ static const char schema_sql[] =
 	" created BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS org_removals("
 	" org TEXT PRIMARY KEY, removed_at BIGINT NOT NULL);"
+	/* the chunks of spooled rows already written (see spool.h) */
+	"CREATE TABLE IF NOT EXISTS spool_flushed(id TEXT PRIMARY KEY, at BIGINT NOT NULL);"
 	/* the trail as people read it: names instead of pseudonyms */
 	"CREATE OR REPLACE VIEW audit_named AS"
 	" SELECT a.id, a.ts, a.host, a.event, a.result, a.reason,"
@@ -98,12 +101,29 @@ static const char user_state_sql[] =
 	" LEFT JOIN data_keys d ON d.id = t.dek_id"
 	" WHERE u.name = $1 ORDER BY t.created LIMIT 16";
 
-/* The watermark check-and-advance and failure reset: one statement. */
+/* The columns of struct og_standing for the user named by the SQL
+ * expression who, as a claim reads them. */
+#define STANDING(who) \
+	" COALESCE((SELECT removed_at FROM users WHERE name = " who "), 0)," \
+	" EXISTS (SELECT 1 FROM users u JOIN org_removals o ON o.org = u.org" \
+	"  WHERE u.name = " who ")," \
+	" COALESCE((SELECT locked_until FROM failures WHERE \"user\" = " who "), 0)"
+#define TOKEN_USER "(SELECT \"user\" FROM tokens WHERE id = $1)"
+
+/* Before a claim reads the user's standing, in a statement of its own (so
+ * the claim's snapshot sees whatever committed before): the row lock on
+ * the user that removal and failure counting take too. */
+static const char lock_token_user_sql[] =
+	"SELECT 1 FROM users WHERE name = " TOKEN_USER " FOR SHARE";
+static const char lock_user_sql[] = "SELECT 1 FROM users WHERE name = $1 FOR SHARE";
+
+/* The watermark check-and-advance and failure reset, and the user's
+ * standing as it was before them: one statement. */
 static const char accept_sql[] =
 	"WITH acc AS (UPDATE tokens SET last_step = $2, drift = $3, last_used = $4"
 	"   WHERE id = $1 AND state = 'active' AND last_step < $2 RETURNING \"user\"),"
 	" clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM acc))"
-	" SELECT count(*) FROM acc";
+	" SELECT (SELECT count(*) FROM acc)," STANDING(TOKEN_USER);
 
 static const char audit_sql[] =
 	"INSERT INTO audit(ts, host, event, result, reason, \"user\", source, service, token,"
@@ -503,12 +523,35 @@ static void entry_params(struct params *prm, const struct og_audit_event *e, int
 	p_blob(prm, mac, OG_CHAIN_LEN);
 }
 
+/* og_standing from columns c to c + 2 of res's one row, checked at now. */
+static int standing_at(const PGresult *res, int c, int64_t now)
+{
+	struct og_standing st;
+
+	if (PQntuples(res) != 1 || PQnfields(res) < c + 3)
+		return OG_ERR_STORE;
+	st.removed_at = int_val(res, 0, c);
+	st.org_removed = strcmp(PQgetvalue(res, 0, c + 1), "t") == 0;
+	st.locked_until = int_val(res, 0, c + 2);
+	return og_standing_check(&st, now);
+}
+
+/* A claim statement's row: the user's standing (columns 1 to 3) decides
+ * first, then whether exactly one thing was claimed (column 0). */
+static int claimed(const PGresult *res, int64_t now)
+{
+	int r = standing_at(res, 1, now);
+
+	return r == OG_OK && int_val(res, 0, 0) != 1 ? OG_ERR_REPLAY : r;
+}
+
 /*
  * Appends ev to the chain in two round trips: head (what opens the
  * transaction or claims something), the lock and the chain's tail in one;
  * the entry, and COMMIT when commit, in the other. With claim_at >= 0,
- * head[claim_at] must have claimed exactly one row, or nothing is appended
- * and OG_ERR_REPLAY returned. On an error the caller rolls back.
+ * head[claim_at] is a claim statement: unless claimed() says OG_OK,
+ * nothing is appended and its answer returned. On an error the caller
+ * rolls back.
  */
 static int append(struct pg_be *be, const char *what, const struct og_audit_event *ev,
 		  const struct query *head, int nhead, int claim_at, int commit)
@@ -517,8 +560,8 @@ static int append(struct pg_be *be, const char *what, const struct og_audit_even
 	unsigned char mac[OG_CHAIN_LEN];
 	struct og_audit_event e = *ev;
 	struct params look = { .n = 0 }, ins = { .n = 0 };
-	struct query q[4];
-	PGresult *res[4];
+	struct query q[5];
+	PGresult *res[5];
 	int64_t id = 0;
 	int n = nhead, store = !ev->syslog_only, r;
 
@@ -533,9 +576,8 @@ static int append(struct pg_be *be, const char *what, const struct og_audit_even
 		q[n++] = (struct query){ chain_lock_sql, NULL };
 		q[n++] = (struct query){ chain_tail_sql, &look };
 	}
-	if ((r = run_batch(be, what, q, n, res)) == OG_OK && claim_at >= 0 &&
-	    !(PQntuples(res[claim_at]) == 1 && atoi(PQgetvalue(res[claim_at], 0, 0)) == 1))
-		r = OG_ERR_REPLAY;
+	if ((r = run_batch(be, what, q, n, res)) == OG_OK && claim_at >= 0)
+		r = claimed(res[claim_at], ev->ts);
 	if (r == OG_OK && store && (r = chain_read(be, res[n - 1], &e, &id, mac, ubuf, abuf)) == OG_OK)
 		r = og_chain_mac(be->chain, mac, ++id, &e, mac);
 	clear_all(res, n);
@@ -569,15 +611,23 @@ static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
 }
 
 /*
- * Runs sql, the statement that claims a one-time thing and returns how
- * many it claimed, in a transaction with the audit entry: OG_ERR_REPLAY,
- * and nothing changed, unless exactly one.
+ * Takes the user's lock with lock_sql (its one parameter, $1, is prm's
+ * first), then runs sql, the statement that claims a one-time thing and
+ * returns how many it claimed and the user's standing, in a transaction
+ * with the audit entry. Unless the standing allows it and exactly one was
+ * claimed, nothing is changed: OG_ERR_REMOVED, OG_ERR_LOCKED or
+ * OG_ERR_REPLAY.
  */
-static int claim(struct pg_be *be, const char *what, const char *sql, const struct params *prm,
-		 const struct og_audit_event *ev)
+static int claim(struct pg_be *be, const char *what, const char *lock_sql, const char *sql,
+		 const struct params *prm, const struct og_audit_event *ev)
 {
-	const struct query head[] = { { "BEGIN", NULL }, { sql, prm } };
-	int r = append(be, what, ev, head, 2, 1, 1);
+	struct params who = { .n = 0 };
+	int r;
+
+	p_text(&who, prm->v[0]);
+	const struct query head[] = { { "BEGIN", NULL }, { lock_sql, &who }, { sql, prm } };
+
+	r = append(be, what, ev, head, 3, 2, 1);
 
 	if (r != OG_OK)
 		pg_rollback(be);
@@ -594,7 +644,7 @@ static int pg_login_accept(void *p, const char *token_id, int64_t step, int64_t 
 	p_int(&prm, step);
 	p_int(&prm, drift);
 	p_int(&prm, ev->ts);
-	return claim(p, "advance watermark", accept_sql, &prm, ev);
+	return claim(p, "advance watermark", lock_token_user_sql, accept_sql, &prm, ev);
 }
 
 /* name's pseudonym, made when new (the caller holds AUDIT_LOCK). */
@@ -713,17 +763,43 @@ static int count_failure(struct pg_be *be, const char *user, const struct og_loc
 		       " locked_until = $4 WHERE \"user\" = $1", &prm);
 }
 
+/*
+ * In a failure's transaction: takes the user's row lock (exclusive of a
+ * claim's), then reads, in a statement after it, whether the user may
+ * still log in at now; one round trip.
+ */
+static int fail_standing(struct pg_be *be, const char *user, int64_t now)
+{
+	struct params prm = { .n = 0 };
+	PGresult *res[2];
+	int r;
+
+	p_text(&prm, user);
+	const struct query q[] = {
+		{ "SELECT 1 FROM users WHERE name = $1 FOR NO KEY UPDATE", &prm },
+		{ "SELECT" STANDING("$1"), &prm },
+	};
+
+	if ((r = run_batch(be, "count failure", q, 2, res)) == OG_OK)
+		r = standing_at(res[1], 0, now);
+	clear_all(res, 2);
+	return r;
+}
+
 static int pg_login_fail(void *p, const char *user, const struct og_lockout *lk,
 			 const struct og_audit_event *ev, int64_t *locked_until, int *newly)
 {
 	struct pg_be *be = p;
 	int r;
 
-	if (user == NULL || lk->max_failures <= 0)
+	if (user == NULL)
 		return audit_insert(be, ev);
 	if ((r = pg_begin(be)) != OG_OK)
 		return r;
-	if ((r = count_failure(be, user, lk, ev->ts, locked_until, newly)) == OG_OK)
+	/* a failure is a claim too: one for a user locked or removed meanwhile is not counted */
+	if ((r = fail_standing(be, user, ev->ts)) == OG_OK && lk->max_failures > 0)
+		r = count_failure(be, user, lk, ev->ts, locked_until, newly);
+	if (r == OG_OK)
 		r = audit_insert(be, ev);
 	return finish(be, r);
 }
@@ -897,7 +973,8 @@ static int pg_org_remove(void *p, const char *org, int64_t now, int64_t *users)
 	int r;
 
 	p_text(&prm, org);
-	p_int(&prm, now);
+	if (now > 0)
+		p_int(&prm, now);	/* restoring binds the organisation alone */
 	if (now > 0)
 		res = run(be, "remove organisation", "WITH known AS (SELECT 1 WHERE EXISTS"
 			  " (SELECT 1 FROM users WHERE org = $1) OR EXISTS"
@@ -1109,10 +1186,10 @@ static int pg_recovery_use(void *p, const char *user, int idx, const struct og_a
 	p_text(&prm, user);
 	p_int(&prm, idx);
 	p_int(&prm, ev->ts);
-	return claim(p, "use recovery code", "WITH u AS (UPDATE recovery_codes SET used = $3"
-		     " WHERE \"user\" = $1 AND idx = $2 AND used = 0 RETURNING \"user\"),"
+	return claim(p, "use recovery code", lock_user_sql, "WITH u AS (UPDATE recovery_codes"
+		     " SET used = $3 WHERE \"user\" = $1 AND idx = $2 AND used = 0 RETURNING \"user\"),"
 		     " clr AS (DELETE FROM failures WHERE \"user\" IN (SELECT \"user\" FROM u))"
-		     " SELECT count(*) FROM u", &prm, ev);
+		     " SELECT (SELECT count(*) FROM u)," STANDING("$1"), &prm, ev);
 }
 
 static int pg_token_revoke(void *p, const char *serial)
@@ -1283,7 +1360,7 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	for (int i = 0; i < PQntuples(res); i++) {
 		memset(&row, 0, sizeof(row));
 		copy_val(res, i, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_val(res, i, 1, row.name, sizeof(row.name));
+		row.name = PQgetvalue(res, i, 1);
 		row.salt_ok = copy_bytea(res, i, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)
@@ -1291,6 +1368,17 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	}
 	PQclear(res);
 	return OG_OK;
+}
+
+/* A duplicate id is a unique violation: OG_ERR_EXISTS. */
+static int pg_spool_mark(void *p, const char *id, int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, id);
+	p_int(&prm, now);
+	return run_cmd(p, "mark spooled rows written",
+		       "INSERT INTO spool_flushed(id, at) VALUES($1, $2)", &prm);
 }
 
 static void pg_set_chain(void *p, const struct og_chain_key *k)
@@ -1305,8 +1393,8 @@ static int pg_counts(void *p, struct og_store_counts *out)
 			    " (SELECT count(*) FROM data_keys), (SELECT count(*) FROM tokens),"
 			    " (SELECT count(*) FROM audit), (SELECT count(*) FROM admins),"
 			    " (SELECT count(*) FROM recovery_codes), (SELECT count(*) FROM failures),"
-			    " (SELECT count(*) FROM org_removals), (SELECT count(*) FROM access_keys)",
-			    NULL);
+			    " (SELECT count(*) FROM org_removals), (SELECT count(*) FROM access_keys),"
+			    " (SELECT count(*) FROM spool_flushed)", NULL);
 
 	if (res == NULL)
 		return OG_ERR_STORE;
@@ -1319,6 +1407,7 @@ static int pg_counts(void *p, struct og_store_counts *out)
 	out->failures = int_val(res, 0, 6);
 	out->org_removals = int_val(res, 0, 7);
 	out->access_keys = int_val(res, 0, 8);
+	out->spool_flushed = int_val(res, 0, 9);
 	PQclear(res);
 	return OG_OK;
 }
@@ -1546,6 +1635,25 @@ static int pg_org_removal_list(void *p, int (*cb)(void *arg, const struct og_org
 	return OG_OK;
 }
 
+static int pg_spool_mark_list(void *p, int (*cb)(void *arg, const struct og_spool_mark_row *m),
+			      void *arg)
+{
+	struct og_spool_mark_row m;
+	PGresult *res = run(p, "list spool marks", "SELECT id, at FROM spool_flushed ORDER BY id",
+			    NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, m.id, sizeof(m.id));
+		m.at = int_val(res, i, 1);
+		if (cb(arg, &m) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
 static int pg_org_removal_put(void *p, const struct og_org_removal_row *o)
 {
 	struct params prm = { .n = 0 };
@@ -1680,6 +1788,7 @@ const struct og_store_ops og_store_pg_ops = {
 	.key_set_state = pg_key_set_state,
 	.key_touch = pg_key_touch,
 	.key_by_fp = pg_key_by_fp,
+	.spool_mark = pg_spool_mark,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
@@ -1691,6 +1800,7 @@ const struct og_store_ops og_store_pg_ops = {
 	.org_removal_list = pg_org_removal_list,
 	.org_removal_put = pg_org_removal_put,
 	.user_removal_put = pg_user_removal_put,
+	.spool_mark_list = pg_spool_mark_list,
 	.audit_head = pg_audit_head,
 	.audit_last = pg_audit_last,
 	.token_count = pg_token_count,

@@ -31,7 +31,8 @@
 #include "chain.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
+#define SCHEMA_VERSION 5
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
@@ -66,6 +67,9 @@ static const char schema_sql[] =
 	" created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS org_removals("
 	" org TEXT PRIMARY KEY, removed_at INTEGER NOT NULL);"
+	/* the chunks of spooled rows already written (see spool.h) */
+	"CREATE TABLE IF NOT EXISTS spool_flushed(id TEXT PRIMARY KEY, at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
 	/* the trail as people read it: names instead of pseudonyms */
 	"CREATE VIEW IF NOT EXISTS audit_named AS"
 	" SELECT a.id, a.ts, a.host, a.event, a.result, a.reason,"
@@ -100,7 +104,8 @@ enum stmt_id {
 	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP,
 	Q_SUBJECT_GET, Q_SUBJECT_ADD, Q_CHAIN_TAIL, Q_SUBJECTS_ALL,
 	Q_ADMINS_ALL, Q_RECS_ALL, Q_REC_PUT, Q_FAILS_ALL, Q_ORG_REMS_ALL, Q_ORG_REM_PUT,
-	Q_USER_REM_PUT, Q_AUDIT_HEAD, Q_AUDIT_LAST, Q_TOKEN_COUNT, Q_COUNT
+	Q_USER_REM_PUT, Q_AUDIT_HEAD, Q_AUDIT_LAST, Q_TOKEN_COUNT,
+	Q_STANDING_OF_TOKEN, Q_STANDING_OF_USER, Q_SPOOL_MARK, Q_SPOOL_MARKS_ALL, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
@@ -116,6 +121,13 @@ enum stmt_id {
 #define KEY_COLS "id, user, org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
 
+/* A claim's view of who (one row, or none): struct og_standing, and
+ * whether a failure record exists. */
+#define STANDING(who) "WITH who(name) AS (" who ") SELECT COALESCE(u.removed_at, 0)," \
+	" o.org IS NOT NULL, COALESCE(f.locked_until, 0), f.user IS NOT NULL FROM who" \
+	" LEFT JOIN users u ON u.name = who.name LEFT JOIN org_removals o ON o.org = u.org" \
+	" LEFT JOIN failures f ON f.user = who.name"
+
 static const char *const stmt_sql[Q_COUNT] = {
 	/* one statement: the user, its lock, and its active tokens (if any) */
 	[Q_USER_STATE] = "SELECT u.org, COALESCE(f.locked_until, 0), f.user IS NOT NULL, u.removed_at, "
@@ -126,6 +138,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_ACCEPT] = "UPDATE tokens SET last_step = ?2, drift = ?3, last_used = ?4"
 		     " WHERE id = ?1 AND state = 'active' AND last_step < ?2",
 	[Q_CLEAR_FAIL] = "DELETE FROM failures WHERE user = ?1",
+	[Q_STANDING_OF_TOKEN] = STANDING("SELECT user FROM tokens WHERE id = ?1"),
+	[Q_STANDING_OF_USER] = STANDING("SELECT ?1"),
 	[Q_AUDIT] = "INSERT INTO audit(ts, host, event, result, reason, user, source, service,"
 		    " token, key, actor, detail, id, mac) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 		    " ?10, ?11, ?12, ?13, ?14)",
@@ -151,6 +165,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_SUBJECT_ADD] = "INSERT INTO subjects(pseudonym, name, salt, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_CHAIN_TAIL] = "SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1",
 	[Q_SUBJECTS_ALL] = "SELECT pseudonym, name, salt FROM subjects ORDER BY pseudonym",
+	[Q_SPOOL_MARK] = "INSERT INTO spool_flushed(id, at) VALUES(?1, ?2)",
+	[Q_SPOOL_MARKS_ALL] = "SELECT id, at FROM spool_flushed ORDER BY id",
 	[Q_ADMIN_GET] = "SELECT role, org FROM admins WHERE name = ?1",
 	[Q_ADMIN_ADD] = "INSERT INTO admins(name, role, org, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
@@ -183,7 +199,7 @@ static const char *const stmt_sql[Q_COUNT] = {
 		     " (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit),"
 		     " (SELECT count(*) FROM admins), (SELECT count(*) FROM recovery_codes),"
 		     " (SELECT count(*) FROM failures), (SELECT count(*) FROM org_removals),"
-		     " (SELECT count(*) FROM reg.access_keys)",
+		     " (SELECT count(*) FROM reg.access_keys), (SELECT count(*) FROM spool_flushed)",
 	[Q_ADMINS_ALL] = "SELECT name, role, org, created FROM admins ORDER BY name",
 	[Q_RECS_ALL] = "SELECT user, idx, salt, hash, used, created FROM recovery_codes"
 		       " ORDER BY user, idx",
@@ -825,6 +841,19 @@ static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
 	return step_done(be, s, "audit");
 }
 
+/* A duplicate id is a constraint violation: OG_ERR_EXISTS. */
+static int sq_spool_mark(void *p, const char *id, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_SPOOL_MARK);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(be, s, "mark spooled rows written");
+}
+
 static int sq_begin(void *p)
 {
 	return exec(p, "BEGIN IMMEDIATE");
@@ -857,10 +886,33 @@ static int finish(struct sqlite_be *be, int r)
 }
 
 /*
- * Inside an open transaction, runs s, the UPDATE that claims a one-time
- * thing (a code's step, a recovery code); then clears the user's failures
- * (when asked) and appends ev, and commits. OG_ERR_REPLAY, and nothing
- * changed, if s claimed nothing.
+ * Inside the claim's write transaction: whether the user of s's row (a
+ * STANDING statement, bound) may log in at now (og_standing_check), and
+ * *has_failures, whether a failure record exists.
+ */
+static int standing(struct sqlite_be *be, sqlite3_stmt *s, int64_t now, int *has_failures)
+{
+	struct og_standing st = { 0, 0, 0 };
+	int rc;
+
+	*has_failures = 0;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st.removed_at = sqlite3_column_int64(s, 0);
+		st.org_removed = sqlite3_column_int(s, 1);
+		st.locked_until = sqlite3_column_int64(s, 2);
+		*has_failures = sqlite3_column_int(s, 3);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(be, "read user standing");
+	return og_standing_check(&st, now);
+}
+
+/*
+ * Inside an open transaction, once the user's standing allowed it, runs s,
+ * the UPDATE that claims a one-time thing (a code's step, a recovery
+ * code); then clears the user's failures (if any) and appends ev, and
+ * commits. OG_ERR_REPLAY, and nothing changed, if s claimed nothing.
  */
 static int claim(struct sqlite_be *be, sqlite3_stmt *s, const char *what, int clear_failures,
 		 const struct og_audit_event *ev)
@@ -881,14 +933,33 @@ static int claim(struct sqlite_be *be, sqlite3_stmt *s, const char *what, int cl
 	return finish(be, ev->syslog_only ? OG_OK : audit_insert(be, ev));
 }
 
+/* Opens the claim's write transaction and checks the standing of who
+ * (a token id or a user name, per q) at ev->ts. */
+static int claim_begin(struct sqlite_be *be, enum stmt_id q, const char *who,
+		       const struct og_audit_event *ev, int *has_failures)
+{
+	sqlite3_stmt *s;
+	int r;
+
+	if ((r = sq_begin(be)) != OG_OK)
+		return r;
+	if ((s = stmt(be, q)) == NULL)
+		return finish(be, OG_ERR_STORE);
+	bind_text(s, 1, who);
+	if ((r = standing(be, s, ev->ts, has_failures)) != OG_OK)
+		return finish(be, r);
+	return OG_OK;
+}
+
 static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t drift,
 			   int clear_failures, const struct og_audit_event *ev)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
-	int r;
+	int has_failures, r;
 
-	if ((r = sq_begin(be)) != OG_OK)
+	(void)clear_failures;	/* the claim sees for itself */
+	if ((r = claim_begin(be, Q_STANDING_OF_TOKEN, token_id, ev, &has_failures)) != OG_OK)
 		return r;
 	if ((s = stmt(be, Q_ACCEPT)) == NULL)
 		return finish(be, OG_ERR_STORE);
@@ -896,7 +967,7 @@ static int sq_login_accept(void *p, const char *token_id, int64_t step, int64_t 
 	sqlite3_bind_int64(s, 2, step);
 	sqlite3_bind_int64(s, 3, drift);
 	sqlite3_bind_int64(s, 4, ev->ts);
-	return claim(be, s, "advance watermark", clear_failures, ev);
+	return claim(be, s, "advance watermark", has_failures, ev);
 }
 
 /* Reads the user's failure record; *exists = 0 when there is none. */
@@ -940,7 +1011,12 @@ static int sq_login_fail(void *p, const char *user, const struct og_lockout *lk,
 	struct og_failures f = { 0, 0, 0 };
 	int exists = 0, r;
 
-	if ((r = sq_begin(be)) != OG_OK)
+	/* a failure is a claim too: one for a user locked or removed meanwhile is not counted */
+	if (user == NULL)
+		r = sq_begin(be);
+	else
+		r = claim_begin(be, Q_STANDING_OF_USER, user, ev, &exists);
+	if (r != OG_OK)
 		return r;
 	if (user != NULL && lk->max_failures > 0) {
 		if ((r = failures_get(be, user, &f, &exists)) != OG_OK)
@@ -1403,16 +1479,16 @@ static int sq_recovery_use(void *p, const char *user, int idx, const struct og_a
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s;
-	int r;
+	int has_failures, r;
 
-	if ((r = sq_begin(be)) != OG_OK)
+	if ((r = claim_begin(be, Q_STANDING_OF_USER, user, ev, &has_failures)) != OG_OK)
 		return r;
 	if ((s = stmt(be, Q_REC_USE)) == NULL)
 		return finish(be, OG_ERR_STORE);
 	bind_text(s, 1, user);
 	sqlite3_bind_int(s, 2, idx);
 	sqlite3_bind_int64(s, 3, ev->ts);
-	return claim(be, s, "use recovery code", 1, ev);
+	return claim(be, s, "use recovery code", has_failures, ev);
 }
 
 static int sq_token_revoke(void *p, const char *serial)
@@ -1573,7 +1649,7 @@ static int sq_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		copy_col(s, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_col(s, 1, row.name, sizeof(row.name));
+		row.name = (const char *)sqlite3_column_text(s, 1);
 		row.salt_ok = copy_blob(s, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)
@@ -1601,6 +1677,7 @@ static int sq_counts(void *p, struct og_store_counts *out)
 		out->failures = sqlite3_column_int64(s, 6);
 		out->org_removals = sqlite3_column_int64(s, 7);
 		out->access_keys = sqlite3_column_int64(s, 8);
+		out->spool_flushed = sqlite3_column_int64(s, 9);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count rows");
@@ -1838,6 +1915,26 @@ static int sq_org_removal_list(void *p, int (*cb)(void *arg, const struct og_org
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list org removals");
 }
 
+static int sq_spool_mark_list(void *p, int (*cb)(void *arg, const struct og_spool_mark_row *m),
+			      void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_SPOOL_MARKS_ALL);
+	struct og_spool_mark_row m;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, m.id, sizeof(m.id));
+		m.at = sqlite3_column_int64(s, 1);
+		if (cb(arg, &m) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list spool marks");
+}
+
 static int sq_org_removal_put(void *p, const struct og_org_removal_row *o)
 {
 	struct sqlite_be *be = p;
@@ -1967,6 +2064,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.key_set_state = sq_key_set_state,
 	.key_touch = sq_key_touch,
 	.key_by_fp = sq_key_by_fp,
+	.spool_mark = sq_spool_mark,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
@@ -1978,6 +2076,7 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.org_removal_list = sq_org_removal_list,
 	.org_removal_put = sq_org_removal_put,
 	.user_removal_put = sq_user_removal_put,
+	.spool_mark_list = sq_spool_mark_list,
 	.audit_head = sq_audit_head,
 	.audit_last = sq_audit_last,
 	.token_count = sq_token_count,

@@ -109,7 +109,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 	v = og_login_precheck(&ctx, &l);
 	if (v == OG_ALLOW && !l.skip_prompt) {
 		code = og_pam_get_code(ph, &a, code_digits(&ctx, &l));
-		v = og_login_verify(&ctx, &l, code);
+		/* the code is checked as of when it was entered, not when asked for */
+		v = og_login_verify(&ctx, &l, code, (int64_t)time(NULL));
 	}
 	r = verdict_to_pam(v);
 out:

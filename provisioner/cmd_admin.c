@@ -1,5 +1,4 @@
 /* cmd_admin.c: small population commands: list and unlock. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,24 +6,26 @@
 #include "err.h"
 #include "util.h"
 
-int cmd_unlock(struct cli *c, int argc, char **argv)
+int cmd_unlock(struct cli *c, const struct cli_args *a)
 {
-	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+	const char *user = a->arg[0];
+
+	if (!og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision unlock USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (og_store_unlock(c->st, argv[1]) != OG_OK) {
-		cli_error("cannot unlock %s", argv[1]);
+	if (og_store_unlock(c->st, user) != OG_OK) {
+		cli_error("cannot unlock %s", user);
 		return 1;
 	}
-	cli_audit(c, "unlock", "success", argv[1], NULL, NULL);
-	printf("unlocked %s\n", argv[1]);
+	cli_audit(c, "unlock", "success", user, NULL, NULL);
+	printf("unlocked %s\n", user);
 	return 0;
 }
 
 struct listing {
 	int json;
-	const char *org;	/* --org, or an org admin's: only tokens sealed under its key */
+	const char *org;	/* --org, or an org admin's view: only tokens sealed under its key */
 };
 
 static int print_token(void *arg, const struct og_token *t)
@@ -48,34 +49,17 @@ static int print_token(void *arg, const struct og_token *t)
 	return 0;
 }
 
-int cmd_list(struct cli *c, int argc, char **argv)
+int cmd_list(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "org", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char usage[] = "usage: otpgate-provision list [USER] [--org ORG] [--json]";
-	struct listing ls = { 0, NULL };
-	const char *user = NULL;
-	int ch;
+	struct listing ls = { cli_flag(a, "json"), cli_opt(a, "org") };
+	const char *user = a->arg[0];
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'j')
-			ls.json = 1;
-		else if (ch == 'o' && og_is_safe_name(optarg, 128))
-			ls.org = optarg;
-		else
-			return cli_error("%s", usage), 2;
-	}
-	if (optind < argc)
-		user = argv[optind++];
-	if (optind != argc || (user && !og_is_safe_name(user, 256)))
-		return cli_error("%s", usage), 2;
+	if ((ls.org && !og_is_safe_name(ls.org, 128)) || (user && !og_is_safe_name(user, 256)))
+		return cli_error("usage: otpgate-provision list [USER] [--org ORG] [--json]"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	/* an org admin sees their own organisation (authorize refused any other --org) */
-	if (strcmp(c->role, "org-admin") == 0)
-		ls.org = c->org;
+	if (og_admin_view(&c->admin) != NULL)
+		ls.org = og_admin_view(&c->admin);
 	if (og_store_token_list(c->st, user, print_token, &ls) != OG_OK) {
 		cli_error("cannot list tokens");
 		return 1;

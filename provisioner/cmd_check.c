@@ -4,7 +4,6 @@
  * no store and no admin role.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "commands.h"
 #include "confcheck.h"
@@ -16,15 +15,14 @@ static void print_finding(void *arg, int problem, const char *line)
 	printf("%s\n", line);
 }
 
-int cmd_check_config(struct cli *c, int argc, char **argv)
+/* check-config [-c FILE]: the -c after the command names the file as the
+ * global one does (and wins over it). Scope OG_SCOPE_OPEN: cli_main opens
+ * no store for it, the check only probes one. */
+int cmd_check_config(struct cli *c, const struct cli_args *a)
 {
-	const char *path = c->config_path;
+	const char *path = cli_opt(a, "c") ? cli_opt(a, "c") : c->config_path;
 	int problems;
 
-	if (argc == 3 && strcmp(argv[1], "-c") == 0)
-		path = argv[2];
-	else if (argc != 1)
-		return cli_error("usage: otpgate-provision check-config [-c FILE]"), 2;
 	problems = og_config_check(path, print_finding, NULL);
 	if (problems > 0)
 		printf("%s: %d problem%s\n", path, problems, problems == 1 ? "" : "s");

@@ -1,5 +1,4 @@
 /* cmd_enrol.c: create a virtual TOTP token and show it to the phone app. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,53 +19,31 @@ struct enrol_opts {
 	int json;
 };
 
-static int parse_opts(struct cli *c, int argc, char **argv, struct enrol_opts *o)
+/* Reads the parsed options, with the configuration's defaults. */
+static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "org", required_argument, NULL, 'o' },
-		{ "issuer", required_argument, NULL, 'i' },
-		{ "algorithm", required_argument, NULL, 'a' },
-		{ "digits", required_argument, NULL, 'd' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "qr", required_argument, NULL, 'q' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *v;
 	int64_t n;
-	int ch;
 
 	o->params = c->cfg.totp;
 	o->params.t0 = 0;
-	o->issuer = c->cfg.issuer;
-	o->org = "";
-	o->qr = isatty(STDOUT_FILENO) ? "terminal" : "none";
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': o->org = optarg; break;
-		case 'i': o->issuer = optarg; break;
-		case 'q': o->qr = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'a':
-			if (og_algo_parse(optarg, &o->params.algo) != OG_OK)
-				return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
-			break;
-		case 'd':
-			if (og_parse_int(optarg, 6, 8, &n) != OG_OK || n == 7)
-				return cli_error("--digits must be 6 or 8"), 2;
-			o->params.digits = (int)n;
-			break;
-		case 'p':
-			if (og_parse_int(optarg, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
-				return cli_error("--period must be 30 or 60"), 2;
-			o->params.period = (int)n;
-			break;
-		default:
-			return cli_error("usage: otpgate-provision enrol USER [options] (see --help)"), 2;
-		}
+	o->user = a->arg[0];
+	o->org = (v = cli_opt(a, "org")) ? v : "";
+	o->issuer = (v = cli_opt(a, "issuer")) ? v : c->cfg.issuer;
+	o->qr = (v = cli_opt(a, "qr")) ? v : isatty(STDOUT_FILENO) ? "terminal" : "none";
+	o->json = cli_flag(a, "json");
+	if ((v = cli_opt(a, "algorithm")) && og_algo_parse(v, &o->params.algo) != OG_OK)
+		return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
+	if ((v = cli_opt(a, "digits")) != NULL) {
+		if (og_parse_int(v, 6, 8, &n) != OG_OK || n == 7)
+			return cli_error("--digits must be 6 or 8"), 2;
+		o->params.digits = (int)n;
 	}
-	if (optind + 1 != argc)
-		return cli_error("usage: otpgate-provision enrol USER [options] (see --help)"), 2;
-	o->user = argv[optind];
+	if ((v = cli_opt(a, "period")) != NULL) {
+		if (og_parse_int(v, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
+			return cli_error("--period must be 30 or 60"), 2;
+		o->params.period = (int)n;
+	}
 	if (!og_is_safe_name(o->user, 256))
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
 	if (o->org[0] != '\0' && !og_is_safe_name(o->org, 128))
@@ -76,6 +53,23 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct enrol_opts *o
 	if (strcmp(o->qr, "terminal") != 0 && strcmp(o->qr, "none") != 0 &&
 	    !((strncmp(o->qr, "png:", 4) == 0 || strncmp(o->qr, "svg:", 4) == 0) && o->qr[4] != '\0'))
 		return cli_error("--qr must be terminal, none, png:FILE or svg:FILE"), 2;
+	return 0;
+}
+
+/* The QR code's file, for --qr png:FILE or svg:FILE: written before the
+ * token is stored, so that no token exists without it. */
+static int write_qr(struct cli *c, const char *qr, const char *uri, struct og_outfile *f)
+{
+	char kind[4] = { qr[0], qr[1], qr[2], '\0' };
+
+	if (strchr(qr, ':') == NULL)
+		return 0;
+	if (cli_create_file(c, qr + 4, 0600, f) != OG_OK)
+		return -1;
+	if (qr_write_file(uri, kind, f, qr + 4) != 0) {
+		og_outfile_remove(f);
+		return -1;
+	}
 	return 0;
 }
 
@@ -111,8 +105,9 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 	return r;
 }
 
-int cmd_enrol(struct cli *c, int argc, char **argv)
+int cmd_enrol(struct cli *c, const struct cli_args *a)
 {
+	struct og_outfile qf = OG_OUTFILE_INIT;
 	struct enrol_opts o;
 	struct og_otpauth u;
 	struct og_token t;
@@ -121,9 +116,10 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&u, 0, sizeof(u));
+	memset(&t, 0, sizeof(t));
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if ((r = parse_opts(c, argc, argv, &o)) != 0)
+	if ((r = read_opts(c, a, &o)) != 0)
 		return r;
 	snprintf(u.issuer, sizeof(u.issuer), "%s", o.issuer);
 	snprintf(u.account, sizeof(u.account), "%s", o.user);
@@ -137,15 +133,10 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 		cli_error("issuer or user name too long for a URI");
 		goto out;
 	}
-	/* the picture is written before the token is stored: no token without it */
-	if (strchr(o.qr, ':') != NULL) {
-		char kind[4] = { o.qr[0], o.qr[1], o.qr[2], '\0' };
-		if (qr_write_file(uri, kind, o.qr + 4) != 0)
-			goto out;
-	}
+	if (write_qr(c, o.qr, uri, &qf) != 0)
+		goto out;
 	if (store_token(c, &o, u.secret, &t) != OG_OK) {
-		if (strchr(o.qr, ':') != NULL)
-			unlink(o.qr + 4);
+		og_outfile_remove(&qf);
 		goto out;
 	}
 	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
@@ -163,6 +154,7 @@ int cmd_enrol(struct cli *c, int argc, char **argv)
 	}
 	r = 0;
 out:
+	og_outfile_close(&qf);
 	OPENSSL_cleanse(&u, sizeof(u));
 	OPENSSL_cleanse(uri, sizeof(uri));
 	OPENSSL_cleanse(&t, sizeof(t));

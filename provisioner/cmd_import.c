@@ -3,7 +3,6 @@
  * All rows go in one transaction: a bad row names its line and nothing
  * is imported.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,37 +297,24 @@ static int load_psk(struct cli *c, const char *hex, const char *file, unsigned c
 #define IMPORT_USAGE "usage: otpgate-provision import --format csv|pskc FILE" \
 	" [--psk HEXKEY | --psk-file FILE]"
 
-int cmd_import(struct cli *c, int argc, char **argv)
+int cmd_import(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' }, { "psk", required_argument, NULL, 'k' },
-		{ "psk-file", required_argument, NULL, 'K' }, { NULL, 0, NULL, 0 },
-	};
 	struct importer im;
-	const char *format = NULL, *psk_hex = NULL, *psk_file = NULL;
+	const char *format = cli_opt(a, "format"), *psk_hex = cli_opt(a, "psk");
+	const char *psk_file = cli_opt(a, "psk-file");
 	unsigned char psk[16];
 	int have_psk = 0;
 	char summary[128];
 	FILE *in = NULL;
-	int ch, r, pskc;
+	int r, pskc;
 
 	memset(&im, 0, sizeof(im));
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'f')
-			format = optarg;
-		else if (ch == 'k')
-			psk_hex = optarg;
-		else if (ch == 'K')
-			psk_file = optarg;
-		else
-			return cli_error(IMPORT_USAGE), 2;
-	}
 	pskc = format != NULL && strcmp(format, "pskc") == 0;
-	if (format == NULL || (!pskc && strcmp(format, "csv") != 0) || optind + 1 != argc ||
+	if (format == NULL || (!pskc && strcmp(format, "csv") != 0) ||
 	    (!pskc && (psk_hex || psk_file)) || (psk_hex && psk_file))
 		return cli_error(IMPORT_USAGE), 2;
 	im.c = c;
-	im.path = argv[optind];
+	im.path = a->arg[0];
 	im.now = (int64_t)time(NULL);
 	if ((psk_hex || psk_file) && load_psk(c, psk_hex, psk_file, psk) != 0)
 		return 1;

@@ -107,17 +107,13 @@ static void quiet(void *ctx, int prio, const char *msg)
 	(void)msg;
 }
 
-int cmd_init(struct cli *c, int argc, char **argv)
+int cmd_init(struct cli *c, const struct cli_args *a)
 {
 	struct og_key key;
 	og_log_fn fn;
 	int r, created = 0, had_store;
 
-	(void)argv;
-	if (argc != 1) {
-		cli_error("usage: otpgate-provision init");
-		return 2;
-	}
+	(void)a;
 	if (og_config_load(c->config_path, &c->cfg, (char[512]){ 0 }, 512, NULL) == OG_OK) {
 		/* the store's directory also holds the key registry and the drop
 		 * location: the key reader and users pass through it (0711); the

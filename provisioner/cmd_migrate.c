@@ -4,7 +4,6 @@
  * copied as they are stored: sealed under data keys that the shared master
  * key wraps, never decrypted on the way.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,11 +13,9 @@
 #include "trail.h"
 #include "util.h"
 
-int cmd_migrate(struct cli *c, int argc, char **argv)
+int cmd_migrate(struct cli *c, const struct cli_args *a)
 {
-	(void)argv;
-	if (argc != 1)
-		return cli_error("usage: otpgate-provision migrate"), 2;
+	(void)a;
 	if (cli_open(c, 1) != OG_OK)
 		return 1;
 	if (og_store_init(c->st) != OG_OK || og_store_check_schema(c->st) != OG_OK) {
@@ -71,7 +68,7 @@ static int copied_all(const struct og_store_counts *src, const struct og_copy_re
 #define SAME(f, already) (rep->copied.f == src->f && after->f - before->f == src->f - (already))
 	return SAME(users, 0) && SAME(data_keys, 0) && SAME(tokens, 0) && SAME(audit, 0) &&
 	       SAME(recovery_codes, 0) && SAME(failures, 0) && SAME(org_removals, 0) &&
-	       SAME(access_keys, 0) && SAME(admins, rep->admins_present);
+	       SAME(access_keys, 0) && SAME(spool_flushed, 0) && SAME(admins, rep->admins_present);
 #undef SAME
 }
 
@@ -96,11 +93,12 @@ static void print_counts(const struct og_store_counts *n, int64_t admins_present
 {
 	printf("  users %lld\n  data keys %lld\n  tokens %lld\n  recovery codes %lld\n"
 	       "  failure counts and locks %lld\n  admins %lld (%lld already there)\n"
-	       "  SSH access keys %lld\n  organisation removals %lld\n  audit entries %lld\n",
+	       "  SSH access keys %lld\n  organisation removals %lld\n  spool chunks stored %lld\n"
+	       "  audit entries %lld\n",
 	       (long long)n->users, (long long)n->data_keys, (long long)n->tokens,
 	       (long long)n->recovery_codes, (long long)n->failures, (long long)n->admins,
 	       (long long)admins_present, (long long)n->access_keys, (long long)n->org_removals,
-	       (long long)n->audit);
+	       (long long)n->spool_flushed, (long long)n->audit);
 }
 
 static int target_empty(struct cli *to, const struct og_store_counts *n)
@@ -137,24 +135,16 @@ static int copy_verified(struct cli *c, struct cli *to, const struct og_store_co
 	return og_store_commit(to->st) == OG_OK;
 }
 
-int cmd_migrate_store(struct cli *c, int argc, char **argv)
+int cmd_migrate_store(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
-	};
-	struct cli to = { 0 };
+	struct cli to = { .config_path = cli_opt(a, "to") };
 	struct og_store_counts have, before;
 	struct og_copy_report rep;
 	struct og_trail_report trail;
 	char head[2 * OG_CHAIN_LEN + 1];
-	int ch, r = 1;
+	int r = 1;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 't')
-			return cli_error("usage: otpgate-provision migrate-store --to CONFIG"), 2;
-		to.config_path = optarg;
-	}
-	if (to.config_path == NULL || optind != argc)
+	if (to.config_path == NULL)
 		return cli_error("usage: otpgate-provision migrate-store --to CONFIG"), 2;
 	if (cli_open(c, 0) != OG_OK || cli_open(&to, 1) != OG_OK || !same_master_key(c, &to))
 		goto out;

@@ -5,7 +5,6 @@
  * reach is a CRITICAL line of the report, not an error of the tool; it
  * needs no admin role and reports only counts, never names.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -63,12 +62,13 @@ static void print_json(const struct og_status *s)
 	}
 	printf("],\"store\":{\"reachable\":%s,\"schema\":%d},"
 	       "\"audit\":{\"entries\":%lld,\"last_id\":%lld,\"last_ts\":%lld,\"head\":\"%s\"},"
-	       "\"spool\":{\"rows\":%lld,\"oldest\":%lld},\"pending_overdue\":%lld,"
+	       "\"spool\":{\"rows\":%lld,\"oldest\":%lld,\"dead\":%lld},\"pending_overdue\":%lld,"
 	       "\"locked_users\":%lld,\"keys\":{\"within\":%lld,\"expiring\":%lld,"
 	       "\"users_losing_last_key\":%lld},\"rotate\":{\"last\":%lld,\"result\":",
 	       s->store_ok ? "true" : "false", s->schema, (long long)s->head.entries,
 	       (long long)s->head.last_id, (long long)s->head.last_ts,
 	       s->head.mac_ok ? head : "", (long long)s->spool_rows, (long long)s->spool_oldest,
+	       (long long)s->spool_dead,
 	       (long long)s->pending_overdue, (long long)s->locked_users, (long long)s->within,
 	       (long long)s->keys_expiring, (long long)s->users_losing_keys,
 	       (long long)s->rotate_ts);
@@ -78,12 +78,6 @@ static void print_json(const struct og_status *s)
 	printf("},\"disk\":[");
 	print_fs_json(s);
 	printf("]}\n");
-}
-
-static int usage(void)
-{
-	cli_error("usage: otpgate-provision status [--json] [--within DURATION]");
-	return NAGIOS_UNKNOWN;
 }
 
 /* A config that cannot be read fails every login: CRITICAL, said as such. */
@@ -100,26 +94,23 @@ static int config_critical(const char *why, int json)
 	return OG_LEVEL_CRITICAL;
 }
 
-int cmd_status(struct cli *c, int argc, char **argv)
+/* status [--json] [--within DURATION]: open to whoever can read the config
+ * and the store (scope OG_SCOPE_OPEN), as it reports counts, never names. A
+ * usage error is UNKNOWN (the command table says so for the parse). */
+int cmd_status(struct cli *c, const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "within", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *within_opt = cli_opt(a, "within");
 	struct og_status s;
 	char err[512], why[1024] = "";
 	struct og_log capture = { og_log_capture, why, 0 };
 	int64_t within = 14 * 86400;
-	int ch, json = 0;
+	int json = cli_flag(a, "json");
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'j')
-			json = 1;
-		else if (ch != 'w' || og_parse_duration(optarg, &within) != OG_OK)
-			return usage();
+	if (within_opt != NULL && og_parse_duration(within_opt, &within) != OG_OK) {
+		cli_error("usage: otpgate-provision status [--json] [--within DURATION]"
+			  " ('%.64s' is not a duration, like 14d)", within_opt);
+		return NAGIOS_UNKNOWN;
 	}
-	if (optind != argc)
-		return usage();
 	if (og_config_load(c->config_path, &c->cfg, err, sizeof(err), NULL) != OG_OK)
 		return config_critical(err, json);
 	c->cfg_loaded = 1;

@@ -52,16 +52,17 @@ static int confirm_one(struct cli *c, const struct og_key *master, const struct 
 	       og_store_token_activate(c->st, t->id, step, drift) == OG_OK;
 }
 
-int cmd_confirm(struct cli *c, int argc, char **argv)
+int cmd_confirm(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0], *code = a->arg[1];
 	struct tokens ts = { .n = 0 };
 	struct og_key master;
 	int64_t now = (int64_t)time(NULL);
 	int pending = 0, r = 1;
 
-	if (argc != 3 || !og_is_safe_name(argv[1], 256))
+	if (!og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision confirm USER CODE"), 2;
-	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, user, collect, &ts) != OG_OK)
 		return 1;
 	if (cli_master_key(c, &master) != OG_OK)
 		goto out_nokey;
@@ -70,21 +71,21 @@ int cmd_confirm(struct cli *c, int argc, char **argv)
 		if (t->state != OG_TOKEN_PENDING || t->created <= now - c->cfg.enrol_pending_for)
 			continue;
 		pending++;
-		if (check_code(argv[2], t->params.digits) != 0)
+		if (check_code(code, t->params.digits) != 0)
 			goto out;
-		if (confirm_one(c, &master, t, argv[2], now)) {
-			cli_audit(c, "confirm", "success", argv[1], t->serial, NULL);
-			printf("confirmed %s: token %s is active\n", argv[1], t->serial);
+		if (confirm_one(c, &master, t, code, now)) {
+			cli_audit(c, "confirm", "success", user, t->serial, NULL);
+			printf("confirmed %s: token %s is active\n", user, t->serial);
 			r = 0;
 			goto out;
 		}
 	}
 	if (pending == 0)
 		cli_error("%s has no pending token (none enrolled, or older than enrol.pending_for)",
-			  argv[1]);
+			  user);
 	else
-		cli_error("the code does not match %s's pending token", argv[1]);
-	cli_audit(c, "confirm", "failure", argv[1], NULL, pending ? "bad-code" : "no-pending-token");
+		cli_error("the code does not match %s's pending token", user);
+	cli_audit(c, "confirm", "failure", user, NULL, pending ? "bad-code" : "no-pending-token");
 out:
 	og_key_wipe(&master);
 out_nokey:
@@ -92,33 +93,34 @@ out_nokey:
 	return r;
 }
 
-int cmd_revoke(struct cli *c, int argc, char **argv)
+int cmd_revoke(struct cli *c, const struct cli_args *a)
 {
+	const char *which = a->arg[0];
 	struct tokens ts = { .n = 0 };
 	int revoked = 0;
 
-	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+	if (!og_is_safe_name(which, 256))
 		return cli_error("usage: otpgate-provision revoke USER|SERIAL"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
 	/* a serial first; otherwise every active or pending token of the user */
-	if (og_store_token_revoke(c->st, argv[1]) == OG_OK) {
-		cli_audit(c, "revoke", "success", NULL, argv[1], NULL);
-		printf("revoked token %s\n", argv[1]);
+	if (og_store_token_revoke(c->st, which) == OG_OK) {
+		cli_audit(c, "revoke", "success", NULL, which, NULL);
+		printf("revoked token %s\n", which);
 		return 0;
 	}
-	if (og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+	if (og_store_token_list(c->st, which, collect, &ts) != OG_OK)
 		return 1;
 	for (int i = 0; i < ts.n; i++) {
 		if (og_store_token_revoke(c->st, ts.v[i].serial) != OG_OK)
 			continue;
-		cli_audit(c, "revoke", "success", argv[1], ts.v[i].serial, NULL);
-		printf("revoked token %s of %s\n", ts.v[i].serial, argv[1]);
+		cli_audit(c, "revoke", "success", which, ts.v[i].serial, NULL);
+		printf("revoked token %s of %s\n", ts.v[i].serial, which);
 		revoked++;
 	}
 	OPENSSL_cleanse(&ts, sizeof(ts));
 	if (revoked == 0)
-		return cli_error("no active or pending token is %s or belongs to %s", argv[1], argv[1]), 1;
+		return cli_error("no active or pending token is %s or belongs to %s", which, which), 1;
 	return 0;
 }
 
@@ -165,25 +167,26 @@ static void show_json(const char *user, const struct og_user_state *us, const st
 }
 
 /* show USER [--json]: organisation, lock, removal and tokens (never secrets). */
-int cmd_show(struct cli *c, int argc, char **argv)
+int cmd_show(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0];
 	struct og_user_state us;
 	struct tokens ts = { .n = 0 };
 	int64_t now = (int64_t)time(NULL);
-	int json = argc == 3 && strcmp(argv[2], "--json") == 0, r = 1;
+	int r = 1;
 
-	if ((argc != 2 && !json) || !og_is_safe_name(argv[1], 256))
+	if (!og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision show USER [--json]"), 2;
-	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, argv[1], &us) != OG_OK)
+	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, user, &us) != OG_OK)
 		return 1;
 	if (!us.known)
-		cli_error("unknown user '%s'", argv[1]);
-	else if (og_store_token_list(c->st, argv[1], collect, &ts) == OG_OK)
+		cli_error("unknown user '%s'", user);
+	else if (og_store_token_list(c->st, user, collect, &ts) == OG_OK)
 		r = 0;
-	if (r == 0 && json)
-		show_json(argv[1], &us, &ts, now, c->cfg.enrol_pending_for);
+	if (r == 0 && cli_flag(a, "json"))
+		show_json(user, &us, &ts, now, c->cfg.enrol_pending_for);
 	else if (r == 0)
-		show_text(argv[1], &us, &ts, now, c->cfg.enrol_pending_for);
+		show_text(user, &us, &ts, now, c->cfg.enrol_pending_for);
 	og_user_state_wipe(&us);
 	OPENSSL_cleanse(&ts, sizeof(ts));
 	return r;
@@ -215,8 +218,9 @@ static int64_t find_pair(const unsigned char *secret, size_t len, const struct o
 	return found;
 }
 
-int cmd_resync(struct cli *c, int argc, char **argv)
+int cmd_resync(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0], *code1 = a->arg[1], *code2 = a->arg[2];
 	struct tokens ts = { .n = 0 };
 	unsigned char secret[OG_SECRET_MAX];
 	struct og_key master;
@@ -224,9 +228,9 @@ int cmd_resync(struct cli *c, int argc, char **argv)
 	size_t len;
 	int r = 1;
 
-	if (argc != 4 || !og_is_safe_name(argv[1], 256))
+	if (!og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision resync USER CODE1 CODE2"), 2;
-	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, argv[1], collect, &ts) != OG_OK)
+	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, user, collect, &ts) != OG_OK)
 		return 1;
 	if (cli_master_key(c, &master) != OG_OK)
 		goto out_nokey;
@@ -235,11 +239,11 @@ int cmd_resync(struct cli *c, int argc, char **argv)
 		int64_t now_step = og_totp_step(&t->params, now), s;
 		if (t->state != OG_TOKEN_ACTIVE)
 			continue;
-		if (check_code(argv[2], t->params.digits) != 0 || check_code(argv[3], t->params.digits) != 0)
+		if (check_code(code1, t->params.digits) != 0 || check_code(code2, t->params.digits) != 0)
 			goto out;
 		if (og_token_secret(&master, t, secret, &len) != OG_OK)
 			continue;
-		s = find_pair(secret, len, &t->params, now_step, argv[2], argv[3]);
+		s = find_pair(secret, len, &t->params, now_step, code1, code2);
 		OPENSSL_cleanse(secret, sizeof(secret));
 		if (s == -2) {
 			cli_error("the two codes match more than one place within a day; try two later ones");
@@ -247,15 +251,15 @@ int cmd_resync(struct cli *c, int argc, char **argv)
 		}
 		if (s < 0 || og_store_token_resync(c->st, t->id, s + 1 - now_step, s + 1) != OG_OK)
 			continue;
-		cli_audit(c, "resync", "success", argv[1], t->serial, NULL);
-		printf("resynced %s: token %s runs %lld s %s\n", argv[1], t->serial,
+		cli_audit(c, "resync", "success", user, t->serial, NULL);
+		printf("resynced %s: token %s runs %lld s %s\n", user, t->serial,
 		       (long long)(llabs(s + 1 - now_step) * t->params.period),
 		       s + 1 >= now_step ? "ahead" : "behind");
 		r = 0;
 	}
 	if (r != 0) {
-		cli_error("no active token of %s shows these two codes in a row within a day", argv[1]);
-		cli_audit(c, "resync", "failure", argv[1], NULL, NULL);
+		cli_error("no active token of %s shows these two codes in a row within a day", user);
+		cli_audit(c, "resync", "failure", user, NULL, NULL);
 	}
 out:
 	og_key_wipe(&master);
@@ -264,29 +268,30 @@ out_nokey:
 	return r;
 }
 
-int cmd_recovery(struct cli *c, int argc, char **argv)
+int cmd_recovery(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0];
 	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
 	struct og_recovery_set set;
 	struct og_user_state us;
 	int known, r = 1;
 
-	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+	if (!og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision recovery USER"), 2;
-	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, argv[1], &us) != OG_OK)
+	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, user, &us) != OG_OK)
 		return 1;
 	known = us.known;
 	og_user_state_wipe(&us);
 	if (!known)
-		return cli_error("unknown user '%s'", argv[1]), 1;
+		return cli_error("unknown user '%s'", user), 1;
 	if (og_recovery_generate(codes, &set) != OG_OK ||
-	    og_store_recovery_set(c->st, argv[1], &set, (int64_t)time(NULL)) != OG_OK) {
-		cli_error("cannot make recovery codes for %s", argv[1]);
+	    og_store_recovery_set(c->st, user, &set, (int64_t)time(NULL)) != OG_OK) {
+		cli_error("cannot make recovery codes for %s", user);
 		goto out;
 	}
-	cli_audit(c, "recovery", "success", argv[1], NULL, "10 new codes; earlier ones void");
+	cli_audit(c, "recovery", "success", user, NULL, "10 new codes; earlier ones void");
 	fprintf(stderr, "recovery codes for %s: each works once in place of a verification "
-		"code; shown only now, and the earlier ones no longer work\n", argv[1]);
+		"code; shown only now, and the earlier ones no longer work\n", user);
 	for (int i = 0; i < OG_RECOVERY_CODES; i++)
 		printf("%s\n", codes[i]);
 	r = 0;
@@ -317,8 +322,9 @@ static int reseal_for(struct cli *c, const struct og_key *master, struct og_toke
 	return r;
 }
 
-int cmd_assign(struct cli *c, int argc, char **argv)
+int cmd_assign(struct cli *c, const struct cli_args *a)
 {
+	const char *serial = a->arg[0], *user = a->arg[1];
 	struct og_user_state us;
 	struct og_key master;
 	struct og_token t;
@@ -326,29 +332,29 @@ int cmd_assign(struct cli *c, int argc, char **argv)
 	char org[129] = "";
 	int r = 1;
 
-	if (argc != 3 || !og_is_safe_name(argv[1], 64) || !og_is_safe_name(argv[2], 256))
+	if (!og_is_safe_name(serial, 64) || !og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision assign SERIAL USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (og_store_token_get(c->st, argv[1], &t) != OG_OK || t.state != OG_TOKEN_STOCK)
-		return cli_error("no token %s in stock", argv[1]), 1;
-	if (og_store_user_state(c->st, argv[2], &us) == OG_OK && us.known)
+	if (og_store_token_get(c->st, serial, &t) != OG_OK || t.state != OG_TOKEN_STOCK)
+		return cli_error("no token %s in stock", serial), 1;
+	if (og_store_user_state(c->st, user, &us) == OG_OK && us.known)
 		og_copy(org, sizeof(org), us.org);
 	og_user_state_wipe(&us);
 	if (cli_master_key(c, &master) != OG_OK)
 		goto out_nokey;
 	if ((r = og_store_begin(c->st)) != OG_OK ||
-	    (r = og_store_user_ensure(c->st, argv[2], org, now)) != OG_OK ||
-	    (r = reseal_for(c, &master, &t, argv[2], org, now)) != OG_OK ||
+	    (r = og_store_user_ensure(c->st, user, org, now)) != OG_OK ||
+	    (r = reseal_for(c, &master, &t, user, org, now)) != OG_OK ||
 	    (r = og_store_token_assign(c->st, &t)) != OG_OK || (r = og_store_commit(c->st)) != OG_OK) {
 		og_store_rollback(c->st);
-		cli_error("cannot assign token %s to %s%s%s", argv[1], argv[2],
+		cli_error("cannot assign token %s to %s%s%s", serial, user,
 			  r == OG_ERR_GONE ? ": " : "", r == OG_ERR_GONE ? og_strerror(r) : "");
 		r = 1;
 		goto out;
 	}
-	cli_audit(c, "assign", "success", argv[2], argv[1], NULL);
-	printf("assigned token %s to %s\n", argv[1], argv[2]);
+	cli_audit(c, "assign", "success", user, serial, NULL);
+	printf("assigned token %s to %s\n", serial, user);
 	r = 0;
 out:
 	og_key_wipe(&master);

@@ -12,7 +12,8 @@
 #include "err.h"
 #include "util.h"
 
-/* remove --org ORG / restore --org ORG: the superuser's, for a whole customer. */
+/* remove --org ORG / restore --org ORG: for a whole customer (the scope
+ * check lets only the superuser act on every user of an organisation). */
 static int org_remove_or_restore(struct cli *c, const char *org, int remove)
 {
 	const char *what = remove ? "remove-org" : "restore-org";
@@ -23,10 +24,6 @@ static int org_remove_or_restore(struct cli *c, const char *org, int remove)
 		return cli_error("usage: otpgate-provision %s --org ORG", remove ? "remove" : "restore"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (strcmp(c->role, "superuser") != 0) {
-		cli_audit(c, what, "failure", NULL, NULL, "forbidden");
-		return cli_error("%s: only the superuser removes or restores an organisation", what), 1;
-	}
 	r = og_store_org_remove(c->st, org, remove ? (int64_t)time(NULL) : 0, &users);
 	if (r == OG_ERR_NOTFOUND)
 		return cli_error(remove ? "no organisation %s in the store" : "organisation %s is not"
@@ -59,51 +56,50 @@ static int org_of_user_removed(struct cli *c, const char *user)
 	return at > 0;
 }
 
-static int remove_or_restore(struct cli *c, int argc, char **argv, int remove)
+static int remove_or_restore(struct cli *c, const struct cli_args *a, int remove)
 {
-	const char *what = remove ? "remove" : "restore";
+	const char *what = remove ? "remove" : "restore", *user = a->arg[0];
+	const char *org = cli_opt(a, "org");
 	int r;
 
-	if (argc == 3 && strcmp(argv[1], "--org") == 0)
-		return org_remove_or_restore(c, argv[2], remove);
-	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+	if (org != NULL && a->n == 0)
+		return org_remove_or_restore(c, org, remove);
+	if (org != NULL || a->n != 1 || !og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision %s USER | --org ORG", what), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (!remove && org_of_user_removed(c, argv[1]))
+	if (!remove && org_of_user_removed(c, user))
 		return 1;
-	r = og_store_user_remove(c->st, argv[1], remove ? (int64_t)time(NULL) : 0);
+	r = og_store_user_remove(c->st, user, remove ? (int64_t)time(NULL) : 0);
 	if (r == OG_ERR_NOTFOUND)
-		return cli_error(remove ? "no user %s, or already removed" : "%s is not removed", argv[1]), 1;
+		return cli_error(remove ? "no user %s, or already removed" : "%s is not removed", user), 1;
 	if (r != OG_OK)
-		return cli_error("cannot %s %s", what, argv[1]), 1;
-	cli_audit(c, what, "success", argv[1], NULL, NULL);
+		return cli_error("cannot %s %s", what, user), 1;
+	cli_audit(c, what, "success", user, NULL, NULL);
 	if (remove)
 		printf("removed %s: logins refused now; data purged after %lld days unless restored\n",
-		       argv[1], (long long)(c->cfg.removal_retention / 86400));
+		       user, (long long)(c->cfg.removal_retention / 86400));
 	else
-		printf("restored %s\n", argv[1]);
+		printf("restored %s\n", user);
 	return 0;
 }
 
-int cmd_remove(struct cli *c, int argc, char **argv)
+int cmd_remove(struct cli *c, const struct cli_args *a)
 {
-	return remove_or_restore(c, argc, argv, 1);
+	return remove_or_restore(c, a, 1);
 }
 
-int cmd_restore(struct cli *c, int argc, char **argv)
+int cmd_restore(struct cli *c, const struct cli_args *a)
 {
-	return remove_or_restore(c, argc, argv, 0);
+	return remove_or_restore(c, a, 0);
 }
 
-int cmd_purge(struct cli *c, int argc, char **argv)
+int cmd_purge(struct cli *c, const struct cli_args *a)
 {
 	int64_t users = 0, orgs = 0;
 	char detail[64];
 
-	(void)argv;
-	if (argc != 1)
-		return cli_error("usage: otpgate-provision purge"), 2;
+	(void)a;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
 	if (og_store_purge(c->st, (int64_t)time(NULL) - c->cfg.removal_retention, &users, &orgs) != OG_OK)
@@ -148,17 +144,20 @@ struct export_audit {
 	int first;
 };
 
-/* Entries naming the person, as the user or as the admin who acted. */
+/* Entries naming the person, as the user or as the admin who acted; as
+ * the JSON-lines file showed them (stored values unescaped, escaped again). */
 static int export_audit_row(void *arg, const struct og_audit_row *row)
 {
 	const struct og_audit_event *ev = &row->ev;
 	struct export_audit *ea = arg;
-	char line[4096];
+	struct og_audit_copy given;
+	char line[OG_AUDIT_JSON_MAX];
 
 	if ((ev->user == NULL || strcmp(ev->user, ea->user) != 0) &&
 	    (ev->actor == NULL || strcmp(ev->actor, ea->user) != 0))
 		return 0;
-	og_audit_json(ev, line, sizeof(line));
+	og_audit_decode(ev, &given);
+	og_audit_json(&given.ev, line, sizeof(line));
 	printf("%s%s", ea->first ? "" : ",", line);
 	ea->first = 0;
 	return 0;
@@ -166,36 +165,37 @@ static int export_audit_row(void *arg, const struct og_audit_row *row)
 
 /* Everything the store holds about a person (a data-subject request), as
  * one JSON object: never a secret. */
-int cmd_export(struct cli *c, int argc, char **argv)
+int cmd_export(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0];
 	struct og_user_state us;
 	struct export_audit ea;
 	int first = 1, known;
 
-	if (argc != 3 || strcmp(argv[2], "--json") != 0 || !og_is_safe_name(argv[1], 256))
+	if (!cli_flag(a, "json") || !og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision export USER --json"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_keys_ready(c->st) != OG_OK ||
-	    og_store_user_state(c->st, argv[1], &us) != OG_OK)
+	    og_store_user_state(c->st, user, &us) != OG_OK)
 		return 1;
 	known = us.known;
 	printf("{\"user\":\"%s\",\"known\":%s,\"org\":\"%s\",\"removed_at\":%lld,\"tokens\":[",
-	       argv[1], known ? "true" : "false", us.org, (long long)us.removed_at);
+	       user, known ? "true" : "false", us.org, (long long)us.removed_at);
 	og_user_state_wipe(&us);
-	if (og_store_token_list(c->st, argv[1], export_token, &first) != OG_OK)
+	if (og_store_token_list(c->st, user, export_token, &first) != OG_OK)
 		return 1;
 	printf("],\"ssh_keys\":[");
 	first = 1;
-	if (og_store_key_list(c->st, argv[1], export_key, &first) != OG_OK)
+	if (og_store_key_list(c->st, user, export_key, &first) != OG_OK)
 		return 1;
 	printf("],\"audit\":[");
-	ea.user = argv[1];
+	ea.user = user;
 	ea.first = 1;
 	if (og_store_audit_list(c->st, export_audit_row, &ea) != OG_OK)
 		return 1;
 	printf("]}\n");
 	/* a name the store knows nothing of (erased, say) is not written down again */
 	if (known || !ea.first)
-		cli_audit(c, "export", "success", argv[1], NULL, NULL);
+		cli_audit(c, "export", "success", user, NULL, NULL);
 	else
 		cli_audit(c, "export", "success", NULL, NULL, "a name the store knows nothing of");
 	return 0;
@@ -207,27 +207,28 @@ int cmd_export(struct cli *c, int argc, char **argv)
  * pseudonym: erasure deletes the mapping from it to their name, so the
  * chain still verifies and nobody can tell the name again.
  */
-int cmd_erase(struct cli *c, int argc, char **argv)
+int cmd_erase(struct cli *c, const struct cli_args *a)
 {
+	const char *user = a->arg[0];
 	char pseudonym[OG_SUBJECT_LEN + 1];
 	struct og_audit_event ev = { .result = "success", .reason = "erase" };
 	int r;
 
-	if (argc != 2 || !og_is_safe_name(argv[1], 256))
+	if (!og_is_safe_name(user, 256))
 		return cli_error("usage: otpgate-provision erase USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
 	cli_audit_prepare(c, &ev);
-	if ((r = og_store_erase(c->st, argv[1], &ev, pseudonym)) == OG_ERR_NOTFOUND)
-		return cli_error("the store knows nothing of %s; nothing erased", argv[1]), 1;
+	if ((r = og_store_erase(c->st, user, &ev, pseudonym)) == OG_ERR_NOTFOUND)
+		return cli_error("the store knows nothing of %s; nothing erased", user), 1;
 	if (r != OG_OK)
-		return cli_error("erase %s: %s; nothing erased", argv[1], og_strerror(r)), 1;
+		return cli_error("erase %s: %s; nothing erased", user, og_strerror(r)), 1;
 	cli_audit_emit(c, &ev);
 	if (pseudonym[0])
-		printf("erased %s; the audit trail now names them %s%s\n", argv[1], OG_ERASED_PREFIX,
+		printf("erased %s; the audit trail now names them %s%s\n", user, OG_ERASED_PREFIX,
 		       pseudonym);
 	else
-		printf("erased %s; the audit trail never named them\n", argv[1]);
+		printf("erased %s; the audit trail never named them\n", user);
 	return 0;
 }
 
@@ -236,25 +237,20 @@ int cmd_erase(struct cli *c, int argc, char **argv)
  * an org admin, only of their own (never a superuser: there is no option
  * for that; the superuser exists from init).
  */
-int cmd_admin(struct cli *c, int argc, char **argv)
+int cmd_admin_add(struct cli *c, const struct cli_args *a)
 {
-	const char *org = NULL;
+	const char *name = a->arg[0], *org = cli_opt(a, "org");
 	int64_t removed;
 
-	for (int i = 3; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--org") == 0)
-			org = argv[i + 1];
-	}
-	if (argc != 5 || strcmp(argv[1], "add") != 0 || org == NULL ||
-	    !og_is_safe_name(argv[2], 64) || !og_is_safe_name(org, 128))
+	if (org == NULL || !og_is_safe_name(name, 64) || !og_is_safe_name(org, 128))
 		return cli_error("usage: otpgate-provision admin add NAME --org ORG"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
 	if (og_store_org_removed(c->st, org, &removed) != OG_OK || removed)
 		return cli_error("organisation %s is removed (restore --org %s first)", org, org), 1;
-	if (og_store_admin_add(c->st, argv[2], "org-admin", org, (int64_t)time(NULL)) != OG_OK)
-		return cli_error("%s is already an admin", argv[2]), 1;
-	cli_audit(c, "admin-add", "success", argv[2], NULL, org);
-	printf("%s is now an admin of organisation %s\n", argv[2], org);
+	if (og_store_admin_add(c->st, name, "org-admin", org, (int64_t)time(NULL)) != OG_OK)
+		return cli_error("%s is already an admin", name), 1;
+	cli_audit(c, "admin-add", "success", name, NULL, org);
+	printf("%s is now an admin of organisation %s\n", name, org);
 	return 0;
 }

@@ -2,41 +2,84 @@
 
 #include "commands.h"
 
+/* Each command's arguments are parsed before anything runs; scope and
+ * user_arg/user_opt say which admins may run it on what (see admin.h). */
 static const struct cli_command commands[] = {
-	{ "init", cmd_init, "init                       create the store and, if absent, the master key", CLI_OPEN, 0 },
-	{ "enrol", cmd_enrol, "enrol USER [--org ORG] [--issuer NAME] [--algorithm SHA1|SHA256|SHA512]\n"
+	{ .name = "init", .fn = cmd_init, .scope = OG_SCOPE_OPEN,
+	  .usage = "init                       create the store and, if absent, the master key" },
+	{ .name = "enrol", .fn = cmd_enrol, .options = "org= issuer= algorithm= digits= period= qr= json",
+	  .min_args = 1, .max_args = 1, .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "enrol USER [--org ORG] [--issuer NAME] [--algorithm SHA1|SHA256|SHA512]\n"
 	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none|png:FILE|svg:FILE] [--json]\n"
-	  "                             create a pending phone-app token, print its URI and QR", CLI_USER, 1 },
-	{ "confirm", cmd_confirm, "confirm USER CODE          activate USER's pending token with its current code", CLI_USER, 1 },
-	{ "import", cmd_import, "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)\n"
+	  "                             create a pending phone-app token, print its URI and QR" },
+	{ .name = "confirm", .fn = cmd_confirm, .min_args = 2, .max_args = 2,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "confirm USER CODE          activate USER's pending token with its current code" },
+	{ .name = "import", .fn = cmd_import, .options = "format= psk= psk-file=",
+	  .min_args = 1, .max_args = 1, .scope = OG_SCOPE_STORE,
+	  .usage = "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)\n"
 	  "  import --format pskc FILE [--psk HEXKEY | --psk-file FILE]\n"
-	  "                             import a vendor's RFC 6030 PSKC file into stock", CLI_SUPER, 0 },
-	{ "assign", cmd_assign, "assign SERIAL USER         give a hardware token from stock to USER", CLI_USER, 2 },
-	{ "list", cmd_list, "list [USER] [--org ORG] [--json]\n"
-	  "                             list tokens (never secrets), of one organisation with --org", CLI_ADMIN, 0 },
-	{ "show", cmd_show, "show USER [--json]         the user's organisation, lock and tokens", CLI_USER, 1 },
-	{ "revoke", cmd_revoke, "revoke USER|SERIAL         stop a token, or all of USER's, at once", CLI_USER_OR_SERIAL, 1 },
-	{ "resync", cmd_resync, "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes", CLI_USER, 1 },
-	{ "recovery", cmd_recovery, "recovery USER              print 10 new single-use recovery codes (once)", CLI_USER, 1 },
-	{ "audit", cmd_audit, "audit [--user USER] [--since TIME] [--json]\n"
-	  "                             the audit trail: logins and admin actions\n"
-	  "  audit verify               check the trail's hash chain; name the first broken entry", CLI_ADMIN, 0 },
-	{ "remove", cmd_remove, "remove USER | --org ORG    take a user (or a whole organisation) away now;\n"
-	  "                             data purged after removal.retention", CLI_USER, 1 },
-	{ "restore", cmd_restore, "restore USER | --org ORG   undo a removal before the purge", CLI_USER, 1 },
-	{ "purge", cmd_purge, "purge                      delete for good users and organisations removed longer\n"
-	  "                             ago than the retention (an organisation's data key too)", CLI_SUPER, 0 },
-	{ "export", cmd_export, "export USER --json         everything stored about USER (never secrets)", CLI_USER, 1 },
-	{ "erase", cmd_erase, "erase USER                 delete USER's data for good, now; audit keeps a pseudonym\n"
-	  "                             (its mapping to the name is what erase deletes)", CLI_USER, 1 },
-	{ "admin", cmd_admin, "admin add NAME --org ORG   make NAME an admin of ORG (an org admin: of their own)", CLI_ORG, 0 },
-	{ "unlock", cmd_unlock, "unlock USER                clear a user's failures and lock", CLI_USER, 1 },
-	{ "migrate", cmd_migrate, "migrate                    bring the store's schema up to date", CLI_OPEN, 0 },
-	{ "migrate-store", cmd_migrate_store, "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG", CLI_SUPER, 0 },
-	{ "status", cmd_status, "status [--json] [--within DURATION]\n"
-	  "                             health for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL", CLI_OPEN, 0 },
-	{ "check-config", cmd_check_config, "check-config [-c FILE]     check a configuration (before init too): one line\n"
-	  "                             per problem, FILE:LINE first; exit 0 or 1", CLI_OPEN, 0 },
+	  "                             import a vendor's RFC 6030 PSKC file into stock" },
+	{ .name = "assign", .fn = cmd_assign, .min_args = 2, .max_args = 2,
+	  .scope = OG_SCOPE_USER, .user_arg = 2,
+	  .usage = "assign SERIAL USER         give a hardware token from stock to USER" },
+	{ .name = "list", .fn = cmd_list, .options = "org= json", .max_args = 1,
+	  .scope = OG_SCOPE_ADMIN, .user_arg = 1,
+	  .usage = "list [USER] [--org ORG] [--json]\n"
+	  "                             list tokens (never secrets), of one organisation with --org" },
+	{ .name = "show", .fn = cmd_show, .options = "json", .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "show USER [--json]         the user's organisation, lock and tokens" },
+	{ .name = "revoke", .fn = cmd_revoke, .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1, .serial_ok = 1,
+	  .usage = "revoke USER|SERIAL         stop a token, or all of USER's, at once" },
+	{ .name = "resync", .fn = cmd_resync, .min_args = 3, .max_args = 3,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes" },
+	{ .name = "recovery", .fn = cmd_recovery, .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "recovery USER              print 10 new single-use recovery codes (once)" },
+	{ .name = "audit", .fn = cmd_audit, .options = "user= since= json",
+	  .scope = OG_SCOPE_USER, .user_opt = "user",
+	  .usage = "audit [--user USER] [--since TIME] [--json]\n"
+	  "                             the audit trail: logins and admin actions" },
+	{ .name = "audit verify", .fn = cmd_audit_verify, .scope = OG_SCOPE_STORE,
+	  .usage = "audit verify               check the trail's hash chain; name the first broken entry" },
+	{ .name = "remove", .fn = cmd_remove, .options = "org=", .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "remove USER | --org ORG    take a user (or a whole organisation) away now;\n"
+	  "                             data purged after removal.retention" },
+	{ .name = "restore", .fn = cmd_restore, .options = "org=", .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "restore USER | --org ORG   undo a removal before the purge" },
+	{ .name = "purge", .fn = cmd_purge, .scope = OG_SCOPE_STORE,
+	  .usage = "purge                      delete for good users and organisations removed longer\n"
+	  "                             ago than the retention (an organisation's data key too)" },
+	{ .name = "export", .fn = cmd_export, .options = "json", .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "export USER --json         everything stored about USER (never secrets)" },
+	{ .name = "erase", .fn = cmd_erase, .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "erase USER                 delete USER's data for good, now; audit keeps a pseudonym\n"
+	  "                             (its mapping to the name is what erase deletes)" },
+	{ .name = "admin add", .fn = cmd_admin_add, .options = "org=", .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_ORG,
+	  .usage = "admin add NAME --org ORG   make NAME an admin of ORG (an org admin: of their own)" },
+	{ .name = "unlock", .fn = cmd_unlock, .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "unlock USER                clear a user's failures and lock" },
+	{ .name = "migrate", .fn = cmd_migrate, .scope = OG_SCOPE_OPEN,
+	  .usage = "migrate                    bring the store's schema up to date" },
+	{ .name = "migrate-store", .fn = cmd_migrate_store, .options = "to=",
+	  .scope = OG_SCOPE_STORE,
+	  .usage = "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },
+	{ .name = "status", .fn = cmd_status, .options = "json within=", .scope = OG_SCOPE_OPEN,
+	  .usage_exit = 3,
+	  .usage = "status [--json] [--within DURATION]\n"
+	  "                             health for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL" },
+	{ .name = "check-config", .fn = cmd_check_config, .options = "c=", .scope = OG_SCOPE_OPEN,
+	  .usage = "check-config [-c FILE]     check a configuration (before init too): one line\n"
+	  "                             per problem, FILE:LINE first; exit 0 or 1" },
 };
 
 int main(int argc, char **argv)

@@ -1,10 +1,9 @@
 /*
  * qr.c: the enrolment QR code, on the terminal (two modules per character
  * cell), or written to a PNG (libpng) or SVG file. The files hold the
- * token's secret: created new, mode 0600, never over an existing file.
+ * token's secret: the caller creates them (cli_create_file: new, mode
+ * 0600, the admin's own when an org admin names it).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <qrencode.h>
 
 #include "commands.h"
+#include "err.h"
 
 #define QUIET 4		/* quiet zone, in modules (the standard's minimum) */
 #define PNG_SCALE 8	/* pixels per module */
@@ -45,21 +45,6 @@ int qr_print_terminal(const char *text, FILE *out)
 	}
 	QRcode_free(q);
 	return 0;
-}
-
-/* A new file for writing, 0600, refusing to replace anything. */
-static FILE *create_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f;
-
-	if (fd < 0) {
-		cli_error("%s: %s", path, errno == EEXIST ? "exists; not overwriting it" : strerror(errno));
-		return NULL;
-	}
-	if ((f = fdopen(fd, "wb")) == NULL)
-		close(fd);
-	return f;
 }
 
 static int write_png(const QRcode *q, FILE *f)
@@ -108,23 +93,26 @@ static int write_svg(const QRcode *q, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-int qr_write_file(const char *text, const char *kind, const char *path)
+int qr_write_file(const char *text, const char *kind, struct og_outfile *f, const char *path)
 {
 	QRcode *q = encode(text);
-	FILE *f;
-	int r = -1;
+	FILE *out = NULL;
+	int fd, r = -1;
 
 	if (q == NULL)
 		return cli_error("cannot encode the URI as a QR code"), -1;
-	if ((f = create_private(path)) != NULL) {
-		r = strcmp(kind, "png") == 0 ? write_png(q, f) : write_svg(q, f);
-		if (fclose(f) != 0)
+	/* stdio on a copy of the descriptor; the outfile fsyncs and closes its own */
+	if ((fd = dup(f->fd)) >= 0 && (out = fdopen(fd, "wb")) == NULL)
+		close(fd);
+	if (out != NULL) {
+		r = strcmp(kind, "png") == 0 ? write_png(q, out) : write_svg(q, out);
+		if (fclose(out) != 0)
 			r = -1;
-		if (r != 0) {
-			cli_error("%s: cannot write the QR code", path);
-			unlink(path);
-		}
 	}
+	if (r == 0 && og_outfile_finish(f) != OG_OK)
+		r = -1;
+	if (r != 0)
+		cli_error("%s: cannot write the QR code", path);
 	QRcode_free(q);
 	return r;
 }

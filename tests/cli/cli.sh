@@ -5,7 +5,9 @@
 set -u
 BUILD=${1:?usage: cli.sh BUILD_DIR}
 T=$(mktemp -d /tmp/otpgate-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
+H=$(mktemp -d /tmp/otpgate-cli-home-XXXXXX)	# an organisation admin's own directory
+ETC=/etc/otpgate-cli-${T##*-}			# where an organisation admin must not write
+trap 'rm -rf "$T" "$H"; rm -f "$ETC.png" "$ETC-link.png" "$ETC-super.png" "$ETC-key"' EXIT INT TERM
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
@@ -179,10 +181,10 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 4" prov show gina
-succeeds "migrate: schema 1 to 4" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
+succeeds "migrate: schema 1 to 5" prov migrate
 succeeds "the migrated store works" prov show gina
-[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 4 ] && ok "migrate set schema version 4" ||
+[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ] && ok "migrate set schema version 5" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user = 'gina' or mac is null")" -eq 0 ] &&
@@ -190,15 +192,20 @@ succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 	ok "migrate: old entries name gina by pseudonym, and still show her" ||
 	not_ok "migrate: old entries not pseudonymised"
 
-# data-subject requests: export everything (never a secret), erase for good
+# data-subject requests: export everything (never a secret), erase for good;
+# a remote host name with byte 0xff is exported as it was audited, \xff
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s cli -u gina -r "$(printf 'bad\377host')" 123456 \
+	>"$T/login.out" 2>&1
 succeeds "export gina --json" prov export gina --json
 python3 - "$T/out" "$GS" <<'PY' && ok "export: user, tokens, audit in one JSON object, no secret" || not_ok "export: $(head -c 300 "$T/out")"
 import json, sys
-text = open(sys.argv[1]).read()
+text = open(sys.argv[1], encoding="utf-8", errors="strict").read()
 d = json.loads(text)
 assert d["user"] == "gina" and d["known"], d
 assert any(t["serial"] == "HW-GINA" for t in d["tokens"]), d["tokens"]
 assert any(a.get("event") == "auth" for a in d["audit"]), "no logins in the export"
+assert any(a.get("reason") == "bad-source" and a.get("source") == "bad\\xffhost"
+           for a in d["audit"]), "the hostile remote host, escaped once"
 assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
 PY
 succeeds "erase gina" prov erase gina
@@ -234,7 +241,7 @@ refuses "org admin: the same step-up code again" "step-up code refused" \
 	sh -c "echo $STEP | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
 refuses "org admin: a wrong step-up code" "step-up code refused" \
 	sh -c "echo 000000 | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
-refuses "org admin: another organisation" "not in your organisation" \
+refuses "org admin: another organisation" "other is not your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x2 --org other --qr none
 refuses "org admin: a user outside the organisation" "not in your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" show ivan
@@ -408,6 +415,144 @@ out=$(kr authorized-keys "$(printf 'a%.0s' $(seq 400))" 2>&1)
 kr authorized-keys bob >"$T/out"
 grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 ' "$T/out" &&
 	ok "authorized-keys: bob's key with sshd's expiry-time" || not_ok "authorized-keys: $(cat "$T/out")"
+
+# organisation admins through sudo, in a store of their own. The admin is
+# nobody (a real local user, so files can be written as them); vera is of
+# another organisation. Each run of oa gives a fresh step-up code.
+A=$T/adm
+mkdir "$A"
+cat >"$A/otpgate.conf" <<CONF
+store = { backend = "sqlite"; path = "$A/otpgate.db"; };
+master_key = "$A/master.key";
+totp = { window = 10; };
+lockout = { max_failures = 3; interval = "1h"; lock_for = "0s"; };
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+chmod 600 "$A/otpgate.conf"
+aprov() { "$BUILD/otpgate-provision" -c "$A/otpgate.conf" "$@"; }
+adb() { sqlite3 "$A/otpgate.db" "$1"; }
+succeeds "a store for the organisation admin checks" aprov init
+succeeds "enrol nobody in acme" aprov enrol nobody --org acme --qr none
+NURI=$(grep '^otpauth://' "$T/out")
+succeeds "confirm nobody's token" aprov confirm nobody "$(totp uri "$NURI" -10)"
+succeeds "nobody becomes an admin of acme" aprov admin add nobody --org acme
+succeeds "enrol vera in globex" aprov enrol vera --org globex --qr none
+succeeds "enrol ann in acme" aprov enrol ann --org acme --qr none
+N=-10
+sudo_nobody() { SUDO_USER=nobody SUDO_UID=65534 SUDO_GID=65534 "$BUILD/otpgate-provision" -c "$A/otpgate.conf" "$@"; }
+oa() {
+	N=$((N + 1))
+	code=$(totp uri "$NURI" "$N")
+	sudo_nobody "$@" <<EOF
+$code
+EOF
+}
+# oa_next CMD...: the same with the code oa gives next (a refusal before the
+# step-up spends none)
+oa_next() {
+	code=$(totp uri "$NURI" "$((N + 1))")
+	sudo_nobody "$@" <<EOF
+$code
+EOF
+}
+oa_wrong() {
+	code=$(totp wrong-uri "$NURI")
+	sudo_nobody "$@" <<EOF
+$code
+EOF
+}
+stepups() { adb "SELECT count(*) FROM audit_named WHERE user='nobody' AND event='step-up' AND reason='$1'"; }
+
+# the scope is checked on the command line as parsed, in every spelling
+refuses "org admin: enrol --org acme --org=globex" "more than once" oa_next enrol --org acme --org=globex gbob --qr none
+refuses "org admin: enrol USER --org acme --or globex" "more than once" oa_next enrol gbob --org acme --or globex --qr none
+refuses "org admin: enrol --org acme USER --org globex" "more than once" oa_next enrol --org acme gbob --qr none --org globex
+refuses "org admin: enrol USER --or=globex" "globex is not your organisation" oa_next enrol gbob --or=globex --qr none
+[ "$(adb "SELECT count(*) FROM users WHERE name='gbob'")" -eq 0 ] &&
+	ok "no spelling of --org enrolled gbob into globex" || not_ok "gbob was enrolled: $(adb "SELECT org FROM users WHERE name='gbob'")"
+for args in "show --json vera" "revoke vera" "unlock vera" "recovery vera" "export --json vera" \
+	"erase vera" "remove vera" "restore vera" "confirm vera 123456" "resync vera 123456 654321" \
+	"assign HW-NONE vera" "audit --user=vera" "audit --us vera" "list vera"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "vera is not in your organisation" oa_next $args
+done
+for args in "list --or=globex" "admin add eve --org=globex" "admin add --org=globex eve"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "globex is not your organisation" oa_next $args
+done
+for args in "audit" "remove --org=acme" "restore --org acme"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "only the superuser acts on every user" oa_next $args
+done
+for args in "purge" "audit verify" "import --format csv /dev/null" "migrate-store --to $A/otpgate.conf"; do
+	# shellcheck disable=SC2086
+	refuses "org admin: $args" "only the superuser" oa_next $args
+done
+[ "$(stepups ok)" -eq 0 ] && ok "refused before the step-up: no code spent" || not_ok "step-ups: $(stepups ok)"
+succeeds "org admin: enrol USER --or=acme (an abbreviation)" oa enrol gnew --or=acme --qr none
+[ "$(adb "SELECT org FROM users WHERE name='gnew'")" = acme ] && [ "$(stepups ok)" -eq 1 ] &&
+	ok "gnew is in acme, after one step-up" || not_ok "gnew: $(adb "SELECT org FROM users WHERE name='gnew'")"
+
+# step-up shares the login's lockout (3 failures here): failures count,
+# success clears them, a locked admin is refused, all audited
+refuses "step-up: a wrong code" "step-up code refused" oa_wrong unlock ann
+refuses "step-up: a second wrong code" "step-up code refused" oa_wrong unlock ann
+succeeds "step-up: the right code clears the failures" oa unlock ann
+refuses "step-up: a wrong code after the success" "step-up code refused" oa_wrong unlock ann
+refuses "step-up: another" "step-up code refused" oa_wrong unlock ann
+refuses "step-up: the third in a row locks" "you are now locked" oa_wrong unlock ann
+refuses "step-up: a locked admin is refused, even with the right code" "you are locked" oa unlock ann
+[ "$(stepups bad-code)" -eq 5 ] && [ "$(stepups locked)" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM audit_named WHERE user='nobody' AND event='lockout'")" -eq 1 ] &&
+	ok "step-up failures, the lockout and the refusal are audited" ||
+	not_ok "step-up audit: bad-code $(stepups bad-code), locked $(stepups locked)"
+aprov show nobody >"$T/out"
+grep -q "^locked: until unlocked by an admin" "$T/out" && ok "the lock is the login's lock" ||
+	not_ok "show nobody: $(cat "$T/out")"
+succeeds "the superuser unlocks nobody" aprov unlock nobody
+succeeds "step-up works again after unlock" oa unlock ann
+
+# files an organisation admin names are written as them, never through a
+# symbolic link, never over an existing file
+chown nobody:nogroup "$H"
+refuses "org admin: --qr png: into /etc" "Permission denied" oa enrol q1 --org acme --qr "png:$ETC.png"
+[ ! -e "$ETC.png" ] && ok "nothing was created in /etc" || not_ok "$ETC.png was created"
+ln -s /etc "$H/etc"
+refuses "org admin: a symbolic link to /etc on the way" "symbolic link" \
+	oa enrol q2 --org acme --qr "png:$H/etc/${ETC#/etc/}-link.png"
+[ ! -e "$ETC-link.png" ] && ok "the link on the way was not followed" || not_ok "$ETC-link.png was created"
+ln -s "$ETC-link.png" "$H/link.png"
+refuses "org admin: a symbolic link planted at the file" "exists; not overwriting it" \
+	oa enrol q3 --org acme --qr "png:$H/link.png"
+[ ! -e "$ETC-link.png" ] && ok "the planted link was not followed" || not_ok "$ETC-link.png was created"
+echo keep >"$H/exists.png"
+refuses "org admin: an existing file" "exists; not overwriting it" oa enrol q4 --org acme --qr "svg:$H/exists.png"
+[ "$(cat "$H/exists.png")" = keep ] && ok "the existing file is untouched" || not_ok "exists.png was replaced"
+oa_uid0() {
+	N=$((N + 1))
+	code=$(totp uri "$NURI" "$N")
+	SUDO_USER=nobody SUDO_UID=0 SUDO_GID=0 "$BUILD/otpgate-provision" -c "$A/otpgate.conf" "$@" <<EOF
+$code
+EOF
+}
+refuses "org admin: a SUDO_UID that is not SUDO_USER's" "SUDO_UID" oa_uid0 enrol q6 --org acme --qr "png:$H/q6.png"
+[ ! -e "$H/q6.png" ] && ok "no file for an admin whose identity is unclear" || not_ok "q6.png was created"
+succeeds "org admin: a QR file in their own directory" oa enrol q5 --org acme --qr "png:$H/q5.png"
+[ "$(stat -c %U:%G:%a "$H/q5.png")" = nobody:nogroup:600 ] && ok "it is the admin's file, mode 0600" ||
+	not_ok "q5.png is $(stat -c %U:%G:%a "$H/q5.png")"
+[ "$(zbarimg -q --raw "$H/q5.png" 2>/dev/null)" = "$(grep '^otpauth://' "$T/out")" ] &&
+	ok "and it decodes to the printed URI" || not_ok "q5.png does not decode to the URI"
+[ "$(adb "SELECT count(*) FROM users WHERE name IN ('q1','q2','q3','q4','q6')")" -eq 0 ] &&
+	ok "refused QR files stored no token" || not_ok "a refused QR file stored a token"
+refuses "superuser: a symbolic link on the way is not followed either" "symbolic link" \
+	aprov enrol s1 --qr "png:$H/etc/${ETC#/etc/}-super.png"
+[ ! -e "$ETC-super.png" ] && ok "the superuser's file did not go through the link" || not_ok "$ETC-super.png was created"
+refuses "superuser: a token not stored removes its QR file" "belongs to another organisation" \
+	aprov enrol vera --org acme --qr "png:$H/vera.png"
+[ ! -e "$H/vera.png" ] && ok "the QR file of the refused token is gone" || not_ok "vera.png is still there"
+refuses "keyrotate issue --out: a symbolic link on the way" "symbolic link" \
+	kr issue bob --out "$H/etc/${ETC#/etc/}-key"
+[ ! -e "$ETC-key" ] && ok "issue --out did not go through the link" || not_ok "$ETC-key was created"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

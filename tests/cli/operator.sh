@@ -107,7 +107,7 @@ check "status: a locked user is a WARNING (exit 1) naming the count" \
 prov unlock alice >/dev/null 2>&1
 status_is OK 0 prov status
 check "status: all well is OK (exit 0), each check on a line" \
-	sh -c "grep -q '^OK       store      sqlite $T/otpgate.db: reachable, schema version 4' $T/status &&
+	sh -c "grep -q '^OK       store      sqlite $T/otpgate.db: reachable, schema version 5' $T/status &&
 	grep -q '^OK       audit      [0-9]* entries, head [0-9a-f]\{64\} (entry' $T/status &&
 	grep -q '^OK       spool      empty' $T/status && grep -q '^OK       rotate ' $T/status &&
 	grep -q '^OK       disk       the file system of the store and the key drop location' $T/status"
@@ -117,14 +117,17 @@ import json, sqlite3, sys
 d = json.load(open(sys.argv[1]))
 n = sqlite3.connect(sys.argv[2]).execute("select count(*) from audit").fetchone()[0]
 assert d["status"] == "OK" and d["exit"] == 0, d
-assert d["store"] == {"reachable": True, "schema": 4}, d["store"]
+assert d["store"] == {"reachable": True, "schema": 5}, d["store"]
 assert d["audit"]["entries"] == n and len(d["audit"]["head"]) == 64, d["audit"]
-assert d["spool"]["rows"] == 0 and d["locked_users"] == 0 and d["pending_overdue"] == 0
+assert d["spool"]["rows"] == 0 and d["spool"]["dead"] == 0 and d["locked_users"] == 0 and d["pending_overdue"] == 0
 assert d["keys"]["within"] == 14 * 86400 and d["rotate"]["last"] == 0, d
 assert {c["name"] for c in d["checks"]} >= {"store", "audit", "spool", "enrolments", "locks", "keys", "rotate", "disk"}
 assert d["disk"][0]["free_pct"] > 0
 PY
-refuses "status: a bad option is UNKNOWN (exit 3)" "usage" sh -c "'$BUILD/otpgate-provision' -c '$T/otpgate.conf' status --within soon; [ \$? -eq 3 ] && exit 3"
+# exits3 CMD...: runs CMD; an exit other than 3 adds a second line to stderr
+exits3() { "$@"; rc=$?; [ "$rc" -eq 3 ] || echo "exit $rc, want 3" >&2; return "$rc"; }
+refuses "status: a bad option is UNKNOWN (exit 3)" "usage" exits3 prov status --within soon
+refuses "status: an unknown option is UNKNOWN (exit 3) too" "unknown option '--jsn'" exits3 prov status --jsn
 
 # pending enrolments past enrol.pending_for
 succeeds "enrol bob" prov enrol bob --qr none
@@ -147,6 +150,26 @@ chmod 600 "$T/otpgate.db"
 status_is OK 0 prov status
 check "status: the store back, the spool is written to it" \
 	[ "$(db "select count(*) from audit where reason = 'store-unavailable'")" -eq 1 ]
+# rows a flush claimed (store.spool.claim) still wait; rows it set aside
+# (store.spool.dead) are a WARNING of their own
+chmod 644 "$T/otpgate.db"
+login alice 123456
+mv "$T/audit.spool" "$T/audit.spool.claim"
+login alice 123457
+status_is CRITICAL 2 prov status
+check "status: rows in the spool and in a claim a flush left, both counted" \
+	grep -q "^WARNING  spool      2 audit rows wait for the store in $T/audit.spool, the oldest since .* (1 of them claimed by a flush)$" "$T/status"
+chmod 600 "$T/otpgate.db"
+printf 'not a spool line\n' >>"$T/audit.spool"
+status_is WARNING 1 prov status
+check "status: a row set aside in the dead-letter file is a WARNING, by its path" \
+	grep -q "^WARNING  spool      1 audit rows set aside in $T/audit.spool.dead (they do not parse or the store refused them; audit reason set-aside)$" "$T/status"
+check "status: the claim and the spool were written to the store" \
+	sh -c "[ ! -e '$T/audit.spool.claim' ] && [ \"\$(sqlite3 '$T/otpgate.db' \"select count(*) from audit where reason = 'store-unavailable'\")\" -eq 3 ]"
+prov status --json >"$T/out"
+check "status --json: the dead-letter rows" grep -q '"spool":{"rows":0,"oldest":0,"dead":1}' "$T/out"
+rm "$T/audit.spool.dead"
+status_is OK 0 prov status
 
 # keys: a user's last key in grace and ending soon; rotate never run, late, failed
 ssh-keygen -q -t ed25519 -N '' -f "$T/alice_key"
@@ -257,7 +280,7 @@ chmod 400 "$T/master.key"
 sqlite3 "$T/otpgate.db" "PRAGMA user_version = 3"
 "$BUILD/otpgate-provision" check-config -c "$T/otpgate.conf" >"$T/out" 2>&1
 check "check-config: a store of an older schema (needs migrate)" \
-	sh -c "[ $? -eq 1 ] && grep -q '^$T/otpgate.conf:2: store.path: the store has schema version 3, this release 4' $T/out"
+	sh -c "[ $? -eq 1 ] && grep -q '^$T/otpgate.conf:2: store.path: the store has schema version 3, this release 5' $T/out"
 sqlite3 "$T/otpgate.db" "PRAGMA user_version = 4"
 sed 's|^store = .*|store = { backend = "sqlite"; path = "/nonexistent-dir/deeper/otpgate.db"; };|' \
 	"$T/otpgate.conf" >"$T/new/nodir.conf"

@@ -129,13 +129,22 @@ rc=$?
 check_login "$rc" 1 "auth|failure|policy|$USER_|127.0.0.2|$OG_SERVICE|"
 grep -q 'Connection from 127.0.0.2 ' "$OG_SSHD_LOG" ||
 	PROBLEMS+=("sshd never saw a connection from 127.0.0.2")
-# docs/security.md: a refused address never sees a prompt, and a policy
-# refusal does not count towards the lock
-[ -s "$OG_WORK/askpass.log" ] &&
-	PROBLEMS+=("the refused address was prompted: $(tr '\n' '/' <"$OG_WORK/askpass.log")")
+# docs/security.md: with auth.uniform_refusals (the default) a refused
+# address is prompted like any other and refused after it, its code not
+# checked; a policy refusal does not count towards the lock
+asked_prompt || PROBLEMS+=("the refused address was not asked 'Verification code: ' once:" \
+	"$(tr '\n' '/' <"$OG_WORK/askpass.log")")
 read -r fails locked <<<"$(failures)"
 [ "$fails" = 2 ] || PROBLEMS+=("failure count is '$fails' after the policy refusal, wanted 2 still")
-result "from 127.0.0.2 (outside policy): refused, audited as policy" "${PROBLEMS[@]}"
+result "from 127.0.0.2 (outside policy): prompted, refused, audited as policy" "${PROBLEMS[@]}"
+
+# 5: the code typed at the refused address was not spent: good from 127.0.0.1
+MARK=$(og_audit_max)
+og_ssh_login "$USER_" "$CODE"
+rc=$?
+check_login "$rc" 0 "auth|success|ok|$USER_|127.0.0.1|$OG_SERVICE|$SERIAL" \
+	"account|success|ok|$USER_|127.0.0.1|$OG_SERVICE|"
+result "the code typed at the refused address still logs in from 127.0.0.1" "${PROBLEMS[@]}"
 
 if [ "$FAILED" -ne 0 ]; then
 	echo "# all audit rows:"

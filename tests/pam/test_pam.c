@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <dlfcn.h>
+#include <openssl/evp.h>
 #include <security/pam_appl.h>
 
 #include "otp.h"
@@ -60,40 +61,53 @@ static void wait_margin(int margin)
 /* A conversation that says PAM_SUCCESS but gives no answer (resp NULL). */
 static const char NO_ANSWER[] = "(no answer)";
 
-struct answer {
-	const char *code;
-	int calls;
-};
-
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct answer *a = data;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < n; i++) {
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
-			assert_true(strcmp(msg[i]->msg, "Verification code: ") == 0 ||
-				    strcmp(msg[i]->msg, "Password and verification code: ") == 0);
-			r[i].resp = a->code && a->code != NO_ANSWER ? strdup(a->code) : NULL;
-			a->calls++;
-		}
-	}
-	*resp = r;
-	return a->code ? PAM_SUCCESS : PAM_CONV_ERR;
-}
+/* Answer with the user's code of the moment the answer is given. */
+static const char FRESH[] = "(fresh code)";
 
 struct login {
 	const char *service, *user, *rhost, *env, *code;
 	int account;
+	/* run while the module waits at the prompt, as another terminal would */
+	void (*at_prompt)(struct login *l);
+	const char *arg;		/* for at_prompt */
+	int64_t acted_at;		/* when at_prompt was done */
 	int prompted;
+	char transcript[160];		/* every message: "STYLE:TEXT;" */
 };
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct login *l = data;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	char fresh[9];
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	if (l->at_prompt != NULL) {
+		l->at_prompt(l);
+		l->acted_at = (int64_t)time(NULL);
+	}
+	if (l->code == FRESH)
+		code_at(l->user, step_now(), fresh);
+	for (int i = 0; i < n; i++) {
+		size_t o = strlen(l->transcript);
+		snprintf(l->transcript + o, sizeof(l->transcript) - o, "%d:%s;", msg[i]->msg_style,
+			 msg[i]->msg);
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
+			assert_true(strcmp(msg[i]->msg, "Verification code: ") == 0 ||
+				    strcmp(msg[i]->msg, "Password and verification code: ") == 0);
+			r[i].resp = l->code == FRESH ? strdup(fresh)
+				  : l->code && l->code != NO_ANSWER ? strdup(l->code) : NULL;
+			l->prompted++;
+		}
+	}
+	*resp = r;
+	return l->code ? PAM_SUCCESS : PAM_CONV_ERR;
+}
 
 static int do_login(struct login *l)
 {
-	struct answer a = { l->code, 0 };
-	struct pam_conv pc = { conv, &a };
+	struct pam_conv pc = { conv, l };
 	pam_handle_t *ph = NULL;
 	char confdir[300];
 	int rc;
@@ -105,9 +119,10 @@ static int do_login(struct login *l)
 		pam_set_item(ph, PAM_RHOST, l->rhost);
 	if (l->env)
 		pam_putenv(ph, l->env);
+	l->prompted = 0;
+	l->transcript[0] = '\0';
 	rc = l->account ? pam_acct_mgmt(ph, 0) : pam_authenticate(ph, 0);
 	pam_end(ph, rc);
-	l->prompted = a.calls;
 	return rc;
 }
 
@@ -183,8 +198,19 @@ static void write_file(const char *name, mode_t mode, const char *text)
 
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", "rec1", NULL
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", "rec1",
+	"gone1", "lockp1", "orgp1", "recp1", "uni1", "unilock", "unigone", NULL
 };
+
+/* The organisation each test user is imported into ("" for none). */
+static const char *org_of(const char *user)
+{
+	if (strcmp(user, "eve") == 0)
+		return "acme";
+	if (strcmp(user, "orgp1") == 0)
+		return "initech";
+	return "";
+}
 
 /* The store line: the SQLite file name under dir, or the database under test. */
 static void store_line(char *out, size_t cap, const char *file)
@@ -215,8 +241,9 @@ static void write_config(const char *name, const char *store, const char *extra)
 		 "           { match = \"org:acme\"; allow_from = [ \"partner\" ]; },\n"
 		 "           { match = \"user:dave\"; allow_from = [ \"2001:db8::/32\" ]; },\n"
 		 "           { match = \"*\"; allow_from = [ \"loop\" ]; } );\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
-		 line, dir, extra);
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n"
+		 "audit = { jsonl = \"%s/audit.jsonl\"; };\n%s",
+		 line, dir, dir, extra);
 	write_file(name, 0600, text);
 }
 
@@ -283,7 +310,10 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/pam.d", dir);
 	mkdir(path, 0755);
-	write_config("otpgate.conf", "otpgate.db", "");
+	/* most cases check the distinct codes of the revealing setting; the
+	 * default (uniform refusals) has a service of its own */
+	write_config("otpgate.conf", "otpgate.db", "auth = { uniform_refusals = false; };\n");
+	write_config("uniform.conf", "otpgate.db", "");
 	write_config("unenrolled.conf", "otpgate.db", "auth = { allow_unenrolled = true; };\n");
 	write_config("nostore.conf", "missing.db", "");
 	write_notify_config();
@@ -293,7 +323,7 @@ static int setup(void **state)
 		for (int j = 0; j < 20; j++)
 			o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%02x", key[j]);
 		o += (size_t)snprintf(csv + o, sizeof(csv) - o, ",%s\n",
-				      strcmp(users[i], "eve") == 0 ? "acme" : "");
+				      org_of(users[i]));
 	}
 	write_file("tokens.csv", 0600, csv);
 	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
@@ -303,6 +333,8 @@ static int setup(void **state)
 	write_service("pam.d/og", svc);
 	snprintf(svc, sizeof(svc), "config=%s/unenrolled.conf", dir);
 	write_service("pam.d/unenrolled", svc);
+	snprintf(svc, sizeof(svc), "config=%s/uniform.conf", dir);
+	write_service("pam.d/uniform", svc);
 	snprintf(svc, sizeof(svc), "config=%s/nostore.conf", dir);
 	write_service("pam.d/nostore", svc);
 	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
@@ -637,7 +669,11 @@ static void test_no_rhost_allowed(void **state)
 	assert_int_equal(audit_count("\"user\"='local1' and source='local' and result='success'"), 2);
 }
 
-/* lock_for = 0: locked until an admin unlocks; the notify command is run. */
+/*
+ * lock_for = 0: locked until an admin unlocks; the notify command is run.
+ * This service keeps the default uniform refusals: the failure that locks
+ * is told as any other (PAM_AUTH_ERR), the audit says what happened.
+ */
 static void test_lockout_notifies_admin(void **state)
 {
 	struct login l = { .service = "notify", .user = "notif1", .rhost = "127.0.0.1",
@@ -648,7 +684,7 @@ static void test_lockout_notifies_admin(void **state)
 	(void)state;
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
 	l.code = "000001";
-	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
 	snprintf(path, sizeof(path), "%s/notified", dir);
 	for (int i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
 		usleep(100000);
@@ -660,7 +696,8 @@ static void test_lockout_notifies_admin(void **state)
 				     "detail='until unlocked by an admin'"), 1);
 	/* locked, even with the right code */
 	wait_margin(3);
-	assert_int_equal(login_now_service("notify", "notif1", 0), PAM_MAXTRIES);
+	assert_int_equal(login_now_service("notify", "notif1", 0), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='notif1' and event='auth' and reason='locked'"), 1);
 }
 
 /* Password and code in one answer; the password checked by the next module. */
@@ -759,6 +796,366 @@ static void test_login_key_checked(void **state)
 	assert_int_equal(do_login(&l), PAM_SUCCESS);
 }
 
+/* Waits for the clock to turn past when the login began, then runs cmd. */
+static void at_prompt_run(struct login *l)
+{
+	int64_t began = (int64_t)time(NULL);
+
+	while ((int64_t)time(NULL) == began)
+		usleep(50000);
+	run("%s", l->arg);
+}
+
+/* Audit rows of user with this result and reason, stamped at or after t. */
+static int audit_since(const char *user, const char *result, const char *reason, int64_t t)
+{
+	char where[512];
+
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='auth' and result='%s' and "
+		 "reason='%s' and ts >= %lld", user, result, reason, (long long)t);
+	return audit_count(where);
+}
+
+/*
+ * A user removed while the login waits at the prompt: the acceptance
+ * refuses it with the right code, and says so at the time it refused.
+ */
+static void test_removed_at_prompt(void **state)
+{
+	struct login l = { .user = "gone1", .rhost = "127.0.0.1", .code = FRESH,
+			   .at_prompt = at_prompt_run };
+	char cmd[1024];
+
+	(void)state;
+	wait_margin(4);
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf remove gone1 >/dev/null",
+		 build, dir);
+	l.arg = cmd;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 1);
+	assert_int_equal(audit_since("gone1", "failure", "removed", l.acted_at), 1);
+	assert_int_equal(audit_count("\"user\"='gone1' and event='auth' and result='success'"), 0);
+	/* restored, the same code still works: the refusal spent nothing */
+	run("%s/otpgate-provision -c %s/otpgate.conf restore gone1 >/dev/null", build, dir);
+	l.at_prompt = NULL;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+}
+
+/* The same when the whole organisation is removed (remove --org). */
+static void test_org_removed_at_prompt(void **state)
+{
+	struct login l = { .user = "orgp1", .rhost = "127.0.0.1", .code = FRESH,
+			   .at_prompt = at_prompt_run };
+	char cmd[1024];
+
+	(void)state;
+	wait_margin(4);
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf remove --org initech"
+		 " >/dev/null", build, dir);
+	l.arg = cmd;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_since("orgp1", "failure", "removed", l.acted_at), 1);
+	assert_int_equal(audit_count("\"user\"='orgp1' and event='auth' and result='success'"), 0);
+	run("%s/otpgate-provision -c %s/otpgate.conf restore --org initech >/dev/null", build, dir);
+	l.at_prompt = NULL;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+}
+
+/*
+ * Failures from another session lock the user while this login waits at
+ * the prompt: the right code is refused as locked, and a wrong one too,
+ * without counting it.
+ */
+static void test_locked_at_prompt(void **state)
+{
+	struct login l = { .user = "lockp1", .rhost = "127.0.0.1", .code = FRESH,
+			   .at_prompt = at_prompt_run };
+	char cmd[1024];
+
+	(void)state;
+	wait_margin(4);
+	/* max_failures = 3: three wrong codes from elsewhere lock the user */
+	snprintf(cmd, sizeof(cmd), "for c in 000000 000001 000002; do %s/tests/pam-login -d %s/pam.d"
+		 " -s og -u lockp1 -r 127.0.0.1 $c | grep -q 'failure\\|tries' || exit 1; done",
+		 build, dir);
+	l.arg = cmd;
+	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	assert_int_equal(audit_count("\"user\"='lockp1' and event='lockout'"), 1);
+	assert_int_equal(audit_since("lockp1", "failure", "locked", l.acted_at), 1);
+	assert_int_equal(audit_count("\"user\"='lockp1' and event='auth' and result='success'"), 0);
+	/* once more, answering a wrong code: refused as locked, not counted */
+	run("%s/otpgate-provision -c %s/otpgate.conf unlock lockp1 >/dev/null", build, dir);
+	l.code = "999999";
+	assert_int_equal(do_login(&l), PAM_MAXTRIES);
+	assert_int_equal(audit_since("lockp1", "failure", "locked", l.acted_at), 1);
+	assert_int_equal(audit_count("\"user\"='lockp1' and event='auth' and reason='bad-code'"), 6);
+	run("%s/otpgate-provision -c %s/otpgate.conf unlock lockp1 >/dev/null", build, dir);
+	l.code = FRESH;
+	l.at_prompt = NULL;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+}
+
+/* A recovery code typed by a user removed at the prompt: refused, not spent. */
+static void test_recovery_removed_at_prompt(void **state)
+{
+	struct login l = { .user = "recp1", .rhost = "127.0.0.1", .at_prompt = at_prompt_run };
+	char path[512], code[32], cmd[1024];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/recp1.codes", dir);
+	run("%s/otpgate-provision -c %s/otpgate.conf recovery recp1 > %s 2>/dev/null", build, dir, path);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(code, sizeof(code), f));
+	fclose(f);
+	code[strcspn(code, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf remove recp1 >/dev/null",
+		 build, dir);
+	l.arg = cmd;
+	l.code = code;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_since("recp1", "failure", "removed", l.acted_at), 1);
+	run("%s/otpgate-provision -c %s/otpgate.conf restore recp1 >/dev/null", build, dir);
+	l.at_prompt = NULL;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='recp1' and event='auth' and reason='recovery'"), 1);
+}
+
+/* One login through the "uniform" service (the default setting), checked:
+ * refused after exactly the prompt the first one got, reason audited. */
+static void uniform_refusal(const char *user, const char *rhost, const char *code,
+			    const char *reason, char first[160])
+{
+	struct login l = { .service = "uniform", .user = user, .rhost = rhost, .code = code };
+	char where[512];
+	int before, rc;
+
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='auth' and service='uniform' and "
+		 "result='failure' and reason='%s'", user, reason);
+	before = audit_count(where);
+	rc = do_login(&l);
+	if (rc != PAM_AUTH_ERR || l.prompted != 1)
+		fail_msg("%s from %s (%s): PAM code %d, prompted %d times; want %d after one prompt",
+			 user, rhost ? rhost : "nowhere", reason, rc, l.prompted, PAM_AUTH_ERR);
+	if (first[0] == '\0')
+		snprintf(first, 160, "%s", l.transcript);
+	if (strcmp(l.transcript, first) != 0)
+		fail_msg("%s (%s): conversation '%s', not '%s'", user, reason, l.transcript, first);
+	if (audit_count(where) != before + 1)
+		fail_msg("%s: no audit row with reason %s", user, reason);
+}
+
+/*
+ * auth.uniform_refusals (the default): unknown, unenrolled, enrolled,
+ * locked and removed users, members of a group, an organisation or a
+ * named user rule from a refused source, and bad names or sources: each is
+ * prompted the same way and refused after it, with PAM_AUTH_ERR; only the
+ * audit trail tells them apart.
+ */
+static void test_uniform_refusals(void **state)
+{
+	char first[160] = "", code[9], eve[9], dave[9], root[9];
+
+	(void)state;
+	wait_margin(8);
+	code_at("uni1", step_now(), code);
+	/* the right code, one step ahead (so no earlier test spent it) */
+	code_at("eve", step_now() + 1, eve);
+	code_at("dave", step_now() + 1, dave);
+	code_at("root", step_now() + 1, root);
+	uniform_refusal("eve", "127.0.0.1", eve, "policy", first);	/* org:acme */
+	uniform_refusal("dave", "127.0.0.1", dave, "policy", first);	/* user:dave */
+	uniform_refusal("root", "127.0.0.1", root, "policy", first);	/* group:root */
+	uniform_refusal("no-such-user-u", "127.0.0.1", "000000", "unknown-user", first);
+	uniform_refusal("daemon", "127.0.0.1", "000000", "no-token", first);
+	uniform_refusal("uni1", "127.0.0.1", "000000", "bad-code", first);
+	/* three wrong codes lock unilock, the last one without telling */
+	for (int i = 0; i < 3; i++)
+		uniform_refusal("unilock", "127.0.0.1", "000000", "bad-code", first);
+	assert_int_equal(audit_count("\"user\"='unilock' and event='lockout'"), 1);
+	uniform_refusal("unilock", "127.0.0.1", code, "locked", first);
+	run("%s/otpgate-provision -c %s/otpgate.conf remove unigone >/dev/null", build, dir);
+	uniform_refusal("unigone", "127.0.0.1", code, "removed", first);
+	uniform_refusal("x result=success", "127.0.0.1", "000000", "bad-user-name", first);
+	uniform_refusal("uni1", NULL, code, "no-source", first);
+	uniform_refusal("uni1", "client.example.org", code, "bad-source", first);
+	assert_string_equal(first, "1:Verification code: ;");
+	/* a code typed at a refused source was not checked, let alone spent */
+	struct login l = { .service = "uniform", .user = "eve", .rhost = "198.51.100.7", .code = eve };
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='eve' and event='auth' and reason='bad-code'"), 0);
+	l.user = "uni1";
+	l.rhost = "127.0.0.1";
+	l.code = code;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+}
+
+/*
+ * Every answered prompt reads the master key, not only an enrolled
+ * user's: with the key unusable, all are refused alike, after the prompt,
+ * and a refusal held back still reaches the audit trail with its reason.
+ */
+static void test_uniform_key_read_for_all(void **state)
+{
+	struct login l = { .service = "uniform", .user = "no-such-user-k", .rhost = "127.0.0.1",
+			   .code = "000000" };
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/master.key", dir);
+	chmod(path, 0444);
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(l.prompted, 1);
+	l.user = "uni1";
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(l.prompted, 1);
+	chmod(path, 0400);
+	/* the next login takes the spooled row into the store */
+	l.user = "daemon";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='no-such-user-k' and event='auth' and "
+				     "reason='unknown-user'"), 1);
+}
+
+/* Runs a command and returns its first line of output, asserting it exits 0. */
+static void run_output(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fgets(out, (int)cap, p) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (pclose(p) != 0)
+		fail_msg("%s: failed, said: %s", cmd, out);
+}
+
+/* "audit verify" passes (it said a long name's mapping was altered). */
+static void assert_trail_intact(void)
+{
+	char out[512];
+
+	run_output(out, sizeof(out), "%s/otpgate-provision -c %s/otpgate.conf audit verify 2>&1",
+		   build, dir);
+	if (strncmp(out, "audit trail intact", 18) != 0)
+		fail_msg("audit verify: %s", out);
+}
+
+/* name as the audit trail must show it when it is longer than 256 bytes:
+ * its first bytes, then "[cut:LENGTH:" the first 32 hex digits of its
+ * SHA-256 "]", 256 bytes in all. */
+static void cut_form(const char *name, char *out, size_t cap)
+{
+	unsigned char md[32];
+	char mark[64];
+	unsigned int n = 0;
+	int o;
+
+	assert_int_equal(EVP_Digest(name, strlen(name), md, &n, EVP_sha256(), NULL), 1);
+	o = snprintf(mark, sizeof(mark), "[cut:%zu:", strlen(name));
+	for (int i = 0; i < 16; i++)
+		o += snprintf(mark + o, sizeof(mark) - (size_t)o, "%02x", md[i]);
+	snprintf(mark + o, sizeof(mark) - (size_t)o, "]");
+	assert_true(cap > 256);
+	snprintf(out, cap, "%.*s%s", (int)(256 - strlen(mark)), name, mark);
+}
+
+/* Every line of the JSON-lines file is valid UTF-8 and parses as JSON; and
+ * the line of the refused name `user` shows it as the store does. */
+static void assert_jsonl_parses(const char *user)
+{
+	char out[512];
+
+	run_output(out, sizeof(out), "python3 -c 'import json, sys\n"
+		   "n = 0\n"
+		   "for line in open(sys.argv[1], encoding=\"utf-8\", errors=\"strict\"):\n"
+		   "    row = json.loads(line)\n"
+		   "    n += row.get(\"user\") == sys.argv[2] and row[\"reason\"] == \"bad-user-name\"\n"
+		   "print(n)' %s/audit.jsonl '%s' 2>&1", dir, user);
+	if (strcmp(out, "1") != 0)
+		fail_msg("audit.jsonl: %s", out);
+}
+
+/*
+ * Names nobody can have, from an allowed address and without a token:
+ * refused as bad-user-name, and audited in a bounded, escaped form that
+ * both stores take at once (PostgreSQL refused byte 0xff, and the row
+ * blocked the spool), so the trail still verifies and every JSON line
+ * parses (a long name cut the line before its closing brace).
+ */
+static void test_hostile_names_audited(void **state)
+{
+	char long_name[301], huge[5001], want[300], where[1200], path[512];
+	const char *names[] = { long_name, huge, "bob\xff" "x", "x\nevent=admin", "a\\x61",
+				"\xe2\x80\xae" "evil" };
+
+	(void)state;
+	memset(long_name, 'a', 300);
+	long_name[300] = '\0';
+	for (int i = 0; i < 5000; i++)
+		huge[i] = "q\"\\\xff"[i % 4];
+	huge[5000] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct login l = { .user = names[i], .rhost = "127.0.0.1", .code = "123456" };
+		assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	}
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	cut_form(long_name, want, sizeof(want));
+	snprintf(where, sizeof(where), "reason='bad-user-name' and \"user\"='%s'", want);
+	assert_int_equal(audit_count(where), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\" like '%[cut:5000:%]'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='bob\\xffx'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='x\\x0aevent=admin'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='a\\x5cx61'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='\\xe2\\x80\\xaeevil'"), 1);
+	assert_trail_intact();
+	assert_jsonl_parses("bob\\xffx");
+	assert_jsonl_parses(want);
+}
+
+/*
+ * With the store away, attempts wait in the spool: a 250-byte name (a name
+ * a user can have) comes back whole, not cut at 200 bytes into someone
+ * else's, and a 300-byte one in the same cut form as when stored at once.
+ */
+static void test_spooled_names_whole(void **state)
+{
+	char name[251], long_name[301], want[300], where[1200], path[512];
+	struct login l = { .service = "nostore", .rhost = "127.0.0.1", .code = "123456" };
+
+	(void)state;
+	memset(name, 'n', 250);
+	name[250] = '\0';
+	memset(long_name, 'a', 300);
+	long_name[300] = '\0';
+	l.user = name;
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	l.user = long_name;
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the next login that opens the store writes them */
+	l.service = NULL;
+	l.user = "ok1";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(where, sizeof(where), "reason='store-unavailable' and \"user\"='%s'", name);
+	assert_int_equal(audit_count(where), 1);
+	cut_form(long_name, want, sizeof(want));
+	snprintf(where, sizeof(where), "reason='store-unavailable' and \"user\"='%s'", want);
+	assert_int_equal(audit_count(where), 1);
+	assert_trail_intact();
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -802,6 +1199,14 @@ int main(void)
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),
 		cmocka_unit_test(test_login_key_checked),
+		cmocka_unit_test(test_removed_at_prompt),
+		cmocka_unit_test(test_org_removed_at_prompt),
+		cmocka_unit_test(test_locked_at_prompt),
+		cmocka_unit_test(test_recovery_removed_at_prompt),
+		cmocka_unit_test(test_uniform_refusals),
+		cmocka_unit_test(test_uniform_key_read_for_all),
+		cmocka_unit_test(test_hostile_names_audited),
+		cmocka_unit_test(test_spooled_names_whole),
 		cmocka_unit_test(test_exports),
 	};
 

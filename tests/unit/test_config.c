@@ -128,6 +128,7 @@ static void test_example_loads(void **state)
 	assert_int_equal(c->totp.t0, 0);
 	assert_int_equal(c->window, 1);
 	assert_null(c->lock_notify);
+	assert_true(c->uniform_refusals);	/* nothing told before the prompt */
 
 	/* lockout */
 	assert_int_equal(c->max_failures, 3);
@@ -177,7 +178,7 @@ static const char FULL[] =
 	"lockout = { max_failures = 5; interval = \"1h\"; lock_for = \"0\";\n"
 	"            notify = \"/usr/local/bin/og-notify\"; };\n"
 	"audit = { syslog = false; store = true; };\n"
-	"auth = { allow_unenrolled = true; allow_no_rhost = true; };\n";
+	"auth = { allow_unenrolled = true; allow_no_rhost = true; uniform_refusals = false; };\n";
 
 static void test_full_config(void **state)
 {
@@ -229,6 +230,7 @@ static void test_full_config(void **state)
 	assert_true(c->audit_store);
 	assert_true(c->allow_unenrolled);
 	assert_true(c->allow_no_rhost);
+	assert_false(c->uniform_refusals);
 }
 
 /* A small valid config, used as the base of the cases below. */
@@ -252,6 +254,7 @@ static void test_boundaries_accepted(void **state)
 		"lockout = { interval = \"90\"; lock_for = \"1d\"; };\n",
 		"audit = { syslog = true; store = false; };\n",
 		"auth = { allow_unenrolled = false; allow_no_rhost = false; };\n",
+		"auth = { uniform_refusals = true; };\n",
 	};
 	int nfail = 0;
 

@@ -1,4 +1,4 @@
-/* test_json.c: JSON strings out of any bytes. */
+/* test_json.c: JSON strings, under the one escaping rule of audit values. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,15 +36,36 @@ static void test_quote(void **state)
 	check("plain /var/lib/otpgate", "\"plain /var/lib/otpgate\"");
 	check("", "\"\"");
 	check(NULL, "null");
-	check("a\"b\\c", "\"a\\\"b\\\\c\"");
-	check("line\nfeed\ttab\x01\x7f", "\"line\\u000afeed\\u0009tab\\u0001\\u007f\"");
-	check("caf\xc3\xa9", "\"caf\\u00c3\\u00a9\"");
+	/* a quote is JSON's to escape; a backslash is the rule's own escape */
+	check("a\"b\\c", "\"a\\\"b\\\\x5cc\"");
+	/* the one escaping rule of audit values first: a control character, an
+	 * invalid byte or a bidirectional control reads \xHH, as in the trail */
+	check("line\nfeed\ttab\x01\x7f", "\"line\\\\x0afeed\\\\x09tab\\\\x01\\\\x7f\"");
+	check("bad\xff byte", "\"bad\\\\xff byte\"");
+	check("rtl\xe2\x80\xaeoverride", "\"rtl\\\\xe2\\\\x80\\\\xaeoverride\"");
+	/* valid UTF-8 is kept as it is, as og_audit_json keeps it */
+	check("caf\xc3\xa9", "\"caf\xc3\xa9\"");
+}
+
+/* og_json_string: the JSON string of a value in its stored form; 0 when it
+ * does not fit. */
+static void test_string(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(og_json_string("a\"b\\c", out, sizeof(out)), 9);
+	assert_string_equal(out, "\"a\\\"b\\\\c\"");
+	assert_int_equal(og_json_string("\x1f", out, sizeof(out)), 8);
+	assert_string_equal(out, "\"\\u001f\"");
+	assert_int_equal(og_json_string("0123456789abcdef", out, sizeof(out)), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

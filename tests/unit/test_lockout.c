@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "err.h"
 #include "lockout.h"
 
 static const struct og_lockout three_in_10m = { 3, 600, 900 };
@@ -62,6 +63,24 @@ static void test_until_unlocked_and_disabled(void **state)
 	assert_int_equal(f.locked_until, 0);
 }
 
+/* What bars a login: removal (of the user or the organisation) over a lock. */
+static void test_standing(void **state)
+{
+	const struct og_standing clear = { 0, 0, 0 }, expired = { 0, 0, 999 },
+		locked = { 0, 0, 1001 }, forever = { 0, 0, INT64_MAX },
+		removed = { 900, 0, 0 }, org = { 0, 1, 0 }, both = { 900, 0, INT64_MAX };
+
+	(void)state;
+	assert_int_equal(og_standing_check(&clear, 1000), OG_OK);
+	assert_int_equal(og_standing_check(&expired, 1000), OG_OK);
+	assert_int_equal(og_standing_check(&locked, 1000), OG_ERR_LOCKED);
+	assert_int_equal(og_standing_check(&locked, 1001), OG_OK);
+	assert_int_equal(og_standing_check(&forever, 1000), OG_ERR_LOCKED);
+	assert_int_equal(og_standing_check(&removed, 1000), OG_ERR_REMOVED);
+	assert_int_equal(og_standing_check(&org, 1000), OG_ERR_REMOVED);
+	assert_int_equal(og_standing_check(&both, 1000), OG_ERR_REMOVED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -69,6 +88,7 @@ int main(void)
 		cmocka_unit_test(test_old_failures_expire),
 		cmocka_unit_test(test_expired_lock_is_cleared),
 		cmocka_unit_test(test_until_unlocked_and_disabled),
+		cmocka_unit_test(test_standing),
 	};
 
 	return cmocka_run_group_tests_name("lockout", tests, NULL, NULL);

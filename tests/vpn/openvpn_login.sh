@@ -279,8 +279,8 @@ EOF
 	else
 		cat >"$PAM_FILE" <<EOF
 # temporary: $NAME (pid $$), variant B (password+code in one answer); removed on exit
-# requisite: a refusal before the prompt (policy) must not go on to pam_exec,
-# which would then prompt for the password itself
+# requisite: a refusal (a policy one too) must not go on to pam_exec, which
+# would check the password, or with auth.uniform_refusals off prompt for it
 auth    requisite $mod combined forward_pass
 auth    required  pam_exec.so quiet expose_authtok $W/checkpass.sh
 account required  $mod
@@ -582,8 +582,9 @@ client_stop
 expect_outcome auth-failed
 expect_rows "auth|failure|policy|sc3|127.0.0.2|$SERVICE|"
 expect_plugin "BACKGROUND: REMOTE: 127.0.0.2"
-expect_plugin "query='Verification code: '" 0
-result "A: client at 127.0.0.2 (outside policy): AUTH_FAILED before the code prompt, audited as policy"
+# auth.uniform_refusals (the default): asked like anyone, refused after
+expect_plugin "query='Verification code: '" 1
+result "A: client at 127.0.0.2 (outside policy): AUTH_FAILED after the code prompt, audited as policy"
 
 fresh_step 8
 CODE=$(totp "${SECRET[sc4]}")
@@ -647,8 +648,10 @@ client_stop
 expect_outcome auth-failed
 expect_rows "auth|failure|policy|cb3|127.0.0.2|$SERVICE|"
 expect_plugin "BACKGROUND: REMOTE: 127.0.0.2"
-expect_plugin "query='" 0
-result "B: client at 127.0.0.2 (outside policy): AUTH_FAILED without a prompt, audited as policy"
+# one prompt, ours (uniform refusals); requisite ends the stack after it
+expect_plugin "query='Password and verification code: '" 1
+expect_plugin "query='" 1
+result "B: client at 127.0.0.2 (outside policy): AUTH_FAILED after one prompt, audited as policy"
 
 begin
 client cb4 "wrong$(totp "${SECRET[cb4]}")"

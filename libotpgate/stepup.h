@@ -1,0 +1,46 @@
+/*
+ * stepup.h: an administrator's step-up. Before a privileged action an org
+ * admin proves presence with a current code of their own token. It is a
+ * login attempt in all but where the code is typed: the same code
+ * matching and replay watermark, the same failure count and lock as the
+ * admin's logins (failures count towards the lock, a locked admin is
+ * refused, success clears the failures), and every outcome is audited.
+ */
+#ifndef OTPGATE_STEPUP_H
+#define OTPGATE_STEPUP_H
+
+#include "audit.h"
+#include "auth.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+
+/* Where the events go: syslog and the JSON-lines file, and also the store
+ * unless stored (the store took the row with the change it records). */
+typedef void (*og_audit_sink)(void *arg, const struct og_audit_event *ev, int stored);
+
+struct og_step_up {
+	/* inputs */
+	const char *admin;		/* the admin: a user with a token of their own */
+	const char *action;		/* what it guards (the event's detail) */
+	struct og_audit_event ev;	/* ts, source, service and actor set by the caller */
+	og_audit_sink emit;
+	void *emit_arg;
+	/* outputs */
+	const char *reason;		/* ok, bad-code, replay, locked, removed, no-token,
+					 * store-error, master-key */
+	int64_t locked_until;		/* the lock the admin is under, 0 none */
+	char token[65];			/* the serial that matched */
+};
+
+/*
+ * Checks code for su->admin at su->ev.ts and records the outcome as an
+ * event "step-up" (reason as above). OG_ALLOW; OG_DENY for a wrong or
+ * spent code, no token or a removed user; OG_DENY_LOCKED when the admin
+ * is locked or this failure locked them; OG_UNAVAIL when the store or the
+ * master key cannot be used.
+ */
+enum og_verdict og_step_up(struct og_store *st, const struct og_config *cfg,
+			   const struct og_log *log, struct og_step_up *su, const char *code);
+
+#endif

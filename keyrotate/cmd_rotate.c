@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "err.h"
 #include "notify.h"
+#include "status.h"
 #include "util.h"
 
 #define BATCH 200	/* state changes per transaction: one commit, not one each */
@@ -248,6 +249,7 @@ int cmd_rotate(struct cli *c, const struct cli_args *a)
 	struct rotation ro = { .c = c, .now = (int64_t)time(NULL), .dry_run = cli_flag(a, "dry-run") };
 	const char *user = cli_opt(a, "user");
 	struct user_keys uk;
+	char summary[160];
 	int lock;
 
 	if (user != NULL && !og_is_safe_name(user, 256))
@@ -263,8 +265,11 @@ int cmd_rotate(struct cli *c, const struct cli_args *a)
 	batch_end(&ro);
 	keys_free(&uk);
 	close(lock);
-	printf("rotate%s: %ld keys checked, %ld rotated, %ld user keys to grace, %ld expired, "
-	       "%ld failed\n", ro.dry_run ? " (dry run)" : "", ro.checked, ro.rotated, ro.graced,
-	       ro.expired, ro.failed);
+	snprintf(summary, sizeof(summary), "%ld keys checked, %ld rotated, %ld user keys to grace, "
+		 "%ld expired, %ld failed", ro.checked, ro.rotated, ro.graced, ro.expired, ro.failed);
+	printf("rotate%s: %s\n", ro.dry_run ? " (dry run)" : "", summary);
+	/* a full run is recorded: status reports the last one and its result */
+	if (!ro.dry_run && user == NULL)
+		keys_audit(c, OG_ROTATE_RUN, ro.failed > 0 ? "failure" : "success", NULL, NULL, summary);
 	return ro.failed > 0 ? 1 : 0;
 }

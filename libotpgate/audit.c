@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "err.h"
+#include "json.h"
 #include "util.h"
 
 const char *const og_audit_field_names[OG_AUDIT_FIELDS] = {
@@ -258,30 +259,6 @@ void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log)
 	}
 }
 
-/* s (stored form: valid UTF-8, no control characters) as a JSON string
- * into out; 0 if it does not fit. */
-static size_t json_string(const char *s, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	if (cap < 3)
-		return 0;
-	out[o++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (o + 8 >= cap)
-			return 0;
-		if (*p == '"' || *p == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
-		else
-			out[o++] = (char)*p;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-	return o;
-}
-
 size_t og_audit_json(const struct og_audit_event *ev, char *out, size_t cap)
 {
 	struct og_audit_event e = *ev;
@@ -298,7 +275,7 @@ size_t og_audit_json(const struct og_audit_event *ev, char *out, size_t cap)
 		if (*f[i] == NULL)
 			continue;
 		og_audit_escape(*f[i], OG_AUDIT_TEXT, val, sizeof(val));
-		n = json_string(val, str, sizeof(str));
+		n = og_json_string(val, str, sizeof(str));
 		/* room for this field, the closing brace and the NUL */
 		if (n == 0 || o + strlen(og_audit_field_names[i]) + 4 + n + 2 > cap)
 			break;

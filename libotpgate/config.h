@@ -61,6 +61,8 @@ struct og_config {
 	int allow_no_rhost;
 	/* every refusal after the prompt, as PAM_AUTH_ERR (what a client learns) */
 	int uniform_refusals;
+	/* this bastion's name in audit entries (default: the host name) */
+	char *host;
 };
 
 /*
@@ -71,6 +73,15 @@ struct og_config {
 int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
 		   const struct og_log *log);
 void og_config_free(struct og_config *cfg);
+
+/* One problem in a config, as "FILE:LINE: message" (check-config). */
+typedef void (*og_config_problem_fn)(void *arg, const char *problem);
+
+/* Like og_config_load, but hands every problem it finds to report, not
+ * only the first: each unknown setting, each bad network, each bad rule
+ * (within one setting group, its first problem). */
+int og_config_load_all(const char *path, struct og_config *cfg, og_config_problem_fn report,
+		       void *arg);
 
 /* How messages name the store: the SQLite path, or "postgresql" (never
  * the conninfo, which may hold a password). */

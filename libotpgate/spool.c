@@ -70,6 +70,17 @@ int og_spool_append(const char *path, const struct og_audit_event *ev, const str
 	return r;
 }
 
+int og_spool_skip_note(const char *text, long *line)
+{
+	char *end = NULL;
+
+	if (strncmp(text, "#skip ", 6) != 0)
+		return 0;
+	errno = 0;
+	*line = strtol(text + 6, &end, 10);
+	return errno == 0 && *line > 0 && end != text + 6 && *end == '\n';
+}
+
 int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_t cap)
 {
 	const char **fields[OG_AUDIT_FIELDS];

@@ -47,6 +47,30 @@ int og_spool_flush(const char *path, struct og_store *st, const struct og_log *l
  * into buf (cap bytes). OG_OK or OG_ERR_INVALID. */
 int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_t cap);
 
+/* 1 if text is a claim's "#skip LINE" note, with *line the line it sets
+ * aside (1: the claim's first). */
+int og_spool_skip_note(const char *text, long *line);
+
+/* What waits in a spool, as monitoring sees it. */
+struct og_spool_backlog {
+	int64_t rows;		/* rows waiting for the store: in PATH, and in PATH.claim
+				 * those not set aside */
+	int64_t oldest;		/* the oldest waiting row's time; 0 with none */
+	int64_t claimed;	/* of rows, those in PATH.claim */
+	int64_t dead;		/* rows set aside in PATH.dead */
+};
+
+/*
+ * Counts what waits in the spool at path and its claim, and the rows set
+ * aside in its dead-letter file, reading only: no lock is taken, so a
+ * flush at work may change the counts meanwhile, and a claim left by a
+ * flush that died counts its rows even where the store has them already
+ * (the next flush skips those). OG_OK (a file that does not exist holds
+ * nothing); OG_ERR_UNSAFE for a file not safe to read (its owner or mode,
+ * logged) or OG_ERR_IO.
+ */
+int og_spool_backlog(const char *path, struct og_spool_backlog *out, const struct og_log *log);
+
 /* Takes lock byte `which` of fd, waiting for it when wait; closing fd
  * lets it go. 0, or -1 with errno (EAGAIN: another holds it). */
 int og_spool_lock(int fd, enum og_spool_lock which, int wait);

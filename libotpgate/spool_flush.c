@@ -80,14 +80,11 @@ static int read_notes(struct flush *fl)
 	int r;
 
 	while ((n = next_line(fl)) >= 0) {
-		char *end = NULL;
 		long line;
 		if (strncmp(fl->line, "#batch ", 7) == 0 && fl->batch[0] == '\0' && n == 7 + 33 &&
 		    fl->line[39] == '\n')
 			memcpy(fl->batch, fl->line + 7, 32);
-		if (strncmp(fl->line, "#skip ", 6) == 0 &&
-		    (line = strtol(fl->line + 6, &end, 10)) > 0 && *end == '\n' &&
-		    (r = skip_add(fl, line)) != OG_OK)
+		if (og_spool_skip_note(fl->line, &line) && (r = skip_add(fl, line)) != OG_OK)
 			return r;
 	}
 	if (fl->batch[0] != '\0')

@@ -67,6 +67,11 @@ static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 	return NULL;
 }
 
+const char *og_store_plugin_dir(void)
+{
+	return OTPGATE_PLUGIN_DIR;
+}
+
 static const struct og_store_ops *find_backend(const char *name, const struct og_log *log)
 {
 	if (strcmp(name, og_store_sqlite_ops.name) == 0)
@@ -373,9 +378,14 @@ int og_store_subject_list(struct og_store *st,
 	return st->ops->subject_list(st->be, cb, arg);
 }
 
+/* The counts include the key registry's: it is made ready first. */
 int og_store_counts(struct og_store *st, struct og_store_counts *out)
 {
+	int r;
+
 	memset(out, 0, sizeof(*out));
+	if ((r = og_store_keys_ready(st)) != OG_OK)
+		return r;
 	return st->ops->counts(st->be, out);
 }
 
@@ -430,6 +440,117 @@ int og_store_commit(struct og_store *st)
 int og_store_rollback(struct og_store *st)
 {
 	return st->ops->rollback(st->be);
+}
+
+/* A row from another store is checked as if typed in: names, role, index. */
+int og_store_user_put(struct og_store *st, const struct og_user_row *u)
+{
+	int r;
+
+	if (!og_is_safe_name(u->name, 256) || (u->org[0] && !og_is_safe_name(u->org, 128)))
+		return OG_ERR_INVALID;
+	if ((r = og_store_user_ensure(st, u->name, u->org, u->created)) != OG_OK || u->removed_at == 0)
+		return r;
+	return st->ops->user_removal_put(st->be, u->name, u->removed_at, u->removed_with_org != 0);
+}
+
+int og_store_admin_list(struct og_store *st, int (*cb)(void *arg, const struct og_admin_row *a),
+			void *arg)
+{
+	return st->ops->admin_list(st->be, cb, arg);
+}
+
+int og_store_admin_put(struct og_store *st, const struct og_admin_row *a)
+{
+	if (strcmp(a->role, "superuser") != 0 && strcmp(a->role, "org-admin") != 0)
+		return OG_ERR_INVALID;
+	return st->ops->admin_add(st->be, a->name, a->role, a->org, a->created);
+}
+
+int og_store_recovery_list(struct og_store *st,
+			   int (*cb)(void *arg, const struct og_recovery_row *r), void *arg)
+{
+	return st->ops->recovery_list(st->be, cb, arg);
+}
+
+int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *r)
+{
+	if (r->idx < 0 || r->idx >= OG_RECOVERY_CODES || !og_is_safe_name(r->user, 256))
+		return OG_ERR_INVALID;
+	return st->ops->recovery_put(st->be, r);
+}
+
+int og_store_failure_list(struct og_store *st,
+			  int (*cb)(void *arg, const struct og_failure_row *f), void *arg)
+{
+	return st->ops->failure_list(st->be, cb, arg);
+}
+
+int og_store_failure_put(struct og_store *st, const struct og_failure_row *f)
+{
+	if (f->f.count < 0 || f->f.locked_until < 0 || !og_is_safe_name(f->user, 256))
+		return OG_ERR_INVALID;
+	return st->ops->failure_put(st->be, f);
+}
+
+int og_store_org_removal_list(struct og_store *st,
+			      int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg)
+{
+	return st->ops->org_removal_list(st->be, cb, arg);
+}
+
+int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_row *o)
+{
+	if (o->removed_at <= 0 || !og_is_safe_name(o->org, 128))
+		return OG_ERR_INVALID;
+	return st->ops->org_removal_put(st->be, o);
+}
+
+int og_store_spool_mark_list(struct og_store *st,
+			     int (*cb)(void *arg, const struct og_spool_mark_row *m), void *arg)
+{
+	return st->ops->spool_mark_list(st->be, cb, arg);
+}
+
+int og_store_audit_head(struct og_store *st, struct og_audit_head *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->audit_head(st->be, out);
+}
+
+int og_store_audit_last(struct og_store *st, const char *reason,
+			int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
+{
+	return st->ops->audit_last(st->be, reason, cb, arg);
+}
+
+int og_store_token_count(struct og_store *st, enum og_token_state state, int64_t created_before,
+			 int64_t *n)
+{
+	*n = 0;
+	return st->ops->token_count(st->be, state, created_before, n);
+}
+
+int og_store_schema_version(const struct og_store *st)
+{
+	return st->ops->schema_version;
+}
+
+int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want)
+{
+	const struct og_store_ops *ops = find_backend(cfg->store_backend, log);
+	void *be = NULL;
+	int r;
+
+	*found = *want = 0;
+	if (ops == NULL)
+		return OG_ERR_STORE;
+	*want = ops->schema_version;
+	if ((r = ops->open(cfg, log, OG_OPEN_NORMAL, &be)) == OG_OK)
+		*found = ops->stored_version(be);
+	if (be != NULL)
+		ops->close(be);
+	return r;
 }
 
 static const char *const state_names[] = { "active", "pending", "revoked", "stock" };

@@ -350,6 +350,8 @@ static const struct err_case errs[] = {
 	  6 },
 	{ "syntax error", BASE "lockout = { max_failures = = 3; };\n", 5 },
 	{ "duplicate setting", BASE "master_key = \"/other.key\";\n", 5 },
+	{ "host with a space", BASE "host = \"bastion 1\";\n", 5 },
+	{ "host not a string", BASE "host = 1;\n", 5 },
 };
 
 /*
@@ -480,6 +482,20 @@ static void test_err_buffer_bounded(void **state)
 	assert_int_equal(small[16], 'X');
 }
 
+/* host names the bastion in audit entries: the host name unless set. */
+static void test_host(void **state)
+{
+	struct fixture *f = *state;
+	char name[256] = "";
+
+	assert_int_equal(gethostname(name, sizeof(name) - 1), 0);
+	assert_int_equal(load(f, BASE, 0600), OG_OK);
+	assert_non_null(f->cfg.host);
+	assert_string_equal(f->cfg.host, name);
+	assert_int_equal(load(f, BASE "host = \"bastion-7.example.org\";\n", 0600), OG_OK);
+	assert_string_equal(f->cfg.host, "bastion-7.example.org");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_writable_by_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -363,6 +363,42 @@ static void test_two_flushes_at_once(void **state)
 	assert_once(x, 1500, NULL, 0, 0);
 }
 
+/* What status reports of a spool: rows waiting in it and in a claim (less
+ * those its notes set aside), the oldest of them, and the rows in the
+ * dead-letter file; a file anyone else may read is refused, by name. */
+static void test_backlog(void **state)
+{
+	struct fx *x = *state;
+	struct og_spool_backlog b;
+	int fd;
+
+	assert_int_equal(og_spool_backlog(x->spool, &b, &quiet), OG_OK);
+	assert_true(b.rows == 0 && b.oldest == 0 && b.claimed == 0 && b.dead == 0);
+	/* a claim of five rows, its second set aside, and three rows spooled since */
+	spool_rows(x->spool, 0, 5, "store-unavailable");
+	fd = open(x->spool, O_WRONLY | O_APPEND);
+	assert_true(write(fd, "#batch 0123456789abcdef0123456789abcdef\n#skip 2\n", 48) == 48);
+	close(fd);
+	assert_int_equal(rename(x->spool, x->claim), 0);
+	spool_rows(x->spool, 5, 8, "store-unavailable");
+	fd = open(x->dead, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	assert_true(write(fd, "not a spool line\nts=1 event=auth\n", 33) == 33);
+	close(fd);
+	assert_int_equal(og_spool_backlog(x->spool, &b, &quiet), OG_OK);
+	assert_int_equal(b.rows, 7);
+	assert_int_equal(b.claimed, 4);
+	assert_int_equal(b.oldest, 1795440000);
+	assert_int_equal(b.dead, 2);
+	/* a flush stores the waiting rows, and leaves the dead letters */
+	assert_int_equal(og_spool_flush(x->spool, x->st, &quiet), 7);
+	assert_int_equal(og_spool_backlog(x->spool, &b, &quiet), OG_OK);
+	assert_true(b.rows == 0 && b.claimed == 0 && b.dead == 2);
+	assert_int_equal(chmod(x->dead, 0644), 0);
+	last_log[0] = '\0';
+	assert_int_equal(og_spool_backlog(x->spool, &b, &quiet), OG_ERR_UNSAFE);
+	assert_non_null(strstr(last_log, x->dead));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_rows_set_aside, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_failure_keeps_claim, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_flushes_at_once, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_backlog, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("spool", tests, NULL, NULL);

@@ -1,5 +1,6 @@
 # otpgate: make builds build/pam_otpgate.so and build/otpgate-provision.
-# make check | make demo | make bench | make install (DESTDIR, PREFIX)
+# make check | make demo | make bench | make install | make uninstall (DESTDIR, PREFIX)
+# make deb | make check-deb | make check-fresh
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -11,6 +12,7 @@ SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 # set before BASE_CFLAGS, which compiles it in with :=
 PLUGINDIR ?= $(PREFIX)/lib/otpgate
+VERSION := $(shell cat VERSION)
 
 BUILD ?= build
 CC ?= cc
@@ -20,7 +22,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	-I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
 	$(shell pkg-config --cflags libxml-2.0) \
-	-DOTPGATE_PLUGIN_DIR='"$(PLUGINDIR)"' $(CFLAGS) \
+	-DOTPGATE_PLUGIN_DIR='"$(PLUGINDIR)"' -DOTPGATE_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS) \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
 LIBS := -lcrypto -lsqlite3 -lconfig
@@ -52,7 +54,8 @@ FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
-.PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench demo install clean
+.PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
+	demo install uninstall installed deb check-deb clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -63,6 +66,14 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) -c -o $@ $<
+
+# What is compiled in (the plugin directory, the release): when it changes
+# (make install PREFIX=/usr after a plain make), what uses it is rebuilt.
+$(BUILD)/compiled-in: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/cli.o \
+	$(BUILD)/obj/pam_module/pam_otpgate.o: $(BUILD)/compiled-in
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
@@ -151,6 +162,8 @@ fleet: tests
 cli: all
 	@echo "== tests/cli/cli.sh"
 	@tests/cli/cli.sh $(abspath $(BUILD))
+	@echo "== tests/cli/operator.sh"
+	@tests/cli/operator.sh $(abspath $(BUILD))
 
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
@@ -180,8 +193,8 @@ fuzz-smoke: fuzz-build
 	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS)
 
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli e2e vpn valgrind asan \
-		fuzz-smoke
+	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli installed e2e vpn valgrind \
+		asan fuzz-smoke
 	@echo "check: all suites passed"
 
 check-fresh:
@@ -192,6 +205,13 @@ bench: deps all
 
 demo: deps all
 	@scripts/demo $(abspath $(BUILD))
+
+# Everything make install puts in place, and make uninstall removes.
+INSTALLED := $(PAMDIR)/pam_otpgate.so $(SBINDIR)/otpgate-provision \
+	$(SBINDIR)/otpgate-keyrotate $(PLUGINDIR)/otpgate-store-pg.so \
+	$(MANDIR)/man5/otpgate.conf.5 $(MANDIR)/man8/pam_otpgate.8 \
+	$(MANDIR)/man8/otpgate-provision.8 $(MANDIR)/man8/otpgate-keyrotate.8 \
+	$(SYSTEMDDIR)/otpgate-keyrotate.service $(SYSTEMDDIR)/otpgate-keyrotate.timer
 
 install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
@@ -205,12 +225,46 @@ install: all
 	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 docs/otpgate-keyrotate.8 \
 		$(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(SYSTEMDDIR)
-	install -m 0644 conf/systemd/otpgate-keyrotate.service conf/systemd/otpgate-keyrotate.timer \
-		$(DESTDIR)$(SYSTEMDDIR)/
+	sed 's|/usr/local/sbin/otpgate-keyrotate|$(SBINDIR)/otpgate-keyrotate|' \
+		conf/systemd/otpgate-keyrotate.service >$(DESTDIR)$(SYSTEMDDIR)/otpgate-keyrotate.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/otpgate-keyrotate.service
+	install -m 0644 conf/systemd/otpgate-keyrotate.timer $(DESTDIR)$(SYSTEMDDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf ] || \
 		install -m 0600 conf/otpgate.conf $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf
 
+# The same PREFIX (and DESTDIR) as make install. A timer you enabled is
+# disabled first; what init made is kept.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    systemctl is-enabled --quiet otpgate-keyrotate.timer 2>/dev/null; then \
+		echo "systemctl disable --now otpgate-keyrotate.timer"; \
+		systemctl disable --now otpgate-keyrotate.timer; fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(PLUGINDIR) 2>/dev/null || true
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "uninstall: kept $(SYSCONFDIR)/otpgate (the config and the master key) and" \
+		"/var/lib/otpgate (the store, the key registry, users' new keys);" \
+		"remove them yourself to forget every token and key"
+
+# The installed layout (PREFIX=/usr, as packages use): logins through the
+# installed module, tools and plugin; install and uninstall leave nothing behind.
+installed: tests
+	@echo "== tests/install/installed.sh"
+	@tests/pg/with-postgres tests/install/installed.sh $(abspath $(BUILD))
+
+# Debian packages (build/deb/*.deb), checked with lintian; and a test that
+# installs them into a minimal Debian 12 root, uses and purges them
+deb:
+	@scripts/install-deps
+	@scripts/install-deps --group packaging
+	@scripts/make-deb
+
+check-deb: deb
+	@scripts/check-deb
+
 clean:
 	rm -rf build
+
+FORCE:
 
 -include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

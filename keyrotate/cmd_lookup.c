@@ -65,7 +65,7 @@ static void log_lookup(const char *user, const char *offered, const char *result
 		.reason = n > 0 ? "listed" : "none", .user = user, .service = "sshd",
 		.key = offered,
 	};
-	char line[1024];
+	char line[OG_AUDIT_LINE_MAX];
 
 	og_audit_format(&ev, line, sizeof(line));
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s keys=%d", line, n);

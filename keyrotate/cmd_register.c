@@ -80,7 +80,7 @@ int cmd_issue(struct cli *c, const struct cli_args *a)
 		if (out != NULL)
 			og_outfile_remove(&of);
 		else
-			unlink(where);
+			keys_withdraw(c, user, id);
 		goto out;
 	}
 	keys_audit(c, "issue", "success", user, row.fingerprint, row.id);

@@ -1,9 +1,10 @@
 /*
  * cmd_rotate.c: the scheduled rotation (systemd timer). For every key:
- * past its not-after -> expired; the current key older than keys.max_age
- * -> a successor (server-issued keys: a new pair delivered to the user's
- * drop location; the user's own keys: the user is notified to add a new
- * one) and the old key to grace until now + keys.grace. Every step is its
+ * past its not-after -> expired, with no successor; otherwise the current
+ * key older than keys.max_age -> a successor (server-issued keys: a new
+ * pair delivered to the user's drop location; the user's own keys: the
+ * user is notified to add a new one) and the old key to grace until now +
+ * keys.grace, unless the user is removed from the store. Every step is its
  * own compare-and-set on the key's state, so the run is idempotent, safe
  * beside another run (on this host or another one of the fleet) and picks
  * up where a crashed run stopped.
@@ -22,13 +23,14 @@
 #include "commands.h"
 #include "err.h"
 #include "notify.h"
+#include "status.h"
 #include "util.h"
 
 #define BATCH 200	/* state changes per transaction: one commit, not one each */
 
 /* A user told to add a new key, once the batch that moved it is committed. */
 struct notice {
-	char user[257], id[33], when[32];
+	char user[257], id[33], when[32], fp[OG_FP_LEN];
 };
 
 struct rotation {
@@ -40,6 +42,23 @@ struct rotation {
 	int nnotices;
 	long checked, rotated, graced, expired, failed;
 };
+
+/* Starts keys.notify for n; a program that cannot be started (logged by
+ * og_notify) is audited and counts as a failed step. */
+static void notify_user(struct rotation *ro, const struct notice *n)
+{
+	char why[256];
+	struct og_audit_event ev = {
+		.event = "notify", .result = "failure", .reason = "key-expiring", .user = n->user,
+		.key = n->fp, .detail = why,
+	};
+
+	if (og_notify(ro->c->cfg.keys_notify, "key-expiring", n->user, n->id, n->when, why,
+		      sizeof(why), &ro->c->log) == OG_OK)
+		return;
+	cli_audit_event(ro->c, &ev);
+	ro->failed++;
+}
 
 /* Commits the open batch, if any. */
 static void batch_end(struct rotation *ro)
@@ -53,8 +72,7 @@ static void batch_end(struct rotation *ro)
 		ro->nnotices = 0;	/* nothing happened: nobody is told */
 	}
 	for (int i = 0; i < ro->nnotices; i++)
-		og_notify(ro->c->cfg.keys_notify, "key-expiring", ro->notices[i].user,
-			  ro->notices[i].id, ro->notices[i].when, &ro->c->log);
+		notify_user(ro, &ro->notices[i]);
 	ro->nnotices = 0;
 	ro->in_batch = 0;
 }
@@ -113,7 +131,7 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 		goto out;
 	}
 	if (keys_register(ro->c, id, k->user, &key, "issued", ro->now, &row) != 0) {
-		unlink(path);
+		keys_withdraw(ro->c, k->user, id);
 		ro->failed++;
 		goto out;
 	}
@@ -145,42 +163,70 @@ static void ask_for_successor(struct rotation *ro, const struct og_access_key *k
 		og_copy(n->user, sizeof(n->user), k->user);
 		og_copy(n->id, sizeof(n->id), k->id);
 		og_copy(n->when, sizeof(n->when), when);
+		og_copy(n->fp, sizeof(n->fp), k->fingerprint);
 		ro->graced++;
 	}
 	batch_check(ro);
 }
 
+/* A key past its not-after: expired, from either valid state. */
+static void expire_key(struct rotation *ro, const struct og_access_key *k)
+{
+	if (ro->dry_run) {
+		step_log(ro, k, "expired");
+		ro->expired++;
+	} else if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
+		   change_state(ro, k, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+		step_log(ro, k, "expired");
+		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
+		ro->expired++;
+	}
+	batch_check(ro);
+}
+
+/* 1 if k's user is removed from the store, 0 if not, -1 if the store cannot say. */
+static int user_removed(struct rotation *ro, const struct og_access_key *k)
+{
+	struct og_user_state us;
+	int r, removed;
+
+	r = og_store_user_state(ro->c->st, k->user, &us);
+	removed = r == OG_OK && us.removed_at > 0;
+	og_user_state_wipe(&us);
+	if (r != OG_OK)
+		return cli_error("%s: cannot read the user from the store", k->user), -1;
+	return removed;
+}
+
+/* A current key past max_age and still valid: a successor, unless the user is removed. */
+static void replace_key(struct rotation *ro, const struct og_access_key *k)
+{
+	int removed = user_removed(ro, k);
+
+	if (removed < 0)
+		ro->failed++;
+	else if (removed)
+		step_log(ro, k, "no successor: the user is removed");
+	else if (strcmp(k->origin, "issued") == 0)
+		issue_successor(ro, k);
+	else
+		ask_for_successor(ro, k);
+}
+
 /*
- * A current key past max_age gets its successor (or its user the request
- * for one) first, even when it is past its not-after too (no grace, or no
- * run for a while): the user must never be left with no key. A key past
- * its not-after is then expired, in the same run.
+ * A key past its not-after is expired and gets no successor, even if no
+ * run fell within its grace window; a valid current key past max_age is
+ * replaced.
  */
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
 {
-	int due = k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age;
-	struct og_access_key cur = *k;
+	int valid_state = k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE;
 
 	ro->checked++;
-	if (due && strcmp(k->origin, "issued") == 0) {
-		issue_successor(ro, k);
-	} else if (due && k->not_after > ro->now) {
-		ask_for_successor(ro, k);
-		cur.state = OG_KEY_GRACE;
-	}
-	/* still active here only if nothing moved it: expire from either state */
-	if ((cur.state == OG_KEY_ACTIVE || cur.state == OG_KEY_GRACE) && k->not_after <= ro->now) {
-		if (ro->dry_run) {
-			step_log(ro, k, "expired");
-			ro->expired++;
-		} else if (change_state(ro, &cur, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
-		    change_state(ro, &cur, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
-			step_log(ro, k, "expired");
-			keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
-			ro->expired++;
-		}
-		batch_check(ro);
-	}
+	if (valid_state && k->not_after <= ro->now)
+		expire_key(ro, k);
+	else if (k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age)
+		replace_key(ro, k);
 }
 
 /* One rotation at a time on this host; other hosts are held off by the CAS. */
@@ -203,6 +249,7 @@ int cmd_rotate(struct cli *c, const struct cli_args *a)
 	struct rotation ro = { .c = c, .now = (int64_t)time(NULL), .dry_run = cli_flag(a, "dry-run") };
 	const char *user = cli_opt(a, "user");
 	struct user_keys uk;
+	char summary[160];
 	int lock;
 
 	if (user != NULL && !og_is_safe_name(user, 256))
@@ -218,8 +265,11 @@ int cmd_rotate(struct cli *c, const struct cli_args *a)
 	batch_end(&ro);
 	keys_free(&uk);
 	close(lock);
-	printf("rotate%s: %ld keys checked, %ld rotated, %ld user keys to grace, %ld expired, "
-	       "%ld failed\n", ro.dry_run ? " (dry run)" : "", ro.checked, ro.rotated, ro.graced,
-	       ro.expired, ro.failed);
+	snprintf(summary, sizeof(summary), "%ld keys checked, %ld rotated, %ld user keys to grace, "
+		 "%ld expired, %ld failed", ro.checked, ro.rotated, ro.graced, ro.expired, ro.failed);
+	printf("rotate%s: %s\n", ro.dry_run ? " (dry run)" : "", summary);
+	/* a full run is recorded: status reports the last one and its result */
+	if (!ro.dry_run && user == NULL)
+		keys_audit(c, OG_ROTATE_RUN, ro.failed > 0 ? "failure" : "success", NULL, NULL, summary);
 	return ro.failed > 0 ? 1 : 0;
 }

@@ -45,10 +45,13 @@ int keys_register(struct cli *c, const char *id, const char *user, const struct 
 /*
  * Puts a new private key where only user can read it: DROP/USER/KEYID
  * (directory 0700 and file 0600, both owned by user). path receives the
- * file's path. 0, or -1 after an error message.
+ * file's path. 0, or -1 after an error message (no file left behind).
  */
 int keys_deliver(struct cli *c, const char *user, const char *keyid, const char *pem,
 		 char *path, size_t cap);
+
+/* Removes DROP/USER/KEYID again (its key could not be registered). */
+void keys_withdraw(struct cli *c, const char *user, const char *keyid);
 
 /* Records a key action in the audit trail (syslog and store). */
 void keys_audit(struct cli *c, const char *what, const char *result, const char *user,

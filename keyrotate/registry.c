@@ -157,46 +157,111 @@ out:
 	return r;
 }
 
-/* Makes DROP/USER, 0700, owned by the user (and DROP, 0755, if missing). */
-static int drop_dir(struct cli *c, const struct passwd *pw, char *dir, size_t cap)
-{
-	struct stat st;
+/*
+ * DROP/USER, held by root while a key file goes in or out: root then acts
+ * as the directory's owner, so none of this needs CAP_DAC_OVERRIDE, only
+ * CAP_CHOWN (see conf/systemd/otpgate-keyrotate.service).
+ */
+struct drop {
+	char dir[4096];
+	int fd;			/* the directory, opened once it is root's */
+	uid_t uid;
+	gid_t gid;
+};
 
+/* Makes DROP (0755) and DROP/USER if missing, and takes DROP/USER (0700, root's). */
+static int drop_take(struct cli *c, const struct passwd *pw, struct drop *d)
+{
+	int pfd;
+
+	d->fd = -1;
+	d->uid = pw->pw_uid;
+	d->gid = pw->pw_gid;
 	if (keys_make_drop(c) != 0)
 		return -1;
-	snprintf(dir, cap, "%s/%s", c->cfg.keys_drop_dir, pw->pw_name);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return cli_error("%s: %s", dir, strerror(errno)), -1;
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    chown(dir, pw->pw_uid, pw->pw_gid) != 0 || chmod(dir, 0700) != 0)
-		return cli_error("%s: not a directory we can give to %s", dir, pw->pw_name), -1;
+	snprintf(d->dir, sizeof(d->dir), "%s/%s", c->cfg.keys_drop_dir, pw->pw_name);
+	if (mkdir(d->dir, 0700) != 0 && errno != EEXIST)
+		return cli_error("%s: %s", d->dir, strerror(errno)), -1;
+	/* not through a symbolic link; DROP is root's, so the entry stays this one */
+	pfd = open(d->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd >= 0 && fchownat(pfd, "", 0, 0, AT_EMPTY_PATH) == 0) {
+		if (chmod(d->dir, 0700) == 0)
+			d->fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d->fd < 0)	/* the user keeps the directory */
+			(void)!fchownat(pfd, "", d->uid, d->gid, AT_EMPTY_PATH);
+	}
+	if (pfd >= 0)
+		close(pfd);
+	if (d->fd < 0) {
+		cli_error("%s: not a directory we can give to %s", d->dir, pw->pw_name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Gives DROP/USER back to the user. 0 or -1 after an error message. */
+static int drop_release(struct drop *d)
+{
+	int r = fchown(d->fd, d->uid, d->gid);
+
+	if (r != 0)
+		cli_error("%s: cannot give it back to its user: %s", d->dir, strerror(errno));
+	close(d->fd);
+	return r == 0 ? 0 : -1;
+}
+
+/* Writes the new key file into the held directory: 0600, the user's, synced. */
+static int drop_write(struct drop *d, const char *keyid, const char *pem)
+{
+	size_t len = strlen(pem);
+	int fd = openat(d->fd, keyid, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0 || write(fd, pem, len) != (ssize_t)len || fchown(fd, d->uid, d->gid) != 0 ||
+	    fsync(fd) != 0) {
+		cli_error("%s/%s: cannot write the new key: %s", d->dir, keyid, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlinkat(d->fd, keyid, 0);
+		}
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
 int keys_deliver(struct cli *c, const char *user, const char *keyid, const char *pem,
 		 char *path, size_t cap)
 {
-	char dir[4096];
 	struct passwd *pw = getpwnam(user);
-	int fd;
+	struct drop d;
+	int r;
 
 	if (pw == NULL)
 		return cli_error("%s is not a local user: no drop location for the new key", user), -1;
-	if (drop_dir(c, pw, dir, sizeof(dir)) != 0)
+	if (drop_take(c, pw, &d) != 0)
 		return -1;
-	snprintf(path, cap, "%s/%s", dir, keyid);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, pem, strlen(pem)) != (ssize_t)strlen(pem) ||
-	    fchown(fd, pw->pw_uid, pw->pw_gid) != 0 || fsync(fd) != 0) {
-		cli_error("%s: cannot write the new key: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(path);
-		}
+	snprintf(path, cap, "%s/%s", d.dir, keyid);
+	if ((r = drop_write(&d, keyid, pem)) != 0) {
+		drop_release(&d);
+		return r;
+	}
+	if (drop_release(&d) != 0) {
+		keys_withdraw(c, user, keyid);
 		return -1;
 	}
-	close(fd);
 	return 0;
+}
+
+void keys_withdraw(struct cli *c, const char *user, const char *keyid)
+{
+	struct passwd *pw = getpwnam(user);
+	struct drop d;
+
+	if (pw == NULL || drop_take(c, pw, &d) != 0)
+		return;
+	if (unlinkat(d.fd, keyid, 0) != 0)
+		cli_error("%s/%s: cannot remove it: %s", d.dir, keyid, strerror(errno));
+	drop_release(&d);
 }
 
 void keys_audit(struct cli *c, const char *what, const char *result, const char *user,

@@ -1,67 +1,250 @@
 /* audit.c: one key=value line per event, safe against forged fields. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
+#include <openssl/evp.h>
 
 #include "audit.h"
 #include "err.h"
+#include "json.h"
+#include "util.h"
 
-/*
- * Appends " key=value". Bytes that could end or forge a field (space,
- * '=', quotes, backslash, control and non-ASCII bytes) are written as \xHH,
- * so a value is always one token; at most 200 bytes of it.
- */
-static size_t put_field(char *out, size_t cap, size_t o, const char *key, const char *val)
+const char *const og_audit_field_names[OG_AUDIT_FIELDS] = {
+	"event", "result", "reason", "user", "source", "service", "token", "key", "actor",
+	"detail", "host",
+};
+
+void og_audit_fields(struct og_audit_event *ev, const char **out[OG_AUDIT_FIELDS])
+{
+	const char **f[OG_AUDIT_FIELDS] = { &ev->event, &ev->result, &ev->reason, &ev->user,
+					    &ev->source, &ev->service, &ev->token, &ev->key,
+					    &ev->actor, &ev->detail, &ev->host };
+
+	memcpy(out, f, sizeof(f));
+}
+
+/* The length of the well-formed UTF-8 character at p (n bytes left), with
+ * its code point in *cp; 0 if it is not one (RFC 3629: no overlong form,
+ * no surrogate, nothing above U+10FFFF). */
+static size_t utf8_char(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1fu, min = 0x80;
+	else if ((p[0] & 0xf0) == 0xe0)
+		len = 3, c = p[0] & 0x0fu, min = 0x800;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07u, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters escaped even in the stored form: the escape character itself,
+ * and what could end a line or hide or reorder the text around it. */
+static int is_escaped(uint32_t c)
+{
+	return c < 0x20 || c == '\\' || (c >= 0x7f && c <= 0x9f) || c == 0x61c ||
+	       c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+/* In a key=value token, everything but printable ASCII that ends no token. */
+static int is_escaped_in_token(uint32_t c)
+{
+	return is_escaped(c) || c <= 0x20 || c >= 0x7f || c == '"' || c == '=';
+}
+
+/* Escapes n bytes of p into out (not terminated), stopping before an
+ * escape that does not fit. */
+static size_t escape_bytes(const unsigned char *p, size_t n, enum og_audit_style style,
+			   char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
+	size_t o = 0;
 
-	if (val == NULL || o + 1 >= cap)
-		return o;
-	o += (size_t)snprintf(out + o, cap - o, "%s%s=%s", o ? " " : "", key,
-			      *val == '\0' ? "\"\"" : "");
-	for (const unsigned char *p = (const unsigned char *)val; *p && n < 200; p++, n++) {
-		if (o + 5 >= cap)
+	for (size_t i = 0, len; i < n; i += len) {
+		uint32_t c = 0;
+		int esc;
+
+		len = utf8_char(p + i, n - i, &c);
+		esc = len == 0 || (style == OG_AUDIT_TOKEN ? is_escaped_in_token(c) : is_escaped(c));
+		len += len == 0;
+		if (o + (esc ? 4 * len : len) >= cap)
 			break;
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '=') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[*p >> 4];
-			out[o++] = hex[*p & 15];
-		} else {
-			out[o++] = (char)*p;
+		for (size_t k = 0; k < len; k++) {
+			if (esc) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[p[i + k] >> 4];
+				out[o++] = hex[p[i + k] & 15];
+			} else {
+				out[o++] = (char)p[i + k];
+			}
 		}
 	}
-	out[o < cap ? o : cap - 1] = '\0';
-	return o < cap ? o : cap - 1;
+	return o;
+}
+
+size_t og_text_escape(const char *s, enum og_audit_style style, char *out, size_t cap)
+{
+	size_t o;
+
+	if (cap == 0)
+		return 0;
+	o = escape_bytes((const unsigned char *)s, strlen(s), style, out, cap);
+	out[o] = '\0';
+	return o;
+}
+
+/* How much of a value longer than OG_AUDIT_TEXT_MAX is kept: up to keep
+ * bytes, not splitting a well-formed character. */
+static size_t cut_point(const unsigned char *p, size_t n, size_t keep)
+{
+	size_t start = keep;
+	uint32_t c;
+
+	while (start > 0 && keep - start < 3 && (p[start] & 0xc0) == 0x80)
+		start--;
+	if (start < keep && start + utf8_char(p + start, n - start, &c) > keep)
+		return start;
+	return keep;
+}
+
+/* The mark that ends a cut value: its length and the start of its SHA-256. */
+static void cut_mark(const char *val, size_t n, char *mark, size_t cap)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(val, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
+		memset(md, 0, mdlen = 16);
+	og_hex_encode(md, 16, hex);
+	snprintf(mark, cap, "[cut:%zu:%.32s]", n, hex);
+}
+
+size_t og_audit_escape(const char *val, enum og_audit_style style, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)val;
+	size_t n = strlen(val), keep = n, o, m = 0;
+	char mark[64] = "";
+
+	if (cap == 0)
+		return 0;
+	if (n > OG_AUDIT_TEXT_MAX) {
+		cut_mark(val, n, mark, sizeof(mark));
+		m = strlen(mark);
+		keep = cut_point(p, n, OG_AUDIT_TEXT_MAX - m);
+	}
+	o = escape_bytes(p, keep, style, out, cap);
+	if (o + m < cap) {
+		memcpy(out + o, mark, m);
+		o += m;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+int og_audit_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		unsigned char v;
+		char hex[3];
+		if (*s != '\\') {
+			*o++ = *s;
+			continue;
+		}
+		if (s[1] != 'x' || s[2] == '\0' || s[3] == '\0')
+			return OG_ERR_INVALID;
+		hex[0] = s[2];
+		hex[1] = s[3];
+		hex[2] = '\0';
+		if (og_hex_decode(hex, &v, 1) != 1 || v == 0)
+			return OG_ERR_INVALID;
+		*o++ = (char)v;
+		s += 3;
+	}
+	*o = '\0';
+	return OG_OK;
+}
+
+void og_audit_clean(const struct og_audit_event *in, struct og_audit_copy *out)
+{
+	const char **f[OG_AUDIT_FIELDS];
+
+	out->ev = *in;
+	og_audit_fields(&out->ev, f);
+	for (int i = 0; i < OG_AUDIT_FIELDS; i++) {
+		if (*f[i] == NULL)
+			continue;
+		og_audit_escape(*f[i], OG_AUDIT_TEXT, out->buf[i], sizeof(out->buf[i]));
+		*f[i] = out->buf[i];
+	}
+}
+
+void og_audit_decode(const struct og_audit_event *stored, struct og_audit_copy *out)
+{
+	const char **f[OG_AUDIT_FIELDS];
+
+	out->ev = *stored;
+	og_audit_fields(&out->ev, f);
+	for (int i = 0; i < OG_AUDIT_FIELDS; i++) {
+		if (*f[i] == NULL || og_copy(out->buf[i], sizeof(out->buf[i]), *f[i]) != OG_OK ||
+		    og_audit_unescape(out->buf[i]) != OG_OK)
+			continue;	/* too long or not escaped: an older version's, kept */
+		*f[i] = out->buf[i];
+	}
 }
 
 size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap)
 {
+	struct og_audit_event e = *ev;
+	const char **f[OG_AUDIT_FIELDS];
+	char val[OG_AUDIT_VALUE_MAX + 1];
 	size_t o = 0;
 
 	if (cap == 0)
 		return 0;
 	out[0] = '\0';
-	o = put_field(out, cap, o, "event", ev->event);
-	o = put_field(out, cap, o, "result", ev->result);
-	o = put_field(out, cap, o, "reason", ev->reason);
-	o = put_field(out, cap, o, "user", ev->user);
-	o = put_field(out, cap, o, "source", ev->source);
-	o = put_field(out, cap, o, "service", ev->service);
-	o = put_field(out, cap, o, "token", ev->token);
-	o = put_field(out, cap, o, "key", ev->key);
-	o = put_field(out, cap, o, "actor", ev->actor);
-	o = put_field(out, cap, o, "detail", ev->detail);
-	o = put_field(out, cap, o, "host", ev->host);
+	og_audit_fields(&e, f);
+	for (int i = 0; i < OG_AUDIT_FIELDS; i++) {
+		size_t n;
+		if (*f[i] == NULL)
+			continue;
+		n = og_audit_escape(*f[i], OG_AUDIT_TOKEN, val, sizeof(val));
+		if (o + (o > 0) + strlen(og_audit_field_names[i]) + 1 + (n ? n : 2) >= cap)
+			break;
+		o += (size_t)snprintf(out + o, cap - o, "%s%s=%s", o ? " " : "",
+				      og_audit_field_names[i], n ? val : "\"\"");
+	}
 	return o;
 }
 
 void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log)
 {
-	char line[2048];
+	char line[OG_AUDIT_LINE_MAX];
 	int prio = ev->result != NULL && strcmp(ev->result, "success") == 0 ? LOG_INFO : LOG_NOTICE;
 
 	if (ev->event != NULL && strcmp(ev->event, "lockout") == 0)
@@ -76,49 +259,37 @@ void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log)
 	}
 }
 
-/* Appends "," "key":"value" with JSON escapes, when value is set. */
-static size_t json_field(char *out, size_t cap, size_t o, const char *key, const char *val)
-{
-	if (val == NULL || o + 1 >= cap)
-		return o;
-	o += (size_t)snprintf(out + o, cap - o, ",\"%s\":\"", key);
-	for (const unsigned char *p = (const unsigned char *)val; *p && o + 8 < cap; p++) {
-		if (*p == '"' || *p == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
-		else
-			out[o++] = (char)*p;
-	}
-	if (o + 1 < cap)
-		out[o++] = '"';
-	out[o < cap ? o : cap - 1] = '\0';
-	return o < cap ? o : cap - 1;
-}
-
 size_t og_audit_json(const struct og_audit_event *ev, char *out, size_t cap)
 {
-	const char *names[] = { "event", "result", "reason", "user", "source", "service", "token",
-				"key", "actor", "detail", "host" };
-	const char *vals[] = { ev->event, ev->result, ev->reason, ev->user, ev->source,
-			       ev->service, ev->token, ev->key, ev->actor, ev->detail, ev->host };
+	struct og_audit_event e = *ev;
+	const char **f[OG_AUDIT_FIELDS];
+	char val[OG_AUDIT_VALUE_MAX + 1], str[5 * OG_AUDIT_TEXT_MAX + 16];
 	size_t o;
 
 	if (cap < 32)
 		return 0;
 	o = (size_t)snprintf(out, cap, "{\"ts\":%lld", (long long)ev->ts);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		o = json_field(out, cap, o, names[i], vals[i]);
-	if (o + 1 < cap)
-		out[o++] = '}';
-	out[o < cap ? o : cap - 1] = '\0';
+	og_audit_fields(&e, f);
+	for (int i = 0; i < OG_AUDIT_FIELDS; i++) {
+		size_t n;
+		if (*f[i] == NULL)
+			continue;
+		og_audit_escape(*f[i], OG_AUDIT_TEXT, val, sizeof(val));
+		n = og_json_string(val, str, sizeof(str));
+		/* room for this field, the closing brace and the NUL */
+		if (n == 0 || o + strlen(og_audit_field_names[i]) + 4 + n + 2 > cap)
+			break;
+		o += (size_t)snprintf(out + o, cap - o, ",\"%s\":%s", og_audit_field_names[i], str);
+	}
+	out[o++] = '}';
+	out[o] = '\0';
 	return o;
 }
 
 int og_audit_jsonl_append(const char *path, const struct og_audit_event *ev,
 			  const struct og_log *log)
 {
-	char line[4096];
+	char line[OG_AUDIT_JSON_MAX + 2];
 	size_t n = og_audit_json(ev, line, sizeof(line) - 1);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), r = OG_OK;
 

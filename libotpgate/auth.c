@@ -165,43 +165,69 @@ static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 	}
 }
 
+#define KEY_UNREADABLE "unreadable"	/* the audit key field for a line that cannot be parsed */
+
 /*
- * The SSH key sshd accepted for this login, from SSH_AUTH_INFO_0 lines
- * "publickey TYPE BASE64". Sets l->key_fp (for the audit trail) and, when
- * keys.check_at_login is on, returns a refusal reason unless the registry
- * holds the key and it is valid now (revoked or expired since sshd's
- * lookup, or never registered); NULL otherwise.
+ * One key sshd accepted, "TYPE BASE64 ..." of len bytes. Sets l->key_fp to
+ * its fingerprint (a certificate's: that of the key it certifies), or to
+ * KEY_UNREADABLE. With keys.check_at_login, returns a refusal reason unless
+ * it is a plain key the registry holds for this user and valid now; NULL
+ * otherwise.
+ */
+static const char *check_one_key(struct og_ctx *ctx, struct og_login *l, const char *text,
+				 size_t len)
+{
+	struct og_access_key k;
+	const char *why = NULL;
+	int cert = 0, r;
+
+	if (og_sshkey_fingerprint_text(text, len, l->key_fp, &cert, &why) != OG_OK) {
+		og_copy(l->key_fp, sizeof(l->key_fp), KEY_UNREADABLE);
+		og_logf(&ctx->log, LOG_NOTICE, "user %.100s: a publickey line of SSH_AUTH_INFO_0 "
+			"(%zu bytes) cannot be read: %s", l->user, len, why);
+		return ctx->cfg.keys_check_at_login ? "key-not-registered" : NULL;
+	}
+	if (!ctx->cfg.keys_check_at_login)
+		return NULL;
+	/* the registry holds plain keys; a certificate's CA is nobody's to trust here */
+	if (cert) {
+		og_logf(&ctx->log, LOG_NOTICE, "user %.100s: SSH key %s came in a certificate, "
+			"which is never a registry key", l->user, l->key_fp);
+		return "key-not-registered";
+	}
+	r = og_store_key_by_fp(ctx->st, l->key_fp, &k);
+	if (r != OG_OK && r != OG_ERR_NOTFOUND)
+		return "store-error";
+	if (r == OG_ERR_NOTFOUND || strcmp(k.user, l->user) != 0)
+		return "key-not-registered";
+	if (!og_access_key_valid(&k, l->now))
+		return k.state == OG_KEY_REVOKED ? "key-revoked" : "key-expired";
+	return NULL;
+}
+
+/*
+ * The SSH keys sshd accepted for this login: the SSH_AUTH_INFO_0 lines
+ * "publickey TYPE BASE64 ...", of any length. l->key_fp names the last one
+ * looked at (for the audit trail). With keys.check_at_login, returns a
+ * refusal reason unless there is at least one such line and every key is
+ * valid in the registry for this user (not revoked or expired since
+ * sshd's lookup, not from an authorized_keys file, not a certificate);
+ * NULL otherwise.
  */
 static const char *check_login_key(struct og_ctx *ctx, struct og_login *l)
 {
 	const char *p = l->auth_info, *why = NULL;
-	struct og_access_key k;
-	struct og_sshkey key;
-	char line[OG_SSHKEY_LINE_MAX];
+	int nkeys = 0;
 
 	for (; p != NULL && *p != '\0' && why == NULL; p += strcspn(p, "\n"), p += *p == '\n') {
 		size_t n = strcspn(p, "\n");
-		if (n <= 10 || n >= sizeof(line) || strncmp(p, "publickey ", 10) != 0)
+		if (n < 10 || strncmp(p, "publickey ", 10) != 0)
 			continue;
-		memcpy(line, p + 10, n - 10);
-		line[n - 10] = '\0';
-		/* a key outside our acceptance rules cannot be in the registry either */
-		if (og_sshkey_parse(line, &key, NULL) != OG_OK) {
-			why = ctx->cfg.keys_check_at_login ? "key-not-registered" : NULL;
-			continue;
-		}
-		og_copy(l->key_fp, sizeof(l->key_fp), key.fingerprint);
-		og_sshkey_free(&key);
-		if (!ctx->cfg.keys_check_at_login)
-			continue;
-		int r = og_store_key_by_fp(ctx->st, l->key_fp, &k);
-		if (r != OG_OK && r != OG_ERR_NOTFOUND)
-			why = "store-error";
-		else if (r == OG_ERR_NOTFOUND || strcmp(k.user, l->user) != 0)
-			why = "key-not-registered";
-		else if (!og_access_key_valid(&k, l->now))
-			why = k.state == OG_KEY_REVOKED ? "key-revoked" : "key-expired";
+		nkeys++;
+		why = check_one_key(ctx, l, p + 10, n - 10);
 	}
+	if (why == NULL && nkeys == 0 && ctx->cfg.keys_check_at_login)
+		why = "no-key";
 	return why;
 }
 
@@ -320,6 +346,20 @@ static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_ke
 	return i;
 }
 
+/* Starts lockout.notify; a program that cannot be started is audited. */
+static void notify_lockout(struct og_ctx *ctx, struct og_login *l, const char *until)
+{
+	struct og_audit_event ev;
+	char why[256];
+
+	if (og_notify(ctx->cfg.lock_notify, "lockout", l->user, l->source, until, why,
+		      sizeof(why), &ctx->log) == OG_OK)
+		return;
+	audit_init(ctx, l, &ev, "notify", "failure", "lockout");
+	ev.detail = why;
+	audit_emit(ctx, &ev, 0);
+}
+
 /* The store refused a claim after the prompt: the user was locked or
  * removed while the login waited (see og_store_login_accept). */
 static int barred(int r)
@@ -363,7 +403,7 @@ static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, co
 	audit_init(ctx, l, &ev, "lockout", "locked", reason);
 	ev.detail = until == INT64_MAX ? "until unlocked by an admin" : when;
 	audit_emit(ctx, &ev, 0);
-	og_notify(ctx->cfg.lock_notify, "lockout", l->user, l->source, when, &ctx->log);
+	notify_lockout(ctx, l, when);
 	return OG_DENY_LOCKED;
 }
 

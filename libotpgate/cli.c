@@ -14,6 +14,7 @@
 #include "err.h"
 #include "stepup.h"
 #include "util.h"
+#include "version.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -263,7 +264,8 @@ static int authorize(struct cli *c, const struct cli_command *cmd, const struct 
 static void usage(FILE *out, const struct cli_command *commands, size_t n)
 {
 	fprintf(out, "usage: %s [-c FILE] COMMAND [ARGS]\n\n"
-		     "  -c FILE   configuration (default " OG_DEFAULT_CONFIG ")\n\ncommands:\n",
+		     "  -c FILE   configuration (default " OG_DEFAULT_CONFIG ")\n"
+		     "  --version the release and the plugin directory\n\ncommands:\n",
 		program_invocation_short_name);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %s\n", commands[i].usage);
@@ -310,6 +312,10 @@ int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout, commands, n);
 			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("%s %s\nplugin directory: %s\n", program_invocation_short_name,
+			       OTPGATE_VERSION, og_store_plugin_dir());
+			return 0;
 		} else {
 			cli_error("unknown option '%.64s' (see --help)", argv[i]);
 			return 2;
@@ -326,7 +332,7 @@ int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n
 	}
 	i += words - 1;
 	if (cli_parse(cmd, argc - i, argv + i, &args) != 0)
-		return 2;
+		return cmd->usage_exit ? cmd->usage_exit : 2;
 	if (cmd->scope != OG_SCOPE_OPEN &&
 	    (cli_open(&c, 0) != OG_OK || !authorize(&c, cmd, &args))) {
 		cli_close(&c);

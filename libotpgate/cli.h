@@ -52,13 +52,15 @@ struct cli_command {
 	int (*fn)(struct cli *c, const struct cli_args *a);
 	const char *usage;
 	const char *options;	/* "org= qr= json": --org VALUE, --qr VALUE and the flag
-				 * --json; NULL: none, every argument is positional */
+				 * --json ("c=": a one-letter name is -c VALUE); NULL:
+				 * none, every argument is positional */
 	int min_args, max_args;	/* how many positional arguments */
 	enum og_scope scope;
 	int user_arg;		/* the positional argument (1: the first) naming the user
 				 * acted on; 0: none */
 	const char *user_opt;	/* or the option that names it */
 	int serial_ok;		/* the user argument may be a token serial instead */
+	int usage_exit;		/* the exit status of a usage error; 0: 2 */
 };
 
 /* Parses a subcommand's arguments (argv[0]: its last word) as cmd declares

@@ -12,7 +12,8 @@
 #include "err.h"
 #include "util.h"
 
-/* Fills a->opt from a spec such as "org= qr= json". */
+/* Fills a->opt from a spec such as "org= qr= json" (a name of one letter,
+ * "c=", is the short option -c). */
 static int read_spec(const char *spec, struct cli_args *a)
 {
 	char buf[256], *save = NULL, *w;
@@ -41,23 +42,54 @@ static int add_arg(const char *cmd, struct cli_args *a, const char *arg)
 	return 0;
 }
 
+static int is_short(const struct cli_args *a, int i)
+{
+	return a->opt[i].name[0] != '\0' && a->opt[i].name[1] == '\0';
+}
+
+/* The option as typed: "--org", or "-c". */
+static const char *dashes(const struct cli_args *a, int i)
+{
+	return is_short(a, i) ? "-" : "--";
+}
+
+/* The option getopt_long returned as ch: its index, or -1. */
+static int option_index(const struct cli_args *a, int ch)
+{
+	for (int i = 0; i < a->nopts; i++) {
+		if (is_short(a, i) ? ch == a->opt[i].name[0] : ch == i + 2)
+			return i;
+	}
+	return -1;
+}
+
 /* getopt_long over the declared options. "-": operands come back in
  * order as option 1, whatever POSIXLY_CORRECT says; ":": a missing value
- * comes back as ':'. Option i comes back as i + 2. */
+ * comes back as ':'. Long option i comes back as i + 2, a short one as
+ * its letter. */
 static int read_options(const char *cmd, int argc, char **argv, struct cli_args *a)
 {
 	struct option lo[CLI_MAX_OPTS + 1];
-	int ch, i;
+	char shorts[3 + 2 * CLI_MAX_OPTS] = "-:";
+	size_t ns = 2;
+	int ch, i, nlong = 0;
 
 	memset(lo, 0, sizeof(lo));
 	for (i = 0; i < a->nopts; i++) {
-		lo[i].name = a->opt[i].name;
-		lo[i].has_arg = a->opt[i].takes_value ? required_argument : no_argument;
-		lo[i].val = i + 2;
+		if (is_short(a, i)) {
+			shorts[ns++] = a->opt[i].name[0];
+			if (a->opt[i].takes_value)
+				shorts[ns++] = ':';
+			continue;
+		}
+		lo[nlong].name = a->opt[i].name;
+		lo[nlong].has_arg = a->opt[i].takes_value ? required_argument : no_argument;
+		lo[nlong++].val = i + 2;
 	}
+	shorts[ns] = '\0';
 	opterr = 0;
 	optind = 0;	/* glibc: start afresh */
-	while ((ch = getopt_long(argc, argv, "-:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		if (ch == 1) {
 			if (add_arg(cmd, a, optarg) != 0)
 				return -1;
@@ -67,12 +99,12 @@ static int read_options(const char *cmd, int argc, char **argv, struct cli_args 
 			return cli_error("%s: option '%.64s' needs a value", cmd, argv[optind - 1]), -1;
 		if (ch == '?' && optopt >= 2 && optopt < a->nopts + 2)
 			return cli_error("%s: --%s takes no value", cmd, a->opt[optopt - 2].name), -1;
-		if (ch < 2 || ch >= a->nopts + 2)
+		if (ch == '?' || (i = option_index(a, ch)) < 0)
 			return cli_error("%s: unknown option '%.64s' (see --help)", cmd,
 					 argv[optind - 1]), -1;
-		i = ch - 2;
 		if (a->opt[i].value != NULL)
-			return cli_error("%s: --%s given more than once", cmd, a->opt[i].name), -1;
+			return cli_error("%s: %s%s given more than once", cmd, dashes(a, i),
+					 a->opt[i].name), -1;
 		a->opt[i].value = a->opt[i].takes_value ? optarg : "";
 	}
 	for (; optind < argc; optind++) {	/* after "--" */

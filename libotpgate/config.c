@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libconfig.h>
 
 #include "config.h"
@@ -13,7 +14,8 @@
 #define CONFIG_MAX_BYTES (1 << 20)
 #define DEFAULT_SPOOL "/var/lib/otpgate/audit.spool"
 #define DEFAULT_REGISTRY "/var/lib/otpgate/keys.db"
-#define DEFAULT_DROP_DIR "/var/lib/otpgate/keys"
+/* users write there: a tree of its own, never the store's file system */
+#define DEFAULT_DROP_DIR "/var/lib/otpgate-keys"
 
 static int default_beside_store(struct og_config *c);
 
@@ -29,7 +31,28 @@ struct loader {
 	struct og_config *cfg;
 	struct network *nets;
 	size_t nnets;
+	og_config_problem_fn report;	/* check-config: every problem, not just the first */
+	void *report_arg;
 };
+
+/* Hands the problem now in ld->err to the checker, if one listens. */
+static int reported(struct loader *ld, int r)
+{
+	if (r != OG_OK && r != OG_ERR_NOMEM && ld->report != NULL)
+		ld->report(ld->report_arg, ld->err);
+	return r;
+}
+
+/*
+ * Keeps the first error in *first. 1 when reading must stop: at the first
+ * problem, except in a check, which goes on to the next one.
+ */
+static int keep(const struct loader *ld, int r, int *first)
+{
+	if (*first == OG_OK)
+		*first = r;
+	return r != OG_OK && (r == OG_ERR_NOMEM || ld->report == NULL);
+}
 
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -50,7 +73,7 @@ static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, .
 	for (char *p = ld->err + n; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	return OG_ERR_CONFIG;
+	return reported(ld, OG_ERR_CONFIG);
 }
 
 static int name_in(const char *name, const char *const *names)
@@ -66,14 +89,17 @@ static int name_in(const char *name, const char *const *names)
 static int check_keys(struct loader *ld, const config_setting_t *group, const char *where,
 		      const char *const *allowed)
 {
+	int first = OG_OK;
+
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *c = config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(c);
-		if (name == NULL || !name_in(name, allowed))
-			return fail(ld, c, "unknown setting '%s%s%s'", where, *where ? "." : "",
-				    name ? name : "?");
+		if ((name == NULL || !name_in(name, allowed)) &&
+		    keep(ld, fail(ld, c, "unknown setting '%s%s%s'", where, *where ? "." : "",
+				  name ? name : "?"), &first))
+			return first;
 	}
-	return OG_OK;
+	return first;
 }
 
 /*
@@ -91,7 +117,7 @@ static int refuse_include(struct loader *ld, const char *text)
 		if (strncmp(p, "@include", 8) == 0) {
 			snprintf(ld->err, ld->errlen, "%s:%d: @include is not supported (the "
 				 "configuration is this one file)", ld->path, line);
-			return OG_ERR_CONFIG;
+			return reported(ld, OG_ERR_CONFIG);
 		}
 		if ((p = strchr(p, '\n')) != NULL)
 			p++;
@@ -354,9 +380,27 @@ static int want_string_list(struct loader *ld, const config_setting_t *s, const 
 	return OG_OK;
 }
 
+static int load_network(struct loader *ld, const config_setting_t *s, struct network *net)
+{
+	int r;
+
+	if ((r = want_string_list(ld, s, net->name)) != OG_OK)
+		return r;
+	for (int j = 0; j < config_setting_length(s); j++) {
+		const char *v = config_setting_get_string_elem(s, j);
+		struct og_cidr cidr;
+		if (og_cidr_parse(v, &cidr) != OG_OK)
+			return fail(ld, s, "network '%s': '%.64s' is not an address or CIDR "
+				    "(host bits must be zero)", net->name, v);
+		if ((r = og_cidrset_add(&net->set, &cidr)) != OG_OK)
+			return r;
+	}
+	return OG_OK;
+}
+
 static int load_networks(struct loader *ld, const config_setting_t *g)
 {
-	int r, n = config_setting_length(g);
+	int r, first = OG_OK, n = config_setting_length(g);
 
 	if ((r = want_group(ld, g, "networks")) != OG_OK)
 		return r;
@@ -366,19 +410,10 @@ static int load_networks(struct loader *ld, const config_setting_t *g)
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		struct network *net = &ld->nets[ld->nnets++];
 		net->name = config_setting_name(s);
-		if ((r = want_string_list(ld, s, net->name)) != OG_OK)
-			return r;
-		for (int j = 0; j < config_setting_length(s); j++) {
-			const char *v = config_setting_get_string_elem(s, j);
-			struct og_cidr cidr;
-			if (og_cidr_parse(v, &cidr) != OG_OK)
-				return fail(ld, s, "network '%s': '%.64s' is not an address or CIDR "
-					    "(host bits must be zero)", net->name, v);
-			if ((r = og_cidrset_add(&net->set, &cidr)) != OG_OK)
-				return r;
-		}
+		if (keep(ld, load_network(ld, s, net), &first))
+			return first;
 	}
-	return OG_OK;
+	return first;
 }
 
 static const struct network *find_network(const struct loader *ld, const char *name)
@@ -451,7 +486,7 @@ static int load_rule(struct loader *ld, const config_setting_t *g, struct og_rul
 static int load_policy(struct loader *ld, const config_setting_t *l)
 {
 	struct og_config *c = ld->cfg;
-	int n = config_setting_length(l), r;
+	int n = config_setting_length(l), first = OG_OK;
 
 	if (config_setting_type(l) != CONFIG_TYPE_LIST)
 		return fail(ld, l, "'policy' must be a list of rules ( { ... }, ... )");
@@ -459,15 +494,39 @@ static int load_policy(struct loader *ld, const config_setting_t *l)
 		return OG_ERR_NOMEM;
 	for (int i = 0; i < n; i++) {
 		c->nrules++;
-		if ((r = load_rule(ld, config_setting_get_elem(l, (unsigned)i), &c->rules[i])) != OG_OK)
-			return r;
+		if (keep(ld, load_rule(ld, config_setting_get_elem(l, (unsigned)i), &c->rules[i]),
+			 &first))
+			return first;
 	}
-	return OG_OK;
+	return first;
+}
+
+/* The host name, as audit entries have always named the bastion. */
+static char *default_host(void)
+{
+	char name[256] = "";
+
+	if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0')
+		snprintf(name, sizeof(name), "unknown");
+	return strdup(name);
+}
+
+/* host = "NAME": how audit entries name this bastion. */
+static int load_host(struct loader *ld, const config_setting_t *root)
+{
+	const config_setting_t *s = config_setting_get_member(root, "host");
+	int r = get_string(ld, root, "host", &ld->cfg->host);
+
+	if (r == OG_OK && s != NULL && !og_is_safe_name(ld->cfg->host, 255))
+		return fail(ld, s,
+			    "'host' must be a name of letters, digits and . _ @ + - (at most 255)");
+	return r;
 }
 
 static int set_defaults(struct og_config *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
+	c->host = default_host();
 	c->path = strdup(path);
 	c->store_backend = strdup("sqlite");
 	c->store_path = strdup("/var/lib/otpgate/otpgate.db");
@@ -492,7 +551,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->audit_store = 1;
 	c->uniform_refusals = 1;
 	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
-	    !c->issuer || !c->keys_registry || !c->keys_drop_dir)
+	    !c->issuer || !c->keys_registry || !c->keys_drop_dir || !c->host)
 		return OG_ERR_NOMEM;
 	return OG_OK;
 }
@@ -500,33 +559,32 @@ static int set_defaults(struct og_config *c, const char *path)
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", "keys", "enrol", "removal", NULL };
+					    "lockout", "audit", "auth", "keys", "enrol", "removal", "host",
+					    NULL };
+	/* in this order: the policy names networks */
+	static const struct {
+		const char *name;
+		int (*load)(struct loader *ld, const config_setting_t *g);
+	} sections[] = {
+		{ "store", load_store }, { "totp", load_totp }, { "networks", load_networks },
+		{ "policy", load_policy }, { "lockout", load_lockout }, { "audit", load_audit },
+		{ "auth", load_auth }, { "keys", load_keys }, { "enrol", load_enrol },
+		{ "removal", load_removal },
+	};
 	const config_setting_t *s;
-	int r;
+	int first = OG_OK;
 
-	if ((r = check_keys(ld, root, "", keys)) != OG_OK ||
-	    (r = get_string(ld, root, "master_key", &ld->cfg->master_key)) != OG_OK)
-		return r;
-	if ((s = config_setting_get_member(root, "store")) && (r = load_store(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "totp")) && (r = load_totp(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "networks")) && (r = load_networks(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "policy")) && (r = load_policy(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "lockout")) && (r = load_lockout(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "audit")) && (r = load_audit(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "auth")) && (r = load_auth(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "keys")) && (r = load_keys(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "enrol")) && (r = load_enrol(ld, s)))
-		return r;
-	if ((s = config_setting_get_member(root, "removal")) && (r = load_removal(ld, s)))
-		return r;
+	if (keep(ld, check_keys(ld, root, "", keys), &first) ||
+	    keep(ld, get_string(ld, root, "master_key", &ld->cfg->master_key), &first) ||
+	    keep(ld, load_host(ld, root), &first))
+		return first;
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if ((s = config_setting_get_member(root, sections[i].name)) != NULL &&
+		    keep(ld, sections[i].load(ld, s), &first))
+			return first;
+	}
+	if (first != OG_OK)
+		return first;
 	if (ld->cfg->keys_conninfo == NULL && ld->cfg->store_conninfo != NULL &&
 	    (ld->cfg->keys_conninfo = strdup(ld->cfg->store_conninfo)) == NULL)
 		return OG_ERR_NOMEM;
@@ -534,8 +592,9 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 }
 
 /* Replaces *field, if it still holds the built-in default, by NAME in the
- * directory of the SQLite store, so one store.path moves everything (the
- * spool, the key registry and the drop location). */
+ * directory of the SQLite store, so one store.path moves the files that
+ * belong with it (the spool and the key registry). The drop location,
+ * where users can write, stays apart. */
 static int beside(const struct og_config *c, char **field, const char *dflt, const char *name)
 {
 	const char *slash = strrchr(c->store_path, '/');
@@ -558,17 +617,14 @@ static int default_beside_store(struct og_config *c)
 	int r;
 
 	if ((r = beside(c, &c->store_spool, DEFAULT_SPOOL, "audit.spool")) != OG_OK ||
-	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK ||
-	    (r = beside(c, &c->keys_drop_dir, DEFAULT_DROP_DIR, "keys")) != OG_OK)
+	    (r = beside(c, &c->keys_registry, DEFAULT_REGISTRY, "keys.db")) != OG_OK)
 		return r;
 	return OG_OK;
 }
 
-int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
-		   const struct og_log *log)
+/* Reads and checks ld->path into ld->cfg; problems go to ld->err (and the checker). */
+static int load(struct loader *ld)
 {
-	(void)log;	/* every problem is reported through err, once */
-	struct loader ld = { path, err, errlen, cfg, NULL, 0 };
 	char why[1024];
 	struct og_log capture = { og_log_capture, why, 0 };
 	config_t lc;
@@ -576,37 +632,57 @@ int og_config_load(const char *path, struct og_config *cfg, char *err, size_t er
 	size_t len;
 	int r;
 
-	snprintf(err, errlen, "%s: cannot be read", path);
-	if ((r = set_defaults(cfg, path)) != OG_OK)
+	snprintf(ld->err, ld->errlen, "%s: cannot be read", ld->path);
+	if ((r = set_defaults(ld->cfg, ld->path)) != OG_OK)
 		goto out_nolc;
 	/* the file check's own message (which names what is wrong) becomes err */
 	why[0] = '\0';
-	if ((r = og_file_read(path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len, &capture)) != OG_OK) {
-		snprintf(err, errlen, "%s", why[0] ? why : path);
+	if ((r = og_file_read(ld->path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len,
+			      &capture)) != OG_OK) {
+		snprintf(ld->err, ld->errlen, "%s", why[0] ? why : ld->path);
+		r = reported(ld, r);
 		goto out_nolc;
 	}
 	config_init(&lc);
-	if ((r = refuse_include(&ld, text)) != OG_OK)
+	if ((r = refuse_include(ld, text)) != OG_OK)
 		goto out;
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&lc),
+		snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, config_error_line(&lc),
 			 config_error_text(&lc));
-		r = OG_ERR_CONFIG;
+		r = reported(ld, OG_ERR_CONFIG);
 		goto out;
 	}
-	r = load_sections(&ld, config_root_setting(&lc));
+	r = load_sections(ld, config_root_setting(&lc));
 out:
 	config_destroy(&lc);
 out_nolc:
-	for (size_t i = 0; i < ld.nnets; i++)
-		og_cidrset_free(&ld.nets[i].set);
-	free(ld.nets);
+	for (size_t i = 0; i < ld->nnets; i++)
+		og_cidrset_free(&ld->nets[i].set);
+	free(ld->nets);
 	free(text);
 	if (r != OG_OK)
-		og_config_free(cfg);
-	else if (errlen > 0)
-		err[0] = '\0';
+		og_config_free(ld->cfg);
+	else if (ld->errlen > 0)
+		ld->err[0] = '\0';
 	return r;
+}
+
+int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
+		   const struct og_log *log)
+{
+	(void)log;	/* every problem is reported through err, once */
+	struct loader ld = { path, err, errlen, cfg, NULL, 0, NULL, NULL };
+
+	return load(&ld);
+}
+
+int og_config_load_all(const char *path, struct og_config *cfg, og_config_problem_fn report,
+		       void *arg)
+{
+	char err[1024];
+	struct loader ld = { path, err, sizeof(err), cfg, NULL, 0, report, arg };
+
+	return load(&ld);
 }
 
 void og_config_free(struct og_config *c)
@@ -629,6 +705,7 @@ void og_config_free(struct og_config *c)
 	free(c->keys_conninfo);
 	free(c->keys_drop_dir);
 	free(c->keys_notify);
+	free(c->host);
 	memset(c, 0, sizeof(*c));
 }
 

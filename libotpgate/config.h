@@ -52,7 +52,8 @@ struct og_config {
 	char *keys_conninfo;		/* postgresql: the key reader's connection (default conninfo) */
 	int64_t keys_max_age;		/* rotate keys older than this (seconds) */
 	int64_t keys_grace;		/* a replaced key stays valid this long */
-	char *keys_drop_dir;		/* new private keys are delivered under DROP/USER/ */
+	char *keys_drop_dir;		/* new private keys are delivered under DROP/USER/;
+					 * default /var/lib/otpgate-keys, never beside the store */
 	char *keys_notify;		/* run for user keys that must be replaced, or NULL */
 	int keys_check_at_login;	/* the module refuses keys the registry does not hold valid */
 	/* auth rollout options */
@@ -60,6 +61,8 @@ struct og_config {
 	int allow_no_rhost;
 	/* every refusal after the prompt, as PAM_AUTH_ERR (what a client learns) */
 	int uniform_refusals;
+	/* this bastion's name in audit entries (default: the host name) */
+	char *host;
 };
 
 /*
@@ -70,6 +73,15 @@ struct og_config {
 int og_config_load(const char *path, struct og_config *cfg, char *err, size_t errlen,
 		   const struct og_log *log);
 void og_config_free(struct og_config *cfg);
+
+/* One problem in a config, as "FILE:LINE: message" (check-config). */
+typedef void (*og_config_problem_fn)(void *arg, const char *problem);
+
+/* Like og_config_load, but hands every problem it finds to report, not
+ * only the first: each unknown setting, each bad network, each bad rule
+ * (within one setting group, its first problem). */
+int og_config_load_all(const char *path, struct og_config *cfg, og_config_problem_fn report,
+		       void *arg);
 
 /* How messages name the store: the SQLite path, or "postgresql" (never
  * the conninfo, which may hold a password). */

@@ -477,7 +477,8 @@ static int key_serial(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key
 	}
 	if (!og_is_safe_name(text, sizeof(k->serial) - 1))
 		return fail(x, sn != NULL ? line_of(sn) : k->line,
-			    "serial '%.64s' is not valid (1 to %zu of A-Z a-z 0-9 . _ @ + -)",
+			    "serial '%.64s' is not valid (1 to %zu of A-Z a-z 0-9 . _ @ + -, not "
+			    "starting with -)",
 			    text, sizeof(k->serial) - 1);
 	return og_copy(k->serial, sizeof(k->serial), text) == OG_OK ? 0 : -1;
 }

@@ -1,4 +1,4 @@
-/* spool.c: a local file of audit rows waiting for the store. */
+/* spool.c: a local file of audit rows waiting for the store: its lines and locks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,28 +8,61 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "fileio.h"
 #include "spool.h"
-#include "store.h"
 #include "util.h"
 
-/* "ts=N " and the longest line og_audit_format writes: 11 fields, each a
- * space, its name and '=' (10 bytes at most) and 200 bytes written as \xHH */
-#define LINE_MAX_LEN (32 + 11 * (10 + 4 * 200))
+int og_spool_lock(int fd, enum og_spool_lock which, int wait)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = which, .l_len = 1 };
+	int r;
+
+	while ((r = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl)) != 0 && errno == EINTR)
+		;
+	if (r != 0 && errno == EACCES)
+		errno = EAGAIN;
+	return r;
+}
+
+int og_spool_is_at(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* The spool opened for one append, its append lock held: a file a flush
+ * claimed (renamed) between our open and our lock is let go for the new one. */
+static int open_for_append(const char *path)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		if (og_spool_lock(fd, OG_SPOOL_LOCK_APPEND, 1) == 0 && og_spool_is_at(fd, path))
+			return fd;
+		close(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}
 
 int og_spool_append(const char *path, const struct og_audit_event *ev, const struct og_log *log)
 {
-	char line[LINE_MAX_LEN];
+	char line[OG_SPOOL_LINE_MAX];
+	struct stat sb = { .st_size = 0 };
 	size_t n;
 	int fd, r = OG_OK;
 
 	n = (size_t)snprintf(line, sizeof(line), "ts=%lld ", (long long)ev->ts);
 	n += og_audit_format(ev, line + n, sizeof(line) - n - 1);
 	line[n++] = '\n';
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, line, n) != (ssize_t)n || fsync(fd) != 0) {
+	fd = open_for_append(path);
+	if (fd < 0 || fstat(fd, &sb) != 0 || write(fd, line, n) != (ssize_t)n || fsync(fd) != 0) {
 		og_logf(log, LOG_ERR, "audit spool %.200s: %s; row lost: %.300s", path,
 			strerror(errno), line);
+		if (fd >= 0 && ftruncate(fd, sb.st_size) == 0)	/* no half line for the next */
+			fsync(fd);
 		r = OG_ERR_IO;
 	}
 	if (fd >= 0)
@@ -37,43 +70,25 @@ int og_spool_append(const char *path, const struct og_audit_event *ev, const str
 	return r;
 }
 
-/* Undoes the \xHH escapes of og_audit_format in place. */
-static int unescape(char *s)
+int og_spool_skip_note(const char *text, long *line)
 {
-	char *o = s;
+	char *end = NULL;
 
-	for (; *s != '\0'; s++) {
-		unsigned char v;
-		char hex[3];
-		if (*s != '\\') {
-			*o++ = *s;
-			continue;
-		}
-		if (s[1] != 'x' || s[2] == '\0' || s[3] == '\0')
-			return OG_ERR_INVALID;
-		hex[0] = s[2];
-		hex[1] = s[3];
-		hex[2] = '\0';
-		if (og_hex_decode(hex, &v, 1) != 1)
-			return OG_ERR_INVALID;
-		*o++ = (char)v;
-		s += 3;
-	}
-	*o = '\0';
-	return OG_OK;
+	if (strncmp(text, "#skip ", 6) != 0)
+		return 0;
+	errno = 0;
+	*line = strtol(text + 6, &end, 10);
+	return errno == 0 && *line > 0 && end != text + 6 && *end == '\n';
 }
 
 int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_t cap)
 {
-	static const char *const keys[] = { "event", "result", "reason", "user", "source",
-					    "service", "token", "key", "actor", "detail", "host" };
-	const char **fields[] = { &ev->event, &ev->result, &ev->reason, &ev->user, &ev->source,
-				  &ev->service, &ev->token, &ev->key, &ev->actor, &ev->detail,
-				  &ev->host };
+	const char **fields[OG_AUDIT_FIELDS];
 	char *save = NULL, *tok;
 	int64_t ts = -1;
 
 	memset(ev, 0, sizeof(*ev));
+	og_audit_fields(ev, fields);
 	if (og_copy(buf, cap, line) != OG_OK)
 		return OG_ERR_INVALID;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -90,9 +105,9 @@ int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_
 				return OG_ERR_INVALID;
 			continue;
 		}
-		while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(tok, keys[k]) != 0)
+		while (k < OG_AUDIT_FIELDS && strcmp(tok, og_audit_field_names[k]) != 0)
 			k++;
-		if (k == sizeof(keys) / sizeof(keys[0]) || unescape(eq) != OG_OK)
+		if (k == OG_AUDIT_FIELDS || og_audit_unescape(eq) != OG_OK)
 			return OG_ERR_INVALID;
 		*fields[k] = eq;
 	}
@@ -100,74 +115,4 @@ int og_spool_parse(const char *line, struct og_audit_event *ev, char *buf, size_
 		return OG_ERR_INVALID;
 	ev->ts = ts;
 	return OG_OK;
-}
-
-/* Writes every row of f to the store in one transaction. */
-static int replay(FILE *f, struct og_store *st, const char *path, const struct og_log *log)
-{
-	char line[LINE_MAX_LEN], buf[LINE_MAX_LEN];
-	struct og_audit_event ev;
-	int n = 0, r;
-
-	if ((r = og_store_begin(st)) != OG_OK)
-		return r;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (og_spool_parse(line, &ev, buf, sizeof(buf)) != OG_OK) {
-			og_logf(log, LOG_ERR, "audit spool %.200s: skipping malformed row: %.300s",
-				path, line);
-			continue;
-		}
-		if ((r = og_store_audit_add(st, &ev)) != OG_OK) {
-			og_store_rollback(st);
-			return r;
-		}
-		n++;
-	}
-	return (r = og_store_commit(st)) == OG_OK ? n : r;
-}
-
-/* Appends the claimed file's rows back to the spool after a failed replay. */
-static void put_back(const char *claimed, const char *path)
-{
-	char line[LINE_MAX_LEN];
-	FILE *in = fopen(claimed, "r");
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	while (in != NULL && fd >= 0 && fgets(line, sizeof(line), in) != NULL) {
-		if (write(fd, line, strlen(line)) < 0)
-			break;
-	}
-	if (fd >= 0 && fsync(fd) == 0)
-		unlink(claimed);
-	if (fd >= 0)
-		close(fd);
-	if (in != NULL)
-		fclose(in);
-}
-
-int og_spool_flush(const char *path, struct og_store *st, const struct og_log *log)
-{
-	char claimed[4200];
-	struct stat sb;
-	FILE *f;
-	int r;
-
-	if (lstat(path, &sb) != 0 || sb.st_size == 0)
-		return 0;
-	if (og_file_check(path, &sb, OG_FILE_SECRET, log) != OG_OK)
-		return OG_ERR_UNSAFE;
-	snprintf(claimed, sizeof(claimed), "%s.%ld", path, (long)getpid());
-	if (rename(path, claimed) != 0)
-		return 0;	/* another process claimed it first */
-	if ((f = fopen(claimed, "re")) == NULL)
-		return OG_ERR_IO;
-	r = replay(f, st, path, log);
-	fclose(f);
-	if (r < 0) {
-		put_back(claimed, path);
-		return r;
-	}
-	unlink(claimed);
-	og_logf(log, LOG_NOTICE, "audit spool %.200s: %d rows written to the store", path, r);
-	return r;
 }

@@ -27,6 +27,8 @@
 #define ED_NAME "ssh-ed25519"
 #define ED_BLOB_LEN (4 + sizeof(ED_NAME) - 1 + 4 + ED25519_LEN)
 #define PRIV_BIN_MAX 512		/* whole binary private key, comment <= 255 */
+#define CERT_SUFFIX "-cert-v01@openssh.com"
+#define TEXT_B64_MAX (1024 * 1024)	/* far above any key sshd takes (packets <= 256 KiB) */
 
 enum kind { K_ED25519, K_RSA, K_ECDSA };
 
@@ -393,21 +395,26 @@ static int has_suffix(const char *s, size_t n, const char *suffix)
 	return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
+/* The table's type named s (n bytes), or NULL. */
+static const struct keytype *find_type(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
+		if (bytes_eq((const unsigned char *)s, n, keytypes[i].name))
+			return &keytypes[i];
+	}
+	return NULL;
+}
+
 /* The accepted type named s (n bytes), or NULL with *why set. */
 static const struct keytype *lookup_type(const char *s, size_t n, const char **why)
 {
-	for (size_t i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
-		const struct keytype *kt = &keytypes[i];
+	const struct keytype *kt = find_type(s, n);
 
-		if (!bytes_eq((const unsigned char *)s, n, kt->name))
-			continue;
-		if (n >= sizeof(((struct og_sshkey *)NULL)->type))
-			break;
+	if (kt != NULL && n < sizeof(((struct og_sshkey *)NULL)->type))
 		return kt;
-	}
 	if (bytes_eq((const unsigned char *)s, n, "ssh-dss"))
 		*why = "DSA keys are not accepted";
-	else if (has_suffix(s, n, "-cert-v01@openssh.com"))
+	else if (has_suffix(s, n, CERT_SUFFIX))
 		*why = "SSH certificates are not accepted";
 	else if (memchr(s, '=', n) != NULL || memchr(s, ',', n) != NULL)
 		*why = "key options are not accepted";
@@ -539,6 +546,114 @@ int og_sshkey_format(const struct og_sshkey *key, char *out, size_t cap)
 		return OG_ERR_INVALID;
 	}
 	return OG_OK;
+}
+
+/* ---- keys as sshd reports them (SSH_AUTH_INFO_0) ---- */
+
+/* How many public key fields follow the type name in a blob of kt. */
+static int key_fields(const struct keytype *kt)
+{
+	return (kt->kind == K_ED25519 ? 1 : 2) + kt->sk;
+}
+
+/*
+ * The fingerprint of the key a certificate certifies (PROTOCOL.certkeys):
+ * that key's blob is its type name and the public key fields, which the
+ * certificate carries right after its type name and nonce.
+ */
+static int cert_fingerprint(const unsigned char *blob, size_t len, const char *type,
+			    size_t tlen, char fp[OG_FP_LEN], const char **why)
+{
+	const struct keytype *kt = find_type(type, tlen - strlen(CERT_SUFFIX));
+	struct rd r = { blob, len };
+	const unsigned char *s, *fields;
+	struct wr w = { NULL, 0, 0, 0 };
+	size_t n;
+	int rc;
+
+	if (kt == NULL) {
+		*why = "unsupported certificate type";
+		return OG_ERR_INVALID;
+	}
+	if (rd_string(&r, &s, &n) != 0 || rd_string(&r, &s, &n) != 0)	/* type, nonce */
+		goto truncated;
+	fields = r.p;
+	for (int i = 0; i < key_fields(kt); i++) {
+		if (rd_string(&r, &s, &n) != 0)
+			goto truncated;
+	}
+	n = (size_t)(r.p - fields);
+	w.cap = 4 + strlen(kt->name) + n;
+	if ((w.p = malloc(w.cap)) == NULL)
+		return OG_ERR_NOMEM;
+	wr_cstring(&w, kt->name);
+	wr_bytes(&w, fields, n);
+	rc = w.err ? OG_ERR_INVALID : fingerprint(w.p, w.len, fp);
+	free(w.p);
+	return rc;
+truncated:
+	*why = "truncated certificate";
+	return OG_ERR_INVALID;
+}
+
+/* Length of the run of non-blank bytes at s, at most n. */
+static size_t word_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && !is_blank(s[i]))
+		i++;
+	return i;
+}
+
+int og_sshkey_fingerprint_text(const char *text, size_t len, char fp[OG_FP_LEN], int *is_cert,
+			       const char **why)
+{
+	const char *dummy, *b64;
+	const unsigned char *s;
+	unsigned char *blob = NULL;
+	size_t tlen, blen, bloblen = 0, n;
+	struct rd r;
+	int rc;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	*is_cert = 0;
+	fp[0] = '\0';
+	tlen = word_len(text, len);
+	for (b64 = text + tlen; b64 < text + len && is_blank(*b64); b64++)
+		;
+	blen = word_len(b64, len - (size_t)(b64 - text));
+	if (tlen == 0 || blen == 0) {
+		*why = "not a key type and key data";
+		return OG_ERR_INVALID;
+	}
+	if (blen > TEXT_B64_MAX) {
+		*why = "key data too long";
+		return OG_ERR_INVALID;
+	}
+	if ((rc = b64_decode(b64, blen, &blob, &bloblen)) != OG_OK) {
+		*why = rc == OG_ERR_NOMEM ? "out of memory" : "malformed base64";
+		return rc;
+	}
+	r = (struct rd){ blob, bloblen };
+	if (rd_string(&r, &s, &n) != 0 || n != tlen || memcmp(s, text, tlen) != 0) {
+		*why = "key type does not match the key data";
+		rc = OG_ERR_INVALID;
+	} else if (has_suffix(text, tlen, CERT_SUFFIX)) {
+		*is_cert = 1;
+		rc = cert_fingerprint(blob, bloblen, text, tlen, fp, why);
+	} else {
+		rc = fingerprint(blob, bloblen, fp);
+	}
+	free(blob);
+	if (rc != OG_OK) {
+		fp[0] = '\0';
+		if (*why == NULL)
+			*why = rc == OG_ERR_NOMEM ? "out of memory" : "cannot compute the fingerprint";
+	}
+	return rc;
 }
 
 /* ---- Ed25519 key generation ---- */

@@ -31,6 +31,18 @@ struct og_sshkey {
 int og_sshkey_parse(const char *line, struct og_sshkey *key, const char **why);
 void og_sshkey_free(struct og_sshkey *key);
 
+/*
+ * The SHA256 fingerprint, as ssh-keygen -l prints it, of the key in text
+ * (len bytes, not NUL-terminated, any length): "TYPE BASE64" and anything
+ * after a blank, as sshd writes a key into SSH_AUTH_INFO_0. A plain key of
+ * any type is fingerprinted as it is, without og_sshkey_parse's acceptance
+ * rules; a certificate (TYPE ending in -cert-v01@openssh.com) by the key
+ * it certifies, and *is_cert is set. OG_OK, or OG_ERR_INVALID with why (a
+ * static string) in *why, or OG_ERR_NOMEM/OG_ERR_CRYPTO.
+ */
+int og_sshkey_fingerprint_text(const char *text, size_t len, char fp[OG_FP_LEN], int *is_cert,
+			       const char **why);
+
 /* "TYPE BASE64" (no comment) into out; OG_ERR_INVALID if cap is too small. */
 int og_sshkey_format(const struct og_sshkey *key, char *out, size_t cap);
 

@@ -44,7 +44,7 @@ static enum og_verdict count_failure(struct og_store *st, const struct og_config
 {
 	struct og_lockout lk = { cfg->max_failures, cfg->lock_interval, cfg->lock_for };
 	struct og_audit_event lock;
-	char until[32];
+	char until[32], why[256];
 	int newly = 0, r;
 
 	set_outcome(su, "failure", reason);
@@ -66,7 +66,14 @@ static enum og_verdict count_failure(struct og_store *st, const struct og_config
 	lock.result = "locked";
 	lock.detail = su->locked_until == INT64_MAX ? "until unlocked by an admin" : until;
 	su->emit(su->emit_arg, &lock, 0);
-	og_notify(cfg->lock_notify, "lockout", su->admin, su->ev.source, until, log);
+	if (og_notify(cfg->lock_notify, "lockout", su->admin, su->ev.source, until, why,
+		      sizeof(why), log) != OG_OK) {
+		lock.event = "notify";
+		lock.result = "failure";
+		lock.reason = "lockout";
+		lock.detail = why;
+		su->emit(su->emit_arg, &lock, 0);
+	}
 	return OG_DENY_LOCKED;
 }
 

@@ -67,6 +67,11 @@ static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 	return NULL;
 }
 
+const char *og_store_plugin_dir(void)
+{
+	return OTPGATE_PLUGIN_DIR;
+}
+
 static const struct og_store_ops *find_backend(const char *name, const struct og_log *log)
 {
 	if (strcmp(name, og_store_sqlite_ops.name) == 0)
@@ -155,9 +160,12 @@ void og_store_chain_key_from(struct og_store *st, const struct og_key *master)
 		chain_set(st, og_chain_key_derive(master, &st->chain));
 }
 
-/* Audit rows are sealed with the chain key: it must be loaded before one is written. */
-static int chain_for(struct og_store *st, const struct og_audit_event *ev)
+/* Audit rows are sealed with the chain key: it must be loaded before one
+ * is written; and they are stored in their clean form (see store.h). */
+static int chain_for(struct og_store *st, const struct og_audit_event *ev,
+		     struct og_audit_copy *clean)
 {
+	og_audit_clean(ev, clean);
 	return ev->syslog_only || og_store_chain_key(st) != NULL ? OG_OK : OG_ERR_CRYPTO;
 }
 
@@ -179,26 +187,30 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
-	return r != OG_OK ? r : st->ops->login_accept(st->be, token_id, step, drift, clear_failures, ev);
+	return r != OG_OK ? r : st->ops->login_accept(st->be, token_id, step, drift, clear_failures,
+						      &c.ev);
 }
 
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
 	*locked_until = 0;
 	*newly = 0;
-	return r != OG_OK ? r : st->ops->login_fail(st->be, user, lk, ev, locked_until, newly);
+	return r != OG_OK ? r : st->ops->login_fail(st->be, user, lk, &c.ev, locked_until, newly);
 }
 
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
-	return r != OG_OK ? r : st->ops->audit_add(st->be, ev);
+	return r != OG_OK ? r : st->ops->audit_add(st->be, &c.ev);
 }
 
 int og_store_unlock(struct og_store *st, const char *user)
@@ -256,10 +268,20 @@ int og_store_org_removed(struct og_store *st, const char *org, int64_t *at)
 int og_store_erase(struct og_store *st, const char *user, struct og_audit_event *ev,
 		   char pseudonym[OG_SUBJECT_LEN + 1])
 {
+	struct og_audit_copy c;
+	int r;
+
 	pseudonym[0] = '\0';
 	if (og_store_chain_key(st) == NULL)
 		return OG_ERR_CRYPTO;
-	return st->ops->erase(st->be, user, ev, pseudonym);
+	og_audit_clean(ev, &c);
+	r = st->ops->erase(st->be, user, &c.ev, pseudonym);
+	/* what the backend set: no user, the pseudonym as detail */
+	if (c.ev.user == NULL)
+		ev->user = NULL;
+	if (c.ev.detail == NULL || c.ev.detail == pseudonym)
+		ev->detail = c.ev.detail;
+	return r;
 }
 int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129])
 {
@@ -315,9 +337,10 @@ int og_store_recovery_get(struct og_store *st, const char *user, struct og_recov
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev)
 {
-	int r = chain_for(st, ev);
+	struct og_audit_copy c;
+	int r = chain_for(st, ev, &c);
 
-	return r != OG_OK ? r : st->ops->recovery_use(st->be, user, idx, ev);
+	return r != OG_OK ? r : st->ops->recovery_use(st->be, user, idx, &c.ev);
 }
 
 int og_store_token_list(struct og_store *st, const char *user,
@@ -355,9 +378,14 @@ int og_store_subject_list(struct og_store *st,
 	return st->ops->subject_list(st->be, cb, arg);
 }
 
+/* The counts include the key registry's: it is made ready first. */
 int og_store_counts(struct og_store *st, struct og_store_counts *out)
 {
+	int r;
+
 	memset(out, 0, sizeof(*out));
+	if ((r = og_store_keys_ready(st)) != OG_OK)
+		return r;
 	return st->ops->counts(st->be, out);
 }
 
@@ -394,6 +422,11 @@ int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_a
 	return st->ops->key_by_fp(st->be, fingerprint, out);
 }
 
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now)
+{
+	return st->ops->spool_mark(st->be, id, now);
+}
+
 int og_store_begin(struct og_store *st)
 {
 	return st->ops->begin(st->be);
@@ -407,6 +440,117 @@ int og_store_commit(struct og_store *st)
 int og_store_rollback(struct og_store *st)
 {
 	return st->ops->rollback(st->be);
+}
+
+/* A row from another store is checked as if typed in: names, role, index. */
+int og_store_user_put(struct og_store *st, const struct og_user_row *u)
+{
+	int r;
+
+	if (!og_is_safe_name(u->name, 256) || (u->org[0] && !og_is_safe_name(u->org, 128)))
+		return OG_ERR_INVALID;
+	if ((r = og_store_user_ensure(st, u->name, u->org, u->created)) != OG_OK || u->removed_at == 0)
+		return r;
+	return st->ops->user_removal_put(st->be, u->name, u->removed_at, u->removed_with_org != 0);
+}
+
+int og_store_admin_list(struct og_store *st, int (*cb)(void *arg, const struct og_admin_row *a),
+			void *arg)
+{
+	return st->ops->admin_list(st->be, cb, arg);
+}
+
+int og_store_admin_put(struct og_store *st, const struct og_admin_row *a)
+{
+	if (strcmp(a->role, "superuser") != 0 && strcmp(a->role, "org-admin") != 0)
+		return OG_ERR_INVALID;
+	return st->ops->admin_add(st->be, a->name, a->role, a->org, a->created);
+}
+
+int og_store_recovery_list(struct og_store *st,
+			   int (*cb)(void *arg, const struct og_recovery_row *r), void *arg)
+{
+	return st->ops->recovery_list(st->be, cb, arg);
+}
+
+int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *r)
+{
+	if (r->idx < 0 || r->idx >= OG_RECOVERY_CODES || !og_is_safe_name(r->user, 256))
+		return OG_ERR_INVALID;
+	return st->ops->recovery_put(st->be, r);
+}
+
+int og_store_failure_list(struct og_store *st,
+			  int (*cb)(void *arg, const struct og_failure_row *f), void *arg)
+{
+	return st->ops->failure_list(st->be, cb, arg);
+}
+
+int og_store_failure_put(struct og_store *st, const struct og_failure_row *f)
+{
+	if (f->f.count < 0 || f->f.locked_until < 0 || !og_is_safe_name(f->user, 256))
+		return OG_ERR_INVALID;
+	return st->ops->failure_put(st->be, f);
+}
+
+int og_store_org_removal_list(struct og_store *st,
+			      int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg)
+{
+	return st->ops->org_removal_list(st->be, cb, arg);
+}
+
+int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_row *o)
+{
+	if (o->removed_at <= 0 || !og_is_safe_name(o->org, 128))
+		return OG_ERR_INVALID;
+	return st->ops->org_removal_put(st->be, o);
+}
+
+int og_store_spool_mark_list(struct og_store *st,
+			     int (*cb)(void *arg, const struct og_spool_mark_row *m), void *arg)
+{
+	return st->ops->spool_mark_list(st->be, cb, arg);
+}
+
+int og_store_audit_head(struct og_store *st, struct og_audit_head *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->audit_head(st->be, out);
+}
+
+int og_store_audit_last(struct og_store *st, const char *reason,
+			int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
+{
+	return st->ops->audit_last(st->be, reason, cb, arg);
+}
+
+int og_store_token_count(struct og_store *st, enum og_token_state state, int64_t created_before,
+			 int64_t *n)
+{
+	*n = 0;
+	return st->ops->token_count(st->be, state, created_before, n);
+}
+
+int og_store_schema_version(const struct og_store *st)
+{
+	return st->ops->schema_version;
+}
+
+int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want)
+{
+	const struct og_store_ops *ops = find_backend(cfg->store_backend, log);
+	void *be = NULL;
+	int r;
+
+	*found = *want = 0;
+	if (ops == NULL)
+		return OG_ERR_STORE;
+	*want = ops->schema_version;
+	if ((r = ops->open(cfg, log, OG_OPEN_NORMAL, &be)) == OG_OK)
+		*found = ops->stored_version(be);
+	if (be != NULL)
+		ops->close(be);
+	return r;
 }
 
 static const char *const state_names[] = { "active", "pending", "revoked", "stock" };

@@ -61,6 +61,7 @@ struct og_user_row {
 	char org[129];
 	int64_t created;
 	int64_t removed_at;		/* 0, or when the user was removed */
+	int removed_with_org;		/* the removal of their organisation took them */
 };
 
 struct og_dek_row {
@@ -87,7 +88,7 @@ struct og_audit_row {
 /* A subject: who a pseudonym stands for, and the salt that made it. */
 struct og_subject_row {
 	char pseudonym[OG_SUBJECT_LEN + 1];
-	char name[257];
+	const char *name;		/* as stored, whatever its length; valid in the callback */
 	unsigned char salt[OG_SUBJECT_SALT];
 	int salt_ok;			/* the stored salt had the right length */
 };
@@ -95,6 +96,50 @@ struct og_subject_row {
 /* Row counts of the tables a store migration copies. */
 struct og_store_counts {
 	int64_t users, data_keys, tokens, audit;
+	int64_t admins, recovery_codes, failures, org_removals, access_keys;
+	int64_t spool_flushed;		/* spool chunks recorded as stored */
+};
+
+/* Rows of the other tables, as listed for copying between stores. */
+struct og_admin_row {
+	char name[65];
+	char role[16];			/* "superuser" or "org-admin" */
+	char org[129];
+	int64_t created;
+};
+
+struct og_recovery_row {
+	char user[257];
+	int idx;
+	unsigned char salt[OG_RECOVERY_SALT];
+	unsigned char hash[OG_RECOVERY_HASH];
+	int64_t used;			/* 0, or when it was used */
+	int64_t created;
+};
+
+struct og_failure_row {
+	char user[257];
+	struct og_failures f;		/* count, window and lock */
+};
+
+struct og_org_removal_row {
+	char org[129];
+	int64_t removed_at;
+};
+
+/* A chunk of spooled rows recorded as stored (og_store_spool_mark). */
+struct og_spool_mark_row {
+	char id[64];
+	int64_t at;
+};
+
+/* The newest end of the audit trail, for monitoring. */
+struct og_audit_head {
+	int64_t entries;
+	int64_t last_id;		/* 0 for an empty trail */
+	int64_t last_ts;
+	unsigned char mac[OG_CHAIN_LEN];	/* the newest entry's mac */
+	int mac_ok;			/* it had one of the right length */
 };
 
 struct og_store;
@@ -161,9 +206,32 @@ struct og_store_ops {
 			     enum og_key_state state, int64_t not_after);
 	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
 	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
+	int (*spool_mark)(void *be, const char *id, int64_t now);
 	int (*begin)(void *be);
 	int (*commit)(void *be);
 	int (*rollback)(void *be);
+	/* whole-store copies (migrate-store) */
+	int (*admin_list)(void *be, int (*cb)(void *arg, const struct og_admin_row *a), void *arg);
+	int (*recovery_list)(void *be, int (*cb)(void *arg, const struct og_recovery_row *r),
+			     void *arg);
+	int (*recovery_put)(void *be, const struct og_recovery_row *r);
+	int (*failure_list)(void *be, int (*cb)(void *arg, const struct og_failure_row *f),
+			    void *arg);
+	int (*failure_put)(void *be, const struct og_failure_row *f);
+	int (*org_removal_list)(void *be,
+				int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg);
+	int (*org_removal_put)(void *be, const struct og_org_removal_row *o);
+	int (*user_removal_put)(void *be, const char *user, int64_t removed_at, int with_org);
+	int (*spool_mark_list)(void *be, int (*cb)(void *arg, const struct og_spool_mark_row *m),
+			       void *arg);
+	/* monitoring (status) */
+	int (*audit_head)(void *be, struct og_audit_head *out);
+	int (*audit_last)(void *be, const char *reason,
+			  int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
+	int (*token_count)(void *be, enum og_token_state state, int64_t created_before,
+			   int64_t *n);
+	int (*stored_version)(void *be);	/* the schema version found: 0 none, -1 unreadable */
+	int schema_version;		/* the version this backend creates and expects */
 };
 
 struct og_store {
@@ -180,6 +248,9 @@ struct og_store {
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
 		  struct og_store **out);
 void og_store_close(struct og_store *st);
+
+/* The directory the PostgreSQL plugin is installed in (compiled in). */
+const char *og_store_plugin_dir(void);
 
 /* Opens only the key registry, read-only: what otpgate-keyrotate
  * authorized-keys may see as the unprivileged AuthorizedKeysCommandUser. */
@@ -234,6 +305,13 @@ int og_store_login_accept(struct og_store *st, const char *token_id, int64_t ste
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
 			const struct og_audit_event *ev, int64_t *locked_until, int *newly);
 
+/*
+ * Every function here that stores an audit event stores its text fields
+ * as og_audit_clean makes them (bounded, valid UTF-8, invalid bytes
+ * escaped), so the name mappings and the chain cover exactly what is
+ * stored. Rows read back (og_store_audit_list) hold that form:
+ * og_audit_decode gives back the values to write elsewhere.
+ */
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev);
 int og_store_unlock(struct og_store *st, const char *user);
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now);
@@ -368,10 +446,60 @@ int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_stat
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
 int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
 
+/* Records, in the open transaction, that part id of a spool flush is in
+ * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */
+int og_store_spool_mark(struct og_store *st, const char *id, int64_t now);
+
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);
 int og_store_commit(struct og_store *st);
 int og_store_rollback(struct og_store *st);
+
+/*
+ * Whole-store copies (migrate-store). The listings give every row, the
+ * puts insert one as it was (OG_ERR_EXISTS for a duplicate key; a
+ * failure record replaces the user's, as a login's count would).
+ * og_store_user_put adds a user as listed: the row (with its audit
+ * pseudonym, as a new user gets one) and its removal, if any, with the
+ * same date and whether its organisation's removal took it.
+ */
+int og_store_user_put(struct og_store *st, const struct og_user_row *u);
+int og_store_admin_list(struct og_store *st, int (*cb)(void *arg, const struct og_admin_row *a),
+			void *arg);
+int og_store_admin_put(struct og_store *st, const struct og_admin_row *a);
+int og_store_recovery_list(struct og_store *st,
+			   int (*cb)(void *arg, const struct og_recovery_row *r), void *arg);
+int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *r);
+int og_store_failure_list(struct og_store *st,
+			  int (*cb)(void *arg, const struct og_failure_row *f), void *arg);
+int og_store_failure_put(struct og_store *st, const struct og_failure_row *f);
+int og_store_org_removal_list(struct og_store *st,
+			      int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg);
+int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_row *o);
+/* The spool chunks recorded as stored; a mark is put back with
+ * og_store_spool_mark(st, m->id, m->at). A copied mark keeps a flush of a
+ * claim left behind from storing its chunk in the new store again. */
+int og_store_spool_mark_list(struct og_store *st,
+			     int (*cb)(void *arg, const struct og_spool_mark_row *m), void *arg);
+
+/* Monitoring: the trail's newest end and its length; the newest entry
+ * with this reason (cb not called when there is none); how many tokens
+ * are in state and were created before created_before. */
+int og_store_audit_head(struct og_store *st, struct og_audit_head *out);
+int og_store_audit_last(struct og_store *st, const char *reason,
+			int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
+int og_store_token_count(struct og_store *st, enum og_token_state state, int64_t created_before,
+			 int64_t *n);
+int og_store_schema_version(const struct og_store *st);
+
+/*
+ * Whether the store of cfg can be used, without changing anything (no
+ * schema made, no spool flushed, no registry created): opens it and reads
+ * the schema version it holds into *found (0: none yet), the version this
+ * build wants into *want. OG_OK, or the error of the backend's loading or
+ * opening (logged).
+ */
+int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want);
 
 const char *og_token_state_name(enum og_token_state s);
 int og_token_state_parse(const char *s, enum og_token_state *out);

@@ -11,13 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <libpq-fe.h>
+#include <openssl/crypto.h>
 
 #include "err.h"
 #include "chain.h"
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
+#define SCHEMA_VERSION 5
 #define INIT_LOCK 7041661474	/* one init at a time */
 #define AUDIT_LOCK 7041661475	/* one append to the audit chain at a time, fleet-wide */
 #define MAX_PARAMS 20
@@ -60,6 +62,8 @@ static const char schema_sql[] =
 	" created BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS org_removals("
 	" org TEXT PRIMARY KEY, removed_at BIGINT NOT NULL);"
+	/* the chunks of spooled rows already written (see spool.h) */
+	"CREATE TABLE IF NOT EXISTS spool_flushed(id TEXT PRIMARY KEY, at BIGINT NOT NULL);"
 	/* the trail as people read it: names instead of pseudonyms */
 	"CREATE OR REPLACE VIEW audit_named AS"
 	" SELECT a.id, a.ts, a.host, a.event, a.result, a.reason,"
@@ -215,8 +219,8 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 	be->registry_only = mode == OG_OPEN_REGISTRY;
 	*out = be;
 	be->log = log;
-	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
-		snprintf(be->host, sizeof(be->host), "unknown");
+	/* entries this process appends name the bastion as the config says */
+	snprintf(be->host, sizeof(be->host), "%s", cfg->host ? cfg->host : "unknown");
 	/* conninfo comes last so its own settings win */
 	snprintf(timeout, sizeof(timeout), "%lld", (long long)(cfg->store_timeout > 0 ? cfg->store_timeout : 1));
 	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld"
@@ -981,12 +985,14 @@ static int pg_org_remove(void *p, const char *org, int64_t now, int64_t *users)
 			  " WHERE org = $1 AND removed_at = 0 AND EXISTS (SELECT 1 FROM o) RETURNING name)"
 			  " SELECT (SELECT count(*) FROM known), (SELECT count(*) FROM o),"
 			  " (SELECT count(*) FROM u)", &prm);
-	else
+	else {
+		prm.n = 1;	/* restoring binds the organisation alone */
 		res = run(be, "restore organisation", "WITH o AS (DELETE FROM org_removals"
 			  " WHERE org = $1 RETURNING removed_at),"
 			  " u AS (UPDATE users SET removed_at = 0, removed_with_org = false WHERE org = $1"
 			  " AND removed_with_org AND EXISTS (SELECT 1 FROM o) RETURNING name)"
 			  " SELECT 1, (SELECT count(*) FROM o), (SELECT count(*) FROM u)", &prm);
+	}
 	if (res == NULL)
 		return OG_ERR_STORE;
 	*users = int_val(res, 0, 2);
@@ -1223,9 +1229,8 @@ static int pg_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *
 {
 	struct pg_be *be = p;
 	struct og_user_row u;
-	PGresult *res = run(be, "list users", "SELECT name, org, created, removed_at FROM users"
-			    " ORDER BY name",
-			    NULL);
+	PGresult *res = run(be, "list users", "SELECT name, org, created, removed_at,"
+			    " removed_with_org FROM users ORDER BY name", NULL);
 
 	if (res == NULL)
 		return OG_ERR_STORE;
@@ -1234,6 +1239,7 @@ static int pg_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *
 		copy_val(res, i, 1, u.org, sizeof(u.org));
 		u.created = int_val(res, i, 2);
 		u.removed_at = int_val(res, i, 3);
+		u.removed_with_org = PQgetvalue(res, i, 4)[0] == 't';
 		if (cb(arg, &u) != 0)
 			break;
 	}
@@ -1312,6 +1318,11 @@ static void read_audit_row(const PGresult *res, int i, struct audit_buf *b)
 			       &b->row.actor_erased);
 }
 
+#define AUDIT_COLS "a.ts, a.host, a.event, a.result, a.reason, a.\"user\", a.source, a.service," \
+	" a.token, a.key, a.actor, a.detail, a.id, a.mac, su.name, sa.name FROM audit a" \
+	" LEFT JOIN subjects su ON su.pseudonym = a.\"user\"" \
+	" LEFT JOIN subjects sa ON sa.pseudonym = a.actor"
+
 /* The trail streams row by row (single-row mode): it may hold millions. */
 static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
 {
@@ -1320,11 +1331,7 @@ static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row
 	PGresult *res;
 	int stop = 0, r = OG_OK;
 
-	if (!PQsendQueryParams(be->conn, "SELECT a.ts, a.host, a.event, a.result, a.reason,"
-			       " a.\"user\", a.source, a.service, a.token, a.key, a.actor, a.detail,"
-			       " a.id, a.mac, su.name, sa.name FROM audit a"
-			       " LEFT JOIN subjects su ON su.pseudonym = a.\"user\""
-			       " LEFT JOIN subjects sa ON sa.pseudonym = a.actor ORDER BY a.id",
+	if (!PQsendQueryParams(be->conn, "SELECT " AUDIT_COLS " ORDER BY a.id",
 			       0, NULL, NULL, NULL, NULL, 0) || !PQsetSingleRowMode(be->conn))
 		r = pg_error(be, "list audit", NULL);
 	while ((res = PQgetResult(be->conn)) != NULL) {
@@ -1353,7 +1360,7 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	for (int i = 0; i < PQntuples(res); i++) {
 		memset(&row, 0, sizeof(row));
 		copy_val(res, i, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_val(res, i, 1, row.name, sizeof(row.name));
+		row.name = PQgetvalue(res, i, 1);
 		row.salt_ok = copy_bytea(res, i, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)
@@ -1361,6 +1368,17 @@ static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	}
 	PQclear(res);
 	return OG_OK;
+}
+
+/* A duplicate id is a unique violation: OG_ERR_EXISTS. */
+static int pg_spool_mark(void *p, const char *id, int64_t now)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, id);
+	p_int(&prm, now);
+	return run_cmd(p, "mark spooled rows written",
+		       "INSERT INTO spool_flushed(id, at) VALUES($1, $2)", &prm);
 }
 
 static void pg_set_chain(void *p, const struct og_chain_key *k)
@@ -1373,7 +1391,10 @@ static int pg_counts(void *p, struct og_store_counts *out)
 	struct pg_be *be = p;
 	PGresult *res = run(be, "count rows", "SELECT (SELECT count(*) FROM users),"
 			    " (SELECT count(*) FROM data_keys), (SELECT count(*) FROM tokens),"
-			    " (SELECT count(*) FROM audit)", NULL);
+			    " (SELECT count(*) FROM audit), (SELECT count(*) FROM admins),"
+			    " (SELECT count(*) FROM recovery_codes), (SELECT count(*) FROM failures),"
+			    " (SELECT count(*) FROM org_removals), (SELECT count(*) FROM access_keys),"
+			    " (SELECT count(*) FROM spool_flushed)", NULL);
 
 	if (res == NULL)
 		return OG_ERR_STORE;
@@ -1381,6 +1402,12 @@ static int pg_counts(void *p, struct og_store_counts *out)
 	out->data_keys = int_val(res, 0, 1);
 	out->tokens = int_val(res, 0, 2);
 	out->audit = int_val(res, 0, 3);
+	out->admins = int_val(res, 0, 4);
+	out->recovery_codes = int_val(res, 0, 5);
+	out->failures = int_val(res, 0, 6);
+	out->org_removals = int_val(res, 0, 7);
+	out->access_keys = int_val(res, 0, 8);
+	out->spool_flushed = int_val(res, 0, 9);
 	PQclear(res);
 	return OG_OK;
 }
@@ -1491,6 +1518,232 @@ static int pg_key_by_fp(void *p, const char *fingerprint, struct og_access_key *
 	return r;
 }
 
+static int pg_admin_list(void *p, int (*cb)(void *arg, const struct og_admin_row *a), void *arg)
+{
+	struct og_admin_row a;
+	PGresult *res = run(p, "list admins", "SELECT name, role, org, created FROM admins"
+			    " ORDER BY name", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, a.name, sizeof(a.name));
+		copy_val(res, i, 1, a.role, sizeof(a.role));
+		copy_val(res, i, 2, a.org, sizeof(a.org));
+		a.created = int_val(res, i, 3);
+		if (cb(arg, &a) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_recovery_list(void *p, int (*cb)(void *arg, const struct og_recovery_row *r),
+			    void *arg)
+{
+	struct og_recovery_row r;
+	size_t n1 = 0, n2 = 0;
+	int ret = OG_OK;
+	PGresult *res = run(p, "list recovery codes", "SELECT \"user\", idx, salt, hash, used,"
+			    " created FROM recovery_codes ORDER BY \"user\", idx", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, r.user, sizeof(r.user));
+		r.idx = (int)int_val(res, i, 1);
+		if (copy_bytea(res, i, 2, r.salt, sizeof(r.salt), &n1) != OG_OK ||
+		    copy_bytea(res, i, 3, r.hash, sizeof(r.hash), &n2) != OG_OK ||
+		    n1 != sizeof(r.salt) || n2 != sizeof(r.hash)) {
+			ret = pg_error(p, "recovery code row malformed", NULL);
+			break;
+		}
+		r.used = int_val(res, i, 4);
+		r.created = int_val(res, i, 5);
+		if (cb(arg, &r) != 0)
+			break;
+	}
+	OPENSSL_cleanse(&r, sizeof(r));
+	PQclear(res);
+	return ret;
+}
+
+static int pg_recovery_put(void *p, const struct og_recovery_row *r)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, r->user);
+	p_int(&prm, r->idx);
+	p_blob(&prm, r->salt, sizeof(r->salt));
+	p_blob(&prm, r->hash, sizeof(r->hash));
+	p_int(&prm, r->used);
+	p_int(&prm, r->created);
+	return run_cmd(p, "add recovery code", "INSERT INTO recovery_codes(\"user\", idx, salt, hash,"
+		       " used, created) VALUES($1, $2, $3, $4, $5, $6)", &prm);
+}
+
+static int pg_failure_list(void *p, int (*cb)(void *arg, const struct og_failure_row *f),
+			   void *arg)
+{
+	struct og_failure_row f;
+	PGresult *res = run(p, "list failures", "SELECT \"user\", count, window_start,"
+			    " locked_until FROM failures ORDER BY \"user\"", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, f.user, sizeof(f.user));
+		f.f.count = int_val(res, i, 1);
+		f.f.window_start = int_val(res, i, 2);
+		f.f.locked_until = int_val(res, i, 3);
+		if (cb(arg, &f) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_failure_put(void *p, const struct og_failure_row *f)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, f->user);
+	p_int(&prm, f->f.count);
+	p_int(&prm, f->f.window_start);
+	p_int(&prm, f->f.locked_until);
+	return run_cmd(p, "set failures", "INSERT INTO failures(\"user\", count, window_start,"
+		       " locked_until) VALUES($1, $2, $3, $4) ON CONFLICT(\"user\") DO UPDATE"
+		       " SET count = $2, window_start = $3, locked_until = $4", &prm);
+}
+
+static int pg_org_removal_list(void *p, int (*cb)(void *arg, const struct og_org_removal_row *o),
+			       void *arg)
+{
+	struct og_org_removal_row o;
+	PGresult *res = run(p, "list org removals", "SELECT org, removed_at FROM org_removals"
+			    " ORDER BY org", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, o.org, sizeof(o.org));
+		o.removed_at = int_val(res, i, 1);
+		if (cb(arg, &o) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_spool_mark_list(void *p, int (*cb)(void *arg, const struct og_spool_mark_row *m),
+			      void *arg)
+{
+	struct og_spool_mark_row m;
+	PGresult *res = run(p, "list spool marks", "SELECT id, at FROM spool_flushed ORDER BY id",
+			    NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	for (int i = 0; i < PQntuples(res); i++) {
+		copy_val(res, i, 0, m.id, sizeof(m.id));
+		m.at = int_val(res, i, 1);
+		if (cb(arg, &m) != 0)
+			break;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_org_removal_put(void *p, const struct og_org_removal_row *o)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, o->org);
+	p_int(&prm, o->removed_at);
+	return run_cmd(p, "add org removal", "INSERT INTO org_removals(org, removed_at)"
+		       " VALUES($1, $2)", &prm);
+}
+
+static int pg_user_removal_put(void *p, const char *user, int64_t removed_at, int with_org)
+{
+	struct params prm = { .n = 0 };
+
+	p_text(&prm, user);
+	p_int(&prm, removed_at);
+	p_text(&prm, with_org ? "true" : "false");
+	return update_one(p, "set user removal", "UPDATE users SET removed_at = $2,"
+			  " removed_with_org = $3 WHERE name = $1", &prm);
+}
+
+static int pg_audit_head(void *p, struct og_audit_head *out)
+{
+	size_t n = 0;
+	PGresult *res = run(p, "read audit head", "SELECT (SELECT count(*) FROM audit), id, ts, mac"
+			    " FROM audit ORDER BY id DESC LIMIT 1", NULL);
+
+	if (res == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) == 1) {
+		out->entries = int_val(res, 0, 0);
+		out->last_id = int_val(res, 0, 1);
+		out->last_ts = int_val(res, 0, 2);
+		out->mac_ok = !PQgetisnull(res, 0, 3) &&
+			      copy_bytea(res, 0, 3, out->mac, sizeof(out->mac), &n) == OG_OK &&
+			      n == OG_CHAIN_LEN;
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_audit_last(void *p, const char *reason,
+			 int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
+{
+	struct params prm = { .n = 0 };
+	struct audit_buf b;
+	PGresult *res;
+
+	p_text(&prm, reason);
+	if ((res = run(p, "read audit", "SELECT " AUDIT_COLS " WHERE a.reason = $1"
+		       " ORDER BY a.id DESC LIMIT 1", &prm)) == NULL)
+		return OG_ERR_STORE;
+	if (PQntuples(res) == 1) {
+		read_audit_row(res, 0, &b);
+		cb(arg, &b.row);
+	}
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_token_count(void *p, enum og_token_state state, int64_t created_before, int64_t *n)
+{
+	struct params prm = { .n = 0 };
+	PGresult *res;
+
+	p_text(&prm, og_token_state_name(state));
+	p_int(&prm, created_before);
+	if ((res = run(p, "count tokens", "SELECT count(*) FROM tokens WHERE state = $1"
+		       " AND created < $2", &prm)) == NULL)
+		return OG_ERR_STORE;
+	*n = int_val(res, 0, 0);
+	PQclear(res);
+	return OG_OK;
+}
+
+static int pg_stored_version(void *p)
+{
+	struct pg_be *be = p;
+	PGresult *res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int v = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		v = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	else if (state != NULL && strcmp(state, "42P01") == 0)
+		v = 0;	/* no table yet: before init */
+	PQclear(res);
+	return v;
+}
+
 const struct og_store_ops og_store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -1535,7 +1788,22 @@ const struct og_store_ops og_store_pg_ops = {
 	.key_set_state = pg_key_set_state,
 	.key_touch = pg_key_touch,
 	.key_by_fp = pg_key_by_fp,
+	.spool_mark = pg_spool_mark,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
+	.admin_list = pg_admin_list,
+	.recovery_list = pg_recovery_list,
+	.recovery_put = pg_recovery_put,
+	.failure_list = pg_failure_list,
+	.failure_put = pg_failure_put,
+	.org_removal_list = pg_org_removal_list,
+	.org_removal_put = pg_org_removal_put,
+	.user_removal_put = pg_user_removal_put,
+	.spool_mark_list = pg_spool_mark_list,
+	.audit_head = pg_audit_head,
+	.audit_last = pg_audit_last,
+	.token_count = pg_token_count,
+	.stored_version = pg_stored_version,
+	.schema_version = SCHEMA_VERSION,
 };

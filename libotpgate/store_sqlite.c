@@ -24,13 +24,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <openssl/crypto.h>
 
 #include "err.h"
 #include "fileio.h"
 #include "chain.h"
 #include "store.h"
 
-#define SCHEMA_VERSION 4	/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal */
+/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
+#define SCHEMA_VERSION 5
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 
 static const char schema_sql[] =
@@ -65,6 +67,9 @@ static const char schema_sql[] =
 	" created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS org_removals("
 	" org TEXT PRIMARY KEY, removed_at INTEGER NOT NULL);"
+	/* the chunks of spooled rows already written (see spool.h) */
+	"CREATE TABLE IF NOT EXISTS spool_flushed(id TEXT PRIMARY KEY, at INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
 	/* the trail as people read it: names instead of pseudonyms */
 	"CREATE VIEW IF NOT EXISTS audit_named AS"
 	" SELECT a.id, a.ts, a.host, a.event, a.result, a.reason,"
@@ -98,13 +103,20 @@ enum stmt_id {
 	Q_TOKENS_OF, Q_USERS_ALL, Q_DEKS_ALL, Q_DEK_PUT, Q_AUDIT_ALL, Q_COUNTS,
 	Q_ADMIN_GET, Q_ADMIN_ADD, Q_USER_REMOVE, Q_USER_RESTORE, Q_TOKEN_GET, Q_TOKEN_ASSIGN, Q_TOKEN_ACTIVATE, Q_TOKEN_REVOKE, Q_TOKEN_RESYNC, Q_REC_DEL, Q_REC_ADD, Q_REC_GET, Q_REC_USE, Q_KEY_ADD, Q_KEYS_OF, Q_KEYS_ALL, Q_KEY_STATE, Q_KEY_TOUCH, Q_KEY_BY_FP,
 	Q_SUBJECT_GET, Q_SUBJECT_ADD, Q_CHAIN_TAIL, Q_SUBJECTS_ALL,
-	Q_STANDING_OF_TOKEN, Q_STANDING_OF_USER, Q_COUNT
+	Q_ADMINS_ALL, Q_RECS_ALL, Q_REC_PUT, Q_FAILS_ALL, Q_ORG_REMS_ALL, Q_ORG_REM_PUT,
+	Q_USER_REM_PUT, Q_AUDIT_HEAD, Q_AUDIT_LAST, Q_TOKEN_COUNT,
+	Q_STANDING_OF_TOKEN, Q_STANDING_OF_USER, Q_SPOOL_MARK, Q_SPOOL_MARKS_ALL, Q_COUNT
 };
 
 #define TOKEN_ROW "t.id, t.serial, t.user, t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
 	" d.wrapped, d.org"
 #define TOKEN_COLS TOKEN_ROW " FROM tokens t JOIN data_keys d ON d.id = t.dek_id"
+
+#define AUDIT_COLS "a.ts, a.host, a.event, a.result, a.reason, a.user, a.source," \
+	" a.service, a.token, a.key, a.actor, a.detail, a.id, a.mac, su.name, sa.name" \
+	" FROM audit a LEFT JOIN subjects su ON su.pseudonym = a.user" \
+	" LEFT JOIN subjects sa ON sa.pseudonym = a.actor"
 
 #define KEY_COLS "id, user, org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
@@ -144,17 +156,17 @@ static const char *const stmt_sql[Q_COUNT] = {
 			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[Q_TOKENS_ALL] = "SELECT " TOKEN_COLS " ORDER BY t.user, t.created",
 	[Q_TOKENS_OF] = "SELECT " TOKEN_COLS " WHERE t.user = ?1 ORDER BY t.created",
-	[Q_USERS_ALL] = "SELECT name, org, created, removed_at FROM users ORDER BY name",
+	[Q_USERS_ALL] = "SELECT name, org, created, removed_at, removed_with_org FROM users"
+			" ORDER BY name",
 	[Q_DEKS_ALL] = "SELECT id, org, wrapped, created FROM data_keys ORDER BY org",
 	[Q_DEK_PUT] = "INSERT INTO data_keys(id, org, wrapped, created) VALUES(?1, ?2, ?3, ?4)",
-	[Q_AUDIT_ALL] = "SELECT a.ts, a.host, a.event, a.result, a.reason, a.user, a.source,"
-			" a.service, a.token, a.key, a.actor, a.detail, a.id, a.mac, su.name, sa.name"
-			" FROM audit a LEFT JOIN subjects su ON su.pseudonym = a.user"
-			" LEFT JOIN subjects sa ON sa.pseudonym = a.actor ORDER BY a.id",
+	[Q_AUDIT_ALL] = "SELECT " AUDIT_COLS " ORDER BY a.id",
 	[Q_SUBJECT_GET] = "SELECT pseudonym FROM subjects WHERE name = ?1",
 	[Q_SUBJECT_ADD] = "INSERT INTO subjects(pseudonym, name, salt, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_CHAIN_TAIL] = "SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1",
 	[Q_SUBJECTS_ALL] = "SELECT pseudonym, name, salt FROM subjects ORDER BY pseudonym",
+	[Q_SPOOL_MARK] = "INSERT INTO spool_flushed(id, at) VALUES(?1, ?2)",
+	[Q_SPOOL_MARKS_ALL] = "SELECT id, at FROM spool_flushed ORDER BY id",
 	[Q_ADMIN_GET] = "SELECT role, org FROM admins WHERE name = ?1",
 	[Q_ADMIN_ADD] = "INSERT INTO admins(name, role, org, created) VALUES(?1, ?2, ?3, ?4)",
 	[Q_USER_REMOVE] = "UPDATE users SET removed_at = ?2 WHERE name = ?1 AND removed_at = 0",
@@ -184,7 +196,23 @@ static const char *const stmt_sql[Q_COUNT] = {
 	[Q_KEY_TOUCH] = "UPDATE reg.access_keys SET last_used = ?2 WHERE fingerprint = ?1",
 	[Q_KEY_BY_FP] = "SELECT " KEY_COLS " FROM reg.access_keys WHERE fingerprint = ?1",
 	[Q_COUNTS] = "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM data_keys),"
-		     " (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit)",
+		     " (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit),"
+		     " (SELECT count(*) FROM admins), (SELECT count(*) FROM recovery_codes),"
+		     " (SELECT count(*) FROM failures), (SELECT count(*) FROM org_removals),"
+		     " (SELECT count(*) FROM reg.access_keys), (SELECT count(*) FROM spool_flushed)",
+	[Q_ADMINS_ALL] = "SELECT name, role, org, created FROM admins ORDER BY name",
+	[Q_RECS_ALL] = "SELECT user, idx, salt, hash, used, created FROM recovery_codes"
+		       " ORDER BY user, idx",
+	[Q_REC_PUT] = "INSERT INTO recovery_codes(user, idx, salt, hash, used, created)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_FAILS_ALL] = "SELECT user, count, window_start, locked_until FROM failures ORDER BY user",
+	[Q_ORG_REMS_ALL] = "SELECT org, removed_at FROM org_removals ORDER BY org",
+	[Q_ORG_REM_PUT] = "INSERT INTO org_removals(org, removed_at) VALUES(?1, ?2)",
+	[Q_USER_REM_PUT] = "UPDATE users SET removed_at = ?2, removed_with_org = ?3 WHERE name = ?1",
+	[Q_AUDIT_HEAD] = "SELECT (SELECT count(*) FROM audit), id, ts, mac FROM audit"
+			 " ORDER BY id DESC LIMIT 1",
+	[Q_AUDIT_LAST] = "SELECT " AUDIT_COLS " WHERE a.reason = ?1 ORDER BY a.id DESC LIMIT 1",
+	[Q_TOKEN_COUNT] = "SELECT count(*) FROM tokens WHERE state = ?1 AND created < ?2",
 };
 
 struct sqlite_be {
@@ -438,8 +466,8 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 	be->registry_only = mode == OG_OPEN_REGISTRY;
 	snprintf(be->path, sizeof(be->path), "%s", be->registry_only ? cfg->keys_registry
 								      : cfg->store_path);
-	if (gethostname(be->host, sizeof(be->host) - 1) != 0)
-		snprintf(be->host, sizeof(be->host), "unknown");
+	/* entries this process appends name the bastion as the config says */
+	snprintf(be->host, sizeof(be->host), "%s", cfg->host ? cfg->host : "unknown");
 	*out = be;
 	if (be->registry_only) {
 		/* no main database at all: an empty one in memory, the registry read-only */
@@ -811,6 +839,19 @@ static int audit_insert(struct sqlite_be *be, const struct og_audit_event *ev)
 	sqlite3_bind_int64(s, 13, id);
 	sqlite3_bind_blob(s, 14, mac, sizeof(mac), SQLITE_TRANSIENT);
 	return step_done(be, s, "audit");
+}
+
+/* A duplicate id is a constraint violation: OG_ERR_EXISTS. */
+static int sq_spool_mark(void *p, const char *id, int64_t now)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_SPOOL_MARK);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return step_done(be, s, "mark spooled rows written");
 }
 
 static int sq_begin(void *p)
@@ -1499,6 +1540,7 @@ static int sq_user_list(void *p, int (*cb)(void *arg, const struct og_user_row *
 		copy_col(s, 1, u.org, sizeof(u.org));
 		u.created = sqlite3_column_int64(s, 2);
 		u.removed_at = sqlite3_column_int64(s, 3);
+		u.removed_with_org = sqlite3_column_int(s, 4) != 0;
 		if (cb(arg, &u) != 0)
 			break;
 	}
@@ -1548,33 +1590,45 @@ static const char *shown_name(const char *name, const char *subject, char *buf, 
 	return buf;
 }
 
+/* Buffers behind one audit row read from a statement. */
+struct audit_buf {
+	struct og_audit_row row;
+	char ubuf[64], abuf[64];
+};
+
+/* Fills b from a row holding AUDIT_COLS; its strings point into s's row. */
+static void read_audit_row(sqlite3_stmt *s, struct audit_buf *b)
+{
+	struct og_audit_event *ev = &b->row.ev;
+	const char **f[] = { &ev->host, &ev->event, &ev->result, &ev->reason, &b->row.user_subject,
+			     &ev->source, &ev->service, &ev->token, &ev->key, &b->row.actor_subject,
+			     &ev->detail };
+
+	memset(&b->row, 0, sizeof(b->row));
+	ev->ts = sqlite3_column_int64(s, 0);
+	for (int i = 0; i < 11; i++)
+		*f[i] = (const char *)sqlite3_column_text(s, i + 1);
+	b->row.id = sqlite3_column_int64(s, 12);
+	b->row.mac = sqlite3_column_blob(s, 13);
+	b->row.mac_len = (size_t)sqlite3_column_bytes(s, 13);
+	ev->user = shown_name((const char *)sqlite3_column_text(s, 14), b->row.user_subject,
+			      b->ubuf, sizeof(b->ubuf), &b->row.user_erased);
+	ev->actor = shown_name((const char *)sqlite3_column_text(s, 15), b->row.actor_subject,
+			       b->abuf, sizeof(b->abuf), &b->row.actor_erased);
+}
+
 static int sq_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s = stmt(be, Q_AUDIT_ALL);
-	struct og_audit_row row;
-	struct og_audit_event *ev = &row.ev;
-	char ubuf[64], abuf[64];
-	const char **f[] = { &ev->host, &ev->event, &ev->result, &ev->reason, &row.user_subject,
-			     &ev->source, &ev->service, &ev->token, &ev->key, &row.actor_subject,
-			     &ev->detail };
+	struct audit_buf b;
 	int rc;
 
 	if (s == NULL)
 		return OG_ERR_STORE;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		ev->ts = sqlite3_column_int64(s, 0);
-		for (int i = 0; i < 11; i++)
-			*f[i] = (const char *)sqlite3_column_text(s, i + 1);
-		row.id = sqlite3_column_int64(s, 12);
-		row.mac = sqlite3_column_blob(s, 13);
-		row.mac_len = (size_t)sqlite3_column_bytes(s, 13);
-		ev->user = shown_name((const char *)sqlite3_column_text(s, 14), row.user_subject,
-				      ubuf, sizeof(ubuf), &row.user_erased);
-		ev->actor = shown_name((const char *)sqlite3_column_text(s, 15), row.actor_subject,
-				       abuf, sizeof(abuf), &row.actor_erased);
-		if (cb(arg, &row) != 0)
+		read_audit_row(s, &b);
+		if (cb(arg, &b.row) != 0)
 			break;
 	}
 	sqlite3_reset(s);
@@ -1595,7 +1649,7 @@ static int sq_subject_list(void *p, int (*cb)(void *arg, const struct og_subject
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		copy_col(s, 0, row.pseudonym, sizeof(row.pseudonym));
-		copy_col(s, 1, row.name, sizeof(row.name));
+		row.name = (const char *)sqlite3_column_text(s, 1);
 		row.salt_ok = copy_blob(s, 2, row.salt, sizeof(row.salt), &n) == OG_OK &&
 			      n == sizeof(row.salt);
 		if (cb(arg, &row) != 0)
@@ -1618,6 +1672,12 @@ static int sq_counts(void *p, struct og_store_counts *out)
 		out->data_keys = sqlite3_column_int64(s, 1);
 		out->tokens = sqlite3_column_int64(s, 2);
 		out->audit = sqlite3_column_int64(s, 3);
+		out->admins = sqlite3_column_int64(s, 4);
+		out->recovery_codes = sqlite3_column_int64(s, 5);
+		out->failures = sqlite3_column_int64(s, 6);
+		out->org_removals = sqlite3_column_int64(s, 7);
+		out->access_keys = sqlite3_column_int64(s, 8);
+		out->spool_flushed = sqlite3_column_int64(s, 9);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count rows");
@@ -1741,6 +1801,225 @@ static int sq_key_by_fp(void *p, const char *fingerprint, struct og_access_key *
 	return r;
 }
 
+static int sq_admin_list(void *p, int (*cb)(void *arg, const struct og_admin_row *a), void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_ADMINS_ALL);
+	struct og_admin_row a;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, a.name, sizeof(a.name));
+		copy_col(s, 1, a.role, sizeof(a.role));
+		copy_col(s, 2, a.org, sizeof(a.org));
+		a.created = sqlite3_column_int64(s, 3);
+		if (cb(arg, &a) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list admins");
+}
+
+static int sq_recovery_list(void *p, int (*cb)(void *arg, const struct og_recovery_row *r),
+			    void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_RECS_ALL);
+	struct og_recovery_row r;
+	size_t n1 = 0, n2 = 0;
+	int rc, bad = 0;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, r.user, sizeof(r.user));
+		r.idx = sqlite3_column_int(s, 1);
+		if ((bad = copy_blob(s, 2, r.salt, sizeof(r.salt), &n1) != OG_OK ||
+			   copy_blob(s, 3, r.hash, sizeof(r.hash), &n2) != OG_OK ||
+			   n1 != sizeof(r.salt) || n2 != sizeof(r.hash)))
+			break;
+		r.used = sqlite3_column_int64(s, 4);
+		r.created = sqlite3_column_int64(s, 5);
+		if (cb(arg, &r) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	OPENSSL_cleanse(&r, sizeof(r));
+	if (bad || (rc != SQLITE_ROW && rc != SQLITE_DONE))
+		return db_error(be, "list recovery codes");
+	return OG_OK;
+}
+
+static int sq_recovery_put(void *p, const struct og_recovery_row *r)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_REC_PUT);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, r->user);
+	sqlite3_bind_int(s, 2, r->idx);
+	sqlite3_bind_blob(s, 3, r->salt, sizeof(r->salt), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, r->hash, sizeof(r->hash), SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, r->used);
+	sqlite3_bind_int64(s, 6, r->created);
+	return step_done(be, s, "add recovery code");
+}
+
+static int sq_failure_list(void *p, int (*cb)(void *arg, const struct og_failure_row *f),
+			   void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_FAILS_ALL);
+	struct og_failure_row f;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, f.user, sizeof(f.user));
+		f.f.count = sqlite3_column_int64(s, 1);
+		f.f.window_start = sqlite3_column_int64(s, 2);
+		f.f.locked_until = sqlite3_column_int64(s, 3);
+		if (cb(arg, &f) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list failures");
+}
+
+static int sq_failure_put(void *p, const struct og_failure_row *f)
+{
+	return failures_put(p, f->user, &f->f);
+}
+
+static int sq_org_removal_list(void *p, int (*cb)(void *arg, const struct og_org_removal_row *o),
+			       void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_ORG_REMS_ALL);
+	struct og_org_removal_row o;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, o.org, sizeof(o.org));
+		o.removed_at = sqlite3_column_int64(s, 1);
+		if (cb(arg, &o) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list org removals");
+}
+
+static int sq_spool_mark_list(void *p, int (*cb)(void *arg, const struct og_spool_mark_row *m),
+			      void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_SPOOL_MARKS_ALL);
+	struct og_spool_mark_row m;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		copy_col(s, 0, m.id, sizeof(m.id));
+		m.at = sqlite3_column_int64(s, 1);
+		if (cb(arg, &m) != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "list spool marks");
+}
+
+static int sq_org_removal_put(void *p, const struct og_org_removal_row *o)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_ORG_REM_PUT);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, o->org);
+	sqlite3_bind_int64(s, 2, o->removed_at);
+	return step_done(be, s, "add org removal");
+}
+
+static int sq_user_removal_put(void *p, const char *user, int64_t removed_at, int with_org)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_USER_REM_PUT);
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, user);
+	sqlite3_bind_int64(s, 2, removed_at);
+	sqlite3_bind_int(s, 3, with_org);
+	return update_one(be, s, "set user removal");
+}
+
+static int sq_audit_head(void *p, struct og_audit_head *out)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_AUDIT_HEAD);
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->entries = sqlite3_column_int64(s, 0);
+		out->last_id = sqlite3_column_int64(s, 1);
+		out->last_ts = sqlite3_column_int64(s, 2);
+		out->mac_ok = sqlite3_column_bytes(s, 3) == OG_CHAIN_LEN;
+		if (out->mac_ok)
+			memcpy(out->mac, sqlite3_column_blob(s, 3), OG_CHAIN_LEN);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "read audit head");
+}
+
+static int sq_audit_last(void *p, const char *reason,
+			 int (*cb)(void *arg, const struct og_audit_row *row), void *arg)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_AUDIT_LAST);
+	struct audit_buf b;
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, reason);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_audit_row(s, &b);
+		cb(arg, &b.row);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? OG_OK : db_error(be, "read audit");
+}
+
+static int sq_token_count(void *p, enum og_token_state state, int64_t created_before, int64_t *n)
+{
+	struct sqlite_be *be = p;
+	sqlite3_stmt *s = stmt(be, Q_TOKEN_COUNT);
+	int rc;
+
+	if (s == NULL)
+		return OG_ERR_STORE;
+	bind_text(s, 1, og_token_state_name(state));
+	sqlite3_bind_int64(s, 2, created_before);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? OG_OK : db_error(be, "count tokens");
+}
+
+static int sq_stored_version(void *p)
+{
+	return schema_version(p, "main");
+}
+
 const struct og_store_ops og_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1785,7 +2064,22 @@ const struct og_store_ops og_store_sqlite_ops = {
 	.key_set_state = sq_key_set_state,
 	.key_touch = sq_key_touch,
 	.key_by_fp = sq_key_by_fp,
+	.spool_mark = sq_spool_mark,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.admin_list = sq_admin_list,
+	.recovery_list = sq_recovery_list,
+	.recovery_put = sq_recovery_put,
+	.failure_list = sq_failure_list,
+	.failure_put = sq_failure_put,
+	.org_removal_list = sq_org_removal_list,
+	.org_removal_put = sq_org_removal_put,
+	.user_removal_put = sq_user_removal_put,
+	.spool_mark_list = sq_spool_mark_list,
+	.audit_head = sq_audit_head,
+	.audit_last = sq_audit_last,
+	.token_count = sq_token_count,
+	.stored_version = sq_stored_version,
+	.schema_version = SCHEMA_VERSION,
 };

@@ -107,14 +107,18 @@ static void check_orphans(struct walk *w)
 {
 	struct seen *bad = NULL;
 
+	if (w->orphans.n == 0)
+		return;	/* (qsort and bsearch must not be given an empty list's NULL) */
 	qsort(w->orphans.v, w->orphans.n, sizeof(struct seen), seen_cmp);
-	qsort(w->erasures.v, w->erasures.n, sizeof(struct seen), seen_cmp);
+	if (w->erasures.n > 0)
+		qsort(w->erasures.v, w->erasures.n, sizeof(struct seen), seen_cmp);
 	for (size_t i = 0; i < w->orphans.n; i++) {
 		struct seen *o = &w->orphans.v[i];
 		if (i > 0 && strcmp(o->p, w->orphans.v[i - 1].p) == 0)
 			continue;	/* sorted by id within a name: the first entry comes first */
 		w->rep->erased++;
-		if (bsearch(o, w->erasures.v, w->erasures.n, sizeof(struct seen), seen_cmp_name) == NULL &&
+		if ((w->erasures.n == 0 ||
+		     bsearch(o, w->erasures.v, w->erasures.n, sizeof(struct seen), seen_cmp_name) == NULL) &&
 		    (bad == NULL || o->id < bad->id))
 			bad = o;
 	}

@@ -112,7 +112,7 @@ int og_is_safe_name(const char *s, size_t max)
 {
 	size_t n = 0;
 
-	if (s == NULL || *s == '\0')
+	if (s == NULL || *s == '\0' || *s == '-')
 		return 0;
 	for (; s[n] != '\0'; n++) {
 		char c = s[n];

@@ -39,7 +39,11 @@ int og_ct_equal(const void *a, const void *b, size_t len);
 /* Copies src into dst (cap bytes); OG_ERR_INVALID (dst empty) if it does not fit. */
 int og_copy(char *dst, size_t cap, const char *src);
 
-/* 1 if s is non-empty, at most max bytes, and every byte is in [A-Za-z0-9._@+-]. */
+/*
+ * 1 if s is non-empty, at most max bytes, every byte is in [A-Za-z0-9._@+-]
+ * and the first is not '-' (a name is passed to programs as an argument,
+ * where it must never read as an option).
+ */
 int og_is_safe_name(const char *s, size_t max);
 
 #endif

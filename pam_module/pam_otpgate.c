@@ -15,6 +15,8 @@
 #include "auth.h"
 #include "config.h"
 #include "input.h"
+#include "store.h"
+#include "version.h"
 
 static int gather(pam_handle_t *ph, struct og_login *l);
 
@@ -39,6 +41,9 @@ static int open_ctx(pam_handle_t *ph, int argc, const char **argv, const char *e
 	if ((r = og_pam_parse_args(ph, argc, argv, a)) != PAM_SUCCESS)
 		return r;
 	log.debug = a->debug;
+	if (a->debug)
+		pam_syslog(ph, LOG_DEBUG, "pam_otpgate %s (plugin directory %s)", OTPGATE_VERSION,
+			   og_store_plugin_dir());
 	if (og_ctx_open(ctx, a->config, &log, err, sizeof(err)) == 0)
 		return PAM_SUCCESS;
 	pam_syslog(ph, LOG_ERR, "%s", err);

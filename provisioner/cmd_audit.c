@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "timefmt.h"
 #include "trail.h"
 #include "util.h"
 
@@ -15,46 +16,27 @@ struct filter {
 	long shown;
 };
 
-static void when(int64_t ts, char out[32])
-{
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-}
-
+/* A row as syslog and the JSON-lines file showed it: its stored values
+ * unescaped, and escaped again by the same rule. */
 static int show_row(void *arg, const struct og_audit_row *row)
 {
 	const struct og_audit_event *ev = &row->ev;
 	struct filter *f = arg;
-	char ts[32], line[4096];
+	struct og_audit_copy given;
+	char ts[OG_TIME_LEN], line[OG_AUDIT_JSON_MAX];
 
 	if (ev->ts < f->since || (f->user && (ev->user == NULL || strcmp(ev->user, f->user) != 0)))
 		return 0;
 	f->shown++;
+	og_audit_decode(ev, &given);
 	if (!f->json) {
-		when(ev->ts, ts);
-		og_audit_format(ev, line, sizeof(line));
+		og_time_utc(ev->ts, ts);
+		og_audit_format(&given.ev, line, sizeof(line));
 		printf("%s %s\n", ts, line);
 		return 0;
 	}
-	og_audit_json(ev, line, sizeof(line));
+	og_audit_json(&given.ev, line, sizeof(line));
 	printf("%s\n", line);
-	return 0;
-}
-
-/* TIME: Unix seconds, or a duration back from now ("1h", "7d"). */
-static int parse_since(const char *s, int64_t *out)
-{
-	int64_t v;
-
-	if (og_parse_int(s, 0, INT64_MAX, &v) == OG_OK && v > 100000000) {
-		*out = v;
-		return 0;
-	}
-	if (og_parse_duration(s, &v) != OG_OK)
-		return -1;
-	*out = (int64_t)time(NULL) - v;
 	return 0;
 }
 
@@ -63,7 +45,7 @@ static int parse_since(const char *s, int64_t *out)
 int cmd_audit_verify(struct cli *c, const struct cli_args *a)
 {
 	struct og_trail_report rep;
-	char head[2 * OG_CHAIN_LEN + 1], ts[32];
+	char head[2 * OG_CHAIN_LEN + 1], ts[OG_TIME_LEN];
 	int r;
 
 	(void)a;
@@ -75,7 +57,7 @@ int cmd_audit_verify(struct cli *c, const struct cli_args *a)
 	if (r != OG_OK && r != OG_ERR_CRYPTO)
 		return cli_error("audit verify: %s", rep.why[0] ? rep.why : "cannot read the trail"), 1;
 	if (r == OG_ERR_CRYPTO && rep.bad_ts > 0) {	/* a mac that does not follow */
-		when(rep.bad_ts, ts);
+		og_time_utc(rep.bad_ts, ts);
 		cli_error("audit verify: entry %lld (%s): %s (%lld entries before it are intact)",
 			  (long long)rep.bad_id, ts, rep.why, (long long)rep.entries);
 		return 1;
@@ -98,9 +80,10 @@ int cmd_audit(struct cli *c, const struct cli_args *a)
 	const char *since = cli_opt(a, "since");
 
 	if ((f.user != NULL && !og_is_safe_name(f.user, 256)) ||
-	    (since != NULL && parse_since(since, &f.since) != 0))
+	    (since != NULL && og_time_parse(since, (int64_t)time(NULL), &f.since) != OG_OK))
 		return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME]"
-				 " [--json] (TIME: Unix seconds or a duration back, like 1h)"), 2;
+				 " [--json] (TIME: as audit prints it, 2026-01-31T09:00:00Z, or a"
+				 " duration back, like 2h)"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
 	if (og_store_audit_list(c->st, show_row, &f) != OG_OK)

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "store_copy.h"
 #include "trail.h"
 #include "util.h"
 
@@ -24,48 +25,6 @@ int cmd_migrate(struct cli *c, const struct cli_args *a)
 	cli_audit(c, "migrate", "success", NULL, NULL, NULL);
 	printf("store %s: schema is current\n", og_config_store_name(&c->cfg));
 	return 0;
-}
-
-struct copy {
-	struct og_store *to;
-	int r;
-};
-
-static int copy_dek(void *arg, const struct og_dek_row *d)
-{
-	struct copy *cp = arg;
-
-	return (cp->r = og_store_dek_put(cp->to, d)) != OG_OK;
-}
-
-static int copy_user(void *arg, const struct og_user_row *u)
-{
-	struct copy *cp = arg;
-
-	if ((cp->r = og_store_user_ensure(cp->to, u->name, u->org, u->created)) != OG_OK)
-		return 1;
-	/* a removed user stays removed, with the same purge date */
-	if (u->removed_at > 0)
-		cp->r = og_store_user_remove(cp->to, u->name, u->removed_at);
-	return cp->r != OG_OK;
-}
-
-static int copy_token(void *arg, const struct og_token *t)
-{
-	struct copy *cp = arg;
-
-	return (cp->r = og_store_token_add(cp->to, t)) != OG_OK;
-}
-
-/* Entries go in by name: the target gives them its own pseudonyms and
- * chain. (An erased person stays erased: their entries show a pseudonym.) */
-static int copy_audit(void *arg, const struct og_audit_row *row)
-{
-	struct copy *cp = arg;
-	struct og_audit_event e = row->ev;
-
-	e.syslog_only = 0;
-	return (cp->r = og_store_audit_add(cp->to, &e)) != OG_OK;
 }
 
 /* Both configs must name the same master key, or the copy is unreadable. */
@@ -101,33 +60,88 @@ static int source_trail_intact(struct cli *c)
 	return 0;
 }
 
-static int copy_all(struct og_store *from, struct og_store *to)
+/* The copy added exactly the source's rows (init may have left an admin
+ * and audit entries in the target). */
+static int copied_all(const struct og_store_counts *src, const struct og_copy_report *rep,
+		      const struct og_store_counts *before, const struct og_store_counts *after)
 {
-	struct copy cp = { to, OG_OK };
-	int r;
-
-	if ((r = og_store_dek_list(from, copy_dek, &cp)) != OG_OK || cp.r != OG_OK ||
-	    (r = og_store_user_list(from, copy_user, &cp)) != OG_OK || cp.r != OG_OK ||
-	    (r = og_store_token_list(from, NULL, copy_token, &cp)) != OG_OK || cp.r != OG_OK ||
-	    (r = og_store_audit_list(from, copy_audit, &cp)) != OG_OK || cp.r != OG_OK)
-		return r != OG_OK ? r : cp.r;
-	return OG_OK;
+#define SAME(f, already) (rep->copied.f == src->f && after->f - before->f == src->f - (already))
+	return SAME(users, 0) && SAME(data_keys, 0) && SAME(tokens, 0) && SAME(audit, 0) &&
+	       SAME(recovery_codes, 0) && SAME(failures, 0) && SAME(org_removals, 0) &&
+	       SAME(access_keys, 0) && SAME(spool_flushed, 0) && SAME(admins, rep->admins_present);
+#undef SAME
 }
 
-/* Did the copy add exactly the source's rows? (init may have left audit rows.) */
-static int copied_all(const struct og_store_counts *src, const struct og_store_counts *before,
-		      const struct og_store_counts *after)
+/* The target's trail, copied entries and all, verifies and holds them all. */
+static int target_verifies(struct cli *to, const struct og_store_counts *after,
+			   struct og_trail_report *rep)
 {
-	return after->users - before->users == src->users &&
-	       after->data_keys - before->data_keys == src->data_keys &&
-	       after->tokens - before->tokens == src->tokens &&
-	       after->audit - before->audit == src->audit;
+	if (og_trail_verify(to->st, rep) != OG_OK) {
+		cli_error("the copied audit trail does not verify (entry %lld: %s)",
+			  (long long)rep->bad_id, rep->why);
+		return 0;
+	}
+	if (rep->entries != after->audit) {
+		cli_error("the copied audit trail has %lld entries, the table %lld",
+			  (long long)rep->entries, (long long)after->audit);
+		return 0;
+	}
+	return 1;
+}
+
+static void print_counts(const struct og_store_counts *n, int64_t admins_present)
+{
+	printf("  users %lld\n  data keys %lld\n  tokens %lld\n  recovery codes %lld\n"
+	       "  failure counts and locks %lld\n  admins %lld (%lld already there)\n"
+	       "  SSH access keys %lld\n  organisation removals %lld\n  spool chunks stored %lld\n"
+	       "  audit entries %lld\n",
+	       (long long)n->users, (long long)n->data_keys, (long long)n->tokens,
+	       (long long)n->recovery_codes, (long long)n->failures, (long long)n->admins,
+	       (long long)admins_present, (long long)n->access_keys, (long long)n->org_removals,
+	       (long long)n->spool_flushed, (long long)n->audit);
+}
+
+static int target_empty(struct cli *to, const struct og_store_counts *n)
+{
+	if (!n->users && !n->data_keys && !n->tokens && !n->recovery_codes && !n->failures &&
+	    !n->access_keys && !n->org_removals)
+		return 1;
+	cli_error("target store %s is not empty; refusing to merge into it",
+		  og_config_store_name(&to->cfg));
+	return 0;
+}
+
+/* Copies in one transaction of the target, which is kept only if the
+ * counts match and its trail verifies. */
+static int copy_verified(struct cli *c, struct cli *to, const struct og_store_counts *have,
+			 const struct og_store_counts *before, struct og_copy_report *rep,
+			 struct og_trail_report *trail)
+{
+	struct og_store_counts got;
+
+	if (og_store_begin(to->st) != OG_OK)
+		return 0;
+	if (og_store_copy(c->st, to->st, rep) != OG_OK || og_store_counts(to->st, &got) != OG_OK ||
+	    !copied_all(have, rep, before, &got)) {
+		og_store_rollback(to->st);
+		cli_error("copy failed or counts differ; the target is left as it was");
+		return 0;
+	}
+	if (!target_verifies(to, &got, trail)) {
+		og_store_rollback(to->st);
+		cli_error("the target is left as it was");
+		return 0;
+	}
+	return og_store_commit(to->st) == OG_OK;
 }
 
 int cmd_migrate_store(struct cli *c, const struct cli_args *a)
 {
 	struct cli to = { .config_path = cli_opt(a, "to") };
-	struct og_store_counts have, before, got;
+	struct og_store_counts have, before;
+	struct og_copy_report rep;
+	struct og_trail_report trail;
+	char head[2 * OG_CHAIN_LEN + 1];
 	int r = 1;
 
 	if (to.config_path == NULL)
@@ -136,28 +150,18 @@ int cmd_migrate_store(struct cli *c, const struct cli_args *a)
 		goto out;
 	if (!source_trail_intact(c))
 		goto out;
-	if (og_store_init(to.st) != OG_OK || og_store_counts(to.st, &before) != OG_OK)
+	if (og_store_init(to.st) != OG_OK || og_store_counts(to.st, &before) != OG_OK ||
+	    !target_empty(&to, &before) || og_store_counts(c->st, &have) != OG_OK)
 		goto out;
-	if (before.users || before.data_keys || before.tokens) {
-		cli_error("target store %s is not empty; refusing to merge into it",
-			  og_config_store_name(&to.cfg));
-		goto out;
-	}
-	if (og_store_counts(c->st, &have) != OG_OK || og_store_begin(to.st) != OG_OK)
-		goto out;
-	if (copy_all(c->st, to.st) != OG_OK || og_store_counts(to.st, &got) != OG_OK ||
-	    !copied_all(&have, &before, &got)) {
-		og_store_rollback(to.st);
-		cli_error("copy failed or counts differ; the target is left as it was");
-		goto out;
-	}
-	if (og_store_commit(to.st) != OG_OK)
+	if (!copy_verified(c, &to, &have, &before, &rep, &trail))
 		goto out;
 	cli_audit(&to, "migrate-store", "success", NULL, NULL, og_config_store_name(&c->cfg));
-	printf("copied %lld users, %lld data keys, %lld tokens, %lld audit rows from %s to %s; "
-	       "counts match\n", (long long)have.users, (long long)have.data_keys,
-	       (long long)have.tokens, (long long)have.audit, og_config_store_name(&c->cfg),
+	printf("copied from %s to %s:\n", og_config_store_name(&c->cfg),
 	       og_config_store_name(&to.cfg));
+	print_counts(&rep.copied, rep.admins_present);
+	og_hex_encode(trail.head, sizeof(trail.head), head);
+	printf("counts match; the target's audit trail verifies: %lld entries, head %s\n",
+	       (long long)trail.entries, head);
 	r = 0;
 out:
 	cli_close(&to);

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "recovery.h"
 #include "crypto.h"
+#include "timefmt.h"
 #include "token.h"
 #include "util.h"
 
@@ -126,10 +127,14 @@ int cmd_revoke(struct cli *c, const struct cli_args *a)
 static void show_text(const char *user, const struct og_user_state *us, const struct tokens *ts,
 		      int64_t now, int64_t pending_for)
 {
+	char until[OG_TIME_LEN];
+
 	printf("user: %s\norganisation: %s\n", user, us->org[0] ? us->org : "-");
-	if (us->locked_until > now)
-		printf("locked: %s\n", us->locked_until == INT64_MAX ? "until unlocked by an admin"
-								    : "yes, for a while (unlock to clear)");
+	og_time_utc(us->locked_until, until);
+	if (us->locked_until == INT64_MAX)
+		printf("locked: until unlocked by an admin\n");
+	else if (us->locked_until > now)
+		printf("locked: until %s (unlock to clear)\n", until);
 	else
 		printf("locked: no\n");
 	for (int i = 0; i < ts->n; i++) {

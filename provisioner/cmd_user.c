@@ -144,17 +144,20 @@ struct export_audit {
 	int first;
 };
 
-/* Entries naming the person, as the user or as the admin who acted. */
+/* Entries naming the person, as the user or as the admin who acted; as
+ * the JSON-lines file showed them (stored values unescaped, escaped again). */
 static int export_audit_row(void *arg, const struct og_audit_row *row)
 {
 	const struct og_audit_event *ev = &row->ev;
 	struct export_audit *ea = arg;
-	char line[4096];
+	struct og_audit_copy given;
+	char line[OG_AUDIT_JSON_MAX];
 
 	if ((ev->user == NULL || strcmp(ev->user, ea->user) != 0) &&
 	    (ev->actor == NULL || strcmp(ev->actor, ea->user) != 0))
 		return 0;
-	og_audit_json(ev, line, sizeof(line));
+	og_audit_decode(ev, &given);
+	og_audit_json(&given.ev, line, sizeof(line));
 	printf("%s%s", ea->first ? "" : ",", line);
 	ea->first = 0;
 	return 0;

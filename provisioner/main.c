@@ -73,6 +73,13 @@ static const struct cli_command commands[] = {
 	{ .name = "migrate-store", .fn = cmd_migrate_store, .options = "to=",
 	  .scope = OG_SCOPE_STORE,
 	  .usage = "migrate-store --to CONFIG  copy this store into the (empty) store of CONFIG" },
+	{ .name = "status", .fn = cmd_status, .options = "json within=", .scope = OG_SCOPE_OPEN,
+	  .usage_exit = 3,
+	  .usage = "status [--json] [--within DURATION]\n"
+	  "                             health for monitoring; exit 0 OK, 1 WARNING, 2 CRITICAL" },
+	{ .name = "check-config", .fn = cmd_check_config, .options = "c=", .scope = OG_SCOPE_OPEN,
+	  .usage = "check-config [-c FILE]     check a configuration (before init too): one line\n"
+	  "                             per problem, FILE:LINE first; exit 0 or 1" },
 };
 
 int main(int argc, char **argv)

@@ -181,10 +181,10 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 4" prov show gina
-succeeds "migrate: schema 1 to 4" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
+succeeds "migrate: schema 1 to 5" prov migrate
 succeeds "the migrated store works" prov show gina
-[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 4 ] && ok "migrate set schema version 4" ||
+[ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ] && ok "migrate set schema version 5" ||
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 [ "$(sqlite3 "$T/otpgate.db" "select count(*) from audit where user = 'gina' or mac is null")" -eq 0 ] &&
@@ -192,15 +192,20 @@ succeeds "migrate sealed the old audit entries into a chain" prov audit verify
 	ok "migrate: old entries name gina by pseudonym, and still show her" ||
 	not_ok "migrate: old entries not pseudonymised"
 
-# data-subject requests: export everything (never a secret), erase for good
+# data-subject requests: export everything (never a secret), erase for good;
+# a remote host name with byte 0xff is exported as it was audited, \xff
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s cli -u gina -r "$(printf 'bad\377host')" 123456 \
+	>"$T/login.out" 2>&1
 succeeds "export gina --json" prov export gina --json
 python3 - "$T/out" "$GS" <<'PY' && ok "export: user, tokens, audit in one JSON object, no secret" || not_ok "export: $(head -c 300 "$T/out")"
 import json, sys
-text = open(sys.argv[1]).read()
+text = open(sys.argv[1], encoding="utf-8", errors="strict").read()
 d = json.loads(text)
 assert d["user"] == "gina" and d["known"], d
 assert any(t["serial"] == "HW-GINA" for t in d["tokens"]), d["tokens"]
 assert any(a.get("event") == "auth" for a in d["audit"]), "no logins in the export"
+assert any(a.get("reason") == "bad-source" and a.get("source") == "bad\\xffhost"
+           for a in d["audit"]), "the hostile remote host, escaped once"
 assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
 PY
 succeeds "erase gina" prov erase gina
@@ -548,6 +553,70 @@ refuses "superuser: a token not stored removes its QR file" "belongs to another 
 refuses "keyrotate issue --out: a symbolic link on the way" "symbolic link" \
 	kr issue bob --out "$H/etc/${ETC#/etc/}-key"
 [ ! -e "$ETC-key" ] && ok "issue --out did not go through the link" || not_ok "$ETC-key was created"
+
+# names that would read as options to a program are refused everywhere
+refuses "enrol: a user name starting with -" "not a valid name" prov enrol --qr none -- -mallory
+
+# keyrotate: rotate (max_age 1h, grace 1h, a notify program that cannot start)
+cat >"$T/rot.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/otpgate.db"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+keys = { max_age = "1h"; grace = "1h"; drop_dir = "$T/drop"; notify = "$T/no-such-notify"; };
+CONF
+chmod 600 "$T/rot.conf"
+rot() { "$BUILD/otpgate-keyrotate" -c "$T/rot.conf" "$@"; }
+# age USER SECONDS: USER's active key registered that much earlier, not-after too
+age() {
+	sqlite3 "$T/keys.db" "UPDATE access_keys SET created = created - $2, not_after = not_after - $2
+		WHERE user = '$1' AND state = 'active'"
+}
+files_of() { find "$T/drop/$1" -type f 2>/dev/null | wc -l; }
+
+age bob 3700
+if rot rotate --user bob >"$T/out" 2>"$T/err"; then
+	not_ok "rotate: a notify program that cannot start (exit 0)"
+elif grep -q "1 user keys to grace, 0 expired, 1 failed" "$T/out" &&
+	grep -q "not started: exec: No such file or directory" "$T/err"; then
+	ok "rotate: a keys.notify that cannot start fails the run, with the reason"
+else not_ok "rotate with a missing keys.notify: $(cat "$T/out" "$T/err")"; fi
+[ "$(audit_where "event='notify' and result='failure' and reason='key-expiring' and user='bob'
+	and detail='exec: No such file or directory'")" -eq 1 ] &&
+	ok "rotate: the notify program that could not start is audited" || not_ok "no notify audit row"
+
+succeeds "issue a key for root" rot issue root
+age root 10800	# registered 3 h ago: past max_age, and past its not-after (2 h)
+succeeds "rotate: root's key past its not-after" rot rotate --user root
+grep -q "0 rotated, 0 user keys to grace, 1 expired, 0 failed" "$T/out" && [ "$(files_of root)" -eq 1 ] &&
+	ok "rotate: a key past its not-after expires and gets no successor" ||
+	not_ok "rotate past the not-after: $(cat "$T/out") ($(files_of root) key files)"
+
+succeeds "enrol daemon" prov enrol daemon --qr none
+succeeds "issue a key for daemon" rot issue daemon
+succeeds "remove daemon" prov remove daemon
+age daemon 3700
+succeeds "rotate: a removed user's key" rot rotate --user daemon
+grep -q "no successor: the user is removed" "$T/out" &&
+	grep -q "0 rotated, 0 user keys to grace, 0 expired, 0 failed" "$T/out" && [ "$(files_of daemon)" -eq 1 ] &&
+	ok "rotate: a removed user gets no successor" || not_ok "rotate for a removed user: $(cat "$T/out")"
+
+# rotate as the systemd unit runs it: root with only the unit's capabilities
+UNIT=$(dirname "$0")/../../conf/systemd/otpgate-keyrotate.service
+CAPS=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+case " $CAPS " in
+*CAP_DAC_OVERRIDE*) not_ok "the unit grants CAP_DAC_OVERRIDE" ;;
+*) ok "the unit grants no CAP_DAC_OVERRIDE ($CAPS)" ;;
+esac
+BSET=$(echo "$CAPS" | tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_/+/p' | paste -sd, -)
+succeeds "issue a key for nobody" rot issue nobody
+age nobody 3700
+if (umask 022 && setpriv --bounding-set "-all,$BSET" --inh-caps -all --no-new-privs \
+	"$BUILD/otpgate-keyrotate" -c "$T/rot.conf" rotate --user nobody) >"$T/out" 2>"$T/err" &&
+	grep -q "1 rotated, 0 user keys to grace, 0 expired, 0 failed" "$T/out" &&
+	[ "$(files_of nobody)" -eq 2 ] && [ "$(stat -c '%U %a' "$T/drop/nobody")" = "nobody 700" ] &&
+	[ -z "$(find "$T/drop/nobody" -type f ! -user nobody -o -type f ! -perm 600)" ]; then
+	ok "rotate with only $CAPS delivers into the user's 0700 directory, and gives it back"
+else not_ok "rotate with only $CAPS: $(cat "$T/out" "$T/err")"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,7 +2,7 @@
  * pam-login: one login through the real libpam, as sshd would do it.
  *
  *   pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] [-E NAME=VALUE]
- *             [-n COUNT] [-A] [-S SECRETHEX | CODE]
+ *             [-n COUNT] [-A] [-L] [-S SECRETHEX | CODE]
  *   pam-login -d CONFDIR -s SERVICE -U USERFILE [-r RHOST] [-A]
  *
  * Answers every prompt with CODE (or, with -S, the current TOTP of the hex
@@ -10,11 +10,13 @@
  * PAM result as text and exits 0 on PAM_SUCCESS, 1 otherwise. -n repeats
  * the login COUNT times with a fresh handle each. -U logs in once as each
  * "name hexsecret" line of USERFILE and exits 0 only if all succeeded
- * (for leak checks over many logins).
+ * (for leak checks over many logins). -L also copies the module's syslog
+ * lines to stderr (syslog's LOG_PERROR), for tests that read them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <security/pam_appl.h>
@@ -66,7 +68,7 @@ int main(int argc, char **argv)
 	int opt, account = 0, rc = PAM_SUCCESS;
 	long count = 1;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:AS:U:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:ALS:U:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
 		case 'E': env = optarg; break;
 		case 'n': count = atol(optarg); break;
 		case 'A': account = 1; break;
+		case 'L': openlog("pam-login", LOG_PERROR, LOG_AUTHPRIV); break;
 		case 'S': a.secret_hex = optarg; break;
 		case 'U': userfile = optarg; break;
 		default: goto usage;
@@ -98,7 +101,7 @@ int main(int argc, char **argv)
 	    optind != argc || count < 1) {
 usage:
 		fprintf(stderr, "usage: pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] "
-			"[-E NAME=VALUE] [-n COUNT] [-A] [-S SECRETHEX | CODE]\n");
+			"[-E NAME=VALUE] [-n COUNT] [-A] [-L] [-S SECRETHEX | CODE]\n");
 		return 2;
 	}
 	for (long i = 0; i < count; i++) {

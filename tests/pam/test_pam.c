@@ -5,7 +5,9 @@
  * The store is SQLite, or PostgreSQL when OTPGATE_TEST_CONNINFO names a
  * database (tests/pg/with-postgres sets it): one suite for both backends.
  */
+#include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <dlfcn.h>
+#include <openssl/evp.h>
 #include <security/pam_appl.h>
 
 #include "otp.h"
@@ -195,9 +198,21 @@ static void write_file(const char *name, mode_t mode, const char *text)
 	chmod(path, mode);
 }
 
+/* Reads the first line of a file into out (newline removed). */
+static void read_line(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, (int)cap, f));
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+}
+
 static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
-	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "vpn1", "vpn2", "reset1", "key1", "local1", "rec1",
+	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "notif2", "notif3",
+	"vpn1", "vpn2", "reset1", "key1", "key2", "local1", "rec1",
 	"gone1", "lockp1", "orgp1", "recp1", "uni1", "unilock", "unigone", NULL
 };
 
@@ -240,8 +255,9 @@ static void write_config(const char *name, const char *store, const char *extra)
 		 "           { match = \"org:acme\"; allow_from = [ \"partner\" ]; },\n"
 		 "           { match = \"user:dave\"; allow_from = [ \"2001:db8::/32\" ]; },\n"
 		 "           { match = \"*\"; allow_from = [ \"loop\" ]; } );\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
-		 line, dir, extra);
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n"
+		 "audit = { jsonl = \"%s/audit.jsonl\"; };\n%s",
+		 line, dir, dir, extra);
 	write_file(name, 0600, text);
 }
 
@@ -254,22 +270,39 @@ static void write_service(const char *name, const char *args)
 	write_file(name, 0644, text);
 }
 
-/* Same store, but lockout after 2 failures runs notify.sh, which records its argv. */
-static void write_notify_config(void)
+/* Same store, but lockout after 2 failures runs program (under dir) as lockout.notify. */
+static void write_notify_conf(const char *name, const char *program)
 {
 	char text[2048], line[1024];
 
-	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %s/notified.tmp && "
-		 "mv %s/notified.tmp %s/notified\n", dir, dir, dir);
-	write_file("notify.sh", 0755, text);
 	store_line(line, sizeof(line), "otpgate.db");
 	snprintf(text, sizeof(text),
 		 "%s"
 		 "master_key = \"%s/master.key\";\n"
 		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n"
 		 "lockout = { max_failures = 2; interval = \"1m\"; lock_for = \"0\";\n"
-		 "            notify = \"%s/notify.sh\"; };\n", line, dir, dir);
-	write_file("notify.conf", 0600, text);
+		 "            notify = \"%s/%s\"; };\n", line, dir, dir, program);
+	write_file(name, 0600, text);
+}
+
+/*
+ * notify.sh records its argv, the environment it was started with and its
+ * pid, then becomes a sleep that outlives the test unless teardown kills
+ * it; notexec.sh is not executable.
+ */
+static void write_notify_config(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" > %1$s/notified\n"
+		 "tr '\\0' ';' < /proc/$$/environ > %1$s/notify.env\n"
+		 "echo $$ > %1$s/notify.pid.tmp && mv %1$s/notify.pid.tmp %1$s/notify.pid\n"
+		 "exec sleep 600\n", dir);
+	write_file("notify.sh", 0755, text);
+	write_file("notexec.sh", 0644, "#!/bin/sh\nexit 0\n");
+	write_notify_conf("notify.conf", "notify.sh");
+	write_notify_conf("notify-missing.conf", "no-such-program");
+	write_notify_conf("notify-notexec.conf", "notexec.sh");
 }
 
 /*
@@ -337,6 +370,10 @@ static int setup(void **state)
 	write_service("pam.d/nostore", svc);
 	snprintf(svc, sizeof(svc), "config=%s/notify.conf", dir);
 	write_service("pam.d/notify", svc);
+	snprintf(svc, sizeof(svc), "config=%s/notify-missing.conf", dir);
+	write_service("pam.d/notify-missing", svc);
+	snprintf(svc, sizeof(svc), "config=%s/notify-notexec.conf", dir);
+	write_service("pam.d/notify-notexec", svc);
 	write_vpn_services();
 	write_config("local.conf", "otpgate.db", "auth = { allow_no_rhost = true; };\n");
 	snprintf(svc, sizeof(svc), "config=%s/local.conf", dir);
@@ -349,11 +386,15 @@ static int setup(void **state)
 	return 0;
 }
 
+static pid_t notifier;	/* the notify.sh process, which never exits by itself */
+
 static int teardown(void **state)
 {
 	char cmd[300];
 
 	(void)state;
+	if (notifier > 0)
+		kill(notifier, SIGKILL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -497,6 +538,10 @@ static void test_no_token_and_unknown_user(void **state)
 	/* a hostile name is refused without touching the store */
 	l.user = "x result=success";
 	assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	/* so is one that would read as an option to the notify program, unprompted */
+	l.user = "-oProxyCommand";
+	assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	assert_int_equal(l.prompted, 0);
 }
 
 static void test_lockout(void **state)
@@ -667,35 +712,133 @@ static void test_no_rhost_allowed(void **state)
 	assert_int_equal(audit_count("\"user\"='local1' and source='local' and result='success'"), 2);
 }
 
+/* Waits (at most 30 s) for path to exist; 0 once it does. */
+static int wait_for_file(const char *path)
+{
+	for (int i = 0; i < 300; i++) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* The target of the symbolic link /proc/PID/NAME, "" if none. */
+static void proc_link(pid_t pid, const char *name, char *out, size_t cap)
+{
+	char path[512];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%.300s", (int)pid, name);
+	n = readlink(path, out, cap - 1);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* Waits (at most 30 s) until pid runs program; 0 once it does. */
+static int wait_for_exe(pid_t pid, const char *program)
+{
+	char exe[512];
+
+	for (int i = 0; i < 300; i++) {
+		proc_link(pid, "exe", exe, sizeof(exe));
+		if (strcmp(exe, program) == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* What pid holds open, as "FD:TARGET;" for each descriptor. */
+static void proc_fds(pid_t pid, char *fds, size_t fcap)
+{
+	char path[128], target[512];
+	struct dirent *d;
+	size_t o = 0;
+	DIR *dp;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	assert_non_null(dp = opendir(path));
+	fds[0] = '\0';
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "fd/%.20s", d->d_name);
+		proc_link(pid, path, target, sizeof(target));
+		o += (size_t)snprintf(fds + o, fcap - o, "%s:%s;", d->d_name, target);
+		assert_true(o < fcap);
+	}
+	closedir(dp);
+}
+
 /*
- * lock_for = 0: locked until an admin unlocks; the notify command is run.
- * This service keeps the default uniform refusals: the failure that locks
- * is told as any other (PAM_AUTH_ERR), the audit says what happened.
+ * lock_for = 0: locked until an admin unlocks; the notify command is run,
+ * with its arguments, /dev/null as 0 to 2 and no other descriptor of ours
+ * (a pipe like sshd's is open meanwhile), only PATH in its environment, in
+ * /; and the login does not wait for it, though it never exits. This
+ * service keeps the default uniform refusals: the failure that locks is
+ * told as any other (PAM_AUTH_ERR), the audit says what happened.
  */
 static void test_lockout_notifies_admin(void **state)
 {
 	struct login l = { .service = "notify", .user = "notif1", .rhost = "127.0.0.1",
 			   .code = "000000" };
-	char path[512], text[256] = "";
-	FILE *f = NULL;
+	char path[512], text[256] = "", fds[1024], env[1024], cwd[512];
+	int leak[2];
 
 	(void)state;
+	assert_int_equal(pipe(leak), 0);
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
 	l.code = "000001";
 	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	close(leak[0]);
+	close(leak[1]);
+	snprintf(path, sizeof(path), "%s/notify.pid", dir);
+	assert_int_equal(wait_for_file(path), 0);
+	read_line(path, text, sizeof(text));
+	notifier = (pid_t)atoi(text);
+	assert_true(notifier > 1);
 	snprintf(path, sizeof(path), "%s/notified", dir);
-	for (int i = 0; i < 50 && (f = fopen(path, "r")) == NULL; i++)
-		usleep(100000);
-	assert_non_null(f);
-	assert_non_null(fgets(text, sizeof(text), f));
-	fclose(f);
-	assert_string_equal(text, "lockout notif1 127.0.0.1 -1\n");
+	read_line(path, text, sizeof(text));
+	assert_string_equal(text, "lockout notif1 127.0.0.1 -1");
+	snprintf(path, sizeof(path), "%s/notify.env", dir);
+	read_line(path, env, sizeof(env));
+	assert_string_equal(env, "PATH=/usr/sbin:/usr/bin:/sbin:/bin;");
+	assert_int_equal(wait_for_exe(notifier, "/usr/bin/sleep"), 0);
+	proc_fds(notifier, fds, sizeof(fds));
+	assert_string_equal(fds, "0:/dev/null;1:/dev/null;2:/dev/null;");
+	assert_int_equal(kill(notifier, 0), 0);	/* still running, the login long done */
+	proc_link(notifier, "cwd", cwd, sizeof(cwd));
+	assert_string_equal(cwd, "/");
 	assert_int_equal(audit_count("\"user\"='notif1' and event='lockout' and "
 				     "detail='until unlocked by an admin'"), 1);
+	assert_int_equal(audit_count("event='notify'"), 0);
 	/* locked, even with the right code */
 	wait_margin(3);
 	assert_int_equal(login_now_service("notify", "notif1", 0), PAM_AUTH_ERR);
 	assert_int_equal(audit_count("\"user\"='notif1' and event='auth' and reason='locked'"), 1);
+	kill(notifier, SIGKILL);
+	notifier = 0;
+}
+
+/* A notify program that cannot be started: logged, and audited as such. */
+static void test_lockout_notify_not_started(void **state)
+{
+	struct login l = { .service = "notify-missing", .user = "notif2", .rhost = "127.0.0.1",
+			   .code = "000000" };
+
+	(void)state;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='notif2' and event='lockout'"), 1);
+	assert_int_equal(audit_count("\"user\"='notif2' and event='notify' and result='failure' "
+				     "and reason='lockout' and "
+				     "detail='exec: No such file or directory'"), 1);
+	l.service = "notify-notexec";
+	l.user = "notif3";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='notif3' and event='notify' and result='failure' "
+				     "and reason='lockout' and detail='exec: Permission denied'"), 1);
 }
 
 /* Password and code in one answer; the password checked by the next module. */
@@ -739,17 +882,6 @@ static void test_first_pass_and_bad_arguments(void **state)
 	assert_int_equal(l.prompted, 0);
 	l.service = "badcombo";
 	assert_int_equal(do_login(&l), PAM_SERVICE_ERR);
-}
-
-/* Reads the first line of a file into out (newline removed). */
-static void read_line(const char *path, char *out, size_t cap)
-{
-	FILE *f = fopen(path, "r");
-
-	assert_non_null(f);
-	assert_non_null(fgets(out, (int)cap, f));
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
 }
 
 /*
@@ -1016,6 +1148,236 @@ static void test_uniform_key_read_for_all(void **state)
 				     "reason='unknown-user'"), 1);
 }
 
+/* Runs one account phase of key2 with SSH_AUTH_INFO_0 set to info (unset if NULL). */
+static int key2_account(const char *service, const char *info)
+{
+	static char env[40000];
+	struct login l = { .service = service, .user = "key2", .rhost = "127.0.0.1",
+			   .account = 1 };
+
+	if (info != NULL) {
+		assert_true((size_t)snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=%s", info) <
+			    sizeof(env));
+		l.env = env;
+	}
+	return do_login(&l);
+}
+
+/* Audit rows of key2 with this reason and key field. */
+static int key2_audited(const char *reason, const char *key)
+{
+	char where[256];
+
+	snprintf(where, sizeof(where), "\"user\"='key2' and event='account' and reason='%s' and "
+		 "key %s%s%s", reason, key ? "= '" : "is null", key ? key : "", key ? "'" : "");
+	return audit_count(where);
+}
+
+/*
+ * With keys.check_at_login a login passes only on a registry key: never on
+ * no key at all (keyboard-interactive alone, a host key, no SSH_AUTH_INFO_0),
+ * a certificate (even one for a registered key, signed by a CA the user made
+ * up), or a publickey line that cannot be read, whatever its length. The
+ * audit key field names the key, or says it could not be read.
+ */
+static void test_login_key_shapes(void **state)
+{
+	static char info[36000], pub[1024], cert[34000], longcert[34000];
+	char path[512], fp1[128], fp2[128];
+
+	(void)state;
+	run("cd %s && ssh-keygen -q -t ed25519 -N '' -f r1 && ssh-keygen -q -t ed25519 -N '' -f r2 "
+	    "&& ssh-keygen -q -t ed25519 -N '' -f ca && cp r2.pub long.pub && "
+	    "ssh-keygen -q -s ca -I short -n key2 r1.pub && "
+	    "ssh-keygen -q -s ca -I \"$(head -c 13000 /dev/zero | tr '\\0' x)\" -n key2 long.pub && "
+	    "ssh-keygen -l -f r1-cert.pub | cut -d' ' -f2 > r1.fp && "
+	    "ssh-keygen -l -f long-cert.pub | cut -d' ' -f2 > r2.fp", dir);
+	run("%s/otpgate-keyrotate -c %s/keycheck.conf add key2 %s/r1.pub >/dev/null", build, dir, dir);
+	read_line(strcat(strcpy(path, dir), "/r1.pub"), pub, sizeof(pub));
+	read_line(strcat(strcpy(path, dir), "/r1-cert.pub"), cert, sizeof(cert));
+	read_line(strcat(strcpy(path, dir), "/long-cert.pub"), longcert, sizeof(longcert));
+	read_line(strcat(strcpy(path, dir), "/r1.fp"), fp1, sizeof(fp1));
+	read_line(strcat(strcpy(path, dir), "/r2.fp"), fp2, sizeof(fp2));
+	assert_true(strlen(longcert) > 17000);
+	assert_int_equal(strncmp(fp1, "SHA256:", 7), 0);
+
+	/* the registered key itself passes */
+	snprintf(info, sizeof(info), "publickey %s\nkeyboard-interactive/pam\n", pub);
+	assert_int_equal(key2_account("keycheck", info), PAM_SUCCESS);
+	assert_int_equal(key2_audited("ok", fp1), 1);
+
+	/* no key: nothing, keyboard-interactive only, the registered key as a host key */
+	assert_int_equal(key2_account("keycheck", NULL), PAM_PERM_DENIED);
+	assert_int_equal(key2_account("keycheck", "keyboard-interactive/pam\n"), PAM_PERM_DENIED);
+	snprintf(info, sizeof(info), "hostbased %s\n", pub);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("no-key", NULL), 3);
+
+	/* certificates, named by the key they certify: short and 13,000-byte key ids */
+	snprintf(info, sizeof(info), "publickey %s ID short (serial 0) CA ssh-ed25519 x\n", cert);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("key-not-registered", fp1), 1);
+	snprintf(info, sizeof(info), "publickey %s\nkeyboard-interactive/pam\n", longcert);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("key-not-registered", fp2), 1);
+
+	/* unreadable lines, short and 20,000 bytes, also after a good key */
+	assert_int_equal(key2_account("keycheck", "publickey \n"), PAM_PERM_DENIED);
+	memset(info, 'A', 20000);
+	memcpy(info, "publickey ssh-ed25519 ", 22);
+	strcpy(info + 20000, "\n");
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	snprintf(info, sizeof(info), "publickey %s\npublickey ssh-ed25519 AAAA!\n", pub);
+	assert_int_equal(key2_account("keycheck", info), PAM_PERM_DENIED);
+	assert_int_equal(key2_audited("key-not-registered", "unreadable"), 3);
+
+	/* without the check: let through, the key named all the same */
+	assert_int_equal(key2_account("og", NULL), PAM_SUCCESS);
+	snprintf(info, sizeof(info), "publickey %s\n", longcert);
+	assert_int_equal(key2_account("og", info), PAM_SUCCESS);
+	assert_int_equal(key2_audited("ok", fp2), 1);
+	assert_int_equal(key2_account("og", "publickey x\n"), PAM_SUCCESS);
+	assert_int_equal(key2_audited("ok", "unreadable"), 1);
+}
+
+/* Runs a command and returns its first line of output, asserting it exits 0. */
+static void run_output(char *out, size_t cap, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fgets(out, (int)cap, p) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (pclose(p) != 0)
+		fail_msg("%s: failed, said: %s", cmd, out);
+}
+
+/* "audit verify" passes (it said a long name's mapping was altered). */
+static void assert_trail_intact(void)
+{
+	char out[512];
+
+	run_output(out, sizeof(out), "%s/otpgate-provision -c %s/otpgate.conf audit verify 2>&1",
+		   build, dir);
+	if (strncmp(out, "audit trail intact", 18) != 0)
+		fail_msg("audit verify: %s", out);
+}
+
+/* name as the audit trail must show it when it is longer than 256 bytes:
+ * its first bytes, then "[cut:LENGTH:" the first 32 hex digits of its
+ * SHA-256 "]", 256 bytes in all. */
+static void cut_form(const char *name, char *out, size_t cap)
+{
+	unsigned char md[32];
+	char mark[64];
+	unsigned int n = 0;
+	int o;
+
+	assert_int_equal(EVP_Digest(name, strlen(name), md, &n, EVP_sha256(), NULL), 1);
+	o = snprintf(mark, sizeof(mark), "[cut:%zu:", strlen(name));
+	for (int i = 0; i < 16; i++)
+		o += snprintf(mark + o, sizeof(mark) - (size_t)o, "%02x", md[i]);
+	snprintf(mark + o, sizeof(mark) - (size_t)o, "]");
+	assert_true(cap > 256);
+	snprintf(out, cap, "%.*s%s", (int)(256 - strlen(mark)), name, mark);
+}
+
+/* Every line of the JSON-lines file is valid UTF-8 and parses as JSON; and
+ * the line of the refused name `user` shows it as the store does. */
+static void assert_jsonl_parses(const char *user)
+{
+	char out[512];
+
+	run_output(out, sizeof(out), "python3 -c 'import json, sys\n"
+		   "n = 0\n"
+		   "for line in open(sys.argv[1], encoding=\"utf-8\", errors=\"strict\"):\n"
+		   "    row = json.loads(line)\n"
+		   "    n += row.get(\"user\") == sys.argv[2] and row[\"reason\"] == \"bad-user-name\"\n"
+		   "print(n)' %s/audit.jsonl '%s' 2>&1", dir, user);
+	if (strcmp(out, "1") != 0)
+		fail_msg("audit.jsonl: %s", out);
+}
+
+/*
+ * Names nobody can have, from an allowed address and without a token:
+ * refused as bad-user-name, and audited in a bounded, escaped form that
+ * both stores take at once (PostgreSQL refused byte 0xff, and the row
+ * blocked the spool), so the trail still verifies and every JSON line
+ * parses (a long name cut the line before its closing brace).
+ */
+static void test_hostile_names_audited(void **state)
+{
+	char long_name[301], huge[5001], want[300], where[1200], path[512];
+	const char *names[] = { long_name, huge, "bob\xff" "x", "x\nevent=admin", "a\\x61",
+				"\xe2\x80\xae" "evil" };
+
+	(void)state;
+	memset(long_name, 'a', 300);
+	long_name[300] = '\0';
+	for (int i = 0; i < 5000; i++)
+		huge[i] = "q\"\\\xff"[i % 4];
+	huge[5000] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct login l = { .user = names[i], .rhost = "127.0.0.1", .code = "123456" };
+		assert_int_equal(do_login(&l), PAM_USER_UNKNOWN);
+	}
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	cut_form(long_name, want, sizeof(want));
+	snprintf(where, sizeof(where), "reason='bad-user-name' and \"user\"='%s'", want);
+	assert_int_equal(audit_count(where), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\" like '%[cut:5000:%]'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='bob\\xffx'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='x\\x0aevent=admin'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='a\\x5cx61'"), 1);
+	assert_int_equal(audit_count("reason='bad-user-name' and \"user\"='\\xe2\\x80\\xaeevil'"), 1);
+	assert_trail_intact();
+	assert_jsonl_parses("bob\\xffx");
+	assert_jsonl_parses(want);
+}
+
+/*
+ * With the store away, attempts wait in the spool: a 250-byte name (a name
+ * a user can have) comes back whole, not cut at 200 bytes into someone
+ * else's, and a 300-byte one in the same cut form as when stored at once.
+ */
+static void test_spooled_names_whole(void **state)
+{
+	char name[251], long_name[301], want[300], where[1200], path[512];
+	struct login l = { .service = "nostore", .rhost = "127.0.0.1", .code = "123456" };
+
+	(void)state;
+	memset(name, 'n', 250);
+	name[250] = '\0';
+	memset(long_name, 'a', 300);
+	long_name[300] = '\0';
+	l.user = name;
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	l.user = long_name;
+	assert_int_equal(do_login(&l), PAM_AUTHINFO_UNAVAIL);
+	snprintf(path, sizeof(path), "%s/audit.spool", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the next login that opens the store writes them */
+	l.service = NULL;
+	l.user = "ok1";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(where, sizeof(where), "reason='store-unavailable' and \"user\"='%s'", name);
+	assert_int_equal(audit_count(where), 1);
+	cut_form(long_name, want, sizeof(want));
+	snprintf(where, sizeof(where), "reason='store-unavailable' and \"user\"='%s'", want);
+	assert_int_equal(audit_count(where), 1);
+	assert_trail_intact();
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -1056,15 +1418,19 @@ int main(void)
 		cmocka_unit_test(test_no_rhost_allowed),
 		cmocka_unit_test(test_recovery_codes),
 		cmocka_unit_test(test_lockout_notifies_admin),
+		cmocka_unit_test(test_lockout_notify_not_started),
 		cmocka_unit_test(test_combined_password_and_code),
 		cmocka_unit_test(test_first_pass_and_bad_arguments),
 		cmocka_unit_test(test_login_key_checked),
+		cmocka_unit_test(test_login_key_shapes),
 		cmocka_unit_test(test_removed_at_prompt),
 		cmocka_unit_test(test_org_removed_at_prompt),
 		cmocka_unit_test(test_locked_at_prompt),
 		cmocka_unit_test(test_recovery_removed_at_prompt),
 		cmocka_unit_test(test_uniform_refusals),
 		cmocka_unit_test(test_uniform_key_read_for_all),
+		cmocka_unit_test(test_hostile_names_audited),
+		cmocka_unit_test(test_spooled_names_whole),
 		cmocka_unit_test(test_exports),
 	};
 

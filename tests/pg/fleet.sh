@@ -7,7 +7,9 @@
 #  - failures spread over the bastions lock the account everywhere;
 #  - with the database stopped, logins are refused promptly with
 #    PAM_AUTHINFO_UNAVAIL and the attempts reach the audit table after the
-#    restart; a dead or wrong server in conninfo is a clear, bounded error.
+#    restart; a dead or wrong server in conninfo is a clear, bounded error;
+#  - the spool: a row the database refuses is set aside, a flush killed
+#    mid-way loses nothing and stores nothing twice, two flush at once.
 set -u
 BUILD=${1:?usage: fleet.sh BUILD_DIR}
 : "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
@@ -88,11 +90,13 @@ check "... audited as locked" \
 	[ "$(audit_where "event='auth' and reason='locked' and \"user\"='spread'")" -eq 1 ]
 
 # 2b. a key revoked through one bastion is refused by another at once
-# (spread is locked from section 2: unlocked through bastion 2 first)
-cat >>"$T/bastion1.conf" <<CONF
-keys = { check_at_login = true; };
-CONF
-printf 'account required %s/pam_otpgate.so config=%s/bastion1.conf\n' "$BUILD" "$T" >>"$T/pam.d/bastion1"
+# (spread is locked from section 2: unlocked through bastion 2 first).
+# Bastion 1 checks keys in a service of its own: with the check on, a
+# login without a key is refused, and the later sections log in without.
+{ cat "$T/bastion1.conf"; echo 'keys = { check_at_login = true; };'; } >"$T/bastion1-keys.conf"
+chmod 600 "$T/bastion1-keys.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/bastion1-keys.conf\naccount required %s/pam_otpgate.so config=%s/bastion1-keys.conf\n' \
+	"$BUILD" "$T" "$BUILD" "$T" >"$T/pam.d/bastion1-keys"
 ssh-keygen -q -t ed25519 -N '' -f "$T/fleetkey"
 "$BUILD/otpgate-keyrotate" -c "$T/bastion2.conf" add spread "$T/fleetkey.pub" >/dev/null
 info="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$T/fleetkey.pub")"
@@ -101,7 +105,7 @@ check "a key added through bastion 2 is in the shared registry" [ $? -eq 0 ]
 "$BUILD/otpgate-keyrotate" -c "$T/bastion2.conf" revoke --user spread >/dev/null
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" unlock spread >/dev/null
 wait_margin 3
-"$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion1 -u spread -r 127.0.0.1 -E "$info" -A \
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion1-keys -u spread -r 127.0.0.1 -E "$info" -A \
 	"$(code "$(secret spread)")" >"$T/out" 2>&1
 check "revoked through bastion 2, refused on bastion 1 at once" \
 	[ "$(audit_where "\"user\"='spread' and reason='key-revoked' and host is not null")" -ge 1 ]
@@ -114,6 +118,11 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "database stopped: refused with PAM_AUTHINFO_UNAVAIL" grep -q "cannot retrieve authentication info" "$T/out"
 check "database stopped: refused promptly (${ms} ms)" [ "$ms" -lt 3000 ]
 check "database stopped: the attempt is spooled" grep -q "reason=store-unavailable" "$T/spool1"
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
+rc=$?
+check "database stopped: status is CRITICAL (exit 2), with the connection's error and the spool" \
+	sh -c "[ $rc -eq 2 ] && grep -q '^CRITICAL store      store postgresql: connect:' $T/out &&
+	grep -q '^WARNING  spool      1 audit rows wait for the store in $T/spool1' $T/out"
 $OTPGATE_TEST_PGCTL start >/dev/null
 wait_margin 3
 login 1 down "$(code "$(secret down)")"
@@ -121,8 +130,93 @@ check "database back: logins work again" [ $? -eq 0 ]
 check "database back: the spooled attempt reached the audit table" \
 	[ "$(audit_where "\"user\"='down' and reason='store-unavailable'")" -eq 1 ]
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
+check "database back: status finds the store again" \
+	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 5' $T/out &&
+	grep -q '^OK       spool      empty' $T/out"
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" check-config >"$T/out" 2>&1
+check "check-config on a fleet bastion: ok" sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -q ': ok$'"
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
 check "spooled entries joined the chain intact" grep -q "audit trail intact" "$T/out"
+
+# 3b. the spool, on bastion 3: rows it cannot store do not hold back the
+# others, and a flush killed mid-way loses nothing and stores nothing twice
+S="$T/spool3"
+# spool_rows FROM TO REASON: rows "row N" as og_spool_append writes them
+spool_rows() {
+	python3 - "$S" "$@" <<'PY'
+import sys
+path, first, last, reason = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+with open(path, "a") as f:
+    for i in range(first, last):
+        f.write(f"ts={1795440000 + i} event=auth result=failure reason={reason} user=spool{i % 7}"
+                f" source=127.0.0.1 service=bastion3 detail=row\\x20{i}\n")
+PY
+	chmod 600 "$S"
+}
+flush3() { "$BUILD/otpgate-provision" -c "$T/bastion3.conf" list >/dev/null 2>&1; }
+# stored_once REASON: "distinct-rows rows" among the rows of that reason
+stored_once() { sql "select count(distinct detail) || ' ' || count(*) from audit where reason='$1'"; }
+# an older version spooled this row (PostgreSQL refused its raw byte 0xff)
+printf 'ts=1795440000 event=auth result=failure reason=bad-user-name user=bob\\xffx source=127.0.0.1 service=bastion3\n' >"$S"
+spool_rows 0 1 outage
+flush3
+check "a name with byte 0xff that blocked the spool is stored, escaped" \
+	[ "$(audit_where "\"user\"='bob\\xffx' and reason='bad-user-name'")" -eq 1 ]
+check "the outage row behind it is stored too, and the spool is gone" \
+	sh -c "[ \"$(stored_once outage)\" = '1 1' ] && [ ! -e $S ] && [ ! -e $S.claim ]"
+sql "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	BEGIN IF NEW.reason = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END \$\$;
+	CREATE TRIGGER poison BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+spool_rows 1000 1150 dead-letter
+spool_rows 1150 1151 poison
+spool_rows 1151 1300 dead-letter
+flush3
+check "a row the database refuses is set aside in $S.dead, mode 0600" \
+	sh -c "[ \"\$(stat -c %a $S.dead)\" = 600 ] && [ \"\$(grep -c 'reason=poison .*detail=row.x201150$' $S.dead)\" -eq 1 ]"
+check "the rows around it are stored, each once" [ "$(stored_once dead-letter)" = "299 299" ]
+check "the row set aside is audited" \
+	[ "$(audit_where "event='spool' and reason='set-aside' and detail like '%$S.dead'")" -eq 1 ]
+check "nothing is left to hold the spool back" sh -c "[ ! -e $S ] && [ ! -e $S.claim ]"
+sql "DROP TRIGGER poison ON audit; DROP FUNCTION refuse_poison()"
+# kill -9 a flush (kill_flush REASON WHEN) once it has claimed the spool (it
+# renames it), or once it has also stored a first chunk; it dies before
+# storing anything, between chunks, or between a commit and its cleanup
+kill_flush() {
+	"$BUILD/otpgate-provision" -c "$T/bastion3.conf" list >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while { [ -e "$S" ] || { [ "$2" = stored ] && [ "$(stored_once "$1")" = "0 0" ]; }; } &&
+		kill -0 "$pid" 2>/dev/null && [ $i -lt 1000 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "# killed with $(stored_once "$1" | cut -d' ' -f2) of 4000 rows stored"
+}
+spool_rows 2000 6000 killed
+kill_flush killed claimed
+flush3
+check "a flush killed once it claimed the spool: the next one stores every row, once" \
+	[ "$(stored_once killed)" = "4000 4000" ]
+spool_rows 10000 14000 killed-later
+kill_flush killed-later stored
+flush3
+check "a flush killed after storing a chunk: the next one stores every row, once" \
+	[ "$(stored_once killed-later)" = "4000 4000" ]
+check "a flush killed mid-way: nothing left behind" sh -c "[ ! -e $S ] && [ ! -e $S.claim ]"
+spool_rows 7000 9000 twice
+flush3 &
+p1=$!
+flush3 &
+p2=$!
+wait "$p1" "$p2"
+flush3
+check "two flushes at once: every row once" [ "$(stored_once twice)" = "2000 2000" ]
+"$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
+check "after the spool's faults the chain is intact" grep -q "audit trail intact" "$T/out"
+
 K=$(sql "select max(id) / 2 from audit")
 sql "update audit set source = '10.9.9.9' where id = $K"
 "$BUILD/otpgate-provision" -c "$T/bastion4.conf" audit verify >"$T/out" 2>&1
@@ -148,6 +242,9 @@ cat "$T/out"
 check "a server that never answers: gives up within the 2 s timeout (${ms} ms)" \
 	sh -c "[ $ms -lt 4000 ] && grep -q 'timeout' $T/out"
 kill "$listener" 2>/dev/null; listener=""
+"$BUILD/otpgate-provision" check-config -c "$T/closed.conf" >"$T/out" 2>&1
+check "check-config: a database nobody answers for is a problem at store.conninfo's line" \
+	sh -c "[ $? -eq 1 ] && grep -q '^$T/closed.conf:1: store.conninfo: store postgresql: connect:' $T/out"
 sed "s|user=postgres|user=nosuchrole|" "$T/bastion1.conf" >"$T/role.conf"
 chmod 600 "$T/role.conf"
 "$BUILD/otpgate-provision" -c "$T/role.conf" list >"$T/out" 2>&1
@@ -176,10 +273,95 @@ wait_margin 3
 c=$(code "$(secret race0)")
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race0 -r 127.0.0.1 "$c" >/dev/null
 "$BUILD/otpgate-provision" -c "$T/single.conf" remove race2 >/dev/null
+# everything else a store holds: recovery codes (one used), a lock, an
+# org admin, an organisation's removal, an SSH key in the registry
+single() { "$BUILD/otpgate-provision" -c "$T/single.conf" "$@"; }
+single recovery race3 >"$T/recovery" 2>/dev/null
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race3 -r 127.0.0.1 "$(sed -n 1p "$T/recovery")" >/dev/null
+for i in 1 2 3 4 5; do
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race4 -r 127.0.0.1 00000$i >/dev/null
+done
+AS=$(python3 -c 'import os; print(os.urandom(20).hex())')
+printf 'user,serial,secret,org\nann,HW-ANN,%s,acme\n' "$AS" >"$T/acme.csv"
+single import --format csv "$T/acme.csv" >/dev/null
+single admin add opal --org acme >/dev/null
+single remove --org acme >/dev/null
+"$BUILD/otpgate-keyrotate" -c "$T/single.conf" add race5 "$T/fleetkey.pub" >/dev/null
+# a hostile remote host name in the trail (stored as bad\xffhost), and a
+# spool chunk the source stored: its claim, as a flush that died before
+# removing it would leave it behind
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s single -u race6 -r "$(printf 'bad\377host')" 123456 \
+	>/dev/null 2>&1
+printf 'ts=1795440000 event=auth result=failure reason=moved-claim user=race6 source=127.0.0.1 service=single\n#batch 0123456789abcdef0123456789abcdef\n' \
+	>"$T/claim.saved"
+install -m 600 "$T/claim.saved" "$T/spool-single.claim"
+single list >/dev/null 2>&1
 "$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
+cat "$T/out"
+check "migrate-store: the spool chunks the source stored, counted" \
+	sh -c "grep -qx '  spool chunks stored 1' $T/out &&
+	[ \"\$(psql -Atq '$moved_conninfo' -c \"select count(*) from spool_flushed where id = '0123456789abcdef0123456789abcdef:0'\")\" -eq 1 ]"
+check "migrate-store: a hostile value goes over as it was audited, escaped once" \
+	[ "$(psql -Atq "$moved_conninfo" -c "select count(*) from audit where source = 'bad\\xffhost'")" -eq 1 ]
+# the claim left behind, flushed into the new store: its chunk is marked there
+install -m 600 "$T/claim.saved" "$T/spool1.claim"
+"$BUILD/otpgate-provision" -c "$T/moved.conf" list >/dev/null 2>&1
+check "migrate-store: a claim the source stored is not stored again in the target" \
+	sh -c "[ ! -e '$T/spool1.claim' ] &&
+	[ \"\$(psql -Atq '$moved_conninfo' -c \"select count(*) from audit where reason = 'moved-claim'\")\" -eq 1 ]"
 check "migrate-store copies everything and checks the counts" grep -q "counts match" "$T/out"
+check "migrate-store: the count of each table" sh -c "grep -qx '  tokens 15' $T/out &&
+	grep -qx '  recovery codes 10' $T/out && grep -qx '  failure counts and locks 1' $T/out &&
+	grep -qx '  admins 2 (1 already there)' $T/out && grep -qx '  SSH access keys 1' $T/out &&
+	grep -qx '  organisation removals 1' $T/out"
+check "migrate-store: the target's audit trail verifies" \
+	grep -q "the target's audit trail verifies: [0-9]* entries, head [0-9a-f]\{64\}" "$T/out"
 check "migrate-store: a removed user stays removed" \
 	[ "$(psql -Atq "$moved_conninfo" -c "select removed_at > 0 from users where name = 'race2'")" = t ]
+moved_sql() { psql -Atq "$moved_conninfo" -c "$1"; }
+check "migrate-store: recovery codes, the used one still used" \
+	[ "$(moved_sql "select count(*), sum(case when used > 0 then 1 else 0 end) from recovery_codes where \"user\" = 'race3'")" = "10|1" ]
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race3 -r 127.0.0.1 "$(sed -n 1p "$T/recovery")" >/dev/null
+check "migrate-store: a recovery code used before the move is refused after it" [ $? -ne 0 ]
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race3 -r 127.0.0.1 "$(sed -n 2p "$T/recovery")" >/dev/null
+check "migrate-store: an unused recovery code logs in on the new store" [ $? -eq 0 ]
+wait_margin 3
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race4 -r 127.0.0.1 "$(code "$(secret race4)")" >"$T/out" 2>&1
+# told as any refusal (auth.uniform_refusals); the trail says why
+check "migrate-store: a lock holds on the new store, even for the right code" \
+	grep -q "Authentication failure" "$T/out"
+check "migrate-store: ... audited as locked" \
+	[ "$(moved_sql "select count(*) from audit_named where event = 'auth' and reason = 'locked' and \"user\" = 'race4'")" -eq 1 ]
+check "migrate-store: the org admin, with its organisation" \
+	[ "$(moved_sql "select role || ':' || org from admins where name = 'opal'")" = org-admin:acme ]
+check "migrate-store: the SSH key, in the shared registry" \
+	[ "$(moved_sql "select count(*) from access_keys where \"user\" = 'race5' and state = 'active'")" -eq 1 ]
+"$BUILD/otpgate-provision" -c "$T/moved.conf" restore --org acme >"$T/out" 2>&1
+check "migrate-store: an organisation's removal, undone on the new store with its user" \
+	grep -q "restored organisation acme and the 1 users" "$T/out"
+# and back: PostgreSQL into a new SQLite store (a directory of its own: the
+# key registry goes beside the store, and single.db's already holds a key)
+mkdir "$T/back"
+cat >"$T/back.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/back/back.db"; spool = "$T/spool-back"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+chmod 600 "$T/back.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/back.conf\n' "$BUILD" "$T" >"$T/pam.d/back"
+"$BUILD/otpgate-provision" -c "$T/moved.conf" migrate-store --to "$T/back.conf" >"$T/out" 2>&1
+cat "$T/out"
+check "migrate-store from PostgreSQL into SQLite: counts match, the trail verifies" \
+	sh -c "grep -q 'counts match' $T/out && grep -qx '  recovery codes 10' $T/out &&
+	grep -qx '  SSH access keys 1' $T/out"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s back -u race3 -r 127.0.0.1 "$(sed -n 2p "$T/recovery")" >/dev/null
+check "migrate-store into SQLite: the recovery code used on PostgreSQL stays used" [ $? -ne 0 ]
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s back -u race3 -r 127.0.0.1 "$(sed -n 3p "$T/recovery")" >/dev/null
+check "migrate-store into SQLite: another recovery code logs in" [ $? -eq 0 ]
+check "migrate-store into SQLite: the lock came along" \
+	[ "$(sqlite3 "$T/back/back.db" "select locked_until > strftime('%s','now') from failures where user = 'race4'")" = 1 ]
+"$BUILD/otpgate-provision" -c "$T/back.conf" audit verify >"$T/out" 2>&1
+check "migrate-store into SQLite: audit verify" grep -q "audit trail intact" "$T/out"
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s moved -u race0 -r 127.0.0.1 "$c" >/dev/null
 check "migrate-store: a code used before the move stays used" [ $? -ne 0 ]
 c=$(code "$(secret race1)")
@@ -190,7 +372,7 @@ check "migrate-store: the copied trail verifies in the target" grep -q "audit tr
 "$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
 check "migrate-store refuses a target that is not empty" grep -q "not empty" "$T/out"
 
-# 6. erasure and the schema 3 to 4 upgrade, on PostgreSQL
+# 6. erasure and the schema 3 to 5 upgrade, on PostgreSQL
 "$BUILD/otpgate-provision" -c "$T/moved.conf" erase race1 >/dev/null 2>&1
 "$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
 check "erase on PostgreSQL: the trail still verifies, with the erasure counted" \
@@ -216,7 +398,7 @@ moved "update audit set \"user\" = (select name from subjects where pseudonym = 
 	alter table users drop column removed_with_org;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
 "$BUILD/otpgate-provision" -c "$T/moved.conf" list >"$T/out" 2>&1
-check "a schema 3 database is refused before migrate" grep -q "schema version 3, want 4" "$T/out"
+check "a schema 3 database is refused before migrate" grep -q "schema version 3, want 5" "$T/out"
 "$BUILD/otpgate-provision" -c "$T/moved.conf" migrate >/dev/null 2>&1 &&
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
 check "migrate seals the old entries into a chain that verifies" grep -q "audit trail intact" "$T/out"

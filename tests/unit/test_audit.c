@@ -8,7 +8,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 
 #include "audit.h"
 #include "err.h"
@@ -372,6 +375,211 @@ static void test_bounded(void **state)
 	free(huge);
 }
 
+/* 1 if s is well-formed UTF-8 (RFC 3629) without C0, DEL or C1 controls. */
+static int is_clean_utf8(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		unsigned c = *s, n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 :
+				 (c & 0xf0) == 0xe0 ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 9;
+		unsigned cp = n == 0 ? c : c & (0x3f >> n);
+
+		if (n == 9)
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += n + 1;
+	}
+	return 1;
+}
+
+/* The start of SHA-256(s) as the cut mark names it. */
+static void sha256_32(const char *s, char out[33])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	assert_int_equal(EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL), 1);
+	for (int i = 0; i < 16; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* Byte strings no sink may pass on raw: invalid, overlong, surrogate, too
+ * high, cut short, controls, bidi overrides, line separators. */
+static const char *const bad_bytes[] = {
+	"bob\xffx", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+	"\xf5", "caf\xc3", "\xc3", "a\x01b", "a\x7f" "b", "\xc2\x85", "\xe2\x80\xae", "\xe2\x80\xa8",
+	"\xf0\x9f\x98", "tab\there", "nl\nthere", "back\\slash",
+};
+
+/* An invalid byte reads \xHH in the stored form and in a key=value token alike. */
+static void test_escape_same_everywhere(void **state)
+{
+	char text[OG_AUDIT_VALUE_MAX + 1], token[OG_AUDIT_VALUE_MAX + 1];
+
+	(void)state;
+	assert_true(og_audit_escape("bob\xffx", OG_AUDIT_TEXT, text, sizeof(text)) > 0);
+	assert_true(og_audit_escape("bob\xffx", OG_AUDIT_TOKEN, token, sizeof(token)) > 0);
+	assert_string_equal(text, "bob\\xffx");
+	assert_string_equal(token, "bob\\xffx");
+	/* a backslash is escaped, so a literal "\\xff" cannot pass for the byte */
+	og_audit_escape("bob\\xffx", OG_AUDIT_TEXT, text, sizeof(text));
+	assert_string_equal(text, "bob\\x5cxffx");
+	/* well-formed UTF-8 stays in the stored form, is escaped in a token */
+	og_audit_escape("j\xc3\xbcrgen", OG_AUDIT_TEXT, text, sizeof(text));
+	og_audit_escape("j\xc3\xbcrgen", OG_AUDIT_TOKEN, token, sizeof(token));
+	assert_string_equal(text, "j\xc3\xbcrgen");
+	assert_string_equal(token, "j\\xc3\\xbcrgen");
+	for (size_t i = 0; i < TH_ARRAY_LEN(bad_bytes); i++) {
+		char back[OG_AUDIT_VALUE_MAX + 1];
+
+		og_audit_escape(bad_bytes[i], OG_AUDIT_TEXT, text, sizeof(text));
+		if (!is_clean_utf8(text))
+			fail_msg("value #%zu stored as %s: not clean UTF-8", i, text);
+		strcpy(back, text);
+		assert_int_equal(og_audit_unescape(back), OG_OK);
+		assert_string_equal(back, bad_bytes[i]);
+	}
+}
+
+/* A long value is cut to OG_AUDIT_TEXT_MAX bytes, marked with its length
+ * and digest; one that fits (any user name up to 256 bytes) is whole. */
+static void test_cut_is_marked(void **state)
+{
+	char a[301], b[301], ea[OG_AUDIT_VALUE_MAX + 1], eb[OG_AUDIT_VALUE_MAX + 1];
+	char name[257], out[OG_AUDIT_LINE_MAX], mark[64], hex[33];
+
+	(void)state;
+	memset(a, 'a', 300);
+	a[300] = '\0';
+	strcpy(b, a);
+	b[299] = 'b';
+	og_audit_escape(a, OG_AUDIT_TEXT, ea, sizeof(ea));
+	og_audit_escape(b, OG_AUDIT_TOKEN, eb, sizeof(eb));
+	sha256_32(a, hex);
+	snprintf(mark, sizeof(mark), "[cut:300:%s]", hex);
+	assert_int_equal(strlen(ea), OG_AUDIT_TEXT_MAX);
+	assert_int_equal(strncmp(ea + OG_AUDIT_TEXT_MAX - strlen(mark), mark, strlen(mark)), 0);
+	assert_int_equal(strspn(ea, "a"), OG_AUDIT_TEXT_MAX - strlen(mark));
+	/* same prefix, another name: another mark */
+	assert_string_not_equal(ea, eb);
+	/* the longest name a user can have is never cut (the spool cut at 200) */
+	memset(name, 'n', 256);
+	name[256] = '\0';
+	og_audit_escape(name, OG_AUDIT_TEXT, ea, sizeof(ea));
+	assert_string_equal(ea, name);
+	{
+		struct og_audit_event ev = base_event();
+		char want[300];
+
+		ev.user = name;
+		og_audit_format(&ev, out, sizeof(out));
+		snprintf(want, sizeof(want), " user=%s ", name);
+		assert_non_null(strstr(out, want));
+	}
+	/* a cut never splits a character */
+	{
+		char u[401], e[OG_AUDIT_VALUE_MAX + 1];
+
+		for (int i = 0; i < 200; i++)
+			memcpy(u + 2 * i, "\xc3\xa9", 2);
+		u[400] = '\0';
+		og_audit_escape(u, OG_AUDIT_TEXT, e, sizeof(e));
+		assert_true(is_clean_utf8(e));
+		assert_non_null(strstr(e, "[cut:400:"));
+	}
+}
+
+/* Stored form and back: the values as given, and stored again the same. */
+static void test_clean_decode_round_trip(void **state)
+{
+	char big[5000];
+	struct og_audit_event ev = base_event();
+	struct og_audit_copy *c = malloc(sizeof(*c)), *d = malloc(sizeof(*d)), *e = malloc(sizeof(*e));
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(d);
+	assert_non_null(e);
+	memset(big, 0xff, sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ev.user = "bob\xff\\x";
+	ev.detail = big;
+	ev.source = "\xe2\x80\xae" "1.0.0.127";
+	og_audit_clean(&ev, c);
+	og_audit_decode(&c->ev, d);
+	assert_string_equal(d->ev.user, ev.user);
+	assert_string_equal(d->ev.source, ev.source);
+	assert_string_equal(d->ev.event, "auth");
+	og_audit_clean(&d->ev, e);
+	assert_string_equal(e->ev.user, c->ev.user);
+	assert_string_equal(e->ev.detail, c->ev.detail);
+	assert_true(strlen(c->ev.detail) <= OG_AUDIT_VALUE_MAX);
+	assert_true(is_clean_utf8(c->ev.detail));
+	free(c);
+	free(d);
+	free(e);
+}
+
+/*
+ * A JSON line holds every field of the event, whatever the values: valid
+ * UTF-8, no raw control characters, closed by its brace (the old line was
+ * cut at 4095 bytes in the middle of a string).
+ */
+static void test_json_always_whole(void **state)
+{
+	char *huge = malloc(20001), *line = malloc(OG_AUDIT_JSON_MAX);
+	struct og_audit_event ev = base_event();
+	size_t n;
+
+	(void)state;
+	assert_non_null(huge);
+	assert_non_null(line);
+	for (int i = 0; i < 20000; i++)
+		huge[i] = "\xff\"\\\x01"[i % 4];
+	huge[20000] = '\0';
+	ev.user = ev.detail = ev.source = ev.service = ev.actor = ev.host = huge;
+	ev.reason = ev.result = ev.key = ev.token = huge;
+	n = og_audit_json(&ev, line, OG_AUDIT_JSON_MAX);
+	assert_int_equal(strlen(line), n);
+	assert_true(n < OG_AUDIT_JSON_MAX);
+	assert_int_equal(line[n - 1], '}');
+	assert_true(is_clean_utf8(line));
+	for (size_t i = 0; i < OG_AUDIT_FIELDS; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "\"%s\":\"", og_audit_field_names[i]);
+		if (strstr(line, key) == NULL)
+			fail_msg("field %s missing from %.300s...", og_audit_field_names[i], line);
+	}
+	/* a buffer too small for every field: still one whole object */
+	n = og_audit_json(&ev, line, 2000);
+	assert_int_equal(line[n - 1], '}');
+	assert_non_null(strstr(line, "\"event\":\"auth\""));
+	free(huge);
+	free(line);
+}
+
+/* A log line that quotes what a client sent cannot break or hide itself. */
+static void test_log_lines_escaped(void **state)
+{
+	char got[1024] = "";
+	struct og_log log = { og_log_capture, got, 0 };
+
+	(void)state;
+	og_logf(&log, LOG_NOTICE, "remote host '%s' is not a numeric address",
+		"evil\n\xff\xe2\x80\xae" "x");
+	assert_string_equal(got, "remote host 'evil\\x0a\\xff\\xe2\\x80\\xaex' is not a numeric"
+			    " address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +590,11 @@ int main(void)
 		cmocka_unit_test(test_hostile_other_fields),
 		cmocka_unit_test(test_escaping_is_injective),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_escape_same_everywhere),
+		cmocka_unit_test(test_cut_is_marked),
+		cmocka_unit_test(test_clean_decode_round_trip),
+		cmocka_unit_test(test_json_always_whole),
+		cmocka_unit_test(test_log_lines_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,9 @@ static const struct cli_command enrol = {
 	.name = "enrol", .fn = fn, .usage = "enrol USER  x", .options = "org= qr= json",
 	.min_args = 1, .max_args = 1,
 };
+static const struct cli_command check = {
+	.name = "check-config", .fn = fn, .usage = "check-config [-c FILE]  x", .options = "c=",
+};
 static const struct cli_command confirm = {
 	.name = "confirm", .fn = fn, .usage = "confirm USER CODE  x", .min_args = 2, .max_args = 2,
 };
@@ -129,6 +132,27 @@ static void test_no_options_all_operands(void **state)
 	assert_int_equal(parse(&confirm, &a, "confirm", "bob", NULL), -1);
 }
 
+/* A one-letter option is a short one: "-c FILE" (or "-cFILE"), once. */
+static void test_short_option(void **state)
+{
+	struct cli_args a;
+
+	(void)state;
+	assert_int_equal(parse(&check, &a, "check-config", NULL), 0);
+	assert_null(cli_opt(&a, "c"));
+	assert_int_equal(parse(&check, &a, "check-config", "-c", "/etc/x.conf", NULL), 0);
+	assert_string_equal(cli_opt(&a, "c"), "/etc/x.conf");
+	assert_int_equal(parse(&check, &a, "check-config", "-c/etc/y.conf", NULL), 0);
+	assert_string_equal(cli_opt(&a, "c"), "/etc/y.conf");
+	assert_int_equal(parse(&check, &a, "check-config", "-c", NULL), -1);
+	assert_int_equal(parse(&check, &a, "check-config", "-c", "a", "-c", "b", NULL), -1);
+	assert_int_equal(parse(&check, &a, "check-config", "--c", "a", NULL), -1);
+	assert_int_equal(parse(&check, &a, "check-config", "-x", NULL), -1);
+	assert_int_equal(parse(&check, &a, "check-config", "extra", NULL), -1);
+	/* long options take no short form */
+	assert_int_equal(parse(&enrol, &a, "enrol", "-o", "acme", "bob", NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_operands_anywhere),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_no_options_all_operands),
+		cmocka_unit_test(test_short_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -350,7 +350,28 @@ static const struct err_case errs[] = {
 	  6 },
 	{ "syntax error", BASE "lockout = { max_failures = = 3; };\n", 5 },
 	{ "duplicate setting", BASE "master_key = \"/other.key\";\n", 5 },
+	{ "host with a space", BASE "host = \"bastion 1\";\n", 5 },
+	{ "host not a string", BASE "host = 1;\n", 5 },
 };
+
+/*
+ * A store moved by store.path takes its spool and key registry along; the
+ * drop location, which every user can write to, stays in a tree of its
+ * own so that users cannot fill the store's file system.
+ */
+static void test_store_files_and_drop_location(void **state)
+{
+	struct fixture *f = *state;
+	const struct og_config *c = &f->cfg;
+
+	assert_int_equal(load(f, BASE, 0600), OG_OK);
+	assert_string_equal(c->keys_drop_dir, "/var/lib/otpgate-keys");
+	assert_int_equal(load(f, "store = { backend = \"sqlite\"; path = \"/srv/og/otpgate.db\"; };\n"
+			      "master_key = \"/etc/otpgate/master.key\";\n", 0600), OG_OK);
+	assert_string_equal(c->store_spool, "/srv/og/audit.spool");
+	assert_string_equal(c->keys_registry, "/srv/og/keys.db");
+	assert_string_equal(c->keys_drop_dir, "/var/lib/otpgate-keys");
+}
 
 static void test_errors_have_file_and_line(void **state)
 {
@@ -504,6 +525,20 @@ static void test_err_buffer_bounded(void **state)
 	assert_int_equal(small[16], 'X');
 }
 
+/* host names the bastion in audit entries: the host name unless set. */
+static void test_host(void **state)
+{
+	struct fixture *f = *state;
+	char name[256] = "";
+
+	assert_int_equal(gethostname(name, sizeof(name) - 1), 0);
+	assert_int_equal(load(f, BASE, 0600), OG_OK);
+	assert_non_null(f->cfg.host);
+	assert_string_equal(f->cfg.host, name);
+	assert_int_equal(load(f, BASE "host = \"bastion-7.example.org\";\n", 0600), OG_OK);
+	assert_string_equal(f->cfg.host, "bastion-7.example.org");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,11 +547,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_boundaries_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_baseline_is_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_have_file_and_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_files_and_drop_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_writable_by_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_include, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_is_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

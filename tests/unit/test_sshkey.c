@@ -729,6 +729,129 @@ static void test_line_length(void **state)
 	free(line);
 }
 
+/* og_sshkey_fingerprint_text on text: OG_OK with fp and is_cert as wanted, 0; else 1. */
+static int expect_fp(const char *label, const char *text, size_t len, const char *fp, int cert)
+{
+	char got[OG_FP_LEN];
+	const char *why = NULL;
+	int is_cert = -1, rc = og_sshkey_fingerprint_text(text, len, got, &is_cert, &why);
+
+	if (rc != OG_OK || strcmp(got, fp) != 0 || is_cert != cert || why != NULL) {
+		print_error("%s: rc=%d fp=%s cert=%d why=%s, want %s cert=%d\n", label, rc, got,
+			    is_cert, why != NULL ? why : "(null)", fp, cert);
+		return 1;
+	}
+	return 0;
+}
+
+/* Expects OG_ERR_INVALID with a reason containing want; 0, or 1 on failure. */
+static int expect_no_fp(const char *label, const char *text, const char *want)
+{
+	char got[OG_FP_LEN] = "x";
+	const char *why = NULL;
+	int cert = 0, rc = og_sshkey_fingerprint_text(text, strlen(text), got, &cert, &why);
+
+	if (rc != OG_ERR_INVALID || why == NULL || strstr(why, want) == NULL || got[0] != '\0') {
+		print_error("%s: rc=%d why=%s fp=%s, want \"%s\"\n", label, rc,
+			    why != NULL ? why : "(null)", got, want);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Keys as sshd reports them: every plain key is named by ssh-keygen's
+ * fingerprint (an RSA key too short for the registry too), and a
+ * certificate, however long its key id, by the key it certifies.
+ */
+static void test_fingerprint_text(void **state)
+{
+	struct suite *s = *state;
+	size_t cap = 64 * 1024;
+	char *line = malloc(cap), path[PATH_MAX + 16], fp[OG_FP_LEN + 16], out[4096];
+	int nfail = 0, bits;
+
+	if (!s->have_keygen)
+		skip();
+	assert_non_null(line);
+	assert_int_equal(run(out, sizeof(out), "ssh-keygen -q -N '' -t ed25519 -f '%s/ca' "
+			     "</dev/null 2>&1", s->dir), 0);
+	for (size_t i = 0; i < TH_ARRAY_LEN(specs); i++) {
+		const char *id = i == 0 ? "$(head -c 13000 /dev/zero | tr '\\0' x)" : "short";
+
+		snprintf(path, sizeof(path), "%s/%s.pub", s->dir, specs[i].name);
+		keygen_fp(path, &bits, fp);
+		read_pub(s, specs[i].name, line, cap);
+		nfail += expect_fp(specs[i].name, line, strlen(line), fp, 0);
+		if (run(out, sizeof(out), "cd '%s' && cp %s.pub c-%s.pub && ssh-keygen -q -s ca "
+			"-I \"%s\" -n u c-%s.pub 2>&1", s->dir, specs[i].name, specs[i].name, id,
+			specs[i].name) != 0)
+			fail_msg("ssh-keygen -s %s: %s", specs[i].name, out);
+		snprintf(path, sizeof(path), "%s/c-%s-cert.pub", s->dir, specs[i].name);
+		assert_true(th_read_file(path, line, cap) > 0);
+		line[strcspn(line, "\n")] = '\0';
+		keygen_fp(path, &bits, out);
+		assert_string_equal(out, fp);	/* ssh-keygen names a certificate by its key */
+		nfail += expect_fp(path, line, strlen(line), fp, 1);
+		if (i == 0)
+			assert_true(strlen(line) > OG_SSHKEY_LINE_MAX);
+	}
+	/* the text need not end at its length: only len bytes are read */
+	snprintf(line, cap, "%s", ED_LINE);
+	nfail += expect_fp("len", line, (size_t)(strchr(line + 12, ' ') - line), ED_FP, 0);
+	memcpy(strchr(line + 12, ' '), "AAAA", 4);
+	nfail += expect_fp("garbage after len", line, strlen(ED_LINE) - strlen(" vector@otpgate"),
+			   ED_FP, 0);
+	free(line);
+	assert_int_equal(nfail, 0);
+}
+
+/* What cannot be read is refused with a reason, never named. */
+static void test_fingerprint_text_refusals(void **state)
+{
+	struct buf b = { .n = 0 }, p = { .n = 0 };
+	unsigned char ed[32] = { 1 };
+	char line[LINE_CAP], plain[LINE_CAP], fp[OG_FP_LEN], *big;
+	int nfail = 0, cert = -1;
+
+	(void)state;
+	nfail += expect_no_fp("empty", "", "not a key type");
+	nfail += expect_no_fp("type only", "ssh-ed25519", "not a key type");
+	nfail += expect_no_fp("type and blank", "ssh-ed25519 ", "not a key type");
+	nfail += expect_no_fp("bad base64", "ssh-ed25519 AAAA!", "malformed base64");
+	nfail += expect_no_fp("type mismatch", "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIMnyJ1dWUbH6mNu1i1So"
+			      "niPBjlaaQfKv8A+1KoGNQRu6", "does not match");
+	/* a certificate cut after its nonce */
+	put_cstr(&b, "ssh-ed25519-cert-v01@openssh.com");
+	put_cstr(&b, "nonce");
+	mkline(line, sizeof(line), "ssh-ed25519-cert-v01@openssh.com", b.b, b.n, NULL);
+	nfail += expect_no_fp("truncated certificate", line, "truncated certificate");
+	/* with its key (and nothing else, which is sshd's to check): named by that key */
+	put_str(&b, ed, sizeof(ed));
+	mkline(line, sizeof(line), "ssh-ed25519-cert-v01@openssh.com", b.b, b.n, NULL);
+	p.n = 0;
+	put_cstr(&p, "ssh-ed25519");
+	put_str(&p, ed, sizeof(ed));
+	mkline(plain, sizeof(plain), "ssh-ed25519", p.b, p.n, NULL);
+	assert_int_equal(og_sshkey_fingerprint_text(plain, strlen(plain), fp, &cert, NULL), OG_OK);
+	assert_int_equal(cert, 0);
+	nfail += expect_fp("certificate with only its key", line, strlen(line), fp, 1);
+	b.n = 0;
+	put_cstr(&b, "ssh-dss-cert-v01@openssh.com");
+	put_cstr(&b, "nonce");
+	mkline(line, sizeof(line), "ssh-dss-cert-v01@openssh.com", b.b, b.n, NULL);
+	nfail += expect_no_fp("DSA certificate", line, "unsupported certificate type");
+	/* key data longer than anything sshd takes */
+	big = malloc(2 * 1024 * 1024 + 16);
+	assert_non_null(big);
+	memcpy(big, "ssh-rsa ", 8);
+	memset(big + 8, 'A', 2 * 1024 * 1024);
+	big[8 + 2 * 1024 * 1024] = '\0';
+	nfail += expect_no_fp("key data of 2 MiB", big, "too long");
+	free(big);
+	assert_int_equal(nfail, 0);
+}
+
 static void test_format(void **state)
 {
 	struct og_sshkey k, zero;
@@ -974,6 +1097,8 @@ int main(void)
 		cmocka_unit_test(test_rejects_bad_ecdsa),
 		cmocka_unit_test(test_rsa_structure),
 		cmocka_unit_test(test_line_length),
+		cmocka_unit_test(test_fingerprint_text),
+		cmocka_unit_test(test_fingerprint_text_refusals),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_generate_structure),
 		cmocka_unit_test(test_generate_with_ssh_keygen),

@@ -358,6 +358,10 @@ static const struct name_case names[] = {
 	{ "j\xc3\xbcrgen", 32, 0 },
 	{ "a*", 32, 0 },
 	{ "$(id)", 32, 0 },
+	{ "a-", 32, 1 },
+	{ "-alice", 32, 0 },	/* would read as an option to a program */
+	{ "-", 32, 0 },
+	{ "--help", 32, 0 },
 };
 
 static void test_is_safe_name(void **state)

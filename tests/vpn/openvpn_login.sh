@@ -383,9 +383,13 @@ EOF
 # wait_client: until the client log shows the tunnel up or AUTH_FAILED, or
 # the client ends, or 20 s pass. Sets OUTCOME.
 wait_client() {
-	local _
+	local _ gone
 	OUTCOME=timeout
 	for _ in $(seq 200); do
+		# whether it ended is read before the log, so a client that logs
+		# AUTH_FAILED and exits between the two is not taken for a crash
+		gone=0
+		[ -n "$CLIENT_LAUNCH" ] && ! alive "$CLIENT_LAUNCH" && gone=1
 		if grep -q 'Initialization Sequence Completed' "$W/client.log"; then
 			OUTCOME=connected
 			return
@@ -394,7 +398,7 @@ wait_client() {
 			OUTCOME=auth-failed
 			return
 		fi
-		if [ -n "$CLIENT_LAUNCH" ] && ! alive "$CLIENT_LAUNCH"; then
+		if [ "$gone" = 1 ]; then
 			OUTCOME=exited
 			return
 		fi

@@ -1,0 +1,121 @@
+#!/bin/sh
+# installed.sh BUILD_DIR (run under tests/pg/with-postgres): the installed
+# layout, as a package has it (PREFIX=/usr). make install into a DESTDIR,
+# then logins through the installed module and tools, on SQLite and on
+# PostgreSQL through the installed plugin. The plugin must be found where
+# the programs look for it, the compiled-in directory: a private mount
+# namespace lays DESTDIR's /usr/lib over the real one, so that the
+# installed files are at their real paths, and nothing outside this test's
+# namespace and temp dir is touched. Then make uninstall must remove what
+# make install put there, and only that.
+set -u
+BUILD=${1:?usage: installed.sh BUILD_DIR}
+: "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d /tmp/otpgate-inst-XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+MA=$(gcc -print-multiarch)
+DEST=$T/root
+VERSION=$(cat "$REPO/VERSION")
+mk() { make -C "$REPO" --no-print-directory BUILD=build/inst "$@"; }
+
+# a plain make first (PREFIX=/usr/local), then install with PREFIX=/usr: what
+# is compiled in must follow the PREFIX of the install, not of the first build
+mk all >"$T/build.log" 2>&1 || { cat "$T/build.log"; exit 1; }
+mk install DESTDIR="$DEST" PREFIX=/usr >"$T/install.log" 2>&1 || { cat "$T/install.log"; exit 1; }
+for f in "lib/$MA/security/pam_otpgate.so" usr/sbin/otpgate-provision usr/sbin/otpgate-keyrotate \
+	usr/lib/otpgate/otpgate-store-pg.so usr/share/man/man5/otpgate.conf.5 \
+	usr/share/man/man8/pam_otpgate.8 usr/share/man/man8/otpgate-provision.8 \
+	usr/share/man/man8/otpgate-keyrotate.8 usr/lib/systemd/system/otpgate-keyrotate.service \
+	usr/lib/systemd/system/otpgate-keyrotate.timer etc/otpgate/otpgate.conf; do
+	[ -f "$DEST/$f" ] || echo "/$f" >>"$T/missing"
+done
+check "make install PREFIX=/usr: module, tools, plugin, man pages, units and config in place" \
+	[ ! -e "$T/missing" ]
+[ -e "$T/missing" ] && echo "# missing: $(cat "$T/missing")"
+check "the example config is installed 0600" [ "$(stat -c %a "$DEST/etc/otpgate/otpgate.conf")" = 600 ]
+check "the installed service runs the installed program" \
+	grep -qx "ExecStart=/usr/sbin/otpgate-keyrotate rotate" "$DEST/usr/lib/systemd/system/otpgate-keyrotate.service"
+"$DEST/usr/sbin/otpgate-provision" --version >"$T/out"
+check "the installed tool looks for the plugin where it was installed (/usr/lib/otpgate)" \
+	sh -c "grep -qx 'otpgate-provision $VERSION' $T/out && grep -qx 'plugin directory: /usr/lib/otpgate' $T/out"
+
+# logins through the installed module: SQLite
+PAMMOD=$DEST/lib/$MA/security/pam_otpgate.so
+prov() { "$DEST/usr/sbin/otpgate-provision" -c "$T/$1.conf" "$2" "$3" "$4" ; }
+mkdir "$T/pam.d" "$T/sqlite"
+write_conf() {
+	cat >"$T/$1.conf" <<CONF
+$2
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+	chmod 600 "$T/$1.conf"
+	printf 'auth required %s config=%s/%s.conf debug\n' "$PAMMOD" "$T" "$1" >"$T/pam.d/$1"
+}
+write_conf sqlite "store = { backend = \"sqlite\"; path = \"$T/sqlite/otpgate.db\"; };"
+secret=$(python3 -c 'import os; print(os.urandom(20).hex())')
+printf 'user,serial,secret\ninst,HW-INST,%s\n' "$secret" >"$T/tokens.csv"
+login() { "$BUILD/tests/pam-login" -L -d "$T/pam.d" -s "$1" -u inst -r 127.0.0.1 -S "$secret"; }
+wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.2; done; }
+"$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" init >/dev/null &&
+	"$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" import --format csv "$T/tokens.csv" >/dev/null
+check "installed tools: init and import on SQLite" [ $? -eq 0 ]
+wait_margin
+login sqlite >"$T/out" 2>&1
+check "a login through the installed module (SQLite)" grep -q "^Success" "$T/out"
+check "the installed module logs its version and plugin directory at debug" \
+	grep -q "pam_otpgate $VERSION (plugin directory /usr/lib/otpgate)" "$T/out"
+
+# PostgreSQL: the installed plugin, at its installed path
+write_conf pg "store = { backend = \"postgresql\"; conninfo = \"$OTPGATE_TEST_CONNINFO\"; spool = \"$T/pg.spool\"; };"
+# runs CMD with DESTDIR's /usr/lib laid over /usr/lib, in a mount namespace of its own
+in_layout() {
+	unshare -m --propagation private sh -c 'mount -t overlay overlay -o "lowerdir=$0/usr/lib:/usr/lib" /usr/lib &&
+		exec "$@"' "$DEST" "$@"
+}
+if [ -e /usr/lib/otpgate/otpgate-store-pg.so ]; then
+	echo "# skipped: the plugin is not found without the installed layout (this host has one installed)"
+else
+	"$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" init >"$T/out" 2>&1
+	check "without the installed layout the plugin is not found (it is not beside the build)" \
+		grep -q "otpgate-store-pg.so not found beside the program or in /usr/lib/otpgate" "$T/out"
+fi
+if ! in_layout true 2>"$T/err"; then
+	echo "# skipped: PostgreSQL through the installed plugin (no mount namespace: $(cat "$T/err"))"
+else
+	in_layout "$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" init >/dev/null &&
+		in_layout "$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" import --format csv "$T/tokens.csv" >/dev/null
+	check "installed tools: init and import on PostgreSQL, through the installed plugin" [ $? -eq 0 ]
+	wait_margin
+	in_layout "$BUILD/tests/pam-login" -d "$T/pam.d" -s pg -u inst -r 127.0.0.1 -S "$secret" >"$T/out" 2>&1
+	check "a login through the installed module and plugin (PostgreSQL)" grep -q "^Success" "$T/out"
+	in_layout "$DEST/usr/sbin/otpgate-keyrotate" -c "$T/pg.conf" list >"$T/out" 2>&1
+	check "the installed otpgate-keyrotate on PostgreSQL" [ $? -eq 0 ]
+fi
+
+# make uninstall removes what make install put there, and keeps what init made
+U=$T/u
+mkdir -p "$U/usr/sbin" "$U/var/lib/otpgate"
+touch "$U/usr/sbin/someone-elses-tool"
+mk install DESTDIR="$U" PREFIX=/usr >"$T/install.log" 2>&1 || { cat "$T/install.log"; exit 1; }
+printf 'k\n' >"$U/etc/otpgate/master.key"
+touch "$U/var/lib/otpgate/otpgate.db"
+mk uninstall DESTDIR="$U" PREFIX=/usr >"$T/out" 2>&1
+check "make uninstall: exit 0" [ $? -eq 0 ]
+check "make uninstall says what it keeps" \
+	grep -q "uninstall: kept /etc/otpgate (the config and the master key) and /var/lib/otpgate" "$T/out"
+(cd "$U" && find . ! -type d | sort) >"$T/left"
+printf '%s\n' ./etc/otpgate/master.key ./etc/otpgate/otpgate.conf ./usr/sbin/someone-elses-tool \
+	./var/lib/otpgate/otpgate.db >"$T/want"
+check "after install and uninstall only /etc/otpgate, /var/lib/otpgate and others' files are left" \
+	cmp -s "$T/left" "$T/want"
+cmp -s "$T/left" "$T/want" || diff "$T/want" "$T/left"
+check "the plugin directory is gone" [ ! -e "$U/usr/lib/otpgate" ]
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -3,9 +3,9 @@
  * appended to a spool file by og_spool_append (as og_audit_format writes
  * it) and read back by og_spool_parse: nothing may be lost on the way.
  * The line must read back; the time and which fields are set must be the
- * same; a value of up to KEEP bytes must come back exactly, and a longer
- * one bounded (the format cuts long values; how it marks them is its own
- * business).
+ * same; a value of up to OG_AUDIT_TEXT_MAX bytes must come back exactly,
+ * and a longer one cut to at most OG_AUDIT_TEXT_MAX bytes, marked with its
+ * length, and different from the cut of any other value.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,10 +16,7 @@
 #include "fuzz.h"
 #include "spool.h"
 
-#define NFIELDS 11
 #define VALUE_MAX 1024		/* the longest value the harness makes */
-#define KEEP 200		/* values up to this long come back exactly */
-#define CUT_MAX 512		/* a longer value comes back at most this long */
 #define LINE_CAP (1 << 16)
 
 static char dir[4096], path[4200];
@@ -44,16 +41,6 @@ static void make_dir(void)
 	atexit(cleanup);
 }
 
-/* Points f at every text field of ev. */
-static void fields(struct og_audit_event *ev, const char **f[NFIELDS])
-{
-	const char **p[NFIELDS] = { &ev->event, &ev->result, &ev->reason, &ev->user,
-				    &ev->source, &ev->service, &ev->token, &ev->key,
-				    &ev->actor, &ev->detail, &ev->host };
-
-	memcpy(f, p, sizeof(p));
-}
-
 /* The one line the spool file holds (malloc'd), then the file is gone. */
 static char *take_line(void)
 {
@@ -71,23 +58,40 @@ static char *take_line(void)
 	return line;
 }
 
+/* A long value's cut: bounded, marked with its length, told apart from its neighbour's. */
+static void check_cut(const char *sent, const char *got)
+{
+	static char other[VALUE_MAX + 1];
+	char mark[32], a[OG_AUDIT_VALUE_MAX + 1], b[OG_AUDIT_VALUE_MAX + 1];
+	size_t n = strlen(sent);
+
+	FZ_CHECK(strlen(got) <= OG_AUDIT_TEXT_MAX);
+	snprintf(mark, sizeof(mark), "[cut:%zu:", n);
+	FZ_CHECK(strstr(got, mark) != NULL);
+	memcpy(other, sent, n + 1);
+	other[n - 1] = (char)(other[n - 1] == 'a' ? 'b' : 'a');	/* the same but its last byte */
+	og_audit_escape(sent, OG_AUDIT_TEXT, a, sizeof(a));
+	og_audit_escape(other, OG_AUDIT_TEXT, b, sizeof(b));
+	FZ_CHECK(strcmp(a, b) != 0);
+}
+
 static void check_value(const char *sent, const char *got)
 {
 	FZ_CHECK((sent == NULL) == (got == NULL));
 	if (sent == NULL)
 		return;
-	if (strlen(sent) <= KEEP)
+	if (strlen(sent) <= OG_AUDIT_TEXT_MAX)
 		FZ_CHECK(strcmp(sent, got) == 0);
 	else
-		FZ_CHECK(strlen(got) <= CUT_MAX);
+		check_cut(sent, got);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char values[NFIELDS][VALUE_MAX];
+	static char values[OG_AUDIT_FIELDS][VALUE_MAX];
 	struct fz_in in = { data, size };
 	struct og_audit_event ev, back;
-	const char **sent[NFIELDS], **got[NFIELDS];
+	const char **sent[OG_AUDIT_FIELDS], **got[OG_AUDIT_FIELDS];
 	unsigned mask = fz_byte(&in) | (unsigned)fz_byte(&in) << 8;
 	char *line, *buf;
 
@@ -95,8 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		make_dir();
 	memset(&ev, 0, sizeof(ev));
 	ev.ts = (int64_t)(fz_u64(&in) & INT64_MAX);
-	fields(&ev, sent);
-	for (int i = 0; i < NFIELDS; i++) {
+	og_audit_fields(&ev, sent);
+	for (int i = 0; i < OG_AUDIT_FIELDS; i++) {
 		fz_str(&in, values[i], sizeof(values[i]));
 		*sent[i] = mask & (1u << i) ? NULL : values[i];
 	}
@@ -107,8 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK((buf = malloc(LINE_CAP)) != NULL);
 	FZ_CHECK(og_spool_parse(line, &back, buf, LINE_CAP) == OG_OK);
 	FZ_CHECK(back.ts == ev.ts);
-	fields(&back, got);
-	for (int i = 0; i < NFIELDS; i++)
+	og_audit_fields(&back, got);
+	for (int i = 0; i < OG_AUDIT_FIELDS; i++)
 		check_value(*sent[i], *got[i]);
 	free(buf);
 	free(line);

@@ -21,21 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *line = fz_string(data, size), *buf = malloc(BUF_LEN);
 	struct og_audit_event ev;
+	const char **f[OG_AUDIT_FIELDS];
 
 	FZ_CHECK(buf != NULL);
 	if (og_spool_parse(line, &ev, buf, BUF_LEN) == OG_OK) {
 		FZ_CHECK(ev.event != NULL && ev.ts >= 0);
-		check_in(ev.event, buf);
-		check_in(ev.result, buf);
-		check_in(ev.reason, buf);
-		check_in(ev.user, buf);
-		check_in(ev.source, buf);
-		check_in(ev.service, buf);
-		check_in(ev.token, buf);
-		check_in(ev.key, buf);
-		check_in(ev.actor, buf);
-		check_in(ev.detail, buf);
-		check_in(ev.host, buf);
+		og_audit_fields(&ev, f);
+		for (int i = 0; i < OG_AUDIT_FIELDS; i++)
+			check_in(*f[i], buf);
 	}
 	free(buf);
 	free(line);

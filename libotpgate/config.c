@@ -594,6 +594,25 @@ static int default_beside_store(struct og_config *c)
 	return OG_OK;
 }
 
+/*
+ * libconfig reads a C string: whatever follows a NUL byte would be dropped
+ * without a word (a setting, a whole policy rule). So a NUL anywhere is an
+ * error naming its line and byte offset.
+ */
+static int refuse_nul(struct loader *ld, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	int line = 1;
+
+	if (nul == NULL)
+		return OG_OK;
+	for (const char *p = text; p < nul; p++)
+		line += *p == '\n';
+	snprintf(ld->err, ld->errlen, "%s:%d: a NUL byte at byte offset %zu (the file must be text)",
+		 ld->path, line, (size_t)(nul - text));
+	return reported(ld, OG_ERR_CONFIG);
+}
+
 /* Reads and checks ld->path into ld->cfg; problems go to ld->err (and the checker). */
 static int load(struct loader *ld)
 {
@@ -615,6 +634,8 @@ static int load(struct loader *ld)
 		r = reported(ld, r);
 		goto out_nolc;
 	}
+	if ((r = refuse_nul(ld, text, len)) != OG_OK)
+		goto out_nolc;
 	config_init(&lc);
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
 		snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, config_error_line(&lc),

@@ -465,6 +465,37 @@ static void test_refuses_missing(void **state)
 	assert_non_null(strstr(f->err, missing));
 }
 
+/*
+ * A NUL byte ends the text libconfig sees: the policy after it would be
+ * dropped silently. The file is refused, naming its line and byte offset.
+ */
+static void test_refuses_nul_byte(void **state)
+{
+	static const char tail[] = "policy = ( { match = \"*\"; allow_from = [ \"0.0.0.0/0\" ]; } );\n";
+	struct fixture *f = *state;
+	char text[2048], want[PATH_MAX + 64];
+	size_t n = strlen(BASE);
+	int rc;
+
+	assert_true(n + 1 + sizeof(tail) <= sizeof(text));
+	memcpy(text, BASE, n);
+	text[n] = '\0';
+	memcpy(text + n + 1, tail, sizeof(tail));
+	write_conf(f, "", 0600);
+	assert_int_equal(th_write_file(f->path, text, n + sizeof(tail), 0600), 0);
+	memset(&f->cfg, 0, sizeof(f->cfg));
+	rc = og_config_load(f->path, &f->cfg, f->err, sizeof(f->err), &f->log);
+	if (rc == OG_OK) {
+		og_config_free(&f->cfg);
+		fail_msg("a config with a NUL byte at offset %zu loaded", n);
+	}
+	assert_int_equal(rc, OG_ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s:5: a NUL byte at byte offset %zu", f->path, n);
+	if (strstr(f->err, want) == NULL)
+		fail_msg("err=\"%s\", want it to contain \"%s\"", f->err, want);
+	assert_null(strchr(f->err, '\n'));
+}
+
 /* A long error message is cut to errlen, NUL-terminated, no overflow. */
 static void test_err_buffer_bounded(void **state)
 {
@@ -509,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_nul_byte, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,8 +203,8 @@ static int load_store(struct loader *ld, const config_setting_t *g)
 
 static int load_totp(struct loader *ld, const config_setting_t *g)
 {
-	static const char *const keys[] = { "digits", "period", "algorithm", "window", "issuer",
-					    NULL };
+	static const char *const keys[] = { "digits", "period", "algorithm", "window", "max_drift",
+					    "issuer", NULL };
 	struct og_config *c = ld->cfg;
 	const config_setting_t *s;
 	char *algo = NULL;
@@ -214,6 +214,7 @@ static int load_totp(struct loader *ld, const config_setting_t *g)
 	    (r = get_int(ld, g, "digits", 6, 8, &c->totp.digits)) ||
 	    (r = get_int(ld, g, "period", 30, 60, &c->totp.period)) ||
 	    (r = get_int(ld, g, "window", 0, 10, &c->window)) ||
+	    (r = get_int(ld, g, "max_drift", 0, 2880, &c->max_drift)) ||
 	    (r = get_string(ld, g, "issuer", &c->issuer)) ||
 	    (r = get_string(ld, g, "algorithm", &algo)))
 		goto out;
@@ -516,6 +517,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->totp.digits = 6;
 	c->totp.period = 30;
 	c->window = 1;
+	c->max_drift = OG_MAX_DRIFT_DEFAULT;
 	c->max_failures = 5;
 	c->lock_interval = 600;
 	c->lock_for = 900;

@@ -20,6 +20,7 @@ trap 'umount /etc/group /etc/passwd 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
 totp() { "$(dirname "$0")/../lib/totp" "$@"; }
 wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done; }
 audit_where() { sqlite3 "$T/otpgate.db" "SELECT count(*) FROM audit_named WHERE $1"; }
@@ -56,12 +57,13 @@ with open(path, "a") as g:
     members = [f"og-nss-ghost{i:05d}" for i in range(2000)] + ["og-nss-hugemember"]
     g.write(f"og-nss-huge:x:{gid + 2}:{','.join(members)}\n")
 PY
-mount --bind "$T/passwd" /etc/passwd && mount --bind "$T/group" /etc/group ||
-	{ echo "nss_groups.sh: cannot bind-mount the test's NSS files" >&2; exit 1; }
-[ "$(id -G og-nss-many | wc -w)" -eq 302 ] && ok "og-nss-many is in 302 groups (NSS sees the test's files)" ||
-	not_ok "og-nss-many's groups: $(id -G og-nss-many | wc -w)"
-[ "$(getent group og-nss-huge | wc -c)" -gt 32768 ] && ok "og-nss-huge's entry is over 32 KiB" ||
-	not_ok "og-nss-huge's entry: $(getent group og-nss-huge | wc -c) bytes"
+if ! mount --bind "$T/passwd" /etc/passwd || ! mount --bind "$T/group" /etc/group; then
+	echo "nss_groups.sh: cannot bind-mount the test's NSS files" >&2
+	exit 1
+fi
+check "og-nss-many is in 302 groups (NSS sees the test's files)" \
+	[ "$(id -G og-nss-many | wc -w)" -eq 302 ]
+check "og-nss-huge's entry is over 32 KiB" [ "$(getent group og-nss-huge | wc -c)" -gt 32768 ]
 
 # one config per case, so that no rule hides another's effect
 conf() {	# NAME GROUP RANGE: a policy of one group rule, then everyone from loopback
@@ -82,15 +84,17 @@ conf toobig og-nss-toobig 198.51.100.0/24
 	echo "user,serial,secret"
 	for u in many other hugemember; do echo "og-nss-$u,HW-$u,$(secret "og-nss-$u")"; done
 } >"$T/tokens.csv"
-"$BUILD/otpgate-provision" -c "$T/many.conf" init >/dev/null &&
-	"$BUILD/otpgate-provision" -c "$T/many.conf" import --format csv "$T/tokens.csv" >/dev/null ||
-	{ echo "nss_groups.sh: cannot set up the store" >&2; exit 1; }
+if ! "$BUILD/otpgate-provision" -c "$T/many.conf" init >/dev/null ||
+   ! "$BUILD/otpgate-provision" -c "$T/many.conf" import --format csv "$T/tokens.csv" >/dev/null; then
+	echo "nss_groups.sh: cannot set up the store" >&2
+	exit 1
+fi
 
 # 1. the 302nd group decides, as the first would
 login many og-nss-many 127.0.0.1 "Permission denied" \
 	"a user in 302 groups is held to the rule of the last one"
-[ "$(audit_where "user='og-nss-many' AND reason='policy' AND source='127.0.0.1'")" -eq 1 ] &&
-	ok "the refusal is audited as policy" || not_ok "no policy refusal audited for og-nss-many"
+check "the refusal is audited as policy" \
+	[ "$(audit_where "user='og-nss-many' AND reason='policy' AND source='127.0.0.1'")" -eq 1 ]
 login many og-nss-many 203.0.113.5 "Success" "from the restricted group's own range, the login succeeds"
 
 # 2. a group entry over 16 KiB: read whole, for everyone
@@ -107,8 +111,7 @@ with open(path, "a") as g:
 PY
 login toobig og-nss-other 127.0.0.1 "Permission denied" \
 	"a group entry over 16 MiB cannot be looked up: the rule refuses (fail closed)"
-[ "$(audit_where "user='og-nss-other' AND reason='policy'")" -eq 1 ] &&
-	ok "the refusal is audited as policy" || not_ok "no policy refusal audited for og-nss-other"
+check "the refusal is audited as policy" [ "$(audit_where "user='og-nss-other' AND reason='policy'")" -eq 1 ]
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -65,13 +65,15 @@ check "og-nss-many is in 302 groups (NSS sees the test's files)" \
 	[ "$(id -G og-nss-many | wc -w)" -eq 302 ]
 check "og-nss-huge's entry is over 32 KiB" [ "$(getent group og-nss-huge | wc -c)" -gt 32768 ]
 
-# one config per case, so that no rule hides another's effect
+# one config per case, so that no rule hides another's effect; refusals are
+# not made uniform, so a policy refusal has its own PAM code
 conf() {	# NAME GROUP RANGE: a policy of one group rule, then everyone from loopback
 	cat >"$T/$1.conf" <<CONF
 store = { backend = "sqlite"; path = "$T/otpgate.db"; };
 master_key = "$T/master.key";
 policy = ( { match = "group:$2"; allow_from = [ "$3" ]; },
            { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+auth = { uniform_refusals = false; };
 CONF
 	chmod 600 "$T/$1.conf"
 	printf 'auth required %s/pam_otpgate.so config=%s/%s.conf\n' "$BUILD" "$T" "$1" >"$T/pam.d/$1"
@@ -100,6 +102,8 @@ login many og-nss-many 203.0.113.5 "Success" "from the restricted group's own ra
 # 2. a group entry over 16 KiB: read whole, for everyone
 login huge og-nss-other 127.0.0.1 "Success" "a group entry over 16 KiB no longer refuses a non-member"
 login huge og-nss-hugemember 127.0.0.1 "Permission denied" "its last-listed member is held to its rule"
+check "the refusal is audited as policy" \
+	[ "$(audit_where "user='og-nss-hugemember' AND reason='policy' AND source='127.0.0.1'")" -eq 1 ]
 login huge og-nss-hugemember 198.51.100.7 "Success" "and logs in from its range"
 
 # 3. an entry larger than the bound (16 MiB) cannot be decided: refused

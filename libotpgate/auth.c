@@ -335,8 +335,8 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_key *master,
 		      const char *code, int64_t *step, int64_t *drift)
 {
-	int i = og_token_match(master, l->us.tokens, l->us.ntokens, l->now, ctx->cfg.window, code,
-			       step, drift, &ctx->log);
+	int i = og_token_match(master, l->us.tokens, l->us.ntokens, l->now, ctx->cfg.window,
+			       ctx->cfg.max_drift, code, step, drift, &ctx->log);
 
 	if (i >= 0)
 		og_logf(&ctx->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "

@@ -48,6 +48,13 @@ static int nss_gid(const char *name, int is_group, gid_t *gid)
 	return nss_not_found(rc) ? 0 : -1;
 }
 
+int og_user_in_nss(const char *user)
+{
+	gid_t gid;
+
+	return nss_gid(user, 0, &gid);
+}
+
 /* 1 if want is among user's groups, 0 if not, -1 if the whole list cannot
  * be had: the array grows to the size getgrouplist asks for, never cut. */
 static int grouplist_has(const char *user, gid_t primary, gid_t want)

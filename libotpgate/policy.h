@@ -21,4 +21,8 @@ int og_policy_allows(const struct og_config *cfg, const char *user, const char *
  * entry of 16 MiB and 65536 groups; beyond that the lookup fails. */
 int og_user_in_group(const char *user, const char *group);
 
+/* 1 if NSS knows user, 0 if not, -1 if the lookup failed; an entry of
+ * any size up to 16 MiB is read whole. */
+int og_user_in_nss(const char *user);
+
 #endif

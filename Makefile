@@ -147,6 +147,8 @@ unit: tests
 pamtest: tests
 	@echo "== $(BUILD)/tests/test_pam (sqlite)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam
+	@echo "== tests/pam/nss_groups.sh"
+	@tests/pam/nss_groups.sh $(abspath $(BUILD))
 
 # the same suite against a throwaway PostgreSQL server
 pamtest-pg: tests

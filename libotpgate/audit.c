@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "err.h"
+#include "fileio.h"
 #include "json.h"
 #include "util.h"
 
@@ -291,7 +292,7 @@ int og_audit_jsonl_append(const char *path, const struct og_audit_event *ev,
 {
 	char line[OG_AUDIT_JSON_MAX + 2];
 	size_t n = og_audit_json(ev, line, sizeof(line) - 1);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), r = OG_OK;
+	int fd = og_file_open_append(path), r = OG_OK;
 
 	line[n++] = '\n';
 	if (fd < 0 || write(fd, line, n) != (ssize_t)n) {

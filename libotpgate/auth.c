@@ -1,5 +1,4 @@
 /* auth.c: the login decision: source, policy, lock, code, replay, audit. */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,14 +122,6 @@ static const char *resolve_source(struct og_ctx *ctx, struct og_login *l)
 	return "bad-source";
 }
 
-static int user_in_nss(const char *user)
-{
-	struct passwd pw, *pwp = NULL;
-	char buf[4096];
-
-	return getpwnam_r(user, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL;
-}
-
 /* A refusal kept until after the prompt (reason and verdict). */
 static void hold(struct og_login *l, const char *reason, enum og_verdict v)
 {
@@ -150,7 +141,7 @@ static int standing_of(const struct og_login *l)
 static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 {
 	/* NSS is asked for everyone, not only for whom the store does not know */
-	int in_nss = user_in_nss(l->user), bar = standing_of(l);
+	int in_nss = og_user_in_nss(l->user) == 1, bar = standing_of(l);
 
 	if (!l->us.known && !in_nss) {
 		hold(l, "unknown-user", OG_DENY_UNKNOWN);
@@ -335,8 +326,8 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_key *master,
 		      const char *code, int64_t *step, int64_t *drift)
 {
-	int i = og_token_match(master, l->us.tokens, l->us.ntokens, l->now, ctx->cfg.window, code,
-			       step, drift, &ctx->log);
+	int i = og_token_match(master, l->us.tokens, l->us.ntokens, l->now, ctx->cfg.window,
+			       ctx->cfg.max_drift, code, step, drift, &ctx->log);
 
 	if (i >= 0)
 		og_logf(&ctx->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "

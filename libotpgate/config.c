@@ -231,8 +231,8 @@ static int load_store(struct loader *ld, const config_setting_t *g)
 
 static int load_totp(struct loader *ld, const config_setting_t *g)
 {
-	static const char *const keys[] = { "digits", "period", "algorithm", "window", "issuer",
-					    NULL };
+	static const char *const keys[] = { "digits", "period", "algorithm", "window", "max_drift",
+					    "issuer", NULL };
 	struct og_config *c = ld->cfg;
 	const config_setting_t *s;
 	char *algo = NULL;
@@ -242,6 +242,7 @@ static int load_totp(struct loader *ld, const config_setting_t *g)
 	    (r = get_int(ld, g, "digits", 6, 8, &c->totp.digits)) ||
 	    (r = get_int(ld, g, "period", 30, 60, &c->totp.period)) ||
 	    (r = get_int(ld, g, "window", 0, 10, &c->window)) ||
+	    (r = get_int(ld, g, "max_drift", 0, 2880, &c->max_drift)) ||
 	    (r = get_string(ld, g, "issuer", &c->issuer)) ||
 	    (r = get_string(ld, g, "algorithm", &algo)))
 		goto out;
@@ -544,6 +545,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->totp.digits = 6;
 	c->totp.period = 30;
 	c->window = 1;
+	c->max_drift = OG_MAX_DRIFT_DEFAULT;
 	c->max_failures = 5;
 	c->lock_interval = 600;
 	c->lock_for = 900;
@@ -622,6 +624,25 @@ static int default_beside_store(struct og_config *c)
 	return OG_OK;
 }
 
+/*
+ * libconfig reads a C string: whatever follows a NUL byte would be dropped
+ * without a word (a setting, a whole policy rule). So a NUL anywhere is an
+ * error naming its line and byte offset.
+ */
+static int refuse_nul(struct loader *ld, const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	int line = 1;
+
+	if (nul == NULL)
+		return OG_OK;
+	for (const char *p = text; p < nul; p++)
+		line += *p == '\n';
+	snprintf(ld->err, ld->errlen, "%s:%d: a NUL byte at byte offset %zu (the file must be text)",
+		 ld->path, line, (size_t)(nul - text));
+	return reported(ld, OG_ERR_CONFIG);
+}
+
 /* Reads and checks ld->path into ld->cfg; problems go to ld->err (and the checker). */
 static int load(struct loader *ld)
 {
@@ -643,6 +664,8 @@ static int load(struct loader *ld)
 		r = reported(ld, r);
 		goto out_nolc;
 	}
+	if ((r = refuse_nul(ld, text, len)) != OG_OK)
+		goto out_nolc;
 	config_init(&lc);
 	if ((r = refuse_include(ld, text)) != OG_OK)
 		goto out;

@@ -30,6 +30,7 @@ struct og_config {
 	/* totp defaults for new tokens, and verification window */
 	struct og_otp_params totp;
 	int window;
+	int max_drift;			/* steps a token's learnt drift may reach, either way */
 	char *issuer;
 	/* policy */
 	struct og_rule *rules;

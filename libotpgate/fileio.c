@@ -97,6 +97,27 @@ out:
 	return r;
 }
 
+int og_file_open_append(const char *path)
+{
+	struct stat sb;
+	int fd, flags;
+
+	/* O_NONBLOCK: opening a FIFO with no reader would wait for ever */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int og_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;

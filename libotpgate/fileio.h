@@ -30,6 +30,14 @@ int og_path_check(const char *path, enum og_file_kind kind, const struct og_log 
 int og_file_read(const char *path, enum og_file_kind kind, size_t max,
 		 char **buf, size_t *len, const struct og_log *log);
 
+/*
+ * Opens path for appending, created 0600 if missing: never through a
+ * symlink, and only a regular file (a FIFO or device planted there would
+ * block or swallow the writes). A descriptor, or -1 with errno set
+ * (EINVAL for a file that is not regular, ENXIO for a FIFO no one reads).
+ */
+int og_file_open_append(const char *path);
+
 /* Writes all len bytes to fd (retrying short writes). OG_OK or OG_ERR_IO. */
 int og_write_all(int fd, const void *data, size_t len);
 

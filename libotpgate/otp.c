@@ -85,6 +85,13 @@ int og_otp_format(const unsigned char *key, size_t keylen,
 	return OG_OK;
 }
 
+int64_t og_drift_bound(int64_t drift, int max_drift)
+{
+	int64_t m = max_drift < 0 ? 0 : max_drift;
+
+	return drift > m ? m : drift < -m ? -m : drift;
+}
+
 static int code_is_wellformed(const char *code, int digits)
 {
 	size_t n = 0;

@@ -16,6 +16,8 @@ struct og_otp_params {
 	int64_t t0;		/* Unix time of step 0 (RFC 6238 T0), normally 0 */
 };
 
+#define OG_MAX_DRIFT_DEFAULT 10	/* totp.max_drift: steps either way */
+
 /* "SHA1"/"SHA256"/"SHA512" (any case) -> algo. OG_OK or OG_ERR_INVALID. */
 int og_algo_parse(const char *s, enum og_algo *out);
 const char *og_algo_name(enum og_algo a);
@@ -30,6 +32,12 @@ int64_t og_totp_step(const struct og_otp_params *p, int64_t now);
 /* Writes the zero-padded code for a step into out (>= 9 bytes). */
 int og_otp_format(const unsigned char *key, size_t keylen,
 		  const struct og_otp_params *p, int64_t step, char *out);
+
+/*
+ * drift (in time steps) held to -max_drift .. +max_drift: the drift a token
+ * may learn, and what a stored drift counts as when a code is checked.
+ */
+int64_t og_drift_bound(int64_t drift, int max_drift);
 
 /*
  * Checks code against steps center-window .. center+window, computing and

@@ -16,7 +16,13 @@ int og_policy_allows(const struct og_config *cfg, const char *user, const char *
 		     const struct og_addr *addr, int *rule_line);
 
 /* 1 if user is a member of group (primary or supplementary) per NSS, 0 if
- * not (or either is unknown), -1 if the lookup itself failed. */
+ * not (or either is unknown), -1 if the lookup itself failed. Decided on
+ * the whole entry and the whole group list, whatever their size, up to an
+ * entry of 16 MiB and 65536 groups; beyond that the lookup fails. */
 int og_user_in_group(const char *user, const char *group);
+
+/* 1 if NSS knows user, 0 if not, -1 if the lookup failed; an entry of
+ * any size up to 16 MiB is read whole. */
+int og_user_in_nss(const char *user);
 
 #endif

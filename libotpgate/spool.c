@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fileio.h"
 #include "spool.h"
 #include "util.h"
 
@@ -36,7 +37,7 @@ int og_spool_is_at(int fd, const char *path)
 static int open_for_append(const char *path)
 {
 	for (int tries = 0; tries < 16; tries++) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int fd = og_file_open_append(path);
 		if (fd < 0)
 			return -1;
 		if (og_spool_lock(fd, OG_SPOOL_LOCK_APPEND, 1) == 0 && og_spool_is_at(fd, path))

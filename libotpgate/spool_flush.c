@@ -106,7 +106,7 @@ static int set_aside(struct flush *fl, long line, const char *text, size_t n, co
 	struct stat sb;
 	int fd, r;
 
-	fd = open(fl->dead, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = og_file_open_append(fl->dead);
 	if (fd < 0) {
 		og_logf(fl->log, LOG_ERR, "audit spool %.200s: %s", fl->dead, strerror(errno));
 		return OG_ERR_IO;

@@ -88,8 +88,8 @@ static enum og_verdict check_code(struct og_store *st, const struct og_config *c
 
 	if (og_master_key_load(cfg->master_key, &master, log) != OG_OK)
 		return refuse(su, "master-key", OG_UNAVAIL);
-	i = og_token_match(&master, us->tokens, us->ntokens, su->ev.ts, cfg->window, code, &step,
-			   &drift, log);
+	i = og_token_match(&master, us->tokens, us->ntokens, su->ev.ts, cfg->window, cfg->max_drift,
+			   code, &step, &drift, log);
 	og_store_chain_key_from(st, &master);	/* the audit entry needs it next */
 	og_key_wipe(&master);
 	if (i < 0)

@@ -1,10 +1,14 @@
 /*
  * store_pg.c: the fleet store on PostgreSQL through libpq. Several bastions
  * share tokens, replay watermarks, failure counts and locks, and the audit
- * table. The watermark check-and-advance is one statement; a connect or
- * statement that takes longer than store.timeout fails, so a dead database
- * cannot hang sshd.
+ * table. The watermark check-and-advance is one statement. Every round trip
+ * (the connect too) is bounded by store.timeout on this side: the
+ * connection is non-blocking and each wait polls its socket for the time
+ * left, so neither a dead database nor a silent network can hang sshd.
  */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +139,8 @@ struct pg_be {
 	const struct og_chain_key *chain;	/* set by the store before audit rows are written */
 	int registry_only;	/* connected as the key reader: access_keys only */
 	const struct og_log *log;
+	int64_t timeout_ms;	/* store.timeout: the longest any round trip may take */
+	int lost;		/* a round trip failed half way: the connection is given up */
 	char host[256];
 };
 
@@ -175,14 +181,155 @@ static int pg_error(struct pg_be *be, const char *what, const PGresult *res)
 	return OG_ERR_STORE;
 }
 
+static int res_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/*
+ * Round trips. Everything sent to the server goes through send_query and
+ * everything read back through next_result, on a non-blocking connection:
+ * a wait polls the socket only for what is left of store.timeout since the
+ * round trip began. A network that stops forwarding keeps the socket open
+ * and silent, so nothing else would end the wait. When a wait runs out, or
+ * the connection breaks, the connection is given up: its state is unknown,
+ * and every later round trip on it fails at once. The server rolls back
+ * whatever it did not see committed, when it notices (keepalives, and
+ * idle_in_transaction_session_timeout, set in pg_open).
+ */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* When a round trip starting now must be over. */
+static int64_t deadline(const struct pg_be *be)
+{
+	return now_ms() + be->timeout_ms;
+}
+
+/* Logs why the connection is given up (libpq's message when why is NULL). */
+static int give_up(struct pg_be *be, const char *what, const char *why)
+{
+	const char *msg = why ? why : PQerrorMessage(be->conn);
+	size_t n = strcspn(msg, "\n");
+
+	be->lost = 1;
+	og_logf(be->log, LOG_ERR, "store postgresql: %s: %.*s; connection given up", what,
+		(int)(n > 300 ? 300 : n), msg);
+	return OG_ERR_STORE;
+}
+
+/* Waits until the socket is ready for events, or gives up at until. */
+static int wait_socket(struct pg_be *be, const char *what, short events, int64_t until)
+{
+	struct pollfd pfd = { .fd = PQsocket(be->conn), .events = events };
+	char why[64];
+	int64_t left;
+	int n;
+
+	if (pfd.fd < 0)
+		return give_up(be, what, NULL);
+	while ((left = until - now_ms()) > 0) {
+		if ((n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left)) > 0)
+			return OG_OK;	/* an error or hang-up too: libpq reads it next */
+		if (n < 0 && errno != EINTR)
+			return give_up(be, what, strerror(errno));
+	}
+	snprintf(why, sizeof(why), "no answer within %llds (store.timeout)",
+		 (long long)(be->timeout_ms / 1000));
+	return give_up(be, what, why);
+}
+
+/* Sends what libpq holds and reads until a result can be taken without
+ * blocking (or there is none left), waiting no later than until. */
+static int await_result(struct pg_be *be, const char *what, int64_t until)
+{
+	int pending, r;
+
+	for (;;) {
+		if ((pending = PQflush(be->conn)) < 0)
+			return give_up(be, what, NULL);
+		if (pending == 0 && !PQisBusy(be->conn))
+			return OG_OK;
+		if ((r = wait_socket(be, what, POLLIN | (pending ? POLLOUT : 0), until)) != OG_OK)
+			return r;
+		if (!PQconsumeInput(be->conn))
+			return give_up(be, what, NULL);
+	}
+}
+
+/* The next result of what was sent, NULL after the last; NULL with *r set
+ * (logged, connection given up) when it did not come by until. */
+static PGresult *next_result(struct pg_be *be, const char *what, int64_t until, int *r)
+{
+	return (*r = await_result(be, what, until)) == OG_OK ? PQgetResult(be->conn) : NULL;
+}
+
+/* OG_OK unless the connection was given up (then logged). */
+static int still_usable(struct pg_be *be, const char *what)
+{
+	if (!be->lost)
+		return OG_OK;
+	og_logf(be->log, LOG_ERR, "store postgresql: %s: the connection was given up", what);
+	return OG_ERR_STORE;
+}
+
+/* Sends sql: as one statement with parameters p, or (simple) as a string
+ * that may hold several statements, without. */
+static int send_query(struct pg_be *be, const char *what, const char *sql,
+		      const struct params *p, int simple)
+{
+	int sent, r;
+
+	if ((r = still_usable(be, what)) != OG_OK)
+		return r;
+	sent = simple ? PQsendQuery(be->conn, sql)
+		      : PQsendQueryParams(be->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
+					  p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	return sent ? OG_OK : pg_error(be, what, NULL);
+}
+
+/*
+ * One round trip: sends sql and reads all its results. Returns the first
+ * failed result, else the last one (the caller clears it), as PQexec would;
+ * NULL (logged) when none came back in time.
+ */
+static PGresult *round_trip(struct pg_be *be, const char *what, const char *sql,
+			    const struct params *p, int simple)
+{
+	int64_t until = deadline(be);
+	PGresult *res = NULL, *x;
+	int r;
+
+	if (send_query(be, what, sql, p, simple) != OG_OK)
+		return NULL;
+	while ((x = next_result(be, what, until, &r)) != NULL) {
+		if (res == NULL || res_ok(res)) {
+			PQclear(res);
+			res = x;
+		} else {
+			PQclear(x);
+		}
+	}
+	if (r != OG_OK) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 /* Runs sql with p; returns the result (caller clears) or NULL after logging. */
 static PGresult *run(struct pg_be *be, const char *what, const char *sql, const struct params *p)
 {
-	PGresult *res = PQexecParams(be->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
-				     p ? p->len : NULL, p ? p->fmt : NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res = round_trip(be, what, sql, p, 0);
 
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+	if (res == NULL || res_ok(res))
 		return res;
 	pg_error(be, what, res);
 	PQclear(res);
@@ -192,25 +339,50 @@ static PGresult *run(struct pg_be *be, const char *what, const char *sql, const 
 /* Runs a statement and maps a unique violation to OG_ERR_EXISTS. */
 static int run_cmd(struct pg_be *be, const char *what, const char *sql, const struct params *p)
 {
-	PGresult *res = PQexecParams(be->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
-				     p ? p->len : NULL, p ? p->fmt : NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult *res = round_trip(be, what, sql, p, 0);
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	int r = OG_OK;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+	if (res == NULL)
+		return OG_ERR_STORE;
+	if (!res_ok(res))
 		r = state && strcmp(state, "23505") == 0 ? OG_ERR_EXISTS : pg_error(be, what, res);
 	PQclear(res);
 	return r;
+}
+
+/* Connects within store.timeout (all hosts of conninfo together), by
+ * libpq's non-blocking connect, then leaves the connection non-blocking. */
+static int connect_bounded(struct pg_be *be, const char *const *keys, const char *const *vals)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	int64_t until = deadline(be);
+	int r;
+
+	if ((be->conn = PQconnectStartParams(keys, vals, 1)) == NULL)
+		return OG_ERR_NOMEM;
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED || PQstatus(be->conn) == CONNECTION_BAD)
+			return pg_error(be, "connect", NULL);
+		if ((r = wait_socket(be, "connect", st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+				     until)) != OG_OK)
+			return r;
+		st = PQconnectPoll(be->conn);
+	}
+	return PQsetnonblocking(be->conn, 1) == 0 ? OG_OK : pg_error(be, "connect", NULL);
 }
 
 static int pg_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
 		   void **out)
 {
 	struct pg_be *be = calloc(1, sizeof(*be));
-	char timeout[24], options[128];
-	const char *keys[] = { "connect_timeout", "options", "application_name", "dbname", NULL };
-	const char *vals[] = { timeout, options, "otpgate",
+	long long t = cfg->store_timeout > 0 ? (long long)cfg->store_timeout : 1;
+	char secs[24], interval[24], ms[24], options[224];
+	/* defaults: conninfo comes last (dbname is expanded), so its own settings win */
+	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
+			       "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+			       "options", "application_name", "dbname", NULL };
+	const char *vals[] = { secs, "1", secs, interval, "3", ms, options, "otpgate",
 			       mode == OG_OPEN_REGISTRY ? cfg->keys_conninfo : cfg->store_conninfo,
 			       NULL };
 
@@ -219,19 +391,25 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 	be->registry_only = mode == OG_OPEN_REGISTRY;
 	*out = be;
 	be->log = log;
+	be->timeout_ms = t * 1000;
 	/* entries this process appends name the bastion as the config says */
 	snprintf(be->host, sizeof(be->host), "%s", cfg->host ? cfg->host : "unknown");
-	/* conninfo comes last so its own settings win */
-	snprintf(timeout, sizeof(timeout), "%lld", (long long)(cfg->store_timeout > 0 ? cfg->store_timeout : 1));
+	/*
+	 * The kernel notices a dead peer too: keepalives probe a connection
+	 * idle for store.timeout (a login at its prompt), and tcp_user_timeout
+	 * drops one whose data stays unacknowledged that long. connect_timeout
+	 * is the same bound for libpq's own waits; ours spans every host.
+	 * The server ends a session left idle in a transaction (a client cut
+	 * off mid-login) after store.timeout, so its locks (the audit chain's
+	 * among them) do not hold up the fleet.
+	 */
+	snprintf(secs, sizeof(secs), "%lld", t);
+	snprintf(interval, sizeof(interval), "%lld", t / 3 > 0 ? t / 3 : 1);
+	snprintf(ms, sizeof(ms), "%lld", t * 1000);
 	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld"
-		 " -c client_min_messages=warning", (long long)cfg->store_timeout * 1000,
-		 (long long)cfg->store_timeout * 1000);
-	be->conn = PQconnectdbParams(keys, vals, 1);
-	if (be->conn == NULL)
-		return OG_ERR_NOMEM;
-	if (PQstatus(be->conn) != CONNECTION_OK)
-		return pg_error(be, "connect", NULL);
-	return OG_OK;
+		 " -c idle_in_transaction_session_timeout=%lld -c client_min_messages=warning",
+		 t * 1000, t * 1000, t * 1000);
+	return connect_bounded(be, keys, vals);
 }
 
 static void pg_close(void *p)
@@ -249,14 +427,17 @@ static int pg_check_schema(void *p)
 
 	/* the key reader may see access_keys and nothing else */
 	if (be->registry_only) {
-		res = PQexec(be->conn, "SELECT 1 FROM access_keys LIMIT 0");
+		res = round_trip(be, "key registry", "SELECT 1 FROM access_keys LIMIT 0", NULL, 1);
 		int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 		PQclear(res);
-		return ok ? OG_OK : pg_error(be, "key registry", NULL);
+		return ok ? OG_OK : res == NULL ? OG_ERR_STORE : pg_error(be, "key registry", NULL);
 	}
-	res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
+	res = round_trip(be, "schema check", "SELECT value FROM otpgate_meta"
+			 " WHERE key = 'schema_version'", NULL, 1);
 	int version = 0;
 
+	if (res == NULL)
+		return OG_ERR_STORE;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		version = atoi(PQgetvalue(res, 0, 0));
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK &&
@@ -276,11 +457,14 @@ static int pg_check_schema(void *p)
 /* A command without parameters (may hold several statements). */
 static int pg_exec(struct pg_be *be, const char *sql)
 {
-	PGresult *res = PQexec(be->conn, sql);
+	const char *what = strncmp(sql, "CREATE", 6) == 0 ? "create schema" : sql;
+	PGresult *res = round_trip(be, what, sql, NULL, 1);
 	int r = OG_OK;
 
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-		r = pg_error(be, strncmp(sql, "CREATE", 6) == 0 ? "create schema" : sql, res);
+	if (res == NULL)
+		return OG_ERR_STORE;
+	if (!res_ok(res))
+		r = pg_error(be, what, res);
 	PQclear(res);
 	return r;
 }
@@ -299,7 +483,9 @@ static int pg_rollback(void *p)
 {
 	struct pg_be *be = p;
 
-	if (PQtransactionStatus(be->conn) == PQTRANS_IDLE)
+	/* a connection given up cannot be told; the server rolls back what it
+	 * never saw committed once the session ends (pg_close ends it here) */
+	if (be->lost || PQtransactionStatus(be->conn) == PQTRANS_IDLE)
 		return OG_OK;
 	return pg_exec(be, "ROLLBACK");
 }
@@ -439,30 +625,32 @@ struct query {
 static int run_batch(struct pg_be *be, const char *what, const struct query *q, int n,
 		     PGresult **res)
 {
-	int sent = 0, r = OG_OK;
+	int64_t until = deadline(be);
+	int sent = 0, r = OG_OK, w = OG_OK;
 	PGresult *x;
 
 	for (int i = 0; i < n; i++)
 		res[i] = NULL;
+	if ((r = still_usable(be, what)) != OG_OK)
+		return r;
 	if (!PQenterPipelineMode(be->conn))
 		return pg_error(be, what, NULL);
-	while (sent < n && PQsendQueryParams(be->conn, q[sent].sql, q[sent].prm ? q[sent].prm->n : 0,
-					     NULL, q[sent].prm ? q[sent].prm->v : NULL,
-					     q[sent].prm ? q[sent].prm->len : NULL,
-					     q[sent].prm ? q[sent].prm->fmt : NULL, 0))
+	while (sent < n && send_query(be, what, q[sent].sql, q[sent].prm, 0) == OG_OK)
 		sent++;
 	if (sent < n || !PQpipelineSync(be->conn))
 		r = pg_error(be, what, NULL);
-	for (int i = 0; i < sent; i++) {
-		res[i] = PQgetResult(be->conn);
-		while ((x = PQgetResult(be->conn)) != NULL)	/* the NULL that ends each one */
+	for (int i = 0; i < sent && w == OG_OK; i++) {
+		res[i] = next_result(be, what, until, &w);
+		/* the NULL that ends each one */
+		while (w == OG_OK && (x = next_result(be, what, until, &w)) != NULL)
 			PQclear(x);
-		ExecStatusType st = PQresultStatus(res[i]);
-		if (r == OG_OK && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		if (w == OG_OK && r == OG_OK && !res_ok(res[i]))
 			r = pg_error(be, what, res[i]);
 	}
-	if ((x = PQgetResult(be->conn)) != NULL)	/* the sync */
+	if (w == OG_OK && (x = next_result(be, what, until, &w)) != NULL)	/* the sync */
 		PQclear(x);
+	if (w != OG_OK)
+		return w;	/* given up: the pipeline goes with the connection */
 	if (!PQexitPipelineMode(be->conn) && r == OG_OK)
 		r = pg_error(be, what, NULL);
 	return r;
@@ -1329,12 +1517,16 @@ static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row
 	struct pg_be *be = p;
 	struct audit_buf b;
 	PGresult *res;
-	int stop = 0, r = OG_OK;
+	int stop = 0, r, w = OG_OK;
 
-	if (!PQsendQueryParams(be->conn, "SELECT " AUDIT_COLS " ORDER BY a.id",
-			       0, NULL, NULL, NULL, NULL, 0) || !PQsetSingleRowMode(be->conn))
+	if ((r = send_query(be, "list audit", "SELECT " AUDIT_COLS " ORDER BY a.id", NULL,
+			    0)) != OG_OK)
+		return r;
+	if (!PQsetSingleRowMode(be->conn))
 		r = pg_error(be, "list audit", NULL);
-	while ((res = PQgetResult(be->conn)) != NULL) {
+	/* each row within store.timeout of the one before (the server's
+	 * statement_timeout bounds the whole) */
+	while ((res = next_result(be, "list audit", deadline(be), &w)) != NULL) {
 		ExecStatusType st = PQresultStatus(res);
 		if (st == PGRES_SINGLE_TUPLE && !stop && r == OG_OK) {
 			read_audit_row(res, 0, &b);
@@ -1344,7 +1536,7 @@ static int pg_audit_list(void *p, int (*cb)(void *arg, const struct og_audit_row
 		}
 		PQclear(res);	/* after a stop, the rest is read and dropped */
 	}
-	return r;
+	return r != OG_OK ? r : w;
 }
 
 static int pg_subject_list(void *p, int (*cb)(void *arg, const struct og_subject_row *sr),
@@ -1732,7 +1924,8 @@ static int pg_token_count(void *p, enum og_token_state state, int64_t created_be
 static int pg_stored_version(void *p)
 {
 	struct pg_be *be = p;
-	PGresult *res = PQexec(be->conn, "SELECT value FROM otpgate_meta WHERE key = 'schema_version'");
+	PGresult *res = round_trip(be, "schema version", "SELECT value FROM otpgate_meta"
+				   " WHERE key = 'schema_version'", NULL, 1);
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	int v = -1;
 

@@ -34,6 +34,7 @@
 /* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
 #define SCHEMA_VERSION 5
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
+#define WAL_HEADER_LEN 32	/* a WAL file's header, before its first frame */
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS users("
@@ -231,6 +232,7 @@ struct sqlite_be {
 };
 
 static int need_registry(struct sqlite_be *be);
+static int schema_version(struct sqlite_be *be, const char *db);
 static int sq_commit(void *p);
 static int pseudonymise(struct sqlite_be *be, struct og_audit_event *ev,
 			char ubuf[OG_SUBJECT_LEN + 1], char abuf[OG_SUBJECT_LEN + 1]);
@@ -383,12 +385,17 @@ static int file_uri(const char *path, int ro, char *out, size_t cap)
 	return OG_OK;
 }
 
-/* After each commit: truncate the WAL once it holds CHECKPOINT_FRAMES. */
+/*
+ * After each commit: checkpoint a WAL that holds CHECKPOINT_FRAMES. The
+ * store's is truncated too. The key registry's keeps its length (the next
+ * writer starts it over from the top): see registry_wal.
+ */
 static int wal_committed(void *p, sqlite3 *db, const char *name, int frames)
 {
 	(void)p;
 	if (frames >= CHECKPOINT_FRAMES)
-		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_wal_checkpoint_v2(db, name, strcmp(name, "reg") == 0 ? SQLITE_CHECKPOINT_PASSIVE
+						     : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -424,9 +431,55 @@ static int open_main(struct sqlite_be *be, const struct og_config *cfg, int crea
 }
 
 /*
- * Attaches the key registry as "reg". It is a database of its own, in
- * rollback-journal mode, so that the unprivileged key reader can read it
- * (mode 0640, group otpgate) without ever being able to open the secrets.
+ * Puts the attached key registry in WAL mode, its -wal and -shm kept
+ * between connections. A writer killed mid-transaction then leaves only
+ * frames past the last commit in the WAL, which readers ignore; a rollback
+ * journal left behind would have to be rolled back before anyone could
+ * read, and the key reader (read-only, user otpgate) cannot, so it would
+ * list no keys at all. A registry an older version left in rollback mode
+ * is converted by the first writer that attaches it. SQLite gives the new
+ * files the registry's owner, group and mode (0640, group otpgate), and
+ * the reader, unable to write the -shm, reads the WAL on its own.
+ *
+ * One state defeats such a reader: a WAL of its header and no frame, left
+ * by a writer killed between writing (and syncing) the header of an empty
+ * WAL and its first frame (SQLite 3.40 answers SQLITE_PROTOCOL until a
+ * writer comes). So the registry's WAL is never truncated (wal_committed),
+ * and one found empty is given a committed frame at once.
+ */
+static void registry_wal(struct sqlite_be *be, const char *path)
+{
+	const unsigned char *mode;
+	char wal_path[4200], sql[64];
+	sqlite3_stmt *s;
+	struct stat st;
+	int on = 1, wal = 0, version;
+
+	sqlite3_file_control(be->db, "reg", SQLITE_FCNTL_PERSIST_WAL, &on);
+	if (sqlite3_prepare_v2(be->db, "PRAGMA reg.journal_mode = WAL", -1, &s, NULL) == SQLITE_OK) {
+		wal = sqlite3_step(s) == SQLITE_ROW && (mode = sqlite3_column_text(s, 0)) != NULL &&
+		      sqlite3_stricmp((const char *)mode, "wal") == 0;
+		sqlite3_finalize(s);
+	}
+	/* not fatal: the registry still works, and the next writer tries again */
+	if (!wal) {
+		og_logf(be->log, LOG_WARNING, "key registry %.200s: still in rollback-journal mode"
+			" (%s); a writer killed mid-transaction would block the key reader", path,
+			sqlite3_errmsg(be->db));
+		return;
+	}
+	snprintf(wal_path, sizeof(wal_path), "%s-wal", path);
+	if ((stat(wal_path, &st) != 0 || st.st_size <= WAL_HEADER_LEN) &&
+	    (version = schema_version(be, "reg")) >= 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA reg.user_version = %d", version);
+		exec(be, sql);
+	}
+}
+
+/*
+ * Attaches the key registry as "reg". It is a database of its own, so
+ * that the unprivileged key reader can read it (mode 0640, group otpgate)
+ * without ever being able to open the secrets.
  */
 static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_mode mode)
 {
@@ -451,7 +504,12 @@ static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_error(be, "attach key registry");
-	return mode == OG_OPEN_REGISTRY ? OG_OK : exec(be, "PRAGMA reg.synchronous = FULL");
+	if (mode == OG_OPEN_REGISTRY)
+		return OG_OK;
+	if ((rc = exec(be, "PRAGMA reg.synchronous = FULL")) != OG_OK)
+		return rc;
+	registry_wal(be, path);
+	return OG_OK;
 }
 
 static int sq_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
@@ -532,17 +590,33 @@ static int sq_check_schema(void *p)
 	return be->registry_only ? OG_OK : check_version(be, "main", be->path, SCHEMA_VERSION);
 }
 
+/* The key reader cannot make the registry's -wal and -shm files (it may
+ * not write the directory): when they are missing, says who can. */
+static void hint_wal_files(struct sqlite_be *be)
+{
+	char shm[4200];
+
+	snprintf(shm, sizeof(shm), "%s-shm", be->reg_path);
+	if (be->registry_only && access(shm, F_OK) != 0 && errno == ENOENT)
+		og_logf(be->log, LOG_ERR, "key registry %.200s: its -wal and -shm files are missing and"
+			" the key reader cannot make them; any otpgate-keyrotate command run as root"
+			" makes them again", be->reg_path);
+}
+
 static int need_registry(struct sqlite_be *be)
 {
 	int r;
 
 	if (be->reg_attached)
 		return OG_OK;
-	if ((r = attach_registry(be, be->reg_path, be->mode)) != OG_OK)
-		return r;
-	be->reg_attached = 1;
-	return be->mode == OG_OPEN_INIT ? OG_OK
-					: check_version(be, "reg", be->reg_path, REGISTRY_VERSION);
+	if ((r = attach_registry(be, be->reg_path, be->mode)) == OG_OK) {
+		be->reg_attached = 1;
+		if (be->mode != OG_OPEN_INIT)
+			r = check_version(be, "reg", be->reg_path, REGISTRY_VERSION);
+	}
+	if (r != OG_OK)
+		hint_wal_files(be);
+	return r;
 }
 
 /* Schema 1 to 2: users gain removed_at (two-stage removal). */
@@ -643,7 +717,6 @@ static int sq_init(void *p)
 	int r;
 
 	if ((r = exec(be, "PRAGMA main.journal_mode = WAL")) != OG_OK ||
-	    (r = exec(be, "PRAGMA reg.journal_mode = DELETE")) != OG_OK ||
 	    (r = exec(be, "BEGIN IMMEDIATE")) != OG_OK)
 		return r;
 	snprintf(sql, sizeof(sql), "PRAGMA main.user_version = %d; PRAGMA reg.user_version = %d",

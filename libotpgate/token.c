@@ -84,8 +84,8 @@ int og_token_secret(const struct og_key *master, const struct og_token *t,
 }
 
 int og_token_match(const struct og_key *master, const struct og_token *tokens, int n,
-		   int64_t now, int window, const char *code, int64_t *step, int64_t *drift,
-		   const struct og_log *log)
+		   int64_t now, int window, int max_drift, const char *code, int64_t *step,
+		   int64_t *drift, const struct og_log *log)
 {
 	unsigned char secret[OG_SECRET_MAX];
 	size_t len;
@@ -94,15 +94,15 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 	for (int i = 0; i < n && found < 0; i++) {
 		const struct og_token *t = &tokens[i];
 		int64_t now_step = og_totp_step(&t->params, now);
+		int64_t center = now_step + og_drift_bound(t->drift, max_drift);
 		if (og_token_secret(master, t, secret, &len) != OG_OK) {
 			og_logf(log, LOG_ERR, "token %.64s of %.100s: secret cannot be decrypted "
 				"(wrong master key or tampered row)", t->serial, t->user);
 			continue;
 		}
-		if (og_otp_verify(secret, len, &t->params, now_step + t->drift, window, code,
-				  step) == OG_OK) {
+		if (og_otp_verify(secret, len, &t->params, center, window, code, step) == OG_OK) {
 			found = i;
-			*drift = *step - now_step;
+			*drift = og_drift_bound(*step - now_step, max_drift);
 		}
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}

@@ -27,12 +27,15 @@ int og_token_secret(const struct og_key *master, const struct og_token *t,
 
 /*
  * Finds which of the n tokens shows code at now: each checked within window
- * steps of its own step plus its drift. Returns the token's index, with the
- * matching step and the drift it implies, or -1. A token whose secret
- * cannot be opened (wrong master key, tampered row) is logged and skipped.
+ * steps of its own step plus its drift, that drift held to +-max_drift
+ * (og_drift_bound). Returns the token's index, with the matching step and
+ * the drift it implies, held to +-max_drift too, or -1. So a token's drift
+ * never moves past the bound, and a code is never accepted further than
+ * max_drift + window steps from now. A token whose secret cannot be opened
+ * (wrong master key, tampered row) is logged and skipped.
  */
 int og_token_match(const struct og_key *master, const struct og_token *tokens, int n,
-		   int64_t now, int window, const char *code, int64_t *step, int64_t *drift,
-		   const struct og_log *log);
+		   int64_t now, int window, int max_drift, const char *code, int64_t *step,
+		   int64_t *drift, const struct og_log *log);
 
 #endif

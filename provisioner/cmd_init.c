@@ -79,6 +79,22 @@ static int share_with_reader(const char *path)
 	return 0;
 }
 
+/* The registry and its WAL files (the -shm too: the reader maps it). */
+static int share_registry(const char *path)
+{
+	static const char *const sides[] = { "-wal", "-shm" };
+	char side[4200];
+
+	if (share_with_reader(path) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, sides[i]);
+		if (access(side, F_OK) == 0 && share_with_reader(side) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The key registry (and the config, which the reader must parse) become
  * readable by group otpgate; the store and the master key stay root's.
@@ -91,7 +107,7 @@ static int set_up_key_reader(struct cli *c)
 	}
 	if (ensure_reader_user() != 0 ||
 	    (strcmp(c->cfg.store_backend, "sqlite") == 0 &&
-	     share_with_reader(c->cfg.keys_registry) != 0) ||
+	     share_registry(c->cfg.keys_registry) != 0) ||
 	    share_with_reader(c->config_path) != 0)
 		return -1;
 	printf("key reader: user %s may read %s%s%s\n", READER_USER, c->config_path,

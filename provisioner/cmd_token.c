@@ -48,7 +48,8 @@ static int confirm_one(struct cli *c, const struct og_key *master, const struct 
 {
 	int64_t step, drift;
 
-	return og_token_match(master, t, 1, now, c->cfg.window, code, &step, &drift, &c->log) == 0 &&
+	return og_token_match(master, t, 1, now, c->cfg.window, c->cfg.max_drift, code, &step, &drift,
+			      &c->log) == 0 &&
 	       og_store_token_activate(c->st, t->id, step, drift) == OG_OK;
 }
 
@@ -218,6 +219,14 @@ static int64_t find_pair(const unsigned char *secret, size_t len, const struct o
 	return found;
 }
 
+/* "6030 s ahead": how far a token's clock is off, drift steps of period s. */
+static const char *offset_text(int64_t drift, int period, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%lld s %s", (long long)(llabs(drift) * period),
+		 drift >= 0 ? "ahead" : "behind");
+	return buf;
+}
+
 int cmd_resync(struct cli *c, const struct cli_args *a)
 {
 	const char *user = a->arg[0], *code1 = a->arg[1], *code2 = a->arg[2];
@@ -225,6 +234,7 @@ int cmd_resync(struct cli *c, const struct cli_args *a)
 	unsigned char secret[OG_SECRET_MAX];
 	struct og_key master;
 	int64_t now = (int64_t)time(NULL);
+	char off[48];
 	size_t len;
 	int r = 1;
 
@@ -249,12 +259,22 @@ int cmd_resync(struct cli *c, const struct cli_args *a)
 			cli_error("the two codes match more than one place within a day; try two later ones");
 			goto out;
 		}
-		if (s < 0 || og_store_token_resync(c->st, t->id, s + 1 - now_step, s + 1) != OG_OK)
+		if (s < 0)
+			continue;
+		/* a drift past the bound is never stored: logins would not honour it */
+		if (og_drift_bound(s + 1 - now_step, c->cfg.max_drift) != s + 1 - now_step) {
+			cli_error("token %s runs %s, beyond totp.max_drift (%d steps of %d s); nothing "
+				  "changed: replace the token, or raise totp.max_drift", t->serial,
+				  offset_text(s + 1 - now_step, t->params.period, off, sizeof(off)),
+				  c->cfg.max_drift, t->params.period);
+			cli_audit(c, "resync", "failure", user, t->serial, "beyond totp.max_drift");
+			goto out;
+		}
+		if (og_store_token_resync(c->st, t->id, s + 1 - now_step, s + 1) != OG_OK)
 			continue;
 		cli_audit(c, "resync", "success", user, t->serial, NULL);
-		printf("resynced %s: token %s runs %lld s %s\n", user, t->serial,
-		       (long long)(llabs(s + 1 - now_step) * t->params.period),
-		       s + 1 >= now_step ? "ahead" : "behind");
+		printf("resynced %s: token %s runs %s\n", user, t->serial,
+		       offset_text(s + 1 - now_step, t->params.period, off, sizeof(off)));
 		r = 0;
 	}
 	if (r != 0) {

@@ -34,9 +34,12 @@ succeeds() {
 	if "$@" >"$T/out" 2>"$T/err"; then ok "$desc"; else not_ok "$desc: $(cat "$T/err")"; fi
 }
 
+# gina's hardware token (below) runs 201 steps ahead: past the default
+# totp.max_drift of 10, so this store allows 250
 cat >"$T/otpgate.conf" <<CONF
 store = { backend = "sqlite"; path = "$T/otpgate.db"; };
 master_key = "$T/master.key";
+totp = { max_drift = 250; };
 policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
 CONF
 chmod 600 "$T/otpgate.conf"
@@ -91,6 +94,12 @@ succeeds "import gina's hardware token" prov import --format csv "$T/gina.csv"
 while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done
 if login gina "$(totp hex "$GS" 200)"; then not_ok "a code 100 min ahead logs in"; else ok "a code 100 min ahead is refused"; fi
 refuses "resync: codes that are not consecutive" "no active token" prov resync gina "$(totp hex "$GS" 200)" "$(totp hex "$GS" 202)"
+grep -v '^totp' "$T/otpgate.conf" >"$T/strict.conf" && chmod 600 "$T/strict.conf"
+refuses "resync: an offset beyond the default totp.max_drift is not stored" \
+	"token HW-GINA runs 6030 s ahead, beyond totp.max_drift (10 steps of 30 s); nothing changed" \
+	"$BUILD/otpgate-provision" -c "$T/strict.conf" resync gina "$(totp hex "$GS" 200)" "$(totp hex "$GS" 201)"
+[ "$(sqlite3 "$T/otpgate.db" "select drift from tokens where serial='HW-GINA'")" -eq 0 ] &&
+	ok "the refused resync left the drift at 0" || not_ok "a refused resync changed the drift"
 succeeds "resync: two consecutive codes from the drifted token" prov resync gina "$(totp hex "$GS" 200)" "$(totp hex "$GS" 201)"
 grep -q "runs 6030 s ahead" "$T/out" && ok "resync reports the offset" || not_ok "resync said: $(cat "$T/out")"
 if login gina "$(totp hex "$GS" 201)"; then not_ok "a code used by resync logs in"; else ok "the codes resync used are spent"; fi

@@ -214,7 +214,7 @@ if unshare -m true 2>/dev/null; then
 	check "status: a file system with room is OK" sh -c "tail -1 $T/disk.ok | grep -qx 0"
 	check "status: the store's file system nearly full is a WARNING" \
 		sh -c "tail -1 $T/disk.warn | grep -qx 1 &&
-		grep -q '^WARNING  disk       the file system of the store and the key drop location ($T/small): [0-9]% free' $T/disk.warn"
+		grep -q '^WARNING  disk       the store.s file system ($T/small): [0-9]% free' $T/disk.warn"
 	check "status: the store's file system full is CRITICAL" \
 		sh -c "tail -1 $T/disk.crit | grep -qx 2 && grep -q '^CRITICAL disk .*: [0-2]% free' $T/disk.crit"
 else

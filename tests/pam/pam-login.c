@@ -2,11 +2,14 @@
  * pam-login: one login through the real libpam, as sshd would do it.
  *
  *   pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] [-E NAME=VALUE]
- *             [-n COUNT] [-A] [-L] [-S SECRETHEX | CODE]
+ *             [-n COUNT] [-A] [-L] [-P COMMAND] [-S SECRETHEX | CODE]
  *   pam-login -d CONFDIR -s SERVICE -U USERFILE [-r RHOST] [-A]
  *
  * Answers every prompt with CODE (or, with -S, the current TOTP of the hex
- * secret), runs pam_authenticate and, with -A, pam_acct_mgmt. Prints the
+ * secret), runs pam_authenticate and, with -A, pam_acct_mgmt. -P runs
+ * COMMAND (through sh -c) at each prompt before answering, as if something
+ * happened while the user typed; a failing COMMAND fails the login with
+ * PAM_CONV_ERR, so the test notices. Prints the
  * PAM result as text and exits 0 on PAM_SUCCESS, 1 otherwise. -n repeats
  * the login COUNT times with a fresh handle each. -U logs in once as each
  * "name hexsecret" line of USERFILE and exits 0 only if all succeeded
@@ -27,6 +30,7 @@
 struct answer {
 	const char *code;
 	const char *secret_hex;
+	const char *at_prompt;
 };
 
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -37,6 +41,11 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 
 	if (r == NULL)
 		return PAM_BUF_ERR;
+	if (a->at_prompt != NULL && system(a->at_prompt) != 0) {
+		fprintf(stderr, "pam-login: -P %s failed\n", a->at_prompt);
+		free(r);
+		return PAM_CONV_ERR;
+	}
 	if (a->secret_hex != NULL) {
 		unsigned char key[64];
 		int len = og_hex_decode(a->secret_hex, key, sizeof(key));
@@ -64,11 +73,11 @@ int main(int argc, char **argv)
 	char line[256], name[128], hex[160];
 	FILE *uf = NULL;
 	long failed = 0;
-	struct answer a = { NULL, NULL };
+	struct answer a = { NULL, NULL, NULL };
 	int opt, account = 0, rc = PAM_SUCCESS;
 	long count = 1;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:ALS:U:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:ALP:S:U:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -78,6 +87,7 @@ int main(int argc, char **argv)
 		case 'n': count = atol(optarg); break;
 		case 'A': account = 1; break;
 		case 'L': openlog("pam-login", LOG_PERROR, LOG_AUTHPRIV); break;
+		case 'P': a.at_prompt = optarg; break;
 		case 'S': a.secret_hex = optarg; break;
 		case 'U': userfile = optarg; break;
 		default: goto usage;
@@ -101,7 +111,7 @@ int main(int argc, char **argv)
 	    optind != argc || count < 1) {
 usage:
 		fprintf(stderr, "usage: pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] "
-			"[-E NAME=VALUE] [-n COUNT] [-A] [-L] [-S SECRETHEX | CODE]\n");
+			"[-E NAME=VALUE] [-n COUNT] [-A] [-L] [-P COMMAND] [-S SECRETHEX | CODE]\n");
 		return 2;
 	}
 	for (long i = 0; i < count; i++) {

@@ -162,17 +162,21 @@ static void run(const char *fmt, ...)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* Number of audit rows matching a WHERE clause, asked through the backend's CLI. */
-static int audit_count(const char *where)
+/* The number a one-value query (fmt, ...) gives, asked through the backend's CLI. */
+static int sql_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sql_int(const char *fmt, ...)
 {
 	char cmd[1024], sqlfile[300], out[64] = "";
+	va_list ap;
 	FILE *p;
 
 	snprintf(sqlfile, sizeof(sqlfile), "%s/query.sql", dir);
 	p = fopen(sqlfile, "w");
 	assert_non_null(p);
-	/* entries name people by pseudonym: the view shows their names */
-	fprintf(p, "select count(*) from audit_named where %s;\n", where);
+	va_start(ap, fmt);
+	vfprintf(p, fmt, ap);
+	va_end(ap);
+	fputs(";\n", p);
 	fclose(p);
 	if (conninfo != NULL)
 		snprintf(cmd, sizeof(cmd), "psql -Atq '%s' -f %s", conninfo, sqlfile);
@@ -183,6 +187,13 @@ static int audit_count(const char *where)
 	assert_non_null(fgets(out, sizeof(out), p));
 	pclose(p);
 	return atoi(out);
+}
+
+/* Number of audit rows matching a WHERE clause. */
+static int audit_count(const char *where)
+{
+	/* entries name people by pseudonym: the view shows their names */
+	return sql_int("select count(*) from audit_named where %s", where);
 }
 
 static void write_file(const char *name, mode_t mode, const char *text)
@@ -213,7 +224,7 @@ static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
 	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "notif2", "notif3",
 	"vpn1", "vpn2", "reset1", "key1", "key2", "local1", "rec1",
-	"gone1", "lockp1", "orgp1", "recp1", "uni1", "unilock", "unigone", NULL
+	"gone1", "lockp1", "orgp1", "recp1", "uni1", "unilock", "unigone", "maxdrift1", NULL
 };
 
 /* The organisation each test user is imported into ("" for none). */
@@ -379,6 +390,9 @@ static int setup(void **state)
 	snprintf(svc, sizeof(svc), "config=%s/local.conf", dir);
 	write_service("pam.d/local", svc);
 	write_config("keycheck.conf", "otpgate.db", "keys = { check_at_login = true; };\n");
+	write_config("drift.conf", "otpgate.db", "totp = { max_drift = 2; };\n");
+	snprintf(svc, sizeof(svc), "config=%s/drift.conf", dir);
+	write_service("pam.d/drift", svc);
 	snprintf(svc, sizeof(svc), "config=%s/keycheck.conf", dir);
 	write_service("pam.d/keycheck", svc);
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf bogus", dir);
@@ -457,6 +471,23 @@ static void test_drift_is_learnt(void **state)
 	assert_int_equal(login_now("drift1", "127.0.0.1", +1), PAM_SUCCESS);
 	/* two steps ahead is outside a window of 1, but not around the learnt drift */
 	assert_int_equal(login_now("drift1", "127.0.0.1", +2), PAM_SUCCESS);
+}
+
+/*
+ * totp.max_drift = 2: a token whose codes keep coming a step further ahead
+ * learns its drift up to 2 steps and no further, so with a window of 1 no
+ * code more than 3 steps from now is accepted, however the logins go.
+ */
+static void test_drift_is_bounded(void **state)
+{
+	(void)state;
+	wait_margin(5);
+	for (int ahead = 1; ahead <= 3; ahead++)
+		assert_int_equal(login_now_service("drift", "maxdrift1", ahead), PAM_SUCCESS);
+	assert_int_equal(sql_int("select drift from tokens where serial = 'HW-maxdrift1'"), 2);
+	assert_int_equal(login_now_service("drift", "maxdrift1", 4), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='maxdrift1' and reason='bad-code'"), 1);
+	assert_int_equal(audit_count("\"user\"='maxdrift1' and reason='ok'"), 3);
 }
 
 static void test_source_ranges(void **state)
@@ -1405,6 +1436,7 @@ int main(void)
 		cmocka_unit_test(test_replayed_code),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_drift_is_learnt),
+		cmocka_unit_test(test_drift_is_bounded),
 		cmocka_unit_test(test_source_ranges),
 		cmocka_unit_test(test_rules_by_user_group_org),
 		cmocka_unit_test(test_hostname_rhost),

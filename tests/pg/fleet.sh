@@ -9,15 +9,24 @@
 #    PAM_AUTHINFO_UNAVAIL and the attempts reach the audit table after the
 #    restart; a dead or wrong server in conninfo is a clear, bounded error;
 #  - the spool: a row the database refuses is set aside, a flush killed
-#    mid-way loses nothing and stores nothing twice, two flush at once.
+#    mid-way loses nothing and stores nothing twice, two flush at once;
+#  - with the network cut in the middle of a login (a proxy that stops
+#    forwarding and holds the sockets open), the login still ends with
+#    PAM_AUTHINFO_UNAVAIL, its audit row is spooled and stored later, and
+#    the locks the cut-off session held are released for the fleet.
 set -u
 BUILD=${1:?usage: fleet.sh BUILD_DIR}
 : "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
 BASTIONS=${OTPGATE_FLEET_BASTIONS:-4}
 ROUNDS=${OTPGATE_FLEET_ROUNDS:-12}
 T=$(mktemp -d /tmp/otpgate-fleet-XXXXXX)
-listener=""
-trap '[ -n "$listener" ] && kill "$listener" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+listener="" proxy=""
+PROXY=$(dirname "$0")/partition-proxy
+cleanup() {
+	for pid in $listener $proxy; do kill "$pid" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
@@ -44,7 +53,7 @@ import os, sys
 t, rounds = sys.argv[1], int(sys.argv[2])
 with open(f"{t}/tokens.csv", "w") as c, open(f"{t}/secrets", "w") as s:
     c.write("user,serial,secret\n")
-    for name in [f"race{i}" for i in range(rounds)] + ["spread", "down"]:
+    for name in [f"race{i}" for i in range(rounds)] + ["spread", "down", "cut1", "cut2", "after"]:
         key = os.urandom(20).hex()
         c.write(f"{name},HW-{name},{key}\n")
         s.write(f"{name} {key}\n")
@@ -217,6 +226,61 @@ check "two flushes at once: every row once" [ "$(stored_once twice)" = "2000 200
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" audit verify >"$T/out" 2>&1
 check "after the spool's faults the chain is intact" grep -q "audit trail intact" "$T/out"
 
+# 3c. the network to the database stops forwarding in the middle of a login
+# (at the prompt), every socket held open: the login still ends, within
+# store.timeout, with PAM_AUTHINFO_UNAVAIL; its audit row waits in the spool
+# and reaches the database once the network is back. A proxy between this
+# bastion and the server makes the cut (tests/pg/partition-proxy).
+PX="$T/proxy"
+mkdir "$PX"
+"$PROXY" "$PX" "$OTPGATE_TEST_PGPORT" &
+proxy=$!
+for _ in $(seq 100); do [ -s "$PX/port" ] && break; sleep 0.1; done
+cat >"$T/cut.conf" <<CONF
+store = { backend = "postgresql"; timeout = "2s"; spool = "$T/spool-cut";
+          conninfo = "host=127.0.0.1 port=$(cat "$PX/port") dbname=otpgate user=postgres"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+lockout = { max_failures = 3; interval = "10m"; lock_for = "15m"; };
+CONF
+chmod 600 "$T/cut.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/cut.conf\n' "$BUILD" "$T" >"$T/pam.d/cut"
+# cut_login USER MODE: a login through the proxy that sets MODE at the prompt;
+# a generous outer timeout turns a hang into a failure
+cut_login() {
+	timeout 60 "$BUILD/tests/pam-login" -d "$T/pam.d" -s cut -u "$1" -r 127.0.0.1 \
+		-P "$PROXY --set $PX $2" "$(code "$(secret "$1")")" >"$T/out" 2>&1
+	echo $? >"$T/rc"
+}
+wait_margin 8
+c1=$(code "$(secret cut1)")
+cut_login cut1 partition
+check "cut mid-login: the login ends (no hang)" [ "$(cat "$T/rc")" -ne 124 ]
+check "cut mid-login: refused with PAM_AUTHINFO_UNAVAIL" grep -q "cannot retrieve authentication info" "$T/out"
+check "cut mid-login: the attempt is spooled, with its reason" \
+	grep -q "reason=store-error user=cut1 " "$T/spool-cut"
+"$PROXY" --set "$PX" forward
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s cut -u cut1 -r 127.0.0.1 "$c1" >"$T/out" 2>&1
+check "network back: the same code logs in (the cut attempt claimed nothing)" grep -qx "Success" "$T/out"
+check "network back: the spooled attempt reached the audit table" \
+	[ "$(audit_where "\"user\"='cut1' and reason='store-error'")" -eq 1 ]
+check "network back: the spool is gone" [ ! -e "$T/spool-cut" ]
+
+# 3d. the cut comes while the server's answer is on its way: the server has
+# claimed the code and taken the audit chain's lock, and hears nothing more.
+# The login is refused as above, and the server ends the orphaned session
+# after store.timeout (idle_in_transaction_session_timeout), so the fleet's
+# next login, through another bastion, gets the lock
+wait_margin 8
+cut_login cut2 cut-on-reply
+check "answer lost: the login ends (no hang)" [ "$(cat "$T/rc")" -ne 124 ]
+check "answer lost: refused with PAM_AUTHINFO_UNAVAIL" grep -q "cannot retrieve authentication info" "$T/out"
+check "answer lost: the attempt is spooled" grep -q "reason=store-error user=cut2 " "$T/spool-cut"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s bastion2 -u after -r 127.0.0.1 "$(code "$(secret after)")" \
+	>"$T/out" 2>&1
+check "answer lost: the orphaned session's locks are gone, bastion 2 logs in" grep -qx "Success" "$T/out"
+"$PROXY" --set "$PX" forward
+kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; proxy=""
 K=$(sql "select max(id) / 2 from audit")
 sql "update audit set source = '10.9.9.9' where id = $K"
 "$BUILD/otpgate-provision" -c "$T/bastion4.conf" audit verify >"$T/out" 2>&1
@@ -310,7 +374,7 @@ check "migrate-store: a claim the source stored is not stored again in the targe
 	sh -c "[ ! -e '$T/spool1.claim' ] &&
 	[ \"\$(psql -Atq '$moved_conninfo' -c \"select count(*) from audit where reason = 'moved-claim'\")\" -eq 1 ]"
 check "migrate-store copies everything and checks the counts" grep -q "counts match" "$T/out"
-check "migrate-store: the count of each table" sh -c "grep -qx '  tokens 15' $T/out &&
+check "migrate-store: the count of each table" sh -c "grep -qx '  tokens 18' $T/out &&
 	grep -qx '  recovery codes 10' $T/out && grep -qx '  failure counts and locks 1' $T/out &&
 	grep -qx '  admins 2 (1 already there)' $T/out && grep -qx '  SSH access keys 1' $T/out &&
 	grep -qx '  organisation removals 1' $T/out"

@@ -127,6 +127,7 @@ static void test_example_loads(void **state)
 	assert_int_equal(c->totp.algo, OG_SHA1);
 	assert_int_equal(c->totp.t0, 0);
 	assert_int_equal(c->window, 1);
+	assert_int_equal(c->max_drift, 10);
 	assert_null(c->lock_notify);
 	assert_true(c->uniform_refusals);	/* nothing told before the prompt */
 
@@ -247,6 +248,8 @@ static void test_boundaries_accepted(void **state)
 	static const char *const ok[] = {
 		"totp = { window = 0; };\n",
 		"totp = { window = 10; };\n",
+		"totp = { max_drift = 0; };\n",
+		"totp = { max_drift = 2880; };\n",
 		"totp = { digits = 6; period = 30; };\n",
 		"totp = { digits = 8; period = 60; algorithm = \"SHA512\"; };\n",
 		"totp = { algorithm = \"SHA1\"; };\n",
@@ -273,7 +276,7 @@ static void test_boundaries_accepted(void **state)
 
 	assert_int_equal(load(f, BASE "audit = { syslog = true; store = false; };\n"
 				       "auth = { allow_unenrolled = false; allow_no_rhost = false; };\n"
-				       "totp = { window = 10; };\n",
+				       "totp = { window = 10; max_drift = 3; };\n",
 			      0600),
 			 OG_OK);
 	assert_true(f->cfg.audit_syslog);
@@ -281,6 +284,7 @@ static void test_boundaries_accepted(void **state)
 	assert_false(f->cfg.allow_unenrolled);
 	assert_false(f->cfg.allow_no_rhost);
 	assert_int_equal(f->cfg.window, 10);
+	assert_int_equal(f->cfg.max_drift, 3);
 }
 
 /* ---- errors carry FILE:LINE: of the offending setting ---- */
@@ -321,6 +325,9 @@ static const struct err_case errs[] = {
 	{ "period = 45", BASE "totp = {\n  period = 45;\n};\n", 6 },
 	{ "window = -1", BASE "totp = {\n  window = -1;\n};\n", 6 },
 	{ "window = 11", BASE "totp = {\n  window = 11;\n};\n", 6 },
+	{ "max_drift = -1", BASE "totp = {\n  max_drift = -1;\n};\n", 6 },
+	{ "max_drift = 2881", BASE "totp = {\n  max_drift = 2881;\n};\n", 6 },
+	{ "max_drift as a string", BASE "totp = {\n  max_drift = \"10\";\n};\n", 6 },
 	{ "algorithm MD5", BASE "totp = {\n  algorithm = \"MD5\";\n};\n", 6 },
 	{ "boolean as a string", BASE "auth = {\n  allow_unenrolled = \"yes\";\n};\n", 6 },
 	{ "unknown network in allow_from",
@@ -508,6 +515,37 @@ static void test_refuses_missing(void **state)
 	assert_non_null(strstr(f->err, missing));
 }
 
+/*
+ * A NUL byte ends the text libconfig sees: the policy after it would be
+ * dropped silently. The file is refused, naming its line and byte offset.
+ */
+static void test_refuses_nul_byte(void **state)
+{
+	static const char tail[] = "policy = ( { match = \"*\"; allow_from = [ \"0.0.0.0/0\" ]; } );\n";
+	struct fixture *f = *state;
+	char text[2048], want[PATH_MAX + 64];
+	size_t n = strlen(BASE);
+	int rc;
+
+	assert_true(n + 1 + sizeof(tail) <= sizeof(text));
+	memcpy(text, BASE, n);
+	text[n] = '\0';
+	memcpy(text + n + 1, tail, sizeof(tail));
+	write_conf(f, "", 0600);
+	assert_int_equal(th_write_file(f->path, text, n + sizeof(tail), 0600), 0);
+	memset(&f->cfg, 0, sizeof(f->cfg));
+	rc = og_config_load(f->path, &f->cfg, f->err, sizeof(f->err), &f->log);
+	if (rc == OG_OK) {
+		og_config_free(&f->cfg);
+		fail_msg("a config with a NUL byte at offset %zu loaded", n);
+	}
+	assert_int_equal(rc, OG_ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s:5: a NUL byte at byte offset %zu", f->path, n);
+	if (strstr(f->err, want) == NULL)
+		fail_msg("err=\"%s\", want it to contain \"%s\"", f->err, want);
+	assert_null(strchr(f->err, '\n'));
+}
+
 /* A long error message is cut to errlen, NUL-terminated, no overflow. */
 static void test_err_buffer_bounded(void **state)
 {
@@ -554,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_nul_byte, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* test_fileio.c: og_file_check, og_path_check, og_file_read, og_file_create. */
+/* test_fileio.c: og_file_check, og_path_check, og_file_read, og_file_create,
+ * og_file_open_append. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -8,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -424,6 +427,53 @@ static void test_create_in_missing_dir(void **state)
 	assert_int_equal(og_file_create(path, 0600, "x", 1), OG_ERR_IO);
 }
 
+/* Appending: a new file 0600, an existing one appended to, and no FIFO,
+ * directory or symlink (opened without blocking on a FIFO). */
+static void test_open_append(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX], link[PATH_MAX], back[64];
+	struct stat sb;
+	int fd;
+
+	th_path(path, sizeof(path), f->dir, "log");
+	for (int i = 0; i < 2; i++) {
+		assert_true((fd = og_file_open_append(path)) >= 0);
+		assert_int_equal(og_write_all(fd, "ab", 2), OG_OK);
+		assert_true((fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
+		close(fd);
+	}
+	assert_int_equal(th_read_file(path, back, sizeof(back)), 4);
+	assert_string_equal(back, "abab");
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+
+	th_path(link, sizeof(link), f->dir, "link");
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(og_file_open_append(link), -1);
+
+	th_path(path, sizeof(path), f->dir, "fifo");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	{
+		pid_t pid = fork();
+		int status = 0;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			alarm(3);
+			fd = og_file_open_append(path);
+			_exit(fd == -1 ? 0 : 1);	/* ENXIO: no reader */
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFSIGNALED(status))
+			fail_msg("og_file_open_append(FIFO) blocked (signal %d)", WTERMSIG(status));
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	th_path(path, sizeof(path), f->dir, "dir");
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(og_file_open_append(path), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_does_not_follow_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_in_missing_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_append, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

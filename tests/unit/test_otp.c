@@ -11,8 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "otp.h"
+#include "token.h"
 #include "test_helpers.h"
 
 static const unsigned char SEED20[] = "12345678901234567890";
@@ -449,6 +451,78 @@ static void test_algo_name(void **state)
 	}
 }
 
+/* og_drift_bound holds a drift to -max .. +max; a negative max counts as 0. */
+static void test_drift_bound(void **state)
+{
+	static const struct { int64_t drift; int max; int64_t want; } cases[] = {
+		{ 0, 10, 0 }, { 10, 10, 10 }, { -10, 10, -10 }, { 11, 10, 10 }, { -11, 10, -10 },
+		{ 2880, 10, 10 }, { INT64_MAX, 10, 10 }, { INT64_MIN, 10, -10 }, { 3, 0, 0 },
+		{ -3, 0, 0 }, { 5, -1, 0 }, { 2880, 2880, 2880 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(cases); i++)
+		assert_int_equal(og_drift_bound(cases[i].drift, cases[i].max), cases[i].want);
+}
+
+/* A sealed token for og_token_match: secret SEED20, SHA1, 6 digits, 30 s. */
+static void sealed_token(const struct og_key *master, struct og_token *t)
+{
+	static const struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	struct og_key dek;
+
+	assert_int_equal(og_key_generate(&dek), OG_OK);
+	assert_int_equal(og_token_build(&dek, "dek1", "walker", "W-1", "hardware", SEED20, 20, &p,
+					0, t), OG_OK);
+	assert_int_equal(og_dek_wrap(master, "dek1", "", &dek, t->wrapped_dek), OG_OK);
+	t->dek_org[0] = '\0';
+	og_key_wipe(&dek);
+}
+
+/*
+ * A token whose codes always come one step ahead of what it has learnt
+ * would walk its drift away from real time, a window at a time. The
+ * learnt drift stops at max_drift, and a code further than max_drift +
+ * window steps from now is refused; a stored drift beyond the bound (an
+ * older version's) counts as the bound.
+ */
+static void test_token_drift_is_bounded(void **state)
+{
+	static const struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	const int64_t now = 1700000000, now_step = now / 30;
+	struct og_key master;
+	struct og_token t;
+	int64_t step, drift;
+	char code[9];
+
+	(void)state;
+	assert_int_equal(og_key_generate(&master), OG_OK);
+	sealed_token(&master, &t);
+	for (int64_t ahead = 1; ahead <= 4; ahead++) {
+		assert_int_equal(og_otp_format(SEED20, 20, &p, now_step + ahead, code), OG_OK);
+		assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), 0);
+		assert_int_equal(step, now_step + ahead);
+		assert_int_equal(drift, ahead < 3 ? ahead : 3);
+		t.drift = drift;	/* what the store keeps */
+	}
+	/* max_drift 3 + window 1: step now+4 was the furthest; now+5 is refused */
+	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step + 5, code), OG_OK);
+	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), -1);
+	/* the other way, and a stored drift beyond the bound */
+	t.drift = -500;
+	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step - 500, code), OG_OK);
+	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), -1);
+	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step - 4, code), OG_OK);
+	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), 0);
+	assert_int_equal(drift, -3);
+	/* max_drift 0: nothing is learnt, the window alone applies */
+	t.drift = 0;
+	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step + 1, code), OG_OK);
+	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 0, code, &step, &drift, NULL), 0);
+	assert_int_equal(drift, 0);
+	og_key_wipe(&master);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +543,8 @@ int main(void)
 		cmocka_unit_test(test_verify_wrong_key),
 		cmocka_unit_test(test_algo_parse),
 		cmocka_unit_test(test_algo_name),
+		cmocka_unit_test(test_drift_bound),
+		cmocka_unit_test(test_token_drift_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,58 +14,24 @@
 #include "commands.h"
 #include "err.h"
 #include "fileio.h"
-#include "token.h"
 #include "pskc.h"
+#include "token.h"
+#include "tokencsv.h"
 #include "util.h"
 
-enum col { C_USER, C_SERIAL, C_SECRET, C_ALGORITHM, C_DIGITS, C_PERIOD, C_ORG, C_COUNT };
-static const char *const col_names[C_COUNT] = {
-	"user", "serial", "secret", "algorithm", "digits", "period", "org"
-};
-
-#define LINE_MAX_LEN 4096
 #define ORG_CACHE 8
 
 struct importer {
 	struct cli *c;
 	const char *path;
 	long line;
-	int map[C_COUNT];		/* column index of each field, -1 if absent */
-	int ncols;
+	struct og_csv_header head;	/* head.ncols 0: no header line yet */
 	struct og_key master;
 	struct { char org[129]; char id[33]; struct og_key dek; } orgs[ORG_CACHE];
 	int norgs;
 	long rows;
 	int64_t now;
 };
-
-/* Splits line in place at commas; returns the field count or -1. */
-static int split(char *line, char **fields, int max)
-{
-	int n = 0;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	for (char *p = line;; p++) {
-		char *end = strchr(p, ',');
-		if (n == max)
-			return -1;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		fields[n++] = p;
-		if (end == NULL)
-			break;
-		*end = '\0';
-		p = end;
-	}
-	for (int i = 0; i < n; i++) {
-		size_t len = strlen(fields[i]);
-		while (len > 0 && (fields[i][len - 1] == ' ' || fields[i][len - 1] == '\t'))
-			fields[i][--len] = '\0';
-		if (strchr(fields[i], '"') != NULL)
-			return -1;
-	}
-	return n;
-}
 
 static int bad(struct importer *im, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -84,28 +50,10 @@ static int bad(struct importer *im, const char *fmt, ...)
 
 static int parse_header(struct importer *im, char *line)
 {
-	char *f[C_COUNT + 1];
-	int n = split(line, f, C_COUNT + 1);
+	char why[256];
 
-	for (int k = 0; k < C_COUNT; k++)
-		im->map[k] = -1;
-	if (n < 0)
-		return bad(im, "%s", "header has too many or quoted columns");
-	for (int i = 0; i < n; i++) {
-		int k = 0;
-		while (k < C_COUNT && strcmp(f[i], col_names[k]) != 0)
-			k++;
-		if (k == C_COUNT)
-			return bad(im, "unknown column '%.64s' (known: user, serial, secret, "
-				   "algorithm, digits, period, org)", f[i]);
-		if (im->map[k] >= 0)
-			return bad(im, "column '%s' named twice", f[i]);
-		im->map[k] = i;
-	}
-	if (im->map[C_USER] < 0 || im->map[C_SERIAL] < 0 || im->map[C_SECRET] < 0)
-		return bad(im, "%s", "header must name the columns user, serial and secret "
-			   "(user may be empty: the token goes into stock)");
-	im->ncols = n;
+	if (og_csv_header(line, &im->head, why, sizeof(why)) != OG_OK)
+		return bad(im, "%s", why);
 	return OG_OK;
 }
 
@@ -130,33 +78,6 @@ static int org_key(struct importer *im, const char *org, const char **id, struct
 	}
 	*id = im->orgs[i].id;
 	*dek = &im->orgs[i].dek;
-	return OG_OK;
-}
-
-static const char *field(char **f, const struct importer *im, enum col k, const char *dflt)
-{
-	return im->map[k] >= 0 && f[im->map[k]][0] != '\0' ? f[im->map[k]] : dflt;
-}
-
-/* Reads the optional algorithm/digits/period columns over the config defaults. */
-static int row_params(struct importer *im, char **f, struct og_otp_params *p)
-{
-	const char *a = field(f, im, C_ALGORITHM, NULL), *d = field(f, im, C_DIGITS, NULL);
-	const char *t = field(f, im, C_PERIOD, NULL);
-	int64_t n;
-
-	*p = im->c->cfg.totp;
-	p->t0 = 0;
-	if (a != NULL && og_algo_parse(a, &p->algo) != OG_OK)
-		return bad(im, "algorithm '%.16s' is not SHA1, SHA256 or SHA512", a);
-	if (d != NULL && (og_parse_int(d, 6, 8, &n) != OG_OK || n == 7))
-		return bad(im, "digits '%.16s' is not 6 or 8", d);
-	if (d != NULL)
-		p->digits = (int)n;
-	if (t != NULL && (og_parse_int(t, 30, 60, &n) != OG_OK || (n != 30 && n != 60)))
-		return bad(im, "period '%.16s' is not 30 or 60", t);
-	if (t != NULL)
-		p->period = (int)n;
 	return OG_OK;
 }
 
@@ -190,46 +111,29 @@ static int add_token(struct importer *im, const char *user, const char *serial, 
 
 static int import_row(struct importer *im, char *line)
 {
-	char *f[C_COUNT + 1];
-	unsigned char secret[OG_SECRET_MAX];
-	struct og_otp_params p;
-	const char *user, *serial, *org;
-	int n = split(line, f, C_COUNT + 1), len, r;
+	struct og_csv_row row;
+	char why[256];
+	int r;
 
-	if (n != im->ncols)
-		return bad(im, "%s", "wrong number of columns (or a quoted field)");
-	user = field(f, im, C_USER, NULL);
-	serial = field(f, im, C_SERIAL, NULL);
-	org = field(f, im, C_ORG, "");
-	if (user != NULL && !og_is_safe_name(user, 256))
-		return bad(im, "user '%.64s' is not a valid name", user);
-	if (serial == NULL || !og_is_safe_name(serial, 64))
-		return bad(im, "serial '%.64s' is missing or not valid", serial ? serial : "");
-	if (org[0] != '\0' && !og_is_safe_name(org, 128))
-		return bad(im, "organisation '%.64s' is not a valid name", org);
-	if ((r = row_params(im, f, &p)) != OG_OK)
-		return r;
-	len = og_hex_decode(field(f, im, C_SECRET, ""), secret, sizeof(secret));
-	OPENSSL_cleanse(f[im->map[C_SECRET]], strlen(f[im->map[C_SECRET]]));
-	if (len < 10)
-		return bad(im, "%s", "secret must be 10 to 64 bytes of hex");
-	r = add_token(im, user, serial, org, &p, secret, (size_t)len);
-	OPENSSL_cleanse(secret, sizeof(secret));
+	if (og_csv_row(line, &im->head, &im->c->cfg.totp, &row, why, sizeof(why)) != OG_OK)
+		return bad(im, "%s", why);
+	r = add_token(im, row.user, row.serial, row.org, &row.params, row.secret, row.secret_len);
+	OPENSSL_cleanse(&row, sizeof(row));
 	return r;
 }
 
 static int import_stream(struct importer *im, FILE *in)
 {
-	char line[LINE_MAX_LEN];
+	char line[OG_CSV_LINE_MAX];
 	int tty = isatty(STDERR_FILENO), r = OG_OK;
 
 	while (r == OG_OK && fgets(line, sizeof(line), in) != NULL) {
 		im->line++;
 		if (strchr(line, '\n') == NULL && !feof(in))
 			return bad(im, "%s", "line too long");
-		if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#')
+		if (og_csv_ignored(line))
 			continue;
-		if (im->ncols == 0) {
+		if (im->head.ncols == 0) {
 			r = parse_header(im, line);
 			continue;
 		}
@@ -239,13 +143,13 @@ static int import_stream(struct importer *im, FILE *in)
 	OPENSSL_cleanse(line, sizeof(line));
 	if (tty && im->rows >= 10000)
 		fputc('\n', stderr);
-	if (r == OG_OK && im->ncols == 0)
+	if (r == OG_OK && im->head.ncols == 0)
 		return bad(im, "%s", "no header line");
 	return r;
 }
 
 /* One PSKC key (all of the file already checked): into stock. */
-static int add_pskc_key(void *arg, const struct pskc_key *k)
+static int add_pskc_key(void *arg, const struct og_pskc_key *k)
 {
 	struct importer *im = arg;
 
@@ -260,7 +164,7 @@ static int import_pskc(struct importer *im, const unsigned char *psk, size_t psk
 {
 	char err[512];
 
-	if (pskc_parse(im->path, psk, psklen, add_pskc_key, im, err, sizeof(err)) != 0) {
+	if (og_pskc_parse(im->path, psk, psklen, add_pskc_key, im, err, sizeof(err)) != 0) {
 		if (strstr(err, "was not imported") == NULL)	/* add_token said why already */
 			fprintf(stderr, "otpgate-provision: %s; nothing imported\n", err);
 		return OG_ERR_INVALID;

@@ -1,6 +1,7 @@
 /*
  * pskc.h: RFC 6030 Portable Symmetric Key Container files, as token vendors
- * ship them, parsed with libxml2.
+ * ship them, parsed with libxml2. A program that calls these links -lxml2
+ * (the PAM module never does, so it never loads libxml2).
  */
 #ifndef OTPGATE_PSKC_H
 #define OTPGATE_PSKC_H
@@ -10,7 +11,9 @@
 
 #include "otp.h"
 
-struct pskc_key {
+#define OG_PSKC_FILE_MAX (64L << 20)	/* larger files and buffers are refused */
+
+struct og_pskc_key {
 	char serial[65];		/* DeviceInfo/SerialNo, else the Key Id */
 	int totp;			/* 1: TOTP (urn:ietf:params:xml:ns:keyprov:pskc:totp), 0: HOTP */
 	struct og_otp_params params;	/* algorithm (HMAC-SHA1 unless stated), digits, period, t0 */
@@ -18,6 +21,9 @@ struct pskc_key {
 	size_t secret_len;
 	long line;			/* line of the <Key> element, for error messages */
 };
+
+/* Called once per key; non-zero stops the parse (the key was not taken). */
+typedef int (*og_pskc_cb)(void *arg, const struct og_pskc_key *k);
 
 /*
  * Parses path. Secrets are <PlainValue> or <EncryptedValue>
@@ -28,7 +34,15 @@ struct pskc_key {
  * err gets one line "FILE:LINE: what" and the result is -1; 0 on success.
  * Secrets are wiped after cb returns.
  */
-int pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
-	       int (*cb)(void *arg, const struct pskc_key *k), void *arg, char *err, size_t errlen);
+int og_pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
+		  og_pskc_cb cb, void *arg, char *err, size_t errlen);
+
+/*
+ * The same for a document already in memory (len bytes at buf, which need
+ * not end in a NUL): errors name it "NAME:LINE: what". The caller wipes buf.
+ */
+int og_pskc_parse_mem(const char *name, const char *buf, size_t len,
+		      const unsigned char *psk, size_t psklen, og_pskc_cb cb, void *arg,
+		      char *err, size_t errlen);
 
 #endif

@@ -4,7 +4,7 @@
  * with a pre-shared AES-128 key (RFC 6030 section 6.1) and authenticated
  * with the container's MACKey (HMAC-SHA1 over IV||ciphertext).
  *
- * The file is read whole (at most PSKC_FILE_MAX bytes) and parsed with no
+ * The file is read whole (at most OG_PSKC_FILE_MAX bytes) and parsed with no
  * network, no entity substitution and no DTD loading; an external entity
  * loader that refuses everything is installed while parsing, and a file
  * with a DOCTYPE is refused. Every key is checked into a list before the
@@ -32,7 +32,6 @@
 #include "pskc.h"
 #include "util.h"
 
-#define PSKC_FILE_MAX (64L << 20)	/* refuse larger files */
 #define PSKC_PSK_LEN 16			/* aes128-cbc */
 #define AES_BLOCK 16
 #define BLOB_MAX (AES_BLOCK + OG_SECRET_MAX + AES_BLOCK)	/* IV || padded secret */
@@ -62,10 +61,15 @@ struct pskc_ctx {
 static int fail(struct pskc_ctx *x, long line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* "FILE:LINE: what" into err (or "FILE: what" when line is 0); returns -1. */
+/*
+ * "FILE:LINE: what" into err (or "FILE: what" when line is 0), one line:
+ * trailing line ends dropped (libxml2 ends its messages with one), any
+ * other control byte quoted from the file written as '?'. Returns -1.
+ */
 static int fail(struct pskc_ctx *x, long line, const char *fmt, ...)
 {
 	va_list ap;
+	size_t len;
 	int n;
 
 	if (x->errlen == 0)
@@ -74,12 +78,17 @@ static int fail(struct pskc_ctx *x, long line, const char *fmt, ...)
 		n = snprintf(x->err, x->errlen, "%s:%ld: ", x->path, line);
 	else
 		n = snprintf(x->err, x->errlen, "%s: ", x->path);
-	if (n >= 0 && (size_t)n < x->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	x->err[strcspn(x->err, "\r\n")] = '\0';
+	if (n < 0 || (size_t)n >= x->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	len = strlen(x->err);
+	while (len > (size_t)n && (x->err[len - 1] == '\n' || x->err[len - 1] == '\r'))
+		x->err[--len] = '\0';
+	for (char *p = x->err + n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 
@@ -346,7 +355,7 @@ static int check_mac(struct pskc_ctx *x, const xmlNode *secret, long keyline,
 }
 
 /* Data/Secret: PlainValue, or EncryptedValue checked against ValueMAC. */
-static int key_secret(struct pskc_ctx *x, const xmlNode *data, struct pskc_key *k)
+static int key_secret(struct pskc_ctx *x, const xmlNode *data, struct og_pskc_key *k)
 {
 	unsigned char blob[BLOB_MAX], plain[BLOB_MAX];
 	const xmlNode *s = child(data, NS_PSKC, "Secret"), *pv, *ev;
@@ -416,7 +425,7 @@ static int data_int(struct pskc_ctx *x, const xmlNode *data, const char *name,
 }
 
 /* AlgorithmParameters: ResponseFormat (digits) and Suite (hash). */
-static int key_params(struct pskc_ctx *x, const xmlNode *key, struct pskc_key *k)
+static int key_params(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key *k)
 {
 	const xmlNode *ap = child(key, NS_PSKC, "AlgorithmParameters");
 	const xmlNode *rf = child(ap, NS_PSKC, "ResponseFormat");
@@ -452,7 +461,7 @@ static int key_params(struct pskc_ctx *x, const xmlNode *key, struct pskc_key *k
 
 /* DeviceInfo/SerialNo of the package, else the Key's Id. */
 static int key_serial(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key,
-		      struct pskc_key *k)
+		      struct og_pskc_key *k)
 {
 	const xmlNode *sn = child(child(pkg, NS_PSKC, "DeviceInfo"), NS_PSKC, "SerialNo");
 	const char *id = attr(key, "Id");
@@ -475,7 +484,7 @@ static int key_serial(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key
 }
 
 static int parse_key(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key,
-		     struct pskc_key *k)
+		     struct og_pskc_key *k)
 {
 	const char *alg = attr(key, "Algorithm");
 	const xmlNode *data = child(key, NS_PSKC, "Data");
@@ -551,8 +560,8 @@ static int read_all(struct pskc_ctx *x, char **out, size_t *outlen)
 		r = fail(x, 0, "%s", "not a regular file");
 		goto out;
 	}
-	if (st.st_size > PSKC_FILE_MAX) {
-		r = fail(x, 0, "file is larger than %ld MiB", PSKC_FILE_MAX >> 20);
+	if (st.st_size > OG_PSKC_FILE_MAX) {
+		r = fail(x, 0, "file is larger than %ld MiB", OG_PSKC_FILE_MAX >> 20);
 		goto out;
 	}
 	cap = (size_t)st.st_size + 1;
@@ -652,48 +661,30 @@ static long count_keys(struct pskc_ctx *x, xmlDoc *doc)
 	return n;
 }
 
-int pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
-	       int (*cb)(void *arg, const struct pskc_key *k), void *arg, char *err, size_t errlen)
+/* Parses the document in buf and hands every key to cb once all are checked. */
+static int parse_doc(struct pskc_ctx *x, const char *buf, size_t len, og_pskc_cb cb, void *arg)
 {
-	struct pskc_ctx x;
-	struct pskc_key *keys = NULL;
-	xmlDoc *doc = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	struct og_pskc_key *keys = NULL;
+	xmlDoc *doc = parse_xml(x, buf, len);
 	long n = 0, i = 0;
 	int r = -1;
 
-	memset(&x, 0, sizeof(x));
-	x.path = path;
-	x.err = err;
-	x.errlen = errlen;
-	x.psk = psk;
-	if (errlen > 0)
-		err[0] = '\0';
-	if (psk != NULL && psklen != PSKC_PSK_LEN)
-		return fail(&x, 0, "the pre-shared key must be %d bytes (%d hex digits) for "
-			    "aes128-cbc", PSKC_PSK_LEN, 2 * PSKC_PSK_LEN);
-	if (read_all(&x, &buf, &len) != 0)
-		return -1;
-	doc = parse_xml(&x, buf, len);
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	if (doc == NULL || (n = count_keys(&x, doc)) < 0)
+	if (doc == NULL || (n = count_keys(x, doc)) < 0)
 		goto out;
 	if ((keys = calloc((size_t)n, sizeof(*keys))) == NULL) {
-		fail(&x, 0, "%s", "out of memory");
+		fail(x, 0, "%s", "out of memory");
 		goto out;
 	}
-	for (xmlNode *p = x.root->children; p != NULL; p = p->next) {
+	for (xmlNode *p = x->root->children; p != NULL; p = p->next) {
 		if (!is_el(p, NS_PSKC, "KeyPackage"))
 			continue;
 		for (xmlNode *k = p->children; k != NULL; k = k->next)
-			if (is_el(k, NS_PSKC, "Key") && parse_key(&x, p, k, &keys[i++]) != 0)
+			if (is_el(k, NS_PSKC, "Key") && parse_key(x, p, k, &keys[i++]) != 0)
 				goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (cb(arg, &keys[i]) != 0) {
-			fail(&x, keys[i].line, "key '%s' was not imported", keys[i].serial);
+			fail(x, keys[i].line, "key '%s' was not imported", keys[i].serial);
 			goto out;
 		}
 	}
@@ -703,10 +694,56 @@ out:
 		OPENSSL_cleanse(keys, (size_t)n * sizeof(*keys));
 		free(keys);
 	}
-	OPENSSL_cleanse(x.mackey, sizeof(x.mackey));
+	OPENSSL_cleanse(x->mackey, sizeof(x->mackey));
 	if (doc != NULL) {
 		wipe_tree(doc, doc->children);
 		xmlFreeDoc(doc);
 	}
 	return r;
+}
+
+/* Sets up x for name; -1 (err set) when the pre-shared key has the wrong length. */
+static int ctx_init(struct pskc_ctx *x, const char *name, const unsigned char *psk,
+		    size_t psklen, char *err, size_t errlen)
+{
+	memset(x, 0, sizeof(*x));
+	x->path = name;
+	x->err = err;
+	x->errlen = errlen;
+	x->psk = psk;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (psk != NULL && psklen != PSKC_PSK_LEN)
+		return fail(x, 0, "the pre-shared key must be %d bytes (%d hex digits) for "
+			    "aes128-cbc", PSKC_PSK_LEN, 2 * PSKC_PSK_LEN);
+	return 0;
+}
+
+int og_pskc_parse(const char *path, const unsigned char *psk, size_t psklen,
+		  og_pskc_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct pskc_ctx x;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (ctx_init(&x, path, psk, psklen, err, errlen) != 0 || read_all(&x, &buf, &len) != 0)
+		return -1;
+	r = parse_doc(&x, buf, len, cb, arg);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return r;
+}
+
+int og_pskc_parse_mem(const char *name, const char *buf, size_t len,
+		      const unsigned char *psk, size_t psklen, og_pskc_cb cb, void *arg,
+		      char *err, size_t errlen)
+{
+	struct pskc_ctx x;
+
+	if (ctx_init(&x, name, psk, psklen, err, errlen) != 0)
+		return -1;
+	if (len > OG_PSKC_FILE_MAX)
+		return fail(&x, 0, "file is larger than %ld MiB", OG_PSKC_FILE_MAX >> 20);
+	return parse_doc(&x, buf, len, cb, arg);
 }

@@ -129,8 +129,10 @@ static int import_stream(struct importer *im, FILE *in)
 
 	while (r == OG_OK && fgets(line, sizeof(line), in) != NULL) {
 		im->line++;
-		if (strchr(line, '\n') == NULL && !feof(in))
-			return bad(im, "%s", "line too long");
+		if (strchr(line, '\n') == NULL && !feof(in)) {
+			r = bad(im, "%s", "line too long");
+			break;
+		}
 		if (og_csv_ignored(line))
 			continue;
 		if (im->head.ncols == 0) {

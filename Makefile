@@ -51,10 +51,10 @@ FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
-TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
+TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login $(BUILD)/tests/test_store
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
-.PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
+.PHONY: all deps check check-fresh unit contract pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
 	demo install uninstall installed deb check-deb clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
@@ -115,6 +115,19 @@ $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
 
+# the store contract: one suite, every backend; it loads the PostgreSQL
+# plugin as the module does, from beside the program
+$(BUILD)/tests/test_store: tests/store/test_store.c $(BUILD)/libotpgate.a \
+		$(BUILD)/tests/otpgate-store-pg.so
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
+
+$(BUILD)/tests/otpgate-store-pg.so: $(BUILD)/otpgate-store-pg.so
+	@mkdir -p $(dir $@)
+	$(Q)install -m 0644 $< $@
+
 $(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
@@ -143,6 +156,13 @@ tests: all $(TEST_BIN)
 
 unit: tests
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# the store contract against SQLite, then against a throwaway PostgreSQL
+contract: tests
+	@echo "== $(BUILD)/tests/test_store (sqlite)"
+	@$(BUILD)/tests/test_store
+	@echo "== $(BUILD)/tests/test_store (postgresql)"
+	@tests/pg/with-postgres $(BUILD)/tests/test_store
 
 pamtest: tests
 	@echo "== $(BUILD)/tests/test_pam (sqlite)"
@@ -177,8 +197,8 @@ vpn: all
 	@tests/vpn/strongswan_login.sh $(abspath $(BUILD))
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest \
-		pamtest-pg
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit contract \
+		pamtest pamtest-pg
 
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
@@ -195,7 +215,7 @@ fuzz-smoke: fuzz-build
 	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS)
 
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli installed e2e vpn valgrind \
+	@$(MAKE) --no-print-directory unit contract pamtest pamtest-pg fleet cli installed e2e vpn valgrind \
 		asan fuzz-smoke
 	@echo "check: all suites passed"
 

@@ -14,6 +14,19 @@
 
 extern const struct og_store_ops og_store_sqlite_ops;
 
+/* The bytes a row's field holds, its NUL included. */
+#define CAP(type, field) sizeof(((type *)0)->field)
+
+/*
+ * Whether s can be stored and read back whole into a field of cap bytes.
+ * The store takes no value it could not give back as it was: a longer one
+ * would come back cut short, or not at all.
+ */
+static int fits(const char *s, size_t cap)
+{
+	return s != NULL && strlen(s) < cap;
+}
+
 #ifndef OTPGATE_PLUGIN_DIR
 #define OTPGATE_PLUGIN_DIR "/usr/local/lib/otpgate"
 #endif
@@ -202,6 +215,8 @@ int og_store_login_fail(struct og_store *st, const char *user, const struct og_l
 
 	*locked_until = 0;
 	*newly = 0;
+	if (user != NULL && !fits(user, CAP(struct og_failure_row, user)))
+		return OG_ERR_INVALID;
 	return r != OG_OK ? r : st->ops->login_fail(st->be, user, lk, &c.ev, locked_until, newly);
 }
 
@@ -222,6 +237,8 @@ int og_store_unlock(struct og_store *st, const char *user)
  * only reads it (when the master key is at hand; else that login makes it). */
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now)
 {
+	if (!fits(user, CAP(struct og_user_row, name)) || !fits(org, CAP(struct og_user_row, org)))
+		return OG_ERR_INVALID;
 	og_store_chain_key(st);
 	return st->ops->user_ensure(st->be, user, org, now);
 }
@@ -234,6 +251,8 @@ int og_store_dek_get(struct og_store *st, const char *org, char id[33], unsigned
 int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 		     const unsigned char *wrapped, int64_t now)
 {
+	if (!fits(org, CAP(struct og_dek_row, org)) || !fits(id, CAP(struct og_dek_row, id)))
+		return OG_ERR_INVALID;
 	return st->ops->dek_add(st->be, org, id, wrapped, now);
 }
 
@@ -256,6 +275,8 @@ int og_store_purge(struct og_store *st, int64_t before, int64_t *users, int64_t 
 int og_store_org_remove(struct og_store *st, const char *org, int64_t now, int64_t *users)
 {
 	*users = 0;
+	if (!fits(org, CAP(struct og_org_removal_row, org)))
+		return OG_ERR_INVALID;
 	return st->ops->org_remove(st->be, org, now, users);
 }
 
@@ -291,6 +312,9 @@ int og_store_admin_get(struct og_store *st, const char *name, char role[16], cha
 int og_store_admin_add(struct og_store *st, const char *name, const char *role, const char *org,
 		       int64_t now)
 {
+	if (!fits(name, CAP(struct og_admin_row, name)) || !fits(role, CAP(struct og_admin_row, role)) ||
+	    !fits(org, CAP(struct og_admin_row, org)))
+		return OG_ERR_INVALID;
 	return st->ops->admin_add(st->be, name, role, org, now);
 }
 
@@ -325,6 +349,8 @@ int og_store_token_revoke(struct og_store *st, const char *serial)
 int og_store_recovery_set(struct og_store *st, const char *user,
 			  const struct og_recovery_set *set, int64_t now)
 {
+	if (!fits(user, CAP(struct og_recovery_row, user)))
+		return OG_ERR_INVALID;
 	return st->ops->recovery_set(st->be, user, set, now);
 }
 
@@ -424,6 +450,8 @@ int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_a
 
 int og_store_spool_mark(struct og_store *st, const char *id, int64_t now)
 {
+	if (!fits(id, CAP(struct og_spool_mark_row, id)))
+		return OG_ERR_INVALID;
 	return st->ops->spool_mark(st->be, id, now);
 }
 

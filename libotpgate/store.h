@@ -144,6 +144,13 @@ struct og_audit_head {
 
 struct og_store;
 
+/*
+ * The store gives back what it took: a name or id longer than the field
+ * of the row it is read back into (user_ensure, admin_add, dek_add,
+ * login_fail, org_remove, recovery_set, spool_mark) is refused with
+ * OG_ERR_INVALID, never stored to come back cut short or empty.
+ */
+
 /* How a backend is opened. */
 enum og_open_mode {
 	OG_OPEN_NORMAL,		/* everything, schema checked */

@@ -99,7 +99,8 @@ static const char schema_sql[] =
 	" d.wrapped, d.org"
 
 static const char user_state_sql[] =
-	"SELECT u.org, COALESCE(f.locked_until, 0), u.removed_at, " TOKEN_COLS " FROM users u"
+	"SELECT u.org, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL, u.removed_at, "
+	TOKEN_COLS " FROM users u"
 	" LEFT JOIN failures f ON f.\"user\" = u.name"
 	" LEFT JOIN tokens t ON t.\"user\" = u.name AND t.state = 'active'"
 	" LEFT JOIN data_keys d ON d.id = t.dek_id"
@@ -572,10 +573,10 @@ static int pg_user_state(void *p, const char *user, struct og_user_state *out)
 		out->known = 1;
 		copy_val(res, i, 0, out->org, sizeof(out->org));
 		out->locked_until = int_val(res, i, 1);
-		out->removed_at = int_val(res, i, 2);
-		out->has_failures = 1;	/* the accept statement clears them either way */
-		if (!PQgetisnull(res, i, 3) && out->ntokens < OG_MAX_TOKENS)
-			r = read_token(res, i, 3, &out->tokens[out->ntokens++]);
+		out->has_failures = PQgetvalue(res, i, 2)[0] == 't';
+		out->removed_at = int_val(res, i, 3);
+		if (!PQgetisnull(res, i, 4) && out->ntokens < OG_MAX_TOKENS)
+			r = read_token(res, i, 4, &out->tokens[out->ntokens++]);
 	}
 	PQclear(res);
 	return r == OG_OK ? OG_OK : pg_error(be, "token row malformed", NULL);

@@ -25,7 +25,7 @@ int cmd_revoke(struct cli *c, const struct cli_args *a)
 	int64_t now = (int64_t)time(NULL);
 	int found = 0, r = 0;
 
-	if ((user == NULL) == (which == NULL) || (user != NULL && !og_is_safe_name(user, 256)))
+	if ((user == NULL) == (which == NULL) || (user != NULL && !og_is_safe_name(user, OG_USER_MAX)))
 		return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
 	if (keys_open(c) != 0 || keys_load(c, user, &uk) != 0)
 		return 1;
@@ -79,7 +79,7 @@ int cmd_list(struct cli *c, const struct cli_args *a)
 	struct listing ls = { cli_flag(a, "json"), 1, (int64_t)time(NULL), -1 };
 	const char *user = cli_opt(a, "user"), *expiring = cli_opt(a, "expiring");
 
-	if ((user != NULL && !og_is_safe_name(user, 256)) ||
+	if ((user != NULL && !og_is_safe_name(user, OG_USER_MAX)) ||
 	    (expiring != NULL && og_parse_duration(expiring, &ls.expiring) != OG_OK))
 		return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN]"
 				 " [--json]"), 2;

@@ -84,7 +84,7 @@ int cmd_authorized_keys(struct cli *c, const struct cli_args *a)
 
 	openlog("otpgate-keyrotate", LOG_PID, LOG_AUTHPRIV);
 	/* hostile arguments: log a bounded, escaped note and print nothing */
-	if (a->n < 1 || a->n > 2 || !og_is_safe_name(user, 256) ||
+	if (a->n < 1 || a->n > 2 || !og_is_safe_name(user, OG_USER_MAX) ||
 	    (offered != NULL && !is_fingerprint(offered))) {
 		log_lookup(user ? user : "", offered, "refused", 0);
 		goto out_nocfg;

@@ -30,7 +30,7 @@
 
 /* A user told to add a new key, once the batch that moved it is committed. */
 struct notice {
-	char user[257], id[33], when[32], fp[OG_FP_LEN];
+	char user[OG_USER_MAX + 1], id[OG_ID_LEN + 1], when[32], fp[OG_FP_LEN];
 };
 
 struct rotation {
@@ -115,7 +115,7 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 {
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
-	char comment[300], path[4200], id[33];
+	char comment[300], path[4200], id[OG_ID_LEN + 1];
 	char *pem = NULL;
 
 	step_log(ro, k, "replaced by a new key");
@@ -252,7 +252,7 @@ int cmd_rotate(struct cli *c, const struct cli_args *a)
 	char summary[160];
 	int lock;
 
-	if (user != NULL && !og_is_safe_name(user, 256))
+	if (user != NULL && !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
 	if (keys_open(c) != 0 || (lock = take_lock(c)) < 0)
 		return 1;

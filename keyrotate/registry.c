@@ -88,13 +88,13 @@ static size_t count_valid(const struct user_keys *k, int64_t now)
 }
 
 /* The organisation stored for user, "" when none. */
-static void user_org(struct cli *c, const char *user, char org[129])
+static void user_org(struct cli *c, const char *user, char org[OG_ORG_MAX + 1])
 {
 	struct og_user_state us;
 
 	org[0] = '\0';
 	if (og_store_user_state(c->st, user, &us) == OG_OK)
-		og_copy(org, 129, us.org);
+		og_copy(org, OG_ORG_MAX + 1, us.org);
 	og_user_state_wipe(&us);
 }
 

@@ -7,21 +7,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bounds.h"
 
 #define OG_PUBKEY_MAX 4096	/* "TYPE BASE64" of a registered key */
 
 enum og_key_state { OG_KEY_ACTIVE, OG_KEY_GRACE, OG_KEY_EXPIRED, OG_KEY_REVOKED };
 
 struct og_access_key {
-	char id[33];
-	char user[257];
-	char org[129];
+	char id[OG_ID_LEN + 1];
+	char user[OG_USER_MAX + 1];
+	char org[OG_ORG_MAX + 1];
 	char type[48];
 	char pubkey[OG_PUBKEY_MAX];	/* "TYPE BASE64" */
 	char fingerprint[52];		/* "SHA256:..." */
-	char origin[16];		/* "issued" (we generated it) or "added" (the user's) */
+	char origin[OG_KEYWORD_MAX + 1];		/* "issued" (we generated it) or "added" (the user's) */
 	enum og_key_state state;
-	char predecessor[33];		/* the key this one replaced, or "" */
+	char predecessor[OG_ID_LEN + 1];		/* the key this one replaced, or "" */
 	int64_t created;
 	int64_t last_used;
 	int64_t not_after;

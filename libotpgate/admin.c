@@ -43,7 +43,7 @@ int og_admin_load(struct og_store *st, const char *name, struct og_admin *a, cha
 
 /* The organisation of the user t names: the stored one (of the token's
  * user, for a serial), or the one named with a user not yet stored. */
-static void target_org(struct og_store *st, const struct og_target *t, char org[129])
+static void target_org(struct og_store *st, const struct og_target *t, char org[OG_ORG_MAX + 1])
 {
 	const char *user = t->user;
 	struct og_user_state us;
@@ -54,9 +54,9 @@ static void target_org(struct og_store *st, const struct og_target *t, char org[
 	    tok.user[0] != '\0')
 		user = tok.user;
 	if (og_store_user_state(st, user, &us) == OG_OK && us.known)
-		og_copy(org, 129, us.org);
+		og_copy(org, OG_ORG_MAX + 1, us.org);
 	else if (t->org != NULL)
-		og_copy(org, 129, t->org);
+		og_copy(org, OG_ORG_MAX + 1, t->org);
 	og_user_state_wipe(&us);
 	memset(&tok, 0, sizeof(tok));
 }
@@ -64,7 +64,7 @@ static void target_org(struct og_store *st, const struct og_target *t, char org[
 int og_admin_may(struct og_store *st, const struct og_admin *a, enum og_scope scope,
 		 const struct og_target *t, char *why, size_t cap)
 {
-	char org[129];
+	char org[OG_ORG_MAX + 1];
 
 	if (og_admin_is_super(a) || scope == OG_SCOPE_OPEN)
 		return OG_OK;

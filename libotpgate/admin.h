@@ -7,6 +7,7 @@
 #define OTPGATE_ADMIN_H
 
 #include <stddef.h>
+#include "bounds.h"
 #include "store.h"
 
 /* What an action reaches, and so who may run it. */
@@ -21,9 +22,9 @@ enum og_scope {
 
 /* An administrator as the store records them. */
 struct og_admin {
-	char name[64];
-	char role[16];		/* "superuser" or "org-admin"; "" when not looked up */
-	char org[129];		/* an org admin's organisation */
+	char name[OG_ADMIN_MAX + 1];
+	char role[OG_KEYWORD_MAX + 1];		/* "superuser" or "org-admin"; "" when not looked up */
+	char org[OG_ORG_MAX + 1];		/* an org admin's organisation */
 };
 
 /* What an action names, taken from its command line as parsed. */

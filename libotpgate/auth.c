@@ -13,8 +13,6 @@
 #include "token.h"
 #include "util.h"
 
-#define USER_MAX 256
-
 int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log *log,
 		char *err, size_t errlen)
 {
@@ -241,7 +239,7 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 	int line, r;
 
 	l->reason = NULL;
-	if (l->user == NULL || !og_is_safe_name(l->user, USER_MAX))
+	if (l->user == NULL || !og_is_safe_name(l->user, OG_USER_MAX))
 		return deny(l, "bad-user-name", OG_DENY_UNKNOWN);
 	if ((why = resolve_source(ctx, l)) != NULL)
 		return deny(l, why, OG_DENY_POLICY);
@@ -309,7 +307,7 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 	l->reason = NULL;
 	/* the name is only logged once it passed the check */
 	og_logf(&ctx->log, LOG_DEBUG, "user %.100s from %s: %s, %d active token(s)%s%s",
-		l->user && og_is_safe_name(l->user, USER_MAX) ? l->user : "(bad name)",
+		l->user && og_is_safe_name(l->user, OG_USER_MAX) ? l->user : "(bad name)",
 		l->source[0] ? l->source : "?", l->us.known ? "known" : "not in the store",
 		l->us.ntokens, l->pending ? ", will refuse after the prompt: " : "",
 		l->pending ? l->pending : "");

@@ -46,7 +46,7 @@ struct og_login {
 	enum og_verdict pending_verdict;
 	/* filled in by og_login_verify */
 	const char *reason;
-	char token[65];
+	char token[OG_SERIAL_MAX + 1];
 };
 
 /*

@@ -255,7 +255,7 @@ static int authorize(struct cli *c, const struct cli_command *cmd, const struct 
 	if (og_admin_load(c->st, c->actor, &c->admin, why, sizeof(why)) != OG_OK ||
 	    og_admin_may(c->st, &c->admin, cmd->scope, &t, why, sizeof(why)) != OG_OK) {
 		c->admin.role[0] = '\0';
-		return forbidden(c, what, t.user && og_is_safe_name(t.user, 256) ? t.user : NULL,
+		return forbidden(c, what, t.user && og_is_safe_name(t.user, OG_USER_MAX) ? t.user : NULL,
 				 why);
 	}
 	return og_admin_needs_step_up(&c->admin) ? step_up(c, what) : 1;

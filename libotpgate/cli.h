@@ -15,7 +15,7 @@ struct cli {
 	int cfg_loaded;
 	struct og_store *st;
 	struct og_log log;
-	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
+	char actor[OG_ADMIN_MAX + 1];		/* the admin: SUDO_USER under sudo, else our login name */
 	struct og_admin admin;	/* the actor as an admin, once authorized (role "" before) */
 };
 

@@ -162,7 +162,7 @@ static void check_locks(struct og_store *st, int64_t now, struct og_status *s)
 /* The registry walked user by user (it lists them in order). */
 struct expiry {
 	int64_t now, until, max_age, grace;
-	char user[257];
+	char user[OG_USER_MAX + 1];
 	int user_valid, user_kept;	/* the user has a valid key; one that stays or gets a successor */
 	int64_t keys, expiring, losing;
 };

@@ -30,7 +30,7 @@ struct og_step_up {
 	const char *reason;		/* ok, bad-code, replay, locked, removed, no-token,
 					 * store-error, master-key */
 	int64_t locked_until;		/* the lock the admin is under, 0 none */
-	char token[65];			/* the serial that matched */
+	char token[OG_SERIAL_MAX + 1];			/* the serial that matched */
 };
 
 /*

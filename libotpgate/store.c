@@ -243,7 +243,8 @@ int og_store_user_ensure(struct og_store *st, const char *user, const char *org,
 	return st->ops->user_ensure(st->be, user, org, now);
 }
 
-int og_store_dek_get(struct og_store *st, const char *org, char id[33], unsigned char *wrapped)
+int og_store_dek_get(struct og_store *st, const char *org, char id[OG_ID_LEN + 1],
+		     unsigned char *wrapped)
 {
 	return st->ops->dek_get(st->be, org, id, wrapped);
 }
@@ -304,7 +305,8 @@ int og_store_erase(struct og_store *st, const char *user, struct og_audit_event 
 		ev->detail = c.ev.detail;
 	return r;
 }
-int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129])
+int og_store_admin_get(struct og_store *st, const char *name, char role[OG_KEYWORD_MAX + 1],
+		       char org[OG_ORG_MAX + 1])
 {
 	return st->ops->admin_get(st->be, name, role, org);
 }
@@ -475,7 +477,7 @@ int og_store_user_put(struct og_store *st, const struct og_user_row *u)
 {
 	int r;
 
-	if (!og_is_safe_name(u->name, 256) || (u->org[0] && !og_is_safe_name(u->org, 128)))
+	if (!og_is_safe_name(u->name, OG_USER_MAX) || (u->org[0] && !og_is_safe_name(u->org, OG_ORG_MAX)))
 		return OG_ERR_INVALID;
 	if ((r = og_store_user_ensure(st, u->name, u->org, u->created)) != OG_OK || u->removed_at == 0)
 		return r;
@@ -503,7 +505,7 @@ int og_store_recovery_list(struct og_store *st,
 
 int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *r)
 {
-	if (r->idx < 0 || r->idx >= OG_RECOVERY_CODES || !og_is_safe_name(r->user, 256))
+	if (r->idx < 0 || r->idx >= OG_RECOVERY_CODES || !og_is_safe_name(r->user, OG_USER_MAX))
 		return OG_ERR_INVALID;
 	return st->ops->recovery_put(st->be, r);
 }
@@ -516,7 +518,7 @@ int og_store_failure_list(struct og_store *st,
 
 int og_store_failure_put(struct og_store *st, const struct og_failure_row *f)
 {
-	if (f->f.count < 0 || f->f.locked_until < 0 || !og_is_safe_name(f->user, 256))
+	if (f->f.count < 0 || f->f.locked_until < 0 || !og_is_safe_name(f->user, OG_USER_MAX))
 		return OG_ERR_INVALID;
 	return st->ops->failure_put(st->be, f);
 }
@@ -529,7 +531,7 @@ int og_store_org_removal_list(struct og_store *st,
 
 int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_row *o)
 {
-	if (o->removed_at <= 0 || !og_is_safe_name(o->org, 128))
+	if (o->removed_at <= 0 || !og_is_safe_name(o->org, OG_ORG_MAX))
 		return OG_ERR_INVALID;
 	return st->ops->org_removal_put(st->be, o);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "accesskey.h"
 #include "audit.h"
+#include "bounds.h"
 #include "chain.h"
 #include "config.h"
 #include "crypto.h"
@@ -27,10 +28,10 @@
 enum og_token_state { OG_TOKEN_ACTIVE, OG_TOKEN_PENDING, OG_TOKEN_REVOKED, OG_TOKEN_STOCK };
 
 struct og_token {
-	char id[33];
-	char serial[65];
-	char user[257];
-	char kind[16];			/* "virtual" or "hardware" */
+	char id[OG_ID_LEN + 1];
+	char serial[OG_SERIAL_MAX + 1];
+	char user[OG_USER_MAX + 1];
+	char kind[OG_KEYWORD_MAX + 1];			/* "virtual" or "hardware" */
 	enum og_token_state state;
 	struct og_otp_params params;
 	int64_t drift;			/* steps added to the current step */
@@ -39,15 +40,15 @@ struct og_token {
 	int64_t last_used;
 	unsigned char sealed[OG_SEALED_SECRET_MAX];
 	size_t sealed_len;
-	char dek_id[33];
+	char dek_id[OG_ID_LEN + 1];
 	unsigned char wrapped_dek[OG_WRAPPED_DEK_LEN];
-	char dek_org[129];
+	char dek_org[OG_ORG_MAX + 1];
 };
 
 /* What a login needs to know about a user, read in one go. */
 struct og_user_state {
 	int known;			/* the store has a row for this user */
-	char org[129];			/* "" when none */
+	char org[OG_ORG_MAX + 1];			/* "" when none */
 	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
 	int has_failures;		/* a failure count is on record */
 	int64_t removed_at;		/* 0, or when 'remove' took the user away */
@@ -57,16 +58,16 @@ struct og_user_state {
 
 /* A user row and a data key row, as listed for copying between stores. */
 struct og_user_row {
-	char name[257];
-	char org[129];
+	char name[OG_USER_MAX + 1];
+	char org[OG_ORG_MAX + 1];
 	int64_t created;
 	int64_t removed_at;		/* 0, or when the user was removed */
 	int removed_with_org;		/* the removal of their organisation took them */
 };
 
 struct og_dek_row {
-	char id[33];
-	char org[129];
+	char id[OG_ID_LEN + 1];
+	char org[OG_ORG_MAX + 1];
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
 	int64_t created;
 };
@@ -102,14 +103,14 @@ struct og_store_counts {
 
 /* Rows of the other tables, as listed for copying between stores. */
 struct og_admin_row {
-	char name[65];
-	char role[16];			/* "superuser" or "org-admin" */
-	char org[129];
+	char name[OG_ADMIN_MAX + 1];
+	char role[OG_KEYWORD_MAX + 1];			/* "superuser" or "org-admin" */
+	char org[OG_ORG_MAX + 1];
 	int64_t created;
 };
 
 struct og_recovery_row {
-	char user[257];
+	char user[OG_USER_MAX + 1];
 	int idx;
 	unsigned char salt[OG_RECOVERY_SALT];
 	unsigned char hash[OG_RECOVERY_HASH];
@@ -118,12 +119,12 @@ struct og_recovery_row {
 };
 
 struct og_failure_row {
-	char user[257];
+	char user[OG_USER_MAX + 1];
 	struct og_failures f;		/* count, window and lock */
 };
 
 struct og_org_removal_row {
-	char org[129];
+	char org[OG_ORG_MAX + 1];
 	int64_t removed_at;
 };
 
@@ -174,7 +175,7 @@ struct og_store_ops {
 	void (*set_chain)(void *be, const struct og_chain_key *k);
 	int (*unlock)(void *be, const char *user);
 	int (*user_ensure)(void *be, const char *user, const char *org, int64_t now);
-	int (*dek_get)(void *be, const char *org, char id[33], unsigned char *wrapped);
+	int (*dek_get)(void *be, const char *org, char id[OG_ID_LEN + 1], unsigned char *wrapped);
 	int (*dek_add)(void *be, const char *org, const char *id,
 		       const unsigned char *wrapped, int64_t now);
 	int (*token_add)(void *be, const struct og_token *t);
@@ -185,7 +186,8 @@ struct og_store_ops {
 	int (*org_removed)(void *be, const char *org, int64_t *at);
 	int (*erase)(void *be, const char *user, struct og_audit_event *ev,
 		     char pseudonym[OG_SUBJECT_LEN + 1]);
-	int (*admin_get)(void *be, const char *name, char role[16], char org[129]);
+	int (*admin_get)(void *be, const char *name, char role[OG_KEYWORD_MAX + 1],
+			 char org[OG_ORG_MAX + 1]);
 	int (*admin_add)(void *be, const char *name, const char *role, const char *org,
 			 int64_t now);
 	int (*token_get)(void *be, const char *serial, struct og_token *out);
@@ -324,7 +326,8 @@ int og_store_unlock(struct og_store *st, const char *user);
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now);
 
 /* Returns the org's data key id and wrapped key, OG_ERR_NOTFOUND if none. */
-int og_store_dek_get(struct og_store *st, const char *org, char id[33], unsigned char *wrapped);
+int og_store_dek_get(struct og_store *st, const char *org, char id[OG_ID_LEN + 1],
+		     unsigned char *wrapped);
 int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 		     const unsigned char *wrapped, int64_t now);
 
@@ -371,7 +374,8 @@ int og_store_erase(struct og_store *st, const char *user, struct og_audit_event 
 /* An administrator: role "superuser" (org "") or "org-admin" of org.
  * admin_get gives OG_ERR_NOTFOUND for someone who is not one; admin_add
  * gives OG_ERR_EXISTS for someone who already is. */
-int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129]);
+int og_store_admin_get(struct og_store *st, const char *name, char role[OG_KEYWORD_MAX + 1],
+		       char org[OG_ORG_MAX + 1]);
 int og_store_admin_add(struct og_store *st, const char *name, const char *role, const char *org,
 		       int64_t now);
 

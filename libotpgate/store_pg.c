@@ -1032,7 +1032,7 @@ static int pg_user_ensure(void *p, const char *user, const char *org, int64_t no
 	return r;
 }
 
-static int pg_dek_get(void *p, const char *org, char id[33], unsigned char *wrapped)
+static int pg_dek_get(void *p, const char *org, char id[OG_ID_LEN + 1], unsigned char *wrapped)
 {
 	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
@@ -1045,7 +1045,7 @@ static int pg_dek_get(void *p, const char *org, char id[33], unsigned char *wrap
 		       &prm)) == NULL)
 		return OG_ERR_STORE;
 	if (PQntuples(res) == 1) {
-		copy_val(res, 0, 0, id, 33);
+		copy_val(res, 0, 0, id, OG_ID_LEN + 1);
 		r = copy_bytea(res, 0, 1, wrapped, OG_WRAPPED_DEK_LEN, &len);
 		if (r == OG_OK && len != OG_WRAPPED_DEK_LEN)
 			r = OG_ERR_STORE;
@@ -1205,7 +1205,8 @@ static int pg_org_removed(void *p, const char *org, int64_t *at)
 	return OG_OK;
 }
 
-static int pg_admin_get(void *p, const char *name, char role[16], char org[129])
+static int pg_admin_get(void *p, const char *name, char role[OG_KEYWORD_MAX + 1],
+			char org[OG_ORG_MAX + 1])
 {
 	struct pg_be *be = p;
 	struct params prm = { .n = 0 };
@@ -1216,8 +1217,8 @@ static int pg_admin_get(void *p, const char *name, char role[16], char org[129])
 	if ((res = run(be, "read admin", "SELECT role, org FROM admins WHERE name = $1", &prm)) == NULL)
 		return OG_ERR_STORE;
 	if (PQntuples(res) == 1) {
-		copy_val(res, 0, 0, role, 16);
-		copy_val(res, 0, 1, org, 129);
+		copy_val(res, 0, 0, role, OG_KEYWORD_MAX + 1);
+		copy_val(res, 0, 1, org, OG_ORG_MAX + 1);
 		r = OG_OK;
 	}
 	PQclear(res);
@@ -1607,7 +1608,7 @@ static int pg_counts(void *p, struct og_store_counts *out)
 
 static int read_key(const PGresult *res, int row, struct og_access_key *k)
 {
-	char state[16];
+	char state[OG_KEYWORD_MAX + 1];
 
 	copy_val(res, row, 0, k->id, sizeof(k->id));
 	copy_val(res, row, 1, k->user, sizeof(k->user));

@@ -1136,7 +1136,7 @@ static int sq_user_ensure(void *p, const char *user, const char *org, int64_t no
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s = stmt(be, Q_USER_INSERT);
-	char have[129] = "";
+	char have[OG_ORG_MAX + 1] = "";
 	int r, rc;
 
 	if (s == NULL)
@@ -1161,7 +1161,7 @@ static int sq_user_ensure(void *p, const char *user, const char *org, int64_t no
 	return strcmp(have, org) == 0 ? OG_OK : OG_ERR_EXISTS;
 }
 
-static int sq_dek_get(void *p, const char *org, char id[33], unsigned char *wrapped)
+static int sq_dek_get(void *p, const char *org, char id[OG_ID_LEN + 1], unsigned char *wrapped)
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s = stmt(be, Q_DEK_GET);
@@ -1173,7 +1173,7 @@ static int sq_dek_get(void *p, const char *org, char id[33], unsigned char *wrap
 	bind_text(s, 1, org);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_col(s, 0, id, 33);
+		copy_col(s, 0, id, OG_ID_LEN + 1);
 		r = copy_blob(s, 1, wrapped, OG_WRAPPED_DEK_LEN, &len);
 		if (r == OG_OK && len != OG_WRAPPED_DEK_LEN)
 			r = OG_ERR_STORE;
@@ -1234,7 +1234,8 @@ static int update_one(struct sqlite_be *be, sqlite3_stmt *s, const char *what)
 
 static int sq_keys_ready(void *p);
 
-static int sq_admin_get(void *p, const char *name, char role[16], char org[129])
+static int sq_admin_get(void *p, const char *name, char role[OG_KEYWORD_MAX + 1],
+			char org[OG_ORG_MAX + 1])
 {
 	struct sqlite_be *be = p;
 	sqlite3_stmt *s = stmt(be, Q_ADMIN_GET);
@@ -1244,8 +1245,8 @@ static int sq_admin_get(void *p, const char *name, char role[16], char org[129])
 		return OG_ERR_STORE;
 	bind_text(s, 1, name);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		copy_col(s, 0, role, 16);
-		copy_col(s, 1, org, 129);
+		copy_col(s, 0, role, OG_KEYWORD_MAX + 1);
+		copy_col(s, 1, org, OG_ORG_MAX + 1);
 		r = OG_OK;
 	} else if (rc != SQLITE_DONE) {
 		r = db_error(be, "read admin");
@@ -1758,7 +1759,7 @@ static int sq_counts(void *p, struct og_store_counts *out)
 
 static int read_key(sqlite3_stmt *s, struct og_access_key *k)
 {
-	char state[16];
+	char state[OG_KEYWORD_MAX + 1];
 
 	copy_col(s, 0, k->id, sizeof(k->id));
 	copy_col(s, 1, k->user, sizeof(k->user));

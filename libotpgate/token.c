@@ -8,7 +8,7 @@
 #include "util.h"
 
 int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
-		   int64_t now, char id[33], struct og_key *dek)
+		   int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek)
 {
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
 	int64_t removed;

@@ -11,7 +11,7 @@
  * caller wipes dek.
  */
 int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
-		   int64_t now, char id[33], struct og_key *dek);
+		   int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek);
 
 /*
  * Fills t for a new active token of user with secret sealed under dek.

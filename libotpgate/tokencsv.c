@@ -127,12 +127,12 @@ static int row_fields(char **f, const struct og_csv_header *h, struct og_csv_row
 	row->user = field(f, h, OG_CSV_USER, NULL);
 	row->serial = field(f, h, OG_CSV_SERIAL, NULL);
 	row->org = field(f, h, OG_CSV_ORG, "");
-	if (row->user != NULL && !og_is_safe_name(row->user, 256))
+	if (row->user != NULL && !og_is_safe_name(row->user, OG_USER_MAX))
 		return say(why, cap, "user '%.64s' is not a valid name", row->user);
-	if (row->serial == NULL || !og_is_safe_name(row->serial, 64))
+	if (row->serial == NULL || !og_is_safe_name(row->serial, OG_SERIAL_MAX))
 		return say(why, cap, "serial '%.64s' is missing or not valid",
 			   row->serial ? row->serial : "");
-	if (row->org[0] != '\0' && !og_is_safe_name(row->org, 128))
+	if (row->org[0] != '\0' && !og_is_safe_name(row->org, OG_ORG_MAX))
 		return say(why, cap, "organisation '%.64s' is not a valid name", row->org);
 	return row_params(f, h, &row->params, why, cap);
 }

@@ -93,7 +93,7 @@ int og_random(unsigned char *out, size_t len)
 	return RAND_bytes(out, (int)len) == 1 ? OG_OK : OG_ERR_CRYPTO;
 }
 
-int og_random_id(char out[33])
+int og_random_id(char out[OG_ID_LEN + 1])
 {
 	unsigned char raw[16];
 

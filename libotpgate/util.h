@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bounds.h"
 
 /*
  * Parses a whole decimal string (digits only, no sign, no spaces) into *out
@@ -31,7 +32,7 @@ int og_hex_decode(const char *hex, unsigned char *out, size_t cap);
 int og_random(unsigned char *out, size_t len);
 
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
-int og_random_id(char out[33]);
+int og_random_id(char out[OG_ID_LEN + 1]);
 
 /* Constant-time equality of two byte strings of the same length. */
 int og_ct_equal(const void *a, const void *b, size_t len);

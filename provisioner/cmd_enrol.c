@@ -44,9 +44,9 @@ static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts 
 			return cli_error("--period must be 30 or 60"), 2;
 		o->params.period = (int)n;
 	}
-	if (!og_is_safe_name(o->user, 256))
+	if (!og_is_safe_name(o->user, OG_USER_MAX))
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
-	if (o->org[0] != '\0' && !og_is_safe_name(o->org, 128))
+	if (o->org[0] != '\0' && !og_is_safe_name(o->org, OG_ORG_MAX))
 		return cli_error("organisation '%.64s' is not a valid name", o->org), 2;
 	if (o->issuer[0] == '\0' || strchr(o->issuer, ':') != NULL || strlen(o->issuer) > 100)
 		return cli_error("--issuer must be 1 to 100 characters without ':'"), 2;
@@ -78,7 +78,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 		       struct og_token *t)
 {
 	struct og_key master, dek;
-	char dek_id[33];
+	char dek_id[OG_ID_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
 	int r;
 

@@ -61,7 +61,7 @@ int cmd_confirm(struct cli *c, const struct cli_args *a)
 	int64_t now = (int64_t)time(NULL);
 	int pending = 0, r = 1;
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision confirm USER CODE"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, user, collect, &ts) != OG_OK)
 		return 1;
@@ -100,7 +100,7 @@ int cmd_revoke(struct cli *c, const struct cli_args *a)
 	struct tokens ts = { .n = 0 };
 	int revoked = 0;
 
-	if (!og_is_safe_name(which, 256))
+	if (!og_is_safe_name(which, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision revoke USER|SERIAL"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -176,7 +176,7 @@ int cmd_show(struct cli *c, const struct cli_args *a)
 	int64_t now = (int64_t)time(NULL);
 	int r = 1;
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision show USER [--json]"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, user, &us) != OG_OK)
 		return 1;
@@ -238,7 +238,7 @@ int cmd_resync(struct cli *c, const struct cli_args *a)
 	size_t len;
 	int r = 1;
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision resync USER CODE1 CODE2"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_token_list(c->st, user, collect, &ts) != OG_OK)
 		return 1;
@@ -296,7 +296,7 @@ int cmd_recovery(struct cli *c, const struct cli_args *a)
 	struct og_user_state us;
 	int known, r = 1;
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision recovery USER"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, user, &us) != OG_OK)
 		return 1;
@@ -349,10 +349,10 @@ int cmd_assign(struct cli *c, const struct cli_args *a)
 	struct og_key master;
 	struct og_token t;
 	int64_t now = (int64_t)time(NULL);
-	char org[129] = "";
+	char org[OG_ORG_MAX + 1] = "";
 	int r = 1;
 
-	if (!og_is_safe_name(serial, 64) || !og_is_safe_name(user, 256))
+	if (!og_is_safe_name(serial, OG_SERIAL_MAX) || !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision assign SERIAL USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;

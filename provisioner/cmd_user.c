@@ -20,7 +20,7 @@ static int org_remove_or_restore(struct cli *c, const char *org, int remove)
 	int64_t users;
 	int r;
 
-	if (!og_is_safe_name(org, 128))
+	if (!og_is_safe_name(org, OG_ORG_MAX))
 		return cli_error("usage: otpgate-provision %s --org ORG", remove ? "remove" : "restore"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -64,7 +64,7 @@ static int remove_or_restore(struct cli *c, const struct cli_args *a, int remove
 
 	if (org != NULL && a->n == 0)
 		return org_remove_or_restore(c, org, remove);
-	if (org != NULL || a->n != 1 || !og_is_safe_name(user, 256))
+	if (org != NULL || a->n != 1 || !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision %s USER | --org ORG", what), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -172,7 +172,7 @@ int cmd_export(struct cli *c, const struct cli_args *a)
 	struct export_audit ea;
 	int first = 1, known;
 
-	if (!cli_flag(a, "json") || !og_is_safe_name(user, 256))
+	if (!cli_flag(a, "json") || !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision export USER --json"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_keys_ready(c->st) != OG_OK ||
 	    og_store_user_state(c->st, user, &us) != OG_OK)
@@ -214,7 +214,7 @@ int cmd_erase(struct cli *c, const struct cli_args *a)
 	struct og_audit_event ev = { .result = "success", .reason = "erase" };
 	int r;
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision erase USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -242,7 +242,7 @@ int cmd_admin_add(struct cli *c, const struct cli_args *a)
 	const char *name = a->arg[0], *org = cli_opt(a, "org");
 	int64_t removed;
 
-	if (org == NULL || !og_is_safe_name(name, 64) || !og_is_safe_name(org, 128))
+	if (org == NULL || !og_is_safe_name(name, OG_ADMIN_MAX) || !og_is_safe_name(org, OG_ORG_MAX))
 		return cli_error("usage: otpgate-provision admin add NAME --org ORG"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;

@@ -87,8 +87,8 @@ static int setup(void **state)
 		psql(NULL, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
 		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b");
 	}
-	if (og_master_key_create(x->key) != OG_OK || og_master_key_load(x->key, &x->master, NULL) != OG_OK ||
-	    write_config(x, "a.conf", &x->cfg) != 0 || open_init(x, &x->cfg, &x->st) != 0) {
+	if (og_master_key_create(x->key) != OG_OK ||
+	    og_master_key_load(x->key, &x->master, NULL) != OG_OK || write_config(x, "a.conf", &x->cfg) != 0 || open_init(x, &x->cfg, &x->st) != 0) {
 		fprintf(stderr, "setup: %s\n", x->lb.text);
 		return -1;
 	}
@@ -125,7 +125,7 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 {
 	static const unsigned char secret[20] = "12345678901234567890";
 	struct og_key dek;
-	char dek_id[33];
+	char dek_id[OG_ID_LEN + 1];
 
 	assert_int_equal(og_store_user_ensure(x->st, user, org, created), OG_OK);
 	assert_int_equal(og_dek_for_org(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
@@ -354,7 +354,7 @@ static void test_org_remove_restore_purge(void **state)
 	struct og_token a1, a2, b1;
 	struct og_user_state us;
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
-	char dek_id[33];
+	char dek_id[OG_ID_LEN + 1];
 	int64_t users, orgs, at;
 
 	add_token(x, "a1", "acme", "s-a1", OG_TOKEN_ACTIVE, 1000, &a1);
@@ -607,7 +607,7 @@ static void test_values_come_back_whole(void **state)
 static void test_admins_and_spool_marks(void **state)
 {
 	struct fx *x = *state;
-	char role[16], org[129];
+	char role[OG_KEYWORD_MAX + 1], org[OG_ORG_MAX + 1];
 
 	assert_int_equal(og_store_admin_get(x->st, "ivy", role, org), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_admin_add(x->st, "ivy", "org-admin", "acme", 10), OG_OK);

@@ -583,24 +583,6 @@ int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *f
 	return r;
 }
 
-static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
-
-const char *og_token_state_name(enum og_token_state s)
-{
-	return (unsigned)s < 4 ? state_names[s] : "?";
-}
-
-int og_token_state_parse(const char *s, enum og_token_state *out)
-{
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum og_token_state)i;
-			return OG_OK;
-		}
-	}
-	return OG_ERR_INVALID;
-}
-
 void og_user_state_wipe(struct og_user_state *us)
 {
 	OPENSSL_cleanse(us, sizeof(*us));

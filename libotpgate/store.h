@@ -18,32 +18,10 @@
 #include "crypto.h"
 #include "lockout.h"
 #include "log.h"
-#include "otp.h"
 #include "recovery.h"
+#include "token.h"
 
-#define OG_SEALED_SECRET_MAX (OG_SECRET_MAX + OG_SEAL_OVERHEAD)
-#define OG_WRAPPED_DEK_LEN (OG_KEY_LEN + OG_SEAL_OVERHEAD)
 #define OG_MAX_TOKENS 16	/* active tokens considered per user */
-
-enum og_token_state { OG_TOKEN_ACTIVE, OG_TOKEN_PENDING, OG_TOKEN_REVOKED, OG_TOKEN_STOCK };
-
-struct og_token {
-	char id[OG_ID_LEN + 1];
-	char serial[OG_SERIAL_MAX + 1];
-	char user[OG_USER_MAX + 1];
-	char kind[OG_KEYWORD_MAX + 1];			/* "virtual" or "hardware" */
-	enum og_token_state state;
-	struct og_otp_params params;
-	int64_t drift;			/* steps added to the current step */
-	int64_t last_step;		/* replay watermark; -1 when never used */
-	int64_t created;
-	int64_t last_used;
-	unsigned char sealed[OG_SEALED_SECRET_MAX];
-	size_t sealed_len;
-	char dek_id[OG_ID_LEN + 1];
-	unsigned char wrapped_dek[OG_WRAPPED_DEK_LEN];
-	char dek_org[OG_ORG_MAX + 1];
-};
 
 /* What a login needs to know about a user, read in one go. */
 struct og_user_state {
@@ -511,9 +489,6 @@ int og_store_schema_version(const struct og_store *st);
  * opening (logged).
  */
 int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want);
-
-const char *og_token_state_name(enum og_token_state s);
-int og_token_state_parse(const char *s, enum og_token_state *out);
 
 /* Wipes every sealed secret and data key in a user state. */
 void og_user_state_wipe(struct og_user_state *us);

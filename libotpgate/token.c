@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 
 #include "err.h"
+#include "store.h"
 #include "token.h"
 #include "util.h"
 
@@ -107,4 +108,22 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}
 	return found;
+}
+
+static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
+
+const char *og_token_state_name(enum og_token_state s)
+{
+	return (unsigned)s < 4 ? state_names[s] : "?";
+}
+
+int og_token_state_parse(const char *s, enum og_token_state *out)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum og_token_state)i;
+			return OG_OK;
+		}
+	}
+	return OG_ERR_INVALID;
 }

@@ -24,9 +24,13 @@ int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log
 		return r;
 	ctx->cfg_loaded = 1;
 	/* on failure the config stays loaded, so the attempt can still be spooled */
-	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK)
+	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK) {
 		snprintf(err, errlen, "store %.200s: %s", og_config_store_name(&ctx->cfg), og_strerror(r));
-	return r;
+		return r;
+	}
+	/* rows spooled while the store was away go in now, oldest first */
+	og_spool_flush(ctx->cfg.store_spool, ctx->st, &ctx->log);
+	return OG_OK;
 }
 
 void og_ctx_close(struct og_ctx *ctx)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "spool.h"
 #include "stepup.h"
 #include "util.h"
 #include "version.h"
@@ -64,6 +65,9 @@ int cli_open(struct cli *c, int for_init)
 	/* the store logs the cause itself, as one line */
 	if ((r = og_store_open(&c->cfg, &c->log, for_init, &c->st)) == OG_ERR_NOMEM)
 		cli_error("store %s: %s", og_config_store_name(&c->cfg), og_strerror(r));
+	/* rows spooled while the store was away go in now, oldest first */
+	if (r == OG_OK && !for_init)
+		og_spool_flush(c->cfg.store_spool, c->st, &c->log);
 	return r;
 }
 

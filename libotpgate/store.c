@@ -8,7 +8,6 @@
 
 #include "err.h"
 #include "fileio.h"
-#include "spool.h"
 #include "store.h"
 #include "util.h"
 
@@ -116,9 +115,6 @@ static int open_mode(const struct og_config *cfg, const struct og_log *log,
 		og_store_close(st);
 		return r;
 	}
-	/* rows spooled while the store was away go in now, oldest first */
-	if (mode == OG_OPEN_NORMAL)
-		og_spool_flush(cfg->store_spool, st, log);
 	*out = st;
 	return OG_OK;
 }

@@ -231,7 +231,9 @@ struct og_store {
 };
 
 /* Opens the backend named by cfg->store_backend. The schema is checked
- * unless for_init. OG_ERR_STORE/OG_ERR_SCHEMA/OG_ERR_UNSAFE on failure. */
+ * unless for_init. OG_ERR_STORE/OG_ERR_SCHEMA/OG_ERR_UNSAFE on failure.
+ * The store knows nothing of the spool: whoever opens it to work flushes
+ * the spool into it next (og_spool_flush). */
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
 		  struct og_store **out);
 void og_store_close(struct og_store *st);

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "err.h"
 #include "json.h"
+#include "spool.h"
 #include "status.h"
 #include "timefmt.h"
 #include "util.h"
@@ -118,6 +119,8 @@ int cmd_status(struct cli *c, const struct cli_args *a)
 	c->log = capture;
 	if (og_store_open(&c->cfg, &c->log, 0, &c->st) != OG_OK)
 		c->st = NULL;
+	else	/* as every opener does: what waits in the spool goes in first */
+		og_spool_flush(c->cfg.store_spool, c->st, &c->log);
 	og_status_gather(&c->cfg, c->st, why, (int64_t)time(NULL), within, &s);
 	if (json)
 		print_json(&s);

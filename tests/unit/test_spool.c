@@ -346,8 +346,10 @@ static void test_two_flushes_at_once(void **state)
 	for (int i = 0; i < 2; i++) {
 		if ((pid[i] = fork()) == 0) {
 			struct og_store *st = NULL;
-			/* opening the store flushes the spool */
+			/* as a login or a tool does: open the store, flush the spool */
 			int r = og_store_open(&x->cfg, &quiet, 0, &st);
+			if (r == OG_OK)
+				og_spool_flush(x->spool, st, &quiet);
 			og_store_close(st);
 			og_config_free(&x->cfg);
 			_exit(r == OG_OK ? 0 : 1);

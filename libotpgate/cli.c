@@ -99,20 +99,29 @@ void cli_audit_prepare(struct cli *c, struct og_audit_event *ev)
 	ev->syslog_only = !c->cfg.audit_store;
 }
 
+/* The tools audit as the module does (og_audit_emit), to syslog itself
+ * rather than the tool's stderr. */
+static struct og_auditor auditor(struct cli *c)
+{
+	return (struct og_auditor){ &c->cfg, c->st, &c->log, NULL };
+}
+
 void cli_audit_emit(struct cli *c, const struct og_audit_event *ev)
 {
-	if (c->cfg.audit_syslog)
-		og_audit_syslog(ev, NULL);
-	if (c->cfg.audit_jsonl != NULL)
-		og_audit_jsonl_append(c->cfg.audit_jsonl, ev, &c->log);
+	const struct og_auditor a = auditor(c);
+
+	if (c->cfg_loaded)
+		og_audit_emit(&a, ev, 1);
 }
 
 void cli_audit_event(struct cli *c, struct og_audit_event *ev)
 {
+	const struct og_auditor a = auditor(c);
+
 	cli_audit_prepare(c, ev);
-	cli_audit_emit(c, ev);
-	if (c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
-		cli_error("warning: audit row for '%s' not stored", ev->reason);
+	if (c->cfg_loaded && og_audit_emit(&a, ev, 0) == OG_ERR_STORE)
+		cli_error("warning: audit row for '%s' not stored now; it waits in the spool",
+			  ev->reason);
 }
 
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
@@ -186,17 +195,6 @@ static int read_code(const char *who, char *out, size_t cap)
 	return 0;
 }
 
-/* The step-up's events: syslog and the JSON-lines file, and the store
- * unless it took the row already. */
-static void step_up_sink(void *arg, const struct og_audit_event *ev, int stored)
-{
-	struct cli *c = arg;
-
-	cli_audit_emit(c, ev);
-	if (!stored && c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
-		cli_error("warning: audit row for '%s' not stored", ev->reason);
-}
-
 static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict v)
 {
 	if (strcmp(su->reason, "locked") == 0)
@@ -217,8 +215,8 @@ static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict 
  */
 static int step_up(struct cli *c, const char *what)
 {
-	struct og_step_up su = { .admin = c->actor, .action = what, .emit = step_up_sink,
-				 .emit_arg = c };
+	const struct og_auditor aud = auditor(c);
+	struct og_step_up su = { .admin = c->actor, .action = what, .audit = &aud };
 	char code[16] = "";
 	enum og_verdict v;
 

@@ -24,8 +24,7 @@ static int check_key(void *arg, const struct og_pskc_key *k)
 	FZ_CHECK(og_is_safe_name(k->serial, sizeof(k->serial) - 1));
 	FZ_CHECK(k->params.algo == OG_SHA1 || k->params.algo == OG_SHA256 ||
 		 k->params.algo == OG_SHA512);
-	FZ_CHECK(k->params.digits == 6 || k->params.digits == 8);
-	FZ_CHECK(k->params.period == 30 || k->params.period == 60);
+	FZ_CHECK(og_otp_params_ok(&k->params));
 	FZ_CHECK(k->params.t0 >= 0 && k->params.t0 <= T0_MAX);
 	FZ_CHECK(k->secret_len >= 10 && k->secret_len <= OG_SECRET_MAX);
 	FZ_CHECK(k->line > 0);

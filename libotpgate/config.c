@@ -250,11 +250,11 @@ static int load_totp(struct loader *ld, const config_setting_t *g)
 		r = fail(ld, config_setting_get_member(g, "issuer"), "'issuer' must not contain ':'");
 		goto out;
 	}
-	if (c->totp.digits == 7) {
+	if (!og_otp_digits_ok(c->totp.digits)) {
 		r = fail(ld, config_setting_get_member(g, "digits"), "'digits' must be 6 or 8");
 		goto out;
 	}
-	if (c->totp.period != 30 && c->totp.period != 60) {
+	if (!og_otp_period_ok(c->totp.period)) {
 		r = fail(ld, config_setting_get_member(g, "period"), "'period' must be 30 or 60");
 		goto out;
 	}

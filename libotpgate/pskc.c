@@ -432,7 +432,6 @@ static int key_params(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key
 	const xmlNode *su = child(ap, NS_PSKC, "Suite");
 	const char *len, *enc;
 	char text[TEXT_MAX], *p = text;
-	int64_t n;
 
 	if (rf == NULL || (len = attr(rf, "Length")) == NULL)
 		return fail(x, k->line, "%s", "Key has no AlgorithmParameters/ResponseFormat "
@@ -440,9 +439,8 @@ static int key_params(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key
 	enc = attr(rf, "Encoding");
 	if (enc != NULL && strcmp(enc, "DECIMAL") != 0)
 		return fail(x, line_of(rf), "ResponseFormat Encoding '%.32s' is not DECIMAL", enc);
-	if (og_parse_int(len, 6, 8, &n) != OG_OK || n == 7)
+	if (og_otp_digits_parse(len, &k->params.digits) != OG_OK)
 		return fail(x, line_of(rf), "ResponseFormat Length '%.32s' is not 6 or 8", len);
-	k->params.digits = (int)n;
 	k->params.algo = OG_SHA1;
 	if (su == NULL)
 		return 0;
@@ -507,7 +505,7 @@ static int parse_key(struct pskc_ctx *x, const xmlNode *pkg, const xmlNode *key,
 	if (data_int(x, data, "TimeInterval", 1, 86400, 30, &period) != 0 ||
 	    data_int(x, data, "Time", 0, T0_MAX, 0, &t0) != 0)
 		return -1;
-	if (period != 30 && period != 60)
+	if (!og_otp_period_ok(period))
 		return fail(x, line_of(child(data, NS_PSKC, "TimeInterval")),
 			    "TimeInterval %lld is not 30 or 60", (long long)period);
 	k->params.period = (int)period;

@@ -57,10 +57,7 @@ int og_row_token(const struct og_row *r, int c, struct og_token *t)
 	    blob_of(r, c + 15, t->wrapped_dek, sizeof(t->wrapped_dek)) != OG_OK ||
 	    og_row_str(r, c + 16, t->dek_org, sizeof(t->dek_org)) != OG_OK)
 		return OG_ERR_STORE;
-	if ((t->params.digits != 6 && t->params.digits != 8) ||
-	    (t->params.period != 30 && t->params.period != 60))
-		return OG_ERR_STORE;
-	return OG_OK;
+	return og_otp_params_ok(&t->params) ? OG_OK : OG_ERR_STORE;
 }
 
 /* Fills k from OG_KEY_COLS starting at column c. */

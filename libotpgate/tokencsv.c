@@ -105,18 +105,13 @@ static int row_params(char **f, const struct og_csv_header *h, struct og_otp_par
 {
 	const char *a = field(f, h, OG_CSV_ALGORITHM, NULL), *d = field(f, h, OG_CSV_DIGITS, NULL);
 	const char *t = field(f, h, OG_CSV_PERIOD, NULL);
-	int64_t n;
 
 	if (a != NULL && og_algo_parse(a, &p->algo) != OG_OK)
 		return say(why, cap, "algorithm '%.16s' is not SHA1, SHA256 or SHA512", a);
-	if (d != NULL && (og_parse_int(d, 6, 8, &n) != OG_OK || n == 7))
+	if (d != NULL && og_otp_digits_parse(d, &p->digits) != OG_OK)
 		return say(why, cap, "digits '%.16s' is not 6 or 8", d);
-	if (d != NULL)
-		p->digits = (int)n;
-	if (t != NULL && (og_parse_int(t, 30, 60, &n) != OG_OK || (n != 30 && n != 60)))
+	if (t != NULL && og_otp_period_parse(t, &p->period) != OG_OK)
 		return say(why, cap, "period '%.16s' is not 30 or 60", t);
-	if (t != NULL)
-		p->period = (int)n;
 	return OG_OK;
 }
 

@@ -23,7 +23,6 @@ struct enrol_opts {
 static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts *o)
 {
 	const char *v;
-	int64_t n;
 
 	o->params = c->cfg.totp;
 	o->params.t0 = 0;
@@ -34,16 +33,10 @@ static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts 
 	o->json = cli_flag(a, "json");
 	if ((v = cli_opt(a, "algorithm")) && og_algo_parse(v, &o->params.algo) != OG_OK)
 		return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
-	if ((v = cli_opt(a, "digits")) != NULL) {
-		if (og_parse_int(v, 6, 8, &n) != OG_OK || n == 7)
-			return cli_error("--digits must be 6 or 8"), 2;
-		o->params.digits = (int)n;
-	}
-	if ((v = cli_opt(a, "period")) != NULL) {
-		if (og_parse_int(v, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
-			return cli_error("--period must be 30 or 60"), 2;
-		o->params.period = (int)n;
-	}
+	if ((v = cli_opt(a, "digits")) != NULL && og_otp_digits_parse(v, &o->params.digits) != OG_OK)
+		return cli_error("--digits must be 6 or 8"), 2;
+	if ((v = cli_opt(a, "period")) != NULL && og_otp_period_parse(v, &o->params.period) != OG_OK)
+		return cli_error("--period must be 30 or 60"), 2;
 	if (!og_is_safe_name(o->user, OG_USER_MAX))
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
 	if (o->org[0] != '\0' && !og_is_safe_name(o->org, OG_ORG_MAX))

@@ -9,8 +9,7 @@
 
 static int revoke_one(struct cli *c, const struct og_access_key *k, int64_t now)
 {
-	if (!og_access_key_valid(k, now) ||
-	    og_store_key_set_state(c->st, k->id, k->state, OG_KEY_REVOKED, now) != OG_OK)
+	if (og_access_key_revoke(c->st, k, now) != OG_OK)
 		return cli_error("key %s is not valid (%s); nothing to revoke", k->id,
 				 og_key_state_name(k->state)), -1;
 	keys_audit(c, "revoke", "success", k->user, k->fingerprint, k->id);

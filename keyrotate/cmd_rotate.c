@@ -99,11 +99,6 @@ static void batch_check(struct rotation *ro)
 		batch_end(ro);
 }
 
-static int64_t min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 static void step_log(struct rotation *ro, const struct og_access_key *k, const char *what)
 {
 	printf("%s%s %s key %s (%s): %s\n", ro->dry_run ? "would: " : "", k->user, k->origin, k->id,
@@ -148,7 +143,7 @@ out:
 /* The user's own key: into grace, and the user is told to add a new one. */
 static void ask_for_successor(struct rotation *ro, const struct og_access_key *k)
 {
-	int64_t until = min64(k->not_after, ro->now + ro->c->cfg.keys_grace);
+	int64_t until = og_access_key_grace_until(k, ro->now, ro->c->cfg.keys_grace);
 	char when[32];
 
 	og_expiry_time(until, when);
@@ -213,19 +208,15 @@ static void replace_key(struct rotation *ro, const struct og_access_key *k)
 		ask_for_successor(ro, k);
 }
 
-/*
- * A key past its not-after is expired and gets no successor, even if no
- * run fell within its grace window; a valid current key past max_age is
- * replaced.
- */
+/* What is due for k (og_access_key_due): expiry, or a successor. */
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
 {
-	int valid_state = k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE;
+	enum og_key_due due = og_access_key_due(k, ro->now, ro->c->cfg.keys_max_age);
 
 	ro->checked++;
-	if (valid_state && k->not_after <= ro->now)
+	if (due == OG_KEY_EXPIRE)
 		expire_key(ro, k);
-	else if (k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age)
+	else if (due == OG_KEY_REPLACE)
 		replace_key(ro, k);
 }
 

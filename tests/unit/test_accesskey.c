@@ -1,4 +1,4 @@
-/* test_accesskey.c: key states, validity and sshd's expiry-time. */
+/* test_accesskey.c: key states, validity, sshd's expiry-time, and the rotation rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,12 +51,70 @@ static void test_expiry_time_is_utc(void **state)
 	assert_string_equal(out, "20261123140420Z");
 }
 
+static struct og_access_key key_at(enum og_key_state st, int64_t created, int64_t not_after)
+{
+	struct og_access_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.state = st;
+	k.created = created;
+	k.not_after = not_after;
+	return k;
+}
+
+/* At most two valid keys; the current key is the newest valid active one. */
+static void test_current_and_valid_keys(void **state)
+{
+	struct og_access_key keys[] = {
+		key_at(OG_KEY_GRACE, 100, 2000), key_at(OG_KEY_ACTIVE, 200, 5000),
+		key_at(OG_KEY_REVOKED, 300, 9000), key_at(OG_KEY_ACTIVE, 400, 900),
+	};
+
+	(void)state;
+	assert_int_equal(og_access_key_count_valid(keys, 4, 1000), 2);
+	assert_ptr_equal(og_access_key_current(keys, 4, 1000), &keys[1]);
+	assert_ptr_equal(og_access_key_current(keys, 4, 800), &keys[3]);
+	assert_null(og_access_key_current(keys, 1, 1000));
+	assert_int_equal(og_access_key_count_valid(keys, 4, 6000), 0);
+}
+
+/* A rotation expires what is past its not-after (no successor), and
+ * replaces a current key older than max_age; grace never outlives a key. */
+static void test_rotation_rules(void **state)
+{
+	static const struct {
+		enum og_key_state st;
+		int64_t created, not_after;
+		enum og_key_due due;
+	} cases[] = {
+		{ OG_KEY_ACTIVE, 900, 5000, OG_KEY_KEEP },
+		{ OG_KEY_ACTIVE, 500, 5000, OG_KEY_REPLACE },	/* created <= now - max_age */
+		{ OG_KEY_ACTIVE, 499, 1000, OG_KEY_EXPIRE },	/* past not-after: no successor */
+		{ OG_KEY_GRACE, 100, 1000, OG_KEY_EXPIRE },
+		{ OG_KEY_GRACE, 100, 1001, OG_KEY_KEEP },	/* grace is never replaced */
+		{ OG_KEY_REVOKED, 100, 900, OG_KEY_KEEP },
+		{ OG_KEY_EXPIRED, 100, 900, OG_KEY_KEEP },
+	};
+	struct og_access_key k;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		k = key_at(cases[i].st, cases[i].created, cases[i].not_after);
+		assert_int_equal(og_access_key_due(&k, 1000, 500), cases[i].due);
+	}
+	k = key_at(OG_KEY_ACTIVE, 100, 1500);
+	assert_int_equal(og_access_key_grace_until(&k, 1000, 200), 1200);
+	assert_int_equal(og_access_key_grace_until(&k, 1000, 900), 1500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validity_by_state_and_time),
 		cmocka_unit_test(test_state_names_round_trip),
 		cmocka_unit_test(test_expiry_time_is_utc),
+		cmocka_unit_test(test_current_and_valid_keys),
+		cmocka_unit_test(test_rotation_rules),
 	};
 
 	return cmocka_run_group_tests_name("accesskey", tests, NULL, NULL);

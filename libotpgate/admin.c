@@ -85,9 +85,33 @@ int og_admin_may(struct og_store *st, const struct og_admin *a, enum og_scope sc
 	return OG_OK;
 }
 
+int og_admin_role_known(const char *role)
+{
+	return strcmp(role, OG_ROLE_SUPERUSER) == 0 || strcmp(role, OG_ROLE_ORG_ADMIN) == 0;
+}
+
 int og_admin_is_super(const struct og_admin *a)
 {
-	return strcmp(a->role, "superuser") == 0;
+	return strcmp(a->role, OG_ROLE_SUPERUSER) == 0;
+}
+
+int og_admin_add(struct og_store *st, const char *name, const char *org, int64_t now)
+{
+	int64_t removed = 0;
+	int r;
+
+	if (!og_is_safe_name(name, OG_ADMIN_MAX) || !og_is_safe_name(org, OG_ORG_MAX))
+		return OG_ERR_INVALID;
+	if ((r = og_store_org_removed(st, org, &removed)) != OG_OK)
+		return r;
+	if (removed)
+		return OG_ERR_GONE;
+	return og_store_admin_add(st, name, OG_ROLE_ORG_ADMIN, org, now);
+}
+
+int og_admin_add_superuser(struct og_store *st, const char *name, int64_t now)
+{
+	return og_store_admin_add(st, name, OG_ROLE_SUPERUSER, "", now);
 }
 
 const char *og_admin_view(const struct og_admin *a)
@@ -102,5 +126,5 @@ int og_admin_needs_step_up(const struct og_admin *a)
 
 int og_admin_writes_as_self(const struct og_admin *a)
 {
-	return strcmp(a->role, "org-admin") == 0;
+	return strcmp(a->role, OG_ROLE_ORG_ADMIN) == 0;
 }

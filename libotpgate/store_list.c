@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+#include "admin.h"
 #include "err.h"
 #include "store_backend.h"
 #include "util.h"
@@ -87,7 +88,7 @@ int og_store_admin_list(struct og_store *st, int (*cb)(void *arg, const struct o
 
 int og_store_admin_put(struct og_store *st, const struct og_admin_row *a)
 {
-	if (strcmp(a->role, "superuser") != 0 && strcmp(a->role, "org-admin") != 0)
+	if (!og_admin_role_known(a->role))
 		return OG_ERR_INVALID;
 	return og_store_admin_add(st, a->name, a->role, a->org, a->created);
 }

@@ -240,16 +240,18 @@ int cmd_erase(struct cli *c, const struct cli_args *a)
 int cmd_admin_add(struct cli *c, const struct cli_args *a)
 {
 	const char *name = a->arg[0], *org = cli_opt(a, "org");
-	int64_t removed;
+	int r;
 
 	if (org == NULL || !og_is_safe_name(name, OG_ADMIN_MAX) || !og_is_safe_name(org, OG_ORG_MAX))
 		return cli_error("usage: otpgate-provision admin add NAME --org ORG"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (og_store_org_removed(c->st, org, &removed) != OG_OK || removed)
+	if ((r = og_admin_add(c->st, name, org, (int64_t)time(NULL))) == OG_ERR_GONE)
 		return cli_error("organisation %s is removed (restore --org %s first)", org, org), 1;
-	if (og_store_admin_add(c->st, name, "org-admin", org, (int64_t)time(NULL)) != OG_OK)
+	if (r == OG_ERR_EXISTS)
 		return cli_error("%s is already an admin", name), 1;
+	if (r != OG_OK)
+		return cli_error("cannot make %s an admin: %s", name, og_strerror(r)), 1;
 	cli_audit(c, "admin-add", "success", name, NULL, org);
 	printf("%s is now an admin of organisation %s\n", name, org);
 	return 0;

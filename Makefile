@@ -35,10 +35,13 @@ Q := @
 endif
 
 LIB_SRC := $(filter-out libotpgate/store_pg.c,$(wildcard libotpgate/*.c))
+# the tools' shared command-line part: their own, apart from the core
+CLI_SRC := $(wildcard cli/*.c)
 PROV_SRC := $(wildcard provisioner/*.c)
 KR_SRC := $(wildcard keyrotate/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
@@ -65,17 +68,24 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(TOOL_INC) -c -o $@ $<
+
+# only the tools (and their tests) see the command-line part
+$(CLI_OBJ) $(PROV_OBJ) $(KR_OBJ) $(BUILD)/tests/test_cliargs: TOOL_INC := -Icli
 
 # What is compiled in (the plugin directory, the release): when it changes
 # (make install PREFIX=/usr after a plain make), what uses it is rebuilt.
 $(BUILD)/compiled-in: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
-$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/cli.o \
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/cli/cli.o \
 	$(BUILD)/obj/pam_module/pam_otpgate.o: $(BUILD)/compiled-in
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libcli.a: $(CLI_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -91,20 +101,24 @@ $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotp
 	$(Q)$(CC) -shared -Wl,--version-script=libotpgate/store_pg.map $(LDFLAGS_ALL) -o $@ \
 		$(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a -lpq $(LIBS)
 
-$(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
+$(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng $(XML_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS) \
+		-lqrencode -lpng $(XML_LIBS)
 
-$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libotpgate.a
+$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libotpgate.a $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS)
 
 # tests: cmocka units, the module through real libpam, a PAM login driver
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
-		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
+	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(TOOL_INC) $(LDFLAGS_ALL) -o $@ $< \
+		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS)
+
+$(BUILD)/tests/test_cliargs: $(BUILD)/libcli.a
+$(BUILD)/tests/test_cliargs: TOOL_LIBS := $(BUILD)/libcli.a
 
 # the PSKC parser (libotpgate/pskc.c) needs libxml2: only what calls it links it
 $(BUILD)/tests/test_pskc: LIBS += $(XML_LIBS)

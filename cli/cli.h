@@ -1,4 +1,9 @@
-/* cli.h: what the subcommands of otpgate-provision and otpgate-keyrotate share. */
+/*
+ * cli.h: what the subcommands of otpgate-provision and otpgate-keyrotate
+ * share: the command table and its parsing, who runs a command and on
+ * what (the core decides, admin.h), prompts, exit codes, the audit of
+ * their actions. The tools' own part, apart from the core library.
+ */
 #ifndef OTPGATE_CLI_H
 #define OTPGATE_CLI_H
 

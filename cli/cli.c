@@ -148,14 +148,14 @@ static int admin_ident(struct cli *c, struct og_ident *id)
 	const char *sudo_uid = getenv("SUDO_UID");
 	int64_t uid;
 
-	if (og_ident_of(c->actor, id) != OG_OK) {
+	if (og_outfile_ident_of(c->actor, id) != OG_OK) {
 		cli_error("cannot write files as %s: not a local user", c->actor);
 		return OG_ERR_NOTFOUND;
 	}
 	if (sudo_uid != NULL && getuid() == 0 &&
 	    (og_parse_int(sudo_uid, 0, UINT32_MAX, &uid) != OG_OK || (uid_t)uid != id->uid)) {
 		cli_error("cannot write files as %s: SUDO_UID %.16s is not theirs", c->actor, sudo_uid);
-		og_ident_free(id);
+		og_outfile_ident_free(id);
 		return OG_ERR_UNSAFE;
 	}
 	return OG_OK;
@@ -172,7 +172,7 @@ int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outf
 	if ((r = admin_ident(c, &id)) != OG_OK)
 		return r;
 	r = og_outfile_create(f, path, mode, &id, &c->log);
-	og_ident_free(&id);
+	og_outfile_ident_free(&id);
 	return r;
 }
 

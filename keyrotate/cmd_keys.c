@@ -11,7 +11,7 @@ static int revoke_one(struct cli *c, const struct og_access_key *k, int64_t now)
 {
 	if (og_access_key_revoke(c->st, k, now) != OG_OK)
 		return cli_error("key %s is not valid (%s); nothing to revoke", k->id,
-				 og_key_state_name(k->state)), -1;
+				 og_access_key_state_name(k->state)), -1;
 	keys_audit(c, "revoke", "success", k->user, k->fingerprint, k->id);
 	printf("revoked key %s of %s (%s)\n", k->id, k->user, k->fingerprint);
 	return 0;
@@ -56,19 +56,19 @@ static int list_one(void *arg, const struct og_access_key *k)
 	if (ls->expiring >= 0 &&
 	    (!og_access_key_valid(k, ls->now) || k->not_after > ls->now + ls->expiring))
 		return 0;
-	og_expiry_time(k->not_after, expiry);
+	og_access_key_expiry(k->not_after, expiry);
 	if (ls->json)
 		printf("{\"id\":\"%s\",\"user\":\"%s\",\"org\":\"%s\",\"type\":\"%s\","
 		       "\"fingerprint\":\"%s\",\"origin\":\"%s\",\"state\":\"%s\",\"valid\":%s,"
 		       "\"created\":%lld,\"age_days\":%lld,\"last_used\":%lld,\"not_after\":%lld,"
 		       "\"predecessor\":\"%s\"}\n", k->id, k->user, k->org, k->type, k->fingerprint,
-		       k->origin, og_key_state_name(k->state),
+		       k->origin, og_access_key_state_name(k->state),
 		       og_access_key_valid(k, ls->now) ? "true" : "false", (long long)k->created,
 		       (long long)((ls->now - k->created) / 86400), (long long)k->last_used,
 		       (long long)k->not_after, k->predecessor);
 	else
 		printf("%-32s %-16s %-8s %5lldd %-7s %-16s %s\n", k->id, k->user,
-		       og_key_state_name(k->state), (long long)((ls->now - k->created) / 86400),
+		       og_access_key_state_name(k->state), (long long)((ls->now - k->created) / 86400),
 		       k->last_used ? "used" : "unused", expiry, k->fingerprint);
 	return 0;
 }

@@ -19,7 +19,7 @@ static int user_known(struct cli *c, const char *user)
 	struct og_user_state us;
 	int known = og_store_user_state(c->st, user, &us) == OG_OK && us.known;
 
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	return known || getpwnam(user) != NULL;
 }
 
@@ -36,7 +36,7 @@ static void print_registered(const struct og_access_key *row, const char *where)
 {
 	char expiry[32];
 
-	og_expiry_time(row->not_after, expiry);
+	og_access_key_expiry(row->not_after, expiry);
 	printf("key %s for %s: %s %s, valid until %s%s%s\n", row->id, row->user, row->type,
 	       row->fingerprint, expiry, where ? ", private key in " : "", where ? where : "");
 }
@@ -88,10 +88,7 @@ int cmd_issue(struct cli *c, const struct cli_args *a)
 	r = 0;
 out:
 	og_outfile_close(&of);
-	if (pem != NULL) {
-		OPENSSL_cleanse(pem, strlen(pem));
-		free(pem);
-	}
+	og_freezero_str(pem);
 	og_sshkey_free(&key);
 	return r;
 }

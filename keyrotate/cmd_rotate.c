@@ -82,7 +82,7 @@ static void batch_end(struct rotation *ro)
  * needed). OG_ERR_NOTFOUND: another run changed the key first.
  */
 static int change_state(struct rotation *ro, const struct og_access_key *k,
-			enum og_key_state expect, enum og_key_state state, int64_t not_after)
+			enum og_access_key_state expect, enum og_access_key_state state, int64_t not_after)
 {
 	if (ro->in_batch == 0 && og_store_begin(ro->c->st) != OG_OK) {
 		ro->failed++;
@@ -133,10 +133,7 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 	keys_audit(ro->c, "rotate", "success", k->user, row.fingerprint, k->id);
 	ro->rotated++;
 out:
-	if (pem != NULL) {
-		OPENSSL_cleanse(pem, strlen(pem));
-		free(pem);
-	}
+	og_freezero_str(pem);
 	og_sshkey_free(&key);
 }
 
@@ -146,13 +143,13 @@ static void ask_for_successor(struct rotation *ro, const struct og_access_key *k
 	int64_t until = og_access_key_grace_until(k, ro->now, ro->c->cfg.keys_grace);
 	char when[32];
 
-	og_expiry_time(until, when);
+	og_access_key_expiry(until, when);
 	step_log(ro, k, "in grace; the user must add a new key");
 	if (ro->dry_run) {
 		ro->graced++;
 		return;
 	}
-	if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_GRACE, until) == OG_OK) {
+	if (change_state(ro, k, OG_ACCESS_KEY_ACTIVE, OG_ACCESS_KEY_GRACE, until) == OG_OK) {
 		struct notice *n = &ro->notices[ro->nnotices++];
 		keys_audit(ro->c, "grace", "success", k->user, k->fingerprint, when);
 		og_copy(n->user, sizeof(n->user), k->user);
@@ -170,8 +167,9 @@ static void expire_key(struct rotation *ro, const struct og_access_key *k)
 	if (ro->dry_run) {
 		step_log(ro, k, "expired");
 		ro->expired++;
-	} else if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
-		   change_state(ro, k, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+	} else if (change_state(ro, k, OG_ACCESS_KEY_ACTIVE, OG_ACCESS_KEY_EXPIRED,
+				k->not_after) == OG_OK ||
+		   change_state(ro, k, OG_ACCESS_KEY_GRACE, OG_ACCESS_KEY_EXPIRED, k->not_after) == OG_OK) {
 		step_log(ro, k, "expired");
 		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
 		ro->expired++;
@@ -187,7 +185,7 @@ static int user_removed(struct rotation *ro, const struct og_access_key *k)
 
 	r = og_store_user_state(ro->c->st, k->user, &us);
 	removed = r == OG_OK && us.removed_at > 0;
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	if (r != OG_OK)
 		return cli_error("%s: cannot read the user from the store", k->user), -1;
 	return removed;
@@ -211,12 +209,12 @@ static void replace_key(struct rotation *ro, const struct og_access_key *k)
 /* What is due for k (og_access_key_due): expiry, or a successor. */
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
 {
-	enum og_key_due due = og_access_key_due(k, ro->now, ro->c->cfg.keys_max_age);
+	enum og_rotation_step due = og_access_key_due(k, ro->now, ro->c->cfg.keys_max_age);
 
 	ro->checked++;
-	if (due == OG_KEY_EXPIRE)
+	if (due == OG_ROTATE_EXPIRE)
 		expire_key(ro, k);
-	else if (due == OG_KEY_REPLACE)
+	else if (due == OG_ROTATE_REPLACE)
 		replace_key(ro, k);
 }
 

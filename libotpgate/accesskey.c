@@ -13,16 +13,16 @@
 
 static const char *const state_names[] = { "active", "grace", "expired", "revoked" };
 
-const char *og_key_state_name(enum og_key_state s)
+const char *og_access_key_state_name(enum og_access_key_state s)
 {
 	return (unsigned)s < 4 ? state_names[s] : "?";
 }
 
-int og_key_state_parse(const char *s, enum og_key_state *out)
+int og_access_key_state_parse(const char *s, enum og_access_key_state *out)
 {
 	for (int i = 0; i < 4; i++) {
 		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum og_key_state)i;
+			*out = (enum og_access_key_state)i;
 			return OG_OK;
 		}
 	}
@@ -31,10 +31,10 @@ int og_key_state_parse(const char *s, enum og_key_state *out)
 
 int og_access_key_valid(const struct og_access_key *k, int64_t now)
 {
-	return (k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE) && k->not_after > now;
+	return (k->state == OG_ACCESS_KEY_ACTIVE || k->state == OG_ACCESS_KEY_GRACE) && k->not_after > now;
 }
 
-void og_expiry_time(int64_t t, char out[32])
+void og_access_key_expiry(int64_t t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -56,7 +56,7 @@ const struct og_access_key *og_access_key_current(const struct og_access_key *ke
 						 int64_t now)
 {
 	for (size_t i = n; i-- > 0;) {
-		if (keys[i].state == OG_KEY_ACTIVE && og_access_key_valid(&keys[i], now))
+		if (keys[i].state == OG_ACCESS_KEY_ACTIVE && og_access_key_valid(&keys[i], now))
 			return &keys[i];
 	}
 	return NULL;
@@ -70,20 +70,21 @@ int64_t og_access_key_grace_until(const struct og_access_key *k, int64_t now, in
 /* A key past its not-after is expired and gets no successor, even if no
  * rotation fell within its grace; a valid current key past max_age is
  * replaced. */
-enum og_key_due og_access_key_due(const struct og_access_key *k, int64_t now, int64_t max_age)
+enum og_rotation_step og_access_key_due(const struct og_access_key *k, int64_t now,
+				       int64_t max_age)
 {
-	if ((k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE) && k->not_after <= now)
-		return OG_KEY_EXPIRE;
-	if (k->state == OG_KEY_ACTIVE && k->created <= now - max_age)
-		return OG_KEY_REPLACE;
-	return OG_KEY_KEEP;
+	if ((k->state == OG_ACCESS_KEY_ACTIVE || k->state == OG_ACCESS_KEY_GRACE) && k->not_after <= now)
+		return OG_ROTATE_EXPIRE;
+	if (k->state == OG_ACCESS_KEY_ACTIVE && k->created <= now - max_age)
+		return OG_ROTATE_REPLACE;
+	return OG_ROTATE_KEEP;
 }
 
 int og_access_key_revoke(struct og_store *st, const struct og_access_key *k, int64_t now)
 {
 	if (!og_access_key_valid(k, now))
 		return OG_ERR_NOTFOUND;
-	return og_store_key_set_state(st, k->id, k->state, OG_KEY_REVOKED, now);
+	return og_store_key_set_state(st, k->id, k->state, OG_ACCESS_KEY_REVOKED, now);
 }
 
 /* A user's keys, oldest first. */
@@ -138,8 +139,8 @@ static int new_row(struct og_store *st, const struct og_config *cfg, const char 
 		return OG_ERR_INVALID;
 	if (og_store_user_state(st, user, &us) == OG_OK)
 		og_copy(row->org, sizeof(row->org), us.org);
-	og_user_state_wipe(&us);
-	row->state = OG_KEY_ACTIVE;
+	og_store_user_state_wipe(&us);
+	row->state = OG_ACCESS_KEY_ACTIVE;
 	row->created = now;
 	row->not_after = now + cfg->keys_max_age + cfg->keys_grace;
 	return OG_OK;
@@ -159,7 +160,7 @@ static int register_in(struct og_store *st, const struct og_config *cfg, struct 
 		return OG_ERR_FORBIDDEN;
 	if ((cur = og_access_key_current(ks->v, ks->n, now)) != NULL) {
 		og_copy(row->predecessor, sizeof(row->predecessor), cur->id);
-		if ((r = og_store_key_set_state(st, cur->id, OG_KEY_ACTIVE, OG_KEY_GRACE,
+		if ((r = og_store_key_set_state(st, cur->id, OG_ACCESS_KEY_ACTIVE, OG_ACCESS_KEY_GRACE,
 						og_access_key_grace_until(cur, now, cfg->keys_grace)))
 		    != OG_OK)
 			return r;

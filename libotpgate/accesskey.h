@@ -13,7 +13,9 @@
 
 #define OG_PUBKEY_MAX 4096	/* "TYPE BASE64" of a registered key */
 
-enum og_key_state { OG_KEY_ACTIVE, OG_KEY_GRACE, OG_KEY_EXPIRED, OG_KEY_REVOKED };
+enum og_access_key_state {
+	OG_ACCESS_KEY_ACTIVE, OG_ACCESS_KEY_GRACE, OG_ACCESS_KEY_EXPIRED, OG_ACCESS_KEY_REVOKED
+};
 
 struct og_access_key {
 	char id[OG_ID_LEN + 1];
@@ -23,21 +25,21 @@ struct og_access_key {
 	char pubkey[OG_PUBKEY_MAX];	/* "TYPE BASE64" */
 	char fingerprint[52];		/* "SHA256:..." */
 	char origin[OG_KEYWORD_MAX + 1];		/* "issued" (we generated it) or "added" (the user's) */
-	enum og_key_state state;
+	enum og_access_key_state state;
 	char predecessor[OG_ID_LEN + 1];		/* the key this one replaced, or "" */
 	int64_t created;
 	int64_t last_used;
 	int64_t not_after;
 };
 
-const char *og_key_state_name(enum og_key_state s);
-int og_key_state_parse(const char *s, enum og_key_state *out);
+const char *og_access_key_state_name(enum og_access_key_state s);
+int og_access_key_state_parse(const char *s, enum og_access_key_state *out);
 
 /* 1 if the key may be used at now. */
 int og_access_key_valid(const struct og_access_key *k, int64_t now);
 
 /* sshd's expiry-time value for t, in UTC: "YYYYMMDDHHMMSSZ". */
-void og_expiry_time(int64_t t, char out[32]);
+void og_access_key_expiry(int64_t t, char out[32]);
 
 struct og_config;
 struct og_sshkey;
@@ -61,12 +63,13 @@ const struct og_access_key *og_access_key_current(const struct og_access_key *ke
 int64_t og_access_key_grace_until(const struct og_access_key *k, int64_t now, int64_t grace);
 
 /* What a rotation at now does to a key. */
-enum og_key_due {
-	OG_KEY_KEEP,		/* nothing */
-	OG_KEY_EXPIRE,		/* past its not_after: expired, without a successor */
-	OG_KEY_REPLACE,		/* the current key, older than keys.max_age: a successor */
+enum og_rotation_step {
+	OG_ROTATE_KEEP,		/* nothing */
+	OG_ROTATE_EXPIRE,		/* past its not_after: expired, without a successor */
+	OG_ROTATE_REPLACE,		/* the current key, older than keys.max_age: a successor */
 };
-enum og_key_due og_access_key_due(const struct og_access_key *k, int64_t now, int64_t max_age);
+enum og_rotation_step og_access_key_due(const struct og_access_key *k, int64_t now,
+				       int64_t max_age);
 
 /*
  * Registers key as user's new current key with id and origin ("issued",

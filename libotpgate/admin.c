@@ -57,7 +57,7 @@ static void target_org(struct og_store *st, const struct og_target *t, char org[
 		og_copy(org, OG_ORG_MAX + 1, us.org);
 	else if (t->org != NULL)
 		og_copy(org, OG_ORG_MAX + 1, t->org);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	memset(&tok, 0, sizeof(tok));
 }
 

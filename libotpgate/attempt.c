@@ -13,7 +13,7 @@ int og_attempt_standing(const struct og_user_state *us, int64_t t)
 {
 	struct og_standing s = { us->removed_at, 0, us->locked_until };
 
-	return og_standing_check(&s, t);
+	return og_lockout_standing(&s, t);
 }
 
 int og_attempt_is_barred(int r)

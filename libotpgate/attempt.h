@@ -41,7 +41,7 @@ struct og_attempt {
 	int64_t locked_until;		/* the lock the user is under after a failure, 0 none */
 };
 
-/* What bars user state us at t (og_standing_check): OG_OK, OG_ERR_REMOVED
+/* What bars user state us at t (og_lockout_standing): OG_OK, OG_ERR_REMOVED
  * or OG_ERR_LOCKED. */
 int og_attempt_standing(const struct og_user_state *us, int64_t t);
 

@@ -41,7 +41,7 @@ void og_ctx_close(struct og_ctx *ctx)
 
 void og_login_clear(struct og_login *l)
 {
-	og_user_state_wipe(&l->us);
+	og_store_user_state_wipe(&l->us);
 }
 
 static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
@@ -128,7 +128,7 @@ static void hold(struct og_login *l, const char *reason, enum og_verdict v)
 static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 {
 	/* NSS is asked for everyone, not only for whom the store does not know */
-	int in_nss = og_user_in_nss(l->user) == 1, bar = og_attempt_standing(&l->us, l->now);
+	int in_nss = og_policy_user_in_nss(l->user) == 1, bar = og_attempt_standing(&l->us, l->now);
 
 	if (!l->us.known && !in_nss) {
 		hold(l, "unknown-user", OG_DENY_UNKNOWN);
@@ -179,7 +179,7 @@ static const char *check_one_key(struct og_ctx *ctx, struct og_login *l, const c
 	if (r == OG_ERR_NOTFOUND || strcmp(k.user, l->user) != 0)
 		return "key-not-registered";
 	if (!og_access_key_valid(&k, l->now))
-		return k.state == OG_KEY_REVOKED ? "key-revoked" : "key-expired";
+		return k.state == OG_ACCESS_KEY_REVOKED ? "key-revoked" : "key-expired";
 	return NULL;
 }
 
@@ -376,7 +376,7 @@ static enum og_verdict verify(struct og_ctx *ctx, struct og_login *l, const char
 {
 	const struct og_auditor aud = { &ctx->cfg, ctx->st, &ctx->log, &ctx->log };
 	struct og_attempt a;
-	struct og_key master;
+	struct og_key master = { 0 };
 
 	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
 		if (l->pending != NULL)

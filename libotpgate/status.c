@@ -40,7 +40,7 @@ static void add(struct og_status *s, const char *name, enum og_level level, cons
 		s->level = level;
 }
 
-const char *og_level_name(enum og_level level)
+const char *og_status_level_name(enum og_level level)
 {
 	return level == OG_LEVEL_OK ? "OK" : level == OG_LEVEL_WARNING ? "WARNING" : "CRITICAL";
 }
@@ -194,7 +194,7 @@ static int count_key(void *arg, const struct og_access_key *k)
 	if (k->not_after <= e->until)
 		e->expiring++;
 	if (k->not_after > e->until ||
-	    (k->state == OG_KEY_ACTIVE && e->grace > 0 && k->created + e->max_age > e->now))
+	    (k->state == OG_ACCESS_KEY_ACTIVE && e->grace > 0 && k->created + e->max_age > e->now))
 		e->user_kept = 1;
 	return 0;
 }

@@ -27,7 +27,7 @@ enum og_verdict og_step_up(struct og_store *st, const struct og_config *cfg,
 {
 	struct og_attempt a = { cfg, st, log, su->audit, su->ev, NULL, "", 0 };
 	struct og_user_state us;
-	struct og_key master;
+	struct og_key master = { 0 };
 	const char *why;
 	enum og_verdict v;
 
@@ -42,7 +42,7 @@ enum og_verdict og_step_up(struct og_store *st, const struct og_config *cfg,
 		v = og_attempt_refuse(&a, "master-key", OG_UNAVAIL);
 	else
 		v = og_attempt_code(&a, &us, &master, code);	/* wipes master */
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	su->reason = a.reason;
 	su->locked_until = a.locked_until;
 	og_copy(su->token, sizeof(su->token), a.token);

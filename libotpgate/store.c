@@ -131,8 +131,7 @@ void og_store_close(struct og_store *st)
 		return;
 	if (st->be != NULL)
 		st->ops->close(st->be);
-	OPENSSL_cleanse(&st->chain, sizeof(st->chain));
-	free(st);
+	og_freezero(st, sizeof(*st));	/* the chain key with it */
 }
 
 int og_store_check_schema(struct og_store *st)
@@ -193,7 +192,7 @@ int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *f
 	return r;
 }
 
-void og_user_state_wipe(struct og_user_state *us)
+void og_store_user_state_wipe(struct og_user_state *us)
 {
 	OPENSSL_cleanse(us, sizeof(*us));
 }

@@ -179,7 +179,7 @@ void og_store_chain_key_from(struct og_store *st, const struct og_key *master);
 int og_store_user_state(struct og_store *st, const char *user, struct og_user_state *out);
 
 /* Wipes every sealed secret and data key in a user state. */
-void og_user_state_wipe(struct og_user_state *us);
+void og_store_user_state_wipe(struct og_user_state *us);
 
 /*
  * The claims that end a login (login_accept, recovery_use, login_fail) are
@@ -189,7 +189,7 @@ void og_user_state_wipe(struct og_user_state *us);
  * claim reads the user's standing again, in its own transaction and under
  * the store's lock on the user (SQLite's write lock; PostgreSQL's row lock
  * on the user, which removal and failure counting take too), and applies
- * og_standing_check at ev->ts, the time the code was entered:
+ * og_lockout_standing at ev->ts, the time the code was entered:
  *
  *   OG_ERR_REMOVED  the user, or the user's organisation, is removed;
  *   OG_ERR_LOCKED   a lock is in force at ev->ts.
@@ -346,8 +346,8 @@ int og_store_key_list(struct og_store *st, const char *user,
 
 /* Moves key id from state expect to state with not_after, atomically;
  * OG_ERR_NOTFOUND when it is not (or no longer) in state expect. */
-int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state expect,
-			   enum og_key_state state, int64_t not_after);
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_access_key_state expect,
+			   enum og_access_key_state state, int64_t not_after);
 
 /* Records, in the open transaction, that part id of a spool flush is in
  * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */

@@ -76,7 +76,7 @@ int og_store_subject_of(struct og_store *st, const char *name, char out[OG_SUBJE
 	if ((r = og_store_run(st, OG_Q_SUBJECT_GET, OG_VALUES(og_v_text(name)), read_str, out,
 			      NULL)) != OG_OK || out[0] != '\0')
 		return r;
-	if ((r = og_subject_new(&st->chain, name, salt, out)) != OG_OK ||
+	if ((r = og_chain_subject_new(&st->chain, name, salt, out)) != OG_OK ||
 	    (r = og_store_run(st, OG_Q_SUBJECT_ADD, OG_VALUES(og_v_text(out), og_v_text(name),
 			      og_v_blob(salt, sizeof(salt)), og_v_int((int64_t)time(NULL))), NULL, NULL,
 			      NULL)) != OG_OK)
@@ -219,7 +219,7 @@ static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum o
 	if (!ev->syslog_only)
 		ncalls += tail_calls(calls + ncalls, tv, &c.ev, &t);
 	if ((r = og_store_batch(st, calls, ncalls, 0)) == OG_OK &&
-	    (r = og_standing_check(&s.s, ev->ts)) == OG_OK)
+	    (r = og_lockout_standing(&s.s, ev->ts)) == OG_OK)
 		r = calls[2].changed == 1 ? OG_OK : OG_ERR_REPLAY;
 	if (r == OG_OK)
 		r = append_after(st, &c.ev, &t, NULL, 0, 1);
@@ -288,7 +288,7 @@ static int count_failure(struct og_store *st, const char *user, const struct og_
 	if (!ev->syslog_only)
 		ncalls += tail_calls(calls + ncalls, tv, ev, &t);
 	if ((r = og_store_batch(st, calls, ncalls, 0)) == OG_OK)
-		r = og_standing_check(&s.s, ev->ts);
+		r = og_lockout_standing(&s.s, ev->ts);
 	if (r == OG_OK && counting) {
 		*newly = og_lockout_count(&fr.f, fr.exists, ev->ts, lk);
 		*locked_until = fr.f.locked_until;

@@ -57,7 +57,7 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
 	memset(out, 0, sizeof(*out));
 	r = og_store_run(st, OG_Q_USER_STATE, OG_VALUES(og_v_text(user)), read_user_state, out, NULL);
 	if (r == OG_OK && out->known < 0) {
-		og_user_state_wipe(out);
+		og_store_user_state_wipe(out);
 		return og_store_malformed(st, OG_Q_USER_STATE);
 	}
 	return r;
@@ -243,7 +243,9 @@ int og_store_admin_get(struct og_store *st, const char *name, char role[OG_KEYWO
 
 	if (r != OG_OK)
 		return r;
-	return a.found == 1 ? OG_OK : a.found == 0 ? OG_ERR_NOTFOUND : og_store_malformed(st, OG_Q_ADMIN_GET);
+	if (a.found < 0)
+		return og_store_malformed(st, OG_Q_ADMIN_GET);
+	return a.found == 1 ? OG_OK : OG_ERR_NOTFOUND;
 }
 
 int og_store_admin_add(struct og_store *st, const char *name, const char *role, const char *org,
@@ -281,7 +283,9 @@ int og_store_dek_get(struct og_store *st, const char *org, char id[OG_ID_LEN + 1
 
 	if (r != OG_OK)
 		return r;
-	return d.found == 1 ? OG_OK : d.found == 0 ? OG_ERR_NOTFOUND : og_store_malformed(st, OG_Q_DEK_GET);
+	if (d.found < 0)
+		return og_store_malformed(st, OG_Q_DEK_GET);
+	return d.found == 1 ? OG_OK : OG_ERR_NOTFOUND;
 }
 
 int og_store_dek_add(struct og_store *st, const char *org, const char *id,
@@ -440,7 +444,7 @@ int og_store_key_add(struct og_store *st, const struct og_access_key *k)
 	return og_store_run(st, OG_Q_KEY_ADD, OG_VALUES(og_v_text(k->id), og_v_text(k->user),
 			    og_v_text(k->org), og_v_text(k->type), og_v_text(k->pubkey),
 			    og_v_text(k->fingerprint), og_v_text(k->origin),
-			    og_v_text(og_key_state_name(k->state)), og_v_text(k->predecessor),
+			    og_v_text(og_access_key_state_name(k->state)), og_v_text(k->predecessor),
 			    og_v_int(k->created), og_v_int(k->last_used), og_v_int(k->not_after)),
 			    NULL, NULL, NULL);
 }
@@ -470,12 +474,12 @@ int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_a
 	return r == OG_OK && out->id[0] == '\0' ? OG_ERR_NOTFOUND : r;
 }
 
-int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state expect,
-			   enum og_key_state state, int64_t not_after)
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_access_key_state expect,
+			   enum og_access_key_state state, int64_t not_after)
 {
 	return change_one(st, OG_Q_KEY_SET_STATE, OG_VALUES(og_v_text(id),
-			  og_v_text(og_key_state_name(state)), og_v_int(not_after),
-			  og_v_text(og_key_state_name(expect))));
+			  og_v_text(og_access_key_state_name(state)), og_v_int(not_after),
+			  og_v_text(og_access_key_state_name(expect))));
 }
 
 int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now)

@@ -72,7 +72,7 @@ int og_row_key(const struct og_row *r, int c, struct og_access_key *k)
 	    og_row_str(r, c + 4, k->pubkey, sizeof(k->pubkey)) != OG_OK ||
 	    og_row_str(r, c + 5, k->fingerprint, sizeof(k->fingerprint)) != OG_OK ||
 	    og_row_str(r, c + 6, k->origin, sizeof(k->origin)) != OG_OK ||
-	    og_key_state_parse(word_of(r, c + 7, state, sizeof(state)), &k->state) != OG_OK ||
+	    og_access_key_state_parse(word_of(r, c + 7, state, sizeof(state)), &k->state) != OG_OK ||
 	    og_row_str(r, c + 8, k->predecessor, sizeof(k->predecessor)) != OG_OK)
 		return OG_ERR_STORE;
 	k->created = r->rd->integer(r, c + 9);

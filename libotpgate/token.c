@@ -8,8 +8,8 @@
 #include "token.h"
 #include "util.h"
 
-int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
-		   int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek)
+int og_token_dek(struct og_store *st, const struct og_key *master, const char *org,
+		 int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek)
 {
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
 	int64_t removed;
@@ -68,7 +68,7 @@ int og_token_build(const struct og_key *dek, const char *dek_id, const char *use
 int og_token_secret(const struct og_key *master, const struct og_token *t,
 		    unsigned char *secret, size_t *len)
 {
-	struct og_key dek;
+	struct og_key dek = { 0 };
 	int r;
 
 	*len = 0;

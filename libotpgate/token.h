@@ -42,8 +42,8 @@ int og_token_state_parse(const char *s, enum og_token_state *out);
  * when the org has none. OG_ERR_GONE for a removed organisation. The
  * caller wipes dek.
  */
-int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
-		   int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek);
+int og_token_dek(struct og_store *st, const struct og_key *master, const char *org,
+		 int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek);
 
 /*
  * Fills t for a new active token of user with secret sealed under dek.

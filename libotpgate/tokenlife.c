@@ -35,9 +35,7 @@ static int tokens_of(struct og_store *st, const char *user, struct tokens **out)
 
 static void tokens_free(struct tokens *ts)
 {
-	if (ts != NULL)
-		OPENSSL_cleanse(ts, sizeof(*ts));
-	free(ts);
+	og_freezero(ts, sizeof(*ts));
 }
 
 /* 1 if code is exactly as many ASCII digits as t shows. */
@@ -173,7 +171,7 @@ static int reseal(struct og_store *st, const struct og_key *master, struct og_to
 	int r;
 
 	if ((r = og_token_secret(master, t, secret, &len)) == OG_OK &&
-	    (r = og_dek_for_org(st, master, org, now, t->dek_id, &dek)) == OG_OK &&
+	    (r = og_token_dek(st, master, org, now, t->dek_id, &dek)) == OG_OK &&
 	    (r = og_copy(t->user, sizeof(t->user), user)) == OG_OK) {
 		t->sealed_len = len + OG_SEAL_OVERHEAD;
 		r = og_secret_seal(&dek, t->id, t->user, secret, len, t->sealed);
@@ -197,7 +195,7 @@ int og_token_assign(struct og_store *st, const struct og_key *master, const char
 	}
 	if (og_store_user_state(st, user, &us) == OG_OK && us.known)
 		og_copy(org, sizeof(org), us.org);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	if ((r = og_store_begin(st)) == OG_OK &&
 	    (r = og_store_user_ensure(st, user, org, now)) == OG_OK &&
 	    (r = reseal(st, master, &t, user, org, now)) == OG_OK &&

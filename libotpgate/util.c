@@ -1,4 +1,5 @@
 /* util.c: bounded number/duration parsing, hex, randomness, names. */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -123,6 +124,20 @@ int og_is_safe_name(const char *s, size_t max)
 			return 0;
 	}
 	return 1;
+}
+
+void og_freezero(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, len);
+	free(p);
+}
+
+void og_freezero_str(char *s)
+{
+	if (s != NULL)
+		og_freezero(s, strlen(s));
 }
 
 int og_copy(char *dst, size_t cap, const char *src)

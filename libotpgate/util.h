@@ -37,6 +37,12 @@ int og_random_id(char out[OG_ID_LEN + 1]);
 /* Constant-time equality of two byte strings of the same length. */
 int og_ct_equal(const void *a, const void *b, size_t len);
 
+/* Wipes len bytes at p, then frees it (NULL: nothing). */
+void og_freezero(void *p, size_t len);
+
+/* Wipes a string up to its NUL, then frees it (NULL: nothing). */
+void og_freezero_str(char *s);
+
 /* Copies src into dst (cap bytes); OG_ERR_INVALID (dst empty) if it does not fit. */
 int og_copy(char *dst, size_t cap, const char *src);
 

@@ -70,7 +70,7 @@ static int write_qr(struct cli *c, const char *qr, const char *uri, struct og_ou
 static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned char *secret,
 		       struct og_token *t)
 {
-	struct og_key master, dek;
+	struct og_key master = { 0 }, dek = { 0 };
 	char dek_id[OG_ID_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
 	int r;
@@ -79,7 +79,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 		return r;
 	if ((r = og_store_begin(c->st)) == OG_OK &&
 	    (r = og_store_user_ensure(c->st, o->user, o->org, now)) == OG_OK &&
-	    (r = og_dek_for_org(c->st, &master, o->org, now, dek_id, &dek)) == OG_OK) {
+	    (r = og_token_dek(c->st, &master, o->org, now, dek_id, &dek)) == OG_OK) {
 		r = og_token_build(&dek, dek_id, o->user, NULL, "virtual", secret, SECRET_BYTES,
 				   &o->params, now, t);
 		og_key_wipe(&dek);

@@ -125,7 +125,7 @@ static void quiet(void *ctx, int prio, const char *msg)
 
 int cmd_init(struct cli *c, const struct cli_args *a)
 {
-	struct og_key key;
+	struct og_key key = { 0 };
 	og_log_fn fn;
 	int r, created = 0, had_store;
 

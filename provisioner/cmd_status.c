@@ -23,7 +23,7 @@ static void print_text(const struct og_status *s)
 {
 	const char *sep = "";
 
-	printf("OTPGATE %s - ", og_level_name(s->level));
+	printf("OTPGATE %s - ", og_status_level_name(s->level));
 	for (int i = 0; i < s->nchecks; i++) {
 		if (s->level != OG_LEVEL_OK && s->checks[i].level == s->level) {
 			printf("%s%s: %s", sep, s->checks[i].name, s->checks[i].text);
@@ -34,7 +34,7 @@ static void print_text(const struct og_status *s)
 		printf("%d checks ok", s->nchecks);
 	printf("\n");
 	for (int i = 0; i < s->nchecks; i++)
-		printf("%-8s %-10s %s\n", og_level_name(s->checks[i].level), s->checks[i].name,
+		printf("%-8s %-10s %s\n", og_status_level_name(s->checks[i].level), s->checks[i].name,
 		       s->checks[i].text);
 }
 
@@ -54,10 +54,10 @@ static void print_json(const struct og_status *s)
 	char head[2 * OG_CHAIN_LEN + 1];
 
 	og_hex_encode(s->head.mac, sizeof(s->head.mac), head);
-	printf("{\"status\":\"%s\",\"exit\":%d,\"checks\":[", og_level_name(s->level), s->level);
+	printf("{\"status\":\"%s\",\"exit\":%d,\"checks\":[", og_status_level_name(s->level), s->level);
 	for (int i = 0; i < s->nchecks; i++) {
 		printf("%s{\"name\":\"%s\",\"status\":\"%s\",\"text\":", i ? "," : "",
-		       s->checks[i].name, og_level_name(s->checks[i].level));
+		       s->checks[i].name, og_status_level_name(s->checks[i].level));
 		og_json_quote(stdout, s->checks[i].text);
 		printf("}");
 	}

@@ -164,7 +164,7 @@ int cmd_show(struct cli *c, const struct cli_args *a)
 		show_json(user, &us, &ts, now, c->cfg.enrol_pending_for);
 	else if (r == 0)
 		show_text(user, &us, &ts, now, c->cfg.enrol_pending_for);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	OPENSSL_cleanse(&ts, sizeof(ts));
 	return r;
 }
@@ -238,7 +238,7 @@ int cmd_recovery(struct cli *c, const struct cli_args *a)
 	if (cli_open(c, 0) != OG_OK || og_store_user_state(c->st, user, &us) != OG_OK)
 		return 1;
 	known = us.known;
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	if (!known)
 		return cli_error("unknown user '%s'", user), 1;
 	if (og_recovery_generate(codes, &set) != OG_OK ||

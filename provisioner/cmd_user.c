@@ -52,7 +52,7 @@ static int org_of_user_removed(struct cli *c, const char *user)
 	if (og_store_user_state(c->st, user, &us) == OG_OK && us.known &&
 	    og_store_org_removed(c->st, us.org, &at) == OG_OK && at > 0)
 		cli_error("%s's organisation %s is removed (restore --org %s first)", user, us.org, us.org);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	return at > 0;
 }
 
@@ -133,7 +133,7 @@ static int export_key(void *arg, const struct og_access_key *k)
 	printf("%s{\"id\":\"%s\",\"type\":\"%s\",\"fingerprint\":\"%s\",\"origin\":\"%s\","
 	       "\"state\":\"%s\",\"created\":%lld,\"last_used\":%lld,\"not_after\":%lld}",
 	       *first ? "" : ",", k->id, k->type, k->fingerprint, k->origin,
-	       og_key_state_name(k->state), (long long)k->created, (long long)k->last_used,
+	       og_access_key_state_name(k->state), (long long)k->created, (long long)k->last_used,
 	       (long long)k->not_after);
 	*first = 0;
 	return 0;
@@ -180,7 +180,7 @@ int cmd_export(struct cli *c, const struct cli_args *a)
 	known = us.known;
 	printf("{\"user\":\"%s\",\"known\":%s,\"org\":\"%s\",\"removed_at\":%lld,\"tokens\":[",
 	       user, known ? "true" : "false", us.org, (long long)us.removed_at);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	if (og_store_token_list(c->st, user, export_token, &first) != OG_OK)
 		return 1;
 	printf("],\"ssh_keys\":[");

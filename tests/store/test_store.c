@@ -88,7 +88,8 @@ static int setup(void **state)
 		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b");
 	}
 	if (og_master_key_create(x->key) != OG_OK ||
-	    og_master_key_load(x->key, &x->master, NULL) != OG_OK || write_config(x, "a.conf", &x->cfg) != 0 || open_init(x, &x->cfg, &x->st) != 0) {
+	    og_master_key_load(x->key, &x->master, NULL) != OG_OK ||
+	    write_config(x, "a.conf", &x->cfg) != 0 || open_init(x, &x->cfg, &x->st) != 0) {
 		fprintf(stderr, "setup: %s\n", x->lb.text);
 		return -1;
 	}
@@ -128,7 +129,7 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 	char dek_id[OG_ID_LEN + 1];
 
 	assert_int_equal(og_store_user_ensure(x->st, user, org, created), OG_OK);
-	assert_int_equal(og_dek_for_org(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
+	assert_int_equal(og_token_dek(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, user, serial, "virtual", secret, sizeof(secret),
 					&params, created, t), OG_OK);
 	og_key_wipe(&dek);
@@ -185,7 +186,7 @@ static void test_replay_and_claim(void **state)
 	assert_int_equal(us.tokens[0].drift, 2);
 	assert_int_equal(us.tokens[0].last_used, 1030);
 	assert_int_equal(audit_count(x), 2);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	trail_intact(x->st);
 }
 
@@ -227,7 +228,7 @@ static void test_token_states_and_drift(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(og_store_token_count(x->st, OG_TOKEN_REVOKED, 1001, &n), OG_OK);
 	assert_int_equal(n, 1);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 }
 
 /* Failures count within the interval, lock at the limit, and bar claims. */
@@ -270,7 +271,7 @@ static void test_failures_and_lock(void **state)
 	state_of(x, "carol", &us);
 	assert_int_equal(us.has_failures, 0);
 	assert_int_equal(us.locked_until, 0);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 }
 
 /* Failures further apart than the interval start over; a lock for good;
@@ -302,7 +303,7 @@ static void test_lock_for_good_and_unlock(void **state)
 	ev.user = NULL;
 	assert_int_equal(og_store_login_fail(x->st, NULL, &forever, &ev, &until, &newly), OG_OK);
 	assert_int_equal(audit_count(x), 4);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	trail_intact(x->st);
 }
 
@@ -340,7 +341,7 @@ static void test_recovery_codes(void **state)
 	assert_false(got.used[3]);
 	assert_int_equal(og_store_user_remove(x->st, "erin", 970), OG_OK);
 	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[4], &ev), OG_ERR_REMOVED);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 }
 
 /* Users and organisations: removed, restored, purged for good. */
@@ -350,7 +351,7 @@ static void test_org_remove_restore_purge(void **state)
 	struct og_audit_event ev = event("a2", "ok", 5100);
 	struct og_access_key k = { .id = "k1", .user = "a2", .org = "acme", .type = "ssh-ed25519",
 				   .pubkey = "ssh-ed25519 AAAA", .fingerprint = "SHA256:k1",
-				   .origin = "added", .state = OG_KEY_ACTIVE, .not_after = 99999 };
+				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
 	struct og_token a1, a2, b1;
 	struct og_user_state us;
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
@@ -401,7 +402,7 @@ static void test_org_remove_restore_purge(void **state)
 	assert_int_equal(at, 0);
 	state_of(x, "b1", &us);
 	assert_int_equal(us.ntokens, 1);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 }
 
 static int last_row(void *arg, const struct og_audit_row *row)
@@ -443,7 +444,7 @@ static void test_erase(void **state)
 	};
 	struct og_access_key k = { .id = "k2", .user = "frank", .org = "acme", .type = "ssh-ed25519",
 				   .pubkey = "ssh-ed25519 BBBB", .fingerprint = "SHA256:k2",
-				   .origin = "added", .state = OG_KEY_ACTIVE, .not_after = 99999 };
+				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
 	char pseudonym[OG_SUBJECT_LEN + 1];
 	const char *name = "frank";
 	struct og_audit_row row = { 0 };
@@ -473,7 +474,7 @@ static void test_erase(void **state)
 	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k2", &k), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_erase(x->st, "frank", &er, pseudonym), OG_ERR_NOTFOUND);
 	trail_intact(x->st);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 }
 
 struct keys {
@@ -496,7 +497,7 @@ static void test_key_states(void **state)
 	struct fx *x = *state;
 	struct og_access_key k = { .id = "k3", .user = "gina", .org = "acme", .type = "ssh-ed25519",
 				   .pubkey = "ssh-ed25519 CCCC", .fingerprint = "SHA256:k3",
-				   .origin = "issued", .state = OG_KEY_ACTIVE, .created = 10,
+				   .origin = "issued", .state = OG_ACCESS_KEY_ACTIVE, .created = 10,
 				   .not_after = 5000 }, got;
 	struct keys ks = { .n = 0 };
 
@@ -508,9 +509,10 @@ static void test_key_states(void **state)
 	og_copy(k.predecessor, sizeof(k.predecessor), "k3");
 	k.created = 20;
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
-	assert_int_equal(og_store_key_set_state(x->st, "k3", OG_KEY_ACTIVE, OG_KEY_GRACE, 3000), OG_OK);
-	assert_int_equal(og_store_key_set_state(x->st, "k3", OG_KEY_ACTIVE, OG_KEY_GRACE, 3000),
-			 OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_key_set_state(x->st, "k3", OG_ACCESS_KEY_ACTIVE,
+						OG_ACCESS_KEY_GRACE, 3000), OG_OK);
+	assert_int_equal(og_store_key_set_state(x->st, "k3", OG_ACCESS_KEY_ACTIVE,
+						OG_ACCESS_KEY_GRACE, 3000), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_key_touch(x->st, "SHA256:k4", 77), OG_OK);
 	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k4", &got), OG_OK);
 	assert_int_equal(got.last_used, 77);
@@ -520,7 +522,7 @@ static void test_key_states(void **state)
 	assert_int_equal(og_store_key_list(x->st, "gina", collect_key, &ks), OG_OK);
 	assert_int_equal(ks.n, 2);
 	assert_string_equal(ks.v[0].id, "k3");
-	assert_int_equal(ks.v[0].state, OG_KEY_GRACE);
+	assert_int_equal(ks.v[0].state, OG_ACCESS_KEY_GRACE);
 	assert_int_equal(ks.v[0].not_after, 3000);
 	assert_string_equal(ks.v[1].id, "k4");
 }
@@ -625,7 +627,7 @@ static void fill(struct fx *x)
 	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
 	struct og_access_key k = { .id = "k5", .user = "jack", .org = "acme", .type = "ssh-ed25519",
 				   .pubkey = "ssh-ed25519 DDDD", .fingerprint = "SHA256:k5",
-				   .origin = "added", .state = OG_KEY_ACTIVE, .not_after = 99999 };
+				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
 	struct og_audit_event ev = event("jack", "bad-code", 1000), er = {
 		.ts = 1300, .event = "admin", .result = "success", .reason = "erase", .user = "kim",
 	};

@@ -35,7 +35,7 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 
 	th_path(key, sizeof(key), x->dir, "master.key");
 	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
-	assert_int_equal(og_dek_for_org(x->st, &master, org, 10, dek_id, &dek), OG_OK);
+	assert_int_equal(og_token_dek(x->st, &master, org, 10, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, user ? user : "", serial, "hardware", secret,
 					sizeof(secret), &p, 10, &t), OG_OK);
 	og_key_wipe(&dek);

@@ -12,21 +12,21 @@
 #include "util.h"
 
 static const char *const state_names[] = { "active", "grace", "expired", "revoked" };
+#define NSTATES (int)(sizeof(state_names) / sizeof(state_names[0]))
 
 const char *og_access_key_state_name(enum og_access_key_state s)
 {
-	return (unsigned)s < 4 ? state_names[s] : "?";
+	return (int)s >= 0 && (int)s < NSTATES ? state_names[s] : "?";
 }
 
 int og_access_key_state_parse(const char *s, enum og_access_key_state *out)
 {
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum og_access_key_state)i;
-			return OG_OK;
-		}
-	}
-	return OG_ERR_INVALID;
+	int i = og_name_find(state_names, NSTATES, s);
+
+	if (i < 0)
+		return OG_ERR_INVALID;
+	*out = (enum og_access_key_state)i;
+	return OG_OK;
 }
 
 int og_access_key_valid(const struct og_access_key *k, int64_t now)

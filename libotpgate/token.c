@@ -111,19 +111,19 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 }
 
 static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
+#define NSTATES (int)(sizeof(state_names) / sizeof(state_names[0]))
 
 const char *og_token_state_name(enum og_token_state s)
 {
-	return (unsigned)s < 4 ? state_names[s] : "?";
+	return (int)s >= 0 && (int)s < NSTATES ? state_names[s] : "?";
 }
 
 int og_token_state_parse(const char *s, enum og_token_state *out)
 {
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum og_token_state)i;
-			return OG_OK;
-		}
-	}
-	return OG_ERR_INVALID;
+	int i = og_name_find(state_names, NSTATES, s);
+
+	if (i < 0)
+		return OG_ERR_INVALID;
+	*out = (enum og_token_state)i;
+	return OG_OK;
 }

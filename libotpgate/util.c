@@ -126,6 +126,15 @@ int og_is_safe_name(const char *s, size_t max)
 	return 1;
 }
 
+int og_name_find(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
 void og_freezero(void *p, size_t len)
 {
 	if (p == NULL)

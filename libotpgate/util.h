@@ -37,6 +37,9 @@ int og_random_id(char out[OG_ID_LEN + 1]);
 /* Constant-time equality of two byte strings of the same length. */
 int og_ct_equal(const void *a, const void *b, size_t len);
 
+/* The index of s among the n names (a state's, say), or -1. */
+int og_name_find(const char *const *names, int n, const char *s);
+
 /* Wipes len bytes at p, then frees it (NULL: nothing). */
 void og_freezero(void *p, size_t len);
 

@@ -14,8 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../unit/test_helpers.h"
-#include "err.h"
+#include "../unit/th_store.h"
 #include "store.h"
 #include "store_copy.h"
 #include "token.h"
@@ -45,30 +44,26 @@ static void psql(const char *dbname, const char *sql)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* A config for store `name` of the backend under test, in x->dir. */
+/* A config for store `name` of the backend under test, in x->dir: the
+ * test's database (a second one, otpgate_b, for b.conf), or SQLite files. */
 static int write_config(struct fx *x, const char *name, struct og_config *cfg)
 {
-	char conf[300], text[2048], err[256];
+	int second = strcmp(name, "a.conf") != 0;
+	char store[1024];
 
-	th_path(conf, sizeof(conf), x->dir, name);
 	if (conninfo != NULL)
-		snprintf(text, sizeof(text), "store = { backend = \"postgresql\"; conninfo = \"%s%s%s\";"
-			 " spool = \"%s/%s.spool\"; };\n", conninfo, strcmp(name, "a.conf") ? " dbname=" : "",
-			 strcmp(name, "a.conf") ? "otpgate_b" : "", x->dir, name);
+		snprintf(store, sizeof(store), "store = { backend = \"postgresql\"; conninfo = \"%s%s\";"
+			 " spool = \"%s/%s.spool\"; };", conninfo, second ? " dbname=otpgate_b" : "",
+			 x->dir, name);
 	else
-		snprintf(text, sizeof(text), "store = { backend = \"sqlite\"; path = \"%s/%s.db\"; };\n"
-			 "keys = { registry = \"%s/%s.keys\"; };\n", x->dir, name, x->dir, name);
-	snprintf(text + strlen(text), sizeof(text) - strlen(text), "master_key = \"%s\";\n"
-		 "host = \"contract\";\n"
-		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n", x->key);
-	if (th_write_str(conf, text, 0600) != 0)
-		return -1;
-	return og_config_load(conf, cfg, err, sizeof(err), &x->log) == OG_OK ? 0 : -1;
+		snprintf(store, sizeof(store), "store = { backend = \"sqlite\"; path = \"%s/%s.db\"; };\n"
+			 "keys = { registry = \"%s/%s.keys\"; };", x->dir, name, x->dir, name);
+	return th_store_config(x->dir, name, x->key, store, "host = \"contract\";\n", cfg, &x->log);
 }
 
 static int open_init(struct fx *x, const struct og_config *cfg, struct og_store **st)
 {
-	if (og_store_open(cfg, &x->log, 1, st) != OG_OK || og_store_init(*st) != OG_OK)
+	if (th_store_init(cfg, &x->log, st) != 0)
 		return -1;
 	og_store_close(*st);
 	return og_store_open(cfg, &x->log, 0, st) == OG_OK && og_store_chain_key(*st) != NULL ? 0 : -1;
@@ -101,10 +96,8 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 
-	og_store_close(x->st);
-	og_config_free(&x->cfg);
 	og_key_wipe(&x->master);
-	th_rmtree(x->dir);
+	th_store_remove(x->dir, &x->cfg, x->st);
 	free(x);
 	return 0;
 }

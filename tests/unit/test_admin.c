@@ -12,9 +12,8 @@
 #include <cmocka.h>
 
 #include "admin.h"
-#include "err.h"
+#include "th_store.h"
 #include "token.h"
-#include "test_helpers.h"
 
 struct fx {
 	char dir[256];
@@ -47,21 +46,17 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 static int setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
-	char conf[300], key[300], text[1024], err[256];
+	char key[300];
 	int64_t users;
 
 	if (x == NULL)
 		return -1;
 	th_log_init(&x->log, &x->lb);
 	th_mkdtemp(x->dir, sizeof(x->dir));
-	th_path(conf, sizeof(conf), x->dir, "otpgate.conf");
 	th_path(key, sizeof(key), x->dir, "master.key");
-	snprintf(text, sizeof(text), "store = { backend = \"sqlite\"; path = \"%s/otpgate.db\"; };\n"
-		 "master_key = \"%s\";\n"
-		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n", x->dir, key);
-	if (th_write_str(conf, text, 0600) != 0 || og_master_key_create(key) != OG_OK ||
-	    og_config_load(conf, &x->cfg, err, sizeof(err), &x->log) != OG_OK ||
-	    og_store_open(&x->cfg, &x->log, 1, &x->st) != OG_OK || og_store_init(x->st) != OG_OK)
+	if (og_master_key_create(key) != OG_OK ||
+	    th_store_config(x->dir, "otpgate.conf", key, NULL, NULL, &x->cfg, &x->log) != 0 ||
+	    th_store_init(&x->cfg, &x->log, &x->st) != 0)
 		return -1;
 	if (og_admin_add_superuser(x->st, "root", 1) != OG_OK ||
 	    og_admin_add(x->st, "alice", "acme", 1) != OG_OK ||
@@ -82,9 +77,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 
-	og_store_close(x->st);
-	og_config_free(&x->cfg);
-	th_rmtree(x->dir);
+	th_store_remove(x->dir, &x->cfg, x->st);
 	free(x);
 	return 0;
 }

@@ -12,9 +12,7 @@
 #include <cmocka.h>
 
 #include "auditlog.h"
-#include "err.h"
-#include "store.h"
-#include "test_helpers.h"
+#include "th_store.h"
 
 struct fx {
 	char dir[256], spool[300], jsonl[300];
@@ -27,7 +25,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
-	char conf[300], key[300], text[1500], err[256];
+	char key[300], store[800], audit[400];
 
 	if (x == NULL)
 		return -1;
@@ -35,17 +33,13 @@ static int setup(void **state)
 	th_mkdtemp(x->dir, sizeof(x->dir));
 	th_path(x->spool, sizeof(x->spool), x->dir, "audit.spool");
 	th_path(x->jsonl, sizeof(x->jsonl), x->dir, "audit.jsonl");
-	th_path(conf, sizeof(conf), x->dir, "otpgate.conf");
 	th_path(key, sizeof(key), x->dir, "master.key");
-	snprintf(text, sizeof(text),
-		 "store = { backend = \"sqlite\"; path = \"%s/otpgate.db\"; spool = \"%s\"; };\n"
-		 "audit = { syslog = false; jsonl = \"%s\"; };\n"
-		 "master_key = \"%s\";\n"
-		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n",
-		 x->dir, x->spool, x->jsonl, key);
-	if (th_write_str(conf, text, 0600) != 0 || og_master_key_create(key) != OG_OK ||
-	    og_config_load(conf, &x->cfg, err, sizeof(err), &x->log) != OG_OK ||
-	    og_store_open(&x->cfg, &x->log, 1, &x->st) != OG_OK || og_store_init(x->st) != OG_OK)
+	snprintf(store, sizeof(store), "store = { backend = \"sqlite\"; path = \"%s/otpgate.db\";"
+		 " spool = \"%s\"; };", x->dir, x->spool);
+	snprintf(audit, sizeof(audit), "audit = { syslog = false; jsonl = \"%s\"; };\n", x->jsonl);
+	if (og_master_key_create(key) != OG_OK ||
+	    th_store_config(x->dir, "otpgate.conf", key, store, audit, &x->cfg, &x->log) != 0 ||
+	    th_store_init(&x->cfg, &x->log, &x->st) != 0)
 		return -1;
 	*state = x;
 	return 0;
@@ -55,9 +49,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 
-	og_store_close(x->st);
-	og_config_free(&x->cfg);
-	th_rmtree(x->dir);
+	th_store_remove(x->dir, &x->cfg, x->st);
 	free(x);
 	return 0;
 }

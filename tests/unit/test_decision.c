@@ -17,9 +17,8 @@
 #include <cmocka.h>
 
 #include "auth.h"
-#include "err.h"
 #include "stepup.h"
-#include "test_helpers.h"
+#include "th_store.h"
 #include "token.h"
 #include "util.h"
 
@@ -182,7 +181,7 @@ static int remove_left(void **state)
 /* A fresh store in memory (/dev/shm), the case's configuration, opened as a login opens it. */
 static void fx_open(struct fx *x, const struct decision *d)
 {
-	char key[300], text[2048], err[512];
+	char key[300], extra[1024], err[512];
 	struct og_config cfg;
 	struct og_store *st;
 
@@ -194,18 +193,12 @@ static void fx_open(struct fx *x, const struct decision *d)
 	snprintf(open_dir, sizeof(open_dir), "%s", x->dir);
 	th_path(x->conf, sizeof(x->conf), x->dir, "otpgate.conf");
 	th_path(key, sizeof(key), x->dir, "master.key");
-	snprintf(text, sizeof(text),
-		 "store = { backend = \"sqlite\"; path = \"%s/otpgate.db\"; };\n"
-		 "master_key = \"%s\";\n"
-		 "audit = { syslog = false; };\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n"
-		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n%s",
-		 x->dir, key, d->conf);
-	assert_int_equal(th_write_str(x->conf, text, 0600), 0);
+	snprintf(extra, sizeof(extra), "audit = { syslog = false; };\n"
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
+		 d->conf);
 	assert_int_equal(og_master_key_create(key), OG_OK);
-	assert_int_equal(og_config_load(x->conf, &cfg, err, sizeof(err), &x->log), OG_OK);
-	assert_int_equal(og_store_open(&cfg, &x->log, 1, &st), OG_OK);
-	assert_int_equal(og_store_init(st), OG_OK);
+	assert_int_equal(th_store_config(x->dir, "otpgate.conf", key, NULL, extra, &cfg, &x->log), 0);
+	assert_int_equal(th_store_init(&cfg, &x->log, &st), 0);
 	og_store_close(st);
 	og_config_free(&cfg);
 	if (og_ctx_open(&x->ctx, x->conf, &x->log, err, sizeof(err)) != OG_OK)

@@ -17,7 +17,8 @@ VERSION := $(shell cat VERSION)
 BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wconversion
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	-I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
@@ -114,7 +115,7 @@ $(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(TOOL_INC) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(TOOL_INC) $(LDFLAGS_ALL) -o $@ $< \
 		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS)
 
 $(BUILD)/tests/test_cliargs: $(BUILD)/libcli.a
@@ -126,7 +127,7 @@ $(BUILD)/tests/test_pskc: LIBS += $(XML_LIBS)
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
 
 # the store contract: one suite, every backend; it loads the PostgreSQL
@@ -135,7 +136,7 @@ $(BUILD)/tests/test_store: tests/store/test_store.c $(BUILD)/libotpgate.a \
 		$(BUILD)/tests/otpgate-store-pg.so
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
 
 $(BUILD)/tests/otpgate-store-pg.so: $(BUILD)/otpgate-store-pg.so
@@ -145,7 +146,7 @@ $(BUILD)/tests/otpgate-store-pg.so: $(BUILD)/otpgate-store-pg.so
 $(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lpam $(LIBS)
 
 # the fuzzers: the core compiled with clang for libFuzzer, one harness per parser

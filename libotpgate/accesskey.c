@@ -47,8 +47,10 @@ size_t og_access_key_count_valid(const struct og_access_key *keys, size_t n, int
 {
 	size_t valid = 0;
 
-	for (size_t i = 0; i < n; i++)
-		valid += og_access_key_valid(&keys[i], now);
+	for (size_t i = 0; i < n; i++) {
+		if (og_access_key_valid(&keys[i], now))
+			valid++;
+	}
 	return valid;
 }
 

@@ -454,7 +454,7 @@ static int load_rule(struct loader *ld, const config_setting_t *g, struct og_rul
 	const config_setting_t *m, *from;
 	int r;
 
-	rule->line = config_setting_source_line(g);
+	rule->line = (int)config_setting_source_line(g);	/* the file is bounded */
 	if ((r = want_group(ld, g, "policy rule")) || (r = check_keys(ld, g, "policy", keys)))
 		return r;
 	m = config_setting_get_member(g, "match");

@@ -2,10 +2,11 @@
 # proc.sh: what a test starts, and stops and removes again (sourced, by sh
 # and bash alike).
 #
-#   scratch PREFIX     makes T=/tmp/PREFIX-XXXXXX (mode 0700) and sets the traps:
-#                      on exit, and on INT (exit $SCRATCH_INT_STATUS, 130),
-#                      TERM or HUP (exit 143), runs the on_exit commands, then
-#                      removes T
+#   scratch PREFIX     makes T=/tmp/PREFIX-XXXXXX (mode 0700), removed at exit,
+#                      and sets the traps (cleanup_traps)
+#   cleanup_traps      on exit, and on INT (exit $SCRATCH_INT_STATUS, 130),
+#                      TERM or HUP (exit 143): runs the on_exit commands, then
+#                      removes T if there is one
 #   on_exit CMD        runs CMD (a command or function without arguments) at
 #                      exit; the last added first
 #   alive PID          PID runs (a zombie does not)
@@ -30,6 +31,10 @@ BG_PID=
 scratch() {
 	T=$(mktemp -d "/tmp/$1-XXXXXX") || { echo "$1: mktemp failed" >&2; exit 2; }
 	chmod 700 "$T"
+	cleanup_traps
+}
+
+cleanup_traps() {
 	trap 'scratch_cleanup' EXIT
 	trap 'scratch_cleanup; trap - EXIT; exit "$SCRATCH_INT_STATUS"' INT
 	trap 'scratch_cleanup; trap - EXIT; exit 143' TERM HUP
@@ -43,7 +48,12 @@ $SCRATCH_HOOKS"
 scratch_cleanup() {
 	[ "$SCRATCH_DONE" = 1 ] && return 0
 	SCRATCH_DONE=1
-	[ -n "$BG_PID" ] && stop "$BG_PID"
+	if [ -n "$BG_PID" ]; then	# our own child: no STOP_MARK needed
+		_pmark=$STOP_MARK
+		STOP_MARK=
+		stop "$BG_PID"
+		STOP_MARK=$_pmark
+	fi
 	eval "$SCRATCH_HOOKS"
 	[ -n "${T:-}" ] && [ -d "$T" ] && rm -rf -- "$T"
 	return 0

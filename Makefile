@@ -43,10 +43,13 @@ KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
+# every shell script: by its #! line, or, for the sourced ones, a shellcheck shell= line
+SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
+	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench .ci debian)
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
 .PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
-	demo install uninstall installed deb check-deb clean FORCE
+	demo install uninstall installed deb check-deb shellcheck clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -94,26 +97,26 @@ $(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libotpgate.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
 
 # test_pskc includes provisioner/pskc.c itself
 $(BUILD)/tests/test_pskc: tests/unit/test_pskc.c provisioner/pskc.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) -Iprovisioner $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) -Iprovisioner $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka -lxml2 $(LIBS)
 
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
 
 $(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lpam $(LIBS)
 
 tests: all $(TEST_BIN)
@@ -160,9 +163,14 @@ asan:
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
+# every shell script, with the sourced files they name (-x)
+shellcheck:
+	@echo "== shellcheck: $(words $(SHELL_SCRIPTS)) shell scripts"
+	@shellcheck -x $(SHELL_SCRIPTS)
+
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli installed e2e vpn valgrind \
-		asan
+	@$(MAKE) --no-print-directory shellcheck unit pamtest pamtest-pg fleet cli installed e2e vpn \
+		valgrind asan
 	@echo "check: all suites passed"
 
 check-fresh:

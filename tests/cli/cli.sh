@@ -576,19 +576,19 @@ fi
 for args in "show --json vera" "revoke vera" "unlock vera" "recovery vera" "export --json vera" \
 	"erase vera" "remove vera" "restore vera" "confirm vera 123456" "resync vera 123456 654321" \
 	"assign HW-NONE vera" "audit --user=vera" "audit --us vera" "list vera"; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # args is a command line, split into its words
 	refuses "org admin: $args" "vera is not in your organisation" oa_next $args
 done
 for args in "list --or=globex" "admin add eve --org=globex" "admin add --org=globex eve"; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # args is a command line, split into its words
 	refuses "org admin: $args" "globex is not your organisation" oa_next $args
 done
 for args in "audit" "remove --org=acme" "restore --org acme"; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # args is a command line, split into its words
 	refuses "org admin: $args" "only the superuser acts on every user" oa_next $args
 done
 for args in "purge" "audit verify" "import --format csv /dev/null" "migrate-store --to $A/otpgate.conf"; do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # args is a command line, split into its words
 	refuses "org admin: $args" "only the superuser" oa_next $args
 done
 if [ "$(stepups ok)" -eq 0 ]; then ok "refused before the step-up: no code spent"; else not_ok "step-ups: $(stepups ok)"; fi

@@ -49,7 +49,7 @@ SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
 .PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
-	demo install uninstall installed deb check-deb shellcheck clean FORCE
+	demo install uninstall installed deb check-deb shellcheck faults clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -151,6 +151,11 @@ e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 
+# the store and the master key under faults: full, corrupt, locked, killed mid-write
+faults: tests
+	@echo "== tests/faults/faults.sh"
+	@tests/pg/with-postgres tests/faults/faults.sh $(abspath $(BUILD))
+
 # OpenVPN and strongSwan gateways through the module (skipped without tun)
 vpn: all
 	@tests/vpn/openvpn_login.sh $(abspath $(BUILD))
@@ -169,8 +174,8 @@ shellcheck:
 	@shellcheck -x $(SHELL_SCRIPTS)
 
 check: deps
-	@$(MAKE) --no-print-directory shellcheck unit pamtest pamtest-pg fleet cli installed e2e vpn \
-		valgrind asan
+	@$(MAKE) --no-print-directory shellcheck unit pamtest pamtest-pg fleet faults cli installed \
+		e2e vpn valgrind asan
 	@echo "check: all suites passed"
 
 check-fresh:

@@ -58,13 +58,16 @@ login_with() {	# KEYFILE [SSH_OPTS...]: log in with that key and a code from a f
 	[ -s "$OG_WORK/askpass.log" ] && nap "$(step_left)"
 	return $rc
 }
-# refused_by METHOD RC: ssh exited 255 and said permission denied for METHOD
-# (publickey: sshd took no key, and PAM was never asked; keyboard-interactive:
-# sshd took the key, and pam_otpgate refused)
+# refused_by METHOD RC [REASON]: ssh exited 255 and said permission denied
+# for METHOD (publickey: sshd took no key, and PAM was never asked;
+# keyboard-interactive: sshd took the key, and pam_otpgate refused, its
+# auth entry a failure for REASON)
 refused_by() {
 	[ "$2" -eq 255 ] && grep -q "^root@127.0.0.1: Permission denied ($1)" "$OG_WORK/ssh.err" &&
 		if [ "$1" = publickey ]; then
 			[ ! -s "$OG_WORK/askpass.log" ] && [ -z "$(audit_since "$MARK")" ]
+		else
+			[ "$(audit_since "$MARK" "event = 'auth'" | cut -d'|' -f1-3)" = "auth|failure|$3" ]
 		fi
 }
 : >"$OG_WORK/user_keys"
@@ -95,7 +98,8 @@ for c in short long; do
 		og_die "ssh-keygen -s failed"
 	fp=$(ssh-keygen -l -f "$OG_WORK/cert-$c-cert.pub" | awk '{print $2}')
 	login_with "$OG_WORK/cert-$c" -o CertificateFile="$OG_WORK/cert-$c-cert.pub"
-	check "a $c-id certificate from the user's own CA is refused" refused_by keyboard-interactive $?
+	check "a $c-id certificate from the user's own CA is refused by pam_otpgate (key-not-registered)" \
+		refused_by keyboard-interactive $? key-not-registered
 	check "sshd accepted that certificate (so pam_otpgate refused it)" \
 		grep -q "Partial publickey for root .* ED25519-CERT $fp" "$OG_SSHD_LOG"
 	check "the $c-id certificate's refusal is audited as key-not-registered, with its key" \

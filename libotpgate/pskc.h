@@ -44,8 +44,9 @@ struct og_pskc_key {
 	/*
 	 * The rest is filled for OG_PSKC_TOTP and OG_PSKC_HOTP keys only (an
 	 * OTHER key's data is not read). params: the Suite's hash (SHA1 when
-	 * none), ResponseFormat Length (6 or 8), TimeInterval (30 or 60 for
-	 * TOTP, 30 when absent) and t0 0: PSKC has no T0 (see time).
+	 * none), ResponseFormat Length (6 or 8), period: a TOTP key's
+	 * TimeInterval (30 or 60; 30 when absent), 30 for HOTP (which has no
+	 * time step), and t0 0: PSKC has no T0 (see time).
 	 */
 	struct og_otp_params params;
 	int64_t counter;		/* Data/Counter (the HOTP moving factor), 0 when absent */

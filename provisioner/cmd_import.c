@@ -178,8 +178,11 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 		cli_audit(c, "import", "failure", NULL, NULL, im.path);
 		goto out;
 	}
-	snprintf(summary, sizeof(summary), "%ld tokens from %.80s, %ld keys skipped", im.rows,
-		 im.path, im.skipped);
+	if (im.skipped > 0)
+		snprintf(summary, sizeof(summary), "%ld tokens from %.80s, %ld keys skipped",
+			 im.rows, im.path, im.skipped);
+	else
+		snprintf(summary, sizeof(summary), "%ld tokens from %.80s", im.rows, im.path);
 	cli_audit(c, "import", "success", NULL, NULL, summary);
 	if (pskc)
 		import_pskc_report(&im, &file);

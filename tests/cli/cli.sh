@@ -259,6 +259,16 @@ pskc_login OLD-0001 20 SHA1 6 30
 succeeds "pskc: HMAC-SHA1 by its xmldsig-more URI" pprov import --format pskc "$PX/vendor-hmac-sha1-more.xml" --psk $PSK128
 pskc_login MORE-0001 20 SHA1 6 30
 
+# the longest serial of a device with two keys: 60 characters, '-', a 3-character Id
+S60=$(printf '%060d' 0 | tr 0 L)
+sed "s|<pskc:SerialNo>T[MD]-000[12]<|<pskc:SerialNo>$S60<|; s|Id=\"TM-0001\"|Id=\"ABC\"|; s|Id=\"TD-0002\"|Id=\"ABD\"|" \
+	"$PX/vendor-plain-time-drift.xml" >"$T/long.xml"
+succeeds "pskc: a serial of 64 characters (device serial, '-', key Id)" pprov import --format pskc "$T/long.xml"
+succeeds "pskc: it can be assigned" pprov assign "$S60-ABD" p-long
+sed "s|$S60|L$S60|" "$T/long.xml" >"$T/longer.xml"
+refuses "pskc: a serial of 66 characters" "longer.xml:[0-9]*: the serial of key 'ABC' of device 'L$S60' (serial, '-' and key Id) is longer than 64 characters" \
+	pprov import --format pskc "$T/longer.xml"
+
 # recovery codes: ten, shown once, each good for one login, hashed in the store
 succeeds "recovery gina" prov recovery gina
 [ "$(grep -c '^[a-z2-9]\{5\}-[a-z2-9]\{5\}$' "$T/out")" -eq 10 ] && ok "recovery prints 10 codes" ||

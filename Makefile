@@ -26,6 +26,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	$(if $(SANITIZE),$(SAN))
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
 LIBS := -lcrypto -lsqlite3 -lconfig
+XML_LIBS := -lxml2
 
 ifeq ($(V),1)
 Q :=
@@ -42,10 +43,18 @@ PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# libFuzzer harnesses: clang, their own object tree, so the gcc build is untouched
+FUZZ_CC ?= clang
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
 # every shell script: by its #! line, or, for the sourced ones, a shellcheck shell= line
 SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
-	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench .ci debian)
+	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench fuzz .ci debian)
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
 .PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
@@ -87,7 +96,7 @@ $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotp
 
 $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng -lxml2
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng $(XML_LIBS)
 
 $(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -100,12 +109,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
 
-# test_pskc includes provisioner/pskc.c itself
-$(BUILD)/tests/test_pskc: tests/unit/test_pskc.c provisioner/pskc.c $(BUILD)/libotpgate.a
-	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) -Iprovisioner $(LDFLAGS_ALL) -o $@ $< \
-		$(BUILD)/libotpgate.a -lcmocka -lxml2 $(LIBS)
+# the PSKC parser (libotpgate/pskc.c) needs libxml2: only what calls it links it
+$(BUILD)/tests/test_pskc: LIBS += $(XML_LIBS)
 
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
@@ -118,6 +123,24 @@ $(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lpam $(LIBS)
+
+# the fuzzers: the core compiled with clang for libFuzzer, one harness per parser
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libotpgate.a: $(FUZZ_LIB_OBJ)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_BUILD)/libotpgate.a $(LIBS)
+
+$(FUZZ_BUILD)/bin/fuzz_pskc: LIBS += $(XML_LIBS)
 
 tests: all $(TEST_BIN)
 
@@ -168,6 +191,17 @@ asan:
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
 
+.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-build: $(FUZZ_BIN)
+
+# every harness for FUZZ_SECONDS; a summary line each (execs, crashes)
+fuzz: fuzz-build
+	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SECONDS)
+
+# every harness for a few seconds: its seeds and a little more
+fuzz-smoke: fuzz-build
+	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS)
+
 # every shell script, with the sourced files they name (-x)
 shellcheck:
 	@echo "== shellcheck: $(words $(SHELL_SCRIPTS)) shell scripts"
@@ -175,7 +209,7 @@ shellcheck:
 
 check: deps
 	@$(MAKE) --no-print-directory shellcheck unit pamtest pamtest-pg fleet faults cli installed \
-		e2e vpn valgrind asan
+		e2e vpn valgrind asan fuzz-smoke
 	@echo "check: all suites passed"
 
 check-fresh:
@@ -248,4 +282,4 @@ clean:
 
 FORCE:
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -57,6 +57,8 @@ static int keep(const struct loader *ld, int r, int *first)
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "FILE:LINE: message" into err, one line: a control byte quoted from the
+ * file (a string may hold a newline) becomes '?'. */
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", ld->path,
@@ -68,6 +70,9 @@ static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	for (char *p = ld->err + n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return reported(ld, OG_ERR_CONFIG);
 }
 
@@ -95,6 +100,29 @@ static int check_keys(struct loader *ld, const config_setting_t *group, const ch
 			return first;
 	}
 	return first;
+}
+
+/*
+ * libconfig reads a line "@include FILE" as that file's text, which would
+ * skip every check made on this one (owner, mode, size, symlink) and read
+ * a relative name from the caller's working directory. So the whole
+ * configuration is this one checked file: the directive is refused.
+ */
+static int refuse_include(struct loader *ld, const char *text)
+{
+	int line = 1;
+
+	for (const char *p = text; p != NULL; line++) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) == 0) {
+			snprintf(ld->err, ld->errlen, "%s:%d: @include is not supported (the "
+				 "configuration is this one file)", ld->path, line);
+			return reported(ld, OG_ERR_CONFIG);
+		}
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return OG_OK;
 }
 
 static int want_group(struct loader *ld, const config_setting_t *s, const char *name)
@@ -639,6 +667,8 @@ static int load(struct loader *ld)
 	if ((r = refuse_nul(ld, text, len)) != OG_OK)
 		goto out_nolc;
 	config_init(&lc);
+	if ((r = refuse_include(ld, text)) != OG_OK)
+		goto out;
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
 		snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, config_error_line(&lc),
 			 config_error_text(&lc));

@@ -47,15 +47,28 @@ static int raw_append(char *out, size_t cap, size_t *o, const char *s)
 	return OG_OK;
 }
 
+/*
+ * 1 if og_otpauth_parse reads u back as it is: the label is ISSUER:ACCOUNT
+ * split at the first colon (so none in the issuer) with the spaces after
+ * it dropped (so the account is not empty and starts with none), and the
+ * secret and parameters are ones it accepts.
+ */
+static int readable(const struct og_otpauth *u)
+{
+	return strchr(u->issuer, ':') == NULL && u->account[0] != '\0' && u->account[0] != ' ' &&
+	       u->secret_len >= 10 && u->secret_len <= OG_SECRET_MAX &&
+	       (unsigned)u->params.algo <= OG_SHA512 &&
+	       (u->params.digits == 6 || u->params.digits == 8) &&
+	       (u->params.period == 30 || u->params.period == 60);
+}
+
 int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap)
 {
 	char secret[OG_SECRET_MAX * 2], tail[96];
 	size_t o = 0;
 	int r;
 
-	/* the label is ISSUER:ACCOUNT split at the first colon: none in the issuer */
-	if (strchr(u->issuer, ':') != NULL ||
-	    og_base32_encode(u->secret, u->secret_len, secret, sizeof(secret)) < 0)
+	if (!readable(u) || og_base32_encode(u->secret, u->secret_len, secret, sizeof(secret)) < 0)
 		return OG_ERR_INVALID;
 	snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%d&period=%d",
 		 og_algo_name(u->params.algo), u->params.digits, u->params.period);

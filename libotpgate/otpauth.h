@@ -14,9 +14,12 @@ struct og_otpauth {
 };
 
 /*
- * Builds otpauth://totp/ISSUER:ACCOUNT (the issuer may not contain ':')?secret=..&issuer=..&algorithm=..
- * &digits=..&period=.. with percent-encoding. Returns length or
- * OG_ERR_INVALID if out (cap bytes) is too small.
+ * Builds otpauth://totp/ISSUER:ACCOUNT?secret=..&issuer=..&algorithm=..
+ * &digits=..&period=.. with percent-encoding. Returns length, or
+ * OG_ERR_INVALID if out (cap bytes) is too small or og_otpauth_parse would
+ * not read u back as it is: an issuer with ':', an empty account or one
+ * starting with a space, a secret not 10 to OG_SECRET_MAX bytes, digits
+ * not 6 or 8, a period not 30 or 60.
  */
 int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap);
 

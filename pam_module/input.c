@@ -12,6 +12,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "codesplit.h"
 #include "config.h"
 #include "input.h"
 
@@ -78,19 +79,14 @@ static char *get_answer(pam_handle_t *ph, const struct og_pam_args *a)
 
 char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
 {
-	char *answer = get_answer(ph, a), *code;
-	size_t len;
+	char *answer = get_answer(ph, a), *code, split[16];
 
 	if (answer == NULL || !a->combined)
 		return answer;
 	/* password then code: the code is the last `digits` characters */
-	len = strlen(answer);
-	if (len < (size_t)digits) {
-		code = strdup("");
-	} else {
-		code = strdup(answer + len - digits);
-		answer[len - digits] = '\0';
-	}
+	og_code_split(answer, digits, split, sizeof(split));
+	code = strdup(split);
+	OPENSSL_cleanse(split, sizeof(split));
 	if (a->forward_pass && pam_set_item(ph, PAM_AUTHTOK, answer) != PAM_SUCCESS)
 		pam_syslog(ph, LOG_ERR, "cannot hand the password on in PAM_AUTHTOK");
 	wipe_free(answer);

@@ -128,7 +128,7 @@ refuses "assign: the same token twice" "in stock" prov assign HW-STOCK1 ivan
 FIX=$(dirname "$0")/pskc-encrypted-totp.xml
 refuses "pskc: the wrong pre-shared key" "ValueMAC does not match" \
 	prov import --format pskc "$FIX" --psk 00000000000000000000000000000000
-refuses "pskc: a short pre-shared key" "32 hex digits" prov import --format pskc "$FIX" --psk 1234
+refuses "pskc: a short pre-shared key" "32, 48 or 64 hex digits" prov import --format pskc "$FIX" --psk 1234
 printf '12345678901234567890123456789012\n' >"$T/psk"
 chmod 644 "$T/psk"
 refuses "pskc: a key file others may read" "accessible by group or others" \
@@ -146,6 +146,147 @@ PC=$(python3 -c 'import hmac,struct,time
 m=hmac.new(b"12345678901234567890",struct.pack(">Q",int(time.time())//30),"sha1").digest()
 o=m[-1]&15; print("%08d" % ((struct.unpack(">I",m[o:o+4])[0]&0x7fffffff)%10**8))')
 logs_in "ivan logs in with the PSKC token's 8-digit code" cli ivan "$PC"
+
+# vendors' PSKC files (tests/pskc, written by python-pskc): every TOTP key
+# imported logs in through the module with a code from oathtool. A store of
+# their own (the tests below count the tokens of the first)
+PX=$(dirname "$0")/../pskc
+sed "s|$T/otpgate.db|$T/pskc.db|" "$T/otpgate.conf" >"$T/pskc.conf"
+grep -v '^totp' "$T/pskc.conf" >"$T/pskc-strict.conf"
+chmod 600 "$T/pskc.conf" "$T/pskc-strict.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/pskc.conf\n' "$BUILD" "$T" >"$T/pam.d/pskc"
+pprov() { "$BUILD/otpgate-provision" -c "$T/pskc.conf" "$@"; }
+succeeds "pskc: a store of their own" pprov init
+PSK128=2b7e151628aed2a6abf7158809cf4f3c
+PSK192=8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b
+PSK256=603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4
+# oath SERIAL BYTES HASH DIGITS PERIOD [STEPS]: oathtool's code for the
+# fixture's secret (SHA-512 of "otpgate-fixture:SERIAL", cut) STEPS from now
+oath() {
+	printf 'otpgate-fixture:%s' "$1" | sha512sum | cut -c1-$(($2 * 2)) |
+		oathtool --totp="$3" -d "$4" -s "$5s" -N "@$(($(date +%s) + ${6:-0} * $5))" -
+}
+# pskc_login SERIAL BYTES HASH DIGITS PERIOD [STEPS]: the stock token, assigned
+# to a user of its own, logs in with oathtool's code
+pskc_login() {
+	u=p-$(echo "$1" | tr '[:upper:]' '[:lower:]')
+	wait_margin 4 "$5"
+	if ! pprov assign "$1" "$u" >/dev/null 2>"$T/err"; then
+		not_ok "pskc: $1 cannot be assigned: $(cat "$T/err")"
+		return
+	fi
+	AUDIT_DB=$T/pskc.db
+	logs_in "pskc: $1 ($3, $4 digits, $5 s${6:+, drift $6}) logs in with oathtool's code" \
+		pskc "$u" "$(oath "$@")"
+	AUDIT_DB=$T/otpgate.db
+}
+NTOK=$(count pskc.db tokens)
+# a delivery of TOTP, HOTP, OCRA and SecurID keys: refused, each key named
+if pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK128 >"$T/out" 2>"$T/err"; then
+	not_ok "pskc: a file with unsupported keys is imported (exit 0)"
+elif [ "$(wc -l <"$T/err")" -eq 4 ] &&
+	grep -q "vendor-mixed-aes128.xml:[0-9]*: key 'MX-H-0003' (urn:ietf:params:xml:ns:keyprov:pskc:hotp): HOTP tokens are not supported yet$" "$T/err" &&
+	grep -q ":[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/err" &&
+	grep -q ":[0-9]*: key 'MX-SID-0005' (http://www.rsa.com/.*#SecurID-AES-Counter): otpgate does not support" "$T/err" &&
+	grep -q "3 of 5 keys are not supported; nothing imported (--skip-unsupported imports the other 2" "$T/err"; then
+	ok "pskc: unsupported keys refuse the file, each named by serial and algorithm"
+else
+	not_ok "pskc: the refusal of unsupported keys said: $(cat "$T/err")"
+fi
+# refusals: one line naming what and where, nothing imported
+refuses "pskc: a wrong pre-shared key" "vendor-sha2-aes256.xml:[0-9]*: ValueMAC does not match: wrong pre-shared key" \
+	pprov import --format pskc "$PX/vendor-sha2-aes256.xml" --psk "$(echo $PSK256 | tr 0 1)" --skip-unsupported
+refuses "pskc: a 256-bit key for an aes128-cbc file" "the pre-shared key is 256 bits; the file's aes128-cbc needs 128 bits" \
+	pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK256 --skip-unsupported
+refuses "pskc: a 128-bit key for a kw-aes256 file" "the file's kw-aes256 needs 256 bits" \
+	pprov import --format pskc "$PX/vendor-kw-aes256.xml" --psk $PSK128
+refuses "pskc: a password for a pre-shared-key file" "encrypted with a pre-shared key: give the pre-shared key" \
+	pprov import --format pskc "$PX/vendor-kw-aes256.xml" --password secret
+refuses "pskc: a pre-shared key for a password file" "derived from a password (PBKDF2): give the password" \
+	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --psk $PSK256 --skip-unsupported
+refuses "pskc: a wrong password" "vendor-pbkdf2-aes256.xml:[0-9]*: ValueMAC does not match: wrong password" \
+	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password 'vendor passphrase' --skip-unsupported
+printf 'vendor passphrase 2024\n' >"$T/pass"
+chmod 644 "$T/pass"
+refuses "pskc: a password file others may read" "accessible by group or others" \
+	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password-file "$T/pass"
+chmod 600 "$T/pass"
+sed '0,/<pskc:ValueMAC>A/s//<pskc:ValueMAC>B/; 0,/<pskc:ValueMAC>[^A]/s//<pskc:ValueMAC>A/' \
+	"$PX/vendor-two-keys.xml" >"$T/tampered.xml"
+refuses "pskc: a tampered ValueMAC" "tampered.xml:[0-9]*: ValueMAC does not match" \
+	pprov import --format pskc "$T/tampered.xml" --psk $PSK128
+sed 's/Version="1.0"/Version="2.0"/' "$PX/vendor-plain-time-drift.xml" >"$T/v2.xml"
+refuses "pskc: Version 2.0" "v2.xml:2: PSKC Version '2.0' is not supported (only 1.0)" \
+	pprov import --format pskc "$T/v2.xml"
+refuses "pskc: a TimeDrift beyond totp.max_drift" \
+	"vendor-two-keys.xml:[0-9]*: key 'SOLO-3': TimeDrift -122 steps is beyond totp.max_drift (10 steps); raise totp.max_drift to import it; nothing imported" \
+	"$BUILD/otpgate-provision" -c "$T/pskc-strict.conf" import --format pskc "$PX/vendor-two-keys.xml" --psk $PSK128
+refuses "pskc: two credentials" "usage:" pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" \
+	--psk $PSK128 --password-file "$T/pass"
+refuses "csv: --skip-unsupported is for PSKC" "usage:" pprov import --format csv "$T/stock.csv" \
+	--skip-unsupported
+if [ "$(count pskc.db tokens)" -eq "$NTOK" ]; then
+	ok "pskc: the refused imports stored nothing"
+else
+	not_ok "pskc: refused imports stored tokens"
+fi
+# --skip-unsupported: the rest imported, each skipped key listed
+succeeds "pskc: --skip-unsupported" pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK128 --skip-unsupported
+if grep -q "^skipped .*vendor-mixed-aes128.xml:[0-9]*: key 'MX-H-0003' (urn:ietf:params:xml:ns:keyprov:pskc:hotp): HOTP tokens are not supported yet$" "$T/out" &&
+	[ "$(grep -c '^skipped ' "$T/out")" -eq 3 ] &&
+	grep -q "^imported 2 tokens from .*vendor-mixed-aes128.xml into stock (3 keys skipped)$" "$T/out"; then
+	ok "pskc: --skip-unsupported lists each skipped key"
+else
+	not_ok "pskc: --skip-unsupported said: $(cat "$T/out")"
+fi
+pskc_login MX-T60-0001 20 SHA1 6 60
+pskc_login MX-T30-0002 20 SHA1 8 30
+succeeds "pskc: AES-256-CBC, HMAC-SHA256, every value encrypted" \
+	pprov import --format pskc "$PX/vendor-sha2-aes256.xml" --psk $PSK256 --skip-unsupported
+pskc_login S2-SHA256-0001 32 SHA256 8 60
+pskc_login S2-SHA512-0002 64 SHA512 6 30 2
+printf '%s\n' $PSK192 >"$T/psk192" && chmod 600 "$T/psk192"
+succeeds "pskc: AES-192-CBC, HMAC-SHA512, an encrypted TimeDrift" \
+	pprov import --format pskc "$PX/vendor-drift-aes192.xml" --psk-file "$T/psk192"
+pskc_login DT-0001 20 SHA1 6 30 -2
+for kw in 128:$PSK128 192:$PSK192 256:$PSK256; do
+	succeeds "pskc: kw-aes${kw%%:*}" pprov import --format pskc "$PX/vendor-kw-aes${kw%%:*}.xml" --psk "${kw#*:}"
+	pskc_login "KW${kw%%:*}-0001" 32 SHA256 6 30
+done
+pskc_login KW128-0002 20 SHA1 6 30
+succeeds "pskc: a password file (PBKDF2), the password from a file" \
+	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password-file "$T/pass" --skip-unsupported
+pskc_login PW-T-0001 20 SHA1 6 30
+succeeds "pskc: two keys on one device, a TimeDrift of -122" pprov import --format pskc "$PX/vendor-two-keys.xml" --psk $PSK128
+pprov list >"$T/list"
+if grep -q "DUO-7-1 .* stock .* 6/30s drift=0" "$T/list" && grep -q "DUO-7-2 .* 8/60s" "$T/list" &&
+	grep -q "PAIR-9-B " "$T/list" && grep -q "SOLO-3 .* drift=-122" "$T/list"; then
+	ok "pskc: list shows each key of a device as SERIAL-KEYID, and the drift"
+else
+	not_ok "pskc: list: $(cat "$T/list")"
+fi
+pskc_login DUO-7-1 20 SHA1 6 30
+pskc_login DUO-7-2 20 SHA1 8 60
+pskc_login PAIR-9-A 20 SHA1 6 30
+pskc_login PAIR-9-B 20 SHA1 6 30
+pskc_login SOLO-3 20 SHA1 6 30 -122
+succeeds "pskc: Time and TimeDrift in the clear" pprov import --format pskc "$PX/vendor-plain-time-drift.xml"
+pskc_login TM-0001 20 SHA1 6 30
+pskc_login TD-0002 20 SHA1 6 30 -122
+succeeds "pskc: no MACKey (older exports)" pprov import --format pskc "$PX/vendor-no-mackey.xml" --psk $PSK128
+pskc_login OLD-0001 20 SHA1 6 30
+succeeds "pskc: HMAC-SHA1 by its xmldsig-more URI" pprov import --format pskc "$PX/vendor-hmac-sha1-more.xml" --psk $PSK128
+pskc_login MORE-0001 20 SHA1 6 30
+
+# the longest serial of a device with two keys: 60 characters, '-', a 3-character Id
+S60=$(printf '%060d' 0 | tr 0 L)
+sed "s|<pskc:SerialNo>T[MD]-000[12]<|<pskc:SerialNo>$S60<|; s|Id=\"TM-0001\"|Id=\"ABC\"|; s|Id=\"TD-0002\"|Id=\"ABD\"|" \
+	"$PX/vendor-plain-time-drift.xml" >"$T/long.xml"
+succeeds "pskc: a serial of 64 characters (device serial, '-', key Id)" pprov import --format pskc "$T/long.xml"
+succeeds "pskc: it can be assigned" pprov assign "$S60-ABD" p-long
+sed "s|$S60|L$S60|" "$T/long.xml" >"$T/longer.xml"
+refuses "pskc: a serial of 66 characters" "longer.xml:[0-9]*: the serial of key 'ABC' of device 'L$S60' (serial, '-' and key Id) is longer than 64 characters" \
+	pprov import --format pskc "$T/longer.xml"
 
 # recovery codes: ten, shown once, each good for one login, hashed in the store
 succeeds "recovery gina" prov recovery gina

@@ -6,17 +6,17 @@
 #   totp uri OTPAUTH_URI [OFFSET]  the same with the URI's secret and parameters
 #   totp wrong-hex HEXSECRET       a code no step within +-5 of now has
 #   totp wrong-uri OTPAUTH_URI     the same for a URI
-#   step_left                      seconds left in the current 30 s step
-#   wait_margin SECONDS            if fewer than that are left, waits for the next
+#   step_left [PERIOD]             seconds left in the current step (of 30 s)
+#   wait_margin SECONDS [PERIOD]   if fewer than that are left, waits for the next
 #                                  step, so that a code stays valid for what follows
 
 totp() { "$TESTLIB/totp" "$@"; }
 
-step_left() { echo $((30 - $(date +%s) % 30)); }
+step_left() { echo $((${1:-30} - $(date +%s) % ${1:-30})); }
 
 wait_margin() {
-	_oleft=$(step_left)
+	_oleft=$(step_left "${2:-30}")
 	[ "$_oleft" -lt "$1" ] || return 0
-	echo "# waiting ${_oleft}s for a fresh 30 s step"
+	echo "# waiting ${_oleft}s for a fresh ${2:-30} s step"
 	nap "$_oleft"
 }

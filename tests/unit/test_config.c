@@ -452,6 +452,49 @@ static void test_refuses_writable_by_others(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/*
+ * libconfig reads "@include FILE" as that file's text: a world-writable
+ * file would then set the policy, and a relative name is read from the
+ * caller's working directory. The directive is refused, naming its line.
+ */
+static void test_refuses_include(void **state)
+{
+	struct fixture *f = *state;
+	char inc[PATH_MAX], text[PATH_MAX + 256], want[PATH_MAX + 64];
+	int rc;
+
+	th_path(inc, sizeof(inc), f->dir, "included.conf");
+	assert_int_equal(th_write_str(inc, "lockout = { max_failures = 0; };\n", 0666), 0);
+	snprintf(text, sizeof(text), "%s\n  @include \"%s\"\n", BASE, inc);
+	rc = load(f, text, 0600);
+	if (rc == OG_OK)
+		fail_msg("@include loaded: max_failures = %d from a mode 0666 file",
+			 f->cfg.max_failures);
+	snprintf(want, sizeof(want), "%s:6: @include is not supported", f->path);
+	if (strstr(f->err, want) == NULL)
+		fail_msg("err=\"%s\", want it to contain \"%s\"", f->err, want);
+	assert_int_equal(load(f, BASE "x = \"not @include at the start of a line\";\n", 0600),
+			 OG_ERR_CONFIG);
+	assert_null(strstr(f->err, "@include is not supported"));	/* unknown setting x */
+}
+
+/*
+ * A string value may hold a raw newline or any control byte; the error
+ * that quotes it stays one line of printable text (found by
+ * fuzz/fuzz_config.c: "store backend 'pos<newline>gresql' is not ...").
+ */
+static void test_error_is_one_line(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "store = { backend = \"pos\ngresql\x1b[2J\r\"; };\n", 0600),
+			 OG_ERR_CONFIG);
+	for (const char *p = f->err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in err=\"%s\"", (unsigned char)*p, f->err);
+	assert_non_null(strstr(f->err, "store backend 'pos?gresql?[2J?' is not supported"));
+}
+
 static void test_refuses_missing(void **state)
 {
 	struct fixture *f = *state;
@@ -544,6 +587,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors_have_file_and_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_files_and_drop_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_writable_by_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_include, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_is_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host, setup, teardown),

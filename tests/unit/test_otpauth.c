@@ -143,6 +143,64 @@ static void test_issuer_with_colon_consistent(void **state)
 	assert_int_equal(nfail, 0);
 }
 
+/*
+ * The same for the account: the parser drops spaces after the label's
+ * colon and refuses an empty account, so build must refuse those (found by
+ * fuzz/fuzz_otpauth_roundtrip.c: an empty account, then " l..." ).
+ */
+static void test_account_consistent(void **state)
+{
+	static const char *const accounts[] = { "", " alice", "   ", " " };
+	int nfail = 0;
+
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(accounts); i++) {
+		struct og_otpauth in, out;
+		char uri[1024];
+		int rc;
+
+		fill(&in, i % 2 ? "ACME" : "", accounts[i], "12345678901234567890", 20, OG_SHA1,
+		     6, 30);
+		if (og_otpauth_build(&in, uri, sizeof(uri)) < 0)
+			continue;	/* refused: fine */
+		rc = og_otpauth_parse(uri, &out);
+		if (rc != OG_OK || strcmp(out.account, in.account) != 0) {
+			print_error("account \"%s\": built %s, which parses as %d \"%s\"\n",
+				    accounts[i], uri, rc, rc == OG_OK ? out.account : "");
+			nfail++;
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+/* Nor a secret or parameters the parser refuses: such a URI is never shown. */
+static void test_build_refuses_unreadable(void **state)
+{
+	static const unsigned char secret[OG_SECRET_MAX + 8] = { 1, 2, 3 };
+	struct og_otpauth u;
+	char uri[1024];
+
+	(void)state;
+	fill(&u, "ACME", "alice", secret, 9, OG_SHA1, 6, 30);
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	u.secret_len = 0;
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	u.secret_len = OG_SECRET_MAX + 1;	/* would read past u.secret */
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	u.secret_len = OG_SECRET_MAX;
+	assert_true(og_otpauth_build(&u, uri, sizeof(uri)) > 0);
+	u.params.digits = 7;
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	u.params.digits = 8;
+	u.params.period = 45;
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	u.params.period = 60;
+	u.params.algo = (enum og_algo)3;
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	u.params.algo = OG_SHA512;
+	assert_true(og_otpauth_build(&u, uri, sizeof(uri)) > 0);
+}
+
 static void test_build_contents(void **state)
 {
 	struct og_otpauth u;
@@ -386,6 +444,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_parse_round_trip),
 		cmocka_unit_test(test_issuer_with_colon_consistent),
+		cmocka_unit_test(test_account_consistent),
+		cmocka_unit_test(test_build_refuses_unreadable),
 		cmocka_unit_test(test_build_contents),
 		cmocka_unit_test(test_build_cap),
 		cmocka_unit_test(test_parse_defaults),

@@ -56,10 +56,13 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
 TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login $(BUILD)/tests/test_store
+# every shell script: by its #! line, or, for the sourced ones, a shellcheck shell= line
+SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
+	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench fuzz .ci debian)
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
-.PHONY: all deps check check-fresh unit contract pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
-	demo install uninstall installed deb check-deb clean FORCE
+.PHONY: all deps check check-fresh unit contract pamtest pamtest-pg fleet cli e2e vpn asan \
+	valgrind bench demo install uninstall installed deb check-deb shellcheck faults clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -206,6 +209,11 @@ e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 
+# the store and the master key under faults: full, corrupt, locked, killed mid-write
+faults: tests
+	@echo "== tests/faults/faults.sh"
+	@tests/pg/with-postgres tests/faults/faults.sh $(abspath $(BUILD))
+
 # OpenVPN and strongSwan gateways through the module (skipped without tun)
 vpn: all
 	@tests/vpn/openvpn_login.sh $(abspath $(BUILD))
@@ -229,9 +237,14 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS)
 
+# every shell script, with the sourced files they name (-x)
+shellcheck:
+	@echo "== shellcheck: $(words $(SHELL_SCRIPTS)) shell scripts"
+	@shellcheck -x $(SHELL_SCRIPTS)
+
 check: deps
-	@$(MAKE) --no-print-directory unit contract pamtest pamtest-pg fleet cli installed e2e vpn valgrind \
-		asan fuzz-smoke
+	@$(MAKE) --no-print-directory shellcheck unit contract pamtest pamtest-pg fleet faults cli \
+		installed e2e vpn valgrind asan fuzz-smoke
 	@echo "check: all suites passed"
 
 check-fresh:

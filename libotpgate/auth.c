@@ -219,8 +219,7 @@ static enum og_verdict deny(struct og_login *l, const char *reason, enum og_verd
 /*
  * Source, store read, policy and SSH key; shared by auth and account.
  * OG_ALLOW, or a refusal with its reason in l->reason, not audited yet
- * (the caller says when); a failed store read is OG_UNAVAIL with no
- * reason (logged only).
+ * (the caller says when); a failed store read is OG_UNAVAIL, store-error.
  */
 static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l)
 {
@@ -235,7 +234,7 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 	if ((r = og_store_user_state(ctx->st, l->user, &l->us)) != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: store read failed: %s", l->user,
 			og_strerror(r));
-		return OG_UNAVAIL;
+		return deny(l, "store-error", OG_UNAVAIL);
 	}
 	if (strcmp(l->source, "local") != 0 &&
 	    !og_policy_allows(&ctx->cfg, l->user, l->us.org, &l->addr, &line)) {
@@ -285,8 +284,6 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 {
 	enum og_verdict v = check_source_policy(ctx, l);
 
-	if (v != OG_ALLOW && l->reason == NULL)
-		return v;
 	if (v != OG_ALLOW && !held_back(ctx, v))
 		return refuse(ctx, l, "auth", l->reason, v);
 	if (v != OG_ALLOW)
@@ -369,8 +366,9 @@ static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l,
 /*
  * Every answered prompt reads the master key first, whatever refusal is
  * held back, so the time to the answer does not tell an enrolled user from
- * another. When it cannot be read no login is decided, but a refusal held
- * back is audited with its reason all the same (it waits in the spool).
+ * another. When it cannot be read no code is checked: the attempt is
+ * audited as master-key, or with the refusal held back (the row waits in
+ * the spool, as the chain key cannot be had either).
  */
 static enum og_verdict verify(struct og_ctx *ctx, struct og_login *l, const char *code)
 {
@@ -378,12 +376,8 @@ static enum og_verdict verify(struct og_ctx *ctx, struct og_login *l, const char
 	struct og_attempt a;
 	struct og_key master = { 0 };
 
-	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
-		if (l->pending != NULL)
-			return refuse(ctx, l, "auth", l->pending, OG_UNAVAIL);
-		l->reason = "master-key";
-		return OG_UNAVAIL;
-	}
+	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK)
+		return refuse(ctx, l, "auth", l->pending ? l->pending : "master-key", OG_UNAVAIL);
 	if (ctx->st != NULL)
 		og_store_chain_key_from(ctx->st, &master);	/* the audit entry needs it */
 	attempt_of(ctx, l, &aud, &a);
@@ -412,7 +406,7 @@ enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
 
 	/* after authentication: told at once, as it is */
 	if (v != OG_ALLOW)
-		return l->reason != NULL ? refuse(ctx, l, "account", l->reason, v) : v;
+		return refuse(ctx, l, "account", l->reason, v);
 	if ((bar = og_attempt_standing(&l->us, l->now)) == OG_ERR_LOCKED)
 		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
 	if (bar == OG_ERR_REMOVED)

@@ -15,11 +15,14 @@ static const struct cli_command commands[] = {
 	{ .name = "confirm", .fn = cmd_confirm, .min_args = 2, .max_args = 2,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
 	  .usage = "confirm USER CODE          activate USER's pending token with its current code" },
-	{ .name = "import", .fn = cmd_import, .options = "format= psk= psk-file=",
+	{ .name = "import", .fn = cmd_import,
+	  .options = "format= psk= psk-file= password= password-file= skip-unsupported",
 	  .min_args = 1, .max_args = 1, .scope = OG_SCOPE_STORE,
 	  .usage = "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)\n"
-	  "  import --format pskc FILE [--psk HEXKEY | --psk-file FILE]\n"
-	  "                             import a vendor's RFC 6030 PSKC file into stock" },
+	  "  import --format pskc FILE [--psk HEXKEY | --psk-file FILE | --password PASSWORD |\n"
+	  "        --password-file FILE] [--skip-unsupported]\n"
+	  "                             import a vendor's RFC 6030 PSKC file into stock; with\n"
+	  "                             --skip-unsupported, past the keys otpgate cannot import" },
 	{ .name = "assign", .fn = cmd_assign, .min_args = 2, .max_args = 2,
 	  .scope = OG_SCOPE_USER, .user_arg = 2,
 	  .usage = "assign SERIAL USER         give a hardware token from stock to USER" },

@@ -125,9 +125,7 @@ int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *c)
 
 static int read_failure_row(const struct og_row *r, struct og_failure_row *f)
 {
-	f->f.count = r->rd->integer(r, 1);
-	f->f.window_start = r->rd->integer(r, 2);
-	f->f.locked_until = r->rd->integer(r, 3);
+	og_row_failures(r, 1, &f->f);
 	return og_row_str(r, 0, f->user, sizeof(f->user));
 }
 
@@ -142,10 +140,12 @@ int og_store_failure_list(struct og_store *st,
 /* A failure record replaces the user's, as a login's count would. */
 int og_store_failure_put(struct og_store *st, const struct og_failure_row *f)
 {
-	if (f->f.count < 0 || f->f.locked_until < 0 || !og_is_safe_name(f->user, OG_USER_MAX))
+	if (f->f.count < 0 || f->f.locked_until < 0 || f->f.failure_mode_until < 0 ||
+	    f->f.replay_step < -1 || !og_is_safe_name(f->user, OG_USER_MAX))
 		return OG_ERR_INVALID;
 	return og_store_run(st, OG_Q_FAIL_PUT, OG_VALUES(og_v_text(f->user), og_v_int(f->f.count),
-			    og_v_int(f->f.window_start), og_v_int(f->f.locked_until)), NULL, NULL,
+			    og_v_int(f->f.window_start), og_v_int(f->f.locked_until),
+			    og_v_int(f->f.failure_mode_until), og_v_int(f->f.replay_step)), NULL, NULL,
 			    NULL);
 }
 

@@ -87,6 +87,17 @@ void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *
 	s->org_removed = r->rd->integer(r, c + 1) != 0;
 	s->locked_until = r->rd->integer(r, c + 2);
 	*has_failures = r->rd->integer(r, c + 3) != 0;
+	s->failure_mode_until = r->rd->integer(r, c + 4);
+}
+
+/* Fills f from OG_FAIL_COLS starting at column c. */
+void og_row_failures(const struct og_row *r, int c, struct og_failures *f)
+{
+	f->count = r->rd->integer(r, c);
+	f->window_start = r->rd->integer(r, c + 1);
+	f->locked_until = r->rd->integer(r, c + 2);
+	f->failure_mode_until = r->rd->integer(r, c + 3);
+	f->replay_step = r->rd->integer(r, c + 4);
 }
 
 /* "erased-" and the pseudonym, when the subject has no name any more. */

@@ -1,7 +1,7 @@
 /*
  * pam_otpgate.c: the PAM entry points. They gather inputs, run the
  * conversation and map the core's verdict to a PAM code; the decision
- * itself lives in libotpgate/auth.c.
+ * itself lives in libotpgate/auth.c, what a refusal tells in message.c.
  */
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "config.h"
 #include "input.h"
+#include "message.h"
 #include "store.h"
 #include "version.h"
 
@@ -82,8 +83,19 @@ static int verdict_to_pam(enum og_verdict v)
 	case OG_DENY_LOCKED: return PAM_MAXTRIES;
 	case OG_DENY_UNKNOWN: return PAM_USER_UNKNOWN;
 	case OG_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+	case OG_NEXT_CODE: return PAM_AUTH_ERR;	/* never let through unanswered */
 	}
 	return PAM_AUTH_ERR;
+}
+
+/* A refusal's one line, when the core says it may be told (PAM_ERROR_MSG). */
+static void tell_refusal(pam_handle_t *ph, const struct og_ctx *ctx, const struct og_login *l,
+			 enum og_verdict v)
+{
+	char line[OG_MESSAGE_MAX];
+
+	if (v != OG_ALLOW && v != OG_UNAVAIL && og_login_message(ctx, l, line, sizeof(line)))
+		pam_error(ph, "%s", line);
 }
 
 /* Digits of the code to split off a combined answer: the user's tokens'. */
@@ -92,13 +104,37 @@ static int code_digits(const struct og_ctx *ctx, const struct og_login *l)
 	return l->us.ntokens > 0 ? l->us.tokens[0].params.digits : ctx->cfg.totp.digits;
 }
 
+static void code_free(char *code)
+{
+	if (code != NULL) {
+		OPENSSL_cleanse(code, strlen(code));
+		free(code);
+	}
+}
+
+/* The code, then in failure mode the next one; each checked as of when it
+ * was entered, not when asked for. */
+static enum og_verdict codes(pam_handle_t *ph, const struct og_pam_args *a, struct og_ctx *ctx,
+			     struct og_login *l)
+{
+	char *code = og_pam_get_code(ph, a, code_digits(ctx, l));
+	enum og_verdict v = og_login_verify(ctx, l, code, (int64_t)time(NULL));
+
+	code_free(code);
+	if (v != OG_NEXT_CODE)
+		return v;
+	code = og_pam_get_next_code(ph, a, OG_MESSAGE_NEXT_CODE);
+	v = og_login_verify_next(ctx, l, code, (int64_t)time(NULL));
+	code_free(code);
+	return v;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
 	struct og_pam_args a;
 	struct og_ctx ctx;
 	struct og_login l;
 	enum og_verdict v;
-	char *code = NULL;
 	int r;
 
 	(void)flags;
@@ -107,17 +143,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 	if ((r = gather(ph, &l)) != PAM_SUCCESS)
 		goto out;
 	v = og_login_precheck(&ctx, &l);
-	if (v == OG_ALLOW && !l.skip_prompt) {
-		code = og_pam_get_code(ph, &a, code_digits(&ctx, &l));
-		/* the code is checked as of when it was entered, not when asked for */
-		v = og_login_verify(&ctx, &l, code, (int64_t)time(NULL));
-	}
+	if (v == OG_ALLOW && !l.skip_prompt)
+		v = codes(ph, &a, &ctx, &l);
+	tell_refusal(ph, &ctx, &l, v);
 	r = verdict_to_pam(v);
 out:
-	if (code != NULL) {
-		OPENSSL_cleanse(code, strlen(code));
-		free(code);
-	}
 	og_login_clear(&l);
 	og_ctx_close(&ctx);
 	return r;
@@ -145,9 +175,11 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const cha
 		return r;
 	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
 		v = og_account_check(&ctx, &l);
+		tell_refusal(ph, &ctx, &l, v);
 		r = v == OG_DENY_LOCKED ? PAM_PERM_DENIED : verdict_to_pam(v);
 		og_login_clear(&l);
 	}
 	og_ctx_close(&ctx);
 	return r;
 }
+

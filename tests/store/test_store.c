@@ -23,7 +23,7 @@
 
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
 static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
-static const struct og_lockout lockout = { 3, 300, 600 };
+static const struct og_lockout lockout = { 3, 300, 600, 0 };
 
 struct fx {
 	char dir[256], key[300];
@@ -231,29 +231,28 @@ static void test_failures_and_lock(void **state)
 	struct og_audit_event ev = event("carol", "bad-code", 1000);
 	struct og_user_state us;
 	struct og_token t;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	add_token(x, "carol", "acme", "s-c", OG_TOKEN_ACTIVE, 900, &t);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.has_failures, 0);
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 0);
-	assert_int_equal(until, 0);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
+	assert_int_equal(f.locked_until, 0);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.has_failures, 1);
 	assert_int_equal(us.locked_until, 0);
 	ev.ts = 1001;
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f), OG_OK);
 	ev.ts = 1002;
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 1);
-	assert_int_equal(until, 1602);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_LOCKED);
+	assert_int_equal(f.locked_until, 1602);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.locked_until, 1602);
 	/* locked: neither a failure nor a success is claimed, nothing appended */
 	ev.ts = 1003;
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly),
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f),
 			 OG_ERR_LOCKED);
 	ev.reason = "ok";
 	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_LOCKED);
@@ -272,21 +271,20 @@ static void test_failures_and_lock(void **state)
 static void test_lock_for_good_and_unlock(void **state)
 {
 	struct fx *x = *state;
-	const struct og_lockout forever = { 2, 100, 0 };
+	const struct og_lockout forever = { 2, 100, 0, 0 };
 	struct og_audit_event ev = event("dave", "bad-code", 1000);
 	struct og_user_state us;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	assert_int_equal(og_store_user_ensure(x->st, "dave", "", 900), OG_OK);
-	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &f), OG_OK);
 	ev.ts = 1200;
-	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 0);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
 	ev.ts = 1201;
-	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 1);
-	assert_true(until == INT64_MAX);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_LOCKED);
+	assert_true(f.locked_until == INT64_MAX);
 	state_of(x, "dave", &us);
 	assert_true(us.locked_until == INT64_MAX);
 	assert_int_equal(og_store_unlock(x->st, "dave"), OG_OK);
@@ -294,7 +292,7 @@ static void test_lock_for_good_and_unlock(void **state)
 	assert_int_equal(us.locked_until, 0);
 	assert_int_equal(us.has_failures, 0);
 	ev.user = NULL;
-	assert_int_equal(og_store_login_fail(x->st, NULL, &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, NULL, &forever, &ev, &f), OG_OK);
 	assert_int_equal(audit_count(x), 4);
 	og_store_user_state_wipe(&us);
 	trail_intact(x->st);
@@ -308,8 +306,7 @@ static void test_recovery_codes(void **state)
 	struct og_audit_event ev = event("erin", "recovery", 1000);
 	struct og_recovery_set set, got;
 	struct og_user_state us;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	assert_int_equal(og_store_user_ensure(x->st, "erin", "acme", 900), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
@@ -320,7 +317,7 @@ static void test_recovery_codes(void **state)
 	assert_memory_equal(got.hash[3], set.hash[3], OG_RECOVERY_HASH);
 	assert_int_equal(og_recovery_match(&got, codes[3]), 3);
 	ev.reason = "bad-code";
-	assert_int_equal(og_store_login_fail(x->st, "erin", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "erin", &lockout, &ev, &f), OG_OK);
 	ev.reason = "recovery";
 	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[3], &ev), OG_OK);
 	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[3], &ev), OG_ERR_REPLAY);
@@ -335,6 +332,145 @@ static void test_recovery_codes(void **state)
 	assert_int_equal(og_store_user_remove(x->st, "erin", 970), OG_OK);
 	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[4], &ev), OG_ERR_REMOVED);
 	og_store_user_state_wipe(&us);
+}
+
+static int last_row(void *arg, const struct og_audit_row *row)
+{
+	struct og_audit_row *out = arg;
+
+	*out = *row;
+	out->ev.user = row->ev.user ? strdup(row->ev.user) : NULL;
+	out->ev.detail = row->ev.detail ? strdup(row->ev.detail) : NULL;
+	out->ev.reason = row->ev.reason ? strdup(row->ev.reason) : NULL;
+	return 0;
+}
+
+static void row_free(struct og_audit_row *row)
+{
+	free((char *)row->ev.user);
+	free((char *)row->ev.detail);
+	free((char *)row->ev.reason);
+	memset(row, 0, sizeof(*row));
+}
+
+/* lockout.mode "step-up": the failure that reaches max_failures begins
+ * failure mode; a claim of one code is then refused (nothing changed or
+ * appended), failures still count but begin nothing again, and the
+ * claim of a second consecutive code, or a recovery code, ends it. */
+static void test_failure_mode(void **state)
+{
+	struct fx *x = *state;
+	const struct og_lockout step_up = { 3, 300, 600, 1 };
+	struct og_audit_event ev = event("mia", "bad-code", 1000), ok = event("mia", "ok", 1010);
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
+	struct og_recovery_set set;
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "mia", "acme", "s-m", OG_TOKEN_ACTIVE, 900, &t);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1000 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+	}
+	assert_int_equal(f.counted, OG_COUNT_FAILURE_MODE);
+	assert_int_equal(f.failure_mode_until, 1602);
+	assert_int_equal(f.locked_until, 0);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 1602);
+	assert_int_equal(us.locked_until, 0);
+	/* one code is not enough; failures go on counting, beginning nothing */
+	assert_int_equal(og_store_login_accept(x->st, t.id, 50, 0, 0, &ok), OG_ERR_FAILURE_MODE);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1020 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+		assert_int_equal(f.counted, OG_COUNT_ONE);
+		assert_int_equal(f.failure_mode_until, 1602);
+	}
+	assert_int_equal(audit_count(x), 6);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.tokens[0].last_step, -1);
+	/* the first of two codes is spent, without a login or an entry */
+	assert_int_equal(og_store_step_spend(x->st, t.id, 50), OG_OK);
+	assert_int_equal(og_store_step_spend(x->st, t.id, 50), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 50, 0, 1, &ok), OG_ERR_REPLAY);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.tokens[0].last_step, 50);
+	assert_int_equal(us.failure_mode_until, 1602);
+	assert_int_equal(audit_count(x), 6);
+	/* the second of two codes passes, and ends failure mode */
+	ok.ts = 1030;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 51, 0, 1, &ok), OG_OK);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 0);
+	assert_int_equal(us.has_failures, 0);
+	assert_int_equal(us.tokens[0].last_step, 51);
+	/* again, ended by a recovery code; then by unlock */
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1100 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+	}
+	assert_int_equal(f.counted, OG_COUNT_FAILURE_MODE);
+	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
+	assert_int_equal(og_store_recovery_set(x->st, "mia", &set, 1100), OG_OK);
+	ok.ts = 1110;
+	assert_int_equal(og_store_recovery_use(x->st, "mia", set.idx[0], &ok), OG_OK);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 0);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1200 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+	}
+	assert_int_equal(og_store_unlock(x->st, "mia"), OG_OK);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 0);
+	ok.ts = 1210;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 60, 0, 0, &ok), OG_OK);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* A replay of the token's last accepted step counts once per step (read
+ * with the failure, in its transaction); the entry says when it did not.
+ * Replays of older steps, and other failures, count each time. */
+static void test_replay_rule(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("nina", "ok", 1000);
+	struct og_audit_row row = { 0 };
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "nina", "acme", "s-n", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_OK);
+	f.replay_token = t.id;
+	f.replay_step = 100;
+	for (int i = 0; i < 5; i++) {
+		ev = event("nina", "replay", 1001 + i);
+		assert_int_equal(og_store_login_fail(x->st, "nina", &lockout, &ev, &f), OG_OK);
+		assert_int_equal(f.counted, i == 0 ? OG_COUNT_ONE : OG_COUNT_SKIPPED);
+		if (i == 0)
+			assert_null(ev.detail);
+		else
+			assert_string_equal(ev.detail, OG_FAIL_NOT_COUNTED);
+	}
+	assert_int_equal(og_store_audit_last(x->st, "replay", last_row, &row), OG_OK);
+	assert_string_equal(row.ev.detail, OG_FAIL_NOT_COUNTED);
+	row_free(&row);
+	assert_int_equal(audit_count(x), 6);
+	state_of(x, "nina", &us);
+	assert_int_equal(us.locked_until, 0);
+	/* an older step than the last accepted one counts each time */
+	f.replay_step = 99;
+	ev = event("nina", "replay", 1010);
+	assert_int_equal(og_store_login_fail(x->st, "nina", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
+	ev = event("nina", "replay", 1011);
+	assert_int_equal(og_store_login_fail(x->st, "nina", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_LOCKED);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
 }
 
 /* Users and organisations: removed, restored, purged for good. */
@@ -398,25 +534,6 @@ static void test_org_remove_restore_purge(void **state)
 	og_store_user_state_wipe(&us);
 }
 
-static int last_row(void *arg, const struct og_audit_row *row)
-{
-	struct og_audit_row *out = arg;
-
-	*out = *row;
-	out->ev.user = row->ev.user ? strdup(row->ev.user) : NULL;
-	out->ev.detail = row->ev.detail ? strdup(row->ev.detail) : NULL;
-	out->ev.reason = row->ev.reason ? strdup(row->ev.reason) : NULL;
-	return 0;
-}
-
-static void row_free(struct og_audit_row *row)
-{
-	free((char *)row->ev.user);
-	free((char *)row->ev.detail);
-	free((char *)row->ev.reason);
-	memset(row, 0, sizeof(*row));
-}
-
 static int find_subject(void *arg, const struct og_subject_row *s)
 {
 	const char **name = arg;
@@ -443,13 +560,12 @@ static void test_erase(void **state)
 	struct og_audit_row row = { 0 };
 	struct og_user_state us;
 	struct og_token t;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	add_token(x, "frank", "acme", "s-f", OG_TOKEN_ACTIVE, 900, &t);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
-	assert_int_equal(og_store_login_fail(x->st, "frank", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "frank", &lockout, &ev, &f), OG_OK);
 	assert_int_equal(og_store_erase(x->st, "frank", &er, pseudonym), OG_OK);
 	assert_true(pseudonym[0] != '\0');
 	assert_null(er.user);
@@ -627,26 +743,36 @@ static void fill(struct fx *x)
 	char pseudonym[OG_SUBJECT_LEN + 1];
 	struct og_recovery_set set;
 	struct og_token t;
-	int64_t until, users;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	const struct og_failure_row mode = { "lee", { 1, 1000, 0, 1600, 77 } };
+	int64_t users;
 
 	add_token(x, "jack", "acme", "s-j", OG_TOKEN_ACTIVE, 900, &t);
 	add_token(x, "kim", "globex", "s-k", OG_TOKEN_ACTIVE, 900, &t);
-	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &f), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
 	assert_int_equal(og_store_recovery_set(x->st, "jack", &set, 950), OG_OK);
 	assert_int_equal(og_store_admin_add(x->st, "lee", "org-admin", "acme", 10), OG_OK);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
 	assert_int_equal(og_store_spool_mark(x->st, "batch-2-0", 10), OG_OK);
+	assert_int_equal(og_store_failure_put(x->st, &mode), OG_OK);
 	assert_int_equal(og_store_org_remove(x->st, "globex", 1200, &users), OG_OK);
 	assert_int_equal(og_store_erase(x->st, "kim", &er, pseudonym), OG_OK);
+}
+
+static int find_mode(void *arg, const struct og_failure_row *f)
+{
+	if (strcmp(f->user, "lee") == 0)
+		*(struct og_failure_row *)arg = *f;
+	return 0;
 }
 
 /* migrate-store: every table into an empty store of the same backend. */
 static void test_migrate(void **state)
 {
 	struct fx *x = *state;
+	struct og_failure_row moved = { "", { 0, 0, 0, 0, -1 } };
 	struct og_store_counts a, b;
 	struct og_copy_report rep;
 	struct og_store *to = NULL;
@@ -665,6 +791,9 @@ static void test_migrate(void **state)
 	assert_int_equal(og_store_counts(to, &b), OG_OK);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_memory_equal(&rep.copied, &a, sizeof(a));
+	assert_int_equal(og_store_failure_list(to, find_mode, &moved), OG_OK);
+	assert_int_equal(moved.f.failure_mode_until, 1600);
+	assert_int_equal(moved.f.replay_step, 77);
 	trail_intact(to);
 	og_store_close(to);
 	og_config_free(&x->cfg2);
@@ -675,10 +804,10 @@ static void test_schema_version(void **state)
 	struct fx *x = *state;
 	int found, want;
 
-	assert_int_equal(og_store_schema_version(x->st), 5);
+	assert_int_equal(og_store_schema_version(x->st), 6);
 	assert_int_equal(og_store_probe(&x->cfg, &x->log, &found, &want), OG_OK);
 	assert_int_equal(found, want);
-	assert_int_equal(want, 5);
+	assert_int_equal(want, 6);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -690,6 +819,8 @@ int main(void)
 		T(test_token_states_and_drift),
 		T(test_failures_and_lock),
 		T(test_lock_for_good_and_unlock),
+		T(test_failure_mode),
+		T(test_replay_rule),
 		T(test_recovery_codes),
 		T(test_org_remove_restore_purge),
 		T(test_erase),

@@ -32,7 +32,7 @@ int og_audit_emit(const struct og_auditor *a, const struct og_audit_event *ev, i
 
 /*
  * Starts the administrator's notification program, lockout.notify, for
- * kind ("lockout", "failure-mode") with the user of
+ * kind ("lockout", "failure-mode", "multiple-sources") with the user of
  * base and arg3, arg4 (og_notify). One that cannot be started is logged and
  * audited: event "notify", result "failure", reason kind, the cause in
  * detail, the rest as in base. OG_OK when it runs, or none is configured.

@@ -82,34 +82,47 @@ static enum og_verdict refuse(struct og_ctx *ctx, struct og_login *l, const char
 	return v;
 }
 
-/* Sets l->source and l->addr; returns a refusal reason or NULL. */
-static const char *resolve_source(struct og_ctx *ctx, struct og_login *l)
+int og_login_source(const char *rhost, const char *ssh_connection, struct og_addr *addr,
+		    char *out, size_t cap)
 {
 	char first[64];
 	size_t n;
 
-	if (l->rhost == NULL || l->rhost[0] == '\0') {
-		if (!ctx->cfg.allow_no_rhost) {
-			og_logf(&ctx->log, LOG_NOTICE, "user %.100s: no remote host (PAM_RHOST) "
-				"and auth.allow_no_rhost is off", l->user);
-			return "no-source";
+	if (rhost == NULL || rhost[0] == '\0')
+		return OG_ERR_NOTFOUND;
+	if (og_addr_parse(rhost, addr) == OG_OK) {
+		og_addr_format(addr, out, cap);
+		return OG_OK;
+	}
+	/* UseDNS yes: PAM_RHOST is a name; sshd puts the address in SSH_CONNECTION */
+	n = ssh_connection ? strcspn(ssh_connection, " ") : 0;
+	if (n > 0 && n < sizeof(first)) {
+		memcpy(first, ssh_connection, n);
+		first[n] = '\0';
+		if (og_addr_parse(first, addr) == OG_OK) {
+			og_addr_format(addr, out, cap);
+			return OG_OK;
 		}
+	}
+	return OG_ERR_INVALID;
+}
+
+/* Sets l->source and l->addr; returns a refusal reason or NULL. */
+static const char *resolve_source(struct og_ctx *ctx, struct og_login *l)
+{
+	int r = og_login_source(l->rhost, l->ssh_connection, &l->addr, l->source,
+				sizeof(l->source));
+
+	if (r == OG_OK)
+		return NULL;
+	if (r == OG_ERR_NOTFOUND && ctx->cfg.allow_no_rhost) {
 		snprintf(l->source, sizeof(l->source), "local");
 		return NULL;
 	}
-	if (og_addr_parse(l->rhost, &l->addr) == OG_OK) {
-		og_addr_format(&l->addr, l->source, sizeof(l->source));
-		return NULL;
-	}
-	/* UseDNS yes: PAM_RHOST is a name; sshd puts the address in SSH_CONNECTION */
-	n = l->ssh_connection ? strcspn(l->ssh_connection, " ") : 0;
-	if (n > 0 && n < sizeof(first)) {
-		memcpy(first, l->ssh_connection, n);
-		first[n] = '\0';
-		if (og_addr_parse(first, &l->addr) == OG_OK) {
-			og_addr_format(&l->addr, l->source, sizeof(l->source));
-			return NULL;
-		}
+	if (r == OG_ERR_NOTFOUND) {
+		og_logf(&ctx->log, LOG_NOTICE, "user %.100s: no remote host (PAM_RHOST) "
+			"and auth.allow_no_rhost is off", l->user);
+		return "no-source";
 	}
 	og_logf(&ctx->log, LOG_NOTICE, "user %.100s: remote host '%.100s' is not a numeric "
 		"address and SSH_CONNECTION %s", l->user, l->rhost,

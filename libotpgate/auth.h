@@ -48,6 +48,15 @@ struct og_login {
 };
 
 /*
+ * The client's address from PAM_RHOST, or (when that is a host name) the
+ * first field of SSH_CONNECTION: numeric, an IPv4-mapped address as IPv4,
+ * into addr and out. OG_OK; OG_ERR_NOTFOUND when rhost is unset or empty;
+ * OG_ERR_INVALID when no numeric address can be had.
+ */
+int og_login_source(const char *rhost, const char *ssh_connection, struct og_addr *addr,
+		    char *out, size_t cap);
+
+/*
  * Loads config and opens the store. err gets a one-line reason. When only
  * the store failed, ctx->cfg_loaded stays set (for og_login_unavailable);
  * og_ctx_close must be called either way.

@@ -391,6 +391,18 @@ static int load_auth(struct loader *ld, const config_setting_t *g)
 	return OG_OK;
 }
 
+static int load_sessions(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "warn_multiple", "notify_multiple", NULL };
+	int r;
+
+	if ((r = want_group(ld, g, "sessions")) || (r = check_keys(ld, g, "sessions", keys)) ||
+	    (r = get_bool(ld, g, "warn_multiple", &ld->cfg->sessions_warn_multiple)) ||
+	    (r = get_bool(ld, g, "notify_multiple", &ld->cfg->sessions_notify_multiple)))
+		return r;
+	return OG_OK;
+}
+
 /* messages = "after-key" | "always" | "never": what a refused login is told. */
 static int load_messages(struct loader *ld, const config_setting_t *root)
 {
@@ -585,6 +597,7 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->audit_store = 1;
 	c->uniform_refusals = 1;
 	c->messages = OG_MESSAGES_AFTER_KEY;
+	c->sessions_warn_multiple = 1;
 	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
 	    !c->issuer || !c->keys_registry || !c->keys_drop_dir || !c->host)
 		return OG_ERR_NOMEM;
@@ -595,7 +608,7 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
 					    "lockout", "audit", "auth", "keys", "enrol", "removal", "host",
-					    "messages", NULL };
+					    "sessions", "messages", NULL };
 	/* in this order: the policy names networks */
 	static const struct {
 		const char *name;
@@ -604,7 +617,7 @@ static int load_sections(struct loader *ld, const config_setting_t *root)
 		{ "store", load_store }, { "totp", load_totp }, { "networks", load_networks },
 		{ "policy", load_policy }, { "lockout", load_lockout }, { "audit", load_audit },
 		{ "auth", load_auth }, { "keys", load_keys }, { "enrol", load_enrol },
-		{ "removal", load_removal },
+		{ "removal", load_removal }, { "sessions", load_sessions },
 	};
 	const config_setting_t *s;
 	int first = OG_OK;

@@ -72,6 +72,9 @@ struct og_config {
 	int uniform_refusals;
 	/* what a refused login is told on its terminal */
 	enum og_messages messages;
+	/* sessions: a user's sessions from several source addresses */
+	int sessions_warn_multiple;	/* warn on the terminal */
+	int sessions_notify_multiple;	/* and start lockout.notify */
 	/* this bastion's name in audit entries (default: the host name) */
 	char *host;
 };

@@ -79,6 +79,7 @@ struct og_store_counts {
 	int64_t users, data_keys, tokens, audit;
 	int64_t admins, recovery_codes, failures, org_removals, access_keys;
 	int64_t spool_flushed;		/* spool chunks recorded as stored */
+	int64_t sessions;		/* open sessions */
 };
 
 /* Rows of the other tables, as listed for copying between stores. */
@@ -101,6 +102,26 @@ struct og_recovery_row {
 struct og_failure_row {
 	char user[OG_USER_MAX + 1];
 	struct og_failures f;		/* count, window, lock, failure mode, replay */
+};
+
+#define OG_SOURCE_MAX 63	/* a source as stored: a numeric address, or "local" */
+#define OG_HOST_MAX 255		/* a bastion's name (the host setting) */
+#define OG_SESSION_TEXT_MAX 64	/* a session's service and tty, as stored */
+#define OG_BOOT_ID_MAX 36	/* /proc/sys/kernel/random/boot_id */
+
+/* An open session (the PAM session phase), on this bastion or another. */
+struct og_session_row {
+	char id[OG_ID_LEN + 1];		/* random: named to close it */
+	char user[OG_USER_MAX + 1];
+	char source[OG_SOURCE_MAX + 1];
+	char host[OG_HOST_MAX + 1];	/* the bastion it runs on */
+	char service[OG_SESSION_TEXT_MAX + 1];
+	char tty[OG_SESSION_TEXT_MAX + 1];
+	int64_t pid;			/* the process that opened it, on host */
+	int64_t pid_start;		/* and its start time (/proc/PID/stat) */
+	char boot_id[OG_BOOT_ID_MAX + 1];	/* of host's boot then */
+	int64_t started;
+	char org[OG_ORG_MAX + 1];	/* the user's organisation (listings only) */
 };
 
 struct og_org_removal_row {
@@ -364,6 +385,26 @@ int og_store_token_revoke(struct og_store *st, const char *serial);
 /* Replaces user's recovery codes by set, in one transaction. */
 int og_store_recovery_set(struct og_store *st, const char *user,
 			  const struct og_recovery_set *set, int64_t now);
+
+/* -------- sessions ----------------------------------------------------- */
+
+/* Records an open session; OG_ERR_INVALID for a value that would not come
+ * back whole, OG_ERR_EXISTS for an id taken. */
+int og_store_session_add(struct og_store *st, const struct og_session_row *s);
+
+/* The session with this id; OG_ERR_NOTFOUND if none. */
+int og_store_session_get(struct og_store *st, const char *id, struct og_session_row *out);
+
+/* Forgets a session; OG_ERR_NOTFOUND if there was none. */
+int og_store_session_del(struct og_store *st, const char *id);
+
+/* Calls cb for every session of user (of every user when NULL, with their
+ * organisation), oldest first; or, with host, of that bastion. cb's
+ * non-zero stops. */
+int og_store_session_list(struct og_store *st, const char *user,
+			  int (*cb)(void *arg, const struct og_session_row *s), void *arg);
+int og_store_session_list_on(struct og_store *st, const char *host,
+			     int (*cb)(void *arg, const struct og_session_row *s), void *arg);
 
 /* Makes the key registry ready (SQLite attaches it; logins never need
  * to). Call before a transaction that touches keys. */

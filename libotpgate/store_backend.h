@@ -24,7 +24,7 @@
 
 /*
  * 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal;
- * 5: spool_flushed; 6: failures.failure_mode_until and
+ * 5: spool_flushed; 6: sessions, failures.failure_mode_until and
  * failures.replay_step (the upgrade from 5 is one step in each backend's
  * init: "schema 5 to 6").
  */
@@ -89,7 +89,14 @@
 	"CREATE TABLE IF NOT EXISTS recovery_codes(" \
 	" \"user\" TEXT NOT NULL, idx INTEGER NOT NULL, salt " BLOB " NOT NULL," \
 	" hash " BLOB " NOT NULL, used " INT " NOT NULL DEFAULT 0, created " INT " NOT NULL," \
-	" PRIMARY KEY(\"user\", idx));"
+	" PRIMARY KEY(\"user\", idx));" \
+	/* the sessions open on every bastion of the store (the session phase) */ \
+	"CREATE TABLE IF NOT EXISTS sessions(" \
+	" id TEXT PRIMARY KEY, \"user\" TEXT NOT NULL, source TEXT NOT NULL, host TEXT NOT NULL," \
+	" service TEXT NOT NULL, tty TEXT NOT NULL, pid " INT " NOT NULL," \
+	" pid_start " INT " NOT NULL, boot_id TEXT NOT NULL, started " INT " NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(\"user\");" \
+	"CREATE INDEX IF NOT EXISTS sessions_host ON sessions(host);"
 
 /* The key registry: public keys only, readable by the unprivileged reader. */
 #define OG_REGISTRY_SQL(INT, REG) \
@@ -112,6 +119,7 @@
 	X(FAILURES, "failures", "\"user\"") \
 	X(RECOVERY_CODES, "recovery_codes", "\"user\"") \
 	X(ACCESS_KEYS, "access_keys", "\"user\"") \
+	X(SESSIONS, "sessions", "\"user\"") \
 	X(USERS, "users", "name")
 
 #define OG_Q_ERASE_ID(name, table, column) OG_Q_ERASE_##name,
@@ -178,6 +186,13 @@ enum og_q {
 	OG_Q_RECOVERY_GET,		/* $1 user */
 	OG_Q_RECOVERY_ALL,
 	OG_Q_FAILURES_ALL,
+	/* sessions */
+	OG_Q_SESSION_ADD,		/* $1..$10: OG_SESSION_COLS */
+	OG_Q_SESSION_GET,		/* $1 id */
+	OG_Q_SESSION_DEL,		/* $1 id */
+	OG_Q_SESSIONS_OF,		/* $1 user */
+	OG_Q_SESSIONS_ON,		/* $1 host */
+	OG_Q_SESSIONS_ALL,
 	/* the key registry */
 	OG_Q_KEY_ADD,			/* $1..$12: OG_KEY_COLS */
 	OG_Q_KEYS_OF,			/* $1 user */
@@ -336,6 +351,7 @@ struct og_store {
 #define OG_AUDIT_COLS "a.ts, " OG_AUDIT_FIELD_COLS ", a.id, a.mac, su.name, sa.name"
 /* A failure record, in the order og_row_failures reads it. */
 #define OG_FAIL_COLS "count, window_start, locked_until, failure_mode_until, replay_step"
+#define OG_SESSION_COLS "id, \"user\", source, host, service, tty, pid, pid_start, boot_id, started"
 /* A claim's view of a user: removed_at, org removed, locked_until, failures on record,
  * failure_mode_until. */
 #define OG_STANDING_COLS 5
@@ -358,6 +374,7 @@ int og_row_token(const struct og_row *r, int c, struct og_token *t);
 int og_row_key(const struct og_row *r, int c, struct og_access_key *k);
 void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *has_failures);
 void og_row_failures(const struct og_row *r, int c, struct og_failures *f);
+int og_row_session(const struct og_row *r, int c, struct og_session_row *s);
 
 /* An audit row read back, and the buffers behind it. */
 struct og_audit_buf {

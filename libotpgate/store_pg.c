@@ -45,7 +45,8 @@ static const char upgrade_sql[] =
 	"ALTER TABLE IF EXISTS users ADD COLUMN IF NOT EXISTS"
 	" removed_with_org BOOLEAN NOT NULL DEFAULT false;"
 	"ALTER TABLE IF EXISTS audit ADD COLUMN IF NOT EXISTS mac BYTEA;"
-	/* schema 5 to 6 (one step): failure mode and the replay rule's step */
+	/* schema 5 to 6 (one step): failure mode and the replay rule's step;
+	 * the sessions table is new (OG_SCHEMA_SQL makes it) */
 	"ALTER TABLE IF EXISTS failures ADD COLUMN IF NOT EXISTS"
 	" failure_mode_until BIGINT NOT NULL DEFAULT 0;"
 	"ALTER TABLE IF EXISTS failures ADD COLUMN IF NOT EXISTS"

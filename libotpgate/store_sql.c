@@ -154,6 +154,21 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" ORDER BY \"user\", idx" },
 	[OG_Q_FAILURES_ALL] = { "list failures", 0,
 		"SELECT \"user\", " OG_FAIL_COLS " FROM failures ORDER BY \"user\"" },
+	/* sessions */
+	[OG_Q_SESSION_ADD] = { "add session", 0,
+		"INSERT INTO sessions(" OG_SESSION_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		" $10)" },
+	[OG_Q_SESSION_GET] = { "read session", 0,
+		"SELECT " OG_SESSION_COLS " FROM sessions WHERE id = $1" },
+	[OG_Q_SESSION_DEL] = { "forget session", 0, "DELETE FROM sessions WHERE id = $1" },
+	[OG_Q_SESSIONS_OF] = { "list sessions", 0,
+		"SELECT " OG_SESSION_COLS " FROM sessions WHERE \"user\" = $1 ORDER BY started, id" },
+	[OG_Q_SESSIONS_ON] = { "list sessions", 0,
+		"SELECT " OG_SESSION_COLS " FROM sessions WHERE host = $1 ORDER BY started, id" },
+	[OG_Q_SESSIONS_ALL] = { "list sessions", 0,
+		"SELECT s.id, s.\"user\", s.source, s.host, s.service, s.tty, s.pid, s.pid_start,"
+		" s.boot_id, s.started, COALESCE(u.org, '') FROM sessions s"
+		" LEFT JOIN users u ON u.name = s.\"user\" ORDER BY s.\"user\", s.started, s.id" },
 	/* the key registry */
 	[OG_Q_KEY_ADD] = { "add key", REG,
 		"INSERT INTO access_keys(" OG_KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"
@@ -208,7 +223,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit),"
 		" (SELECT count(*) FROM admins), (SELECT count(*) FROM recovery_codes),"
 		" (SELECT count(*) FROM failures), (SELECT count(*) FROM org_removals),"
-		" (SELECT count(*) FROM access_keys), (SELECT count(*) FROM spool_flushed)" },
+		" (SELECT count(*) FROM access_keys), (SELECT count(*) FROM spool_flushed),"
+		" (SELECT count(*) FROM sessions)" },
 };
 
 const char *og_statement_sql(enum og_q q, const char *const *own)

@@ -458,7 +458,7 @@ static int migrate_v3(struct sqlite_be *be)
 }
 
 /* Schema 5 to 6 (one step): failures gain failure mode and the replay
- * rule's step. */
+ * rule's step; the sessions table is new (OG_SCHEMA_SQL makes it). */
 static int migrate_v5(struct sqlite_be *be)
 {
 	int v = schema_version(be, "main"), r = OG_OK;

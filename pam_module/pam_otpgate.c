@@ -1,13 +1,16 @@
 /*
  * pam_otpgate.c: the PAM entry points. They gather inputs, run the
  * conversation and map the core's verdict to a PAM code; the decision
- * itself lives in libotpgate/auth.c, what a refusal tells in message.c.
+ * itself lives in libotpgate/auth.c, what a refusal tells in message.c,
+ * and sessions in session.c.
  */
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
+#define PAM_SM_SESSION
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -16,8 +19,12 @@
 #include "config.h"
 #include "input.h"
 #include "message.h"
+#include "session.h"
 #include "store.h"
 #include "version.h"
+
+/* Where the open session's id waits for its close (pam_set_data). */
+#define SESSION_DATA "pam_otpgate_session"
 
 static int gather(pam_handle_t *ph, struct og_login *l);
 
@@ -183,3 +190,60 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const cha
 	return r;
 }
 
+static void tell_info(void *ph, const char *line)
+{
+	pam_info(ph, "%s", line);
+}
+
+static void session_data_free(pam_handle_t *ph, void *data, int status)
+{
+	(void)ph;
+	(void)status;
+	free(data);
+}
+
+/* Records the session; the user hears of their other sessions from other
+ * sources. A failure here is logged, never a reason to hold a login back
+ * (the stack line is "optional"). */
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	struct og_pam_args a;
+	struct og_ctx ctx;
+	struct og_login l;
+	const void *tty = NULL;
+	char id[OG_ID_LEN + 1], *kept;
+	int r;
+
+	(void)flags;
+	if ((r = open_ctx(ph, argc, argv, "session", &a, &ctx)) != PAM_SUCCESS)
+		return r == PAM_SERVICE_ERR ? r : PAM_SESSION_ERR;
+	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
+		pam_get_item(ph, PAM_TTY, &tty);
+		r = og_session_open(&ctx, &l, tty, (int64_t)getpid(), tell_info, ph, id) == 0
+			    ? PAM_SUCCESS : PAM_SESSION_ERR;
+	}
+	if (r == PAM_SUCCESS && ((kept = strdup(id)) == NULL ||
+				 pam_set_data(ph, SESSION_DATA, kept, session_data_free) != PAM_SUCCESS)) {
+		pam_syslog(ph, LOG_ERR, "session %s: its close will find it by process", id);
+		free(kept);
+	}
+	og_ctx_close(&ctx);
+	return r == PAM_USER_UNKNOWN ? PAM_SESSION_ERR : r;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	struct og_pam_args a;
+	struct og_ctx ctx;
+	const void *id = NULL;
+	int r;
+
+	(void)flags;
+	if ((r = open_ctx(ph, argc, argv, "session", &a, &ctx)) != PAM_SUCCESS)
+		return r == PAM_SERVICE_ERR ? r : PAM_SESSION_ERR;
+	if (pam_get_data(ph, SESSION_DATA, &id) != PAM_SUCCESS)
+		id = NULL;
+	r = og_session_close(&ctx, id, (int64_t)getpid()) == 0 ? PAM_SUCCESS : PAM_SESSION_ERR;
+	og_ctx_close(&ctx);
+	return r;
+}

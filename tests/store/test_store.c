@@ -473,6 +473,92 @@ static void test_replay_rule(void **state)
 	trail_intact(x->st);
 }
 
+/* Sessions: recorded, listed by user, by bastion and all (with the
+ * user's organisation), read, forgotten; a value that would not come back
+ * whole is refused; erase takes a person's sessions with the rest. */
+static struct og_session_row session(const char *id, const char *user, const char *host,
+				     int64_t pid, int64_t started)
+{
+	struct og_session_row s = { .pid = pid, .pid_start = 4242, .started = started };
+
+	og_copy(s.id, sizeof(s.id), id);
+	og_copy(s.user, sizeof(s.user), user);
+	og_copy(s.source, sizeof(s.source), "192.0.2.1");
+	og_copy(s.host, sizeof(s.host), host);
+	og_copy(s.service, sizeof(s.service), "sshd");
+	og_copy(s.tty, sizeof(s.tty), "/dev/pts/3");
+	og_copy(s.boot_id, sizeof(s.boot_id), "0b1d2c3e-4f50-6172-8394-a5b6c7d8e9f0");
+	return s;
+}
+
+struct sessions {
+	struct og_session_row v[4];
+	int n;
+};
+
+static int collect_session(void *arg, const struct og_session_row *s)
+{
+	struct sessions *ss = arg;
+
+	if (ss->n < 4)
+		ss->v[ss->n++] = *s;
+	return 0;
+}
+
+static void test_sessions(void **state)
+{
+	struct fx *x = *state;
+	struct og_session_row a = session("0123456789abcdef0123456789abcdef", "olly", "bastion-a", 100,
+					  2000),
+		b = session("fedcba9876543210fedcba9876543210", "olly", "bastion-b", 200, 2100),
+		c = session("00000000000000000000000000000001", "pat", "bastion-a", 300, 2200), got;
+	struct og_audit_event er = { .ts = 3000, .event = "admin", .result = "success",
+				     .reason = "erase", .user = "pat", .actor = "root" };
+	char pseudonym[OG_SUBJECT_LEN + 1];
+	struct sessions ss = { .n = 0 };
+	struct og_session_row bad = a;
+	struct og_token t;
+
+	add_token(x, "olly", "acme", "s-o", OG_TOKEN_ACTIVE, 900, &t);
+	add_token(x, "pat", "globex", "s-p", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_session_add(x->st, &a), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &b), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &c), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &a), OG_ERR_EXISTS);
+	og_copy(bad.id, sizeof(bad.id), "not an id");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	bad = a;
+	og_copy(bad.host, sizeof(bad.host), "-oProxyCommand");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	assert_int_equal(og_store_session_get(x->st, b.id, &got), OG_OK);
+	assert_string_equal(got.host, "bastion-b");
+	assert_string_equal(got.tty, "/dev/pts/3");
+	assert_string_equal(got.boot_id, b.boot_id);
+	assert_int_equal(got.pid, 200);
+	assert_int_equal(got.pid_start, 4242);
+	assert_int_equal(got.started, 2100);
+	assert_int_equal(og_store_session_list(x->st, "olly", collect_session, &ss), OG_OK);
+	assert_int_equal(ss.n, 2);
+	assert_string_equal(ss.v[0].id, a.id);
+	assert_string_equal(ss.v[1].id, b.id);
+	ss.n = 0;
+	assert_int_equal(og_store_session_list_on(x->st, "bastion-a", collect_session, &ss), OG_OK);
+	assert_int_equal(ss.n, 2);
+	assert_string_equal(ss.v[1].user, "pat");
+	ss.n = 0;
+	assert_int_equal(og_store_session_list(x->st, NULL, collect_session, &ss), OG_OK);
+	assert_int_equal(ss.n, 3);
+	assert_string_equal(ss.v[0].org, "acme");
+	assert_string_equal(ss.v[2].org, "globex");
+	assert_int_equal(og_store_session_del(x->st, a.id), OG_OK);
+	assert_int_equal(og_store_session_del(x->st, a.id), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_session_get(x->st, a.id, &got), OG_ERR_NOTFOUND);
+	/* a person's sessions go with their erasure */
+	assert_int_equal(og_store_erase(x->st, "pat", &er, pseudonym), OG_OK);
+	assert_int_equal(og_store_session_get(x->st, c.id, &got), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_session_get(x->st, b.id, &got), OG_OK);
+}
+
 /* Users and organisations: removed, restored, purged for good. */
 static void test_org_remove_restore_purge(void **state)
 {
@@ -481,6 +567,8 @@ static void test_org_remove_restore_purge(void **state)
 	struct og_access_key k = { .id = "k1", .user = "a2", .org = "acme", .type = "ssh-ed25519",
 				   .pubkey = "ssh-ed25519 AAAA", .fingerprint = "SHA256:k1",
 				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
+	struct og_session_row s1 = session("11111111111111111111111111111111", "a1", "bastion-a",
+					   100, 1000);
 	struct og_token a1, a2, b1;
 	struct og_user_state us;
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
@@ -490,6 +578,7 @@ static void test_org_remove_restore_purge(void **state)
 	add_token(x, "a1", "acme", "s-a1", OG_TOKEN_ACTIVE, 1000, &a1);
 	add_token(x, "a2", "acme", "s-a2", OG_TOKEN_ACTIVE, 1000, &a2);
 	add_token(x, "b1", "globex", "s-b1", OG_TOKEN_ACTIVE, 1000, &b1);
+	assert_int_equal(og_store_session_add(x->st, &s1), OG_OK);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
 	assert_int_equal(og_store_user_remove(x->st, "a1", 4000), OG_OK);
@@ -527,6 +616,7 @@ static void test_org_remove_restore_purge(void **state)
 	assert_int_equal(og_store_dek_get(x->st, "globex", dek_id, wrapped), OG_OK);
 	assert_int_equal(og_store_token_get(x->st, "s-a2", &a2), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k1", &k), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_session_get(x->st, s1.id, &s1), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_org_removed(x->st, "acme", &at), OG_OK);
 	assert_int_equal(at, 0);
 	state_of(x, "b1", &us);
@@ -744,6 +834,8 @@ static void fill(struct fx *x)
 	struct og_recovery_set set;
 	struct og_token t;
 	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	struct og_session_row sess = session("22222222222222222222222222222222", "jack", "bastion-a",
+					     100, 1000);
 	const struct og_failure_row mode = { "lee", { 1, 1000, 0, 1600, 77 } };
 	int64_t users;
 
@@ -756,6 +848,7 @@ static void fill(struct fx *x)
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
 	assert_int_equal(og_store_spool_mark(x->st, "batch-2-0", 10), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &sess), OG_OK);
 	assert_int_equal(og_store_failure_put(x->st, &mode), OG_OK);
 	assert_int_equal(og_store_org_remove(x->st, "globex", 1200, &users), OG_OK);
 	assert_int_equal(og_store_erase(x->st, "kim", &er, pseudonym), OG_OK);
@@ -791,6 +884,7 @@ static void test_migrate(void **state)
 	assert_int_equal(og_store_counts(to, &b), OG_OK);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_memory_equal(&rep.copied, &a, sizeof(a));
+	assert_int_equal(a.sessions, 1);
 	assert_int_equal(og_store_failure_list(to, find_mode, &moved), OG_OK);
 	assert_int_equal(moved.f.failure_mode_until, 1600);
 	assert_int_equal(moved.f.replay_step, 77);
@@ -821,6 +915,7 @@ int main(void)
 		T(test_lock_for_good_and_unlock),
 		T(test_failure_mode),
 		T(test_replay_rule),
+		T(test_sessions),
 		T(test_recovery_codes),
 		T(test_org_remove_restore_purge),
 		T(test_erase),

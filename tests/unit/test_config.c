@@ -363,6 +363,11 @@ static const struct err_case errs[] = {
 	{ "lockout.mode not a string", BASE "lockout = { mode = 1; };\n", 5 },
 	{ "messages unknown", BASE "\nmessages = \"verbose\";\n", 6 },
 	{ "messages a boolean", BASE "messages = true;\n", 5 },
+	{ "sessions not a group", BASE "sessions = true;\n", 5 },
+	{ "unknown key in sessions", BASE "sessions = {\n  warn_multiple = true;\n  close = 1;\n};\n",
+	  7 },
+	{ "sessions.warn_multiple as a string", BASE "sessions = {\n  warn_multiple = \"yes\";\n};\n",
+	  6 },
 };
 
 /*
@@ -581,8 +586,8 @@ static void test_host(void **state)
 	assert_string_equal(f->cfg.host, "bastion-7.example.org");
 }
 
-/* The failure mode and what a refused login is told: their defaults and
- * each setting. */
+/* The failure mode, sessions and what a refused login is told: their
+ * defaults and each setting. */
 static void test_modes_and_messages(void **state)
 {
 	struct fixture *f = *state;
@@ -590,10 +595,15 @@ static void test_modes_and_messages(void **state)
 	assert_int_equal(load(f, BASE, 0600), OG_OK);
 	assert_false(f->cfg.lock_step_up);
 	assert_int_equal(f->cfg.messages, OG_MESSAGES_AFTER_KEY);
-	assert_int_equal(load(f, BASE "lockout = { mode = \"step-up\"; };\nmessages = \"always\";\n",
-			      0600), OG_OK);
+	assert_true(f->cfg.sessions_warn_multiple);
+	assert_false(f->cfg.sessions_notify_multiple);
+	assert_int_equal(load(f, BASE "lockout = { mode = \"step-up\"; };\nmessages = \"always\";\n"
+			      "sessions = { warn_multiple = false; notify_multiple = true; };\n", 0600),
+			 OG_OK);
 	assert_true(f->cfg.lock_step_up);
 	assert_int_equal(f->cfg.messages, OG_MESSAGES_ALWAYS);
+	assert_false(f->cfg.sessions_warn_multiple);
+	assert_true(f->cfg.sessions_notify_multiple);
 	assert_int_equal(load(f, BASE "lockout = { mode = \"lock\"; };\nmessages = \"never\";\n",
 			      0600), OG_OK);
 	assert_false(f->cfg.lock_step_up);

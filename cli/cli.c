@@ -258,6 +258,7 @@ static void target_of(const struct cli_command *cmd, const struct cli_args *a,
 	else if (cmd->user_opt != NULL)
 		t->user = cli_opt(a, cmd->user_opt);
 	t->user_may_be_serial = cmd->serial_ok;
+	t->user_is_session = cmd->session_ok;
 	t->org = cli_opt(a, "org");
 }
 

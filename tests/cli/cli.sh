@@ -764,6 +764,33 @@ fi
 succeeds "the superuser unlocks nobody" aprov unlock nobody
 succeeds "step-up works again after unlock" oa unlock ann
 
+# lockout.mode "step-up": three failures put the admin in failure mode, not
+# locked; a step-up then needs their next code too (the next line of input)
+sed 's|lock_for = "0s"; }|lock_for = "0s"; mode = "step-up"; }|' "$A/otpgate.conf" >"$A/mode.conf"
+chmod 600 "$A/mode.conf"
+oa_mode() {
+	_lines=$1
+	shift
+	# shellcheck disable=SC2086 # the codes, one word each: one line each
+	printf '%s\n' $_lines | sudo_nobody_mode "$@"
+}
+sudo_nobody_mode() { SUDO_USER=nobody SUDO_UID=65534 SUDO_GID=65534 "$BUILD/otpgate-provision" -c "$A/mode.conf" "$@"; }
+refuses "failure mode: a wrong code" "step-up code refused" oa_mode 000000 unlock ann
+refuses "failure mode: another" "step-up code refused" oa_mode 000001 unlock ann
+refuses "failure mode: the third is refused, nothing locked" "step-up code refused" oa_mode 000002 unlock ann
+N=$((N + 1))
+refuses "failure mode: one right code is not enough" \
+	"you are in failure mode: step-up needs the code your device shows next too" \
+	oa_mode "$(totp uri "$NURI" "$N")" unlock ann
+N=$((N + 2))
+succeeds "failure mode: two consecutive codes pass" oa_mode "$(totp uri "$NURI" $((N - 1))) $(totp uri "$NURI" "$N")" unlock ann
+if [ "$(stepups failure-mode-passed)" -eq 1 ] && [ "$(adb "SELECT count(*) FROM audit_named WHERE
+	user = 'nobody' AND event = 'lockout' AND result = 'failure-mode'")" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM failures WHERE user = 'nobody'")" -eq 0 ]; then
+	ok "failure mode began once, was passed with two codes, and is over"
+else
+	not_ok "failure mode: $(adb "SELECT event, result, reason FROM audit_named WHERE user = 'nobody' ORDER BY id DESC LIMIT 6")"
+fi
 
 # files an organisation admin names are written as them, never through a
 # symbolic link, never over an existing file

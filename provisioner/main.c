@@ -70,7 +70,7 @@ static const struct cli_command commands[] = {
 	  .usage = "admin add NAME --org ORG   make NAME an admin of ORG (an org admin: of their own)" },
 	{ .name = "unlock", .fn = cmd_unlock, .min_args = 1, .max_args = 1,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
-	  .usage = "unlock USER                clear a user's failures and lock" },
+	  .usage = "unlock USER                clear a user's failures, lock and failure mode" },
 	{ .name = "sessions", .fn = cmd_sessions, .options = "json", .max_args = 1,
 	  .scope = OG_SCOPE_ADMIN, .user_arg = 1,
 	  .usage = "sessions [USER] [--json]   open sessions on every bastion of the store" },

@@ -10,7 +10,7 @@
 #include "tokencsv.h"
 #include "util.h"
 
-static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 
 static void check_row(const struct og_csv_row *row)
 {

@@ -27,7 +27,7 @@
 
 static char dir[256], build[512];
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 
 /* Every test user has its own secret, derived from its name. */
 static void secret_of(const char *user, unsigned char key[20])

@@ -22,7 +22,7 @@
 #include "util.h"
 
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 static const struct og_lockout lockout = { 3, 300, 600 };
 
 struct fx {

@@ -26,7 +26,7 @@
 #define USER "alice"
 
 static const unsigned char secret[20] = "otpgate-decision-key";
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 
 /* The user's state before the login. */
 enum {

@@ -18,7 +18,7 @@
 
 #define SECRET20 "3132333435363738393031323334353637383930"	/* "12345678901234567890" */
 
-static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 1234 };
+static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 1234, OG_OTP_TOTP };
 
 /* Reads header text into h, expecting success. */
 static void header_ok(const char *text, struct og_csv_header *h)

@@ -21,6 +21,8 @@ static void check_row(const struct og_csv_row *row)
 		 row->params.algo == OG_SHA512);
 	FZ_CHECK(og_otp_params_ok(&row->params));
 	FZ_CHECK(row->params.t0 == 0);
+	FZ_CHECK(row->params.otp_kind == OG_OTP_HOTP ? og_hotp_counter_ok(row->counter)
+						     : row->counter == 0);
 	FZ_CHECK(row->secret_len >= 10 && row->secret_len <= OG_SECRET_MAX);
 }
 

@@ -350,17 +350,19 @@ else
 fi
 
 # a store of schema 1 (before removal existed, audit entries unchained and
-# naming people in clear) is refused until migrate brings it up
+# naming people in clear, every token TOTP) is refused until migrate brings it up
 sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE users DROP COLUMN removed_with_org;
+	ALTER TABLE tokens DROP COLUMN otp_kind;
 	UPDATE audit SET user = (SELECT name FROM subjects WHERE pseudonym = audit.user),
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
-succeeds "migrate: schema 1 to 5" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 6" prov show gina
+succeeds "migrate: schema 1 to 6" prov migrate
 succeeds "the migrated store works" prov show gina
-if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ]; then
-	ok "migrate set schema version 5"
+check "migrate: gina's token is TOTP, as every token was" grep -q "^token: HW-GINA hardware active totp " "$T/out"
+if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 6 ]; then
+	ok "migrate set schema version 6"
 else
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 fi

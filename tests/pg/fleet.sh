@@ -158,7 +158,7 @@ check "database back: the spooled attempt reached the audit table" \
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
 check "database back: status finds the store again" \
-	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 5' $T/out &&
+	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 6' $T/out &&
 	grep -q '^OK       spool      empty' $T/out"
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" check-config >"$T/out" 2>&1
 check "check-config on a fleet bastion: ok" sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -q ': ok$'"
@@ -498,7 +498,7 @@ check "migrate-store: the copied trail verifies in the target" grep -q "audit tr
 refuses "migrate-store refuses a target that is not empty" "not empty" \
 	"$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf"
 
-# 6. erasure and the schema 3 to 5 upgrade, on PostgreSQL
+# 6. erasure and the schema 3 to 6 upgrade, on PostgreSQL
 succeeds "erase race1 on PostgreSQL" "$BUILD/otpgate-provision" -c "$T/moved.conf" erase race1
 "$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
 check "erase on PostgreSQL: the trail still verifies, with the erasure counted" \
@@ -520,9 +520,9 @@ check "purge on PostgreSQL: the organisation and its data key are gone" \
 moved "update audit set \"user\" = (select name from subjects where pseudonym = audit.\"user\"),
 	actor = (select name from subjects where pseudonym = audit.actor);
 	drop view audit_named; alter table audit drop column mac; drop table subjects; drop table org_removals;
-	alter table users drop column removed_with_org;
+	alter table users drop column removed_with_org; alter table tokens drop column otp_kind;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
-refuses "a schema 3 database is refused before migrate" "schema version 3, want 5" \
+refuses "a schema 3 database is refused before migrate" "schema version 3, want 6" \
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" list
 "$BUILD/otpgate-provision" -c "$T/moved.conf" migrate >/dev/null 2>&1 &&
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1

@@ -108,6 +108,68 @@ if grep -q "runs 6030 s ahead" "$T/out"; then ok "resync reports the offset"; el
 login_refused "the codes resync used are spent" cli gina "$(totp hex "$GS" 201)" "Authentication failure" replay
 logs_in "after resync the drifted token logs in" cli gina "$(totp hex "$GS" 202)"
 
+# an HOTP phone token (enrol --hotp): its URI names the counter; confirm
+# takes its next code, each login one of the next hotp.look_ahead (10), as
+# oathtool --hotp computes them; resync finds it again past the look-ahead
+refuses "enrol --hotp: no period for a counter-based token" "--period is for TOTP tokens" \
+	prov enrol hugo --hotp --period 60 --qr none
+succeeds "enrol hugo --hotp" prov enrol hugo --hotp --qr none
+HURI=$(grep '^otpauth://' "$T/out")
+if echo "$HURI" | grep -q '^otpauth://hotp/otpgate:hugo?secret=[A-Z2-7]*&issuer=otpgate&algorithm=SHA1&digits=6&counter=0$'; then
+	ok "enrol --hotp: an otpauth://hotp/ URI with counter=0"
+else
+	not_ok "enrol --hotp: URI $HURI"
+fi
+HB32=$(echo "$HURI" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+hotp() { oathtool --hotp -b -c "$1" "$HB32"; }
+login_refused "a pending HOTP token does not log in" cli hugo "$(hotp 0)" "Authentication failure" no-token
+succeeds "confirm: the HOTP token's first code" prov confirm hugo "$(hotp 0)"
+login_refused "the confirming HOTP code cannot log in (replay)" cli hugo "$(hotp 0)" "Authentication failure" replay
+logs_in "the next HOTP code logs in" cli hugo "$(hotp 1)"
+logs_in "an HOTP code 10 presses on logs in (hotp.look_ahead)" cli hugo "$(hotp 11)"
+login_refused "the codes it skipped are spent" cli hugo "$(hotp 5)" "Authentication failure" replay
+login_refused "an HOTP code 11 presses on is refused" cli hugo "$(hotp 22)" "Authentication failure" bad-code
+refuses "resync: HOTP codes that are not consecutive" "no active token" prov resync hugo "$(hotp 40)" "$(hotp 42)"
+succeeds "resync: two consecutive HOTP codes past the look-ahead" prov resync hugo "$(hotp 40)" "$(hotp 41)"
+check "resync tells the HOTP token's counter" grep -q "counter is 42 (its next code's)" "$T/out"
+login_refused "the HOTP codes resync used are spent" cli hugo "$(hotp 41)" "Authentication failure" replay
+logs_in "after resync the HOTP token logs in" cli hugo "$(hotp 42)"
+succeeds "show hugo" prov show hugo
+check "show: the token is HOTP at counter 43" grep -q "^token: v-[0-9a-f]* virtual active hotp SHA1 6 digits, counter 43, last used [1-9]" "$T/out"
+succeeds "show hugo --json" prov show hugo --json
+if python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tokens"][0]
+assert t["kind"]=="virtual" and t["otp_kind"]=="hotp" and t["counter"]==43 and "period" not in t, t' "$T/out"; then
+	ok "show --json: the device kind, the OTP kind and the counter"
+else
+	not_ok "show --json: $(cat "$T/out")"
+fi
+succeeds "list hugo" prov list hugo
+check "list: the OTP kind and the counter" \
+	grep -q "^hugo  *v-[0-9a-f]*  *virtual  *active  *hotp SHA1  *6 counter=43$" "$T/out"
+succeeds "export hugo --json" prov export hugo --json
+if python3 - "$T/out" "$HB32" <<'PY'; then ok "export: the OTP kind and the counter, no secret"; else not_ok "export: $(head -c 300 "$T/out")"; fi
+import json, sys
+text = open(sys.argv[1]).read()
+t = json.loads(text)["tokens"][0]
+assert t["otp_kind"] == "hotp" and t["counter"] == 43 and "period" not in t and "drift" not in t, t
+assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
+PY
+# a vendor's CSV file of both kinds: the type column, an HOTP token's counter
+HS1=3132333435363738393031323334353637383930
+printf 'user,serial,secret,type,counter,period\nhcsv,HW-HC1,%s,hotp,5,\nhcsv2,HW-TC1,%s,totp,,60\n' \
+	"$HS1" "$HS1" >"$T/kinds.csv"
+succeeds "import: a CSV file of HOTP and TOTP tokens" prov import --format csv "$T/kinds.csv"
+logs_in "the CSV's HOTP token logs in with oathtool's code of its counter" cli hcsv \
+	"$(oathtool --hotp -c 5 "$HS1")"
+wait_margin 4 60
+logs_in "the CSV's TOTP token logs in with oathtool's code" cli hcsv2 "$(oathtool --totp -s 60s "$HS1")"
+printf 'user,serial,secret,type,counter\nhcsv3,HW-HC3,%s,totp,5\n' "$HS1" >"$T/bad-kind.csv"
+refuses "import: a counter on a TOTP row" "bad-kind.csv:2: a counter is for HOTP tokens" \
+	prov import --format csv "$T/bad-kind.csv"
+printf 'user,serial,secret,type\nhcsv3,HW-HC3,%s,ocra\n' "$HS1" >"$T/bad-kind.csv"
+refuses "import: a type that is neither" "bad-kind.csv:2: type 'ocra' is not totp or hotp" \
+	prov import --format csv "$T/bad-kind.csv"
+
 # hardware tokens without a user wait in stock until assigned
 HS=3132333435363738393031323334353637383931
 printf 'user,serial,secret\n,HW-STOCK1,%s\n' "$HS" >"$T/stock.csv"
@@ -581,7 +643,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 if grep -q '^<svg .*viewBox' "$T/dave.svg"; then ok "the SVG QR code is an SVG"; else not_ok "no SVG in $T/dave.svg"; fi
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-if [ "$(count otpgate.db tokens)" -eq 8 ]; then
+if [ "$(count otpgate.db tokens)" -eq 11 ]; then
 	ok "a refused QR file stored no token"
 else
 	not_ok "tokens: $(count otpgate.db tokens)"
@@ -597,7 +659,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-if [ "$(count otpgate.db tokens)" -eq 8 ]; then
+if [ "$(count otpgate.db tokens)" -eq 11 ]; then
 	ok "failed imports imported nothing"
 else
 	not_ok "failed imports left tokens behind"

@@ -209,9 +209,9 @@ m=hmac.new(b"12345678901234567890",struct.pack(">Q",int(time.time())//30),"sha1"
 o=m[-1]&15; print("%08d" % ((struct.unpack(">I",m[o:o+4])[0]&0x7fffffff)%10**8))')
 logs_in "ivan logs in with the PSKC token's 8-digit code" cli ivan "$PC"
 
-# vendors' PSKC files (tests/pskc, written by python-pskc): every TOTP key
-# imported logs in through the module with a code from oathtool. A store of
-# their own (the tests below count the tokens of the first)
+# vendors' PSKC files (tests/pskc, written by python-pskc): every TOTP and
+# HOTP key imported logs in through the module with a code from oathtool. A
+# store of their own (the tests below count the tokens of the first)
 PX=$(dirname "$0")/../pskc
 sed "s|$T/otpgate.db|$T/pskc.db|" "$T/otpgate.conf" >"$T/pskc.conf"
 grep -v '^totp' "$T/pskc.conf" >"$T/pskc-strict.conf"
@@ -228,29 +228,46 @@ oath() {
 	printf 'otpgate-fixture:%s' "$1" | sha512sum | cut -c1-$(($2 * 2)) |
 		oathtool --totp="$3" -d "$4" -s "$5s" -N "@$(($(date +%s) + ${6:-0} * $5))" -
 }
+# oath_hotp SERIAL BYTES HASH DIGITS COUNTER: oathtool's HOTP code of the
+# fixture's secret at COUNTER (--hotp is HMAC-SHA1 only; another hash: the
+# TOTP of the time step COUNTER, which RFC 6238 defines as that HOTP code)
+oath_hotp() {
+	printf 'otpgate-fixture:%s' "$1" | sha512sum | cut -c1-$(($2 * 2)) >"$T/oathkey"
+	if [ "$3" = SHA1 ]; then
+		oathtool --hotp -d "$4" -c "$5" - <"$T/oathkey"
+	else
+		oathtool --totp="$3" -d "$4" -s 30s -N "@$(($5 * 30))" - <"$T/oathkey"
+	fi
+}
 # pskc_login SERIAL BYTES HASH DIGITS PERIOD [STEPS]: the stock token, assigned
-# to a user of its own, logs in with oathtool's code
+# to a user of its own, logs in with oathtool's code; for an HOTP token,
+# PERIOD is "hotp" and STEPS the counter of the code
 pskc_login() {
 	u=p-$(echo "$1" | tr '[:upper:]' '[:lower:]')
-	wait_margin 4 "$5"
+	[ "$5" = hotp ] || wait_margin 4 "$5"
 	if ! pprov assign "$1" "$u" >/dev/null 2>"$T/err"; then
 		not_ok "pskc: $1 cannot be assigned: $(cat "$T/err")"
 		return
 	fi
 	AUDIT_DB=$T/pskc.db
-	logs_in "pskc: $1 ($3, $4 digits, $5 s${6:+, drift $6}) logs in with oathtool's code" \
-		pskc "$u" "$(oath "$@")"
+	if [ "$5" = hotp ]; then
+		logs_in "pskc: HOTP $1 ($3, $4 digits) logs in with oathtool's code of counter $6" \
+			pskc "$u" "$(oath_hotp "$1" "$2" "$3" "$4" "$6")"
+	else
+		logs_in "pskc: $1 ($3, $4 digits, $5 s${6:+, drift $6}) logs in with oathtool's code" \
+			pskc "$u" "$(oath "$@")"
+	fi
 	AUDIT_DB=$T/otpgate.db
 }
 NTOK=$(count pskc.db tokens)
-# a delivery of TOTP, HOTP, OCRA and SecurID keys: refused, each key named
+# a delivery of TOTP, HOTP, OCRA and SecurID keys: refused, each key otpgate
+# cannot import named (the HOTP key is not one of them)
 if pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK128 >"$T/out" 2>"$T/err"; then
 	not_ok "pskc: a file with unsupported keys is imported (exit 0)"
-elif [ "$(wc -l <"$T/err")" -eq 4 ] &&
-	grep -q "vendor-mixed-aes128.xml:[0-9]*: key 'MX-H-0003' (urn:ietf:params:xml:ns:keyprov:pskc:hotp): HOTP tokens are not supported yet$" "$T/err" &&
-	grep -q ":[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/err" &&
+elif [ "$(wc -l <"$T/err")" -eq 3 ] && ! grep -q "MX-H-0003" "$T/err" &&
+	grep -q "vendor-mixed-aes128.xml:[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/err" &&
 	grep -q ":[0-9]*: key 'MX-SID-0005' (http://www.rsa.com/.*#SecurID-AES-Counter): otpgate does not support" "$T/err" &&
-	grep -q "3 of 5 keys are not supported; nothing imported (--skip-unsupported imports the other 2" "$T/err"; then
+	grep -q "2 of 5 keys are not supported; nothing imported (--skip-unsupported imports the other 3" "$T/err"; then
 	ok "pskc: unsupported keys refuse the file, each named by serial and algorithm"
 else
 	not_ok "pskc: the refusal of unsupported keys said: $(cat "$T/err")"
@@ -280,6 +297,13 @@ refuses "pskc: a tampered ValueMAC" "tampered.xml:[0-9]*: ValueMAC does not matc
 sed 's/Version="1.0"/Version="2.0"/' "$PX/vendor-plain-time-drift.xml" >"$T/v2.xml"
 refuses "pskc: Version 2.0" "v2.xml:2: PSKC Version '2.0' is not supported (only 1.0)" \
 	pprov import --format pskc "$T/v2.xml"
+# an HOTP key at a Counter no token reaches (counter arithmetic stays in range)
+sed 's|pskc:totp" Id="TM-0001"|pskc:hotp" Id="TM-0001"|; s|<pskc:Time>|<pskc:Counter>|;
+	s|</pskc:Time>|</pskc:Counter>|; s|56666666|4611686018427387905|' \
+	"$PX/vendor-plain-time-drift.xml" >"$T/counter.xml"
+refuses "pskc: an HOTP Counter beyond 2^62" \
+	"counter.xml:[0-9]*: key 'TM-0001': Counter 4611686018427387905 is beyond 2^62; nothing imported" \
+	pprov import --format pskc "$T/counter.xml"
 refuses "pskc: a TimeDrift beyond totp.max_drift" \
 	"vendor-two-keys.xml:[0-9]*: key 'SOLO-3': TimeDrift -122 steps is beyond totp.max_drift (10 steps); raise totp.max_drift to import it; nothing imported" \
 	"$BUILD/otpgate-provision" -c "$T/pskc-strict.conf" import --format pskc "$PX/vendor-two-keys.xml" --psk $PSK128
@@ -294,19 +318,41 @@ else
 fi
 # --skip-unsupported: the rest imported, each skipped key listed
 succeeds "pskc: --skip-unsupported" pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK128 --skip-unsupported
-if grep -q "^skipped .*vendor-mixed-aes128.xml:[0-9]*: key 'MX-H-0003' (urn:ietf:params:xml:ns:keyprov:pskc:hotp): HOTP tokens are not supported yet$" "$T/out" &&
-	[ "$(grep -c '^skipped ' "$T/out")" -eq 3 ] &&
-	grep -q "^imported 2 tokens from .*vendor-mixed-aes128.xml into stock (3 keys skipped)$" "$T/out"; then
+if grep -q "^skipped .*vendor-mixed-aes128.xml:[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/out" &&
+	[ "$(grep -c '^skipped ' "$T/out")" -eq 2 ] &&
+	grep -q "^imported 3 tokens from .*vendor-mixed-aes128.xml into stock (2 keys skipped)$" "$T/out"; then
 	ok "pskc: --skip-unsupported lists each skipped key"
 else
 	not_ok "pskc: --skip-unsupported said: $(cat "$T/out")"
 fi
+pprov list --json >"$T/list"
+if python3 - "$T/list" <<'PY'; then ok "pskc: the HOTP key is in stock at its Counter, the TOTP keys with their period"; else not_ok "pskc: list --json: $(cat "$T/list")"; fi
+import json, sys
+t = {d["serial"]: d for d in map(json.loads, open(sys.argv[1]))}
+assert t["MX-H-0003"]["otp_kind"] == "hotp" and t["MX-H-0003"]["counter"] == 7, t["MX-H-0003"]
+assert "period" not in t["MX-H-0003"] and t["MX-H-0003"]["state"] == "stock", t["MX-H-0003"]
+assert t["MX-T60-0001"]["otp_kind"] == "totp" and t["MX-T60-0001"]["period"] == 60, t["MX-T60-0001"]
+assert "counter" not in t["MX-T60-0001"], t["MX-T60-0001"]
+PY
 pskc_login MX-T60-0001 20 SHA1 6 60
 pskc_login MX-T30-0002 20 SHA1 8 30
-succeeds "pskc: AES-256-CBC, HMAC-SHA256, every value encrypted" \
-	pprov import --format pskc "$PX/vendor-sha2-aes256.xml" --psk $PSK256 --skip-unsupported
+pskc_login MX-H-0003 20 SHA1 6 hotp 7
+succeeds "pskc: AES-256-CBC, HMAC-SHA256, every value encrypted: TOTP and HOTP keys, all imported" \
+	pprov import --format pskc "$PX/vendor-sha2-aes256.xml" --psk $PSK256
+check "pskc: ... with no key skipped" grep -q "^imported 3 tokens from .*vendor-sha2-aes256.xml into stock$" "$T/out"
 pskc_login S2-SHA256-0001 32 SHA256 8 60
 pskc_login S2-SHA512-0002 64 SHA512 6 30 2
+# its HOTP key (SHA-256, 32 bytes) is at an encrypted Counter of 1000: its
+# next code is counter 1000's, one 10 presses on is past the look-ahead
+AUDIT_DB=$T/pskc.db
+pprov assign S2-HOTP-0003 p-s2-hotp-0003 >/dev/null
+login_refused "pskc: HOTP S2-HOTP-0003: a code 10 presses ahead of its Counter is refused" \
+	pskc p-s2-hotp-0003 "$(oath_hotp S2-HOTP-0003 32 SHA256 6 1010)" "Authentication failure" bad-code
+logs_in "pskc: HOTP S2-HOTP-0003 (SHA256, 6 digits) logs in with oathtool's code of counter 1000" \
+	pskc p-s2-hotp-0003 "$(oath_hotp S2-HOTP-0003 32 SHA256 6 1000)"
+login_refused "pskc: ... and that code is spent" \
+	pskc p-s2-hotp-0003 "$(oath_hotp S2-HOTP-0003 32 SHA256 6 1000)" "Authentication failure" replay
+AUDIT_DB=$T/otpgate.db
 printf '%s\n' $PSK192 >"$T/psk192" && chmod 600 "$T/psk192"
 succeeds "pskc: AES-192-CBC, HMAC-SHA512, an encrypted TimeDrift" \
 	pprov import --format pskc "$PX/vendor-drift-aes192.xml" --psk-file "$T/psk192"
@@ -316,9 +362,12 @@ for kw in 128:$PSK128 192:$PSK192 256:$PSK256; do
 	pskc_login "KW${kw%%:*}-0001" 32 SHA256 6 30
 done
 pskc_login KW128-0002 20 SHA1 6 30
-succeeds "pskc: a password file (PBKDF2), the password from a file" \
-	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password-file "$T/pass" --skip-unsupported
+# a delivery of TOTP and HOTP tokens imports whole, and both kinds log in
+succeeds "pskc: a password file (PBKDF2) of a TOTP and an HOTP key, the password from a file" \
+	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password-file "$T/pass"
+check "pskc: ... both imported" grep -q "^imported 2 tokens from .*vendor-pbkdf2-aes256.xml into stock$" "$T/out"
 pskc_login PW-T-0001 20 SHA1 6 30
+pskc_login PW-H-0002 20 SHA1 6 hotp 3
 succeeds "pskc: two keys on one device, a TimeDrift of -122" pprov import --format pskc "$PX/vendor-two-keys.xml" --psk $PSK128
 pprov list >"$T/list"
 if grep -q "DUO-7-1 .* stock .* 6/30s drift=0" "$T/list" && grep -q "DUO-7-2 .* 8/60s" "$T/list" &&

@@ -57,10 +57,14 @@ python3 - "$T" "$ROUNDS" <<'PY'
 import os, sys
 t, rounds = sys.argv[1], int(sys.argv[2])
 with open(f"{t}/tokens.csv", "w") as c, open(f"{t}/secrets", "w") as s:
-    c.write("user,serial,secret\n")
+    c.write("user,serial,secret,type,counter\n")
     for name in [f"race{i}" for i in range(rounds)] + ["spread", "down", "cut1", "cut2", "after"]:
         key = os.urandom(20).hex()
-        c.write(f"{name},HW-{name},{key}\n")
+        c.write(f"{name},HW-{name},{key},totp,\n")
+        s.write(f"{name} {key}\n")
+    for name in [f"hrace{i}" for i in range(rounds)]:
+        key = os.urandom(20).hex()
+        c.write(f"{name},HW-{name},{key},hotp,0\n")
         s.write(f"{name} {key}\n")
 PY
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" init >/dev/null || exit 1
@@ -96,6 +100,29 @@ check "same code on $BASTIONS bastions at once: one success in each of $ROUNDS r
 check "after the races the fleet's audit chain is one unbroken chain" grep -q "audit trail intact" "$T/out"
 check "every refused racer is audited as a replay" \
 	[ "$(audit_where "event='auth' and reason='replay' and \"user\" like 'race%'")" \
+	  -eq $((ROUNDS * (BASTIONS - 1))) ]
+
+# 1a. the same with an HOTP code (of a counter within the look-ahead): its
+# counter is claimed once, fleet-wide
+bad_rounds=0
+for r in $(seq 0 $((ROUNDS - 1))); do
+	c=$(oathtool --hotp -c $((r % 10)) "$(secret "hrace$r")")
+	for b in $(seq 1 "$BASTIONS"); do
+		(race "$b" "hrace$r" "$c"; echo $? >"$T/rc.$r.$b") &
+	done
+	wait
+	wins=$(cat "$T/rc.$r."* | grep -c '^0$')
+	said=$(cat "$T/race.$r."* | sort | uniq -c | tr -s ' ' | paste -sd, -)
+	if [ "$wins" -ne 1 ] || [ "$said" != " $((BASTIONS - 1)) $AF, 1 Success" ] ||
+		[ "$(sql "select last_step from tokens where serial = 'HW-hrace$r'")" -ne $((r % 10)) ]; then
+		bad_rounds=$((bad_rounds + 1))
+		diag "HOTP round $r: $wins successes; PAM said:$said"
+	fi
+done
+check "same HOTP code on $BASTIONS bastions at once: one success in each of $ROUNDS rounds" \
+	[ "$bad_rounds" -eq 0 ]
+check "every refused HOTP racer is audited as a replay" \
+	[ "$(audit_where "event='auth' and reason='replay' and \"user\" like 'hrace%'")" \
 	  -eq $((ROUNDS * (BASTIONS - 1))) ]
 
 # 2. failures spread over bastions lock the account on all of them
@@ -393,6 +420,8 @@ on_store "$T/single.db"
 wait_margin 3
 c=$(code "$(secret race0)")
 logs_in "the single host: race0 logs in (its code is used now)" single race0 "$c"
+logs_in "the single host: hrace0 logs in with an HOTP code (counter 4)" single hrace0 \
+	"$(oathtool --hotp -c 4 "$(secret hrace0)")"
 "$BUILD/otpgate-provision" -c "$T/single.conf" remove race2 >/dev/null
 # everything else a store holds: recovery codes (one used), a lock, an
 # org admin, an organisation's removal, an SSH key in the registry
@@ -438,7 +467,7 @@ check "migrate-store: a claim the source stored is not stored again in the targe
 	sh -c "[ ! -e '$T/spool1.claim' ] &&
 	[ \"\$(psql -Atq '$moved_conninfo' -c \"select count(*) from audit where reason = 'moved-claim'\")\" -eq 1 ]"
 check "migrate-store copies everything and checks the counts" grep -q "counts match" "$T/out"
-check "migrate-store: the count of each table" sh -c "grep -qx '  tokens 18' $T/out &&
+check "migrate-store: the count of each table" sh -c "grep -qx '  tokens $((2 * ROUNDS + 6))' $T/out &&
 	grep -qx '  recovery codes 10' $T/out && grep -qx '  failure counts and locks 1' $T/out &&
 	grep -qx '  admins 2 (1 already there)' $T/out && grep -qx '  SSH access keys 1' $T/out &&
 	grep -qx '  organisation removals 1' $T/out"
@@ -447,6 +476,12 @@ check "migrate-store: the target's audit trail verifies" \
 check "migrate-store: a removed user stays removed" \
 	[ "$(psql -Atq "$moved_conninfo" -c "select removed_at > 0 from users where name = 'race2'")" = t ]
 moved_sql() { psql -Atq "$moved_conninfo" -c "$1"; }
+check "migrate-store: an HOTP token stays HOTP, at its counter" \
+	[ "$(moved_sql "select otp_kind, last_step from tokens where serial = 'HW-hrace0'")" = "hotp|4" ]
+login_refused "migrate-store: the HOTP code used before the move is refused after it" \
+	moved hrace0 "$(oathtool --hotp -c 4 "$(secret hrace0)")" "$AF" replay
+logs_in "migrate-store: the HOTP token's next code logs in after the move" moved hrace0 \
+	"$(oathtool --hotp -c 5 "$(secret hrace0)")"
 check "migrate-store: recovery codes, the used one still used" \
 	[ "$(moved_sql "select count(*), sum(case when used > 0 then 1 else 0 end) from recovery_codes where \"user\" = 'race3'")" = "10|1" ]
 login_refused "migrate-store: a recovery code used before the move is refused after it" \

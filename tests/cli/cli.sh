@@ -543,6 +543,22 @@ refuses "org admin: the same step-up code again" "step-up code refused" \
 	sh -c "echo $STEP | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
 refuses "org admin: a wrong step-up code" "step-up code refused" \
 	sh -c "echo 000000 | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
+# an org admin whose own token is HOTP steps up with its next code, which
+# is then spent for a login too (one counter, one claim)
+succeeds "enrol an org admin's HOTP token" prov enrol hadmin --org acme --hotp --qr none
+HAB32=$(sed -n 's/^otpauth:.*secret=\([A-Z2-7]*\).*/\1/p' "$T/out")
+succeeds "confirm it with its first code" prov confirm hadmin "$(oathtool --hotp -b -c 0 "$HAB32")"
+succeeds "superuser: admin add hadmin --org acme" prov admin add hadmin --org acme
+HSTEP=$(oathtool --hotp -b -c 1 "$HAB32")
+if echo "$HSTEP" | as hadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x4 --org acme --qr none >"$T/out" 2>"$T/err"; then
+	ok "org admin with an HOTP token: enrol after a step-up code"
+else not_ok "HOTP org admin enrol: $(cat "$T/err")"; fi
+refuses "org admin with an HOTP token: the same step-up code again" "step-up code refused" \
+	sh -c "echo $HSTEP | SUDO_USER=hadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x5 --org acme --qr none"
+login_refused "the HOTP step-up code cannot log in (replay)" cli hadmin "$HSTEP" "Authentication failure" replay
+check "the HOTP step-ups are audited: the code, then its replay" \
+	[ "$(sqlite3 "$T/otpgate.db" "SELECT group_concat(reason) FROM (SELECT reason FROM audit_named
+		WHERE user = 'hadmin' AND event = 'step-up' ORDER BY id)")" = ok,replay ]
 refuses "org admin: another organisation" "other is not your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x2 --org other --qr none
 refuses "org admin: a user outside the organisation" "not in your organisation" \
@@ -692,7 +708,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 if grep -q '^<svg .*viewBox' "$T/dave.svg"; then ok "the SVG QR code is an SVG"; else not_ok "no SVG in $T/dave.svg"; fi
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-if [ "$(count otpgate.db tokens)" -eq 11 ]; then
+if [ "$(count otpgate.db tokens)" -eq 13 ]; then
 	ok "a refused QR file stored no token"
 else
 	not_ok "tokens: $(count otpgate.db tokens)"
@@ -708,7 +724,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-if [ "$(count otpgate.db tokens)" -eq 11 ]; then
+if [ "$(count otpgate.db tokens)" -eq 13 ]; then
 	ok "failed imports imported nothing"
 else
 	not_ok "failed imports left tokens behind"

@@ -142,7 +142,11 @@ struct pg_be {
 	int64_t timeout_ms;	/* store.timeout: the longest any round trip may take */
 	int lost;		/* a round trip failed half way: the connection is given up */
 	char host[256];
+	char begin_sql[320];	/* "BEGIN;" and the server's timeouts for it (pg_open) */
 };
+
+/* What opens a transaction in a pipeline: BEGIN, then its timeouts. */
+#define BEGIN_QUERIES(be) { "BEGIN", NULL }, { (be)->begin_sql + 6, NULL }
 
 struct params {
 	const char *v[MAX_PARAMS];
@@ -197,7 +201,7 @@ static int res_ok(const PGresult *res)
  * the connection breaks, the connection is given up: its state is unknown,
  * and every later round trip on it fails at once. The server rolls back
  * whatever it did not see committed, when it notices (keepalives, and
- * idle_in_transaction_session_timeout, set in pg_open).
+ * idle_in_transaction_session_timeout, set in every transaction: pg_open).
  */
 static int64_t now_ms(void)
 {
@@ -377,12 +381,12 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 {
 	struct pg_be *be = calloc(1, sizeof(*be));
 	long long t = cfg->store_timeout > 0 ? (long long)cfg->store_timeout : 1;
-	char secs[24], interval[24], ms[24], options[224];
+	char secs[24], interval[24], ms[24];
 	/* defaults: conninfo comes last (dbname is expanded), so its own settings win */
 	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
 			       "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-			       "options", "application_name", "dbname", NULL };
-	const char *vals[] = { secs, "1", secs, interval, "3", ms, options, "otpgate",
+			       "application_name", "dbname", NULL };
+	const char *vals[] = { secs, "1", secs, interval, "3", ms, "otpgate",
 			       mode == OG_OPEN_REGISTRY ? cfg->keys_conninfo : cfg->store_conninfo,
 			       NULL };
 
@@ -401,14 +405,18 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 	 * is the same bound for libpq's own waits; ours spans every host.
 	 * The server ends a session left idle in a transaction (a client cut
 	 * off mid-login) after store.timeout, so its locks (the audit chain's
-	 * among them) do not hold up the fleet.
+	 * among them) do not hold up the fleet. Those server settings are made
+	 * in each transaction (SET LOCAL), not as startup options: a pooler
+	 * in transaction mode (PgBouncer) refuses startup options, and would
+	 * hand a session's settings to other clients.
 	 */
 	snprintf(secs, sizeof(secs), "%lld", t);
 	snprintf(interval, sizeof(interval), "%lld", t / 3 > 0 ? t / 3 : 1);
 	snprintf(ms, sizeof(ms), "%lld", t * 1000);
-	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld"
-		 " -c idle_in_transaction_session_timeout=%lld -c client_min_messages=warning",
-		 t * 1000, t * 1000, t * 1000);
+	snprintf(be->begin_sql, sizeof(be->begin_sql), "BEGIN;SELECT"
+		 " set_config('statement_timeout', '%s', true), set_config('lock_timeout', '%s', true),"
+		 " set_config('idle_in_transaction_session_timeout', '%s', true),"
+		 " set_config('client_min_messages', 'warning', true)", ms, ms, ms);
 	return connect_bounded(be, keys, vals);
 }
 
@@ -457,7 +465,8 @@ static int pg_check_schema(void *p)
 /* A command without parameters (may hold several statements). */
 static int pg_exec(struct pg_be *be, const char *sql)
 {
-	const char *what = strncmp(sql, "CREATE", 6) == 0 ? "create schema" : sql;
+	const char *what = strncmp(sql, "CREATE", 6) == 0 ? "create schema"
+			 : strncmp(sql, "BEGIN;", 6) == 0 ? "BEGIN" : sql;
 	PGresult *res = round_trip(be, what, sql, NULL, 1);
 	int r = OG_OK;
 
@@ -469,9 +478,12 @@ static int pg_exec(struct pg_be *be, const char *sql)
 	return r;
 }
 
+/* Opens a transaction with the server's timeouts (one round trip). */
 static int pg_begin(void *p)
 {
-	return pg_exec(p, "BEGIN");
+	struct pg_be *be = p;
+
+	return pg_exec(be, be->begin_sql);
 }
 
 static int pg_commit(void *p)
@@ -748,8 +760,8 @@ static int append(struct pg_be *be, const char *what, const struct og_audit_even
 	unsigned char mac[OG_CHAIN_LEN];
 	struct og_audit_event e = *ev;
 	struct params look = { .n = 0 }, ins = { .n = 0 };
-	struct query q[5];
-	PGresult *res[5];
+	struct query q[6];
+	PGresult *res[6];
 	int64_t id = 0;
 	int n = nhead, store = !ev->syslog_only, r;
 
@@ -786,14 +798,14 @@ static int append(struct pg_be *be, const char *what, const struct og_audit_even
 /* Appends ev (unless syslog only), in its own transaction when none is open. */
 static int audit_insert(struct pg_be *be, const struct og_audit_event *ev)
 {
-	static const struct query begin[] = { { "BEGIN", NULL } };
+	const struct query begin[] = { BEGIN_QUERIES(be) };
 	int r;
 
 	if (ev->syslog_only)
 		return OG_OK;
 	if (in_txn(be))
 		return append(be, "audit", ev, NULL, 0, -1, 0);
-	if ((r = append(be, "audit", ev, begin, 1, -1, 1)) != OG_OK)
+	if ((r = append(be, "audit", ev, begin, 2, -1, 1)) != OG_OK)
 		pg_rollback(be);
 	return r;
 }
@@ -813,9 +825,9 @@ static int claim(struct pg_be *be, const char *what, const char *lock_sql, const
 	int r;
 
 	p_text(&who, prm->v[0]);
-	const struct query head[] = { { "BEGIN", NULL }, { lock_sql, &who }, { sql, prm } };
+	const struct query head[] = { BEGIN_QUERIES(be), { lock_sql, &who }, { sql, prm } };
 
-	r = append(be, what, ev, head, 3, 2, 1);
+	r = append(be, what, ev, head, 4, 3, 1);
 
 	if (r != OG_OK)
 		pg_rollback(be);

@@ -13,10 +13,14 @@
 #  - with the network cut in the middle of a login (a proxy that stops
 #    forwarding and holds the sockets open), the login still ends with
 #    PAM_AUTHINFO_UNAVAIL, its audit row is spooled and stored later, and
-#    the locks the cut-off session held are released for the fleet.
+#    the locks the cut-off session held are released for the fleet;
+#  - the same fleet through PgBouncer in transaction pooling mode (run
+#    under with-postgres --pgbouncer): the race, the lockout across hosts,
+#    the chain, the spool, and a session cut off behind PgBouncer.
 set -u
 BUILD=${1:?usage: fleet.sh BUILD_DIR}
-: "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
+: "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres --pgbouncer}"
+: "${OTPGATE_TEST_POOLED_CONNINFO:?run under tests/pg/with-postgres --pgbouncer}"
 BASTIONS=${OTPGATE_FLEET_BASTIONS:-4}
 ROUNDS=${OTPGATE_FLEET_ROUNDS:-12}
 T=$(mktemp -d /tmp/otpgate-fleet-XXXXXX)
@@ -54,6 +58,13 @@ t, rounds = sys.argv[1], int(sys.argv[2])
 with open(f"{t}/tokens.csv", "w") as c, open(f"{t}/secrets", "w") as s:
     c.write("user,serial,secret\n")
     for name in [f"race{i}" for i in range(rounds)] + ["spread", "down", "cut1", "cut2", "after"]:
+        key = os.urandom(20).hex()
+        c.write(f"{name},HW-{name},{key}\n")
+        s.write(f"{name} {key}\n")
+# section 7's users, imported through PgBouncer
+with open(f"{t}/ptokens.csv", "w") as c, open(f"{t}/secrets", "a") as s:
+    c.write("user,serial,secret\n")
+    for name in [f"prace{i}" for i in range(rounds)] + ["pspread", "pdown", "pcut", "pafter"]:
         key = os.urandom(20).hex()
         c.write(f"{name},HW-{name},{key}\n")
         s.write(f"{name} {key}\n")
@@ -282,9 +293,11 @@ check "answer lost: the orphaned session's locks are gone, bastion 2 logs in" gr
 "$PROXY" --set "$PX" forward
 kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; proxy=""
 K=$(sql "select max(id) / 2 from audit")
+source_k=$(sql "select source from audit where id = $K")
 sql "update audit set source = '10.9.9.9' where id = $K"
 "$BUILD/otpgate-provision" -c "$T/bastion4.conf" audit verify >"$T/out" 2>&1
 check "an entry edited in the shared database: audit verify names it" grep -q "entry $K " "$T/out"
+sql "update audit set source = '$source_k' where id = $K"	# the later sections check the chain
 
 # 4. bad conninfo: clear errors, within the timeout
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -468,6 +481,101 @@ check "a schema 3 database is refused before migrate" grep -q "schema version 3,
 check "migrate seals the old entries into a chain that verifies" grep -q "audit trail intact" "$T/out"
 check "migrate: no entry names race0 in clear any more" \
 	[ "$(moved "select count(*) from audit where \"user\" = 'race0' or mac is null")" -eq 0 ]
+
+# 7. the fleet through PgBouncer (transaction pooling), as docs/fleet.md sets
+# it up: every bastion's conninfo names the pooler, which hands each
+# transaction whatever server connection is free. Nothing may depend on
+# the session: the server's timeouts come with each transaction, the
+# audit chain's lock is transaction-scoped, statements are unnamed.
+for b in $(seq 1 "$BASTIONS"); do
+	sed -e "s|conninfo = \"[^\"]*\"|conninfo = \"$OTPGATE_TEST_POOLED_CONNINFO\"|" \
+		-e "s|spool = \"[^\"]*\"|spool = \"$T/pspool$b\"|" "$T/bastion$b.conf" >"$T/pooled$b.conf"
+	chmod 600 "$T/pooled$b.conf"
+	printf 'auth required %s/pam_otpgate.so config=%s/pooled%s.conf\n' "$BUILD" "$T" "$b" \
+		>"$T/pam.d/pooled$b"
+done
+plogin() { "$BUILD/tests/pam-login" -d "$T/pam.d" -s "pooled$1" -u "$2" -r 127.0.0.1 "$3" >/dev/null 2>&1; }
+"$BUILD/otpgate-provision" -c "$T/pooled1.conf" import --format csv "$T/ptokens.csv" >"$T/out" 2>&1
+check "through PgBouncer: import" grep -q "^imported $((ROUNDS + 4)) tokens" "$T/out"
+"$BUILD/otpgate-provision" -c "$T/pooled1.conf" status >"$T/out" 2>&1
+check "through PgBouncer: status finds the store" \
+	grep -q '^OK       store      postgresql: reachable, schema version 5' "$T/out"
+bad_rounds=0
+for r in $(seq 0 $((ROUNDS - 1))); do
+	wait_margin 3
+	c=$(code "$(secret "prace$r")")
+	for b in $(seq 1 "$BASTIONS"); do
+		(plogin "$b" "prace$r" "$c"; echo $? >"$T/prc.$r.$b") &
+	done
+	wait
+	wins=$(cat "$T"/prc.$r.* | grep -c '^0$')
+	[ "$wins" -eq 1 ] || { bad_rounds=$((bad_rounds + 1)); echo "# pooled round $r: $wins successes"; }
+done
+check "through PgBouncer: the same code on $BASTIONS bastions at once, one success in each of $ROUNDS rounds" \
+	[ "$bad_rounds" -eq 0 ]
+check "through PgBouncer: every refused racer is audited as a replay" \
+	[ "$(audit_where "event='auth' and reason='replay' and \"user\" like 'prace%'")" \
+	  -eq $((ROUNDS * (BASTIONS - 1))) ]
+plogin 1 pspread 000000; plogin 2 pspread 000001
+plogin 3 pspread 000002
+check "through PgBouncer: failures on three bastions lock the account" \
+	[ "$(audit_where "event='lockout' and \"user\"='pspread'")" -eq 1 ]
+wait_margin 3
+plogin 4 pspread "$(code "$(secret pspread)")"
+check "through PgBouncer: the lock holds on bastion 4, even for the right code" \
+	sh -c "[ $? -ne 0 ] && [ \"\$(psql -Atq '$OTPGATE_TEST_CONNINFO' -c \"select count(*) from audit_named where event='auth' and reason='locked' and \\\"user\\\"='pspread'\")\" -eq 1 ]"
+"$BUILD/otpgate-provision" -c "$T/pooled2.conf" audit verify >"$T/out" 2>&1
+check "through PgBouncer: the fleet's audit chain is intact" grep -q "audit trail intact" "$T/out"
+# the spool: the server goes away behind PgBouncer, and comes back
+$OTPGATE_TEST_PGCTL -m fast stop >/dev/null
+start=$(date +%s%N)
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s pooled1 -u pdown -r 127.0.0.1 123456 >"$T/out" 2>&1
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "through PgBouncer, server stopped: refused with PAM_AUTHINFO_UNAVAIL within store.timeout (${ms} ms)" \
+	sh -c "grep -q 'cannot retrieve authentication info' $T/out && [ $ms -lt 4000 ]"
+check "through PgBouncer, server stopped: the attempt is spooled" \
+	grep -q "reason=store-unavailable user=pdown " "$T/pspool1"
+$OTPGATE_TEST_PGCTL start >/dev/null
+# until PgBouncer reaches the server again (server_login_retry)
+for _ in $(seq 50); do
+	psql -Atq "$OTPGATE_TEST_POOLED_CONNINFO" -c 'select 1' >/dev/null 2>&1 && break
+	sleep 0.2
+done
+wait_margin 3
+plogin 1 pdown "$(code "$(secret pdown)")"
+check "through PgBouncer, server back: logins work again" [ $? -eq 0 ]
+check "through PgBouncer, server back: the spooled attempt reached the audit table" \
+	sh -c "[ \"\$(psql -Atq '$OTPGATE_TEST_CONNINFO' -c \"select count(*) from audit_named where \\\"user\\\"='pdown' and reason='store-unavailable'\")\" -eq 1 ] && [ ! -e $T/pspool1 ]"
+# a session cut off behind PgBouncer, while the server's answer is on its
+# way: the server holds the claim's row lock and the chain's lock in an
+# open transaction, and PgBouncer cannot tell it anything. The timeouts
+# each transaction set end that session, so the next login gets the locks.
+PX="$T/pproxy"
+mkdir "$PX"
+"$PROXY" "$PX" "$OTPGATE_TEST_PGPORT" &
+proxy=$!
+for _ in $(seq 100); do [ -s "$PX/port" ] && break; sleep 0.1; done
+printf '[databases]\notpgate_cut = host=127.0.0.1 port=%s dbname=otpgate\n' "$(cat "$PX/port")" \
+	>>"$OTPGATE_TEST_PGBOUNCER_INI"
+$OTPGATE_TEST_PGBOUNCER_RELOAD
+sleep 0.5
+sed "s|dbname=otpgate|dbname=otpgate_cut|" "$T/pooled1.conf" >"$T/pcut.conf"
+chmod 600 "$T/pcut.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/pcut.conf\n' "$BUILD" "$T" >"$T/pam.d/pcut"
+wait_margin 8
+timeout 60 "$BUILD/tests/pam-login" -d "$T/pam.d" -s pcut -u pcut -r 127.0.0.1 \
+	-P "$PROXY --set $PX cut-on-reply" "$(code "$(secret pcut)")" >"$T/out" 2>&1
+rc=$?
+check "through PgBouncer, answer lost: the login ends, refused with PAM_AUTHINFO_UNAVAIL" \
+	sh -c "[ $rc -ne 124 ] && grep -q 'cannot retrieve authentication info' $T/out"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s pooled2 -u pafter -r 127.0.0.1 "$(code "$(secret pafter)")" \
+	>"$T/out" 2>&1
+check "through PgBouncer, answer lost: the cut-off session's locks are gone, bastion 2 logs in" \
+	grep -qx "Success" "$T/out"
+"$PROXY" --set "$PX" forward
+kill "$proxy" 2>/dev/null; wait "$proxy" 2>/dev/null; proxy=""
+"$BUILD/otpgate-provision" -c "$T/pooled3.conf" audit verify >"$T/out" 2>&1
+check "through PgBouncer: after the faults the chain is intact" grep -q "audit trail intact" "$T/out"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -17,7 +17,8 @@ VERSION := $(shell cat VERSION)
 BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wconversion
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 	-I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
@@ -35,10 +36,13 @@ Q := @
 endif
 
 LIB_SRC := $(filter-out libotpgate/store_pg.c,$(wildcard libotpgate/*.c))
+# the tools' shared command-line part: their own, apart from the core
+CLI_SRC := $(wildcard cli/*.c)
 PROV_SRC := $(wildcard provisioner/*.c)
 KR_SRC := $(wildcard keyrotate/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
@@ -51,11 +55,14 @@ FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
-TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login
+TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login $(BUILD)/tests/test_store
+# every shell script: by its #! line, or, for the sourced ones, a shellcheck shell= line
+SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
+	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench fuzz .ci debian)
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
-.PHONY: all deps check check-fresh unit pamtest pamtest-pg fleet cli e2e vpn asan valgrind bench \
-	demo install uninstall installed deb check-deb clean FORCE
+.PHONY: all deps check check-fresh unit contract pamtest pamtest-pg fleet cli e2e vpn asan \
+	valgrind bench demo install uninstall installed deb check-deb shellcheck faults clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
 	$(BUILD)/otpgate-store-pg.so
 
@@ -65,17 +72,24 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(TOOL_INC) -c -o $@ $<
+
+# only the tools (and their tests) see the command-line part
+$(CLI_OBJ) $(PROV_OBJ) $(KR_OBJ) $(BUILD)/tests/test_cliargs: TOOL_INC := -Icli
 
 # What is compiled in (the plugin directory, the release): when it changes
 # (make install PREFIX=/usr after a plain make), what uses it is rebuilt.
 $(BUILD)/compiled-in: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
-$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/cli.o \
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/cli/cli.o \
 	$(BUILD)/obj/pam_module/pam_otpgate.o: $(BUILD)/compiled-in
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libcli.a: $(CLI_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -91,20 +105,24 @@ $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotp
 	$(Q)$(CC) -shared -Wl,--version-script=libotpgate/store_pg.map $(LDFLAGS_ALL) -o $@ \
 		$(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a -lpq $(LIBS)
 
-$(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libotpgate.a
+$(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libotpgate.a $(LIBS) -lqrencode -lpng $(XML_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS) \
+		-lqrencode -lpng $(XML_LIBS)
 
-$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libotpgate.a
+$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libotpgate.a $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS)
 
 # tests: cmocka units, the module through real libpam, a PAM login driver
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
-		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(TOOL_INC) $(LDFLAGS_ALL) -o $@ $< \
+		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS)
+
+$(BUILD)/tests/test_cliargs: $(BUILD)/libcli.a
+$(BUILD)/tests/test_cliargs: TOOL_LIBS := $(BUILD)/libcli.a
 
 # the PSKC parser (libotpgate/pskc.c) needs libxml2: only what calls it links it
 $(BUILD)/tests/test_pskc: LIBS += $(XML_LIBS)
@@ -112,13 +130,26 @@ $(BUILD)/tests/test_pskc: LIBS += $(XML_LIBS)
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
+
+# the store contract: one suite, every backend; it loads the PostgreSQL
+# plugin as the module does, from beside the program
+$(BUILD)/tests/test_store: tests/store/test_store.c $(BUILD)/libotpgate.a \
+		$(BUILD)/tests/otpgate-store-pg.so
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka $(LIBS)
+
+$(BUILD)/tests/otpgate-store-pg.so: $(BUILD)/otpgate-store-pg.so
+	@mkdir -p $(dir $@)
+	$(Q)install -m 0644 $< $@
 
 $(BUILD)/tests/pam-login: tests/pam/pam-login.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
-	$(Q)$(CC) -Wall -Wextra -Werror $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lpam $(LIBS)
 
 # the fuzzers: the core compiled with clang for libFuzzer, one harness per parser
@@ -143,6 +174,16 @@ tests: all $(TEST_BIN)
 
 unit: tests
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# the store contract against SQLite, then against a throwaway PostgreSQL,
+# directly and through PgBouncer in transaction pooling mode (docs/fleet.md)
+contract: tests
+	@echo "== $(BUILD)/tests/test_store (sqlite)"
+	@$(BUILD)/tests/test_store
+	@echo "== $(BUILD)/tests/test_store (postgresql)"
+	@tests/pg/with-postgres $(BUILD)/tests/test_store
+	@echo "== $(BUILD)/tests/test_store (postgresql through pgbouncer)"
+	@tests/pg/with-postgres --pooled $(BUILD)/tests/test_store
 
 pamtest: tests
 	@echo "== $(BUILD)/tests/test_pam (sqlite)"
@@ -175,14 +216,19 @@ e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 
+# the store and the master key under faults: full, corrupt, locked, killed mid-write
+faults: tests
+	@echo "== tests/faults/faults.sh"
+	@tests/pg/with-postgres tests/faults/faults.sh $(abspath $(BUILD))
+
 # OpenVPN and strongSwan gateways through the module (skipped without tun)
 vpn: all
 	@tests/vpn/openvpn_login.sh $(abspath $(BUILD))
 	@tests/vpn/strongswan_login.sh $(abspath $(BUILD))
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit pamtest \
-		pamtest-pg
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit contract \
+		pamtest pamtest-pg
 
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
@@ -198,9 +244,14 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@fuzz/run $(abspath $(FUZZ_BUILD)) $(FUZZ_SMOKE_SECONDS)
 
+# every shell script, with the sourced files they name (-x)
+shellcheck:
+	@echo "== shellcheck: $(words $(SHELL_SCRIPTS)) shell scripts"
+	@shellcheck -x $(SHELL_SCRIPTS)
+
 check: deps
-	@$(MAKE) --no-print-directory unit pamtest pamtest-pg fleet cli installed e2e vpn valgrind \
-		asan fuzz-smoke
+	@$(MAKE) --no-print-directory shellcheck unit contract pamtest pamtest-pg fleet faults cli \
+		installed e2e vpn valgrind asan fuzz-smoke
 	@echo "check: all suites passed"
 
 check-fresh:

@@ -62,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FZ_CHECK(err[0] == '\0');
-	FZ_CHECK(cfg.totp.digits == 6 || cfg.totp.digits == 8);
-	FZ_CHECK(cfg.totp.period == 30 || cfg.totp.period == 60);
+	FZ_CHECK(og_otp_params_ok(&cfg.totp));
 	FZ_CHECK(cfg.store_timeout >= 1 && cfg.store_timeout <= 300);
 	FZ_CHECK(og_config_store_name(&cfg) != NULL);
 	for (size_t i = 0; i < cfg.nrules; i++)

@@ -19,8 +19,7 @@ static void check_row(const struct og_csv_row *row)
 	FZ_CHECK(row->org != NULL && (row->org[0] == '\0' || og_is_safe_name(row->org, 128)));
 	FZ_CHECK(row->params.algo == OG_SHA1 || row->params.algo == OG_SHA256 ||
 		 row->params.algo == OG_SHA512);
-	FZ_CHECK(row->params.digits == 6 || row->params.digits == 8);
-	FZ_CHECK(row->params.period == 30 || row->params.period == 60);
+	FZ_CHECK(og_otp_params_ok(&row->params));
 	FZ_CHECK(row->params.t0 == 0);
 	FZ_CHECK(row->secret_len >= 10 && row->secret_len <= OG_SECRET_MAX);
 }

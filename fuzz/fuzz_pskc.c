@@ -31,8 +31,7 @@ static void check_key(const struct og_pskc_key *k)
 	}
 	FZ_CHECK(k->params.algo == OG_SHA1 || k->params.algo == OG_SHA256 ||
 		 k->params.algo == OG_SHA512);
-	FZ_CHECK(k->params.digits == 6 || k->params.digits == 8);
-	FZ_CHECK(k->params.period == 30 || k->params.period == 60);
+	FZ_CHECK(og_otp_params_ok(&k->params));
 	FZ_CHECK(k->params.t0 == 0);
 	FZ_CHECK(k->counter >= 0);
 	FZ_CHECK(k->time >= 0 && k->time <= INT32_MAX && (k->has_time || k->time == 0));

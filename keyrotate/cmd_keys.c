@@ -9,10 +9,9 @@
 
 static int revoke_one(struct cli *c, const struct og_access_key *k, int64_t now)
 {
-	if (!og_access_key_valid(k, now) ||
-	    og_store_key_set_state(c->st, k->id, k->state, OG_KEY_REVOKED, now) != OG_OK)
+	if (og_access_key_revoke(c->st, k, now) != OG_OK)
 		return cli_error("key %s is not valid (%s); nothing to revoke", k->id,
-				 og_key_state_name(k->state)), -1;
+				 og_access_key_state_name(k->state)), -1;
 	keys_audit(c, "revoke", "success", k->user, k->fingerprint, k->id);
 	printf("revoked key %s of %s (%s)\n", k->id, k->user, k->fingerprint);
 	return 0;
@@ -25,7 +24,7 @@ int cmd_revoke(struct cli *c, const struct cli_args *a)
 	int64_t now = (int64_t)time(NULL);
 	int found = 0, r = 0;
 
-	if ((user == NULL) == (which == NULL) || (user != NULL && !og_is_safe_name(user, 256)))
+	if ((user == NULL) == (which == NULL) || (user != NULL && !og_is_safe_name(user, OG_USER_MAX)))
 		return cli_error("usage: otpgate-keyrotate revoke KEYID|FINGERPRINT|--user USER"), 2;
 	if (keys_open(c) != 0 || keys_load(c, user, &uk) != 0)
 		return 1;
@@ -57,19 +56,19 @@ static int list_one(void *arg, const struct og_access_key *k)
 	if (ls->expiring >= 0 &&
 	    (!og_access_key_valid(k, ls->now) || k->not_after > ls->now + ls->expiring))
 		return 0;
-	og_expiry_time(k->not_after, expiry);
+	og_access_key_expiry(k->not_after, expiry);
 	if (ls->json)
 		printf("{\"id\":\"%s\",\"user\":\"%s\",\"org\":\"%s\",\"type\":\"%s\","
 		       "\"fingerprint\":\"%s\",\"origin\":\"%s\",\"state\":\"%s\",\"valid\":%s,"
 		       "\"created\":%lld,\"age_days\":%lld,\"last_used\":%lld,\"not_after\":%lld,"
 		       "\"predecessor\":\"%s\"}\n", k->id, k->user, k->org, k->type, k->fingerprint,
-		       k->origin, og_key_state_name(k->state),
+		       k->origin, og_access_key_state_name(k->state),
 		       og_access_key_valid(k, ls->now) ? "true" : "false", (long long)k->created,
 		       (long long)((ls->now - k->created) / 86400), (long long)k->last_used,
 		       (long long)k->not_after, k->predecessor);
 	else
 		printf("%-32s %-16s %-8s %5lldd %-7s %-16s %s\n", k->id, k->user,
-		       og_key_state_name(k->state), (long long)((ls->now - k->created) / 86400),
+		       og_access_key_state_name(k->state), (long long)((ls->now - k->created) / 86400),
 		       k->last_used ? "used" : "unused", expiry, k->fingerprint);
 	return 0;
 }
@@ -79,7 +78,7 @@ int cmd_list(struct cli *c, const struct cli_args *a)
 	struct listing ls = { cli_flag(a, "json"), 1, (int64_t)time(NULL), -1 };
 	const char *user = cli_opt(a, "user"), *expiring = cli_opt(a, "expiring");
 
-	if ((user != NULL && !og_is_safe_name(user, 256)) ||
+	if ((user != NULL && !og_is_safe_name(user, OG_USER_MAX)) ||
 	    (expiring != NULL && og_parse_duration(expiring, &ls.expiring) != OG_OK))
 		return cli_error("usage: otpgate-keyrotate list [--user USER] [--expiring WITHIN]"
 				 " [--json]"), 2;

@@ -50,7 +50,7 @@ static int print_valid(void *arg, const struct og_access_key *k)
 
 	if (!og_access_key_valid(k, lk->now))
 		return 0;
-	og_expiry_time(k->not_after, expiry);
+	og_access_key_expiry(k->not_after, expiry);
 	fprintf(lk->out, "expiry-time=\"%s\" %s otpgate:%s\n", expiry, k->pubkey, k->id);
 	lk->printed++;
 	lk->offered_found |= lk->offered != NULL && strcmp(lk->offered, k->fingerprint) == 0;
@@ -74,7 +74,7 @@ static void log_lookup(const char *user, const char *offered, const char *result
 int cmd_authorized_keys(struct cli *c, const struct cli_args *a)
 {
 	const char *user = a->arg[0], *offered = a->arg[1];
-	struct og_config cfg;
+	struct og_config cfg = { 0 };	/* og_config_free takes it as it is */
 	struct og_store *st = NULL;
 	struct og_log log = { log_to_syslog, NULL, 0 };
 	struct lookup lk = { NULL, (int64_t)time(NULL), NULL, 0, 0 };
@@ -84,15 +84,15 @@ int cmd_authorized_keys(struct cli *c, const struct cli_args *a)
 
 	openlog("otpgate-keyrotate", LOG_PID, LOG_AUTHPRIV);
 	/* hostile arguments: log a bounded, escaped note and print nothing */
-	if (a->n < 1 || a->n > 2 || !og_is_safe_name(user, 256) ||
+	if (a->n < 1 || a->n > 2 || !og_is_safe_name(user, OG_USER_MAX) ||
 	    (offered != NULL && !is_fingerprint(offered))) {
 		log_lookup(user ? user : "", offered, "refused", 0);
-		goto out_nocfg;
+		goto out;
 	}
 	lk.offered = offered;
 	if (og_config_load(c->config_path, &cfg, err, sizeof(err), &log) != OG_OK) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err);
-		goto out_nocfg;
+		goto out;
 	}
 	if ((lk.out = open_memstream(&buf, &len)) == NULL ||
 	    og_store_open_registry(&cfg, &log, &st) != OG_OK ||
@@ -109,7 +109,6 @@ out:
 	free(buf);
 	og_store_close(st);
 	og_config_free(&cfg);
-out_nocfg:
 	closelog();
 	return r;
 }

@@ -19,13 +19,13 @@ static int user_known(struct cli *c, const char *user)
 	struct og_user_state us;
 	int known = og_store_user_state(c->st, user, &us) == OG_OK && us.known;
 
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	return known || getpwnam(user) != NULL;
 }
 
 static int check_user(struct cli *c, const char *user)
 {
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("user '%.64s' is not a valid name", user), -1;
 	if (!user_known(c, user))
 		return cli_error("unknown user '%s' (not in the store, not a local user)", user), -1;
@@ -36,7 +36,7 @@ static void print_registered(const struct og_access_key *row, const char *where)
 {
 	char expiry[32];
 
-	og_expiry_time(row->not_after, expiry);
+	og_access_key_expiry(row->not_after, expiry);
 	printf("key %s for %s: %s %s, valid until %s%s%s\n", row->id, row->user, row->type,
 	       row->fingerprint, expiry, where ? ", private key in " : "", where ? where : "");
 }
@@ -58,7 +58,7 @@ int cmd_issue(struct cli *c, const struct cli_args *a)
 {
 	const char *out = cli_opt(a, "out"), *user = a->arg[0];
 	struct og_outfile of = OG_OUTFILE_INIT;
-	char comment[300], where[4200], id[33];
+	char comment[300], where[4200], id[OG_ID_LEN + 1];
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
 	int64_t now = (int64_t)time(NULL);
@@ -88,10 +88,7 @@ int cmd_issue(struct cli *c, const struct cli_args *a)
 	r = 0;
 out:
 	og_outfile_close(&of);
-	if (pem != NULL) {
-		OPENSSL_cleanse(pem, strlen(pem));
-		free(pem);
-	}
+	og_freezero_str(pem);
 	og_sshkey_free(&key);
 	return r;
 }
@@ -126,7 +123,7 @@ int cmd_add(struct cli *c, const struct cli_args *a)
 	const char *user = a->arg[0];
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
-	char id[33];
+	char id[OG_ID_LEN + 1];
 	int r = 1;
 
 	if (keys_open(c) != 0 || check_user(c, user) != 0 || read_pubkey(c, a->arg[1], &key) != 0)

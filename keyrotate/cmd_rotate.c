@@ -30,7 +30,7 @@
 
 /* A user told to add a new key, once the batch that moved it is committed. */
 struct notice {
-	char user[257], id[33], when[32], fp[OG_FP_LEN];
+	char user[OG_USER_MAX + 1], id[OG_ID_LEN + 1], when[32], fp[OG_FP_LEN];
 };
 
 struct rotation {
@@ -82,7 +82,7 @@ static void batch_end(struct rotation *ro)
  * needed). OG_ERR_NOTFOUND: another run changed the key first.
  */
 static int change_state(struct rotation *ro, const struct og_access_key *k,
-			enum og_key_state expect, enum og_key_state state, int64_t not_after)
+			enum og_access_key_state expect, enum og_access_key_state state, int64_t not_after)
 {
 	if (ro->in_batch == 0 && og_store_begin(ro->c->st) != OG_OK) {
 		ro->failed++;
@@ -99,11 +99,6 @@ static void batch_check(struct rotation *ro)
 		batch_end(ro);
 }
 
-static int64_t min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 static void step_log(struct rotation *ro, const struct og_access_key *k, const char *what)
 {
 	printf("%s%s %s key %s (%s): %s\n", ro->dry_run ? "would: " : "", k->user, k->origin, k->id,
@@ -115,7 +110,7 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 {
 	struct og_sshkey key = { 0 };
 	struct og_access_key row;
-	char comment[300], path[4200], id[33];
+	char comment[300], path[4200], id[OG_ID_LEN + 1];
 	char *pem = NULL;
 
 	step_log(ro, k, "replaced by a new key");
@@ -138,26 +133,23 @@ static void issue_successor(struct rotation *ro, const struct og_access_key *k)
 	keys_audit(ro->c, "rotate", "success", k->user, row.fingerprint, k->id);
 	ro->rotated++;
 out:
-	if (pem != NULL) {
-		OPENSSL_cleanse(pem, strlen(pem));
-		free(pem);
-	}
+	og_freezero_str(pem);
 	og_sshkey_free(&key);
 }
 
 /* The user's own key: into grace, and the user is told to add a new one. */
 static void ask_for_successor(struct rotation *ro, const struct og_access_key *k)
 {
-	int64_t until = min64(k->not_after, ro->now + ro->c->cfg.keys_grace);
+	int64_t until = og_access_key_grace_until(k, ro->now, ro->c->cfg.keys_grace);
 	char when[32];
 
-	og_expiry_time(until, when);
+	og_access_key_expiry(until, when);
 	step_log(ro, k, "in grace; the user must add a new key");
 	if (ro->dry_run) {
 		ro->graced++;
 		return;
 	}
-	if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_GRACE, until) == OG_OK) {
+	if (change_state(ro, k, OG_ACCESS_KEY_ACTIVE, OG_ACCESS_KEY_GRACE, until) == OG_OK) {
 		struct notice *n = &ro->notices[ro->nnotices++];
 		keys_audit(ro->c, "grace", "success", k->user, k->fingerprint, when);
 		og_copy(n->user, sizeof(n->user), k->user);
@@ -175,8 +167,9 @@ static void expire_key(struct rotation *ro, const struct og_access_key *k)
 	if (ro->dry_run) {
 		step_log(ro, k, "expired");
 		ro->expired++;
-	} else if (change_state(ro, k, OG_KEY_ACTIVE, OG_KEY_EXPIRED, k->not_after) == OG_OK ||
-		   change_state(ro, k, OG_KEY_GRACE, OG_KEY_EXPIRED, k->not_after) == OG_OK) {
+	} else if (change_state(ro, k, OG_ACCESS_KEY_ACTIVE, OG_ACCESS_KEY_EXPIRED,
+				k->not_after) == OG_OK ||
+		   change_state(ro, k, OG_ACCESS_KEY_GRACE, OG_ACCESS_KEY_EXPIRED, k->not_after) == OG_OK) {
 		step_log(ro, k, "expired");
 		keys_audit(ro->c, "expire", "success", k->user, k->fingerprint, k->id);
 		ro->expired++;
@@ -192,7 +185,7 @@ static int user_removed(struct rotation *ro, const struct og_access_key *k)
 
 	r = og_store_user_state(ro->c->st, k->user, &us);
 	removed = r == OG_OK && us.removed_at > 0;
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	if (r != OG_OK)
 		return cli_error("%s: cannot read the user from the store", k->user), -1;
 	return removed;
@@ -213,19 +206,15 @@ static void replace_key(struct rotation *ro, const struct og_access_key *k)
 		ask_for_successor(ro, k);
 }
 
-/*
- * A key past its not-after is expired and gets no successor, even if no
- * run fell within its grace window; a valid current key past max_age is
- * replaced.
- */
+/* What is due for k (og_access_key_due): expiry, or a successor. */
 static void rotate_key(struct rotation *ro, const struct og_access_key *k)
 {
-	int valid_state = k->state == OG_KEY_ACTIVE || k->state == OG_KEY_GRACE;
+	enum og_rotation_step due = og_access_key_due(k, ro->now, ro->c->cfg.keys_max_age);
 
 	ro->checked++;
-	if (valid_state && k->not_after <= ro->now)
+	if (due == OG_ROTATE_EXPIRE)
 		expire_key(ro, k);
-	else if (k->state == OG_KEY_ACTIVE && k->created <= ro->now - ro->c->cfg.keys_max_age)
+	else if (due == OG_ROTATE_REPLACE)
 		replace_key(ro, k);
 }
 
@@ -252,7 +241,7 @@ int cmd_rotate(struct cli *c, const struct cli_args *a)
 	char summary[160];
 	int lock;
 
-	if (user != NULL && !og_is_safe_name(user, 256))
+	if (user != NULL && !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-keyrotate rotate [--dry-run] [--user USER]"), 2;
 	if (keys_open(c) != 0 || (lock = take_lock(c)) < 0)
 		return 1;

@@ -29,15 +29,10 @@ struct user_keys {
 int keys_load(struct cli *c, const char *user, struct user_keys *out);
 void keys_free(struct user_keys *k);
 
-/* The user's current key: valid and active, or NULL. */
-const struct og_access_key *keys_active(const struct user_keys *k, int64_t now);
-
 /*
  * Registers key as user's new current key with the given id (origin
- * "issued" or "added"), in one transaction: at most two valid keys, the
- * present current key (if any) moves to grace until now + keys.grace.
- * row receives the new record. 0, or -1 after an error message (nothing
- * registered).
+ * "issued" or "added"), as og_access_key_register rules. row receives the
+ * new record. 0, or -1 after an error message (nothing registered).
  */
 int keys_register(struct cli *c, const char *id, const char *user, const struct og_sshkey *key,
 		  const char *origin, int64_t now, struct og_access_key *row);

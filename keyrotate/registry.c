@@ -38,27 +38,10 @@ int keys_open(struct cli *c)
 	return 0;
 }
 
-static int collect(void *arg, const struct og_access_key *k)
-{
-	struct user_keys *uk = arg;
-	struct og_access_key *v = realloc(uk->v, (uk->n + 1) * sizeof(*v));
-
-	if (v == NULL)
-		return 1;
-	v[uk->n++] = *k;
-	uk->v = v;
-	return 0;
-}
-
 int keys_load(struct cli *c, const char *user, struct user_keys *out)
 {
-	out->v = NULL;
-	out->n = 0;
-	if (og_store_key_list(c->st, user, collect, out) != OG_OK) {
-		cli_error("cannot read the key registry");
-		keys_free(out);
-		return -1;
-	}
+	if (og_access_key_load(c->st, user, &out->v, &out->n) != OG_OK)
+		return cli_error("cannot read the key registry"), -1;
 	return 0;
 }
 
@@ -69,92 +52,22 @@ void keys_free(struct user_keys *k)
 	k->n = 0;
 }
 
-const struct og_access_key *keys_active(const struct user_keys *k, int64_t now)
-{
-	for (size_t i = k->n; i-- > 0;) {
-		if (k->v[i].state == OG_KEY_ACTIVE && og_access_key_valid(&k->v[i], now))
-			return &k->v[i];
-	}
-	return NULL;
-}
-
-static size_t count_valid(const struct user_keys *k, int64_t now)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < k->n; i++)
-		n += og_access_key_valid(&k->v[i], now);
-	return n;
-}
-
-/* The organisation stored for user, "" when none. */
-static void user_org(struct cli *c, const char *user, char org[129])
-{
-	struct og_user_state us;
-
-	org[0] = '\0';
-	if (og_store_user_state(c->st, user, &us) == OG_OK)
-		og_copy(org, 129, us.org);
-	og_user_state_wipe(&us);
-}
-
-static int64_t min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 int keys_register(struct cli *c, const char *id, const char *user, const struct og_sshkey *key,
 		  const char *origin, int64_t now, struct og_access_key *row)
 {
-	struct user_keys uk = { NULL, 0 };
-	const struct og_access_key *cur;
-	int r = -1, sr;
+	int r = og_access_key_register(c->st, &c->cfg, id, user, key, origin, now, row);
 
-	memset(row, 0, sizeof(*row));
-	og_copy(row->id, sizeof(row->id), id);
-	if (og_store_begin(c->st) != OG_OK)
-		return cli_error("cannot start a registry transaction"), -1;
-	/* read inside the transaction: a concurrent rotation is seen, not raced */
-	if (keys_load(c, user, &uk) != 0)
-		goto out;
-	if (count_valid(&uk, now) >= 2) {
+	if (r == OG_ERR_FORBIDDEN)
 		cli_error("%s already has two valid keys; revoke one first", user);
-		goto out;
-	}
-	og_copy(row->user, sizeof(row->user), user);
-	user_org(c, user, row->org);
-	og_copy(row->type, sizeof(row->type), key->type);
-	if (og_sshkey_format(key, row->pubkey, sizeof(row->pubkey)) != OG_OK) {
-		cli_error("key too long to register");
-		goto out;
-	}
-	og_copy(row->fingerprint, sizeof(row->fingerprint), key->fingerprint);
-	og_copy(row->origin, sizeof(row->origin), origin);
-	row->state = OG_KEY_ACTIVE;
-	row->created = now;
-	row->not_after = now + c->cfg.keys_max_age + c->cfg.keys_grace;
-	if ((cur = keys_active(&uk, now)) != NULL) {
-		og_copy(row->predecessor, sizeof(row->predecessor), cur->id);
-		if (og_store_key_set_state(c->st, cur->id, OG_KEY_ACTIVE, OG_KEY_GRACE,
-					   min64(cur->not_after, now + c->cfg.keys_grace)) != OG_OK) {
-			cli_error("%s's current key changed meanwhile; try again", user);
-			goto out;
-		}
-	}
-	if ((sr = og_store_key_add(c->st, row)) == OG_ERR_EXISTS) {
+	else if (r == OG_ERR_EXISTS)
 		cli_error("key %s is already registered", key->fingerprint);
-		goto out;
-	}
-	if (sr != OG_OK || og_store_commit(c->st) != OG_OK) {
+	else if (r == OG_ERR_NOTFOUND)
+		cli_error("%s's current key changed meanwhile; try again", user);
+	else if (r == OG_ERR_INVALID)
+		cli_error("key too long to register");
+	else if (r != OG_OK)
 		cli_error("cannot register the key");
-		goto out;
-	}
-	r = 0;
-out:
-	if (r != 0)
-		og_store_rollback(c->st);
-	keys_free(&uk);
-	return r;
+	return r == OG_OK ? 0 : -1;
 }
 
 /*

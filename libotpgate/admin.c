@@ -43,7 +43,7 @@ int og_admin_load(struct og_store *st, const char *name, struct og_admin *a, cha
 
 /* The organisation of the user t names: the stored one (of the token's
  * user, for a serial), or the one named with a user not yet stored. */
-static void target_org(struct og_store *st, const struct og_target *t, char org[129])
+static void target_org(struct og_store *st, const struct og_target *t, char org[OG_ORG_MAX + 1])
 {
 	const char *user = t->user;
 	struct og_user_state us;
@@ -54,17 +54,17 @@ static void target_org(struct og_store *st, const struct og_target *t, char org[
 	    tok.user[0] != '\0')
 		user = tok.user;
 	if (og_store_user_state(st, user, &us) == OG_OK && us.known)
-		og_copy(org, 129, us.org);
+		og_copy(org, OG_ORG_MAX + 1, us.org);
 	else if (t->org != NULL)
-		og_copy(org, 129, t->org);
-	og_user_state_wipe(&us);
+		og_copy(org, OG_ORG_MAX + 1, t->org);
+	og_store_user_state_wipe(&us);
 	memset(&tok, 0, sizeof(tok));
 }
 
 int og_admin_may(struct og_store *st, const struct og_admin *a, enum og_scope scope,
 		 const struct og_target *t, char *why, size_t cap)
 {
-	char org[129];
+	char org[OG_ORG_MAX + 1];
 
 	if (og_admin_is_super(a) || scope == OG_SCOPE_OPEN)
 		return OG_OK;
@@ -85,9 +85,33 @@ int og_admin_may(struct og_store *st, const struct og_admin *a, enum og_scope sc
 	return OG_OK;
 }
 
+int og_admin_role_known(const char *role)
+{
+	return strcmp(role, OG_ROLE_SUPERUSER) == 0 || strcmp(role, OG_ROLE_ORG_ADMIN) == 0;
+}
+
 int og_admin_is_super(const struct og_admin *a)
 {
-	return strcmp(a->role, "superuser") == 0;
+	return strcmp(a->role, OG_ROLE_SUPERUSER) == 0;
+}
+
+int og_admin_add(struct og_store *st, const char *name, const char *org, int64_t now)
+{
+	int64_t removed = 0;
+	int r;
+
+	if (!og_is_safe_name(name, OG_ADMIN_MAX) || !og_is_safe_name(org, OG_ORG_MAX))
+		return OG_ERR_INVALID;
+	if ((r = og_store_org_removed(st, org, &removed)) != OG_OK)
+		return r;
+	if (removed)
+		return OG_ERR_GONE;
+	return og_store_admin_add(st, name, OG_ROLE_ORG_ADMIN, org, now);
+}
+
+int og_admin_add_superuser(struct og_store *st, const char *name, int64_t now)
+{
+	return og_store_admin_add(st, name, OG_ROLE_SUPERUSER, "", now);
 }
 
 const char *og_admin_view(const struct og_admin *a)
@@ -102,5 +126,5 @@ int og_admin_needs_step_up(const struct og_admin *a)
 
 int og_admin_writes_as_self(const struct og_admin *a)
 {
-	return strcmp(a->role, "org-admin") == 0;
+	return strcmp(a->role, OG_ROLE_ORG_ADMIN) == 0;
 }

@@ -7,6 +7,7 @@
 #define OTPGATE_ADMIN_H
 
 #include <stddef.h>
+#include "bounds.h"
 #include "store.h"
 
 /* What an action reaches, and so who may run it. */
@@ -19,11 +20,19 @@ enum og_scope {
 	OG_SCOPE_ORG,	/* an organisation, which must be named: an org admin's own */
 };
 
+/* The two roles: the superuser acts on everything, an org admin on their
+ * own organisation. */
+#define OG_ROLE_SUPERUSER "superuser"
+#define OG_ROLE_ORG_ADMIN "org-admin"
+
+/* 1 if role is one of them. */
+int og_admin_role_known(const char *role);
+
 /* An administrator as the store records them. */
 struct og_admin {
-	char name[64];
-	char role[16];		/* "superuser" or "org-admin"; "" when not looked up */
-	char org[129];		/* an org admin's organisation */
+	char name[OG_ADMIN_MAX + 1];
+	char role[OG_KEYWORD_MAX + 1];		/* "superuser" or "org-admin"; "" when not looked up */
+	char org[OG_ORG_MAX + 1];		/* an org admin's organisation */
 };
 
 /* What an action names, taken from its command line as parsed. */
@@ -53,6 +62,16 @@ int og_admin_may(struct og_store *st, const struct og_admin *a, enum og_scope sc
 		 const struct og_target *t, char *why, size_t cap);
 
 int og_admin_is_super(const struct og_admin *a);
+
+/*
+ * Makes name an admin of org (an org admin: nobody becomes a superuser
+ * but the installing admin, with og_admin_add_superuser at init).
+ * OG_ERR_GONE when org is removed (no new admins for it); OG_ERR_EXISTS
+ * when name is an admin already; OG_ERR_INVALID for a name or
+ * organisation that is not a safe name.
+ */
+int og_admin_add(struct og_store *st, const char *name, const char *org, int64_t now);
+int og_admin_add_superuser(struct og_store *st, const char *name, int64_t now);
 
 /* The organisation whose tokens and entries a's listings show: an org
  * admin's own; NULL for the superuser (everything). */

@@ -6,14 +6,10 @@
 
 #include "auth.h"
 #include "err.h"
-#include "notify.h"
 #include "policy.h"
 #include "spool.h"
 #include "sshkey.h"
-#include "token.h"
 #include "util.h"
-
-#define USER_MAX 256
 
 int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log *log,
 		char *err, size_t errlen)
@@ -26,9 +22,13 @@ int og_ctx_open(struct og_ctx *ctx, const char *config_path, const struct og_log
 		return r;
 	ctx->cfg_loaded = 1;
 	/* on failure the config stays loaded, so the attempt can still be spooled */
-	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK)
+	if ((r = og_store_open(&ctx->cfg, &ctx->log, 0, &ctx->st)) != OG_OK) {
 		snprintf(err, errlen, "store %.200s: %s", og_config_store_name(&ctx->cfg), og_strerror(r));
-	return r;
+		return r;
+	}
+	/* rows spooled while the store was away go in now, oldest first */
+	og_spool_flush(ctx->cfg.store_spool, ctx->st, &ctx->log);
+	return OG_OK;
 }
 
 void og_ctx_close(struct og_ctx *ctx)
@@ -41,7 +41,7 @@ void og_ctx_close(struct og_ctx *ctx)
 
 void og_login_clear(struct og_login *l)
 {
-	og_user_state_wipe(&l->us);
+	og_store_user_state_wipe(&l->us);
 }
 
 static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
@@ -62,17 +62,12 @@ static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
 }
 
 /* Syslog, and the store unless it already took the row; if the store
- * cannot, the row waits in the spool. */
+ * cannot, the row waits in the spool (og_audit_emit). */
 static void audit_emit(struct og_ctx *ctx, const struct og_audit_event *ev, int stored)
 {
-	if (ctx->cfg.audit_syslog)
-		og_audit_syslog(ev, &ctx->log);
-	if (ctx->cfg.audit_jsonl != NULL)
-		og_audit_jsonl_append(ctx->cfg.audit_jsonl, ev, &ctx->log);
-	if (stored || ev->syslog_only)
-		return;
-	if (ctx->st == NULL || og_store_audit_add(ctx->st, ev) != OG_OK)
-		og_spool_append(ctx->cfg.store_spool, ev, &ctx->log);
+	const struct og_auditor a = { &ctx->cfg, ctx->st, &ctx->log, &ctx->log };
+
+	og_audit_emit(&a, ev, stored);
 }
 
 /* Audits a refusal decided without touching login state. */
@@ -129,19 +124,11 @@ static void hold(struct og_login *l, const char *reason, enum og_verdict v)
 	l->pending_verdict = v;
 }
 
-/* Whether the state read before the prompt bars the login (og_standing_check). */
-static int standing_of(const struct og_login *l)
-{
-	struct og_standing st = { l->us.removed_at, 0, l->us.locked_until };
-
-	return og_standing_check(&st, l->now);
-}
-
 /* Refusals kept until after the prompt, so a guesser learns nothing early. */
 static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 {
 	/* NSS is asked for everyone, not only for whom the store does not know */
-	int in_nss = og_user_in_nss(l->user) == 1, bar = standing_of(l);
+	int in_nss = og_policy_user_in_nss(l->user) == 1, bar = og_attempt_standing(&l->us, l->now);
 
 	if (!l->us.known && !in_nss) {
 		hold(l, "unknown-user", OG_DENY_UNKNOWN);
@@ -192,7 +179,7 @@ static const char *check_one_key(struct og_ctx *ctx, struct og_login *l, const c
 	if (r == OG_ERR_NOTFOUND || strcmp(k.user, l->user) != 0)
 		return "key-not-registered";
 	if (!og_access_key_valid(&k, l->now))
-		return k.state == OG_KEY_REVOKED ? "key-revoked" : "key-expired";
+		return k.state == OG_ACCESS_KEY_REVOKED ? "key-revoked" : "key-expired";
 	return NULL;
 }
 
@@ -232,8 +219,7 @@ static enum og_verdict deny(struct og_login *l, const char *reason, enum og_verd
 /*
  * Source, store read, policy and SSH key; shared by auth and account.
  * OG_ALLOW, or a refusal with its reason in l->reason, not audited yet
- * (the caller says when); a failed store read is OG_UNAVAIL with no
- * reason (logged only).
+ * (the caller says when); a failed store read is OG_UNAVAIL, store-error.
  */
 static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l)
 {
@@ -241,14 +227,14 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 	int line, r;
 
 	l->reason = NULL;
-	if (l->user == NULL || !og_is_safe_name(l->user, USER_MAX))
+	if (l->user == NULL || !og_is_safe_name(l->user, OG_USER_MAX))
 		return deny(l, "bad-user-name", OG_DENY_UNKNOWN);
 	if ((why = resolve_source(ctx, l)) != NULL)
 		return deny(l, why, OG_DENY_POLICY);
 	if ((r = og_store_user_state(ctx->st, l->user, &l->us)) != OG_OK) {
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: store read failed: %s", l->user,
 			og_strerror(r));
-		return OG_UNAVAIL;
+		return deny(l, "store-error", OG_UNAVAIL);
 	}
 	if (strcmp(l->source, "local") != 0 &&
 	    !og_policy_allows(&ctx->cfg, l->user, l->us.org, &l->addr, &line)) {
@@ -298,8 +284,6 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 {
 	enum og_verdict v = check_source_policy(ctx, l);
 
-	if (v != OG_ALLOW && l->reason == NULL)
-		return v;
 	if (v != OG_ALLOW && !held_back(ctx, v))
 		return refuse(ctx, l, "auth", l->reason, v);
 	if (v != OG_ALLOW)
@@ -309,7 +293,7 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 	l->reason = NULL;
 	/* the name is only logged once it passed the check */
 	og_logf(&ctx->log, LOG_DEBUG, "user %.100s from %s: %s, %d active token(s)%s%s",
-		l->user && og_is_safe_name(l->user, USER_MAX) ? l->user : "(bad name)",
+		l->user && og_is_safe_name(l->user, OG_USER_MAX) ? l->user : "(bad name)",
 		l->source[0] ? l->source : "?", l->us.known ? "known" : "not in the store",
 		l->us.ntokens, l->pending ? ", will refuse after the prompt: " : "",
 		l->pending ? l->pending : "");
@@ -322,173 +306,89 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 	return OG_ALLOW;
 }
 
-/* Finds the token and step that code matches; returns its index or -1. */
-static int match_code(struct og_ctx *ctx, struct og_login *l, const struct og_key *master,
-		      const char *code, int64_t *step, int64_t *drift)
+/*
+ * The code of this login as an attempt (attempt.h): checked, claimed,
+ * counted and audited as event "auth", as of l->now. done() takes back
+ * what it decided.
+ */
+static void attempt_of(struct og_ctx *ctx, struct og_login *l, const struct og_auditor *aud,
+		       struct og_attempt *a)
 {
-	int i = og_token_match(master, l->us.tokens, l->us.ntokens, l->now, ctx->cfg.window,
-			       ctx->cfg.max_drift, code, step, drift, &ctx->log);
-
-	if (i >= 0)
-		og_logf(&ctx->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "
-			"(was %lld), watermark %lld", l->user, l->us.tokens[i].serial,
-			(long long)*drift, (long long)l->us.tokens[i].drift,
-			(long long)l->us.tokens[i].last_step);
-	return i;
+	memset(a, 0, sizeof(*a));
+	a->cfg = &ctx->cfg;
+	a->st = ctx->st;
+	a->log = &ctx->log;
+	a->audit = aud;
+	audit_init(ctx, l, &a->ev, "auth", NULL, NULL);
+	og_copy(a->token, sizeof(a->token), l->token);
 }
 
-/* Starts lockout.notify; a program that cannot be started is audited. */
-static void notify_lockout(struct og_ctx *ctx, struct og_login *l, const char *until)
+static enum og_verdict done(struct og_login *l, const struct og_attempt *a, enum og_verdict v)
 {
-	struct og_audit_event ev;
-	char why[256];
-
-	if (og_notify(ctx->cfg.lock_notify, "lockout", l->user, l->source, until, why,
-		      sizeof(why), &ctx->log) == OG_OK)
-		return;
-	audit_init(ctx, l, &ev, "notify", "failure", "lockout");
-	ev.detail = why;
-	audit_emit(ctx, &ev, 0);
-}
-
-/* The store refused a claim after the prompt: the user was locked or
- * removed while the login waited (see og_store_login_accept). */
-static int barred(int r)
-{
-	return r == OG_ERR_LOCKED || r == OG_ERR_REMOVED;
-}
-
-/* Audits that refusal as what happened, at the time the code was entered. */
-static enum og_verdict refuse_barred(struct og_ctx *ctx, struct og_login *l, int r)
-{
-	const char *why = r == OG_ERR_LOCKED ? "locked" : "removed";
-
-	og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: %s while at the prompt", l->user,
-		l->source, why);
-	return refuse(ctx, l, "auth", why, r == OG_ERR_LOCKED ? OG_DENY_LOCKED : OG_DENY);
-}
-
-static enum og_verdict record_failure(struct og_ctx *ctx, struct og_login *l, const char *reason)
-{
-	struct og_lockout lk = { ctx->cfg.max_failures, ctx->cfg.lock_interval, ctx->cfg.lock_for };
-	struct og_audit_event ev;
-	int64_t until = 0;
-	int newly = 0, r;
-	char when[32];
-
-	l->reason = reason;
-	audit_init(ctx, l, &ev, "auth", "failure", reason);
-	r = og_store_login_fail(ctx->st, l->user, &lk, &ev, &until, &newly);
-	if (barred(r))
-		return refuse_barred(ctx, l, r);
-	if (r != OG_OK) {
-		og_logf(&ctx->log, LOG_ERR, "user %.100s: failure not recorded: %s", l->user,
-			og_strerror(r));
-		audit_emit(ctx, &ev, 0);
-		return OG_UNAVAIL;
-	}
-	audit_emit(ctx, &ev, 1);
-	if (!newly)
-		return OG_DENY;
-	snprintf(when, sizeof(when), "%lld", until == INT64_MAX ? -1LL : (long long)until);
-	audit_init(ctx, l, &ev, "lockout", "locked", reason);
-	ev.detail = until == INT64_MAX ? "until unlocked by an admin" : when;
-	audit_emit(ctx, &ev, 0);
-	notify_lockout(ctx, l, when);
-	return OG_DENY_LOCKED;
+	l->reason = a->reason;
+	og_copy(l->token, sizeof(l->token), a->token);
+	return v;
 }
 
 /*
  * A recovery code typed at the prompt (its shape is not a TOTP code's):
  * matched against the user's unused codes and consumed atomically.
  */
-static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l, const char *code)
+static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l,
+				       struct og_attempt *a, const char *code)
 {
 	struct og_recovery_set set;
-	struct og_audit_event ev;
 	int i, idx, used, r;
 
 	if ((r = og_store_recovery_get(ctx->st, l->user, &set)) != OG_OK)
-		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
+		return og_attempt_refuse(a, "store-error", OG_UNAVAIL);
 	i = og_recovery_match(&set, code);
 	idx = i >= 0 ? set.idx[i] : -1;
 	used = i >= 0 && set.used[i];
 	OPENSSL_cleanse(&set, sizeof(set));
 	if (idx < 0)
-		return record_failure(ctx, l, "bad-code");
-	snprintf(l->token, sizeof(l->token), "recovery");
+		return og_attempt_failed(a, "bad-code");
+	og_copy(a->token, sizeof(a->token), "recovery");
 	if (used)
-		return record_failure(ctx, l, "replay");
-	l->reason = "recovery";
-	audit_init(ctx, l, &ev, "auth", "success", "recovery");
-	if ((r = og_store_recovery_use(ctx->st, l->user, idx, &ev)) == OG_ERR_REPLAY)
-		return record_failure(ctx, l, "replay");
-	if (barred(r))
-		return refuse_barred(ctx, l, r);
-	if (r != OG_OK)
-		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
-	audit_emit(ctx, &ev, 1);
-	og_logf(&ctx->log, LOG_NOTICE, "user %.100s logged in with a recovery code", l->user);
-	return OG_ALLOW;
-}
-
-/* The code against the user's tokens (master is wiped once they are
- * checked), then the store's claim. */
-static enum og_verdict verify_totp(struct og_ctx *ctx, struct og_login *l,
-				   struct og_key *master, const char *code)
-{
-	struct og_audit_event ev;
-	int64_t step = 0, drift = 0;
-	int i = match_code(ctx, l, master, code, &step, &drift), r;
-
-	og_key_wipe(master);
-	if (i < 0)
-		return record_failure(ctx, l, "bad-code");
-	snprintf(l->token, sizeof(l->token), "%s", l->us.tokens[i].serial);
-	if (step <= l->us.tokens[i].last_step)
-		return record_failure(ctx, l, "replay");
-	l->reason = "ok";
-	audit_init(ctx, l, &ev, "auth", "success", "ok");
-	r = og_store_login_accept(ctx->st, l->us.tokens[i].id, step, drift, l->us.has_failures, &ev);
+		return og_attempt_failed(a, "replay");
+	r = og_store_recovery_use(ctx->st, l->user, idx, og_attempt_outcome(a, "success", "recovery"));
 	if (r == OG_ERR_REPLAY)
-		return record_failure(ctx, l, "replay");
-	if (barred(r))
-		return refuse_barred(ctx, l, r);
-	if (r != OG_OK) {
-		og_logf(&ctx->log, LOG_ERR, "user %.100s: watermark not stored: %s", l->user,
-			og_strerror(r));
-		return refuse(ctx, l, "auth", "store-error", OG_UNAVAIL);
-	}
-	audit_emit(ctx, &ev, 1);
+		return og_attempt_failed(a, "replay");
+	if (og_attempt_is_barred(r))
+		return og_attempt_barred(a, r);
+	if (r != OG_OK)
+		return og_attempt_refuse(a, "store-error", OG_UNAVAIL);
+	og_audit_emit(a->audit, &a->ev, 1);
+	og_logf(&ctx->log, LOG_NOTICE, "user %.100s logged in with a recovery code", l->user);
 	return OG_ALLOW;
 }
 
 /*
  * Every answered prompt reads the master key first, whatever refusal is
  * held back, so the time to the answer does not tell an enrolled user from
- * another. When it cannot be read no login is decided, but a refusal held
- * back is audited with its reason all the same (it waits in the spool).
+ * another. When it cannot be read no code is checked: the attempt is
+ * audited as master-key, or with the refusal held back (the row waits in
+ * the spool, as the chain key cannot be had either).
  */
 static enum og_verdict verify(struct og_ctx *ctx, struct og_login *l, const char *code)
 {
-	struct og_key master;
+	const struct og_auditor aud = { &ctx->cfg, ctx->st, &ctx->log, &ctx->log };
+	struct og_attempt a;
+	struct og_key master = { 0 };
 
-	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK) {
-		if (l->pending != NULL)
-			return refuse(ctx, l, "auth", l->pending, OG_UNAVAIL);
-		l->reason = "master-key";
-		return OG_UNAVAIL;
-	}
+	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK)
+		return refuse(ctx, l, "auth", l->pending ? l->pending : "master-key", OG_UNAVAIL);
 	if (ctx->st != NULL)
 		og_store_chain_key_from(ctx->st, &master);	/* the audit entry needs it */
+	attempt_of(ctx, l, &aud, &a);
 	if (l->pending == NULL && code != NULL && !og_recovery_shaped(code))
-		return verify_totp(ctx, l, &master, code);	/* wipes it once used */
+		return done(l, &a, og_attempt_code(&a, &l->us, &master, code));	/* wipes it */
 	og_key_wipe(&master);
 	if (l->pending != NULL)
 		return refuse(ctx, l, "auth", l->pending, l->pending_verdict);
 	if (code == NULL)
 		return refuse(ctx, l, "auth", "no-code", OG_DENY);
-	return verify_recovery(ctx, l, code);
+	return done(l, &a, verify_recovery(ctx, l, &a, code));
 }
 
 enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code,
@@ -506,8 +406,8 @@ enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
 
 	/* after authentication: told at once, as it is */
 	if (v != OG_ALLOW)
-		return l->reason != NULL ? refuse(ctx, l, "account", l->reason, v) : v;
-	if ((bar = standing_of(l)) == OG_ERR_LOCKED)
+		return refuse(ctx, l, "account", l->reason, v);
+	if ((bar = og_attempt_standing(&l->us, l->now)) == OG_ERR_LOCKED)
 		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
 	if (bar == OG_ERR_REMOVED)
 		return refuse(ctx, l, "account", "removed", OG_DENY_POLICY);

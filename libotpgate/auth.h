@@ -7,6 +7,7 @@
 #define OTPGATE_AUTH_H
 
 #include <stdint.h>
+#include "attempt.h"
 #include "cidr.h"
 #include "config.h"
 #include "log.h"
@@ -17,15 +18,6 @@ struct og_ctx {
 	struct og_store *st;
 	struct og_log log;
 	int cfg_loaded;
-};
-
-enum og_verdict {
-	OG_ALLOW,		/* login may proceed */
-	OG_DENY,		/* wrong/replayed code, no token: PAM_AUTH_ERR */
-	OG_DENY_POLICY,		/* source not allowed, no usable source: PAM_PERM_DENIED */
-	OG_DENY_LOCKED,		/* locked, or this failure locked it: PAM_MAXTRIES */
-	OG_DENY_UNKNOWN,	/* user unknown to store and NSS: PAM_USER_UNKNOWN */
-	OG_UNAVAIL,		/* config/store/key unusable: PAM_AUTHINFO_UNAVAIL */
 };
 
 struct og_login {
@@ -46,7 +38,7 @@ struct og_login {
 	enum og_verdict pending_verdict;
 	/* filled in by og_login_verify */
 	const char *reason;
-	char token[65];
+	char token[OG_SERIAL_MAX + 1];
 };
 
 /*

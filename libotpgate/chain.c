@@ -34,7 +34,7 @@ int og_chain_key_derive(const struct og_key *master, struct og_chain_key *out)
 int og_chain_key_load(const char *master_key_path, struct og_chain_key *out,
 		      const struct og_log *log)
 {
-	struct og_key master;
+	struct og_key master = { 0 };
 	int r = og_master_key_load(master_key_path, &master, log);
 
 	if (r == OG_OK)
@@ -117,8 +117,9 @@ int og_chain_mac(const struct og_chain_key *k, const unsigned char prev[OG_CHAIN
 	return mac_end(&m, out, OG_CHAIN_LEN);
 }
 
-int og_subject_pseudonym(const struct og_chain_key *k, const unsigned char salt[OG_SUBJECT_SALT],
-			 const char *name, char out[OG_SUBJECT_LEN + 1])
+int og_chain_subject_pseudonym(const struct og_chain_key *k,
+			       const unsigned char salt[OG_SUBJECT_SALT],
+			       const char *name, char out[OG_SUBJECT_LEN + 1])
 {
 	unsigned char h[OG_CHAIN_LEN];
 	char hex[2 * OG_CHAIN_LEN + 1];
@@ -137,10 +138,10 @@ int og_subject_pseudonym(const struct og_chain_key *k, const unsigned char salt[
 	return OG_OK;
 }
 
-int og_subject_new(const struct og_chain_key *k, const char *name,
-		   unsigned char salt[OG_SUBJECT_SALT], char pseudonym[OG_SUBJECT_LEN + 1])
+int og_chain_subject_new(const struct og_chain_key *k, const char *name,
+			 unsigned char salt[OG_SUBJECT_SALT], char pseudonym[OG_SUBJECT_LEN + 1])
 {
 	int r = og_random(salt, OG_SUBJECT_SALT);
 
-	return r == OG_OK ? og_subject_pseudonym(k, salt, name, pseudonym) : r;
+	return r == OG_OK ? og_chain_subject_pseudonym(k, salt, name, pseudonym) : r;
 }

@@ -47,11 +47,12 @@ int og_chain_mac(const struct og_chain_key *k, const unsigned char prev[OG_CHAIN
 		 int64_t id, const struct og_audit_event *ev, unsigned char out[OG_CHAIN_LEN]);
 
 /* The pseudonym of name under salt: OG_SUBJECT_LEN hex characters. */
-int og_subject_pseudonym(const struct og_chain_key *k, const unsigned char salt[OG_SUBJECT_SALT],
-			 const char *name, char out[OG_SUBJECT_LEN + 1]);
+int og_chain_subject_pseudonym(const struct og_chain_key *k,
+			       const unsigned char salt[OG_SUBJECT_SALT],
+			       const char *name, char out[OG_SUBJECT_LEN + 1]);
 
 /* A new subject for name: a random salt and its pseudonym. */
-int og_subject_new(const struct og_chain_key *k, const char *name,
-		   unsigned char salt[OG_SUBJECT_SALT], char pseudonym[OG_SUBJECT_LEN + 1]);
+int og_chain_subject_new(const struct og_chain_key *k, const char *name,
+			 unsigned char salt[OG_SUBJECT_SALT], char pseudonym[OG_SUBJECT_LEN + 1]);
 
 #endif

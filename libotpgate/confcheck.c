@@ -34,7 +34,8 @@ static int setting_line(struct checker *ck, const char *setting)
 {
 	const config_setting_t *s = ck->have_lc ? config_lookup(&ck->lc, setting) : NULL;
 
-	return s != NULL ? config_setting_source_line(s) : 0;
+	/* a line number: the file read is bounded */
+	return s != NULL ? (int)config_setting_source_line(s) : 0;
 }
 
 static void say(struct checker *ck, int problem, const char *setting, int line, const char *fmt,

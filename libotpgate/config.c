@@ -250,11 +250,11 @@ static int load_totp(struct loader *ld, const config_setting_t *g)
 		r = fail(ld, config_setting_get_member(g, "issuer"), "'issuer' must not contain ':'");
 		goto out;
 	}
-	if (c->totp.digits == 7) {
+	if (!og_otp_digits_ok(c->totp.digits)) {
 		r = fail(ld, config_setting_get_member(g, "digits"), "'digits' must be 6 or 8");
 		goto out;
 	}
-	if (c->totp.period != 30 && c->totp.period != 60) {
+	if (!og_otp_period_ok(c->totp.period)) {
 		r = fail(ld, config_setting_get_member(g, "period"), "'period' must be 30 or 60");
 		goto out;
 	}
@@ -454,7 +454,7 @@ static int load_rule(struct loader *ld, const config_setting_t *g, struct og_rul
 	const config_setting_t *m, *from;
 	int r;
 
-	rule->line = config_setting_source_line(g);
+	rule->line = (int)config_setting_source_line(g);	/* the file is bounded */
 	if ((r = want_group(ld, g, "policy rule")) || (r = check_keys(ld, g, "policy", keys)))
 		return r;
 	m = config_setting_get_member(g, "match");
@@ -653,20 +653,20 @@ static int load(struct loader *ld)
 	size_t len;
 	int r;
 
+	config_init(&lc);	/* destroyed at out, used or not */
 	snprintf(ld->err, ld->errlen, "%s: cannot be read", ld->path);
 	if ((r = set_defaults(ld->cfg, ld->path)) != OG_OK)
-		goto out_nolc;
+		goto out;
 	/* the file check's own message (which names what is wrong) becomes err */
 	why[0] = '\0';
 	if ((r = og_file_read(ld->path, OG_FILE_CONFIG, CONFIG_MAX_BYTES, &text, &len,
 			      &capture)) != OG_OK) {
 		snprintf(ld->err, ld->errlen, "%s", why[0] ? why : ld->path);
 		r = reported(ld, r);
-		goto out_nolc;
+		goto out;
 	}
 	if ((r = refuse_nul(ld, text, len)) != OG_OK)
-		goto out_nolc;
-	config_init(&lc);
+		goto out;
 	if ((r = refuse_include(ld, text)) != OG_OK)
 		goto out;
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
@@ -678,7 +678,6 @@ static int load(struct loader *ld)
 	r = load_sections(ld, config_root_setting(&lc));
 out:
 	config_destroy(&lc);
-out_nolc:
 	for (size_t i = 0; i < ld->nnets; i++)
 		og_cidrset_free(&ld->nets[i].set);
 	free(ld->nets);

@@ -33,8 +33,7 @@ int og_master_key_load(const char *path, struct og_key *key, const struct og_log
 	}
 	r = OG_OK;
 out:
-	OPENSSL_cleanse(buf, len);
-	free(buf);
+	og_freezero(buf, len);
 	return r;
 }
 
@@ -50,7 +49,7 @@ void og_key_wipe(struct og_key *key)
 
 int og_master_key_create(const char *path)
 {
-	struct og_key key;
+	struct og_key key = { 0 };
 	char hex[2 * OG_KEY_LEN + 2];
 	int r;
 

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "fileio.h"
+#include "util.h"
 
 int og_file_check(const char *path, const struct stat *st, enum og_file_kind kind,
 		  const struct og_log *log)
@@ -89,10 +90,7 @@ int og_file_read(const char *path, enum og_file_kind kind, size_t max, char **bu
 	data = NULL;
 	r = OG_OK;
 out:
-	if (data != NULL) {
-		OPENSSL_cleanse(data, (size_t)st.st_size);
-		free(data);
-	}
+	og_freezero(data, data != NULL ? (size_t)st.st_size : 0);
 	close(fd);
 	return r;
 }

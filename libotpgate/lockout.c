@@ -20,7 +20,7 @@ int og_lockout_count(struct og_failures *f, int exists, int64_t now, const struc
 	return 1;
 }
 
-int og_standing_check(const struct og_standing *s, int64_t now)
+int og_lockout_standing(const struct og_standing *s, int64_t now)
 {
 	if (s->removed_at > 0 || s->org_removed)
 		return OG_ERR_REMOVED;

@@ -38,6 +38,6 @@ struct og_standing {
  * (the user or the organisation is removed; this wins over a lock), or
  * OG_ERR_LOCKED (a lock in force at now).
  */
-int og_standing_check(const struct og_standing *s, int64_t now);
+int og_lockout_standing(const struct og_standing *s, int64_t now);
 
 #endif

@@ -45,7 +45,7 @@ static int parse_fd(const char *s)
 	return v;
 }
 
-int og_cloexec_walk(int lowfd)
+int og_notify_cloexec_walk(int lowfd)
 {
 	char buf[4096];
 	int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
@@ -83,11 +83,11 @@ static int cloexec_loop(int lowfd)
 	return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= FD_LOOP_MAX ? 0 : -1;
 }
 
-int og_cloexec_from(int lowfd)
+int og_notify_cloexec_from(int lowfd)
 {
 	if (close_range((unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
-	if (og_cloexec_walk(lowfd) == 0)
+	if (og_notify_cloexec_walk(lowfd) == 0)
 		return 0;
 	return cloexec_loop(lowfd);
 }
@@ -146,7 +146,7 @@ static void start_detached(int wfd, const char *cmd, char *const argv[], char *c
 	/* the pipe above 2, where /dev/null cannot replace it */
 	if (wfd <= 2 && (wfd = fcntl(wfd, F_DUPFD_CLOEXEC, 3)) < 0)
 		_exit(127);
-	if (stdio_to_null() != 0 || og_cloexec_from(3) != 0 || chdir("/") != 0) {
+	if (stdio_to_null() != 0 || og_notify_cloexec_from(3) != 0 || chdir("/") != 0) {
 		report(wfd, ST_SETUP, errno);
 		_exit(127);
 	}

@@ -20,13 +20,13 @@ int og_notify(const char *cmd, const char *event, const char *user, const char *
 
 /*
  * Marks every descriptor from lowfd on close-on-exec: close_range(2), or
- * og_cloexec_walk where the kernel lacks it, or a loop up to the descriptor
+ * og_notify_cloexec_walk where the kernel lacks it, or a loop up to the descriptor
  * limit. Async-signal-safe, for a child between fork and execve. 0, or -1
  * if a descriptor may have been missed.
  */
-int og_cloexec_from(int lowfd);
+int og_notify_cloexec_from(int lowfd);
 
 /* The same by reading /proc/self/fd (getdents64, no allocation). 0 or -1. */
-int og_cloexec_walk(int lowfd);
+int og_notify_cloexec_walk(int lowfd);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "otp.h"
+#include "util.h"
 
 static const char *algo_names[] = { "SHA1", "SHA256", "SHA512" };
 
@@ -37,6 +38,43 @@ static const EVP_MD *algo_md(enum og_algo a)
 	return NULL;
 }
 
+int og_otp_digits_ok(int64_t digits)
+{
+	return digits == 6 || digits == 8;
+}
+
+int og_otp_period_ok(int64_t period)
+{
+	return period == 30 || period == 60;
+}
+
+int og_otp_params_ok(const struct og_otp_params *p)
+{
+	return (unsigned)p->algo <= OG_SHA512 && og_otp_digits_ok(p->digits) &&
+	       og_otp_period_ok(p->period);
+}
+
+/* A decimal number that is_ok accepts. */
+static int parse_param(const char *s, int (*is_ok)(int64_t), int *out)
+{
+	int64_t n;
+
+	if (og_parse_int(s, 0, 86400, &n) != OG_OK || !is_ok(n))
+		return OG_ERR_INVALID;
+	*out = (int)n;
+	return OG_OK;
+}
+
+int og_otp_digits_parse(const char *s, int *out)
+{
+	return parse_param(s, og_otp_digits_ok, out);
+}
+
+int og_otp_period_parse(const char *s, int *out)
+{
+	return parse_param(s, og_otp_period_ok, out);
+}
+
 int64_t og_hotp(const unsigned char *key, size_t keylen, enum og_algo algo,
 		uint64_t counter, int digits)
 {
@@ -46,7 +84,7 @@ int64_t og_hotp(const unsigned char *key, size_t keylen, enum og_algo algo,
 	uint32_t bin, mod = 1;
 	int off;
 
-	if (md == NULL || (digits != 6 && digits != 8) || keylen == 0)
+	if (md == NULL || !og_otp_digits_ok(digits) || keylen == 0)
 		return OG_ERR_INVALID;
 	for (int i = 7; i >= 0; i--) {
 		msg[i] = (unsigned char)(counter & 0xff);

@@ -16,6 +16,19 @@ struct og_otp_params {
 	int64_t t0;		/* Unix time of step 0 (RFC 6238 T0), normally 0 */
 };
 
+/*
+ * The token parameters otpgate takes, one rule for every way a token comes
+ * in (enrol, CSV and PSKC import, otpauth URIs, the config's defaults, a
+ * stored row): 6 or 8 digits, a period of 30 or 60 seconds, a known
+ * algorithm. The parsers read a decimal string and check it the same way:
+ * OG_OK and *out, or OG_ERR_INVALID (*out unchanged).
+ */
+int og_otp_digits_ok(int64_t digits);
+int og_otp_period_ok(int64_t period);
+int og_otp_params_ok(const struct og_otp_params *p);
+int og_otp_digits_parse(const char *s, int *out);
+int og_otp_period_parse(const char *s, int *out);
+
 #define OG_MAX_DRIFT_DEFAULT 10	/* totp.max_drift: steps either way */
 
 /* "SHA1"/"SHA256"/"SHA512" (any case) -> algo. OG_OK or OG_ERR_INVALID. */

@@ -56,10 +56,7 @@ static int raw_append(char *out, size_t cap, size_t *o, const char *s)
 static int readable(const struct og_otpauth *u)
 {
 	return strchr(u->issuer, ':') == NULL && u->account[0] != '\0' && u->account[0] != ' ' &&
-	       u->secret_len >= 10 && u->secret_len <= OG_SECRET_MAX &&
-	       (unsigned)u->params.algo <= OG_SHA512 &&
-	       (u->params.digits == 6 || u->params.digits == 8) &&
-	       (u->params.period == 30 || u->params.period == 60);
+	       u->secret_len >= 10 && u->secret_len <= OG_SECRET_MAX && og_otp_params_ok(&u->params);
 }
 
 int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap)
@@ -121,7 +118,6 @@ static int parse_param(struct og_otpauth *u, const char *key, size_t klen,
 		       const char *val, size_t vlen, int *have_secret)
 {
 	char v[256];
-	int64_t n;
 
 	if (pct_decode(val, vlen, v, sizeof(v)) != OG_OK)
 		return OG_ERR_INVALID;
@@ -139,13 +135,9 @@ static int parse_param(struct og_otpauth *u, const char *key, size_t klen,
 	} else if (klen == 9 && strncmp(key, "algorithm", 9) == 0) {
 		return og_algo_parse(v, &u->params.algo);
 	} else if (klen == 6 && strncmp(key, "digits", 6) == 0) {
-		if (og_parse_int(v, 6, 8, &n) != OG_OK || n == 7)
-			return OG_ERR_INVALID;
-		u->params.digits = (int)n;
+		return og_otp_digits_parse(v, &u->params.digits);
 	} else if (klen == 6 && strncmp(key, "period", 6) == 0) {
-		if (og_parse_int(v, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
-			return OG_ERR_INVALID;
-		u->params.period = (int)n;
+		return og_otp_period_parse(v, &u->params.period);
 	}
 	/* other parameters (image, ...) are ignored, as apps do */
 	return OG_OK;

@@ -45,7 +45,7 @@ static int lookup_user(const char *user, struct og_ident *id)
 	return found != NULL ? OG_OK : OG_ERR_NOTFOUND;
 }
 
-int og_ident_of(const char *user, struct og_ident *id)
+int og_outfile_ident_of(const char *user, struct og_ident *id)
 {
 	int n = 16, want, r;
 	gid_t *g;
@@ -57,7 +57,7 @@ int og_ident_of(const char *user, struct og_ident *id)
 		return r;
 	for (;;) {
 		if ((g = realloc(id->groups, (size_t)n * sizeof(*g))) == NULL) {
-			og_ident_free(id);
+			og_outfile_ident_free(id);
 			return OG_ERR_NOMEM;
 		}
 		id->groups = g;
@@ -67,14 +67,14 @@ int og_ident_of(const char *user, struct og_ident *id)
 			return OG_OK;
 		}
 		if (want <= n) {	/* no progress: the group database failed */
-			og_ident_free(id);
+			og_outfile_ident_free(id);
 			return OG_ERR_IO;
 		}
 		n = want;
 	}
 }
 
-void og_ident_free(struct og_ident *id)
+void og_outfile_ident_free(struct og_ident *id)
 {
 	free(id->groups);
 	id->groups = NULL;

@@ -20,9 +20,9 @@ struct og_ident {
 };
 
 /* Looks user up in the system's user database, with all their groups.
- * OG_ERR_NOTFOUND for a name it does not know. og_ident_free after. */
-int og_ident_of(const char *user, struct og_ident *id);
-void og_ident_free(struct og_ident *id);
+ * OG_ERR_NOTFOUND for a name it does not know. og_outfile_ident_free after. */
+int og_outfile_ident_of(const char *user, struct og_ident *id);
+void og_outfile_ident_free(struct og_ident *id);
 
 /* A file being created: open, and where it is, to remove it again. */
 struct og_outfile {

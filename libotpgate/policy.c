@@ -48,7 +48,7 @@ static int nss_gid(const char *name, int is_group, gid_t *gid)
 	return nss_not_found(rc) ? 0 : -1;
 }
 
-int og_user_in_nss(const char *user)
+int og_policy_user_in_nss(const char *user)
 {
 	gid_t gid;
 
@@ -81,7 +81,7 @@ static int grouplist_has(const char *user, gid_t primary, gid_t want)
 	return r;
 }
 
-int og_user_in_group(const char *user, const char *group)
+int og_policy_user_in_group(const char *user, const char *group)
 {
 	gid_t want, primary;
 	int r;
@@ -99,7 +99,7 @@ static int rule_matches(const struct og_rule *r, const char *user, const char *o
 	case OG_MATCH_ANY: return 1;
 	case OG_MATCH_USER: return strcmp(r->name, user) == 0;
 	case OG_MATCH_ORG: return org != NULL && strcmp(r->name, org) == 0;
-	case OG_MATCH_GROUP: return og_user_in_group(user, r->name);
+	case OG_MATCH_GROUP: return og_policy_user_in_group(user, r->name);
 	}
 	return 0;
 }

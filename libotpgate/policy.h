@@ -19,10 +19,10 @@ int og_policy_allows(const struct og_config *cfg, const char *user, const char *
  * not (or either is unknown), -1 if the lookup itself failed. Decided on
  * the whole entry and the whole group list, whatever their size, up to an
  * entry of 16 MiB and 65536 groups; beyond that the lookup fails. */
-int og_user_in_group(const char *user, const char *group);
+int og_policy_user_in_group(const char *user, const char *group);
 
 /* 1 if NSS knows user, 0 if not, -1 if the lookup failed; an entry of
  * any size up to 16 MiB is read whole. */
-int og_user_in_nss(const char *user);
+int og_policy_user_in_nss(const char *user);
 
 #endif

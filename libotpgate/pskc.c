@@ -143,7 +143,7 @@ static int key_data(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key *
 	    data_int(x, data, "TimeInterval", k->line, 1, INT32_MAX, &period, NULL) != 0 ||
 	    data_int(x, data, "TimeDrift", k->line, INT32_MIN, INT32_MAX, &k->drift, NULL) != 0)
 		return -1;
-	if (k->kind == OG_PSKC_TOTP && period != 30 && period != 60)
+	if (k->kind == OG_PSKC_TOTP && !og_otp_period_ok(period))
 		return pskc_fail(x, pskc_line(pskc_child(data, PSKC_NS, "TimeInterval")),
 				 "TimeInterval %lld is not 30 or 60", (long long)period);
 	k->params.period = k->kind == OG_PSKC_TOTP ? (int)period : 30;
@@ -159,7 +159,6 @@ static int key_params(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key
 	const xmlNode *su = pskc_child(ap, PSKC_NS, "Suite");
 	const char *len, *enc;
 	char text[PSKC_TEXT_MAX], *p = text;
-	int64_t n;
 
 	if (rf == NULL || (len = pskc_attr(rf, "Length")) == NULL)
 		return pskc_fail(x, k->line, "%s", "Key has no AlgorithmParameters/ResponseFormat "
@@ -168,9 +167,8 @@ static int key_params(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key
 	if (enc != NULL && strcmp(enc, "DECIMAL") != 0)
 		return pskc_fail(x, pskc_line(rf), "ResponseFormat Encoding '%.32s' is not DECIMAL",
 				 enc);
-	if (og_parse_int(len, 6, 8, &n) != OG_OK || n == 7)
+	if (og_otp_digits_parse(len, &k->params.digits) != OG_OK)
 		return pskc_fail(x, pskc_line(rf), "ResponseFormat Length '%.32s' is not 6 or 8", len);
-	k->params.digits = (int)n;
 	k->params.algo = OG_SHA1;
 	if (su == NULL)
 		return 0;

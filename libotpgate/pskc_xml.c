@@ -176,7 +176,7 @@ static int b64_decode(const char *s, unsigned char *out, size_t cap)
 		unsigned long w = 0;
 		int pad = 0;
 
-		for (int j = 0; j < 4; j++) {
+		for (size_t j = 0; j < 4; j++) {
 			int v = 0;
 
 			if (s[i + j] == '=' && i + 4 == n && j >= 2)

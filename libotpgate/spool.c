@@ -60,8 +60,9 @@ int og_spool_append(const char *path, const struct og_audit_event *ev, const str
 	line[n++] = '\n';
 	fd = open_for_append(path);
 	if (fd < 0 || fstat(fd, &sb) != 0 || write(fd, line, n) != (ssize_t)n || fsync(fd) != 0) {
-		og_logf(log, LOG_ERR, "audit spool %.200s: %s; row lost: %.300s", path,
-			strerror(errno), line);
+		/* the row without its newline: line is not a string */
+		og_logf(log, LOG_ERR, "audit spool %.200s: %s; row lost: %.*s", path,
+			strerror(errno), (int)(n - 1 < 300 ? n - 1 : 300), line);
 		if (fd >= 0 && ftruncate(fd, sb.st_size) == 0)	/* no half line for the next */
 			fsync(fd);
 		r = OG_ERR_IO;

@@ -1,7 +1,8 @@
 /*
  * spool.h: audit rows that the store could not take (database down) wait
  * in a local append-only file and are written to the store, oldest first,
- * by the next program that opens it. Nothing is lost, nothing is stored
+ * by the next program that opens it (the login, the tools and status
+ * flush it after og_store_open). Nothing is lost, nothing is stored
  * twice, and a row the store refuses does not hold back the others.
  *
  * The files, beside the spool PATH (mode 0600, never followed as symlinks):

@@ -21,7 +21,7 @@ struct flush {
 	char claim[4200], dead[4200];
 	int fd;			/* the claim, its owner lock held; O_APPEND for notes */
 	FILE *f;		/* reads it */
-	char batch[33];		/* its id, from its "#batch" note */
+	char batch[OG_ID_LEN + 1];		/* its id, from its "#batch" note */
 	long *skip;		/* lines set aside ("#skip" notes) */
 	size_t nskip, capskip;
 	char *line, *bad_line;	/* the line read; a copy of the one the store stopped at */
@@ -81,9 +81,9 @@ static int read_notes(struct flush *fl)
 
 	while ((n = next_line(fl)) >= 0) {
 		long line;
-		if (strncmp(fl->line, "#batch ", 7) == 0 && fl->batch[0] == '\0' && n == 7 + 33 &&
-		    fl->line[39] == '\n')
-			memcpy(fl->batch, fl->line + 7, 32);
+		if (strncmp(fl->line, "#batch ", 7) == 0 && fl->batch[0] == '\0' &&
+		    n == 7 + OG_ID_LEN + 1 && fl->line[7 + OG_ID_LEN] == '\n')
+			memcpy(fl->batch, fl->line + 7, OG_ID_LEN);
 		if (og_spool_skip_note(fl->line, &line) && (r = skip_add(fl, line)) != OG_OK)
 			return r;
 	}

@@ -759,8 +759,7 @@ static char *pem_wrap(const unsigned char *bin, size_t len)
 	}
 	memcpy(p, PEM_END, sizeof(PEM_END));	/* with its NUL */
 out:
-	OPENSSL_cleanse(b64, blen);
-	free(b64);
+	og_freezero(b64, blen);
 	return pem;
 }
 
@@ -798,11 +797,8 @@ int og_sshkey_generate_ed25519(const char *comment, struct og_sshkey *pub, char 
 out:
 	if (r != OG_OK) {
 		og_sshkey_free(pub);
-		if (*priv_pem != NULL) {
-			OPENSSL_cleanse(*priv_pem, strlen(*priv_pem));
-			free(*priv_pem);
-			*priv_pem = NULL;
-		}
+		og_freezero_str(*priv_pem);
+		*priv_pem = NULL;
 	}
 	free(b64);
 	OPENSSL_cleanse(priv, sizeof(priv));

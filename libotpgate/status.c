@@ -40,7 +40,7 @@ static void add(struct og_status *s, const char *name, enum og_level level, cons
 		s->level = level;
 }
 
-const char *og_level_name(enum og_level level)
+const char *og_status_level_name(enum og_level level)
 {
 	return level == OG_LEVEL_OK ? "OK" : level == OG_LEVEL_WARNING ? "WARNING" : "CRITICAL";
 }
@@ -162,7 +162,7 @@ static void check_locks(struct og_store *st, int64_t now, struct og_status *s)
 /* The registry walked user by user (it lists them in order). */
 struct expiry {
 	int64_t now, until, max_age, grace;
-	char user[257];
+	char user[OG_USER_MAX + 1];
 	int user_valid, user_kept;	/* the user has a valid key; one that stays or gets a successor */
 	int64_t keys, expiring, losing;
 };
@@ -194,7 +194,7 @@ static int count_key(void *arg, const struct og_access_key *k)
 	if (k->not_after <= e->until)
 		e->expiring++;
 	if (k->not_after > e->until ||
-	    (k->state == OG_KEY_ACTIVE && e->grace > 0 && k->created + e->max_age > e->now))
+	    (k->state == OG_ACCESS_KEY_ACTIVE && e->grace > 0 && k->created + e->max_age > e->now))
 		e->user_kept = 1;
 	return 0;
 }

@@ -54,6 +54,6 @@ struct og_status {
 void og_status_gather(const struct og_config *cfg, struct og_store *st, const char *store_error,
 		      int64_t now, int64_t within, struct og_status *out);
 
-const char *og_level_name(enum og_level level);
+const char *og_status_level_name(enum og_level level);
 
 #endif

@@ -1,36 +1,33 @@
 /*
  * stepup.h: an administrator's step-up. Before a privileged action an org
  * admin proves presence with a current code of their own token. It is a
- * login attempt in all but where the code is typed: the same code
- * matching and replay watermark, the same failure count and lock as the
- * admin's logins (failures count towards the lock, a locked admin is
- * refused, success clears the failures), and every outcome is audited.
+ * login attempt in all but where the code is typed, and the same code
+ * (attempt.h): the same matching and replay watermark, the same failure
+ * count and lock as the admin's logins (failures count towards the lock,
+ * a locked admin is refused, success clears the failures), and every
+ * outcome is audited, as event "step-up".
  */
 #ifndef OTPGATE_STEPUP_H
 #define OTPGATE_STEPUP_H
 
+#include "attempt.h"
 #include "audit.h"
-#include "auth.h"
+#include "auditlog.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
-
-/* Where the events go: syslog and the JSON-lines file, and also the store
- * unless stored (the store took the row with the change it records). */
-typedef void (*og_audit_sink)(void *arg, const struct og_audit_event *ev, int stored);
 
 struct og_step_up {
 	/* inputs */
 	const char *admin;		/* the admin: a user with a token of their own */
 	const char *action;		/* what it guards (the event's detail) */
 	struct og_audit_event ev;	/* ts, source, service and actor set by the caller */
-	og_audit_sink emit;
-	void *emit_arg;
+	const struct og_auditor *audit;	/* where the events go */
 	/* outputs */
 	const char *reason;		/* ok, bad-code, replay, locked, removed, no-token,
 					 * store-error, master-key */
 	int64_t locked_until;		/* the lock the admin is under, 0 none */
-	char token[65];			/* the serial that matched */
+	char token[OG_SERIAL_MAX + 1];	/* the serial that matched */
 };
 
 /*

@@ -1,9 +1,9 @@
 /*
  * store.h: the state otpgate keeps (users, tokens, data keys, replay
- * watermarks, failure counts and locks, audit), behind one interface.
- * Backends implement struct og_store_ops; the PAM module and the tools
- * only call the og_store_* functions below, never a backend directly.
- * Every operation that changes login state is atomic in the backend.
+ * watermarks, failure counts and locks, audit), behind one interface. The
+ * store is opaque: the PAM module and the tools call the og_store_*
+ * functions below, never a backend (whose part is store_backend.h).
+ * Every operation that changes login state is atomic.
  */
 #ifndef OTPGATE_STORE_H
 #define OTPGATE_STORE_H
@@ -12,42 +12,21 @@
 #include <stdint.h>
 #include "accesskey.h"
 #include "audit.h"
+#include "bounds.h"
 #include "chain.h"
 #include "config.h"
 #include "crypto.h"
 #include "lockout.h"
 #include "log.h"
-#include "otp.h"
 #include "recovery.h"
+#include "token.h"
 
-#define OG_SEALED_SECRET_MAX (OG_SECRET_MAX + OG_SEAL_OVERHEAD)
-#define OG_WRAPPED_DEK_LEN (OG_KEY_LEN + OG_SEAL_OVERHEAD)
 #define OG_MAX_TOKENS 16	/* active tokens considered per user */
-
-enum og_token_state { OG_TOKEN_ACTIVE, OG_TOKEN_PENDING, OG_TOKEN_REVOKED, OG_TOKEN_STOCK };
-
-struct og_token {
-	char id[33];
-	char serial[65];
-	char user[257];
-	char kind[16];			/* "virtual" or "hardware" */
-	enum og_token_state state;
-	struct og_otp_params params;
-	int64_t drift;			/* steps added to the current step */
-	int64_t last_step;		/* replay watermark; -1 when never used */
-	int64_t created;
-	int64_t last_used;
-	unsigned char sealed[OG_SEALED_SECRET_MAX];
-	size_t sealed_len;
-	char dek_id[33];
-	unsigned char wrapped_dek[OG_WRAPPED_DEK_LEN];
-	char dek_org[129];
-};
 
 /* What a login needs to know about a user, read in one go. */
 struct og_user_state {
 	int known;			/* the store has a row for this user */
-	char org[129];			/* "" when none */
+	char org[OG_ORG_MAX + 1];			/* "" when none */
 	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
 	int has_failures;		/* a failure count is on record */
 	int64_t removed_at;		/* 0, or when 'remove' took the user away */
@@ -57,16 +36,16 @@ struct og_user_state {
 
 /* A user row and a data key row, as listed for copying between stores. */
 struct og_user_row {
-	char name[257];
-	char org[129];
+	char name[OG_USER_MAX + 1];
+	char org[OG_ORG_MAX + 1];
 	int64_t created;
 	int64_t removed_at;		/* 0, or when the user was removed */
 	int removed_with_org;		/* the removal of their organisation took them */
 };
 
 struct og_dek_row {
-	char id[33];
-	char org[129];
+	char id[OG_ID_LEN + 1];
+	char org[OG_ORG_MAX + 1];
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
 	int64_t created;
 };
@@ -102,14 +81,14 @@ struct og_store_counts {
 
 /* Rows of the other tables, as listed for copying between stores. */
 struct og_admin_row {
-	char name[65];
-	char role[16];			/* "superuser" or "org-admin" */
-	char org[129];
+	char name[OG_ADMIN_MAX + 1];
+	char role[OG_KEYWORD_MAX + 1];			/* "superuser" or "org-admin" */
+	char org[OG_ORG_MAX + 1];
 	int64_t created;
 };
 
 struct og_recovery_row {
-	char user[257];
+	char user[OG_USER_MAX + 1];
 	int idx;
 	unsigned char salt[OG_RECOVERY_SALT];
 	unsigned char hash[OG_RECOVERY_HASH];
@@ -118,12 +97,12 @@ struct og_recovery_row {
 };
 
 struct og_failure_row {
-	char user[257];
+	char user[OG_USER_MAX + 1];
 	struct og_failures f;		/* count, window and lock */
 };
 
 struct og_org_removal_row {
-	char org[129];
+	char org[OG_ORG_MAX + 1];
 	int64_t removed_at;
 };
 
@@ -144,113 +123,22 @@ struct og_audit_head {
 
 struct og_store;
 
-/* How a backend is opened. */
-enum og_open_mode {
-	OG_OPEN_NORMAL,		/* everything, schema checked */
-	OG_OPEN_INIT,		/* create what is missing; schema not checked */
-	OG_OPEN_REGISTRY,	/* the key registry alone, read-only (the unprivileged key reader) */
-};
+/*
+ * The store gives back what it took: a name or id longer than the field
+ * of the row it is read back into (user_ensure, admin_add, dek_add,
+ * login_fail, org_remove, recovery_set, spool_mark) is refused with
+ * OG_ERR_INVALID, never stored to come back cut short or empty.
+ */
 
-struct og_store_ops {
-	const char *name;
-	int (*open)(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
-		    void **be);
-	void (*close)(void *be);
-	int (*init)(void *be);
-	int (*check_schema)(void *be);
-	int (*user_state)(void *be, const char *user, struct og_user_state *out);
-	int (*login_accept)(void *be, const char *token_id, int64_t step, int64_t drift,
-			    int clear_failures, const struct og_audit_event *ev);
-	int (*login_fail)(void *be, const char *user, const struct og_lockout *lk,
-			  const struct og_audit_event *ev, int64_t *locked_until, int *newly);
-	int (*audit_add)(void *be, const struct og_audit_event *ev);
-	void (*set_chain)(void *be, const struct og_chain_key *k);
-	int (*unlock)(void *be, const char *user);
-	int (*user_ensure)(void *be, const char *user, const char *org, int64_t now);
-	int (*dek_get)(void *be, const char *org, char id[33], unsigned char *wrapped);
-	int (*dek_add)(void *be, const char *org, const char *id,
-		       const unsigned char *wrapped, int64_t now);
-	int (*token_add)(void *be, const struct og_token *t);
-	int (*token_activate)(void *be, const char *token_id, int64_t step, int64_t drift);
-	int (*user_remove)(void *be, const char *user, int64_t now);
-	int (*purge)(void *be, int64_t before, int64_t *users, int64_t *orgs);
-	int (*org_remove)(void *be, const char *org, int64_t now, int64_t *users);
-	int (*org_removed)(void *be, const char *org, int64_t *at);
-	int (*erase)(void *be, const char *user, struct og_audit_event *ev,
-		     char pseudonym[OG_SUBJECT_LEN + 1]);
-	int (*admin_get)(void *be, const char *name, char role[16], char org[129]);
-	int (*admin_add)(void *be, const char *name, const char *role, const char *org,
-			 int64_t now);
-	int (*token_get)(void *be, const char *serial, struct og_token *out);
-	int (*token_assign)(void *be, const struct og_token *t);
-	int (*token_revoke)(void *be, const char *serial);
-	int (*token_resync)(void *be, const char *token_id, int64_t drift, int64_t step);
-	int (*recovery_set)(void *be, const char *user, const struct og_recovery_set *set,
-			    int64_t now);
-	int (*recovery_get)(void *be, const char *user, struct og_recovery_set *set);
-	int (*recovery_use)(void *be, const char *user, int idx, const struct og_audit_event *ev);
-	int (*token_list)(void *be, const char *user,
-			  int (*cb)(void *arg, const struct og_token *t), void *arg);
-	int (*user_list)(void *be, int (*cb)(void *arg, const struct og_user_row *u), void *arg);
-	int (*dek_list)(void *be, int (*cb)(void *arg, const struct og_dek_row *d), void *arg);
-	int (*dek_put)(void *be, const struct og_dek_row *d);
-	int (*audit_list)(void *be, int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
-	int (*subject_list)(void *be, int (*cb)(void *arg, const struct og_subject_row *s),
-			    void *arg);
-	int (*counts)(void *be, struct og_store_counts *out);
-	int (*keys_ready)(void *be);
-	int (*key_add)(void *be, const struct og_access_key *k);
-	int (*key_list)(void *be, const char *user,
-			int (*cb)(void *arg, const struct og_access_key *k), void *arg);
-	int (*key_set_state)(void *be, const char *id, enum og_key_state expect,
-			     enum og_key_state state, int64_t not_after);
-	int (*key_touch)(void *be, const char *fingerprint, int64_t now);
-	int (*key_by_fp)(void *be, const char *fingerprint, struct og_access_key *out);
-	int (*spool_mark)(void *be, const char *id, int64_t now);
-	int (*begin)(void *be);
-	int (*commit)(void *be);
-	int (*rollback)(void *be);
-	/* whole-store copies (migrate-store) */
-	int (*admin_list)(void *be, int (*cb)(void *arg, const struct og_admin_row *a), void *arg);
-	int (*recovery_list)(void *be, int (*cb)(void *arg, const struct og_recovery_row *r),
-			     void *arg);
-	int (*recovery_put)(void *be, const struct og_recovery_row *r);
-	int (*failure_list)(void *be, int (*cb)(void *arg, const struct og_failure_row *f),
-			    void *arg);
-	int (*failure_put)(void *be, const struct og_failure_row *f);
-	int (*org_removal_list)(void *be,
-				int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg);
-	int (*org_removal_put)(void *be, const struct og_org_removal_row *o);
-	int (*user_removal_put)(void *be, const char *user, int64_t removed_at, int with_org);
-	int (*spool_mark_list)(void *be, int (*cb)(void *arg, const struct og_spool_mark_row *m),
-			       void *arg);
-	/* monitoring (status) */
-	int (*audit_head)(void *be, struct og_audit_head *out);
-	int (*audit_last)(void *be, const char *reason,
-			  int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
-	int (*token_count)(void *be, enum og_token_state state, int64_t created_before,
-			   int64_t *n);
-	int (*stored_version)(void *be);	/* the schema version found: 0 none, -1 unreadable */
-	int schema_version;		/* the version this backend creates and expects */
-};
-
-struct og_store {
-	const struct og_store_ops *ops;
-	void *be;
-	const struct og_log *log;
-	char master_key[4096];		/* where the chain key comes from */
-	int chain_state;		/* 0 not loaded yet, 1 loaded, -1 failed */
-	struct og_chain_key chain;
-};
+/* -------- opening ----------------------------------------------------- */
 
 /* Opens the backend named by cfg->store_backend. The schema is checked
- * unless for_init. OG_ERR_STORE/OG_ERR_SCHEMA/OG_ERR_UNSAFE on failure. */
+ * unless for_init. OG_ERR_STORE/OG_ERR_SCHEMA/OG_ERR_UNSAFE on failure.
+ * The store knows nothing of the spool: whoever opens it to work flushes
+ * the spool into it next (og_spool_flush). */
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
 		  struct og_store **out);
 void og_store_close(struct og_store *st);
-
-/* The directory the PostgreSQL plugin is installed in (compiled in). */
-const char *og_store_plugin_dir(void);
 
 /* Opens only the key registry, read-only: what otpgate-keyrotate
  * authorized-keys may see as the unprivileged AuthorizedKeysCommandUser. */
@@ -263,8 +151,35 @@ int og_store_check_schema(struct og_store *st);
 /* Creates the schema (idempotent). */
 int og_store_init(struct og_store *st);
 
+/*
+ * Whether the store of cfg can be used, without changing anything (no
+ * schema made, no spool flushed, no registry created): opens it and reads
+ * the schema version it holds into *found (0: none yet), the version this
+ * build wants into *want. OG_OK, or the error of the backend's loading or
+ * opening (logged).
+ */
+int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want);
+
+int og_store_schema_version(const struct og_store *st);
+
+/* The directory the PostgreSQL plugin is installed in (compiled in). */
+const char *og_store_plugin_dir(void);
+
+/* The chain key, loaded from the master key on first use; NULL (logged)
+ * when the master key cannot be read. */
+const struct og_chain_key *og_store_chain_key(struct og_store *st);
+
+/* The same key, derived from a master key the caller already holds (a
+ * login that just checked a code), so the file is not read twice. */
+void og_store_chain_key_from(struct og_store *st, const struct og_key *master);
+
+/* -------- the login path ---------------------------------------------- */
+
 /* Reads user's org, lock and active tokens. Unknown user: known = 0, OG_OK. */
 int og_store_user_state(struct og_store *st, const char *user, struct og_user_state *out);
+
+/* Wipes every sealed secret and data key in a user state. */
+void og_store_user_state_wipe(struct og_user_state *us);
 
 /*
  * The claims that end a login (login_accept, recovery_use, login_fail) are
@@ -274,7 +189,7 @@ int og_store_user_state(struct og_store *st, const char *user, struct og_user_st
  * claim reads the user's standing again, in its own transaction and under
  * the store's lock on the user (SQLite's write lock; PostgreSQL's row lock
  * on the user, which removal and failure counting take too), and applies
- * og_standing_check at ev->ts, the time the code was entered:
+ * og_lockout_standing at ev->ts, the time the code was entered:
  *
  *   OG_ERR_REMOVED  the user, or the user's organisation, is removed;
  *   OG_ERR_LOCKED   a lock is in force at ev->ts.
@@ -295,6 +210,15 @@ int og_store_login_accept(struct og_store *st, const char *token_id, int64_t ste
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev);
 
 /*
+ * The user may log in (see og_store_login_accept): if user's code idx is
+ * unused, atomically marks it used, clears the user's failures and appends
+ * ev; OG_OK. Otherwise OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or
+ * OG_ERR_REPLAY, and nothing changed.
+ */
+int og_store_recovery_use(struct og_store *st, const char *user, int idx,
+			  const struct og_audit_event *ev);
+
+/*
  * The user may log in (see above): atomically counts one failure for user
  * within lk->interval, appends ev, and when the count reaches
  * lk->max_failures locks the user; OG_OK. *locked_until is the resulting
@@ -313,30 +237,22 @@ int og_store_login_fail(struct og_store *st, const char *user, const struct og_l
  * og_audit_decode gives back the values to write elsewhere.
  */
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev);
-int og_store_unlock(struct og_store *st, const char *user);
+
+/* Reads user's recovery codes (set->n = 0 when none). */
+int og_store_recovery_get(struct og_store *st, const char *user, struct og_recovery_set *set);
+
+int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
+
+int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
+
+/* -------- administration ---------------------------------------------- */
+
 int og_store_user_ensure(struct og_store *st, const char *user, const char *org, int64_t now);
-
-/* Returns the org's data key id and wrapped key, OG_ERR_NOTFOUND if none. */
-int og_store_dek_get(struct og_store *st, const char *org, char id[33], unsigned char *wrapped);
-int og_store_dek_add(struct og_store *st, const char *org, const char *id,
-		     const unsigned char *wrapped, int64_t now);
-
-/* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
-int og_store_token_add(struct og_store *st, const struct og_token *t);
 
 /* Two-stage removal: marks user removed at now (logins refused at once);
  * now = 0 restores a removed user. OG_ERR_NOTFOUND if there is nothing
  * to do. */
 int og_store_user_remove(struct og_store *st, const char *user, int64_t now);
-
-/*
- * Deletes for good every user removed at or before `before` (tokens,
- * failures, recovery codes, SSH keys, the user row) and every organisation
- * removed by then: all its users, tokens, keys and admins, and its data
- * key, so whatever copy of its sealed secrets survives can never be opened
- * again. *users and *orgs: how many.
- */
-int og_store_purge(struct og_store *st, int64_t before, int64_t *users, int64_t *orgs);
 
 /*
  * Two-stage removal of a whole organisation: now > 0 marks org and every
@@ -352,6 +268,15 @@ int og_store_org_remove(struct og_store *st, const char *org, int64_t now, int64
 int og_store_org_removed(struct og_store *st, const char *org, int64_t *at);
 
 /*
+ * Deletes for good every user removed at or before `before` (tokens,
+ * failures, recovery codes, SSH keys, the user row) and every organisation
+ * removed by then: all its users, tokens, keys and admins, and its data
+ * key, so whatever copy of its sealed secrets survives can never be opened
+ * again. *users and *orgs: how many.
+ */
+int og_store_purge(struct og_store *st, int64_t before, int64_t *users, int64_t *orgs);
+
+/*
  * Erases a person for good, at once: tokens, failures, recovery codes,
  * SSH keys, the user row and the mapping from their audit pseudonym to
  * their name are deleted, and ev is appended in the same transaction with
@@ -361,15 +286,31 @@ int og_store_org_removed(struct og_store *st, const char *org, int64_t *at);
 int og_store_erase(struct og_store *st, const char *user, struct og_audit_event *ev,
 		   char pseudonym[OG_SUBJECT_LEN + 1]);
 
+int og_store_unlock(struct og_store *st, const char *user);
+
 /* An administrator: role "superuser" (org "") or "org-admin" of org.
  * admin_get gives OG_ERR_NOTFOUND for someone who is not one; admin_add
  * gives OG_ERR_EXISTS for someone who already is. */
-int og_store_admin_get(struct og_store *st, const char *name, char role[16], char org[129]);
+int og_store_admin_get(struct og_store *st, const char *name, char role[OG_KEYWORD_MAX + 1],
+		       char org[OG_ORG_MAX + 1]);
 int og_store_admin_add(struct og_store *st, const char *name, const char *role, const char *org,
 		       int64_t now);
 
+/* Returns the org's data key id and wrapped key, OG_ERR_NOTFOUND if none. */
+int og_store_dek_get(struct og_store *st, const char *org, char id[OG_ID_LEN + 1],
+		     unsigned char *wrapped);
+int og_store_dek_add(struct og_store *st, const char *org, const char *id,
+		     const unsigned char *wrapped, int64_t now);
+
+/* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
+int og_store_token_add(struct og_store *st, const struct og_token *t);
+
 /* The token with this serial (any state); OG_ERR_NOTFOUND if none. */
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out);
+
+/* Calls cb for every token (of user, or all when user is NULL); cb's non-zero stops. */
+int og_store_token_list(struct og_store *st, const char *user,
+			int (*cb)(void *arg, const struct og_token *t), void *arg);
 
 /* A stock token (t->id) is given to t->user: user, sealed secret and data
  * key replaced, state active. OG_ERR_NOTFOUND unless it was in stock. */
@@ -392,43 +333,6 @@ int og_store_token_revoke(struct og_store *st, const char *serial);
 int og_store_recovery_set(struct og_store *st, const char *user,
 			  const struct og_recovery_set *set, int64_t now);
 
-/* Reads user's recovery codes (set->n = 0 when none). */
-int og_store_recovery_get(struct og_store *st, const char *user, struct og_recovery_set *set);
-
-/*
- * The user may log in (see og_store_login_accept): if user's code idx is
- * unused, atomically marks it used, clears the user's failures and appends
- * ev; OG_OK. Otherwise OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or
- * OG_ERR_REPLAY, and nothing changed.
- */
-int og_store_recovery_use(struct og_store *st, const char *user, int idx,
-			  const struct og_audit_event *ev);
-
-/* Calls cb for every token (of user, or all when user is NULL); cb's non-zero stops. */
-int og_store_token_list(struct og_store *st, const char *user,
-			int (*cb)(void *arg, const struct og_token *t), void *arg);
-
-/* Whole-store listings, for copying one store into another. Audit rows come
- * oldest first, with the host they were recorded on. */
-int og_store_user_list(struct og_store *st, int (*cb)(void *arg, const struct og_user_row *u),
-		       void *arg);
-int og_store_dek_list(struct og_store *st, int (*cb)(void *arg, const struct og_dek_row *d),
-		      void *arg);
-int og_store_dek_put(struct og_store *st, const struct og_dek_row *d);
-int og_store_audit_list(struct og_store *st,
-			int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
-int og_store_subject_list(struct og_store *st,
-			  int (*cb)(void *arg, const struct og_subject_row *s), void *arg);
-
-/* The chain key, loaded from the master key on first use; NULL (logged)
- * when the master key cannot be read. */
-const struct og_chain_key *og_store_chain_key(struct og_store *st);
-
-/* The same key, derived from a master key the caller already holds (a
- * login that just checked a code), so the file is not read twice. */
-void og_store_chain_key_from(struct og_store *st, const struct og_key *master);
-int og_store_counts(struct og_store *st, struct og_store_counts *out);
-
 /* Makes the key registry ready (SQLite attaches it; logins never need
  * to). Call before a transaction that touches keys. */
 int og_store_keys_ready(struct og_store *st);
@@ -439,12 +343,11 @@ int og_store_keys_ready(struct og_store *st);
 int og_store_key_add(struct og_store *st, const struct og_access_key *k);
 int og_store_key_list(struct og_store *st, const char *user,
 		      int (*cb)(void *arg, const struct og_access_key *k), void *arg);
+
 /* Moves key id from state expect to state with not_after, atomically;
  * OG_ERR_NOTFOUND when it is not (or no longer) in state expect. */
-int og_store_key_set_state(struct og_store *st, const char *id, enum og_key_state expect,
-			   enum og_key_state state, int64_t not_after);
-int og_store_key_touch(struct og_store *st, const char *fingerprint, int64_t now);
-int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out);
+int og_store_key_set_state(struct og_store *st, const char *id, enum og_access_key_state expect,
+			   enum og_access_key_state state, int64_t not_after);
 
 /* Records, in the open transaction, that part id of a spool flush is in
  * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */
@@ -455,6 +358,8 @@ int og_store_begin(struct og_store *st);
 int og_store_commit(struct og_store *st);
 int og_store_rollback(struct og_store *st);
 
+/* -------- migration (migrate-store) ----------------------------------- */
+
 /*
  * Whole-store copies (migrate-store). The listings give every row, the
  * puts insert one as it was (OG_ERR_EXISTS for a duplicate key; a
@@ -463,48 +368,63 @@ int og_store_rollback(struct og_store *st);
  * pseudonym, as a new user gets one) and its removal, if any, with the
  * same date and whether its organisation's removal took it.
  */
+/* Whole-store listings, for copying one store into another. Audit rows come
+ * oldest first, with the host they were recorded on. */
+int og_store_user_list(struct og_store *st, int (*cb)(void *arg, const struct og_user_row *u),
+		       void *arg);
+
 int og_store_user_put(struct og_store *st, const struct og_user_row *u);
+
+int og_store_dek_list(struct og_store *st, int (*cb)(void *arg, const struct og_dek_row *d),
+		      void *arg);
+
+int og_store_dek_put(struct og_store *st, const struct og_dek_row *d);
+
 int og_store_admin_list(struct og_store *st, int (*cb)(void *arg, const struct og_admin_row *a),
 			void *arg);
+
 int og_store_admin_put(struct og_store *st, const struct og_admin_row *a);
+
 int og_store_recovery_list(struct og_store *st,
 			   int (*cb)(void *arg, const struct og_recovery_row *r), void *arg);
+
 int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *r);
+
 int og_store_failure_list(struct og_store *st,
 			  int (*cb)(void *arg, const struct og_failure_row *f), void *arg);
+
 int og_store_failure_put(struct og_store *st, const struct og_failure_row *f);
+
 int og_store_org_removal_list(struct og_store *st,
 			      int (*cb)(void *arg, const struct og_org_removal_row *o), void *arg);
+
 int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_row *o);
+
 /* The spool chunks recorded as stored; a mark is put back with
  * og_store_spool_mark(st, m->id, m->at). A copied mark keeps a flush of a
  * claim left behind from storing its chunk in the new store again. */
 int og_store_spool_mark_list(struct og_store *st,
 			     int (*cb)(void *arg, const struct og_spool_mark_row *m), void *arg);
 
+int og_store_audit_list(struct og_store *st,
+			int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
+
+int og_store_subject_list(struct og_store *st,
+			  int (*cb)(void *arg, const struct og_subject_row *s), void *arg);
+
+/* -------- monitoring -------------------------------------------------- */
+
 /* Monitoring: the trail's newest end and its length; the newest entry
  * with this reason (cb not called when there is none); how many tokens
  * are in state and were created before created_before. */
 int og_store_audit_head(struct og_store *st, struct og_audit_head *out);
+
 int og_store_audit_last(struct og_store *st, const char *reason,
 			int (*cb)(void *arg, const struct og_audit_row *row), void *arg);
+
 int og_store_token_count(struct og_store *st, enum og_token_state state, int64_t created_before,
 			 int64_t *n);
-int og_store_schema_version(const struct og_store *st);
 
-/*
- * Whether the store of cfg can be used, without changing anything (no
- * schema made, no spool flushed, no registry created): opens it and reads
- * the schema version it holds into *found (0: none yet), the version this
- * build wants into *want. OG_OK, or the error of the backend's loading or
- * opening (logged).
- */
-int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want);
-
-const char *og_token_state_name(enum og_token_state s);
-int og_token_state_parse(const char *s, enum og_token_state *out);
-
-/* Wipes every sealed secret and data key in a user state. */
-void og_user_state_wipe(struct og_user_state *us);
+int og_store_counts(struct og_store *st, struct og_store_counts *out);
 
 #endif

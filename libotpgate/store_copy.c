@@ -72,7 +72,7 @@ static int copy_failure(void *arg, const struct og_failure_row *f)
 static int copy_admin(void *arg, const struct og_admin_row *a)
 {
 	struct copy *cp = arg;
-	char role[16], org[129];
+	char role[OG_KEYWORD_MAX + 1], org[OG_ORG_MAX + 1];
 	int r = og_store_admin_get(cp->to, a->name, role, org);
 
 	if (r == OG_OK && strcmp(role, a->role) == 0 && strcmp(org, a->org) == 0) {

@@ -4,11 +4,12 @@
 #include <openssl/crypto.h>
 
 #include "err.h"
+#include "store.h"
 #include "token.h"
 #include "util.h"
 
-int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
-		   int64_t now, char id[33], struct og_key *dek)
+int og_token_dek(struct og_store *st, const struct og_key *master, const char *org,
+		 int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek)
 {
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
 	int64_t removed;
@@ -67,7 +68,7 @@ int og_token_build(const struct og_key *dek, const char *dek_id, const char *use
 int og_token_secret(const struct og_key *master, const struct og_token *t,
 		    unsigned char *secret, size_t *len)
 {
-	struct og_key dek;
+	struct og_key dek = { 0 };
 	int r;
 
 	*len = 0;
@@ -107,4 +108,22 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}
 	return found;
+}
+
+static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
+#define NSTATES (int)(sizeof(state_names) / sizeof(state_names[0]))
+
+const char *og_token_state_name(enum og_token_state s)
+{
+	return (int)s >= 0 && (int)s < NSTATES ? state_names[s] : "?";
+}
+
+int og_token_state_parse(const char *s, enum og_token_state *out)
+{
+	int i = og_name_find(state_names, NSTATES, s);
+
+	if (i < 0)
+		return OG_ERR_INVALID;
+	*out = (enum og_token_state)i;
+	return OG_OK;
 }

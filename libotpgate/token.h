@@ -1,17 +1,49 @@
-/* token.h: creating tokens (sealed secrets under per-org data keys). */
+/* token.h: a token, its secret sealed under its organisation's data key. */
 #ifndef OTPGATE_TOKEN_H
 #define OTPGATE_TOKEN_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include "bounds.h"
 #include "crypto.h"
-#include "store.h"
+#include "log.h"
+#include "otp.h"
+
+struct og_store;
+
+#define OG_SEALED_SECRET_MAX (OG_SECRET_MAX + OG_SEAL_OVERHEAD)
+#define OG_WRAPPED_DEK_LEN (OG_KEY_LEN + OG_SEAL_OVERHEAD)
+
+enum og_token_state { OG_TOKEN_ACTIVE, OG_TOKEN_PENDING, OG_TOKEN_REVOKED, OG_TOKEN_STOCK };
+
+struct og_token {
+	char id[OG_ID_LEN + 1];
+	char serial[OG_SERIAL_MAX + 1];
+	char user[OG_USER_MAX + 1];
+	char kind[OG_KEYWORD_MAX + 1];	/* "virtual" or "hardware" */
+	enum og_token_state state;
+	struct og_otp_params params;
+	int64_t drift;			/* steps added to the current step */
+	int64_t last_step;		/* replay watermark; -1 when never used */
+	int64_t created;
+	int64_t last_used;
+	unsigned char sealed[OG_SEALED_SECRET_MAX];
+	size_t sealed_len;
+	char dek_id[OG_ID_LEN + 1];
+	unsigned char wrapped_dek[OG_WRAPPED_DEK_LEN];
+	char dek_org[OG_ORG_MAX + 1];
+};
+
+const char *og_token_state_name(enum og_token_state s);
+int og_token_state_parse(const char *s, enum og_token_state *out);
 
 /*
  * Returns the data key of org, creating, wrapping and storing a new one
  * when the org has none. OG_ERR_GONE for a removed organisation. The
  * caller wipes dek.
  */
-int og_dek_for_org(struct og_store *st, const struct og_key *master, const char *org,
-		   int64_t now, char id[33], struct og_key *dek);
+int og_token_dek(struct og_store *st, const struct og_key *master, const char *org,
+		 int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek);
 
 /*
  * Fills t for a new active token of user with secret sealed under dek.

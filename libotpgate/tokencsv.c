@@ -105,18 +105,13 @@ static int row_params(char **f, const struct og_csv_header *h, struct og_otp_par
 {
 	const char *a = field(f, h, OG_CSV_ALGORITHM, NULL), *d = field(f, h, OG_CSV_DIGITS, NULL);
 	const char *t = field(f, h, OG_CSV_PERIOD, NULL);
-	int64_t n;
 
 	if (a != NULL && og_algo_parse(a, &p->algo) != OG_OK)
 		return say(why, cap, "algorithm '%.16s' is not SHA1, SHA256 or SHA512", a);
-	if (d != NULL && (og_parse_int(d, 6, 8, &n) != OG_OK || n == 7))
+	if (d != NULL && og_otp_digits_parse(d, &p->digits) != OG_OK)
 		return say(why, cap, "digits '%.16s' is not 6 or 8", d);
-	if (d != NULL)
-		p->digits = (int)n;
-	if (t != NULL && (og_parse_int(t, 30, 60, &n) != OG_OK || (n != 30 && n != 60)))
+	if (t != NULL && og_otp_period_parse(t, &p->period) != OG_OK)
 		return say(why, cap, "period '%.16s' is not 30 or 60", t);
-	if (t != NULL)
-		p->period = (int)n;
 	return OG_OK;
 }
 
@@ -127,12 +122,12 @@ static int row_fields(char **f, const struct og_csv_header *h, struct og_csv_row
 	row->user = field(f, h, OG_CSV_USER, NULL);
 	row->serial = field(f, h, OG_CSV_SERIAL, NULL);
 	row->org = field(f, h, OG_CSV_ORG, "");
-	if (row->user != NULL && !og_is_safe_name(row->user, 256))
+	if (row->user != NULL && !og_is_safe_name(row->user, OG_USER_MAX))
 		return say(why, cap, "user '%.64s' is not a valid name", row->user);
-	if (row->serial == NULL || !og_is_safe_name(row->serial, 64))
+	if (row->serial == NULL || !og_is_safe_name(row->serial, OG_SERIAL_MAX))
 		return say(why, cap, "serial '%.64s' is missing or not valid",
 			   row->serial ? row->serial : "");
-	if (row->org[0] != '\0' && !og_is_safe_name(row->org, 128))
+	if (row->org[0] != '\0' && !og_is_safe_name(row->org, OG_ORG_MAX))
 		return say(why, cap, "organisation '%.64s' is not a valid name", row->org);
 	return row_params(f, h, &row->params, why, cap);
 }

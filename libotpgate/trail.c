@@ -132,7 +132,7 @@ static int check_subject(void *arg, const struct og_subject_row *s)
 	struct walk *w = arg;
 	char p[OG_SUBJECT_LEN + 1];
 
-	if (!s->salt_ok || (w->r = og_subject_pseudonym(w->k, s->salt, s->name, p)) != OG_OK ||
+	if (!s->salt_ok || (w->r = og_chain_subject_pseudonym(w->k, s->salt, s->name, p)) != OG_OK ||
 	    strcmp(p, s->pseudonym) != 0) {
 		if (w->r == OG_OK)
 			broken(w, 0, 0, "a name mapping was altered: it does not derive its"

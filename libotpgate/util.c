@@ -1,4 +1,5 @@
 /* util.c: bounded number/duration parsing, hex, randomness, names. */
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -93,7 +94,7 @@ int og_random(unsigned char *out, size_t len)
 	return RAND_bytes(out, (int)len) == 1 ? OG_OK : OG_ERR_CRYPTO;
 }
 
-int og_random_id(char out[33])
+int og_random_id(char out[OG_ID_LEN + 1])
 {
 	unsigned char raw[16];
 
@@ -123,6 +124,29 @@ int og_is_safe_name(const char *s, size_t max)
 			return 0;
 	}
 	return 1;
+}
+
+int og_name_find(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+void og_freezero(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, len);
+	free(p);
+}
+
+void og_freezero_str(char *s)
+{
+	if (s != NULL)
+		og_freezero(s, strlen(s));
 }
 
 int og_copy(char *dst, size_t cap, const char *src)

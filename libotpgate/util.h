@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bounds.h"
 
 /*
  * Parses a whole decimal string (digits only, no sign, no spaces) into *out
@@ -31,10 +32,19 @@ int og_hex_decode(const char *hex, unsigned char *out, size_t cap);
 int og_random(unsigned char *out, size_t len);
 
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
-int og_random_id(char out[33]);
+int og_random_id(char out[OG_ID_LEN + 1]);
 
 /* Constant-time equality of two byte strings of the same length. */
 int og_ct_equal(const void *a, const void *b, size_t len);
+
+/* The index of s among the n names (a state's, say), or -1. */
+int og_name_find(const char *const *names, int n, const char *s);
+
+/* Wipes len bytes at p, then frees it (NULL: nothing). */
+void og_freezero(void *p, size_t len);
+
+/* Wipes a string up to its NUL, then frees it (NULL: nothing). */
+void og_freezero_str(char *s);
 
 /* Copies src into dst (cap bytes); OG_ERR_INVALID (dst empty) if it does not fit. */
 int og_copy(char *dst, size_t cap, const char *src);

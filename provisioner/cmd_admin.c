@@ -10,7 +10,7 @@ int cmd_unlock(struct cli *c, const struct cli_args *a)
 {
 	const char *user = a->arg[0];
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision unlock USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -54,7 +54,8 @@ int cmd_list(struct cli *c, const struct cli_args *a)
 	struct listing ls = { cli_flag(a, "json"), cli_opt(a, "org") };
 	const char *user = a->arg[0];
 
-	if ((ls.org && !og_is_safe_name(ls.org, 128)) || (user && !og_is_safe_name(user, 256)))
+	if ((ls.org && !og_is_safe_name(ls.org, OG_ORG_MAX)) ||
+	    (user && !og_is_safe_name(user, OG_USER_MAX)))
 		return cli_error("usage: otpgate-provision list [USER] [--org ORG] [--json]"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;

@@ -79,7 +79,7 @@ int cmd_audit(struct cli *c, const struct cli_args *a)
 	struct filter f = { cli_opt(a, "user"), 0, cli_flag(a, "json"), 0 };
 	const char *since = cli_opt(a, "since");
 
-	if ((f.user != NULL && !og_is_safe_name(f.user, 256)) ||
+	if ((f.user != NULL && !og_is_safe_name(f.user, OG_USER_MAX)) ||
 	    (since != NULL && og_time_parse(since, (int64_t)time(NULL), &f.since) != OG_OK))
 		return cli_error("usage: otpgate-provision audit [--user USER] [--since TIME]"
 				 " [--json] (TIME: as audit prints it, 2026-01-31T09:00:00Z, or a"

@@ -23,7 +23,6 @@ struct enrol_opts {
 static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts *o)
 {
 	const char *v;
-	int64_t n;
 
 	o->params = c->cfg.totp;
 	o->params.t0 = 0;
@@ -34,19 +33,13 @@ static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts 
 	o->json = cli_flag(a, "json");
 	if ((v = cli_opt(a, "algorithm")) && og_algo_parse(v, &o->params.algo) != OG_OK)
 		return cli_error("--algorithm must be SHA1, SHA256 or SHA512"), 2;
-	if ((v = cli_opt(a, "digits")) != NULL) {
-		if (og_parse_int(v, 6, 8, &n) != OG_OK || n == 7)
-			return cli_error("--digits must be 6 or 8"), 2;
-		o->params.digits = (int)n;
-	}
-	if ((v = cli_opt(a, "period")) != NULL) {
-		if (og_parse_int(v, 30, 60, &n) != OG_OK || (n != 30 && n != 60))
-			return cli_error("--period must be 30 or 60"), 2;
-		o->params.period = (int)n;
-	}
-	if (!og_is_safe_name(o->user, 256))
+	if ((v = cli_opt(a, "digits")) != NULL && og_otp_digits_parse(v, &o->params.digits) != OG_OK)
+		return cli_error("--digits must be 6 or 8"), 2;
+	if ((v = cli_opt(a, "period")) != NULL && og_otp_period_parse(v, &o->params.period) != OG_OK)
+		return cli_error("--period must be 30 or 60"), 2;
+	if (!og_is_safe_name(o->user, OG_USER_MAX))
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
-	if (o->org[0] != '\0' && !og_is_safe_name(o->org, 128))
+	if (o->org[0] != '\0' && !og_is_safe_name(o->org, OG_ORG_MAX))
 		return cli_error("organisation '%.64s' is not a valid name", o->org), 2;
 	if (o->issuer[0] == '\0' || strchr(o->issuer, ':') != NULL || strlen(o->issuer) > 100)
 		return cli_error("--issuer must be 1 to 100 characters without ':'"), 2;
@@ -77,8 +70,8 @@ static int write_qr(struct cli *c, const char *qr, const char *uri, struct og_ou
 static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned char *secret,
 		       struct og_token *t)
 {
-	struct og_key master, dek;
-	char dek_id[33];
+	struct og_key master = { 0 }, dek = { 0 };
+	char dek_id[OG_ID_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
 	int r;
 
@@ -86,7 +79,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 		return r;
 	if ((r = og_store_begin(c->st)) == OG_OK &&
 	    (r = og_store_user_ensure(c->st, o->user, o->org, now)) == OG_OK &&
-	    (r = og_dek_for_org(c->st, &master, o->org, now, dek_id, &dek)) == OG_OK) {
+	    (r = og_token_dek(c->st, &master, o->org, now, dek_id, &dek)) == OG_OK) {
 		r = og_token_build(&dek, dek_id, o->user, NULL, "virtual", secret, SECRET_BYTES,
 				   &o->params, now, t);
 		og_key_wipe(&dek);

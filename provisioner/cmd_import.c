@@ -52,8 +52,8 @@ static int org_key(struct importer *im, const char *org, const char **id, struct
 		else
 			im->norgs++;
 		snprintf(im->orgs[i].org, sizeof(im->orgs[i].org), "%s", org);
-		if ((r = og_dek_for_org(im->c->st, &im->master, org, im->now, im->orgs[i].id,
-					&im->orgs[i].dek)) != OG_OK) {
+		if ((r = og_token_dek(im->c->st, &im->master, org, im->now, im->orgs[i].id,
+				      &im->orgs[i].dek)) != OG_OK) {
 			im->norgs--;
 			return r;
 		}

@@ -125,7 +125,7 @@ static void quiet(void *ctx, int prio, const char *msg)
 
 int cmd_init(struct cli *c, const struct cli_args *a)
 {
-	struct og_key key;
+	struct og_key key = { 0 };
 	og_log_fn fn;
 	int r, created = 0, had_store;
 
@@ -170,7 +170,7 @@ int cmd_init(struct cli *c, const struct cli_args *a)
 	if (set_up_key_reader(c) != 0)
 		return 1;
 	/* the installing admin becomes the superuser; only one init makes one */
-	if (!had_store && og_store_admin_add(c->st, c->actor, "superuser", "", (int64_t)time(NULL)) == OG_OK)
+	if (!had_store && og_admin_add_superuser(c->st, c->actor, (int64_t)time(NULL)) == OG_OK)
 		printf("superuser: %s\n", c->actor);
 	cli_audit(c, "init", "success", NULL, NULL, created ? "master key created" : NULL);
 	printf("store: %s (ready)\nmaster key: %s (%s)\n", og_config_store_name(&c->cfg), c->cfg.master_key,

@@ -30,19 +30,13 @@ int cmd_migrate(struct cli *c, const struct cli_args *a)
 /* Both configs must name the same master key, or the copy is unreadable. */
 static int same_master_key(struct cli *from, struct cli *to)
 {
-	struct og_key a, b;
-	int same;
+	struct og_key a = { 0 }, b = { 0 };
+	int loaded = cli_master_key(from, &a) == OG_OK && cli_master_key(to, &b) == OG_OK;
+	int same = loaded && og_ct_equal(a.k, b.k, sizeof(a.k));
 
-	if (cli_master_key(from, &a) != OG_OK)
-		return 0;
-	if (cli_master_key(to, &b) != OG_OK) {
-		og_key_wipe(&a);
-		return 0;
-	}
-	same = og_ct_equal(a.k, b.k, sizeof(a.k));
 	og_key_wipe(&a);
 	og_key_wipe(&b);
-	if (!same)
+	if (loaded && !same)
 		cli_error("%s and %s are different master keys: copy the key file to the target "
 			  "first", from->cfg.master_key, to->cfg.master_key);
 	return same;

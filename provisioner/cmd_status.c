@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "err.h"
 #include "json.h"
+#include "spool.h"
 #include "status.h"
 #include "timefmt.h"
 #include "util.h"
@@ -22,7 +23,7 @@ static void print_text(const struct og_status *s)
 {
 	const char *sep = "";
 
-	printf("OTPGATE %s - ", og_level_name(s->level));
+	printf("OTPGATE %s - ", og_status_level_name(s->level));
 	for (int i = 0; i < s->nchecks; i++) {
 		if (s->level != OG_LEVEL_OK && s->checks[i].level == s->level) {
 			printf("%s%s: %s", sep, s->checks[i].name, s->checks[i].text);
@@ -33,7 +34,7 @@ static void print_text(const struct og_status *s)
 		printf("%d checks ok", s->nchecks);
 	printf("\n");
 	for (int i = 0; i < s->nchecks; i++)
-		printf("%-8s %-10s %s\n", og_level_name(s->checks[i].level), s->checks[i].name,
+		printf("%-8s %-10s %s\n", og_status_level_name(s->checks[i].level), s->checks[i].name,
 		       s->checks[i].text);
 }
 
@@ -53,10 +54,10 @@ static void print_json(const struct og_status *s)
 	char head[2 * OG_CHAIN_LEN + 1];
 
 	og_hex_encode(s->head.mac, sizeof(s->head.mac), head);
-	printf("{\"status\":\"%s\",\"exit\":%d,\"checks\":[", og_level_name(s->level), s->level);
+	printf("{\"status\":\"%s\",\"exit\":%d,\"checks\":[", og_status_level_name(s->level), s->level);
 	for (int i = 0; i < s->nchecks; i++) {
 		printf("%s{\"name\":\"%s\",\"status\":\"%s\",\"text\":", i ? "," : "",
-		       s->checks[i].name, og_level_name(s->checks[i].level));
+		       s->checks[i].name, og_status_level_name(s->checks[i].level));
 		og_json_quote(stdout, s->checks[i].text);
 		printf("}");
 	}
@@ -118,6 +119,8 @@ int cmd_status(struct cli *c, const struct cli_args *a)
 	c->log = capture;
 	if (og_store_open(&c->cfg, &c->log, 0, &c->st) != OG_OK)
 		c->st = NULL;
+	else	/* as every opener does: what waits in the spool goes in first */
+		og_spool_flush(c->cfg.store_spool, c->st, &c->log);
 	og_status_gather(&c->cfg, c->st, why, (int64_t)time(NULL), within, &s);
 	if (json)
 		print_json(&s);

@@ -20,7 +20,7 @@ static int org_remove_or_restore(struct cli *c, const char *org, int remove)
 	int64_t users;
 	int r;
 
-	if (!og_is_safe_name(org, 128))
+	if (!og_is_safe_name(org, OG_ORG_MAX))
 		return cli_error("usage: otpgate-provision %s --org ORG", remove ? "remove" : "restore"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -52,7 +52,7 @@ static int org_of_user_removed(struct cli *c, const char *user)
 	if (og_store_user_state(c->st, user, &us) == OG_OK && us.known &&
 	    og_store_org_removed(c->st, us.org, &at) == OG_OK && at > 0)
 		cli_error("%s's organisation %s is removed (restore --org %s first)", user, us.org, us.org);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	return at > 0;
 }
 
@@ -64,7 +64,7 @@ static int remove_or_restore(struct cli *c, const struct cli_args *a, int remove
 
 	if (org != NULL && a->n == 0)
 		return org_remove_or_restore(c, org, remove);
-	if (org != NULL || a->n != 1 || !og_is_safe_name(user, 256))
+	if (org != NULL || a->n != 1 || !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision %s USER | --org ORG", what), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -133,7 +133,7 @@ static int export_key(void *arg, const struct og_access_key *k)
 	printf("%s{\"id\":\"%s\",\"type\":\"%s\",\"fingerprint\":\"%s\",\"origin\":\"%s\","
 	       "\"state\":\"%s\",\"created\":%lld,\"last_used\":%lld,\"not_after\":%lld}",
 	       *first ? "" : ",", k->id, k->type, k->fingerprint, k->origin,
-	       og_key_state_name(k->state), (long long)k->created, (long long)k->last_used,
+	       og_access_key_state_name(k->state), (long long)k->created, (long long)k->last_used,
 	       (long long)k->not_after);
 	*first = 0;
 	return 0;
@@ -172,7 +172,7 @@ int cmd_export(struct cli *c, const struct cli_args *a)
 	struct export_audit ea;
 	int first = 1, known;
 
-	if (!cli_flag(a, "json") || !og_is_safe_name(user, 256))
+	if (!cli_flag(a, "json") || !og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision export USER --json"), 2;
 	if (cli_open(c, 0) != OG_OK || og_store_keys_ready(c->st) != OG_OK ||
 	    og_store_user_state(c->st, user, &us) != OG_OK)
@@ -180,7 +180,7 @@ int cmd_export(struct cli *c, const struct cli_args *a)
 	known = us.known;
 	printf("{\"user\":\"%s\",\"known\":%s,\"org\":\"%s\",\"removed_at\":%lld,\"tokens\":[",
 	       user, known ? "true" : "false", us.org, (long long)us.removed_at);
-	og_user_state_wipe(&us);
+	og_store_user_state_wipe(&us);
 	if (og_store_token_list(c->st, user, export_token, &first) != OG_OK)
 		return 1;
 	printf("],\"ssh_keys\":[");
@@ -214,7 +214,7 @@ int cmd_erase(struct cli *c, const struct cli_args *a)
 	struct og_audit_event ev = { .result = "success", .reason = "erase" };
 	int r;
 
-	if (!og_is_safe_name(user, 256))
+	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("usage: otpgate-provision erase USER"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
@@ -240,16 +240,18 @@ int cmd_erase(struct cli *c, const struct cli_args *a)
 int cmd_admin_add(struct cli *c, const struct cli_args *a)
 {
 	const char *name = a->arg[0], *org = cli_opt(a, "org");
-	int64_t removed;
+	int r;
 
-	if (org == NULL || !og_is_safe_name(name, 64) || !og_is_safe_name(org, 128))
+	if (org == NULL || !og_is_safe_name(name, OG_ADMIN_MAX) || !og_is_safe_name(org, OG_ORG_MAX))
 		return cli_error("usage: otpgate-provision admin add NAME --org ORG"), 2;
 	if (cli_open(c, 0) != OG_OK)
 		return 1;
-	if (og_store_org_removed(c->st, org, &removed) != OG_OK || removed)
+	if ((r = og_admin_add(c->st, name, org, (int64_t)time(NULL))) == OG_ERR_GONE)
 		return cli_error("organisation %s is removed (restore --org %s first)", org, org), 1;
-	if (og_store_admin_add(c->st, name, "org-admin", org, (int64_t)time(NULL)) != OG_OK)
+	if (r == OG_ERR_EXISTS)
 		return cli_error("%s is already an admin", name), 1;
+	if (r != OG_OK)
+		return cli_error("cannot make %s an admin: %s", name, og_strerror(r)), 1;
 	cli_audit(c, "admin-add", "success", name, NULL, org);
 	printf("%s is now an admin of organisation %s\n", name, org);
 	return 0;

@@ -22,7 +22,8 @@ struct importer {
 	long line;
 	struct og_csv_header head;	/* head.ncols 0: no header line yet */
 	struct og_key master;
-	struct { char org[129]; char id[33]; struct og_key dek; } orgs[IMPORT_ORG_CACHE];
+	struct { char org[OG_ORG_MAX + 1]; char id[OG_ID_LEN + 1]; struct og_key dek; }
+		orgs[IMPORT_ORG_CACHE];
 	int norgs;
 	long rows;			/* tokens imported */
 	long skipped;			/* PSKC keys skipped (--skip-unsupported) */

@@ -4,8 +4,9 @@
 set -eu
 BUILD=${1:?usage: tests/valgrind.sh BUILD_DIR}
 N=${OTPGATE_VALGRIND_LOGINS:-300}
-T=$(mktemp -d /tmp/otpgate-valgrind-XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
+# shellcheck source=tests/lib/proc.sh
+. "$(dirname "$0")/lib/proc.sh"
+scratch otpgate-valgrind
 
 cat >"$T/otpgate.conf" <<CONF
 store = { backend = "sqlite"; path = "$T/otpgate.db"; };

@@ -5,37 +5,24 @@
 # and a non-zero exit.
 set -u
 BUILD=${1:?usage: operator.sh BUILD_DIR}
-T=$(mktemp -d /tmp/otpgate-op-XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/otp.sh
+. "$TESTLIB/otp.sh"
+# shellcheck source=tests/lib/audit.sh
+. "$TESTLIB/audit.sh"
+# shellcheck source=tests/lib/login.sh
+. "$TESTLIB/login.sh"
+scratch otpgate-op
+AUDIT_DB=$T/otpgate.db
 prov() { "$BUILD/otpgate-provision" -c "$T/otpgate.conf" "$@"; }
 kr() { "$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" "$@"; }
 db() { sqlite3 "$T/otpgate.db" "$1"; }
-# refuses DESC EXPECTED_TEXT CMD...: non-zero exit, one stderr line holding the text
-refuses() {
-	desc=$1 want=$2
-	shift 2
-	if "$@" >"$T/out" 2>"$T/err"; then
-		not_ok "$desc (exit 0)"
-	elif [ "$(wc -l <"$T/err")" -ne 1 ] || ! grep -q -- "$want" "$T/err"; then
-		not_ok "$desc: stderr was: $(cat "$T/err")"
-	else
-		ok "$desc"
-	fi
-}
-succeeds() {
-	desc=$1
-	shift
-	if "$@" >"$T/out" 2>"$T/err"; then ok "$desc"; else not_ok "$desc: $(cat "$T/err")"; fi
-}
-totp() { "$(dirname "$0")/../lib/totp" "$@"; }
-wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt "$1" ]; do sleep 0.2; done; }
 mkdir -p "$T/pam.d"
 printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf\n' "$BUILD" "$T" >"$T/pam.d/op"
-login() { "$BUILD/tests/pam-login" -d "$T/pam.d" -s op -u "$1" -r 127.0.0.1 "$2" >/dev/null 2>&1; }
 
 # --version: the release (the file VERSION) and the compiled-in plugin directory
 VERSION=$(cat "$(dirname "$0")/../../VERSION")
@@ -63,18 +50,19 @@ succeeds "confirm alice" prov confirm alice "$(totp uri "$URI")"
 # host: the name the config gives the bastion is the one its audit entries carry
 check "host: admin entries name the bastion as the config says" \
 	[ "$(db "select count(*) from audit where host = 'bastion-op1'")" -eq "$(db "select count(*) from audit")" ]
-login alice 000000
+login_refused "a wrong code is refused as a bad code" op alice 000000 "Authentication failure" bad-code
 check "host: a login's entry names it too" \
 	[ "$(db "select host from audit_named where event = 'auth' and \"user\" = 'alice'")" = bastion-op1 ]
 grep -v '^host' "$T/otpgate.conf" >"$T/nohost.conf"
 chmod 600 "$T/nohost.conf"
-"$BUILD/otpgate-provision" -c "$T/nohost.conf" unlock alice >/dev/null 2>&1
+succeeds "unlock alice, with the config that names no host" "$BUILD/otpgate-provision" -c "$T/nohost.conf" unlock alice
 check "host: without the setting, the host name" \
 	[ "$(db "select host from audit where reason = 'unlock' order by id desc limit 1")" = "$(hostname)" ]
 
 # show: a lock ends at a UTC time; audit --since takes back the times audit prints
-login alice 000000
-login alice 000001
+login_refused "a first wrong code is refused" op alice 000000 "Authentication failure" bad-code
+login_refused "a second wrong code is refused, and locks (lockout.max_failures 2)" \
+	op alice 000001 "Authentication failure" bad-code
 prov show alice >"$T/out"
 until=$(db "select locked_until from failures where user = 'alice'")
 want=$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)
@@ -98,13 +86,15 @@ status_is() {
 	shift 2
 	"$@" >"$T/status" 2>"$T/status.err"
 	rc=$?
-	[ "$rc" -eq "$want" ] && head -1 "$T/status" | grep -q "^OTPGATE $level - " ||
-		{ echo "# exit $rc: $(cat "$T/status" "$T/status.err")"; return 1; }
+	if [ "$rc" -ne "$want" ] || ! head -1 "$T/status" | grep -q "^OTPGATE $level - "; then
+		diag "exit $rc: $(cat "$T/status" "$T/status.err")"
+		return 1
+	fi
 }
 status_is WARNING 1 prov status
 check "status: a locked user is a WARNING (exit 1) naming the count" \
 	grep -q "^WARNING  locks      1 users locked out" "$T/status"
-prov unlock alice >/dev/null 2>&1
+succeeds "unlock alice" prov unlock alice
 status_is OK 0 prov status
 check "status: all well is OK (exit 0), each check on a line" \
 	sh -c "grep -q '^OK       store      sqlite $T/otpgate.db: reachable, schema version 5' $T/status &&
@@ -112,7 +102,7 @@ check "status: all well is OK (exit 0), each check on a line" \
 	grep -q '^OK       spool      empty' $T/status && grep -q '^OK       rotate ' $T/status &&
 	grep -q '^OK       disk       the file system of the store and the key drop location' $T/status"
 prov status --json >"$T/out"
-python3 - "$T/out" "$T/otpgate.db" <<'PY' && ok "status --json: one object with every measurement" || not_ok "status --json: $(cat "$T/out")"
+if python3 - "$T/out" "$T/otpgate.db" <<'PY'; then ok "status --json: one object with every measurement"; else not_ok "status --json: $(cat "$T/out")"; fi
 import json, sqlite3, sys
 d = json.load(open(sys.argv[1]))
 n = sqlite3.connect(sys.argv[2]).execute("select count(*) from audit").fetchone()[0]
@@ -135,12 +125,16 @@ db "update tokens set created = created - 7200 where user = 'bob'"
 status_is WARNING 1 prov status
 check "status: a pending enrolment past its deadline is a WARNING" \
 	grep -q "^WARNING  enrolments 1 pending enrolments past their deadline" "$T/status"
-prov revoke bob >/dev/null 2>&1
+succeeds "revoke bob's pending token" prov revoke bob
 
 # the spool: a store the module refuses (mode 0644) spools the attempt; status
 # says CRITICAL and how many rows wait; once the store is back, it is OK again
 chmod 644 "$T/otpgate.db"
-login alice 123456
+pam_login op alice 123456
+check "a store the module refuses (mode 0644): PAM_AUTHINFO_UNAVAIL, the store's reason logged" \
+	sh -c "grep -qx 'Authentication service cannot retrieve authentication info' '$T/login.out' &&
+	grep -q ': $T/otpgate.db: mode 0644 is accessible by group or others; refusing it$' '$T/login.log' &&
+	grep -q 'event=auth result=failure reason=store-unavailable user=alice ' '$T/login.log'"
 status_is CRITICAL 2 prov status
 check "status: a store that cannot be opened is CRITICAL, with the store's reason" \
 	grep -q "^CRITICAL store      $T/otpgate.db: mode 0644" "$T/status"
@@ -153,9 +147,11 @@ check "status: the store back, the spool is written to it" \
 # rows a flush claimed (store.spool.claim) still wait; rows it set aside
 # (store.spool.dead) are a WARNING of their own
 chmod 644 "$T/otpgate.db"
-login alice 123456
+pam_login op alice 123456
 mv "$T/audit.spool" "$T/audit.spool.claim"
-login alice 123457
+pam_login op alice 123457
+check "with the store refused again, the attempt is spooled with its reason" \
+	grep -q "reason=store-unavailable user=alice " "$T/audit.spool"
 status_is CRITICAL 2 prov status
 check "status: rows in the spool and in a claim a flush left, both counted" \
 	grep -q "^WARNING  spool      2 audit rows wait for the store in $T/audit.spool, the oldest since .* (1 of them claimed by a flush)$" "$T/status"
@@ -228,8 +224,11 @@ chmod 600 "$T/new/example.conf"
 "$BUILD/otpgate-provision" check-config -c "$T/new/example.conf" >"$T/out" 2>&1
 check "check-config: the example config is ok (exit 0)" \
 	sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -qx '$T/new/example.conf: ok'"
-grep -q "check-config" "$T/new/example.conf" &&
-	ok "the example config tells to check an edit with check-config" || not_ok "example config advice"
+if grep -q "check-config" "$T/new/example.conf"; then
+	ok "the example config tells to check an edit with check-config"
+else
+	not_ok "example config advice"
+fi
 cat >"$T/new/fresh.conf" <<CONF
 store = { backend = "sqlite"; path = "$T/new/lib/otpgate.db"; };
 master_key = "$T/new/etc/master.key";
@@ -292,8 +291,10 @@ chmod 620 "$T/new/fresh.conf"
 "$BUILD/otpgate-provision" check-config -c "$T/new/fresh.conf" >"$T/out" 2>&1
 check "check-config: a config the group may write" \
 	sh -c "[ $? -eq 1 ] && grep -q 'fresh.conf: mode 0620' $T/out"
-"$BUILD/otpgate-provision" --help | grep -q "check-config \[-c FILE\]" && "$BUILD/otpgate-provision" --help | grep -q "status \[--json\]" &&
-	ok "--help shows status and check-config" || not_ok "--help lacks status or check-config"
+if "$BUILD/otpgate-provision" --help | grep -q "check-config \[-c FILE\]" && "$BUILD/otpgate-provision" --help | grep -q "status \[--json\]"; then
+	ok "--help shows status and check-config"
+else
+	not_ok "--help lacks status or check-config"
+fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

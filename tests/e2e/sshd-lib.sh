@@ -21,14 +21,22 @@
 #   og_prov init                              # otpgate-provision -c $OG_CONF ...
 #   og_sshd_start LOGIN_USER                  # keys, sshd_config, PAM file, sshd
 #   og_ssh_login USER CODE [SSH_OPTS...]      # one non-interactive login
-#   og_totp hex|uri SECRET [STEP_OFFSET]      # a TOTP code (RFC 6238)
-#   og_audit_since ID                         # audit rows after ID
+# It sources the shared test helpers of tests/lib: proc.sh (T is $OG_WORK;
+# on_exit, stop, nap, bg_wait, free_port), otp.sh (totp, step_left,
+# wait_margin) and audit.sh (audit_max, audit_since, audit_where on $OG_DB).
 # Optional: OG_CONF_EXTRA (lines added to otpgate.conf), OG_SSHD_EXTRA (lines
-# added to sshd_config), OG_AUTHORIZED_KEYS_FILE (instead of pub/authorized_keys).
+# added to sshd_config), OG_AUTHORIZED_KEYS_FILE (instead of pub/authorized_keys),
+# SCRATCH_INT_STATUS (the exit status after Ctrl-C, 130).
 # A function og_cleanup_hook, if the caller defines one, runs after cleanup.
 
 OG_SSHD_BIN=${OG_SSHD_BIN:-/usr/sbin/sshd}
-OG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TESTLIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/otp.sh
+. "$TESTLIB/otp.sh"
+# shellcheck source=tests/lib/audit.sh
+. "$TESTLIB/audit.sh"
 OG_WORK=
 OG_SERVICE=
 OG_PAM_FILE=
@@ -37,67 +45,19 @@ OG_PRIVSEP_CREATED=0
 OG_SSHD_PID=
 OG_SSHD_LAUNCH_PID=
 OG_PORT=
-OG_INT_STATUS=${OG_INT_STATUS:-130}	# exit status after Ctrl-C
-OG_CLEANED=0
-OG_CHILD_PID=		# a client or sleep we wait for (in the background, so
-			# a signal is handled at once, not when it ends)
 
 og_log() { printf '%s\n' "$*" >&2; }
 og_die() { og_log "${OG_NAME:-sshd-lib}: $*"; exit 1; }
 
-# The process ids under pid (deepest first), read from /proc.
-og_descendants() {
-	local pid=$1 d stat rest
-	for d in /proc/[0-9]*; do
-		stat=$(cat "$d/stat" 2>/dev/null) || continue
-		rest=${stat##*) }		# fields after "(comm) ": state ppid ...
-		rest=${rest#* }
-		if [ "${rest%% *}" = "$pid" ]; then
-			og_descendants "${d#/proc/}"
-			echo "${d#/proc/}"
-		fi
-	done
-}
-
-# Whether pid runs (a zombie awaiting wait does not).
-og_alive() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
-
+# Stops the sshd listener, the sessions it forked and its launcher.
 og_sshd_stop() {
-	local pids p alive=""
-	[ -n "$OG_SSHD_PID" ] || [ -n "$OG_SSHD_LAUNCH_PID" ] || return 0
-	pids=""
-	for p in $OG_SSHD_PID $OG_SSHD_LAUNCH_PID; do
-		og_alive "$p" || continue
-		pids="$pids $(og_descendants "$p") $p"
-	done
-	# shellcheck disable=SC2086
-	[ -n "${pids// /}" ] && kill -TERM $pids 2>/dev/null
-	for _ in $(seq 50); do
-		alive=""
-		for p in $pids; do og_alive "$p" && alive="$alive $p"; done
-		[ -z "$alive" ] && break
-		sleep 0.1
-	done
-	# shellcheck disable=SC2086
-	[ -n "$alive" ] && kill -KILL $alive 2>/dev/null
-	[ -n "$OG_SSHD_LAUNCH_PID" ] && wait "$OG_SSHD_LAUNCH_PID" 2>/dev/null
+	stop "$OG_SSHD_PID" "$OG_SSHD_LAUNCH_PID"
 	OG_SSHD_PID=
 	OG_SSHD_LAUNCH_PID=
-	return 0
 }
 
+# Run at exit (proc.sh runs it, then removes what is left of $OG_WORK).
 og_cleanup() {
-	[ "$OG_CLEANED" = 1 ] && return 0
-	OG_CLEANED=1
-	if [ -n "$OG_CHILD_PID" ] && og_alive "$OG_CHILD_PID"; then
-		kill -TERM "$OG_CHILD_PID" 2>/dev/null
-		wait "$OG_CHILD_PID" 2>/dev/null
-	fi
 	og_sshd_stop
 	if [ "$OG_PAM_CREATED" = 1 ] && [ -n "$OG_PAM_FILE" ]; then
 		rm -f -- "$OG_PAM_FILE"
@@ -115,7 +75,7 @@ og_cleanup() {
 	return 0
 }
 
-# Creates the work dir and names; installs the cleanup traps.
+# Creates the work dir ($OG_WORK, which is T) and names; installs the cleanup traps.
 og_setup() {
 	local prefix=${1:?og_setup PREFIX}
 	[ -n "${OG_BUILD:-}" ] || og_die "OG_BUILD is not set"
@@ -128,16 +88,16 @@ og_setup() {
 		command -v "$p" >/dev/null || og_die "$p not found (make deps)"
 	done
 	umask 077	# the scratch dir holds secrets, codes and keys
-	trap 'og_cleanup' EXIT
-	trap 'og_cleanup; trap - EXIT; exit "$OG_INT_STATUS"' INT
-	trap 'og_cleanup; trap - EXIT; exit 143' TERM HUP
-	OG_WORK=$(mktemp -d "/tmp/$prefix-XXXXXX") || og_die "mktemp failed"
+	scratch "$prefix"
+	on_exit og_cleanup
+	OG_WORK=$T
 	OG_SERVICE="$prefix-$$"
 	OG_PAM_FILE="/etc/pam.d/$OG_SERVICE"
 	OG_CONF="$OG_WORK/otpgate.conf"
 	OG_DB="$OG_WORK/otpgate.db"
 	OG_KEY="$OG_WORK/id_ed25519"
 	OG_SSHD_LOG="$OG_WORK/sshd.log"
+	AUDIT_DB=$OG_DB
 }
 
 # Writes otpgate.conf; its policy lets every user in from the given CIDRs.
@@ -157,32 +117,6 @@ EOF
 }
 
 og_prov() { "$OG_BUILD/otpgate-provision" -c "$OG_CONF" "$@"; }
-
-og_free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# og_totp hex HEXSECRET [OFFSET] | og_totp uri OTPAUTH_URI [OFFSET]
-# og_totp wrong-hex HEXSECRET | wrong-uri URI: a code no step within +-5 has.
-og_totp() { "$OG_LIB_DIR/../lib/totp" "$@"; }
-
-# Runs a command in the background and waits for it, so that a signal
-# to this script runs the cleanup at once; returns the command's status.
-og_run() {
-	local rc
-	"$@" &
-	OG_CHILD_PID=$!
-	wait "$OG_CHILD_PID"
-	rc=$?
-	OG_CHILD_PID=
-	return $rc
-}
-
-og_sleep() { og_run sleep "$1"; }
-
-# Seconds left in the current 30 s step.
-og_step_left() { echo $((30 - $(date +%s) % 30)); }
 
 # Writes sshd_config for login user $1 on port $OG_PORT.
 og_sshd_config() {
@@ -230,10 +164,10 @@ og_sshd_launch() {
 			OG_SSHD_PID=$(cat "$OG_WORK/sshd.pid")
 			break
 		fi
-		og_alive "$OG_SSHD_LAUNCH_PID" || break
+		alive "$OG_SSHD_LAUNCH_PID" || break
 		sleep 0.1
 	done
-	if [ -n "$OG_SSHD_PID" ] && og_alive "$OG_SSHD_PID"; then
+	if [ -n "$OG_SSHD_PID" ] && alive "$OG_SSHD_PID"; then
 		return 0
 	fi
 	og_sshd_stop
@@ -283,7 +217,7 @@ EOF
 	ln -s "$OG_SSHD_BIN" "$OG_WORK/$OG_SERVICE"
 	# the free port may be taken before sshd binds it: try another
 	for try in 1 2 3; do
-		OG_PORT=$(og_free_port) || og_die "no free port"
+		OG_PORT=$(free_port tcp) || og_die "no free port"
 		og_sshd_config "$user"
 		"$OG_SSHD_BIN" -t -f "$OG_WORK/sshd_config" ||
 			og_die "sshd -t rejected $OG_WORK/sshd_config"
@@ -319,7 +253,7 @@ og_ssh_login() {
 	shift 2
 	printf '%s\n' "$code" >"$OG_WORK/code"
 	: >"$OG_WORK/askpass.log"
-	og_run env -u SSH_AUTH_SOCK SSH_ASKPASS="$OG_WORK/askpass" SSH_ASKPASS_REQUIRE=force \
+	bg_wait env -u SSH_AUTH_SOCK SSH_ASKPASS="$OG_WORK/askpass" SSH_ASKPASS_REQUIRE=force \
 		DISPLAY="${DISPLAY:-:0}" \
 		timeout 30 setsid -w ssh -F /dev/null -p "$OG_PORT" -i "$OG_KEY" -T \
 		-o IdentitiesOnly=yes -o IdentityAgent=none \
@@ -331,16 +265,7 @@ og_ssh_login() {
 		"$user@127.0.0.1" true </dev/null >"$OG_WORK/ssh.out" 2>"$OG_WORK/ssh.err"
 }
 
-# The highest audit row id so far (0 if none).
-og_audit_max() { sqlite3 "$OG_DB" 'SELECT COALESCE(MAX(id), 0) FROM audit'; }
-
-# Audit rows after id, as event|result|reason|user|source|service|token.
-og_audit_since() {
-	sqlite3 -separator '|' "$OG_DB" "SELECT event, result, reason, user, source, service,
-		COALESCE(token, '') FROM audit_named WHERE id > ${1:-0} ORDER BY id"
-}
-
-# The same, readable, with time, for people.
+# Audit rows after id, readable, with time, for people.
 og_audit_show() {
 	sqlite3 -header -column "$OG_DB" "SELECT id, datetime(ts, 'unixepoch', 'localtime')
 		AS time, event, result, reason, user, source, service, token FROM audit_named

@@ -15,23 +15,17 @@ OG_BUILD=${1:?usage: sshd_keys.sh BUILD_DIR}
 OG_NAME=sshd_keys
 # shellcheck source=tests/e2e/sshd-lib.sh
 . "$(dirname "$0")/sshd-lib.sh"
-
-PASSED=0 FAILED=0 N=0
-check() {
-	local desc=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then PASSED=$((PASSED + 1)); echo "ok $N - $desc"
-	else FAILED=$((FAILED + 1)); echo "not ok $N - $desc"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
 
 og_setup otpgate-keys
 # sshd runs AuthorizedKeysCommand only from a root-owned path that nobody
 # else can write, all the way up: a private copy under /run
 KR_DIR=$(mktemp -d /run/otpgate-keys-XXXXXX)
+rm_kr_dir() { rm -rf "$KR_DIR"; }
+on_exit rm_kr_dir
 chmod 755 "$KR_DIR"
 install -m 755 "$OG_BUILD/otpgate-keyrotate" "$KR_DIR/otpgate-keyrotate"
-og_cleanup_hook() { rm -rf "$KR_DIR"; }
 KR="$KR_DIR/otpgate-keyrotate"
 
 SECRET=3132333435363738393031323334353637383930
@@ -51,18 +45,30 @@ og_prov import --format csv "$OG_WORK/t.csv" >/dev/null || og_die "import failed
 og_sshd_start root
 kr() { "$KR" -c "$OG_CONF" "$@"; }
 fresh_code() {
-	[ "$(og_step_left)" -lt 8 ] && og_sleep "$(og_step_left)"
-	og_totp hex "$SECRET"
+	wait_margin 8 >/dev/null
+	totp hex "$SECRET"
 }
-audit_count() { sqlite3 "$OG_DB" "SELECT count(*) FROM audit_named WHERE $1"; }
 login_with() {	# KEYFILE [SSH_OPTS...]: log in with that key and a code from a fresh step
 	OG_KEY=$1
 	shift
+	MARK=$(audit_max)
 	og_ssh_login root "$(fresh_code)" "$@"
 	local rc=$?
 	# a code that was asked for is spent: the next login needs the next step's
-	[ -s "$OG_WORK/askpass.log" ] && og_sleep "$(og_step_left)"
+	[ -s "$OG_WORK/askpass.log" ] && nap "$(step_left)"
 	return $rc
+}
+# refused_by METHOD RC [REASON]: ssh exited 255 and said permission denied
+# for METHOD (publickey: sshd took no key, and PAM was never asked;
+# keyboard-interactive: sshd took the key, and pam_otpgate refused, its
+# auth entry a failure for REASON)
+refused_by() {
+	[ "$2" -eq 255 ] && grep -q "^root@127.0.0.1: Permission denied ($1)" "$OG_WORK/ssh.err" &&
+		if [ "$1" = publickey ]; then
+			[ ! -s "$OG_WORK/askpass.log" ] && [ -z "$(audit_since "$MARK")" ]
+		else
+			[ "$(audit_since "$MARK" "event = 'auth'" | cut -d'|' -f1-3)" = "auth|failure|$3" ]
+		fi
 }
 : >"$OG_WORK/user_keys"
 
@@ -73,11 +79,11 @@ check "issued key is in OpenSSH format (ssh-keygen reads it)" [ -n "$FP1" ]
 login_with "$OG_WORK/k1"
 check "issued key + current code: login succeeds" [ $? -eq 0 ]
 check "the login's audit rows carry the key's fingerprint" \
-	[ "$(audit_count "event IN ('auth','account') AND result='success' AND key='$FP1'")" -ge 2 ]
+	[ "$(audit_where "event IN ('auth','account') AND result='success' AND key='$FP1'")" -ge 2 ]
 # a key sshd never heard of
 ssh-keygen -q -N '' -t ed25519 -f "$OG_WORK/stranger"
 login_with "$OG_WORK/stranger"
-check "an unregistered key is refused" [ $? -ne 0 ]
+check "an unregistered key is refused by sshd, before PAM" refused_by publickey $?
 
 # 2. a certificate signed by a CA the user made up and put in their own
 # authorized_keys: sshd accepts it, pam_otpgate must not, whatever the size
@@ -92,11 +98,12 @@ for c in short long; do
 		og_die "ssh-keygen -s failed"
 	fp=$(ssh-keygen -l -f "$OG_WORK/cert-$c-cert.pub" | awk '{print $2}')
 	login_with "$OG_WORK/cert-$c" -o CertificateFile="$OG_WORK/cert-$c-cert.pub"
-	check "a $c-id certificate from the user's own CA is refused" [ $? -ne 0 ]
+	check "a $c-id certificate from the user's own CA is refused by pam_otpgate (key-not-registered)" \
+		refused_by keyboard-interactive $? key-not-registered
 	check "sshd accepted that certificate (so pam_otpgate refused it)" \
 		grep -q "Partial publickey for root .* ED25519-CERT $fp" "$OG_SSHD_LOG"
 	check "the $c-id certificate's refusal is audited as key-not-registered, with its key" \
-		[ "$(audit_count "event='auth' AND reason='key-not-registered' AND key='$fp'")" -eq 1 ]
+		[ "$(audit_where "event='auth' AND reason='key-not-registered' AND key='$fp'")" -eq 1 ]
 done
 check "the long certificate makes a publickey line of over 17,000 bytes" \
 	[ "$(wc -c <"$OG_WORK/cert-long-cert.pub")" -gt 17000 ]
@@ -107,9 +114,10 @@ check "the long certificate makes a publickey line of over 17,000 bytes" \
 sqlite3 "$OG_WORK/keys.db" "UPDATE access_keys SET created = created - 3700, not_after = not_after - 3700"
 kr rotate >"$OG_WORK/rotate.out" 2>&1
 check "rotate replaces the key" grep -q "1 rotated, 0 user keys to grace, 0 expired, 0 failed" "$OG_WORK/rotate.out"
-NEW=$(ls "$OG_WORK/drop/root/" 2>/dev/null | grep -v '^\.' | head -n 1)
-check "the new private key is in the drop location, mode 0600" \
-	[ -n "$NEW" ] && [ "$(stat -c %a "$OG_WORK/drop/root/$NEW")" = 600 ]
+NEW=
+for f in "$OG_WORK/drop/root/"*; do [ -f "$f" ] && NEW=${f##*/} && break; done
+new_key_kept() { [ -n "$NEW" ] && [ "$(stat -c %a "$OG_WORK/drop/root/$NEW")" = 600 ]; }
+check "the new private key is in the drop location, mode 0600" new_key_kept
 login_with "$OG_WORK/drop/root/$NEW"
 check "after rotate the new key logs in" [ $? -eq 0 ]
 # the grace ends
@@ -117,19 +125,19 @@ sqlite3 "$OG_WORK/keys.db" "UPDATE access_keys SET not_after = strftime('%s') - 
 kr rotate >"$OG_WORK/rotate2.out" 2>&1
 check "after the grace, rotate expires the old key" grep -q "0 rotated, 0 user keys to grace, 1 expired, 0 failed" "$OG_WORK/rotate2.out"
 login_with "$OG_WORK/k1"
-check "after the grace the old key is refused" [ $? -ne 0 ]
+check "after the grace the old key is refused by sshd, before PAM" refused_by publickey $?
 kr rotate >"$OG_WORK/rotate3.out" 2>&1
 check "rotate again: nothing to do (idempotent)" grep -q "0 rotated, 0 user keys to grace, 0 expired, 0 failed" "$OG_WORK/rotate3.out"
 
 # 4. revocation takes effect at once
 kr revoke --user root >/dev/null
 login_with "$OG_WORK/drop/root/$NEW"
-check "a revoked key is refused at once" [ $? -ne 0 ]
+check "a revoked key is refused at once, by sshd, before PAM" refused_by publickey $?
 check "authorized-keys prints nothing for root now" [ -z "$(runuser -u otpgate -- "$KR" -c "$OG_CONF" authorized-keys root)" ]
 check "authorized-keys prints nothing for hostile arguments" \
 	[ -z "$(runuser -u otpgate -- "$KR" -c "$OG_CONF" authorized-keys 'root;id' "$(printf 'x%.0s' $(seq 300))")" ]
 check "audit trail: issue, rotate, expire and revoke, each with a fingerprint" \
-	[ "$(audit_count "event='key' AND key IS NOT NULL AND reason IN ('issue','rotate','expire','revoke')")" -ge 4 ]
+	[ "$(audit_where "event='key' AND key IS NOT NULL AND reason IN ('issue','rotate','expire','revoke')")" -ge 4 ]
 
 # 5. a registry writer killed mid-transaction must not block the key reader.
 # A registry an older version left in rollback-journal mode is converted to
@@ -190,14 +198,13 @@ check "authorized-keys (as user otpgate) still lists root's key" grep -q "ssh-ed
 login_with "$OG_WORK/k3"
 check "and a login with that key succeeds" [ $? -eq 0 ]
 check "the login's audit rows name the key" \
-	[ "$(audit_count "event='auth' AND result='success' AND key='$FP3'")" -ge 1 ]
+	[ "$(audit_where "event='auth' AND result='success' AND key='$FP3'")" -ge 1 ]
 sqlite3 "$OG_WORK/keys.db" "PRAGMA default_cache_size = 0"
 kr rotate >"$OG_WORK/rotate6.out" 2>&1
 check "the next rotate expires the rest" grep -q " $rest expired, 0 failed" "$OG_WORK/rotate6.out"
 
-if [ "$FAILED" -ne 0 ]; then
+if [ "$TAP_FAILED" -ne 0 ]; then
 	sed 's/^/#   /' "$OG_SSHD_LOG"
-	cat "$OG_WORK"/rotate*.out
+	sed 's/^/#   /' "$OG_WORK"/rotate*.out
 fi
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+tap_done

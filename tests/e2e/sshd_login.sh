@@ -14,13 +14,12 @@ BUILD=${1:?usage: tests/e2e/sshd_login.sh BUILD_DIR}
 OG_BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "$OG_NAME: no such dir: $BUILD" >&2; exit 2; }
 # shellcheck source=tests/e2e/sshd-lib.sh
 . "$(dirname "$0")/sshd-lib.sh"
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
 
 SECRET=3132333435363738393031323334353637383930	# RFC 6238's SHA1 seed
 SERIAL=E2E1
 USER_=root
-PASSED=0
-FAILED=0
-N=0
 
 og_setup otpgate-e2e
 
@@ -33,44 +32,38 @@ og_prov import --format csv "$OG_WORK/tokens.csv" >/dev/null ||
 og_sshd_start "$USER_"
 echo "# sshd on 127.0.0.1:$OG_PORT, PAM service $OG_SERVICE, work dir $OG_WORK"
 
-# result N DESCRIPTION PROBLEM...: "ok" if no problem was given
-result() {
-	local desc=$1
-	shift
-	N=$((N + 1))
-	if [ $# -eq 0 ]; then
-		PASSED=$((PASSED + 1))
-		echo "ok $N - $desc"
-	else
-		FAILED=$((FAILED + 1))
-		echo "not ok $N - $desc"
-		for p in "$@"; do echo "#   $p"; done
-		echo "#   audit rows of this login:"
-		og_audit_since "$MARK" | sed 's/^/#     /'
-		echo "#   ssh stderr:"
-		sed 's/^/#     /' "$OG_WORK/ssh.err"
-	fi
+# what a failed case shows besides its problems (tap.sh's result)
+show_login() {
+	echo "#   audit rows of this login:"
+	audit_since "$MARK" | sed 's/^/#     /'
+	echo "#   ssh stderr:"
+	sed 's/^/#     /' "$OG_WORK/ssh.err"
 }
+TAP_DIAGNOSE=show_login
 
-# check_login EXPECT_RC AUTH_ROW [ACCOUNT_ROW]: ssh status and audit rows
+# check_login RC EXPECT_RC AUTH_ROW [ACCOUNT_ROW]: ssh status and audit rows
 # since $MARK; rows are event|result|reason|user|source|service|token.
+# A refusal must also be sshd's: ssh says permission denied for
+# keyboard-interactive, the method pam_otpgate answers.
 check_login() {
 	local rc=$1 want_rc=$2 want_auth=$3 want_acct=${4:-} rows auth acct
-	PROBLEMS=()
 	if [ "$want_rc" = 0 ] && [ "$rc" != 0 ]; then
-		PROBLEMS+=("ssh exited $rc, wanted 0")
+		problem "ssh exited $rc, wanted 0"
 	elif [ "$want_rc" != 0 ] && [ "$rc" = 0 ]; then
-		PROBLEMS+=("ssh exited 0: the login was let in")
+		problem "ssh exited 0: the login was let in"
 	elif [ "$want_rc" != 0 ] && [ "$rc" != 255 ]; then
-		PROBLEMS+=("ssh exited $rc, wanted 255 (refused)")
+		problem "ssh exited $rc, wanted 255 (refused)"
+	elif [ "$want_rc" != 0 ] &&
+		! grep -q "^$USER_@127.0.0.1: Permission denied (keyboard-interactive)" "$OG_WORK/ssh.err"; then
+		problem "ssh did not say: $USER_@127.0.0.1: Permission denied (keyboard-interactive)"
 	fi
-	rows=$(og_audit_since "$MARK")
+	rows=$(audit_since "$MARK")
 	auth=$(printf '%s\n' "$rows" | grep '^auth|' || true)
 	acct=$(printf '%s\n' "$rows" | grep '^account|' || true)
 	[ "$auth" = "$want_auth" ] ||
-		PROBLEMS+=("auth audit row is '${auth//$'\n'/ + }', wanted '$want_auth'")
+		problem "auth audit row is '${auth//$'\n'/ + }', wanted '$want_auth'"
 	[ "$acct" = "$want_acct" ] ||
-		PROBLEMS+=("account audit row is '${acct//$'\n'/ + }', wanted '${want_acct:-none}'")
+		problem "account audit row is '${acct//$'\n'/ + }', wanted '${want_acct:-none}'"
 }
 
 # failures: "COUNT LOCKED_UNTIL" of the user's failure record ("0 0" if none)
@@ -86,71 +79,66 @@ asked_prompt() {
 }
 
 # 1: the current code. Keep it inside one 30 s step for case 2 as well.
-left=$(og_step_left)
-if [ "$left" -lt 8 ]; then
-	echo "# waiting ${left}s for a fresh 30 s step"
-	og_sleep $((left + 1))
-fi
-CODE=$(og_totp hex "$SECRET")
-MARK=$(og_audit_max)
+wait_margin 8
+CODE=$(totp hex "$SECRET")
+MARK=$(audit_max)
 og_ssh_login "$USER_" "$CODE"
 rc=$?
 check_login "$rc" 0 "auth|success|ok|$USER_|127.0.0.1|$OG_SERVICE|$SERIAL" \
 	"account|success|ok|$USER_|127.0.0.1|$OG_SERVICE|"
-asked_prompt || PROBLEMS+=("askpass was not asked 'Verification code: ' once: $(tr '\n' '/' <"$OG_WORK/askpass.log")")
-result "current code: login succeeds, audited as auth success ok from 127.0.0.1" "${PROBLEMS[@]}"
+asked_prompt || problem "askpass was not asked 'Verification code: ' once: $(tr '\n' '/' <"$OG_WORK/askpass.log")"
+result "current code: login succeeds, audited as auth success ok from 127.0.0.1"
 
 # 2: the same code again, in the same step: a replay
-MARK=$(og_audit_max)
+MARK=$(audit_max)
 og_ssh_login "$USER_" "$CODE"
 rc=$?
 check_login "$rc" 1 "auth|failure|replay|$USER_|127.0.0.1|$OG_SERVICE|$SERIAL"
-asked_prompt || PROBLEMS+=("askpass was not asked 'Verification code: ' once")
-result "same code again: refused, audited as replay" "${PROBLEMS[@]}"
+asked_prompt || problem "askpass was not asked 'Verification code: ' once"
+result "same code again: refused, audited as replay"
 
 # 3: a code that no step within +-5 of now has
-WRONG=$(og_totp wrong-hex "$SECRET")
-MARK=$(og_audit_max)
+WRONG=$(totp wrong-hex "$SECRET")
+MARK=$(audit_max)
 og_ssh_login "$USER_" "$WRONG"
 rc=$?
 check_login "$rc" 1 "auth|failure|bad-code|$USER_|127.0.0.1|$OG_SERVICE|"
-asked_prompt || PROBLEMS+=("askpass was not asked 'Verification code: ' once")
+asked_prompt || problem "askpass was not asked 'Verification code: ' once"
 # replay and bad-code count towards the lock (docs/security.md): 2 of 5
 read -r fails locked <<<"$(failures)"
-[ "$fails" = 2 ] || PROBLEMS+=("failure count is '$fails' after a replay and a bad code, wanted 2")
-[ "$locked" = 0 ] || PROBLEMS+=("the account is locked after 2 failures (locked_until $locked)")
-result "wrong code: refused, audited as bad-code, no lockout" "${PROBLEMS[@]}"
+[ "$fails" = 2 ] || problem "failure count is '$fails' after a replay and a bad code, wanted 2"
+[ "$locked" = 0 ] || problem "the account is locked after 2 failures (locked_until $locked)"
+result "wrong code: refused, audited as bad-code, no lockout"
 
 # 4: from 127.0.0.2, outside the policy (127.0.0.1/32), with a good code
-CODE=$(og_totp hex "$SECRET" 1)	# next step's code: valid but for the source
-MARK=$(og_audit_max)
+CODE=$(totp hex "$SECRET" 1)	# next step's code: valid but for the source
+MARK=$(audit_max)
 og_ssh_login "$USER_" "$CODE" -b 127.0.0.2
 rc=$?
 check_login "$rc" 1 "auth|failure|policy|$USER_|127.0.0.2|$OG_SERVICE|"
 grep -q 'Connection from 127.0.0.2 ' "$OG_SSHD_LOG" ||
-	PROBLEMS+=("sshd never saw a connection from 127.0.0.2")
+	problem "sshd never saw a connection from 127.0.0.2"
 # docs/security.md: with auth.uniform_refusals (the default) a refused
 # address is prompted like any other and refused after it, its code not
 # checked; a policy refusal does not count towards the lock
-asked_prompt || PROBLEMS+=("the refused address was not asked 'Verification code: ' once:" \
-	"$(tr '\n' '/' <"$OG_WORK/askpass.log")")
+asked_prompt || problem "the refused address was not asked 'Verification code: ' once:" \
+	"$(tr '\n' '/' <"$OG_WORK/askpass.log")"
 read -r fails locked <<<"$(failures)"
-[ "$fails" = 2 ] || PROBLEMS+=("failure count is '$fails' after the policy refusal, wanted 2 still")
-result "from 127.0.0.2 (outside policy): prompted, refused, audited as policy" "${PROBLEMS[@]}"
+[ "$fails" = 2 ] || problem "failure count is '$fails' after the policy refusal, wanted 2 still"
+result "from 127.0.0.2 (outside policy): prompted, refused, audited as policy"
 
 # 5: the code typed at the refused address was not spent: good from 127.0.0.1
-MARK=$(og_audit_max)
+MARK=$(audit_max)
 og_ssh_login "$USER_" "$CODE"
 rc=$?
 check_login "$rc" 0 "auth|success|ok|$USER_|127.0.0.1|$OG_SERVICE|$SERIAL" \
 	"account|success|ok|$USER_|127.0.0.1|$OG_SERVICE|"
-result "the code typed at the refused address still logs in from 127.0.0.1" "${PROBLEMS[@]}"
+result "the code typed at the refused address still logs in from 127.0.0.1"
 
-if [ "$FAILED" -ne 0 ]; then
+if [ "$TAP_FAILED" -ne 0 ]; then
 	echo "# all audit rows:"
-	og_audit_since 0 | sed 's/^/#   /'
+	audit_since 0 | sed 's/^/#   /'
 	echo "# sshd log ($OG_SSHD_LOG):"
 	sed 's/^/#   /' "$OG_SSHD_LOG"
 fi
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+tap_done

@@ -12,12 +12,18 @@ set -u
 BUILD=${1:?usage: installed.sh BUILD_DIR}
 : "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-T=$(mktemp -d /tmp/otpgate-inst-XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
+TESTLIB=$REPO/tests/lib
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/otp.sh
+. "$TESTLIB/otp.sh"
+# shellcheck source=tests/lib/audit.sh
+. "$TESTLIB/audit.sh"
+# shellcheck source=tests/lib/login.sh
+. "$TESTLIB/login.sh"
+scratch otpgate-inst
 MA=$(gcc -print-multiarch)
 DEST=$T/root
 VERSION=$(cat "$REPO/VERSION")
@@ -46,7 +52,6 @@ check "the installed tool looks for the plugin where it was installed (/usr/lib/
 
 # logins through the installed module: SQLite
 PAMMOD=$DEST/lib/$MA/security/pam_otpgate.so
-prov() { "$DEST/usr/sbin/otpgate-provision" -c "$T/$1.conf" "$2" "$3" "$4" ; }
 mkdir "$T/pam.d" "$T/sqlite"
 write_conf() {
 	cat >"$T/$1.conf" <<CONF
@@ -60,20 +65,19 @@ CONF
 write_conf sqlite "store = { backend = \"sqlite\"; path = \"$T/sqlite/otpgate.db\"; };"
 secret=$(python3 -c 'import os; print(os.urandom(20).hex())')
 printf 'user,serial,secret\ninst,HW-INST,%s\n' "$secret" >"$T/tokens.csv"
-login() { "$BUILD/tests/pam-login" -L -d "$T/pam.d" -s "$1" -u inst -r 127.0.0.1 -S "$secret"; }
-wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.2; done; }
 "$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" init >/dev/null &&
 	"$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" import --format csv "$T/tokens.csv" >/dev/null
 check "installed tools: init and import on SQLite" [ $? -eq 0 ]
-wait_margin
-login sqlite >"$T/out" 2>&1
-check "a login through the installed module (SQLite)" grep -q "^Success" "$T/out"
+AUDIT_DB=$T/sqlite/otpgate.db
+wait_margin 4
+logs_in "a login through the installed module (SQLite)" sqlite inst "$(totp hex "$secret")"
 check "the installed module logs its version and plugin directory at debug" \
-	grep -q "pam_otpgate $VERSION (plugin directory /usr/lib/otpgate)" "$T/out"
+	grep -q "pam_otpgate $VERSION (plugin directory /usr/lib/otpgate)" "$T/login.log"
 
 # PostgreSQL: the installed plugin, at its installed path
 write_conf pg "store = { backend = \"postgresql\"; conninfo = \"$OTPGATE_TEST_CONNINFO\"; spool = \"$T/pg.spool\"; };"
 # runs CMD with DESTDIR's /usr/lib laid over /usr/lib, in a mount namespace of its own
+# shellcheck disable=SC2016 # the inner shell expands $0 and $@, its own arguments
 in_layout() {
 	unshare -m --propagation private sh -c 'mount -t overlay overlay -o "lowerdir=$0/usr/lib:/usr/lib" /usr/lib &&
 		exec "$@"' "$DEST" "$@"
@@ -91,7 +95,7 @@ else
 	in_layout "$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" init >/dev/null &&
 		in_layout "$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" import --format csv "$T/tokens.csv" >/dev/null
 	check "installed tools: init and import on PostgreSQL, through the installed plugin" [ $? -eq 0 ]
-	wait_margin
+	wait_margin 4
 	in_layout "$BUILD/tests/pam-login" -d "$T/pam.d" -s pg -u inst -r 127.0.0.1 -S "$secret" >"$T/out" 2>&1
 	check "a login through the installed module and plugin (PostgreSQL)" grep -q "^Success" "$T/out"
 	in_layout "$DEST/usr/sbin/otpgate-keyrotate" -c "$T/pg.conf" list >"$T/out" 2>&1
@@ -117,5 +121,4 @@ check "after install and uninstall only /etc/otpgate, /var/lib/otpgate and other
 cmp -s "$T/left" "$T/want" || diff "$T/want" "$T/left"
 check "the plugin directory is gone" [ ! -e "$U/usr/lib/otpgate" ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

@@ -15,22 +15,31 @@ if [ "${OTPGATE_NSS_NS:-}" != 1 ]; then
 	echo "nss_groups.sh: cannot make a mount namespace (unshare needs root)" >&2
 	exit 1
 fi
-T=$(mktemp -d /tmp/otpgate-nss-XXXXXX)
-trap 'umount /etc/group /etc/passwd 2>/dev/null; rm -rf "$T"' EXIT INT TERM
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
-totp() { "$(dirname "$0")/../lib/totp" "$@"; }
-wait_margin() { while [ $((30 - $(date +%s) % 30)) -lt 4 ]; do sleep 0.5; done; }
-audit_where() { sqlite3 "$T/otpgate.db" "SELECT count(*) FROM audit_named WHERE $1"; }
+TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/otp.sh
+. "$TESTLIB/otp.sh"
+# shellcheck source=tests/lib/audit.sh
+. "$TESTLIB/audit.sh"
+# shellcheck source=tests/lib/login.sh
+. "$TESTLIB/login.sh"
+scratch otpgate-nss
+unmount_nss() { umount /etc/group /etc/passwd 2>/dev/null; }
+on_exit unmount_nss
+AUDIT_DB=$T/otpgate.db
 # login SERVICE USER RHOST WANT DESC: a login with the user's current code
-# whose PAM result (pam_strerror, as pam-login prints it) must be WANT
+# whose PAM result (pam_strerror, as pam-login prints it) must be WANT, and
+# whose auth entry a success (ok), or for a refusal a failure for policy
 login() {
-	wait_margin
-	"$BUILD/tests/pam-login" -d "$T/pam.d" -s "$1" -u "$2" -r "$3" \
-		"$(totp hex "$(secret "$2")")" >"$T/out" 2>&1
-	if grep -qx "$4" "$T/out"; then ok "$5"; else not_ok "$5: got $(cat "$T/out")"; fi
+	wait_margin 4
+	if [ "$4" = Success ]; then
+		logs_in "$5" "$1" "$2" "$(totp hex "$(secret "$2")")" ok -r "$3"
+	else
+		login_refused "$5" "$1" "$2" "$(totp hex "$(secret "$2")")" "$4" policy -r "$3"
+	fi
 }
 secret() { printf '%s' "$1" | sha1sum | cut -c1-40; }
 
@@ -117,5 +126,4 @@ login toobig og-nss-other 127.0.0.1 "Permission denied" \
 	"a group entry over 16 MiB cannot be looked up: the rule refuses (fail closed)"
 check "the refusal is audited as policy" [ "$(audit_where "user='og-nss-other' AND reason='policy'")" -eq 1 ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done

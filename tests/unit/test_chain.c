@@ -102,15 +102,15 @@ static void test_pseudonyms(void **state)
 
 	(void)state;
 	memset(salt, 7, sizeof(salt));
-	assert_int_equal(og_subject_pseudonym(&key, salt, "alice", p), OG_OK);
+	assert_int_equal(og_chain_subject_pseudonym(&key, salt, "alice", p), OG_OK);
 	assert_string_equal(p, "2136e602aff3fc9556a4");
-	assert_int_equal(og_subject_pseudonym(&key, salt, "alicf", q), OG_OK);
+	assert_int_equal(og_chain_subject_pseudonym(&key, salt, "alicf", q), OG_OK);
 	assert_string_not_equal(p, q);
 	/* a new subject: a fresh salt, so the same name gets another pseudonym */
-	assert_int_equal(og_subject_new(&key, "alice", salt, p), OG_OK);
-	assert_int_equal(og_subject_new(&key, "alice", salt2, q), OG_OK);
+	assert_int_equal(og_chain_subject_new(&key, "alice", salt, p), OG_OK);
+	assert_int_equal(og_chain_subject_new(&key, "alice", salt2, q), OG_OK);
 	assert_string_not_equal(p, q);
-	assert_int_equal(og_subject_pseudonym(&key, salt2, "alice", p), OG_OK);
+	assert_int_equal(og_chain_subject_pseudonym(&key, salt2, "alice", p), OG_OK);
 	assert_string_equal(p, q);
 }
 

@@ -71,14 +71,14 @@ static void test_standing(void **state)
 		removed = { 900, 0, 0 }, org = { 0, 1, 0 }, both = { 900, 0, INT64_MAX };
 
 	(void)state;
-	assert_int_equal(og_standing_check(&clear, 1000), OG_OK);
-	assert_int_equal(og_standing_check(&expired, 1000), OG_OK);
-	assert_int_equal(og_standing_check(&locked, 1000), OG_ERR_LOCKED);
-	assert_int_equal(og_standing_check(&locked, 1001), OG_OK);
-	assert_int_equal(og_standing_check(&forever, 1000), OG_ERR_LOCKED);
-	assert_int_equal(og_standing_check(&removed, 1000), OG_ERR_REMOVED);
-	assert_int_equal(og_standing_check(&org, 1000), OG_ERR_REMOVED);
-	assert_int_equal(og_standing_check(&both, 1000), OG_ERR_REMOVED);
+	assert_int_equal(og_lockout_standing(&clear, 1000), OG_OK);
+	assert_int_equal(og_lockout_standing(&expired, 1000), OG_OK);
+	assert_int_equal(og_lockout_standing(&locked, 1000), OG_ERR_LOCKED);
+	assert_int_equal(og_lockout_standing(&locked, 1001), OG_OK);
+	assert_int_equal(og_lockout_standing(&forever, 1000), OG_ERR_LOCKED);
+	assert_int_equal(og_lockout_standing(&removed, 1000), OG_ERR_REMOVED);
+	assert_int_equal(og_lockout_standing(&org, 1000), OG_ERR_REMOVED);
+	assert_int_equal(og_lockout_standing(&both, 1000), OG_ERR_REMOVED);
 }
 
 int main(void)

@@ -84,8 +84,8 @@ static int swept_in_child(int (*sweep)(int))
 static void test_cloexec_sweeps(void **state)
 {
 	(void)state;
-	assert_int_equal(swept_in_child(og_cloexec_walk), 0);
-	assert_int_equal(swept_in_child(og_cloexec_from), 0);
+	assert_int_equal(swept_in_child(og_notify_cloexec_walk), 0);
+	assert_int_equal(swept_in_child(og_notify_cloexec_from), 0);
 }
 
 static void test_notify_starts_program(void **state)

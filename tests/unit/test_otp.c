@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -523,6 +524,37 @@ static void test_token_drift_is_bounded(void **state)
 	og_key_wipe(&master);
 }
 
+/* The token parameter rule, one for every way a token comes in. */
+static void test_params_rule(void **state)
+{
+	static const struct { const char *s; int digits, period; } cases[] = {
+		{ "6", 1, 0 }, { "8", 1, 0 }, { "30", 0, 1 }, { "60", 0, 1 }, { "7", 0, 0 },
+		{ "0", 0, 0 }, { "45", 0, 0 }, { "06", 1, 0 }, { "+6", 0, 0 }, { "6 ", 0, 0 },
+		{ "", 0, 0 }, { "99999999999999999999", 0, 0 },
+	};
+	struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	int out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = -1;
+		assert_int_equal(og_otp_digits_parse(cases[i].s, &out) == OG_OK, cases[i].digits);
+		assert_int_equal(out, cases[i].digits ? atoi(cases[i].s) : -1);
+		out = -1;
+		assert_int_equal(og_otp_period_parse(cases[i].s, &out) == OG_OK, cases[i].period);
+		assert_int_equal(out, cases[i].period ? atoi(cases[i].s) : -1);
+	}
+	assert_true(og_otp_params_ok(&p));
+	p.digits = 7;
+	assert_false(og_otp_params_ok(&p));
+	p.digits = 8;
+	p.period = 90;
+	assert_false(og_otp_params_ok(&p));
+	p.period = 60;
+	p.algo = (enum og_algo)3;
+	assert_false(og_otp_params_ok(&p));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_algo_name),
 		cmocka_unit_test(test_drift_bound),
 		cmocka_unit_test(test_token_drift_is_bounded),
+		cmocka_unit_test(test_params_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

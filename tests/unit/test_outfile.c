@@ -160,12 +160,12 @@ static void test_ident_of(void **state)
 	struct og_ident id;
 
 	(void)state;
-	assert_int_equal(og_ident_of("root", &id), OG_OK);
+	assert_int_equal(og_outfile_ident_of("root", &id), OG_OK);
 	assert_int_equal(id.uid, 0);
 	assert_true(id.ngroups >= 1);
-	og_ident_free(&id);
-	assert_int_equal(og_ident_of("no-such-user-otpgate", &id), OG_ERR_NOTFOUND);
-	og_ident_free(&id);
+	og_outfile_ident_free(&id);
+	assert_int_equal(og_outfile_ident_of("no-such-user-otpgate", &id), OG_ERR_NOTFOUND);
+	og_outfile_ident_free(&id);
 }
 
 /* As root: the file is nobody's, only where nobody may write, and the
@@ -181,7 +181,7 @@ static void test_as_someone_else(void **state)
 
 	if (geteuid() != 0 || getpwnam("nobody") == NULL)
 		skip();
-	assert_int_equal(og_ident_of("nobody", &id), OG_OK);
+	assert_int_equal(og_outfile_ident_of("nobody", &id), OG_OK);
 	assert_int_equal(chmod(fx->dir, 0711), 0);
 	th_path(home, sizeof(home), fx->dir, "home");
 	assert_int_equal(mkdir(home, 0700), 0);
@@ -198,7 +198,7 @@ static void test_as_someone_else(void **state)
 	assert_int_equal(geteuid(), 0);
 	assert_int_equal(getegid(), getgid());
 	assert_int_equal(getgroups(0, NULL), ngroups);
-	og_ident_free(&id);
+	og_outfile_ident_free(&id);
 }
 
 int main(void)

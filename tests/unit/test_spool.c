@@ -19,7 +19,7 @@
 #include "err.h"
 #include "spool.h"
 #include "store.h"
-#include "test_helpers.h"
+#include "th_store.h"
 #include "trail.h"
 
 static void assert_same_str(const char *a, const char *b)
@@ -137,7 +137,7 @@ static void fx_open(struct fx *x)
 static int fx_setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
-	char conf[300], key[300], text[1500], err[256];
+	char key[300], store[800];
 
 	if (x == NULL)
 		return -1;
@@ -146,16 +146,12 @@ static int fx_setup(void **state)
 	snprintf(x->claim, sizeof(x->claim), "%s.claim", x->spool);
 	snprintf(x->dead, sizeof(x->dead), "%s.dead", x->spool);
 	th_path(x->db, sizeof(x->db), x->dir, "otpgate.db");
-	th_path(conf, sizeof(conf), x->dir, "otpgate.conf");
 	th_path(key, sizeof(key), x->dir, "master.key");
-	snprintf(text, sizeof(text),
-		 "store = { backend = \"sqlite\"; path = \"%s\"; spool = \"%s\"; };\n"
-		 "master_key = \"%s\";\n"
-		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n",
-		 x->db, x->spool, key);
-	if (th_write_str(conf, text, 0600) != 0 || og_master_key_create(key) != OG_OK ||
-	    og_config_load(conf, &x->cfg, err, sizeof(err), &quiet) != OG_OK ||
-	    og_store_open(&x->cfg, &quiet, 1, &x->st) != OG_OK || og_store_init(x->st) != OG_OK)
+	snprintf(store, sizeof(store), "store = { backend = \"sqlite\"; path = \"%s\";"
+		 " spool = \"%s\"; };", x->db, x->spool);
+	if (og_master_key_create(key) != OG_OK ||
+	    th_store_config(x->dir, "otpgate.conf", key, store, NULL, &x->cfg, &quiet) != 0 ||
+	    th_store_init(&x->cfg, &quiet, &x->st) != 0)
 		return -1;
 	og_store_close(x->st);
 	fx_open(x);
@@ -167,9 +163,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *x = *state;
 
-	og_store_close(x->st);
-	og_config_free(&x->cfg);
-	th_rmtree(x->dir);
+	th_store_remove(x->dir, &x->cfg, x->st);
 	free(x);
 	return 0;
 }
@@ -346,8 +340,10 @@ static void test_two_flushes_at_once(void **state)
 	for (int i = 0; i < 2; i++) {
 		if ((pid[i] = fork()) == 0) {
 			struct og_store *st = NULL;
-			/* opening the store flushes the spool */
+			/* as a login or a tool does: open the store, flush the spool */
 			int r = og_store_open(&x->cfg, &quiet, 0, &st);
+			if (r == OG_OK)
+				og_spool_flush(x->spool, st, &quiet);
 			og_store_close(st);
 			og_config_free(&x->cfg);
 			_exit(r == OG_OK ? 0 : 1);

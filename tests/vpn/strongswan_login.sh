@@ -31,6 +31,18 @@ NAME=strongswan_login
 CHARON=${OTPGATE_CHARON:-/usr/lib/ipsec/charon}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
+TESTLIB=$TESTS/lib
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/otp.sh
+. "$TESTLIB/otp.sh"
+# shellcheck source=tests/lib/audit.sh
+. "$TESTLIB/audit.sh"
+# shellcheck source=tests/lib/vpn.sh
+. "$TESTLIB/vpn.sh"
+
 die() { echo "$NAME: $*" >&2; exit 2; }
 
 # ---- outside: checks, scratch dir, then run this script in a new netns
@@ -56,21 +68,14 @@ if [ -z "${OG_SS_INNER:-}" ]; then
 		echo "skipped: cannot make network and mount namespaces: $why"
 		exit 0
 	fi
-	W=$(mktemp -d /tmp/otpgate-ss-XXXXXX) || die "mktemp failed"
+	scratch otpgate-ss
+	W=$T
 	child=
-	# the inner part stops its charons itself; a signal is passed on to it
-	# shellcheck disable=SC2317
-	outer_cleanup() {
-		if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
-			kill -TERM "$child" 2>/dev/null
-			wait "$child" 2>/dev/null
-		fi
-		rm -rf -- "$W"
-	}
-	trap 'outer_cleanup' EXIT
-	trap 'outer_cleanup; trap - EXIT; exit 130' INT
-	trap 'outer_cleanup; trap - EXIT; exit 143' TERM HUP
-	chmod 700 "$W"
+	# the inner part stops its charons itself; on a signal, they and it are
+	# stopped from here
+	# shellcheck disable=SC2317 # run at exit, through on_exit
+	stop_inner() { stop "$child"; }
+	on_exit stop_inner
 	OG_SS_INNER=1 OG_SS_W=$W OG_SS_B=$B unshare -n bash "$0" "$@" &
 	child=$!
 	wait "$child"
@@ -84,37 +89,13 @@ W=$OG_SS_W
 B=$OG_SS_B
 SERVICE=strongswan
 CHARONS=""
-CLEANED=0
-
-alive() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
+stop_charons() {
+	# shellcheck disable=SC2086 # a list of pids, one word each
+	stop $CHARONS
 }
-
-cleanup() {
-	local p _
-	[ "$CLEANED" = 1 ] && return 0
-	CLEANED=1
-	for p in $CHARONS; do
-		alive "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	for _ in $(seq 50); do
-		local left=""
-		for p in $CHARONS; do alive "$p" && left=1; done
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	for p in $CHARONS; do
-		alive "$p" && kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	return 0
-}
-trap 'cleanup' EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM HUP
+cleanup_traps
+on_exit stop_charons
+AUDIT_DB=$W/otpgate.db
 
 ip link set lo up || die "cannot bring up lo in the new namespace"
 CONF=$W/otpgate-strongswan.conf
@@ -125,20 +106,9 @@ DB=$W/otpgate.db
 # keys charon 5.9.8 did not find the client's key for IKEv1 Main Mode
 # ("no RSA private key found"); IKEv2 works with either.
 mkdir -p "$W/gw/x509" "$W/gw/x509ca" "$W/gw/pkcs8" "$W/cl/x509" "$W/cl/x509ca" "$W/cl/pkcs8"
-cert() {	# NAME SAN EKU
-	openssl req -newkey rsa:2048 -nodes \
-		-keyout "$W/$1.key" -out "$W/$1.csr" -subj "/CN=$2" 2>/dev/null &&
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\nsubjectAltName=DNS:%s\n' \
-		"$3" "$2" >"$W/$1.ext" &&
-	openssl x509 -req -in "$W/$1.csr" -CA "$W/ca.crt" -CAkey "$W/ca.key" -CAcreateserial \
-		-out "$W/$1.crt" -days 1 -extfile "$W/$1.ext" 2>/dev/null
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$W/ca.key" -out "$W/ca.crt" -subj "/CN=otpgate-ss-test-ca-$$" -days 1 \
-	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-	2>/dev/null || die "openssl failed"
-cert gw vpn.example.org serverAuth,1.3.6.1.5.5.8.2.2 || die "openssl failed"
-cert cl client.example.org clientAuth || die "openssl failed"
+ca_make "$W" "otpgate-ss-test-ca-$$" || die "openssl failed"
+ca_issue "$W" gw vpn.example.org serverAuth,1.3.6.1.5.5.8.2.2 rsa vpn.example.org || die "openssl failed"
+ca_issue "$W" cl client.example.org clientAuth rsa client.example.org || die "openssl failed"
 cp "$W/gw.crt" "$W/gw/x509/vpn-gateway.crt"
 cp "$W/gw.key" "$W/gw/pkcs8/vpn-gateway.key"
 cp "$W/ca.crt" "$W/gw/x509ca/"
@@ -328,64 +298,15 @@ EOF
 		{ cat "$W/cl-load.out" >&2; die "client swanctl --load-all failed"; }
 }
 
-# totp HEX | totp wrong HEX
-totp() {
-	if [ "$1" = wrong ]; then "$TESTS/lib/totp" wrong-hex "$2"
-	else "$TESTS/lib/totp" hex "$1"; fi
+# what a failed case shows besides its problems (tap.sh's result)
+show_case() {
+	echo "#   audit rows of this case:"
+	audit_since "$MARK" "event <> 'admin'" | sed 's/^/#     /'
+	echo "#   client: $(tr '\n' ' ' <"$W/initiate.out" | cut -c1-300)"
+	echo "#   gateway log, PAM and EAP lines of this case:"
+	log_since "$W/gw.log" "$LMARK" | grep -E 'PAM|pam_|EAP|XAuth|AUTH' | sed 's/^/#     /'
 }
-
-fresh_step() {
-	local left=$((30 - $(date +%s) % 30))
-	if [ "$left" -lt "$1" ]; then
-		echo "# waiting ${left}s for a fresh 30 s step"
-		sleep "$((left + 1))"
-	fi
-}
-
-audit_max() { sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT COALESCE(MAX(id), 0) FROM audit'; }
-audit_since() {
-	sqlite3 -cmd '.timeout 5000' -separator '|' "$DB" "SELECT event, result, reason, user, COALESCE(source, ''),
-		service, COALESCE(token, '') FROM audit_named WHERE id > ${1:-0} AND event <> 'admin'
-		ORDER BY id"
-}
-
-PASSED=0
-FAILED=0
-N=0
-PROBLEMS=()
-begin() {
-	MARK=$(audit_max)
-	LMARK=$(wc -l <"$W/gw.log")
-}
-result() {
-	N=$((N + 1))
-	if [ "${#PROBLEMS[@]}" -eq 0 ]; then
-		PASSED=$((PASSED + 1))
-		echo "ok $N - $1"
-	else
-		FAILED=$((FAILED + 1))
-		echo "not ok $N - $1"
-		for p in "${PROBLEMS[@]}"; do echo "#   $p"; done
-		echo "#   audit rows of this case:"
-		audit_since "$MARK" | sed 's/^/#     /'
-		echo "#   client: $(tr '\n' ' ' <"$W/initiate.out" | cut -c1-300)"
-		echo "#   gateway log, PAM and EAP lines of this case:"
-		tail -n "+$((LMARK + 1))" "$W/gw.log" | grep -E 'PAM|pam_|EAP|XAuth|AUTH' |
-			sed 's/^/#     /'
-	fi
-	PROBLEMS=()
-}
-expect_rows() {
-	local got want
-	got=$(audit_since "$MARK")
-	want=$(printf '%s\n' "$@")
-	[ "$got" = "$want" ] ||
-		PROBLEMS+=("audit rows are '${got//$'\n'/ + }', wanted '${want//$'\n'/ + }'")
-}
-expect_log() {	# PATTERN: in the gateway log since the case began
-	tail -n "+$((LMARK + 1))" "$W/gw.log" | grep -qF -- "$1" ||
-		PROBLEMS+=("gateway log has no \"$1\"")
-}
+TAP_DIAGNOSE=show_case
 
 # ike2 USER PASSWORD / ike1 USER PASSWORD: one login; sets UP (1 if the
 # IKE_SA was established)
@@ -404,7 +325,7 @@ ike1() {
 	client_conf "$1" "$2"
 	sw cl --initiate --child xauth --timeout 20 >"$W/initiate.out" 2>&1
 	for _ in $(seq 100); do
-		tail -n "+$((LMARK + 1))" "$W/gw.log" |
+		log_since "$W/gw.log" "$LMARK" |
 			grep -qE "XAuth authentication of '$1' successful|pam_authenticate for '$1' failed" &&
 			break
 		sleep 0.1
@@ -425,38 +346,38 @@ if ! grep -q "loaded connection 'otpgate-ikev2'" "$W/gw-load.out" ||
 fi
 echo "# $("$CHARON" --version 2>/dev/null | head -1), gateway 127.0.0.1 and client 127.0.0.2 in a private netns; PAM service $SERVICE"
 
-fresh_step 8
-CODE=$(totp "${SECRET[alice]}")
-begin
+wait_margin 8
+CODE=$(totp hex "${SECRET[alice]}")
+begin "$W/gw.log"
 ike2 alice "s3cret$CODE"
-[ "$UP" = 1 ] || PROBLEMS+=("the IKE_SA was not established")
+[ "$UP" = 1 ] || problem "the IKE_SA was not established"
 expect_rows "auth|success|ok|alice|local|$SERVICE|HW-alice" \
 	"account|success|ok|alice|local|$SERVICE|"
 result "IKEv2 EAP-GTC, password+code: established; audited with source local (no PAM_RHOST)"
 
-begin
+begin "$W/gw.log"
 ike2 alice "s3cret$CODE"
-[ "$UP" = 0 ] || PROBLEMS+=("the IKE_SA was established")
+[ "$UP" = 0 ] || problem "the IKE_SA was established"
 expect_rows "auth|failure|replay|alice|local|$SERVICE|HW-alice"
 expect_log "XAuth pam_authenticate for 'alice' failed"
 result "IKEv2 EAP-GTC, same password+code again: refused, audited as replay"
 
-begin
-ike2 bob "s3cret$(totp wrong "${SECRET[bob]}")"
-[ "$UP" = 0 ] || PROBLEMS+=("the IKE_SA was established")
+begin "$W/gw.log"
+ike2 bob "s3cret$(totp wrong-hex "${SECRET[bob]}")"
+[ "$UP" = 0 ] || problem "the IKE_SA was established"
 expect_rows "auth|failure|bad-code|bob|local|$SERVICE|"
 result "IKEv2 EAP-GTC, wrong code: refused, audited as bad-code"
 
-begin
-ike2 carol "wrong$(totp "${SECRET[carol]}")"
-[ "$UP" = 0 ] || PROBLEMS+=("the IKE_SA was established")
+begin "$W/gw.log"
+ike2 carol "wrong$(totp hex "${SECRET[carol]}")"
+[ "$UP" = 0 ] || problem "the IKE_SA was established"
 expect_rows "auth|success|ok|carol|local|$SERVICE|HW-carol"
 result "IKEv2 EAP-GTC, right code, wrong password: refused by pam_unix; the code is spent"
 
-fresh_step 8
-begin
-ike1 dave "s3cret$(totp "${SECRET[dave]}")"
-[ "$UP" = 1 ] || PROBLEMS+=("the IKE_SA was not established")
+wait_margin 8
+begin "$W/gw.log"
+ike1 dave "s3cret$(totp hex "${SECRET[dave]}")"
+[ "$UP" = 1 ] || problem "the IKE_SA was not established"
 expect_rows "auth|success|ok|dave|local|$SERVICE|HW-dave" \
 	"account|success|ok|dave|local|$SERVICE|"
 expect_log "PAM authentication of 'dave' successful"
@@ -466,22 +387,21 @@ result "IKEv1 XAuth (xauth-pam), password+code: IKE_SA established; audited with
 # the same stack with a config that keeps allow_no_rhost off
 gw_settings "$SERVICE-strict"
 sw gw --reload-settings >/dev/null || die "swanctl --reload-settings failed"
-begin
-ike2 erin "s3cret$(totp "${SECRET[erin]}")"
-[ "$UP" = 0 ] || PROBLEMS+=("the IKE_SA was established")
+begin "$W/gw.log"
+ike2 erin "s3cret$(totp hex "${SECRET[erin]}")"
+[ "$UP" = 0 ] || problem "the IKE_SA was established"
 expect_rows "auth|failure|no-source|erin||$SERVICE-strict|"
 result "without auth.allow_no_rhost: every strongSwan login is refused as no-source"
 
 # the shipped settings leave xauth-pam.session unset: no PAM session calls
 # (with this stack they would fail and be logged)
-begin
+begin "$W/gw.log"
 LMARK=0
 if grep -E 'pam_(open|close)_session' "$W/gw.log" >/dev/null; then
-	PROBLEMS+=("charon called PAM session functions: $(grep -cE 'pam_(open|close)_session' "$W/gw.log") log line(s)")
+	problem "charon called PAM session functions: $(grep -cE 'pam_(open|close)_session' "$W/gw.log") log line(s)"
 fi
 result "the shipped strongswan-otpgate.conf keeps PAM sessions off"
 
 echo "# audit trail of this run (event|result|reason|user|source|service|token):"
-audit_since 0 | sed 's/^/#   /'
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+audit_since 0 "event <> 'admin'" | sed 's/^/#   /'
+tap_done

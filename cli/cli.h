@@ -1,4 +1,9 @@
-/* cli.h: what the subcommands of otpgate-provision and otpgate-keyrotate share. */
+/*
+ * cli.h: what the subcommands of otpgate-provision and otpgate-keyrotate
+ * share: the command table and its parsing, who runs a command and on
+ * what (the core decides, admin.h), prompts, exit codes, the audit of
+ * their actions. The tools' own part, apart from the core library.
+ */
 #ifndef OTPGATE_CLI_H
 #define OTPGATE_CLI_H
 
@@ -15,7 +20,7 @@ struct cli {
 	int cfg_loaded;
 	struct og_store *st;
 	struct og_log log;
-	char actor[64];		/* the admin: SUDO_USER under sudo, else our login name */
+	char actor[OG_ADMIN_MAX + 1];		/* the admin: SUDO_USER under sudo, else our login name */
 	struct og_admin admin;	/* the actor as an admin, once authorized (role "" before) */
 };
 

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "spool.h"
 #include "stepup.h"
 #include "util.h"
 #include "version.h"
@@ -64,6 +65,9 @@ int cli_open(struct cli *c, int for_init)
 	/* the store logs the cause itself, as one line */
 	if ((r = og_store_open(&c->cfg, &c->log, for_init, &c->st)) == OG_ERR_NOMEM)
 		cli_error("store %s: %s", og_config_store_name(&c->cfg), og_strerror(r));
+	/* rows spooled while the store was away go in now, oldest first */
+	if (r == OG_OK && !for_init)
+		og_spool_flush(c->cfg.store_spool, c->st, &c->log);
 	return r;
 }
 
@@ -95,20 +99,29 @@ void cli_audit_prepare(struct cli *c, struct og_audit_event *ev)
 	ev->syslog_only = !c->cfg.audit_store;
 }
 
+/* The tools audit as the module does (og_audit_emit), to syslog itself
+ * rather than the tool's stderr. */
+static struct og_auditor auditor(struct cli *c)
+{
+	return (struct og_auditor){ &c->cfg, c->st, &c->log, NULL };
+}
+
 void cli_audit_emit(struct cli *c, const struct og_audit_event *ev)
 {
-	if (c->cfg.audit_syslog)
-		og_audit_syslog(ev, NULL);
-	if (c->cfg.audit_jsonl != NULL)
-		og_audit_jsonl_append(c->cfg.audit_jsonl, ev, &c->log);
+	const struct og_auditor a = auditor(c);
+
+	if (c->cfg_loaded)
+		og_audit_emit(&a, ev, 1);
 }
 
 void cli_audit_event(struct cli *c, struct og_audit_event *ev)
 {
+	const struct og_auditor a = auditor(c);
+
 	cli_audit_prepare(c, ev);
-	cli_audit_emit(c, ev);
-	if (c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
-		cli_error("warning: audit row for '%s' not stored", ev->reason);
+	if (c->cfg_loaded && og_audit_emit(&a, ev, 0) == OG_ERR_STORE)
+		cli_error("warning: audit row for '%s' not stored now; it waits in the spool",
+			  ev->reason);
 }
 
 void cli_audit(struct cli *c, const char *what, const char *result, const char *user,
@@ -135,14 +148,14 @@ static int admin_ident(struct cli *c, struct og_ident *id)
 	const char *sudo_uid = getenv("SUDO_UID");
 	int64_t uid;
 
-	if (og_ident_of(c->actor, id) != OG_OK) {
+	if (og_outfile_ident_of(c->actor, id) != OG_OK) {
 		cli_error("cannot write files as %s: not a local user", c->actor);
 		return OG_ERR_NOTFOUND;
 	}
 	if (sudo_uid != NULL && getuid() == 0 &&
 	    (og_parse_int(sudo_uid, 0, UINT32_MAX, &uid) != OG_OK || (uid_t)uid != id->uid)) {
 		cli_error("cannot write files as %s: SUDO_UID %.16s is not theirs", c->actor, sudo_uid);
-		og_ident_free(id);
+		og_outfile_ident_free(id);
 		return OG_ERR_UNSAFE;
 	}
 	return OG_OK;
@@ -159,7 +172,7 @@ int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outf
 	if ((r = admin_ident(c, &id)) != OG_OK)
 		return r;
 	r = og_outfile_create(f, path, mode, &id, &c->log);
-	og_ident_free(&id);
+	og_outfile_ident_free(&id);
 	return r;
 }
 
@@ -182,17 +195,6 @@ static int read_code(const char *who, char *out, size_t cap)
 	return 0;
 }
 
-/* The step-up's events: syslog and the JSON-lines file, and the store
- * unless it took the row already. */
-static void step_up_sink(void *arg, const struct og_audit_event *ev, int stored)
-{
-	struct cli *c = arg;
-
-	cli_audit_emit(c, ev);
-	if (!stored && c->st != NULL && og_store_audit_add(c->st, ev) != OG_OK)
-		cli_error("warning: audit row for '%s' not stored", ev->reason);
-}
-
 static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict v)
 {
 	if (strcmp(su->reason, "locked") == 0)
@@ -213,8 +215,8 @@ static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict 
  */
 static int step_up(struct cli *c, const char *what)
 {
-	struct og_step_up su = { .admin = c->actor, .action = what, .emit = step_up_sink,
-				 .emit_arg = c };
+	const struct og_auditor aud = auditor(c);
+	struct og_step_up su = { .admin = c->actor, .action = what, .audit = &aud };
 	char code[16] = "";
 	enum og_verdict v;
 
@@ -255,7 +257,7 @@ static int authorize(struct cli *c, const struct cli_command *cmd, const struct 
 	if (og_admin_load(c->st, c->actor, &c->admin, why, sizeof(why)) != OG_OK ||
 	    og_admin_may(c->st, &c->admin, cmd->scope, &t, why, sizeof(why)) != OG_OK) {
 		c->admin.role[0] = '\0';
-		return forbidden(c, what, t.user && og_is_safe_name(t.user, 256) ? t.user : NULL,
+		return forbidden(c, what, t.user && og_is_safe_name(t.user, OG_USER_MAX) ? t.user : NULL,
 				 why);
 	}
 	return og_admin_needs_step_up(&c->admin) ? step_up(c, what) : 1;

@@ -1,0 +1,717 @@
+/*
+ * test_store: the store contract. One set of cases, run against every
+ * backend with the same expected results: SQLite, and PostgreSQL when
+ * OTPGATE_TEST_CONNINFO names a database (tests/pg/with-postgres starts
+ * one). Everything goes through the public interface (store.h); each case
+ * starts on a fresh, initialised store.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../unit/th_store.h"
+#include "store.h"
+#include "store_copy.h"
+#include "token.h"
+#include "trail.h"
+#include "util.h"
+
+static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
+static const char *admin;	/* the server itself, for psql (not a pooler in front of it) */
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_lockout lockout = { 3, 300, 600 };
+
+struct fx {
+	char dir[256], key[300];
+	struct og_config cfg, cfg2;
+	struct og_store *st;
+	struct og_key master;
+	struct th_logbuf lb;
+	struct og_log log;
+};
+
+/* Runs one SQL command on the test server (a fresh schema, a database);
+ * FORCE: a pooler in front may still hold a connection to the database. */
+static void psql(const char *dbname, const char *sql)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "psql -Atq '%s%s%s' -c '%s' >/dev/null 2>&1", admin,
+		 dbname ? " dbname=" : "", dbname ? dbname : "", sql);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A config for store `name` of the backend under test, in x->dir: the
+ * test's database (a second one, otpgate_b, for b.conf), or SQLite files. */
+static int write_config(struct fx *x, const char *name, struct og_config *cfg)
+{
+	int second = strcmp(name, "a.conf") != 0;
+	char store[1024];
+
+	if (conninfo != NULL)
+		snprintf(store, sizeof(store), "store = { backend = \"postgresql\"; conninfo = \"%s%s\";"
+			 " spool = \"%s/%s.spool\"; };", conninfo, second ? " dbname=otpgate_b" : "",
+			 x->dir, name);
+	else
+		snprintf(store, sizeof(store), "store = { backend = \"sqlite\"; path = \"%s/%s.db\"; };\n"
+			 "keys = { registry = \"%s/%s.keys\"; };", x->dir, name, x->dir, name);
+	return th_store_config(x->dir, name, x->key, store, "host = \"contract\";\n", cfg, &x->log);
+}
+
+static int open_init(struct fx *x, const struct og_config *cfg, struct og_store **st)
+{
+	if (th_store_init(cfg, &x->log, st) != 0)
+		return -1;
+	og_store_close(*st);
+	return og_store_open(cfg, &x->log, 0, st) == OG_OK && og_store_chain_key(*st) != NULL ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return -1;
+	th_log_init(&x->log, &x->lb);
+	th_mkdtemp(x->dir, sizeof(x->dir));
+	th_path(x->key, sizeof(x->key), x->dir, "master.key");
+	if (conninfo != NULL) {
+		psql(NULL, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b WITH (FORCE)");
+	}
+	if (og_master_key_create(x->key) != OG_OK ||
+	    og_master_key_load(x->key, &x->master, NULL) != OG_OK ||
+	    write_config(x, "a.conf", &x->cfg) != 0 || open_init(x, &x->cfg, &x->st) != 0) {
+		fprintf(stderr, "setup: %s\n", x->lb.text);
+		return -1;
+	}
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	og_key_wipe(&x->master);
+	th_store_remove(x->dir, &x->cfg, x->st);
+	free(x);
+	return 0;
+}
+
+/* An event as a login would record it, at ts. */
+static struct og_audit_event event(const char *user, const char *reason, int64_t ts)
+{
+	struct og_audit_event ev = {
+		.ts = ts, .event = "auth", .result = strcmp(reason, "ok") ? "failure" : "success",
+		.reason = reason, .user = user, .source = "127.0.0.1", .service = "sshd",
+	};
+
+	return ev;
+}
+
+/* A new token of user (in org), in state s; its id in t. */
+static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
+		      enum og_token_state s, int64_t created, struct og_token *t)
+{
+	static const unsigned char secret[20] = "12345678901234567890";
+	struct og_key dek;
+	char dek_id[OG_ID_LEN + 1];
+
+	assert_int_equal(og_store_user_ensure(x->st, user, org, created), OG_OK);
+	assert_int_equal(og_token_dek(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
+	assert_int_equal(og_token_build(&dek, dek_id, user, serial, "virtual", secret, sizeof(secret),
+					&params, created, t), OG_OK);
+	og_key_wipe(&dek);
+	t->state = s;
+	assert_int_equal(og_store_token_add(x->st, t), OG_OK);
+}
+
+static void state_of(struct fx *x, const char *user, struct og_user_state *us)
+{
+	assert_int_equal(og_store_user_state(x->st, user, us), OG_OK);
+}
+
+static int64_t audit_count(struct fx *x)
+{
+	struct og_store_counts n;
+
+	assert_int_equal(og_store_counts(x->st, &n), OG_OK);
+	return n.audit;
+}
+
+static void trail_intact(struct og_store *st)
+{
+	struct og_trail_report rep;
+	int r = og_trail_verify(st, &rep);
+
+	if (r != OG_OK)
+		fprintf(stderr, "audit verify: %s (entry %lld)\n", rep.why, (long long)rep.bad_id);
+	assert_int_equal(r, OG_OK);
+}
+
+/* A code's step is claimed once: the watermark only moves up. */
+static void test_replay_and_claim(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("alice", "ok", 1000);
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "alice", "acme", "s-1", OG_TOKEN_ACTIVE, 900, &t);
+	state_of(x, "alice", &us);
+	assert_true(us.known);
+	assert_string_equal(us.org, "acme");
+	assert_int_equal(us.ntokens, 1);
+	assert_int_equal(us.tokens[0].last_step, -1);
+	assert_string_equal(us.tokens[0].serial, "s-1");
+	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 99, 0, 0, &ev), OG_ERR_REPLAY);
+	ev.ts = 1030;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 101, 2, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, "no-such-token", 500, 0, 0, &ev), OG_ERR_REPLAY);
+	state_of(x, "alice", &us);
+	assert_int_equal(us.tokens[0].last_step, 101);
+	assert_int_equal(us.tokens[0].drift, 2);
+	assert_int_equal(us.tokens[0].last_used, 1030);
+	assert_int_equal(audit_count(x), 2);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* Only active tokens log in; activate, resync and revoke move states once. */
+static void test_token_states_and_drift(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("bob", "ok", 2000);
+	struct og_token p, a, got;
+	struct og_user_state us;
+	int64_t n;
+
+	add_token(x, "bob", "acme", "s-p", OG_TOKEN_PENDING, 1000, &p);
+	add_token(x, "bob", "acme", "s-a", OG_TOKEN_ACTIVE, 1001, &a);
+	assert_int_equal(og_store_token_add(x->st, &a), OG_ERR_EXISTS);
+	state_of(x, "bob", &us);
+	assert_int_equal(us.ntokens, 1);
+	assert_string_equal(us.tokens[0].serial, "s-a");
+	assert_int_equal(og_store_login_accept(x->st, p.id, 10, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_token_activate(x->st, p.id, 50, -1), OG_OK);
+	assert_int_equal(og_store_token_activate(x->st, p.id, 50, -1), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_token_resync(x->st, p.id, 3, 40), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "s-p", &got), OG_OK);
+	assert_int_equal(got.state, OG_TOKEN_ACTIVE);
+	assert_int_equal(got.drift, 3);
+	assert_int_equal(got.last_step, 50);
+	assert_int_equal(og_store_token_resync(x->st, p.id, -2, 60), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "s-p", &got), OG_OK);
+	assert_int_equal(got.last_step, 60);
+	assert_int_equal(got.drift, -2);
+	assert_int_equal(got.params.digits, 6);
+	assert_int_equal(got.params.period, 30);
+	assert_string_equal(got.dek_org, "acme");
+	assert_int_equal(og_store_token_revoke(x->st, "s-p"), OG_OK);
+	assert_int_equal(og_store_token_revoke(x->st, "s-p"), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_token_resync(x->st, p.id, 1, 70), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_token_get(x->st, "no-such", &got), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_token_count(x->st, OG_TOKEN_ACTIVE, 1002, &n), OG_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(og_store_token_count(x->st, OG_TOKEN_REVOKED, 1001, &n), OG_OK);
+	assert_int_equal(n, 1);
+	og_store_user_state_wipe(&us);
+}
+
+/* Failures count within the interval, lock at the limit, and bar claims. */
+static void test_failures_and_lock(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("carol", "bad-code", 1000);
+	struct og_user_state us;
+	struct og_token t;
+	int64_t until;
+	int newly;
+
+	add_token(x, "carol", "acme", "s-c", OG_TOKEN_ACTIVE, 900, &t);
+	state_of(x, "carol", &us);
+	assert_int_equal(us.has_failures, 0);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(newly, 0);
+	assert_int_equal(until, 0);
+	state_of(x, "carol", &us);
+	assert_int_equal(us.has_failures, 1);
+	assert_int_equal(us.locked_until, 0);
+	ev.ts = 1001;
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
+	ev.ts = 1002;
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(newly, 1);
+	assert_int_equal(until, 1602);
+	state_of(x, "carol", &us);
+	assert_int_equal(us.locked_until, 1602);
+	/* locked: neither a failure nor a success is claimed, nothing appended */
+	ev.ts = 1003;
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly),
+			 OG_ERR_LOCKED);
+	ev.reason = "ok";
+	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_LOCKED);
+	assert_int_equal(audit_count(x), 3);
+	/* after the lock: a success clears the record */
+	ev.ts = 1700;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_OK);
+	state_of(x, "carol", &us);
+	assert_int_equal(us.has_failures, 0);
+	assert_int_equal(us.locked_until, 0);
+	og_store_user_state_wipe(&us);
+}
+
+/* Failures further apart than the interval start over; a lock for good;
+ * unlock; a failure without a user is only appended. */
+static void test_lock_for_good_and_unlock(void **state)
+{
+	struct fx *x = *state;
+	const struct og_lockout forever = { 2, 100, 0 };
+	struct og_audit_event ev = event("dave", "bad-code", 1000);
+	struct og_user_state us;
+	int64_t until;
+	int newly;
+
+	assert_int_equal(og_store_user_ensure(x->st, "dave", "", 900), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
+	ev.ts = 1200;
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(newly, 0);
+	ev.ts = 1201;
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(newly, 1);
+	assert_true(until == INT64_MAX);
+	state_of(x, "dave", &us);
+	assert_true(us.locked_until == INT64_MAX);
+	assert_int_equal(og_store_unlock(x->st, "dave"), OG_OK);
+	state_of(x, "dave", &us);
+	assert_int_equal(us.locked_until, 0);
+	assert_int_equal(us.has_failures, 0);
+	ev.user = NULL;
+	assert_int_equal(og_store_login_fail(x->st, NULL, &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(audit_count(x), 4);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* Recovery codes: a set replaces the last, each code is claimed once. */
+static void test_recovery_codes(void **state)
+{
+	struct fx *x = *state;
+	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
+	struct og_audit_event ev = event("erin", "recovery", 1000);
+	struct og_recovery_set set, got;
+	struct og_user_state us;
+	int64_t until;
+	int newly;
+
+	assert_int_equal(og_store_user_ensure(x->st, "erin", "acme", 900), OG_OK);
+	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
+	assert_int_equal(og_store_recovery_set(x->st, "erin", &set, 950), OG_OK);
+	assert_int_equal(og_store_recovery_get(x->st, "erin", &got), OG_OK);
+	assert_int_equal(got.n, OG_RECOVERY_CODES);
+	assert_memory_equal(got.salt, set.salt, sizeof(set.salt));
+	assert_memory_equal(got.hash[3], set.hash[3], OG_RECOVERY_HASH);
+	assert_int_equal(og_recovery_match(&got, codes[3]), 3);
+	ev.reason = "bad-code";
+	assert_int_equal(og_store_login_fail(x->st, "erin", &lockout, &ev, &until, &newly), OG_OK);
+	ev.reason = "recovery";
+	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[3], &ev), OG_OK);
+	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[3], &ev), OG_ERR_REPLAY);
+	state_of(x, "erin", &us);
+	assert_int_equal(us.has_failures, 0);
+	assert_int_equal(og_store_recovery_get(x->st, "erin", &got), OG_OK);
+	assert_true(got.used[3]);
+	assert_false(got.used[4]);
+	assert_int_equal(og_store_recovery_set(x->st, "erin", &set, 960), OG_OK);
+	assert_int_equal(og_store_recovery_get(x->st, "erin", &got), OG_OK);
+	assert_false(got.used[3]);
+	assert_int_equal(og_store_user_remove(x->st, "erin", 970), OG_OK);
+	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[4], &ev), OG_ERR_REMOVED);
+	og_store_user_state_wipe(&us);
+}
+
+/* Users and organisations: removed, restored, purged for good. */
+static void test_org_remove_restore_purge(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("a2", "ok", 5100);
+	struct og_access_key k = { .id = "k1", .user = "a2", .org = "acme", .type = "ssh-ed25519",
+				   .pubkey = "ssh-ed25519 AAAA", .fingerprint = "SHA256:k1",
+				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
+	struct og_token a1, a2, b1;
+	struct og_user_state us;
+	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
+	char dek_id[OG_ID_LEN + 1];
+	int64_t users, orgs, at;
+
+	add_token(x, "a1", "acme", "s-a1", OG_TOKEN_ACTIVE, 1000, &a1);
+	add_token(x, "a2", "acme", "s-a2", OG_TOKEN_ACTIVE, 1000, &a2);
+	add_token(x, "b1", "globex", "s-b1", OG_TOKEN_ACTIVE, 1000, &b1);
+	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
+	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
+	assert_int_equal(og_store_user_remove(x->st, "a1", 4000), OG_OK);
+	assert_int_equal(og_store_user_remove(x->st, "a1", 4001), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_user_remove(x->st, "nobody", 4001), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_org_remove(x->st, "acme", 5000, &users), OG_OK);
+	assert_int_equal(users, 1);
+	assert_int_equal(og_store_org_remove(x->st, "acme", 5001, &users), OG_ERR_EXISTS);
+	assert_int_equal(og_store_org_remove(x->st, "initech", 5001, &users), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_org_removed(x->st, "acme", &at), OG_OK);
+	assert_int_equal(at, 5000);
+	assert_int_equal(og_store_org_removed(x->st, "globex", &at), OG_OK);
+	assert_int_equal(at, 0);
+	assert_int_equal(og_store_login_accept(x->st, a2.id, 10, 0, 0, &ev), OG_ERR_REMOVED);
+	/* restoring brings back whom the removal took, not a1 */
+	assert_int_equal(og_store_org_remove(x->st, "acme", 0, &users), OG_OK);
+	assert_int_equal(users, 1);
+	assert_int_equal(og_store_org_remove(x->st, "acme", 0, &users), OG_ERR_NOTFOUND);
+	state_of(x, "a2", &us);
+	assert_int_equal(us.removed_at, 0);
+	state_of(x, "a1", &us);
+	assert_int_equal(us.removed_at, 4000);
+	assert_int_equal(og_store_login_accept(x->st, a2.id, 10, 0, 0, &ev), OG_OK);
+	/* remove again and purge: a1 and all of acme, down to its data key */
+	assert_int_equal(og_store_org_remove(x->st, "acme", 5200, &users), OG_OK);
+	assert_int_equal(og_store_purge(x->st, 5100, &users, &orgs), OG_OK);
+	assert_int_equal(users, 1);
+	assert_int_equal(orgs, 0);
+	assert_int_equal(og_store_purge(x->st, 6000, &users, &orgs), OG_OK);
+	assert_int_equal(users, 1);
+	assert_int_equal(orgs, 1);
+	state_of(x, "a2", &us);
+	assert_false(us.known);
+	assert_int_equal(og_store_dek_get(x->st, "acme", dek_id, wrapped), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_dek_get(x->st, "globex", dek_id, wrapped), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "s-a2", &a2), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k1", &k), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_org_removed(x->st, "acme", &at), OG_OK);
+	assert_int_equal(at, 0);
+	state_of(x, "b1", &us);
+	assert_int_equal(us.ntokens, 1);
+	og_store_user_state_wipe(&us);
+}
+
+static int last_row(void *arg, const struct og_audit_row *row)
+{
+	struct og_audit_row *out = arg;
+
+	*out = *row;
+	out->ev.user = row->ev.user ? strdup(row->ev.user) : NULL;
+	out->ev.detail = row->ev.detail ? strdup(row->ev.detail) : NULL;
+	out->ev.reason = row->ev.reason ? strdup(row->ev.reason) : NULL;
+	return 0;
+}
+
+static void row_free(struct og_audit_row *row)
+{
+	free((char *)row->ev.user);
+	free((char *)row->ev.detail);
+	free((char *)row->ev.reason);
+	memset(row, 0, sizeof(*row));
+}
+
+static int find_subject(void *arg, const struct og_subject_row *s)
+{
+	const char **name = arg;
+
+	if (*name != NULL && strcmp(s->name, *name) == 0)
+		*name = NULL;
+	return 0;
+}
+
+/* Erase deletes the person at once and keeps the chain verifiable, also
+ * with audit.store off. */
+static void test_erase(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("frank", "bad-code", 1000), er = {
+		.ts = 1100, .event = "admin", .result = "success", .reason = "erase",
+		.user = "frank", .actor = "root", .source = "local", .syslog_only = 1,
+	};
+	struct og_access_key k = { .id = "k2", .user = "frank", .org = "acme", .type = "ssh-ed25519",
+				   .pubkey = "ssh-ed25519 BBBB", .fingerprint = "SHA256:k2",
+				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
+	char pseudonym[OG_SUBJECT_LEN + 1];
+	const char *name = "frank";
+	struct og_audit_row row = { 0 };
+	struct og_user_state us;
+	struct og_token t;
+	int64_t until;
+	int newly;
+
+	add_token(x, "frank", "acme", "s-f", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
+	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "frank", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_erase(x->st, "frank", &er, pseudonym), OG_OK);
+	assert_true(pseudonym[0] != '\0');
+	assert_null(er.user);
+	assert_string_equal(er.detail, pseudonym);
+	assert_int_equal(audit_count(x), 2);
+	assert_int_equal(og_store_audit_last(x->st, "erase", last_row, &row), OG_OK);
+	assert_null(row.ev.user);
+	assert_string_equal(row.ev.detail, pseudonym);
+	row_free(&row);
+	assert_int_equal(og_store_subject_list(x->st, find_subject, &name), OG_OK);
+	assert_non_null(name);
+	state_of(x, "frank", &us);
+	assert_false(us.known);
+	assert_int_equal(og_store_token_get(x->st, "s-f", &t), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k2", &k), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_erase(x->st, "frank", &er, pseudonym), OG_ERR_NOTFOUND);
+	trail_intact(x->st);
+	og_store_user_state_wipe(&us);
+}
+
+struct keys {
+	struct og_access_key v[4];
+	int n;
+};
+
+static int collect_key(void *arg, const struct og_access_key *k)
+{
+	struct keys *ks = arg;
+
+	if (ks->n < 4)
+		ks->v[ks->n++] = *k;
+	return 0;
+}
+
+/* The key registry: fingerprints unique for ever, states by compare-and-set. */
+static void test_key_states(void **state)
+{
+	struct fx *x = *state;
+	struct og_access_key k = { .id = "k3", .user = "gina", .org = "acme", .type = "ssh-ed25519",
+				   .pubkey = "ssh-ed25519 CCCC", .fingerprint = "SHA256:k3",
+				   .origin = "issued", .state = OG_ACCESS_KEY_ACTIVE, .created = 10,
+				   .not_after = 5000 }, got;
+	struct keys ks = { .n = 0 };
+
+	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
+	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
+	og_copy(k.id, sizeof(k.id), "k4");
+	assert_int_equal(og_store_key_add(x->st, &k), OG_ERR_EXISTS);
+	og_copy(k.fingerprint, sizeof(k.fingerprint), "SHA256:k4");
+	og_copy(k.predecessor, sizeof(k.predecessor), "k3");
+	k.created = 20;
+	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
+	assert_int_equal(og_store_key_set_state(x->st, "k3", OG_ACCESS_KEY_ACTIVE,
+						OG_ACCESS_KEY_GRACE, 3000), OG_OK);
+	assert_int_equal(og_store_key_set_state(x->st, "k3", OG_ACCESS_KEY_ACTIVE,
+						OG_ACCESS_KEY_GRACE, 3000), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_key_touch(x->st, "SHA256:k4", 77), OG_OK);
+	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k4", &got), OG_OK);
+	assert_int_equal(got.last_used, 77);
+	assert_string_equal(got.predecessor, "k3");
+	assert_string_equal(got.origin, "issued");
+	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:none", &got), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_key_list(x->st, "gina", collect_key, &ks), OG_OK);
+	assert_int_equal(ks.n, 2);
+	assert_string_equal(ks.v[0].id, "k3");
+	assert_int_equal(ks.v[0].state, OG_ACCESS_KEY_GRACE);
+	assert_int_equal(ks.v[0].not_after, 3000);
+	assert_string_equal(ks.v[1].id, "k4");
+}
+
+/* Hostile text goes in bounded and valid, the chain verifies, and the
+ * monitoring reads agree. */
+static void test_audit_chain(void **state)
+{
+	struct fx *x = *state;
+	char long_user[300], bad[8] = "a\xff" "b";
+	struct og_audit_event ev = event("harry", "bad-code", 1000);
+	struct og_audit_row row = { 0 };
+	struct og_audit_head head;
+
+	memset(long_user, 'u', sizeof(long_user) - 1);
+	long_user[sizeof(long_user) - 1] = '\0';
+	assert_int_equal(og_store_audit_add(x->st, &ev), OG_OK);
+	ev.user = long_user;
+	ev.ts = 1001;
+	assert_int_equal(og_store_audit_add(x->st, &ev), OG_OK);
+	ev.user = bad;
+	ev.detail = bad;
+	ev.ts = 1002;
+	assert_int_equal(og_store_audit_add(x->st, &ev), OG_OK);
+	ev.syslog_only = 1;
+	assert_int_equal(og_store_audit_add(x->st, &ev), OG_OK);
+	ev.syslog_only = 0;
+	ev.reason = "policy";
+	ev.ts = 1003;
+	assert_int_equal(og_store_audit_add(x->st, &ev), OG_OK);
+	assert_int_equal(og_store_audit_head(x->st, &head), OG_OK);
+	assert_int_equal(head.entries, 4);
+	assert_int_equal(head.last_ts, 1003);
+	assert_true(head.mac_ok);
+	assert_int_equal(og_store_audit_last(x->st, "bad-code", last_row, &row), OG_OK);
+	assert_string_equal(row.ev.user, "a\\xffb");
+	assert_string_equal(row.ev.detail, "a\\xffb");
+	row_free(&row);
+	trail_intact(x->st);
+}
+
+static int user_named(void *arg, const struct og_user_row *u)
+{
+	const char **name = arg;
+
+	if (*name != NULL && strcmp(u->name, *name) == 0)
+		*name = NULL;
+	return 0;
+}
+
+static int admin_named(void *arg, const struct og_admin_row *a)
+{
+	const char **name = arg;
+
+	if (*name != NULL && strcmp(a->name, *name) == 0)
+		*name = NULL;
+	return 0;
+}
+
+/* Whatever the store takes comes back whole: a value it cannot give back
+ * is refused, never cut short or emptied on the way out. */
+static void test_values_come_back_whole(void **state)
+{
+	struct fx *x = *state;
+	char long_user[300], long_admin[100];
+	const char *name;
+
+	memset(long_user, 'v', sizeof(long_user) - 1);
+	long_user[sizeof(long_user) - 1] = '\0';
+	memset(long_admin, 'w', sizeof(long_admin) - 1);
+	long_admin[sizeof(long_admin) - 1] = '\0';
+	if (og_store_user_ensure(x->st, long_user, "acme", 10) == OG_OK) {
+		name = long_user;
+		assert_int_equal(og_store_user_list(x->st, user_named, &name), OG_OK);
+		assert_null(name);
+	}
+	if (og_store_admin_add(x->st, long_admin, "org-admin", "acme", 10) == OG_OK) {
+		name = long_admin;
+		assert_int_equal(og_store_admin_list(x->st, admin_named, &name), OG_OK);
+		assert_null(name);
+	}
+}
+
+static void test_admins_and_spool_marks(void **state)
+{
+	struct fx *x = *state;
+	char role[OG_KEYWORD_MAX + 1], org[OG_ORG_MAX + 1];
+
+	assert_int_equal(og_store_admin_get(x->st, "ivy", role, org), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_admin_add(x->st, "ivy", "org-admin", "acme", 10), OG_OK);
+	assert_int_equal(og_store_admin_add(x->st, "ivy", "org-admin", "acme", 10), OG_ERR_EXISTS);
+	assert_int_equal(og_store_admin_get(x->st, "ivy", role, org), OG_OK);
+	assert_string_equal(role, "org-admin");
+	assert_string_equal(org, "acme");
+	assert_int_equal(og_store_spool_mark(x->st, "batch-1-0", 10), OG_OK);
+	assert_int_equal(og_store_spool_mark(x->st, "batch-1-0", 11), OG_ERR_EXISTS);
+}
+
+/* Fills a store with a row of every table (a trail of several entries). */
+static void fill(struct fx *x)
+{
+	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
+	struct og_access_key k = { .id = "k5", .user = "jack", .org = "acme", .type = "ssh-ed25519",
+				   .pubkey = "ssh-ed25519 DDDD", .fingerprint = "SHA256:k5",
+				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
+	struct og_audit_event ev = event("jack", "bad-code", 1000), er = {
+		.ts = 1300, .event = "admin", .result = "success", .reason = "erase", .user = "kim",
+	};
+	char pseudonym[OG_SUBJECT_LEN + 1];
+	struct og_recovery_set set;
+	struct og_token t;
+	int64_t until, users;
+	int newly;
+
+	add_token(x, "jack", "acme", "s-j", OG_TOKEN_ACTIVE, 900, &t);
+	add_token(x, "kim", "globex", "s-k", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
+	assert_int_equal(og_store_recovery_set(x->st, "jack", &set, 950), OG_OK);
+	assert_int_equal(og_store_admin_add(x->st, "lee", "org-admin", "acme", 10), OG_OK);
+	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
+	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
+	assert_int_equal(og_store_spool_mark(x->st, "batch-2-0", 10), OG_OK);
+	assert_int_equal(og_store_org_remove(x->st, "globex", 1200, &users), OG_OK);
+	assert_int_equal(og_store_erase(x->st, "kim", &er, pseudonym), OG_OK);
+}
+
+/* migrate-store: every table into an empty store of the same backend. */
+static void test_migrate(void **state)
+{
+	struct fx *x = *state;
+	struct og_store_counts a, b;
+	struct og_copy_report rep;
+	struct og_store *to = NULL;
+
+	fill(x);
+	if (conninfo != NULL)
+		psql(NULL, "CREATE DATABASE otpgate_b");
+	assert_int_equal(write_config(x, "b.conf", &x->cfg2), 0);
+	assert_int_equal(open_init(x, &x->cfg2, &to), 0);
+	assert_int_equal(og_store_keys_ready(to), OG_OK);
+	assert_int_equal(og_store_begin(to), OG_OK);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(og_store_copy(x->st, to, &rep), OG_OK);
+	assert_int_equal(og_store_commit(to), OG_OK);
+	assert_int_equal(og_store_counts(x->st, &a), OG_OK);
+	assert_int_equal(og_store_counts(to, &b), OG_OK);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_memory_equal(&rep.copied, &a, sizeof(a));
+	trail_intact(to);
+	og_store_close(to);
+	og_config_free(&x->cfg2);
+}
+
+static void test_schema_version(void **state)
+{
+	struct fx *x = *state;
+	int found, want;
+
+	assert_int_equal(og_store_schema_version(x->st), 5);
+	assert_int_equal(og_store_probe(&x->cfg, &x->log, &found, &want), OG_OK);
+	assert_int_equal(found, want);
+	assert_int_equal(want, 5);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_replay_and_claim),
+		T(test_token_states_and_drift),
+		T(test_failures_and_lock),
+		T(test_lock_for_good_and_unlock),
+		T(test_recovery_codes),
+		T(test_org_remove_restore_purge),
+		T(test_erase),
+		T(test_key_states),
+		T(test_audit_chain),
+		T(test_values_come_back_whole),
+		T(test_admins_and_spool_marks),
+		T(test_migrate),
+		T(test_schema_version),
+	};
+
+	conninfo = getenv("OTPGATE_TEST_CONNINFO");
+	if (conninfo != NULL && *conninfo == '\0')
+		conninfo = NULL;
+	/* with-postgres --pooled: conninfo names PgBouncer, this the server */
+	admin = getenv("OTPGATE_TEST_DIRECT_CONNINFO");
+	if (admin == NULL || *admin == '\0')
+		admin = conninfo;
+	fprintf(stderr, "store contract: %s\n", conninfo == NULL ? "sqlite"
+				: admin != conninfo ? "postgresql through pgbouncer" : "postgresql");
+	return cmocka_run_group_tests_name(conninfo ? "store contract (postgresql)"
+						    : "store contract (sqlite)", tests, NULL, NULL);
+}

@@ -1,0 +1,478 @@
+/*
+ * test_decision: the login decision itself (auth.c), case by case: the
+ * user's state in the store, the source, the code typed and when, the
+ * configuration -> the verdict before and after the prompt, its reason,
+ * and the audit rows it leaves. Each case runs on a fresh SQLite store in
+ * a temporary file on /dev/shm (in memory), with the clock injected: the
+ * time before the prompt and when the code was answered are the case's,
+ * so no case waits for a time step.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "auth.h"
+#include "stepup.h"
+#include "th_store.h"
+#include "token.h"
+#include "util.h"
+
+#define T 1800000000LL		/* before the prompt: step 60000000 exactly */
+#define USER "alice"
+
+static const unsigned char secret[20] = "otpgate-decision-key";
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+
+/* The user's state before the login. */
+enum {
+	S_TOKEN = 1,		/* an active token (without it: known, no token) */
+	S_NO_USER = 2,		/* the store knows nothing of the user */
+	S_FAIL2 = 4,		/* two failures in the interval (the third locks) */
+	S_LOCKED = 8,		/* locked until T + 100 */
+	S_LOCK_OVER = 16,	/* a lock that ended at T - 1 */
+	S_REMOVED = 32,
+	S_SPENT = 64,		/* the watermark at T's step: its code is spent */
+	S_RECOVERY = 128,	/* recovery codes, the first one used */
+	S_DRIFT5 = 256,		/* the token runs 5 steps ahead (learnt) */
+	S_DRIFT50 = 512,	/* a stored drift of 50 steps, past totp.max_drift */
+};
+
+/* What happens while the login waits at the prompt. */
+enum { AT_NOTHING, AT_LOCK, AT_REMOVE };
+
+/* What is typed at the prompt. */
+enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD };
+
+struct decision {
+	const char *name;
+	const char *conf;	/* configuration lines of the case */
+	unsigned state;
+	const char *user, *rhost;	/* NULL: USER, "127.0.0.1" */
+	int at_prompt;
+	int code;
+	int offset;		/* C_STEP: steps from the answer's step */
+	int delay;		/* seconds from before the prompt to the answer */
+	enum og_verdict pre;	/* the precheck's verdict */
+	enum og_verdict verdict;	/* after the prompt (when the precheck allowed it) */
+	const char *reason;
+	const char *audit;	/* the rows appended: "event/result/reason ..." */
+};
+
+#define UNIFORM_OFF "auth = { uniform_refusals = false; };\n"
+
+static const struct decision cases[] = {
+	{ "the code of now", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "a code one step old (window 1)", "", S_TOKEN, NULL, NULL, 0, C_STEP, -1, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "a code one step ahead", "", S_TOKEN, NULL, NULL, 0, C_STEP, 1, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "a code two steps old", "", S_TOKEN, NULL, NULL, 0, C_STEP, -2, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "a wider window takes it", "totp = { window = 2; };\n", S_TOKEN, NULL, NULL, 0, C_STEP,
+	  -2, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "a wrong code", "", S_TOKEN, NULL, NULL, 0, C_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "a spent code", "", S_TOKEN | S_SPENT, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	{ "no answer", "", S_TOKEN, NULL, NULL, 0, C_NONE, 0, 0,
+	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code" },
+	/* the code is checked as of when it was answered, not the prompt */
+	{ "answered 45 s later, the code of then", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 45,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "answered 90 s later, the code of the prompt", "", S_TOKEN, NULL, NULL, 0, C_STEP, -3, 90,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	/* the learnt drift moves the window, within totp.max_drift */
+	{ "a token 5 steps ahead, drift learnt", "", S_TOKEN | S_DRIFT5, NULL, NULL, 0, C_STEP, 5, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "5 steps ahead, nothing learnt", "", S_TOKEN, NULL, NULL, 0, C_STEP, 5, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "a stored drift past max_drift counts as max_drift", "", S_TOKEN | S_DRIFT50, NULL, NULL,
+	  0, C_STEP, 50, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "... and a code at max_drift passes", "", S_TOKEN | S_DRIFT50, NULL, NULL, 0, C_STEP, 10,
+	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	/* failures and locks */
+	{ "the third failure locks", "", S_TOKEN | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code" },
+	{ "... told as a lock without uniform refusals", UNIFORM_OFF, S_TOKEN | S_FAIL2, NULL,
+	  NULL, 0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "bad-code",
+	  "auth/failure/bad-code lockout/locked/bad-code" },
+	{ "a success clears two failures", "", S_TOKEN | S_FAIL2, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "locked: the right code is refused after the prompt", "", S_TOKEN | S_LOCKED, NULL, NULL,
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	{ "locked, without uniform refusals", UNIFORM_OFF, S_TOKEN | S_LOCKED, NULL, NULL, 0,
+	  C_STEP, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked" },
+	{ "a lock that is over", "", S_TOKEN | S_LOCK_OVER, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "locked while at the prompt (by three failures elsewhere)", "", S_TOKEN, NULL, NULL,
+	  AT_LOCK, C_STEP, 0, 10, OG_ALLOW, OG_DENY, "locked",
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked" },
+	{ "removed while at the prompt", "", S_TOKEN, NULL, NULL, AT_REMOVE, C_STEP, 0, 10,
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	/* who the user is */
+	{ "removed", "", S_TOKEN | S_REMOVED, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	{ "unknown to the store and to NSS", "", S_NO_USER, "nobody-otpgate-test", NULL, 0, C_STEP,
+	  0, 0, OG_ALLOW, OG_DENY, "unknown-user", "auth/failure/unknown-user" },
+	{ "unknown, without uniform refusals", UNIFORM_OFF, S_NO_USER, "nobody-otpgate-test",
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY_UNKNOWN, "unknown-user",
+	  "auth/failure/unknown-user" },
+	{ "known, no token", "", 0, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "no-token", "auth/failure/no-token" },
+	{ "no token, auth.allow_unenrolled", "auth = { allow_unenrolled = true; };\n", 0, NULL,
+	  NULL, 0, C_NONE, 0, 0, OG_ALLOW, OG_ALLOW, "unenrolled-allowed",
+	  "auth/success/unenrolled-allowed" },
+	{ "a name that is not a name", "", S_TOKEN, "-oProxy", NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-user-name", "auth/failure/bad-user-name" },
+	{ "not a name, without uniform refusals", UNIFORM_OFF, S_TOKEN, "a b", NULL, 0, C_STEP,
+	  0, 0, OG_DENY_UNKNOWN, OG_DENY_UNKNOWN, "bad-user-name", "auth/failure/bad-user-name" },
+	/* where from */
+	{ "a source the policy refuses", "", S_TOKEN, NULL, "192.0.2.7", 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy" },
+	{ "refused source, told before the prompt", UNIFORM_OFF, S_TOKEN, NULL, "192.0.2.7", 0,
+	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "policy", "auth/failure/policy" },
+	{ "no source, auth.allow_no_rhost off", UNIFORM_OFF, S_TOKEN, NULL, "", 0, C_STEP, 0, 0,
+	  OG_DENY_POLICY, OG_DENY_POLICY, "no-source", "auth/failure/no-source" },
+	{ "a source that is not an address", UNIFORM_OFF, S_TOKEN, NULL, "bastion.example", 0,
+	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "bad-source", "auth/failure/bad-source" },
+	{ "IPv4-mapped loopback is loopback", "", S_TOKEN, NULL, "::ffff:127.0.0.1", 0, C_STEP, 0,
+	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	/* recovery codes */
+	{ "a recovery code", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery" },
+	{ "a recovery code used before", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_USED,
+	  0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	{ "a recovery-shaped guess", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_BAD, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "a recovery code while locked", "", S_TOKEN | S_RECOVERY | S_LOCKED, NULL, NULL, 0,
+	  C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+};
+
+struct fx {
+	char dir[256], conf[300];
+	struct og_ctx ctx;
+	struct th_logbuf lb;
+	struct og_log log;
+	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
+	char token_id[OG_ID_LEN + 1];
+	int64_t rows;			/* audit rows before the login */
+};
+
+static const struct og_lockout lockout = { 3, 600, 900 };
+
+/* The open case's directory, removed by the teardown when a case fails. */
+static char open_dir[256];
+
+static int remove_left(void **state)
+{
+	(void)state;
+	if (open_dir[0] != '\0')
+		th_rmtree(open_dir);
+	open_dir[0] = '\0';
+	return 0;
+}
+
+/* A fresh store in memory (/dev/shm), the case's configuration, opened as a login opens it. */
+static void fx_open(struct fx *x, const struct decision *d)
+{
+	char key[300], extra[1024], err[512];
+	struct og_config cfg;
+	struct og_store *st;
+
+	memset(x, 0, sizeof(*x));
+	th_log_init(&x->log, &x->lb);
+	snprintf(x->dir, sizeof(x->dir), "/dev/shm/otpgate-decision-XXXXXX");
+	if (mkdtemp(x->dir) == NULL)	/* no /dev/shm: the temporary directory */
+		th_mkdtemp(x->dir, sizeof(x->dir));
+	snprintf(open_dir, sizeof(open_dir), "%s", x->dir);
+	th_path(x->conf, sizeof(x->conf), x->dir, "otpgate.conf");
+	th_path(key, sizeof(key), x->dir, "master.key");
+	snprintf(extra, sizeof(extra), "audit = { syslog = false; };\n"
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
+		 d->conf);
+	assert_int_equal(og_master_key_create(key), OG_OK);
+	assert_int_equal(th_store_config(x->dir, "otpgate.conf", key, NULL, extra, &cfg, &x->log), 0);
+	assert_int_equal(th_store_init(&cfg, &x->log, &st), 0);
+	og_store_close(st);
+	og_config_free(&cfg);
+	if (og_ctx_open(&x->ctx, x->conf, &x->log, err, sizeof(err)) != OG_OK)
+		fail_msg("open: %s", err);
+}
+
+static void fx_close(struct fx *x)
+{
+	og_ctx_close(&x->ctx);
+	remove_left(NULL);
+}
+
+static void add_token(struct fx *x)
+{
+	char key[300], dek_id[OG_ID_LEN + 1];
+	struct og_key master = { 0 }, dek = { 0 };
+	struct og_token t;
+
+	th_path(key, sizeof(key), x->dir, "master.key");
+	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
+	assert_int_equal(og_token_dek(x->ctx.st, &master, "acme", T - 1000, dek_id, &dek), OG_OK);
+	assert_int_equal(og_token_build(&dek, dek_id, USER, "s-alice", "virtual", secret,
+					sizeof(secret), &params, T - 1000, &t), OG_OK);
+	assert_int_equal(og_store_token_add(x->ctx.st, &t), OG_OK);
+	og_copy(x->token_id, sizeof(x->token_id), t.id);
+	og_key_wipe(&dek);
+	og_key_wipe(&master);
+}
+
+/* count failures for USER at each of times, as other logins would */
+static void fail_at(struct fx *x, const int64_t *times, int n)
+{
+	struct og_audit_event ev = { .event = "auth", .result = "failure", .reason = "bad-code",
+				     .user = USER, .source = "127.0.0.2", .service = "sshd" };
+	int64_t until;
+	int newly;
+
+	for (int i = 0; i < n; i++) {
+		ev.ts = times[i];
+		assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &until, &newly),
+				 OG_OK);
+	}
+}
+
+static void set_lock(struct fx *x, int64_t until)
+{
+	const struct og_failure_row f = { USER, { 0, T - 50, until } };
+
+	assert_int_equal(og_store_failure_put(x->ctx.st, &f), OG_OK);
+}
+
+static void spend(struct fx *x, int64_t step)
+{
+	struct og_audit_event ev = { .ts = T - 5, .event = "auth", .result = "success",
+				     .reason = "ok", .user = USER };
+
+	assert_int_equal(og_store_login_accept(x->ctx.st, x->token_id, step, 0, 0, &ev), OG_OK);
+}
+
+static void recovery(struct fx *x)
+{
+	struct og_audit_event ev = { .ts = T - 5, .event = "auth", .result = "success",
+				     .reason = "recovery", .user = USER };
+	struct og_recovery_set set;
+
+	assert_int_equal(og_recovery_generate(x->codes, &set), OG_OK);
+	assert_int_equal(og_store_recovery_set(x->ctx.st, USER, &set, T - 100), OG_OK);
+	assert_int_equal(og_store_recovery_use(x->ctx.st, USER, set.idx[0], &ev), OG_OK);
+}
+
+/* The user's state, as the case says. */
+static void given(struct fx *x, unsigned s)
+{
+	static const int64_t two[] = { T - 20, T - 10 };
+	int64_t step = og_totp_step(&params, T);
+
+	if (s & S_NO_USER)
+		return;
+	assert_int_equal(og_store_user_ensure(x->ctx.st, USER, "acme", T - 1000), OG_OK);
+	if (s & S_TOKEN)
+		add_token(x);
+	/* what the user did before: codes spent, and then the failures, lock or removal */
+	if (s & S_SPENT)
+		spend(x, step);
+	if (s & S_RECOVERY)
+		recovery(x);
+	if (s & (S_DRIFT5 | S_DRIFT50))
+		assert_int_equal(og_store_token_resync(x->ctx.st, x->token_id, s & S_DRIFT5 ? 5 : 50,
+						       step - 100), OG_OK);
+	if (s & S_FAIL2)
+		fail_at(x, two, 2);
+	if (s & S_LOCKED)
+		set_lock(x, T + 100);
+	if (s & S_LOCK_OVER)
+		set_lock(x, T - 1);
+	if (s & S_REMOVED)
+		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T - 100), OG_OK);
+}
+
+/* What another terminal does while the login waits at the prompt. */
+static void meanwhile(struct fx *x, int what)
+{
+	static const int64_t three[] = { T + 1, T + 2, T + 3 };
+
+	if (what == AT_LOCK)
+		fail_at(x, three, 3);
+	else if (what == AT_REMOVE)
+		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T + 1), OG_OK);
+}
+
+/* What is typed at the prompt, answered at. */
+static const char *typed(struct fx *x, const struct decision *d, int64_t at, char *buf)
+{
+	switch (d->code) {
+	case C_STEP:
+	case C_WRONG:
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &params,
+					       og_totp_step(&params, at) + d->offset, buf), OG_OK);
+		if (d->code == C_WRONG)
+			buf[0] = buf[0] == '9' ? '0' : (char)(buf[0] + 1);
+		return buf;
+	case C_RECOVERY_NEW:
+		return x->codes[1];
+	case C_RECOVERY_USED:
+		return x->codes[0];
+	case C_RECOVERY_BAD:
+		return "abcde-fghjk";
+	default:
+		return NULL;
+	}
+}
+
+static int64_t audit_rows(struct fx *x)
+{
+	struct og_store_counts n;
+
+	assert_int_equal(og_store_counts(x->ctx.st, &n), OG_OK);
+	return n.audit;
+}
+
+struct trail {
+	int64_t skip;
+	char text[512];
+};
+
+static int trail_row(void *arg, const struct og_audit_row *row)
+{
+	struct trail *tr = arg;
+	size_t o = strlen(tr->text);
+
+	if (tr->skip > 0) {
+		tr->skip--;
+		return 0;
+	}
+	snprintf(tr->text + o, sizeof(tr->text) - o, "%s%s/%s/%s", o ? " " : "", row->ev.event,
+		 row->ev.result, row->ev.reason);
+	return 0;
+}
+
+/* The audit rows appended since the login began. */
+static void audited(struct fx *x, const struct decision *d)
+{
+	struct trail tr = { x->rows, "" };
+
+	assert_int_equal(og_store_audit_list(x->ctx.st, trail_row, &tr), OG_OK);
+	if (strcmp(tr.text, d->audit) != 0)
+		fail_msg("%s: audited '%s', want '%s'", d->name, tr.text, d->audit);
+}
+
+static void run_case(const struct decision *d)
+{
+	struct fx x;
+	struct og_login l;
+	char buf[16];
+	enum og_verdict v;
+	int64_t at = T + d->delay;
+
+	fx_open(&x, d);
+	given(&x, d->state);
+	x.rows = audit_rows(&x);
+	memset(&l, 0, sizeof(l));
+	l.user = d->user ? d->user : USER;
+	l.service = "sshd";
+	l.rhost = d->rhost ? d->rhost : "127.0.0.1";
+	l.now = T;
+	if ((v = og_login_precheck(&x.ctx, &l)) != d->pre)
+		fail_msg("%s: precheck %d, want %d", d->name, v, d->pre);
+	if (v == OG_ALLOW && !l.skip_prompt) {
+		meanwhile(&x, d->at_prompt);
+		v = og_login_verify(&x.ctx, &l, typed(&x, d, at, buf), at);
+	}
+	if (v != d->verdict)
+		fail_msg("%s: verdict %d, want %d", d->name, v, d->verdict);
+	if (l.reason == NULL || strcmp(l.reason, d->reason) != 0)
+		fail_msg("%s: reason '%s', want '%s'", d->name, l.reason ? l.reason : "(none)",
+			 d->reason);
+	audited(&x, d);
+	og_login_clear(&l);
+	fx_close(&x);
+}
+
+static void test_decisions(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < TH_ARRAY_LEN(cases); i++)
+		run_case(&cases[i]);
+}
+
+static const struct decision plain = { "step-up", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 0,
+				       OG_ALLOW, OG_ALLOW, "", "" };
+
+/* A step-up is an attempt like a login: the same watermark, the same
+ * failure count and lock (event "step-up" in the trail). */
+static enum og_verdict step_up(struct fx *x, const char *code, int64_t at,
+			       const struct og_auditor *aud, struct og_step_up *su)
+{
+	memset(su, 0, sizeof(*su));
+	su->admin = USER;
+	su->action = "enrol";
+	su->ev.ts = at;
+	su->ev.source = "local";
+	su->ev.service = "otpgate-provision";
+	su->ev.actor = USER;
+	su->audit = aud;
+	return og_step_up(x->ctx.st, &x->ctx.cfg, &x->log, su, code);
+}
+
+static void test_step_up_shares_the_login(void **state)
+{
+	struct fx x;
+	struct og_login l = { .user = USER, .service = "sshd", .rhost = "127.0.0.1", .now = T };
+	struct og_auditor aud;
+	struct og_step_up su;
+	struct decision d = plain;
+	char code[16], wrong[16];
+
+	(void)state;
+	fx_open(&x, &plain);
+	given(&x, S_TOKEN);
+	aud = (struct og_auditor){ &x.ctx.cfg, x.ctx.st, &x.log, &x.log };
+	x.rows = audit_rows(&x);
+	typed(&x, &plain, T, code);
+	/* a code a login spent is spent for a step-up */
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T), OG_ALLOW);
+	assert_int_equal(step_up(&x, code, T, &aud, &su), OG_DENY);
+	assert_string_equal(su.reason, "replay");
+	/* a step-up's wrong codes count towards the login's lock */
+	d.code = C_WRONG;
+	typed(&x, &d, T + 30, wrong);
+	assert_int_equal(step_up(&x, wrong, T + 30, &aud, &su), OG_DENY);
+	assert_int_equal(step_up(&x, wrong, T + 31, &aud, &su), OG_DENY_LOCKED);
+	assert_true(su.locked_until == T + 31 + 900);
+	typed(&x, &plain, T + 60, code);
+	l.now = T + 60;
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 60), OG_DENY);
+	assert_string_equal(l.reason, "locked");
+	assert_int_equal(step_up(&x, code, T + 61, &aud, &su), OG_DENY_LOCKED);
+	assert_string_equal(su.reason, "locked");
+	d.audit = "auth/success/ok step-up/failure/replay step-up/failure/bad-code"
+		  " step-up/failure/bad-code lockout/locked/bad-code auth/failure/locked"
+		  " step-up/failure/locked";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_decisions, remove_left),
+		cmocka_unit_test_teardown(test_step_up_shares_the_login, remove_left),
+	};
+
+	return cmocka_run_group_tests_name("login decision", tests, NULL, NULL);
+}

@@ -45,7 +45,9 @@ static const char upgrade_sql[] =
 	"ALTER TABLE IF EXISTS users ADD COLUMN IF NOT EXISTS removed_at BIGINT NOT NULL DEFAULT 0;"
 	"ALTER TABLE IF EXISTS users ADD COLUMN IF NOT EXISTS"
 	" removed_with_org BOOLEAN NOT NULL DEFAULT false;"
-	"ALTER TABLE IF EXISTS audit ADD COLUMN IF NOT EXISTS mac BYTEA;";
+	"ALTER TABLE IF EXISTS audit ADD COLUMN IF NOT EXISTS mac BYTEA;"
+	/* schema 5 to 6: tokens gain otp_kind, TOTP or HOTP (every older token is TOTP) */
+	"ALTER TABLE IF EXISTS tokens ADD COLUMN IF NOT EXISTS otp_kind TEXT NOT NULL DEFAULT 'totp';";
 
 /*
  * What PostgreSQL says its own way: a claim or a failure takes a row lock

@@ -6,12 +6,15 @@
  * starts on a fresh, initialised store.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "../unit/th_store.h"
@@ -23,7 +26,8 @@
 
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
 static const char *admin;	/* the server itself, for psql (not a pooler in front of it) */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hotp = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
 static const struct og_lockout lockout = { 3, 300, 600 };
 
 struct fx {
@@ -115,9 +119,11 @@ static struct og_audit_event event(const char *user, const char *reason, int64_t
 	return ev;
 }
 
-/* A new token of user (in org), in state s; its id in t. */
-static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
-		      enum og_token_state s, int64_t created, struct og_token *t)
+/* A new token of user (in org) with parameters p, in state s, an HOTP one
+ * at counter (the next code's); its id in t. */
+static void add_token_of(struct fx *x, const char *user, const char *org, const char *serial,
+			 const struct og_otp_params *p, int64_t counter, enum og_token_state s,
+			 int64_t created, struct og_token *t)
 {
 	static const unsigned char secret[20] = "12345678901234567890";
 	struct og_key dek;
@@ -126,10 +132,18 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 	assert_int_equal(og_store_user_ensure(x->st, user, org, created), OG_OK);
 	assert_int_equal(og_token_dek(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, user, serial, "virtual", secret, sizeof(secret),
-					&params, created, t), OG_OK);
+					p, created, t), OG_OK);
 	og_key_wipe(&dek);
+	og_token_start(t, 0, counter);
 	t->state = s;
 	assert_int_equal(og_store_token_add(x->st, t), OG_OK);
+}
+
+/* A new TOTP token of user (in org), in state s; its id in t. */
+static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
+		      enum og_token_state s, int64_t created, struct og_token *t)
+{
+	add_token_of(x, user, org, serial, &params, 0, s, created, t);
 }
 
 static void state_of(struct fx *x, const char *user, struct og_user_state *us)
@@ -182,6 +196,81 @@ static void test_replay_and_claim(void **state)
 	assert_int_equal(us.tokens[0].last_used, 1030);
 	assert_int_equal(audit_count(x), 2);
 	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* An HOTP token: its kind and counter come back as stored, and a claim of
+ * its counter is the TOTP watermark's: only ever up, each value once. */
+static void test_hotp_claim(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("hana", "ok", 1000);
+	struct og_user_state us;
+	struct og_token t, got;
+
+	add_token_of(x, "hana", "acme", "h-1", &hotp, 5, OG_TOKEN_ACTIVE, 900, &t);
+	state_of(x, "hana", &us);
+	assert_int_equal(us.ntokens, 1);
+	assert_int_equal(us.tokens[0].params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(us.tokens[0].last_step, 4);
+	assert_int_equal(og_token_counter(&us.tokens[0]), 5);
+	/* the next code was counter 7 (5 and 6 pressed away): 7 is claimed, 5..7 are spent */
+	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_REPLAY);
+	ev.ts = 1001;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 8, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(got.last_step, 8);
+	assert_int_equal(og_token_counter(&got), 9);
+	assert_int_equal(got.last_used, 1001);
+	/* a resync moves the counter on, never back */
+	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 20), OG_OK);
+	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 12), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
+	assert_int_equal(got.last_step, 20);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 20, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(audit_count(x), 2);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/*
+ * N processes, each with its own connection, claim the same HOTP counter
+ * at once, as N bastions would with one code: exactly one has it, the
+ * others are told it is spent.
+ */
+static void test_hotp_claim_race(void **state)
+{
+	enum { N = 8 };
+	struct fx *x = *state;
+	struct og_token t;
+	pid_t pids[N];
+	int won = 0, replay = 0;
+
+	add_token_of(x, "ivo", "acme", "h-race", &hotp, 0, OG_TOKEN_ACTIVE, 900, &t);
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct og_audit_event ev = event("ivo", "ok", 1000 + i);
+			struct og_store *st;
+			int r = og_store_open(&x->cfg, &x->log, 0, &st);
+			if (r == OG_OK)
+				r = og_store_login_accept(st, t.id, 3, 0, 0, &ev);
+			_exit(r == OG_OK ? 0 : r == OG_ERR_REPLAY ? 1 : 2);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		won += WEXITSTATUS(st) == 0;
+		replay += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(replay, N - 1);
+	assert_int_equal(audit_count(x), 1);
 	trail_intact(x->st);
 }
 
@@ -633,6 +722,7 @@ static void fill(struct fx *x)
 	int newly;
 
 	add_token(x, "jack", "acme", "s-j", OG_TOKEN_ACTIVE, 900, &t);
+	add_token_of(x, "jack", "acme", "h-j", &hotp, 42, OG_TOKEN_ACTIVE, 901, &t);
 	add_token(x, "kim", "globex", "s-k", OG_TOKEN_ACTIVE, 900, &t);
 	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &until, &newly), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
@@ -652,6 +742,7 @@ static void test_migrate(void **state)
 	struct og_store_counts a, b;
 	struct og_copy_report rep;
 	struct og_store *to = NULL;
+	struct og_token t;
 
 	fill(x);
 	if (conninfo != NULL)
@@ -667,6 +758,12 @@ static void test_migrate(void **state)
 	assert_int_equal(og_store_counts(to, &b), OG_OK);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_memory_equal(&rep.copied, &a, sizeof(a));
+	/* a token's kind and counter go with it */
+	assert_int_equal(og_store_token_get(to, "h-j", &t), OG_OK);
+	assert_int_equal(t.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(og_token_counter(&t), 42);
+	assert_int_equal(og_store_token_get(to, "s-j", &t), OG_OK);
+	assert_int_equal(t.params.otp_kind, OG_OTP_TOTP);
 	trail_intact(to);
 	og_store_close(to);
 	og_config_free(&x->cfg2);
@@ -677,10 +774,50 @@ static void test_schema_version(void **state)
 	struct fx *x = *state;
 	int found, want;
 
-	assert_int_equal(og_store_schema_version(x->st), 5);
+	assert_int_equal(og_store_schema_version(x->st), 6);
 	assert_int_equal(og_store_probe(&x->cfg, &x->log, &found, &want), OG_OK);
 	assert_int_equal(found, want);
-	assert_int_equal(want, 5);
+	assert_int_equal(want, 6);
+}
+
+/* Runs sql on the store under test through its backend's own client. */
+static void backend_sql(struct fx *x, const char *sql)
+{
+	char cmd[2048];
+
+	if (conninfo != NULL) {
+		psql(NULL, sql);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s/a.conf.db' \"%s\" >/dev/null", x->dir, sql);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A store of schema 5 (tokens without their OTP kind) is refused until
+ * init upgrades it; its tokens are then TOTP, as they were, and an HOTP
+ * token can be added.
+ */
+static void test_upgrade_from_5(void **state)
+{
+	struct fx *x = *state;
+	struct og_store *st = NULL;
+	struct og_token t, got;
+
+	add_token(x, "otto", "acme", "s-old", OG_TOKEN_ACTIVE, 900, &t);
+	og_store_close(x->st);
+	x->st = NULL;
+	backend_sql(x, "ALTER TABLE tokens DROP COLUMN otp_kind");
+	/* (psql's command is in single quotes: a dollar-quoted string instead) */
+	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$5$$"
+					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 5");
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
+	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
+	assert_int_equal(og_store_token_get(x->st, "s-old", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_TOTP);
+	add_token_of(x, "otto", "acme", "h-new", &hotp, 0, OG_TOKEN_ACTIVE, 901, &t);
+	assert_int_equal(og_store_token_get(x->st, "h-new", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -689,6 +826,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_replay_and_claim),
+		T(test_hotp_claim),
+		T(test_hotp_claim_race),
 		T(test_token_states_and_drift),
 		T(test_failures_and_lock),
 		T(test_lock_for_good_and_unlock),
@@ -701,6 +840,7 @@ int main(void)
 		T(test_admins_and_spool_marks),
 		T(test_migrate),
 		T(test_schema_version),
+		T(test_upgrade_from_5),
 	};
 
 	conninfo = getenv("OTPGATE_TEST_CONNINFO");

@@ -26,7 +26,9 @@
 #define USER "alice"
 
 static const unsigned char secret[20] = "otpgate-decision-key";
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hparams = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+#define COUNTER 100		/* an HOTP token's counter: the next code it shows */
 
 /* The user's state before the login. */
 enum {
@@ -40,13 +42,14 @@ enum {
 	S_RECOVERY = 128,	/* recovery codes, the first one used */
 	S_DRIFT5 = 256,		/* the token runs 5 steps ahead (learnt) */
 	S_DRIFT50 = 512,	/* a stored drift of 50 steps, past totp.max_drift */
+	S_HOTP = 1024,		/* the token is an HOTP token at COUNTER (S_SPENT: COUNTER spent) */
 };
 
 /* What happens while the login waits at the prompt. */
 enum { AT_NOTHING, AT_LOCK, AT_REMOVE };
 
-/* What is typed at the prompt. */
-enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD };
+/* What is typed at the prompt (C_COUNTER: the HOTP code of COUNTER + offset). */
+enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD, C_COUNTER };
 
 struct decision {
 	const char *name;
@@ -55,7 +58,7 @@ struct decision {
 	const char *user, *rhost;	/* NULL: USER, "127.0.0.1" */
 	int at_prompt;
 	int code;
-	int offset;		/* C_STEP: steps from the answer's step */
+	int offset;		/* C_STEP: steps from the answer's step; C_COUNTER: from COUNTER */
 	int delay;		/* seconds from before the prompt to the answer */
 	enum og_verdict pre;	/* the precheck's verdict */
 	enum og_verdict verdict;	/* after the prompt (when the precheck allowed it) */
@@ -152,6 +155,38 @@ static const struct decision cases[] = {
 	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
 	{ "a recovery code while locked", "", S_TOKEN | S_RECOVERY | S_LOCKED, NULL, NULL, 0,
 	  C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	/* an HOTP token: its next hotp.look_ahead (10) codes, whenever typed */
+#define HOTP (S_TOKEN | S_HOTP)
+	{ "an HOTP token's next code", "", HOTP, NULL, NULL, 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "an HOTP code 9 presses ahead", "", HOTP, NULL, NULL, 0, C_COUNTER, 9, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "an HOTP code 10 presses ahead: past the look-ahead", "", HOTP, NULL, NULL, 0, C_COUNTER,
+	  10, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "a longer look-ahead takes it", "hotp = { look_ahead = 11; };\n", HOTP, NULL, NULL, 0,
+	  C_COUNTER, 10, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "an HOTP code answered a day later", "", HOTP, NULL, NULL, 0, C_COUNTER, 1, 86400,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	{ "a spent HOTP code", "", HOTP | S_SPENT, NULL, NULL, 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	{ "an HOTP code before its counter", "", HOTP, NULL, NULL, 0, C_COUNTER, -1, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	{ "a TOTP code for an HOTP token", "", HOTP, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	{ "HOTP: the third failure locks", "", HOTP | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code" },
+	{ "HOTP: locked, the right code is refused", UNIFORM_OFF, HOTP | S_LOCKED, NULL, NULL, 0,
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked" },
+	{ "HOTP: locked while at the prompt", "", HOTP, NULL, NULL, AT_LOCK, C_COUNTER, 0, 10,
+	  OG_ALLOW, OG_DENY, "locked",
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked" },
+	{ "HOTP: removed while at the prompt", "", HOTP, NULL, NULL, AT_REMOVE, C_COUNTER, 0, 10,
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	{ "HOTP: a source the policy refuses", "", HOTP, NULL, "192.0.2.7", 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy" },
+	{ "HOTP: a recovery code", "", HOTP | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery" },
+#undef HOTP
 };
 
 struct fx {
@@ -211,7 +246,8 @@ static void fx_close(struct fx *x)
 	remove_left(NULL);
 }
 
-static void add_token(struct fx *x)
+/* The user's token: TOTP, or HOTP at COUNTER. */
+static void add_token(struct fx *x, int hotp)
 {
 	char key[300], dek_id[OG_ID_LEN + 1];
 	struct og_key master = { 0 }, dek = { 0 };
@@ -221,7 +257,9 @@ static void add_token(struct fx *x)
 	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
 	assert_int_equal(og_token_dek(x->ctx.st, &master, "acme", T - 1000, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, USER, "s-alice", "virtual", secret,
-					sizeof(secret), &params, T - 1000, &t), OG_OK);
+					sizeof(secret), hotp ? &hparams : &params, T - 1000, &t),
+			 OG_OK);
+	og_token_start(&t, 0, COUNTER);
 	assert_int_equal(og_store_token_add(x->ctx.st, &t), OG_OK);
 	og_copy(x->token_id, sizeof(x->token_id), t.id);
 	og_key_wipe(&dek);
@@ -279,10 +317,10 @@ static void given(struct fx *x, unsigned s)
 		return;
 	assert_int_equal(og_store_user_ensure(x->ctx.st, USER, "acme", T - 1000), OG_OK);
 	if (s & S_TOKEN)
-		add_token(x);
+		add_token(x, (s & S_HOTP) != 0);
 	/* what the user did before: codes spent, and then the failures, lock or removal */
 	if (s & S_SPENT)
-		spend(x, step);
+		spend(x, s & S_HOTP ? COUNTER : step);
 	if (s & S_RECOVERY)
 		recovery(x);
 	if (s & (S_DRIFT5 | S_DRIFT50))
@@ -326,6 +364,10 @@ static const char *typed(struct fx *x, const struct decision *d, int64_t at, cha
 		return x->codes[0];
 	case C_RECOVERY_BAD:
 		return "abcde-fghjk";
+	case C_COUNTER:
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &hparams, COUNTER + d->offset,
+					       buf), OG_OK);
+		return buf;
 	default:
 		return NULL;
 	}
@@ -467,11 +509,53 @@ static void test_step_up_shares_the_login(void **state)
 	fx_close(&x);
 }
 
+/* A step-up with an HOTP token claims its counter as a login does: the
+ * code it took, and those before it, are spent for both. */
+static void test_step_up_with_hotp(void **state)
+{
+	struct fx x;
+	struct og_login l = { .user = USER, .service = "sshd", .rhost = "127.0.0.1", .now = T };
+	struct og_auditor aud;
+	struct og_step_up su;
+	struct decision d = plain;
+	char code[16];
+
+	(void)state;
+	fx_open(&x, &plain);
+	given(&x, S_TOKEN | S_HOTP);
+	aud = (struct og_auditor){ &x.ctx.cfg, x.ctx.st, &x.log, &x.log };
+	x.rows = audit_rows(&x);
+	d.code = C_COUNTER;
+	d.offset = 2;
+	typed(&x, &d, T, code);
+	assert_int_equal(step_up(&x, code, T, &aud, &su), OG_ALLOW);
+	assert_string_equal(su.reason, "ok");
+	assert_string_equal(su.token, "s-alice");
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 5), OG_DENY);
+	assert_string_equal(l.reason, "replay");
+	og_login_clear(&l);
+	d.offset = 1;
+	typed(&x, &d, T, code);
+	assert_int_equal(step_up(&x, code, T + 10, &aud, &su), OG_DENY);
+	assert_string_equal(su.reason, "replay");
+	d.offset = 3;
+	typed(&x, &d, T, code);
+	l.now = T + 20;
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 20), OG_ALLOW);
+	d.audit = "step-up/success/ok auth/failure/replay step-up/failure/replay auth/success/ok";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_decisions, remove_left),
 		cmocka_unit_test_teardown(test_step_up_shares_the_login, remove_left),
+		cmocka_unit_test_teardown(test_step_up_with_hotp, remove_left),
 	};
 
 	return cmocka_run_group_tests_name("login decision", tests, NULL, NULL);

@@ -114,17 +114,20 @@ enum og_verdict og_attempt_replayed(struct og_attempt *a, const char *token_id, 
 	return count(a, "replay", token_id, step);
 }
 
-/* The token and step code matches at a->ev.ts; its index or -1. */
+/* The token and step (or HOTP counter) code matches at a->ev.ts; its index or -1. */
 static int match(struct og_attempt *a, const struct og_user_state *us, const struct og_key *master,
 		 const char *code, int64_t *step, int64_t *drift)
 {
-	int i = og_token_match(master, us->tokens, us->ntokens, a->ev.ts, a->cfg->window,
-			       a->cfg->max_drift, code, step, drift, a->log);
+	const struct og_code_reach reach = { a->cfg->window, a->cfg->max_drift,
+					     a->cfg->hotp_look_ahead };
+	int i = og_token_match(master, us->tokens, us->ntokens, a->ev.ts, &reach, code, step,
+			       drift, a->log);
 
 	if (i >= 0)
-		og_logf(a->log, LOG_DEBUG, "user %.100s: token %.64s matches at drift %lld "
-			"(was %lld), watermark %lld", a->ev.user, us->tokens[i].serial,
-			(long long)*drift, (long long)us->tokens[i].drift,
+		og_logf(a->log, LOG_DEBUG, "user %.100s: %s token %.64s matches at %lld, drift %lld "
+			"(was %lld), watermark %lld", a->ev.user,
+			og_otp_kind_name(us->tokens[i].params.otp_kind), us->tokens[i].serial,
+			(long long)*step, (long long)*drift, (long long)us->tokens[i].drift,
 			(long long)us->tokens[i].last_step);
 	return i;
 }

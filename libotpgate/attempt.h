@@ -1,11 +1,12 @@
 /*
  * attempt.h: a one-time code a user typed, checked and recorded: the one
  * implementation behind a login and an administrator's step-up. The code
- * is matched against the user's tokens, its step claimed atomically above
- * the replay watermark (the store refuses a user locked or removed
- * meanwhile), a wrong or spent code counted towards the lock (with the
- * lockout, or failure mode, audited and notified when it begins), and
- * every outcome audited as the caller's event ("auth", "step-up").
+ * is matched against the user's tokens, its step (an HOTP token's
+ * counter) claimed atomically above the replay watermark (the store
+ * refuses a user locked or removed meanwhile), a wrong or spent code
+ * counted towards the lock (with the lockout, or failure mode, audited and
+ * notified when it begins), and every outcome audited as the caller's
+ * event ("auth", "step-up").
  *
  * In failure mode (lockout.mode "step-up"), a right code is not enough:
  * og_attempt_code asks for the code the same token shows next

@@ -286,6 +286,18 @@ out:
 	return r;
 }
 
+static int load_hotp(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "look_ahead", "resync_window", NULL };
+	struct og_config *c = ld->cfg;
+	int r;
+
+	if ((r = want_group(ld, g, "hotp")) || (r = check_keys(ld, g, "hotp", keys)) ||
+	    (r = get_int(ld, g, "look_ahead", 1, OG_HOTP_LOOK_AHEAD_MAX, &c->hotp_look_ahead)))
+		return r;
+	return get_int(ld, g, "resync_window", 2, OG_HOTP_RESYNC_WINDOW_MAX, &c->hotp_resync_window);
+}
+
 static int load_lockout(struct loader *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = { "max_failures", "interval", "lock_for", "notify",
@@ -590,6 +602,8 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->totp.period = 30;
 	c->window = 1;
 	c->max_drift = OG_MAX_DRIFT_DEFAULT;
+	c->hotp_look_ahead = OG_HOTP_LOOK_AHEAD_DEFAULT;
+	c->hotp_resync_window = OG_HOTP_RESYNC_WINDOW_DEFAULT;
 	c->max_failures = 5;
 	c->lock_interval = 600;
 	c->lock_for = 900;
@@ -606,15 +620,16 @@ static int set_defaults(struct og_config *c, const char *path)
 
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
-	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", "keys", "enrol", "removal", "host",
-					    "sessions", "messages", NULL };
+	static const char *const keys[] = { "store", "master_key", "totp", "hotp", "networks",
+					    "policy", "lockout", "audit", "auth", "keys", "enrol", "removal",
+					    "host", "sessions", "messages", NULL };
 	/* in this order: the policy names networks */
 	static const struct {
 		const char *name;
 		int (*load)(struct loader *ld, const config_setting_t *g);
 	} sections[] = {
-		{ "store", load_store }, { "totp", load_totp }, { "networks", load_networks },
+		{ "store", load_store }, { "totp", load_totp }, { "hotp", load_hotp },
+		{ "networks", load_networks },
 		{ "policy", load_policy }, { "lockout", load_lockout }, { "audit", load_audit },
 		{ "auth", load_auth }, { "keys", load_keys }, { "enrol", load_enrol },
 		{ "removal", load_removal }, { "sessions", load_sessions },

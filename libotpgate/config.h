@@ -38,6 +38,10 @@ struct og_config {
 	struct og_otp_params totp;
 	int window;
 	int max_drift;			/* steps a token's learnt drift may reach, either way */
+	/* hotp: the counters after the last accepted that a code may be of, and
+	 * how many a resync searches */
+	int hotp_look_ahead;
+	int hotp_resync_window;
 	char *issuer;
 	/* policy */
 	struct og_rule *rules;

@@ -24,11 +24,11 @@
 
 /*
  * 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal;
- * 5: spool_flushed; 6: sessions, failures.failure_mode_until and
- * failures.replay_step (the upgrade from 5 is one step in each backend's
- * init: "schema 5 to 6").
+ * 5: spool_flushed; 6: tokens.otp_kind (HOTP); 7: sessions,
+ * failures.failure_mode_until and failures.replay_step (each backend's
+ * init adds what a store lacks, keyed on what exists: "to schema 7").
  */
-#define OG_SCHEMA_VERSION 6
+#define OG_SCHEMA_VERSION 7
 
 /*
  * The schema, in each dialect's words: INT a 64-bit integer, BLOB bytes,
@@ -51,7 +51,8 @@
 	" digits INTEGER NOT NULL, period INTEGER NOT NULL, t0 " INT " NOT NULL DEFAULT 0," \
 	" secret " BLOB " NOT NULL, dek_id TEXT NOT NULL REFERENCES data_keys(id)," \
 	" drift " INT " NOT NULL DEFAULT 0, last_step " INT " NOT NULL DEFAULT -1," \
-	" created " INT " NOT NULL, last_used " INT " NOT NULL DEFAULT 0);" \
+	" created " INT " NOT NULL, last_used " INT " NOT NULL DEFAULT 0," \
+	" otp_kind TEXT NOT NULL DEFAULT 'totp');" \
 	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(\"user\", state);" \
 	"CREATE TABLE IF NOT EXISTS failures(" \
 	" \"user\" TEXT PRIMARY KEY, count " INT " NOT NULL, window_start " INT " NOT NULL," \
@@ -138,8 +139,9 @@ enum og_q {
 	OG_Q_STANDING_OF_TOKEN,		/* $1 token id: OG_STANDING_COLS of its user */
 	OG_Q_STANDING_OF_USER,		/* $1 user: OG_STANDING_COLS */
 	OG_Q_TOKEN_WATERMARK,		/* $1 token id: its last_step */
-	OG_Q_CLAIM_STEP,		/* $1 id, $2 step, $3 drift, $4 when: one row or none */
-	OG_Q_SPEND_STEP,		/* $1 id, $2 step: one row or none */
+	OG_Q_CLAIM_STEP,		/* $1 id, $2 step (an HOTP counter), $3 drift, $4 when:
+					 * one row or none */
+	OG_Q_SPEND_STEP,		/* $1 id, $2 step (an HOTP counter): one row or none */
 	OG_Q_CLAIM_RECOVERY,		/* $1 user, $2 idx, $3 when */
 	OG_Q_CLEAR_FAILURES_OF_TOKEN,	/* $1 token id */
 	OG_Q_CLEAR_FAILURES,		/* $1 user: also unlock */
@@ -172,7 +174,7 @@ enum og_q {
 	OG_Q_DEK_GET,			/* $1 org */
 	OG_Q_DEK_ADD,			/* $1 id, $2 org, $3 wrapped, $4 created */
 	OG_Q_DEKS_ALL,
-	OG_Q_TOKEN_ADD,			/* $1..$15: OG_TOKEN_INSERT_COLS */
+	OG_Q_TOKEN_ADD,			/* $1..$16: the token's columns */
 	OG_Q_TOKEN_GET,			/* $1 serial */
 	OG_Q_TOKENS_OF,			/* $1 user */
 	OG_Q_TOKENS_ALL,
@@ -342,7 +344,7 @@ struct og_store {
 /* The shared column lists, in the order the row readers read them. */
 #define OG_TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
-	" d.wrapped, d.org"
+	" d.wrapped, d.org, t.otp_kind"
 #define OG_KEY_COLS "id, \"user\", org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
 /* The audit fields in the one order every sink writes them (og_audit_fields). */

@@ -319,7 +319,8 @@ int og_store_token_add(struct og_store *st, const struct og_token *t)
 			    og_v_int(t->params.period), og_v_int(t->params.t0),
 			    og_v_blob(t->sealed, t->sealed_len), og_v_text(t->dek_id),
 			    og_v_int(t->drift), og_v_int(t->last_step), og_v_int(t->created),
-			    og_v_int(t->last_used)), NULL, NULL, NULL);
+			    og_v_int(t->last_used), og_v_text(og_otp_kind_name(t->params.otp_kind))),
+			    NULL, NULL, NULL);
 }
 
 OG_LISTING(token, struct og_token, read_token)

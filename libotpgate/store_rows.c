@@ -55,7 +55,8 @@ int og_row_token(const struct og_row *r, int c, struct og_token *t)
 	if (rd->blob(r, c + 13, t->sealed, sizeof(t->sealed), &t->sealed_len) != OG_OK ||
 	    og_row_str(r, c + 14, t->dek_id, sizeof(t->dek_id)) != OG_OK ||
 	    blob_of(r, c + 15, t->wrapped_dek, sizeof(t->wrapped_dek)) != OG_OK ||
-	    og_row_str(r, c + 16, t->dek_org, sizeof(t->dek_org)) != OG_OK)
+	    og_row_str(r, c + 16, t->dek_org, sizeof(t->dek_org)) != OG_OK ||
+	    og_otp_kind_parse(word_of(r, c + 17, buf, sizeof(buf)), &t->params.otp_kind) != OG_OK)
 		return OG_ERR_STORE;
 	return og_otp_params_ok(&t->params) ? OG_OK : OG_ERR_STORE;
 }

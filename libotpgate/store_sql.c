@@ -46,6 +46,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 	[OG_Q_STANDING_OF_TOKEN] = { "read user standing", 0, STANDING(TOKEN_USER) },
 	[OG_Q_STANDING_OF_USER] = { "read user standing", 0, STANDING("SELECT CAST($1 AS TEXT)") },
 	[OG_Q_TOKEN_WATERMARK] = { "read watermark", 0, "SELECT last_step FROM tokens WHERE id = $1" },
+	/* the one claim of a TOTP step and an HOTP counter: whoever moves the
+	 * watermark past it first has it, fleet-wide */
 	[OG_Q_CLAIM_STEP] = { "advance watermark", 0,
 		"UPDATE tokens SET last_step = $2, drift = $3, last_used = $4"
 		" WHERE id = $1 AND state = 'active' AND last_step < $2" },
@@ -120,8 +122,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		"SELECT id, org, wrapped, created FROM data_keys ORDER BY org" },
 	[OG_Q_TOKEN_ADD] = { "add token", 0,
 		"INSERT INTO tokens(id, serial, \"user\", kind, state, algorithm, digits, period, t0,"
-		" secret, dek_id, drift, last_step, created, last_used) VALUES($1, $2, $3, $4, $5, $6,"
-		" $7, $8, $9, $10, $11, $12, $13, $14, $15)" },
+		" secret, dek_id, drift, last_step, created, last_used, otp_kind) VALUES($1, $2, $3,"
+		" $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)" },
 	[OG_Q_TOKEN_GET] = { "read token", 0,
 		"SELECT " OG_TOKEN_COLS TOKEN_FROM " WHERE t.serial = $1" },
 	[OG_Q_TOKENS_OF] = { "list tokens", 0,

@@ -35,12 +35,13 @@ int import_bad(struct importer *im, const char *fmt, ...) __attribute__((format(
 
 /*
  * Stores one hardware token: the user's (active) or, with no user,
- * unassigned in stock until 'assign'; drift: time steps its clock runs
- * ahead. Errors are printed naming im->line.
+ * unassigned in stock until 'assign'; a TOTP token's drift: time steps
+ * its clock runs ahead; an HOTP token's counter: the next code's (see
+ * og_token_start). Errors are printed naming im->line.
  */
 int import_add_token(struct importer *im, const char *user, const char *serial, const char *org,
-		     const struct og_otp_params *p, int64_t drift, const unsigned char *secret,
-		     size_t len);
+		     const struct og_otp_params *p, int64_t drift, int64_t counter,
+		     const unsigned char *secret, size_t len);
 
 /* 1 if the options a are a valid set for PSKC (at most one credential). */
 int import_pskc_options_ok(const struct cli_args *a);

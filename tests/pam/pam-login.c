@@ -59,7 +59,7 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 	if (a->secret_hex != NULL) {
 		unsigned char key[64];
 		int len = og_hex_decode(a->secret_hex, key, sizeof(key));
-		struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+		struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 		if (len <= 0 || og_otp_format(key, (size_t)len, &p,
 					      og_totp_step(&p, (int64_t)time(NULL)), code) != 0) {
 			free(r);

@@ -27,7 +27,9 @@
 
 static char dir[256], build[512];
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hotp6 = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+static const struct og_otp_params hotp8 = { OG_SHA1, 8, 30, 0, OG_OTP_HOTP };
 
 /* Every test user has its own secret, derived from its name. */
 static void secret_of(const char *user, unsigned char key[20])
@@ -46,6 +48,16 @@ static void code_at(const char *user, int64_t step, char code[9])
 
 	secret_of(user, key);
 	assert_int_equal(og_otp_format(key, sizeof(key), &params, step, code), 0);
+}
+
+/* An HOTP user's code of counter (hvpn1's token shows 8 digits, the others 6). */
+static void hotp_code(const char *user, int64_t counter, char code[9])
+{
+	unsigned char key[20];
+
+	secret_of(user, key);
+	assert_int_equal(og_otp_format(key, sizeof(key), strcmp(user, "hvpn1") == 0 ? &hotp8 : &hotp6,
+				       counter, code), 0);
 }
 
 static int64_t step_now(void)
@@ -234,6 +246,9 @@ static const char *const users[] = {
 	"msg1", "msg2", "mode1", "mode2", "mode3", "replay2", "sess1", NULL
 };
 
+/* Users of an HOTP token, imported at counter 0 (hvpn1's of 8 digits). */
+static const char *const hotp_users[] = { "hotp1", "hsync1", "hconc1", "hvpn1", NULL };
+
 /* The organisation each test user is imported into ("" for none). */
 static const char *org_of(const char *user)
 {
@@ -380,6 +395,25 @@ static void write_told_services(void)
 	write_file("pam.d/sessions", 0644, text);
 }
 
+/* The HOTP users' tokens, as a vendor's CSV file of both kinds says them. */
+static void write_hotp_csv(void)
+{
+	char csv[2048] = "user,serial,secret,type,counter,digits\n";
+	unsigned char key[20];
+	size_t o = strlen(csv);
+
+	for (int i = 0; hotp_users[i]; i++) {
+		secret_of(hotp_users[i], key);
+		o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%s,HW-%s,", hotp_users[i],
+				      hotp_users[i]);
+		for (int j = 0; j < 20; j++)
+			o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%02x", key[j]);
+		o += (size_t)snprintf(csv + o, sizeof(csv) - o, ",hotp,0,%d\n",
+				      strcmp(hotp_users[i], "hvpn1") == 0 ? 8 : 6);
+	}
+	write_file("hotp.csv", 0600, csv);
+}
+
 static int setup(void **state)
 {
 	char path[600], csv[4096] = "user,serial,secret,org\n", svc[600];
@@ -409,8 +443,11 @@ static int setup(void **state)
 				      org_of(users[i]));
 	}
 	write_file("tokens.csv", 0600, csv);
+	write_hotp_csv();
 	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
 	run("%s/otpgate-provision -c %s/otpgate.conf import --format csv %s/tokens.csv >/dev/null",
+	    build, dir, dir);
+	run("%s/otpgate-provision -c %s/otpgate.conf import --format csv %s/hotp.csv >/dev/null",
 	    build, dir, dir);
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf", dir);
 	write_service("pam.d/og", svc);
@@ -662,20 +699,21 @@ static void test_account_phase(void **state)
 	assert_int_equal(audit_count("\"user\"='acct1' and event='account'"), 3);
 }
 
-/* N processes submit the same valid code at once: exactly one gets in. */
-static void test_concurrent_same_code(void **state)
+/*
+ * N processes submit the same valid code of user at once: exactly one
+ * gets in. Each refusal is audited once: a replay, or (once the third
+ * replay locked the account, max_failures = 3) refused as locked.
+ */
+static void race(const char *user, const char *code)
 {
 	enum { N = 6 };
-	char code[9];
+	char where[128];
 	pid_t pids[N];
 	int ok = 0, refused = 0;
 
-	(void)state;
-	wait_margin(5);
-	code_at("conc1", step_now(), code);
 	for (int i = 0; i < N; i++) {
 		if ((pids[i] = fork()) == 0)
-			_exit(login_code("conc1", "127.0.0.1", code) == PAM_SUCCESS ? 0 : 1);
+			_exit(login_code(user, "127.0.0.1", code) == PAM_SUCCESS ? 0 : 1);
 	}
 	for (int i = 0; i < N; i++) {
 		int st = 0;
@@ -687,11 +725,104 @@ static void test_concurrent_same_code(void **state)
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(refused, N - 1);
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='auth' and result='failure'", user);
+	assert_int_equal(audit_count(where), N - 1);
 	/* each refusal audited once, as a replay of the code the winner spent;
 	 * the replay rule counts them once, so they do not lock (max_failures = 3) */
-	assert_int_equal(audit_count("\"user\"='conc1' and event='auth' and result='failure'"), N - 1);
-	assert_int_equal(audit_count("\"user\"='conc1' and event='auth' and reason='replay'"), N - 1);
-	assert_int_equal(sql_int("select count from failures where \"user\" = 'conc1'"), 1);
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='auth' and reason='replay'", user);
+	assert_int_equal(audit_count(where), N - 1);
+	assert_int_equal(sql_int("select count from failures where \"user\" = '%s'", user), 1);
+}
+
+static void test_concurrent_same_code(void **state)
+{
+	char code[9];
+
+	(void)state;
+	wait_margin(5);
+	code_at("conc1", step_now(), code);
+	race("conc1", code);
+}
+
+/* The same with an HOTP code: its counter is claimed once, fleet-wide. */
+static void test_concurrent_same_hotp_code(void **state)
+{
+	char code[9];
+
+	(void)state;
+	hotp_code("hconc1", 2, code);
+	race("hconc1", code);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hconc1'"), 2);
+}
+
+/*
+ * An HOTP token logs in with any of its next hotp.look_ahead (10) codes,
+ * whatever the time; each moves its counter past it, so that code, and
+ * every one before it, is spent (a replay), and a code further ahead
+ * than the look-ahead is refused.
+ */
+static void test_hotp_look_ahead_and_replay(void **state)
+{
+	char code[9];
+
+	(void)state;
+	hotp_code("hotp1", 0, code);
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_AUTH_ERR);
+	hotp_code("hotp1", 3, code);	/* two presses lost */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_SUCCESS);
+	hotp_code("hotp1", 2, code);	/* skipped over: spent */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_AUTH_ERR);
+	hotp_code("hotp1", 14, code);	/* 3 + 11: past the look-ahead */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_AUTH_ERR);
+	hotp_code("hotp1", 13, code);	/* 3 + 10: the furthest it takes */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='hotp1' and event='auth' and result='success' and "
+				     "reason='ok' and token='HW-hotp1'"), 3);
+	assert_int_equal(audit_count("\"user\"='hotp1' and event='auth' and reason='replay' and "
+				     "token='HW-hotp1'"), 2);
+	assert_int_equal(audit_count("\"user\"='hotp1' and event='auth' and reason='bad-code'"), 1);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hotp1'"), 13);
+}
+
+/* A token pressed past the look-ahead: resync finds it from two
+ * consecutive codes and sets its counter after them. */
+static void test_hotp_resync(void **state)
+{
+	char c1[9], c2[9], code[9];
+
+	(void)state;
+	hotp_code("hsync1", 50, c1);
+	hotp_code("hsync1", 51, c2);
+	assert_int_equal(login_code("hsync1", "127.0.0.1", c1), PAM_AUTH_ERR);
+	run("%s/otpgate-provision -c %s/otpgate.conf resync hsync1 %s %s >/dev/null", build, dir, c1,
+	    c2);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hsync1'"), 51);
+	assert_int_equal(login_code("hsync1", "127.0.0.1", c2), PAM_AUTH_ERR);
+	hotp_code("hsync1", 52, code);
+	assert_int_equal(login_code("hsync1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='hsync1' and event='auth' and reason='bad-code'"), 1);
+	assert_int_equal(audit_count("\"user\"='hsync1' and event='auth' and reason='replay'"), 1);
+	assert_int_equal(audit_count("\"user\"='hsync1' and event='admin' and reason='resync' and "
+				     "result='success'"), 1);
+}
+
+/* combined: the code split off the answer is as long as the user's HOTP
+ * token's (8 digits here), the password forwarded to the next module. */
+static void test_hotp_combined(void **state)
+{
+	struct login l = { .service = "vpn", .user = "hvpn1", .rhost = "127.0.0.1" };
+	char code[9], answer[64];
+
+	(void)state;
+	hotp_code("hvpn1", 0, code);
+	assert_int_equal(strlen(code), 8);
+	snprintf(answer, sizeof(answer), "s3cret%s", code);
+	l.code = answer;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 1);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='hvpn1' and reason='replay'"), 1);
 }
 
 static void test_fail_closed(void **state)
@@ -1810,6 +1941,10 @@ int main(void)
 		cmocka_unit_test(test_success_resets_failures),
 		cmocka_unit_test(test_account_phase),
 		cmocka_unit_test(test_concurrent_same_code),
+		cmocka_unit_test(test_concurrent_same_hotp_code),
+		cmocka_unit_test(test_hotp_look_ahead_and_replay),
+		cmocka_unit_test(test_hotp_resync),
+		cmocka_unit_test(test_hotp_combined),
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_conversation_failure),
 		cmocka_unit_test(test_no_rhost_allowed),

@@ -6,12 +6,15 @@
  * starts on a fresh, initialised store.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "../unit/th_store.h"
@@ -22,7 +25,9 @@
 #include "util.h"
 
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const char *admin;	/* the server itself, for psql (not a pooler in front of it) */
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hotp = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
 static const struct og_lockout lockout = { 3, 300, 600, 0 };
 
 struct fx {
@@ -34,12 +39,13 @@ struct fx {
 	struct og_log log;
 };
 
-/* Runs one SQL command on the test server (a fresh schema, a database). */
+/* Runs one SQL command on the test server (a fresh schema, a database);
+ * FORCE: a pooler in front may still hold a connection to the database. */
 static void psql(const char *dbname, const char *sql)
 {
 	char cmd[2048];
 
-	snprintf(cmd, sizeof(cmd), "psql -Atq '%s%s%s' -c '%s' >/dev/null 2>&1", conninfo,
+	snprintf(cmd, sizeof(cmd), "psql -Atq '%s%s%s' -c '%s' >/dev/null 2>&1", admin,
 		 dbname ? " dbname=" : "", dbname ? dbname : "", sql);
 	assert_int_equal(system(cmd), 0);
 }
@@ -80,7 +86,7 @@ static int setup(void **state)
 	th_path(x->key, sizeof(x->key), x->dir, "master.key");
 	if (conninfo != NULL) {
 		psql(NULL, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b");
+		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b WITH (FORCE)");
 	}
 	if (og_master_key_create(x->key) != OG_OK ||
 	    og_master_key_load(x->key, &x->master, NULL) != OG_OK ||
@@ -113,9 +119,11 @@ static struct og_audit_event event(const char *user, const char *reason, int64_t
 	return ev;
 }
 
-/* A new token of user (in org), in state s; its id in t. */
-static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
-		      enum og_token_state s, int64_t created, struct og_token *t)
+/* A new token of user (in org) with parameters p, in state s, an HOTP one
+ * at counter (the next code's); its id in t. */
+static void add_token_of(struct fx *x, const char *user, const char *org, const char *serial,
+			 const struct og_otp_params *p, int64_t counter, enum og_token_state s,
+			 int64_t created, struct og_token *t)
 {
 	static const unsigned char secret[20] = "12345678901234567890";
 	struct og_key dek;
@@ -124,10 +132,18 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 	assert_int_equal(og_store_user_ensure(x->st, user, org, created), OG_OK);
 	assert_int_equal(og_token_dek(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, user, serial, "virtual", secret, sizeof(secret),
-					&params, created, t), OG_OK);
+					p, created, t), OG_OK);
 	og_key_wipe(&dek);
+	og_token_start(t, 0, counter);
 	t->state = s;
 	assert_int_equal(og_store_token_add(x->st, t), OG_OK);
+}
+
+/* A new TOTP token of user (in org), in state s; its id in t. */
+static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
+		      enum og_token_state s, int64_t created, struct og_token *t)
+{
+	add_token_of(x, user, org, serial, &params, 0, s, created, t);
 }
 
 static void state_of(struct fx *x, const char *user, struct og_user_state *us)
@@ -180,6 +196,81 @@ static void test_replay_and_claim(void **state)
 	assert_int_equal(us.tokens[0].last_used, 1030);
 	assert_int_equal(audit_count(x), 2);
 	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* An HOTP token: its kind and counter come back as stored, and a claim of
+ * its counter is the TOTP watermark's: only ever up, each value once. */
+static void test_hotp_claim(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("hana", "ok", 1000);
+	struct og_user_state us;
+	struct og_token t, got;
+
+	add_token_of(x, "hana", "acme", "h-1", &hotp, 5, OG_TOKEN_ACTIVE, 900, &t);
+	state_of(x, "hana", &us);
+	assert_int_equal(us.ntokens, 1);
+	assert_int_equal(us.tokens[0].params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(us.tokens[0].last_step, 4);
+	assert_int_equal(og_token_counter(&us.tokens[0]), 5);
+	/* the next code was counter 7 (5 and 6 pressed away): 7 is claimed, 5..7 are spent */
+	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_REPLAY);
+	ev.ts = 1001;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 8, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(got.last_step, 8);
+	assert_int_equal(og_token_counter(&got), 9);
+	assert_int_equal(got.last_used, 1001);
+	/* a resync moves the counter on, never back */
+	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 20), OG_OK);
+	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 12), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
+	assert_int_equal(got.last_step, 20);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 20, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(audit_count(x), 2);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/*
+ * N processes, each with its own connection, claim the same HOTP counter
+ * at once, as N bastions would with one code: exactly one has it, the
+ * others are told it is spent.
+ */
+static void test_hotp_claim_race(void **state)
+{
+	enum { N = 8 };
+	struct fx *x = *state;
+	struct og_token t;
+	pid_t pids[N];
+	int won = 0, replay = 0;
+
+	add_token_of(x, "ivo", "acme", "h-race", &hotp, 0, OG_TOKEN_ACTIVE, 900, &t);
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct og_audit_event ev = event("ivo", "ok", 1000 + i);
+			struct og_store *st;
+			int r = og_store_open(&x->cfg, &x->log, 0, &st);
+			if (r == OG_OK)
+				r = og_store_login_accept(st, t.id, 3, 0, 0, &ev);
+			_exit(r == OG_OK ? 0 : r == OG_ERR_REPLAY ? 1 : 2);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		won += WEXITSTATUS(st) == 0;
+		replay += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(replay, N - 1);
+	assert_int_equal(audit_count(x), 1);
 	trail_intact(x->st);
 }
 
@@ -840,6 +931,7 @@ static void fill(struct fx *x)
 	int64_t users;
 
 	add_token(x, "jack", "acme", "s-j", OG_TOKEN_ACTIVE, 900, &t);
+	add_token_of(x, "jack", "acme", "h-j", &hotp, 42, OG_TOKEN_ACTIVE, 901, &t);
 	add_token(x, "kim", "globex", "s-k", OG_TOKEN_ACTIVE, 900, &t);
 	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &f), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
@@ -869,6 +961,7 @@ static void test_migrate(void **state)
 	struct og_store_counts a, b;
 	struct og_copy_report rep;
 	struct og_store *to = NULL;
+	struct og_token t;
 
 	fill(x);
 	if (conninfo != NULL)
@@ -888,6 +981,12 @@ static void test_migrate(void **state)
 	assert_int_equal(og_store_failure_list(to, find_mode, &moved), OG_OK);
 	assert_int_equal(moved.f.failure_mode_until, 1600);
 	assert_int_equal(moved.f.replay_step, 77);
+	/* a token's kind and counter go with it */
+	assert_int_equal(og_store_token_get(to, "h-j", &t), OG_OK);
+	assert_int_equal(t.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(og_token_counter(&t), 42);
+	assert_int_equal(og_store_token_get(to, "s-j", &t), OG_OK);
+	assert_int_equal(t.params.otp_kind, OG_OTP_TOTP);
 	trail_intact(to);
 	og_store_close(to);
 	og_config_free(&x->cfg2);
@@ -898,10 +997,89 @@ static void test_schema_version(void **state)
 	struct fx *x = *state;
 	int found, want;
 
-	assert_int_equal(og_store_schema_version(x->st), 6);
+	assert_int_equal(og_store_schema_version(x->st), 7);
 	assert_int_equal(og_store_probe(&x->cfg, &x->log, &found, &want), OG_OK);
 	assert_int_equal(found, want);
-	assert_int_equal(want, 6);
+	assert_int_equal(want, 7);
+}
+
+/* Runs sql on the store under test through its backend's own client. */
+static void backend_sql(struct fx *x, const char *sql)
+{
+	char cmd[2048];
+
+	if (conninfo != NULL) {
+		psql(NULL, sql);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s/a.conf.db' \"%s\" >/dev/null", x->dir, sql);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A store of schema 5 (tokens without their OTP kind) is refused until
+ * init upgrades it; its tokens are then TOTP, as they were, and an HOTP
+ * token can be added.
+ */
+static void test_upgrade_from_5(void **state)
+{
+	struct fx *x = *state;
+	struct og_store *st = NULL;
+	struct og_token t, got;
+
+	add_token(x, "otto", "acme", "s-old", OG_TOKEN_ACTIVE, 900, &t);
+	og_store_close(x->st);
+	x->st = NULL;
+	backend_sql(x, "ALTER TABLE tokens DROP COLUMN otp_kind");
+	/* (psql's command is in single quotes: a dollar-quoted string instead) */
+	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$5$$"
+					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 5");
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
+	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
+	assert_int_equal(og_store_token_get(x->st, "s-old", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_TOTP);
+	add_token_of(x, "otto", "acme", "h-new", &hotp, 0, OG_TOKEN_ACTIVE, 901, &t);
+	assert_int_equal(og_store_token_get(x->st, "h-new", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
+}
+
+/*
+ * A store of schema 6 (no sessions, failures without failure mode or the
+ * replay rule's step) is refused until init upgrades it, whatever its
+ * failure records: they are kept, and what schema 7 adds works.
+ */
+static void test_upgrade_from_6(void **state)
+{
+	struct fx *x = *state;
+	const struct og_lockout step_up = { 1, 300, 600, 1 };
+	struct og_audit_event ev = event("uma", "bad-code", 1000);
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	struct og_session_row s = session("33333333333333333333333333333333", "uma", "bastion-a",
+					  100, 1000);
+	struct og_store *st = NULL;
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "uma", "acme", "s-uma", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_login_fail(x->st, "uma", &lockout, &ev, &f), OG_OK);
+	og_store_close(x->st);
+	x->st = NULL;
+	backend_sql(x, "DROP TABLE sessions");
+	backend_sql(x, "ALTER TABLE failures DROP COLUMN failure_mode_until");
+	backend_sql(x, "ALTER TABLE failures DROP COLUMN replay_step");
+	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$6$$"
+					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 6");
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
+	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
+	assert_int_equal(og_store_schema_version(x->st), 7);
+	state_of(x, "uma", &us);
+	assert_int_equal(us.has_failures, 1);
+	assert_int_equal(us.failure_mode_until, 0);
+	ev.ts = 1001;
+	assert_int_equal(og_store_login_fail(x->st, "uma", &step_up, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_FAILURE_MODE);
+	assert_int_equal(og_store_session_add(x->st, &s), OG_OK);
+	og_store_user_state_wipe(&us);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -910,6 +1088,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_replay_and_claim),
+		T(test_hotp_claim),
+		T(test_hotp_claim_race),
 		T(test_token_states_and_drift),
 		T(test_failures_and_lock),
 		T(test_lock_for_good_and_unlock),
@@ -925,12 +1105,19 @@ int main(void)
 		T(test_admins_and_spool_marks),
 		T(test_migrate),
 		T(test_schema_version),
+		T(test_upgrade_from_5),
+		T(test_upgrade_from_6),
 	};
 
 	conninfo = getenv("OTPGATE_TEST_CONNINFO");
 	if (conninfo != NULL && *conninfo == '\0')
 		conninfo = NULL;
-	fprintf(stderr, "store contract: %s\n", conninfo ? "postgresql" : "sqlite");
+	/* with-postgres --pooled: conninfo names PgBouncer, this the server */
+	admin = getenv("OTPGATE_TEST_DIRECT_CONNINFO");
+	if (admin == NULL || *admin == '\0')
+		admin = conninfo;
+	fprintf(stderr, "store contract: %s\n", conninfo == NULL ? "sqlite"
+				: admin != conninfo ? "postgresql through pgbouncer" : "postgresql");
 	return cmocka_run_group_tests_name(conninfo ? "store contract (postgresql)"
 						    : "store contract (sqlite)", tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ struct fx {
 static void add_token(struct fx *x, const char *user, const char *org, const char *serial)
 {
 	static const unsigned char secret[20] = "12345678901234567890";
-	const struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	const struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 	char key[300], dek_id[OG_ID_LEN + 1];
 	struct og_key master, dek;
 	struct og_token t;

@@ -128,6 +128,8 @@ static void test_example_loads(void **state)
 	assert_int_equal(c->totp.t0, 0);
 	assert_int_equal(c->window, 1);
 	assert_int_equal(c->max_drift, 10);
+	assert_int_equal(c->hotp_look_ahead, 10);
+	assert_int_equal(c->hotp_resync_window, 1000);
 	assert_null(c->lock_notify);
 	assert_true(c->uniform_refusals);	/* nothing told before the prompt */
 
@@ -169,12 +171,13 @@ static const char FULL[] =
 	"store = { backend = \"sqlite\"; path = \"/tmp/og.db\"; timeout = \"5s\"; };\n"	/* 1 */
 	"master_key = \"/etc/otpgate/master.key\";\n"						/* 2 */
 	"totp = { digits = 8; period = 60; algorithm = \"SHA256\"; window = 2; issuer = \"ACME Corp\"; };\n" /* 3 */
-	"networks = { office = [ \"203.0.113.0/24\" ]; vpn = [ \"10.8.0.0/16\", \"fd00::/8\" ]; };\n" /* 4 */
-	"policy = (\n"										/* 5 */
-	"  { match = \"user:alice\"; allow_from = [ \"vpn\" ]; },\n"				/* 6 */
-	"  { match = \"group:wheel\"; allow_from = [ \"office\", \"192.0.2.0/24\" ]; },\n"	/* 7 */
-	"  { match = \"org:acme\"; allow_from = [ \"office\" ]; },\n"				/* 8 */
-	"  { match = \"*\"; allow_from = [ \"office\" ]; }\n"					/* 9 */
+	"hotp = { look_ahead = 20; resync_window = 500; };\n"
+	"networks = { office = [ \"203.0.113.0/24\" ]; vpn = [ \"10.8.0.0/16\", \"fd00::/8\" ]; };\n" /* 5 */
+	"policy = (\n"										/* 6 */
+	"  { match = \"user:alice\"; allow_from = [ \"vpn\" ]; },\n"				/* 7 */
+	"  { match = \"group:wheel\"; allow_from = [ \"office\", \"192.0.2.0/24\" ]; },\n"	/* 8 */
+	"  { match = \"org:acme\"; allow_from = [ \"office\" ]; },\n"				/* 9 */
+	"  { match = \"*\"; allow_from = [ \"office\" ]; }\n"					/* 10 */
 	");\n"
 	"lockout = { max_failures = 5; interval = \"1h\"; lock_for = \"0\";\n"
 	"            notify = \"/usr/local/bin/og-notify\"; };\n"
@@ -199,19 +202,21 @@ static void test_full_config(void **state)
 	assert_int_equal(c->window, 2);
 	assert_non_null(c->issuer);
 	assert_string_equal(c->issuer, "ACME Corp");
+	assert_int_equal(c->hotp_look_ahead, 20);
+	assert_int_equal(c->hotp_resync_window, 500);
 
 	assert_int_equal(c->nrules, 4);
 	assert_int_equal(c->rules[0].kind, OG_MATCH_USER);
 	assert_string_equal(c->rules[0].name, "alice");
-	assert_int_equal(c->rules[0].line, 6);
+	assert_int_equal(c->rules[0].line, 7);
 	assert_int_equal(c->rules[1].kind, OG_MATCH_GROUP);
 	assert_string_equal(c->rules[1].name, "wheel");
-	assert_int_equal(c->rules[1].line, 7);
+	assert_int_equal(c->rules[1].line, 8);
 	assert_int_equal(c->rules[2].kind, OG_MATCH_ORG);
 	assert_string_equal(c->rules[2].name, "acme");
-	assert_int_equal(c->rules[2].line, 8);
+	assert_int_equal(c->rules[2].line, 9);
 	assert_int_equal(c->rules[3].kind, OG_MATCH_ANY);
-	assert_int_equal(c->rules[3].line, 9);
+	assert_int_equal(c->rules[3].line, 10);
 
 	assert_int_equal(contains(&c->rules[0].allow, "10.8.3.4"), 1);
 	assert_int_equal(contains(&c->rules[0].allow, "fd12::1"), 1);
@@ -253,6 +258,8 @@ static void test_boundaries_accepted(void **state)
 		"totp = { digits = 6; period = 30; };\n",
 		"totp = { digits = 8; period = 60; algorithm = \"SHA512\"; };\n",
 		"totp = { algorithm = \"SHA1\"; };\n",
+		"hotp = { look_ahead = 1; resync_window = 2; };\n",
+		"hotp = { look_ahead = 100; resync_window = 100000; };\n",
 		"lockout = { max_failures = 0; };\n",
 		"lockout = { interval = \"90\"; lock_for = \"1d\"; };\n",
 		"audit = { syslog = true; store = false; };\n",
@@ -329,6 +336,12 @@ static const struct err_case errs[] = {
 	{ "max_drift = 2881", BASE "totp = {\n  max_drift = 2881;\n};\n", 6 },
 	{ "max_drift as a string", BASE "totp = {\n  max_drift = \"10\";\n};\n", 6 },
 	{ "algorithm MD5", BASE "totp = {\n  algorithm = \"MD5\";\n};\n", 6 },
+	{ "unknown key in hotp", BASE "hotp = {\n  window = 3;\n};\n", 6 },
+	{ "look_ahead = 0", BASE "hotp = {\n  look_ahead = 0;\n};\n", 6 },
+	{ "look_ahead = 101", BASE "hotp = {\n  look_ahead = 101;\n};\n", 6 },
+	{ "resync_window = 1", BASE "hotp = {\n  resync_window = 1;\n};\n", 6 },
+	{ "resync_window = 100001", BASE "hotp = {\n  resync_window = 100001;\n};\n", 6 },
+	{ "hotp not a group", BASE "hotp = 10;\n", 5 },
 	{ "boolean as a string", BASE "auth = {\n  allow_unenrolled = \"yes\";\n};\n", 6 },
 	{ "unknown network in allow_from",
 	  L_STORE L_KEY L_NETS

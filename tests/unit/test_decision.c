@@ -26,7 +26,9 @@
 #define USER "alice"
 
 static const unsigned char secret[20] = "otpgate-decision-key";
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hparams = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+#define COUNTER 100		/* an HOTP token's counter: the next code it shows */
 
 /* The user's state before the login. */
 enum {
@@ -40,17 +42,18 @@ enum {
 	S_RECOVERY = 128,	/* recovery codes, the first one used */
 	S_DRIFT5 = 256,		/* the token runs 5 steps ahead (learnt) */
 	S_DRIFT50 = 512,	/* a stored drift of 50 steps, past totp.max_drift */
-	S_MODE = 1024,		/* in failure mode until T + 100 (lockout.mode "step-up") */
-	S_MODE_OVER = 2048,	/* failure mode that ended at T - 1 */
-	S_REPLAYED = 4096,	/* the spent code (S_SPENT) replayed once, counted, then a
+	S_HOTP = 1024,		/* the token is an HOTP token at COUNTER (S_SPENT: COUNTER spent) */
+	S_MODE = 2048,		/* in failure mode until T + 100 (lockout.mode "step-up") */
+	S_MODE_OVER = 4096,	/* failure mode that ended at T - 1 */
+	S_REPLAYED = 8192,	/* the spent code (S_SPENT) replayed once, counted, then a
 				 * wrong code: two failures (the third locks) */
 };
 
 /* What happens while the login waits at the prompt. */
 enum { AT_NOTHING, AT_LOCK, AT_REMOVE };
 
-/* What is typed at the prompt. */
-enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD };
+/* What is typed at the prompt (C_COUNTER: the HOTP code of COUNTER + offset). */
+enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD, C_COUNTER };
 
 struct decision {
 	const char *name;
@@ -59,7 +62,7 @@ struct decision {
 	const char *user, *rhost;	/* NULL: USER, "127.0.0.1" */
 	int at_prompt;
 	int code;
-	int offset;		/* C_STEP: steps from the answer's step */
+	int offset;		/* C_STEP: steps from the answer's step; C_COUNTER: from COUNTER */
 	int delay;		/* seconds from before the prompt to the answer */
 	enum og_verdict pre;	/* the precheck's verdict */
 	enum og_verdict verdict;	/* after the prompt (when the precheck allowed it) */
@@ -204,6 +207,38 @@ static const struct decision cases[] = {
 	{ "a replay of an older step counts", "", S_TOKEN | S_SPENT | S_REPLAYED, NULL,
 	  NULL, 0, C_STEP, -1, 0, OG_ALLOW, OG_DENY, "replay",
 	  "auth/failure/replay lockout/locked/replay", ONE_CODE },
+	/* an HOTP token: its next hotp.look_ahead (10) codes, whenever typed */
+#define HOTP (S_TOKEN | S_HOTP)
+	{ "an HOTP token's next code", "", HOTP, NULL, NULL, 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "an HOTP code 9 presses ahead", "", HOTP, NULL, NULL, 0, C_COUNTER, 9, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "an HOTP code 10 presses ahead: past the look-ahead", "", HOTP, NULL, NULL, 0, C_COUNTER,
+	  10, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "a longer look-ahead takes it", "hotp = { look_ahead = 11; };\n", HOTP, NULL, NULL, 0,
+	  C_COUNTER, 10, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "an HOTP code answered a day later", "", HOTP, NULL, NULL, 0, C_COUNTER, 1, 86400,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "a spent HOTP code", "", HOTP | S_SPENT, NULL, NULL, 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "an HOTP code before its counter", "", HOTP, NULL, NULL, 0, C_COUNTER, -1, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "a TOTP code for an HOTP token", "", HOTP, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "HOTP: the third failure locks", "", HOTP | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
+	{ "HOTP: locked, the right code is refused", UNIFORM_OFF, HOTP | S_LOCKED, NULL, NULL, 0,
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked", ONE_CODE },
+	{ "HOTP: locked while at the prompt", "", HOTP, NULL, NULL, AT_LOCK, C_COUNTER, 0, 10,
+	  OG_ALLOW, OG_DENY, "locked",
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
+	{ "HOTP: removed while at the prompt", "", HOTP, NULL, NULL, AT_REMOVE, C_COUNTER, 0, 10,
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
+	{ "HOTP: a source the policy refuses", "", HOTP, NULL, "192.0.2.7", 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
+	{ "HOTP: a recovery code", "", HOTP | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery", ONE_CODE },
+#undef HOTP
 };
 
 struct fx {
@@ -263,7 +298,8 @@ static void fx_close(struct fx *x)
 	remove_left(NULL);
 }
 
-static void add_token(struct fx *x)
+/* The user's token: TOTP, or HOTP at COUNTER. */
+static void add_token(struct fx *x, int hotp)
 {
 	char key[300], dek_id[OG_ID_LEN + 1];
 	struct og_key master = { 0 }, dek = { 0 };
@@ -273,7 +309,9 @@ static void add_token(struct fx *x)
 	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
 	assert_int_equal(og_token_dek(x->ctx.st, &master, "acme", T - 1000, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, USER, "s-alice", "virtual", secret,
-					sizeof(secret), &params, T - 1000, &t), OG_OK);
+					sizeof(secret), hotp ? &hparams : &params, T - 1000, &t),
+			 OG_OK);
+	og_token_start(&t, 0, COUNTER);
 	assert_int_equal(og_store_token_add(x->ctx.st, &t), OG_OK);
 	og_copy(x->token_id, sizeof(x->token_id), t.id);
 	og_key_wipe(&dek);
@@ -341,10 +379,10 @@ static void given(struct fx *x, unsigned s)
 		return;
 	assert_int_equal(og_store_user_ensure(x->ctx.st, USER, "acme", T - 1000), OG_OK);
 	if (s & S_TOKEN)
-		add_token(x);
+		add_token(x, (s & S_HOTP) != 0);
 	/* what the user did before: codes spent, and then the failures, lock or removal */
 	if (s & S_SPENT)
-		spend(x, step);
+		spend(x, s & S_HOTP ? COUNTER : step);
 	if (s & S_RECOVERY)
 		recovery(x);
 	if (s & (S_DRIFT5 | S_DRIFT50))
@@ -377,13 +415,13 @@ static void meanwhile(struct fx *x, int what)
 		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T + 1), OG_OK);
 }
 
-/* What is typed (code, offset steps from step), answered at. */
-static const char *typed_at(struct fx *x, int code, int64_t step, int offset, char *buf)
+/* What is typed: code, offset steps (C_COUNTER: counters) from base. */
+static const char *typed_at(struct fx *x, int code, int64_t base, int offset, char *buf)
 {
 	switch (code) {
 	case C_STEP:
 	case C_WRONG:
-		assert_int_equal(og_otp_format(secret, sizeof(secret), &params, step + offset, buf),
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &params, base + offset, buf),
 				 OG_OK);
 		if (code == C_WRONG)
 			buf[0] = buf[0] == '9' ? '0' : (char)(buf[0] + 1);
@@ -394,15 +432,25 @@ static const char *typed_at(struct fx *x, int code, int64_t step, int offset, ch
 		return x->codes[0];
 	case C_RECOVERY_BAD:
 		return "abcde-fghjk";
+	case C_COUNTER:
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &hparams, base + offset, buf),
+				 OG_OK);
+		return buf;
 	default:
 		return NULL;
 	}
 }
 
+/* Where the case's codes count from, answered at: its time step, or COUNTER. */
+static int64_t base_of(int code, int64_t at)
+{
+	return code == C_COUNTER ? COUNTER : og_totp_step(&params, at);
+}
+
 /* What is typed at the prompt, answered at. */
 static const char *typed(struct fx *x, const struct decision *d, int64_t at, char *buf)
 {
-	return typed_at(x, d->code, og_totp_step(&params, at), d->offset, buf);
+	return typed_at(x, d->code, base_of(d->code, at), d->offset, buf);
 }
 
 static int64_t audit_rows(struct fx *x)
@@ -465,7 +513,7 @@ static void run_case(const struct decision *d)
 		v = og_login_verify(&x.ctx, &l, typed(&x, d, at, buf), at);
 	}
 	if (v == OG_NEXT_CODE)	/* the same token's next code, from the first one's step */
-		v = og_login_verify_next(&x.ctx, &l, typed_at(&x, d->next, og_totp_step(&params, at) +
+		v = og_login_verify_next(&x.ctx, &l, typed_at(&x, d->next, base_of(d->code, at) +
 						   d->offset, d->next_offset, buf), at + d->next_delay);
 	if (v != d->verdict)
 		fail_msg("%s: verdict %d, want %d", d->name, v, d->verdict);
@@ -611,12 +659,54 @@ static void test_step_up_in_failure_mode(void **state)
 	fx_close(&x);
 }
 
+/* A step-up with an HOTP token claims its counter as a login does: the
+ * code it took, and those before it, are spent for both. */
+static void test_step_up_with_hotp(void **state)
+{
+	struct fx x;
+	struct og_login l = { .user = USER, .service = "sshd", .rhost = "127.0.0.1", .now = T };
+	struct og_auditor aud;
+	struct og_step_up su;
+	struct decision d = plain;
+	char code[16];
+
+	(void)state;
+	fx_open(&x, &plain);
+	given(&x, S_TOKEN | S_HOTP);
+	aud = (struct og_auditor){ &x.ctx.cfg, x.ctx.st, &x.log, &x.log };
+	x.rows = audit_rows(&x);
+	d.code = C_COUNTER;
+	d.offset = 2;
+	typed(&x, &d, T, code);
+	assert_int_equal(step_up(&x, code, T, &aud, &su), OG_ALLOW);
+	assert_string_equal(su.reason, "ok");
+	assert_string_equal(su.token, "s-alice");
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 5), OG_DENY);
+	assert_string_equal(l.reason, "replay");
+	og_login_clear(&l);
+	d.offset = 1;
+	typed(&x, &d, T, code);
+	assert_int_equal(step_up(&x, code, T + 10, &aud, &su), OG_DENY);
+	assert_string_equal(su.reason, "replay");
+	d.offset = 3;
+	typed(&x, &d, T, code);
+	l.now = T + 20;
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 20), OG_ALLOW);
+	d.audit = "step-up/success/ok auth/failure/replay step-up/failure/replay auth/success/ok";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_decisions, remove_left),
 		cmocka_unit_test_teardown(test_step_up_shares_the_login, remove_left),
 		cmocka_unit_test_teardown(test_step_up_in_failure_mode, remove_left),
+		cmocka_unit_test_teardown(test_step_up_with_hotp, remove_left),
 	};
 
 	return cmocka_run_group_tests_name("login decision", tests, NULL, NULL);

@@ -9,8 +9,9 @@
  * event ("auth", "step-up").
  *
  * In failure mode (lockout.mode "step-up"), a right code is not enough:
- * og_attempt_code asks for the code the same token shows next
- * (OG_NEXT_CODE), and og_attempt_next checks and claims that one.
+ * og_attempt_code asks for the code the same token shows next (the next
+ * time step, or an HOTP token's next counter value: OG_NEXT_CODE), and
+ * og_attempt_next checks and claims that one.
  */
 #ifndef OTPGATE_ATTEMPT_H
 #define OTPGATE_ATTEMPT_H

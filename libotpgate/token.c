@@ -155,10 +155,13 @@ int og_token_next_ok(const struct og_key *master, const struct og_token *t, int6
 			"(wrong master key or tampered row)", t->serial, t->user);
 		return OG_ERR_CRYPTO;
 	}
-	/* exactly the next step's code, whenever it is typed; then, is it due */
+	/* exactly the code of the next step (or counter), whenever it is typed */
 	r = og_otp_verify(secret, len, &t->params, step, 0, code, &matched);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	if (r != OG_OK || step < center - window || step > center + window)
+	if (r != OG_OK || (t->params.otp_kind == OG_OTP_HOTP && !og_hotp_counter_ok(step)))
+		return OG_ERR_INVALID;
+	/* a time step must be due too */
+	if (t->params.otp_kind == OG_OTP_TOTP && (step < center - window || step > center + window))
 		return OG_ERR_INVALID;
 	*next = step;
 	return OG_OK;

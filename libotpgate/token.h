@@ -98,14 +98,14 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 
 /*
  * Failure mode's additional check: whether code is the one t shows next
- * after `after`, the step (for a counter-based token, the counter) a code
- * of t has just matched at. For a time-based token that is the code of
- * step after + 1, and only while that step is within window steps of now
- * around drift (the drift that match implied, bounded): the user waits
- * for the device to show it. Compared in constant time; the secret is
- * opened with master and wiped. OG_OK with *next set to the step to claim,
- * OG_ERR_INVALID for any other code, OG_ERR_CRYPTO when the secret cannot
- * be opened (logged).
+ * after `after`, the step (an HOTP token's counter) a code of t has just
+ * matched at: the code of after + 1. For a TOTP token, only while that
+ * step is within window steps of now around drift (the drift that match
+ * implied, bounded): the user waits for the device to show it. An HOTP
+ * token shows it at the next press, whenever that is. Compared in constant
+ * time; the secret is opened with master and wiped. OG_OK with *next set
+ * to the step (counter) to claim, OG_ERR_INVALID for any other code,
+ * OG_ERR_CRYPTO when the secret cannot be opened (logged).
  */
 int og_token_next_ok(const struct og_key *master, const struct og_token *t, int64_t after,
 		     int64_t now, int window, int64_t drift, const char *code, int64_t *next,

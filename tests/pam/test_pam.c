@@ -247,7 +247,8 @@ static const char *const users[] = {
 };
 
 /* Users of an HOTP token, imported at counter 0 (hvpn1's of 8 digits). */
-static const char *const hotp_users[] = { "hotp1", "hsync1", "hconc1", "hvpn1", NULL };
+static const char *const hotp_users[] = { "hotp1", "hsync1", "hconc1", "hvpn1", "hmode1",
+					  NULL };
 
 /* The organisation each test user is imported into ("" for none). */
 static const char *org_of(const char *user)
@@ -1789,6 +1790,32 @@ static void test_failure_mode(void **state)
 	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'mode1'"), 0);
 }
 
+/* An HOTP token in failure mode: after a right code, the next counter's. */
+static void test_failure_mode_hotp(void **state)
+{
+	struct login l = { .service = "stepup", .user = "hmode1", .rhost = "127.0.0.1" };
+	char code[9], next[9];
+
+	(void)state;
+	into_failure_mode("hmode1");
+	hotp_code("hmode1", 0, code);
+	hotp_code("hmode1", 2, next);	/* not the next press */
+	l.code = code;
+	l.next = next;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 2);
+	assert_int_equal(audit_count("\"user\"='hmode1' and reason='bad-next-code'"), 1);
+	/* the first code was spent: counters 1 and 2 are what comes next */
+	hotp_code("hmode1", 1, code);
+	l.next = next;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 2);
+	assert_int_equal(audit_count("\"user\"='hmode1' and result='success' and"
+				     " reason='failure-mode-passed' and token='HW-hmode1'"), 1);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hmode1'"), 2);
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'hmode1'"), 0);
+}
+
 /* In failure mode a recovery code is the additional check in itself. */
 static void test_failure_mode_recovery(void **state)
 {
@@ -1967,6 +1994,7 @@ int main(void)
 		cmocka_unit_test(test_messages_after_key),
 		cmocka_unit_test(test_failure_mode),
 		cmocka_unit_test(test_failure_mode_recovery),
+		cmocka_unit_test(test_failure_mode_hotp),
 		cmocka_unit_test(test_replay_counts_once),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_exports),

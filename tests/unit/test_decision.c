@@ -238,6 +238,21 @@ static const struct decision cases[] = {
 	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "HOTP: a recovery code", "", HOTP | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
 	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery", ONE_CODE },
+	/* HOTP in failure mode: the next counter's code, whenever it is typed */
+	{ "HOTP failure mode: the code, then the next counter's an hour later", STEP_UP,
+	  HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_COUNTER, 1, 3600 },
+	{ "HOTP failure mode: a code some presses on, then its next", STEP_UP, HOTP | S_MODE, NULL,
+	  NULL, 0, C_COUNTER, 4, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_COUNTER, 1, 10 },
+	{ "HOTP failure mode: the same code twice", STEP_UP, HOTP | S_MODE, NULL, NULL, 0,
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_COUNTER, 0, 5 },
+	{ "HOTP failure mode: a code two presses on is not the next", STEP_UP, HOTP | S_MODE, NULL,
+	  NULL, 0, C_COUNTER, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code",
+	  "auth/failure/bad-next-code", C_COUNTER, 2, 5 },
+	{ "HOTP failure mode: one code alone", STEP_UP, HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0,
+	  0, OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", C_NONE, 0, 0 },
 #undef HOTP
 };
 

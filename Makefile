@@ -28,6 +28,8 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -Ilibotpgate -MMD -MP \
 LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
 LIBS := -lcrypto -lsqlite3 -lconfig
 XML_LIBS := -lxml2
+# the QR code (qr.c): what draws it, the module and otpgate-provision, links it
+QR_LIBS := -lqrencode
 
 ifeq ($(V),1)
 Q :=
@@ -96,7 +98,7 @@ $(BUILD)/libcli.a: $(CLI_OBJ)
 $(BUILD)/pam_otpgate.so: $(MOD_OBJ) $(BUILD)/libotpgate.a pam_module/pam_otpgate.map
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,--version-script=pam_module/pam_otpgate.map -Wl,-z,nodelete \
-		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS)
+		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS) $(QR_LIBS)
 
 # the PostgreSQL backend: a plugin, so SQLite hosts never load libpq
 $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a \
@@ -108,7 +110,7 @@ $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotp
 $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS) \
-		-lqrencode -lpng $(XML_LIBS)
+		$(QR_LIBS) -lpng $(XML_LIBS)
 
 $(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -119,7 +121,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(TOOL_INC) $(LDFLAGS_ALL) -o $@ $< \
-		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS)
+		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS) $(QR_LIBS)
 
 $(BUILD)/tests/test_cliargs: $(BUILD)/libcli.a
 $(BUILD)/tests/test_cliargs: TOOL_LIBS := $(BUILD)/libcli.a

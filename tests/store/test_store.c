@@ -272,6 +272,41 @@ static void test_hotp_claim_race(void **state)
 	trail_intact(x->st);
 }
 
+/*
+ * The first token of an organisation made by N logins at once (users
+ * enrolling with their invitations): one data key is made, and every
+ * one of them gets it.
+ */
+static void test_first_data_key_race(void **state)
+{
+	enum { N = 6 };
+	struct fx *x = *state;
+	char id[OG_ID_LEN + 1];
+	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
+	pid_t pids[N];
+	int ok = 0;
+
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct og_store *st;
+			struct og_key dek;
+			char dek_id[OG_ID_LEN + 1];
+			int r = og_store_open(&x->cfg, &x->log, 0, &st);
+			if (r == OG_OK)
+				r = og_token_dek(st, &x->master, "newco", 1000, dek_id, &dek);
+			_exit(r == OG_OK ? 0 : 1);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	assert_int_equal(ok, N);
+	assert_int_equal(og_store_dek_get(x->st, "newco", id, wrapped), OG_OK);
+}
+
 /* Only active tokens log in; activate, resync and revoke move states once. */
 static void test_token_states_and_drift(void **state)
 {
@@ -826,6 +861,7 @@ int main(void)
 		T(test_replay_and_claim),
 		T(test_hotp_claim),
 		T(test_hotp_claim_race),
+		T(test_first_data_key_race),
 		T(test_token_states_and_drift),
 		T(test_failures_and_lock),
 		T(test_lock_for_good_and_unlock),

@@ -195,25 +195,37 @@ static int read_standing(void *arg, const struct og_row *r)
  * A claim, in one transaction: the user's row lock (lock), their standing
  * (standing, which decides first: OG_ERR_REMOVED or OG_ERR_LOCKED at
  * ev->ts), the claim itself (q with v; exactly one row or OG_ERR_REPLAY),
- * their failures cleared (clear), and the entry. v[0] names who the
- * claim is about, as lock, standing and clear take it. Unless all holds
- * nothing is changed or appended.
+ * what is written with it (also, or none), their failures cleared (clear,
+ * or none), and the entry. v[0] names who the claim is about, as lock,
+ * standing and clear take it. Unless all holds nothing is changed or
+ * appended.
  */
-static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum og_q q,
-		 enum og_q clear, const struct og_value *v, int n, const struct og_audit_event *ev)
+struct claim {
+	enum og_q lock, standing, q;
+	const struct og_value *v;
+	int n;
+	const struct og_call *also;
+	int clears;
+	enum og_q clear;
+};
+
+static int claim(struct og_store *st, const struct claim *cl, const struct og_audit_event *ev)
 {
 	struct standing s = { { 0, 0, 0 }, 0 };
 	struct og_audit_copy c;
 	struct og_value tv[2];
 	struct tail t;
-	struct og_call calls[6] = {
-		{ .q = lock, .v = v, .n = 1 },
-		{ .q = standing, .v = v, .n = 1, .fn = read_standing, .arg = &s },
-		{ .q = q, .v = v, .n = n },
-		{ .q = clear, .v = v, .n = 1 },
+	struct og_call calls[7] = {
+		{ .q = cl->lock, .v = cl->v, .n = 1 },
+		{ .q = cl->standing, .v = cl->v, .n = 1, .fn = read_standing, .arg = &s },
+		{ .q = cl->q, .v = cl->v, .n = cl->n },
 	};
-	int ncalls = 4, r;
+	int ncalls = 3, r;
 
+	if (cl->also != NULL)
+		calls[ncalls++] = *cl->also;
+	if (cl->clears)
+		calls[ncalls++] = (struct og_call){ .q = cl->clear, .v = cl->v, .n = 1 };
 	if ((r = clean(st, ev, &c)) != OG_OK || (r = st->ops->begin(st->be)) != OG_OK)
 		return r;
 	if (!ev->syslog_only)
@@ -231,18 +243,53 @@ static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum o
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int clear_failures, const struct og_audit_event *ev)
 {
+	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift),
+				      og_v_int(ev->ts) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN, OG_Q_CLAIM_STEP,
+				  v, 4, NULL, 1, OG_Q_CLEAR_FAILURES_OF_TOKEN };
+
 	(void)clear_failures;	/* the claim clears whatever failures it finds */
-	return claim(st, OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN, OG_Q_CLAIM_STEP,
-		     OG_Q_CLEAR_FAILURES_OF_TOKEN, OG_VALUES(og_v_text(token_id), og_v_int(step),
-		     og_v_int(drift), og_v_int(ev->ts)), ev);
+	return claim(st, &cl, ev);
 }
 
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev)
 {
-	return claim(st, OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
-		     OG_Q_CLEAR_FAILURES, OG_VALUES(og_v_text(user), og_v_int(idx), og_v_int(ev->ts)),
-		     ev);
+	const struct og_value v[] = { og_v_text(user), og_v_int(idx), og_v_int(ev->ts) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
+				  v, 3, NULL, 1, OG_Q_CLEAR_FAILURES };
+
+	return claim(st, &cl, ev);
+}
+
+/* The invitation and the token it makes go in together, or neither: the
+ * user's failures stay until the new device's code confirms it. */
+int og_store_invite_take(struct og_store *st, const char *user,
+			 const unsigned char hash[OG_INVITE_HASH], const struct og_token *t,
+			 const struct og_audit_event *ev)
+{
+	const struct og_value v[] = { og_v_text(user), og_v_blob(hash, OG_INVITE_HASH),
+				      og_v_int(ev->ts), og_v_text(t->serial) };
+	struct og_value tv[OG_TOKEN_VALUES];
+	const struct og_call add = { .q = OG_Q_TOKEN_ADD, .v = tv, .n = OG_TOKEN_VALUES };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_INVITE_TAKE,
+				  v, 4, &add, 0, OG_Q_CLEAR_FAILURES };
+
+	if (strcmp(t->user, user) != 0 || t->state != OG_TOKEN_PENDING)
+		return OG_ERR_INVALID;
+	og_token_values(t, tv);
+	return claim(st, &cl, ev);
+}
+
+int og_store_enrol_activate(struct og_store *st, const char *token_id, int64_t step,
+			    int64_t drift, const struct og_audit_event *ev)
+{
+	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN,
+				  OG_Q_TOKEN_ACTIVATE, v, 3, NULL, 1,
+				  OG_Q_CLEAR_FAILURES_OF_TOKEN };
+
+	return claim(st, &cl, ev);
 }
 
 /* A failure record as OG_Q_FAIL_GET reads it. */

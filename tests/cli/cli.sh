@@ -356,11 +356,11 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
-succeeds "migrate: schema 1 to 5" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 7" prov show gina
+succeeds "migrate: schema 1 to 7" prov migrate
 succeeds "the migrated store works" prov show gina
-if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ]; then
-	ok "migrate set schema version 5"
+if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 7 ]; then
+	ok "migrate set schema version 7"
 else
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 fi

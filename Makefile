@@ -57,7 +57,8 @@ FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
-TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login $(BUILD)/tests/test_store
+TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_invite \
+	$(BUILD)/tests/pam-login $(BUILD)/tests/test_store
 # every shell script: by its #! line, or, for the sourced ones, a shellcheck shell= line
 SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
 	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench fuzz .ci debian)
@@ -135,6 +136,13 @@ $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
 		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
 
+# self-enrolment at the prompt, the module through real libpam (it reads URIs and codes)
+$(BUILD)/tests/test_pam_invite: tests/pam/test_pam_invite.c $(BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
+
 # the store contract: one suite, every backend; it loads the PostgreSQL
 # plugin as the module does, from beside the program
 $(BUILD)/tests/test_store: tests/store/test_store.c $(BUILD)/libotpgate.a \
@@ -187,6 +195,8 @@ contract: tests
 pamtest: tests
 	@echo "== $(BUILD)/tests/test_pam (sqlite)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (sqlite)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam_invite
 	@echo "== tests/pam/nss_groups.sh"
 	@tests/pam/nss_groups.sh $(abspath $(BUILD))
 
@@ -194,6 +204,8 @@ pamtest: tests
 pamtest-pg: tests
 	@echo "== $(BUILD)/tests/test_pam (postgresql)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (postgresql)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam_invite
 
 # several bastions on one PostgreSQL: races, shared lockout, database faults
 fleet: tests

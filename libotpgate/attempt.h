@@ -26,6 +26,8 @@ enum og_verdict {
 	OG_DENY_LOCKED,		/* locked, or this failure locked it: PAM_MAXTRIES */
 	OG_DENY_UNKNOWN,	/* user unknown to store and NSS: PAM_USER_UNKNOWN */
 	OG_UNAVAIL,		/* config/store/key unusable: PAM_AUTHINFO_UNAVAIL */
+	OG_ENROL,		/* not yet: an invitation was taken, the new device's code is
+				 * asked for next (enrol.h) */
 };
 
 struct og_attempt {

@@ -112,10 +112,9 @@ int og_token_secret(const struct og_key *master, const struct og_token *t,
 	return r;
 }
 
-/* Whether token t shows code at now (og_token_match): OG_OK with its step and drift. */
-static int match_one(const struct og_token *t, const unsigned char *secret, size_t len,
-		     int64_t now, const struct og_code_reach *reach, const char *code,
-		     int64_t *step, int64_t *drift)
+int og_token_match_secret(const struct og_token *t, const unsigned char *secret, size_t len,
+			  int64_t now, const struct og_code_reach *reach, const char *code,
+			  int64_t *step, int64_t *drift)
 {
 	int64_t now_step, center;
 
@@ -147,7 +146,7 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 				"(wrong master key or tampered row)", t->serial, t->user);
 			continue;
 		}
-		if (match_one(t, secret, len, now, reach, code, step, drift) == OG_OK)
+		if (og_token_match_secret(t, secret, len, now, reach, code, step, drift) == OG_OK)
 			found = i;
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "input.h"
 #include "store.h"
+#include "util.h"
 #include "version.h"
 
 static int gather(pam_handle_t *ph, struct og_login *l);
@@ -82,6 +83,7 @@ static int verdict_to_pam(enum og_verdict v)
 	case OG_DENY_LOCKED: return PAM_MAXTRIES;
 	case OG_DENY_UNKNOWN: return PAM_USER_UNKNOWN;
 	case OG_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+	case OG_ENROL: return PAM_AUTH_ERR;	/* never the end of a login */
 	}
 	return PAM_AUTH_ERR;
 }
@@ -90,6 +92,32 @@ static int verdict_to_pam(enum og_verdict v)
 static int code_digits(const struct og_ctx *ctx, const struct og_login *l)
 {
 	return l->us.ntokens > 0 ? l->us.tokens[0].params.digits : ctx->cfg.totp.digits;
+}
+
+/* What the core has to tell the user, if anything. */
+static void tell(pam_handle_t *ph, const struct og_login *l)
+{
+	if (l->notice != NULL)
+		pam_error(ph, "%s", l->notice);
+}
+
+/* The user took their invitation: shown their new device, then asked for
+ * its code until the core has decided (enrol.h). */
+static enum og_verdict enrol(pam_handle_t *ph, struct og_ctx *ctx, struct og_login *l)
+{
+	char *text = og_enrol_text(l), *code = NULL;
+	enum og_verdict v = OG_ENROL;
+
+	if (text == NULL || og_pam_show(ph, text) != PAM_SUCCESS)
+		v = og_enrol_finish(ctx, l, NULL, (int64_t)time(NULL));
+	og_freezero_str(text);
+	while (v == OG_ENROL) {
+		code = og_pam_ask(ph, OG_PROMPT_NEW_DEVICE);
+		v = og_enrol_finish(ctx, l, code, (int64_t)time(NULL));
+		og_freezero_str(code);
+		tell(ph, l);
+	}
+	return v;
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char **argv)
@@ -106,12 +134,16 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 		return r;
 	if ((r = gather(ph, &l)) != PAM_SUCCESS)
 		goto out;
+	l.shows_text = og_pam_shows_text(ph, &a);
 	v = og_login_precheck(&ctx, &l);
 	if (v == OG_ALLOW && !l.skip_prompt) {
 		code = og_pam_get_code(ph, &a, code_digits(&ctx, &l));
 		/* the code is checked as of when it was entered, not when asked for */
 		v = og_login_verify(&ctx, &l, code, (int64_t)time(NULL));
+		tell(ph, &l);
 	}
+	if (v == OG_ENROL)
+		v = enrol(ph, &ctx, &l);
 	r = verdict_to_pam(v);
 out:
 	if (code != NULL) {

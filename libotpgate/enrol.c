@@ -144,14 +144,31 @@ enum og_verdict og_enrol_take(struct og_ctx *ctx, struct og_login *l, struct og_
 	return og_attempt_failed(a, why);
 }
 
+/* The secret in base32, in groups of four for typing by hand (apps take
+ * the spaces, or ignore them). */
+static int key_text(const struct og_enrolment *e, char *out, size_t cap)
+{
+	char b32[64];
+	size_t o = 0;
+	int n = og_base32_encode(e->secret, sizeof(e->secret), b32, sizeof(b32));
+
+	for (int i = 0; n > 0 && i < n && o + 2 < cap; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = ' ';
+		out[o++] = b32[i];
+	}
+	out[o] = '\0';
+	OPENSSL_cleanse(b32, sizeof(b32));
+	return n > 0 ? OG_OK : OG_ERR_INVALID;
+}
+
 char *og_enrol_text(const struct og_login *l)
 {
 	const struct og_enrolment *e = &l->enrol;
-	char key[64], how[96], *qr, *out;
+	char key[80], how[96], *qr, *out;
 	size_t cap;
 
-	if (og_base32_encode(e->secret, sizeof(e->secret), key, sizeof(key)) < 0 ||
-	    (qr = og_qr_terminal(e->uri)) == NULL)
+	if (key_text(e, key, sizeof(key)) != OG_OK || (qr = og_qr_terminal(e->uri)) == NULL)
 		return NULL;
 	if (e->token.params.otp_kind == OG_OTP_HOTP)
 		snprintf(how, sizeof(how), "counter-based (HOTP), %s, %d digits",

@@ -185,12 +185,15 @@ tests: all $(TEST_BIN)
 unit: tests
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-# the store contract against SQLite, then against a throwaway PostgreSQL
+# the store contract against SQLite, then against a throwaway PostgreSQL,
+# directly and through PgBouncer in transaction pooling mode (docs/fleet.md)
 contract: tests
 	@echo "== $(BUILD)/tests/test_store (sqlite)"
 	@$(BUILD)/tests/test_store
 	@echo "== $(BUILD)/tests/test_store (postgresql)"
 	@tests/pg/with-postgres $(BUILD)/tests/test_store
+	@echo "== $(BUILD)/tests/test_store (postgresql through pgbouncer)"
+	@tests/pg/with-postgres --pooled $(BUILD)/tests/test_store
 
 pamtest: tests
 	@echo "== $(BUILD)/tests/test_pam (sqlite)"
@@ -200,17 +203,23 @@ pamtest: tests
 	@echo "== tests/pam/nss_groups.sh"
 	@tests/pam/nss_groups.sh $(abspath $(BUILD))
 
-# the same suite against a throwaway PostgreSQL server
+# the same suite against a throwaway PostgreSQL server, directly and through
+# PgBouncer in transaction pooling mode (docs/fleet.md)
 pamtest-pg: tests
 	@echo "== $(BUILD)/tests/test_pam (postgresql)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam
 	@echo "== $(BUILD)/tests/test_pam_invite (postgresql)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam_invite
+	@echo "== $(BUILD)/tests/test_pam (postgresql through pgbouncer)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres --pooled $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (postgresql through pgbouncer)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres --pooled $(BUILD)/tests/test_pam_invite
 
-# several bastions on one PostgreSQL: races, shared lockout, database faults
+# several bastions on one PostgreSQL: races, shared lockout, database faults;
+# directly and through PgBouncer
 fleet: tests
 	@echo "== tests/pg/fleet.sh"
-	@tests/pg/with-postgres tests/pg/fleet.sh $(abspath $(BUILD))
+	@tests/pg/with-postgres --pgbouncer tests/pg/fleet.sh $(abspath $(BUILD))
 
 # the tools on good and bad input
 cli: all

@@ -8,12 +8,20 @@
  * protection in the module under test never sees the same code twice.
  *
  *   pam-bench -c CONFDIR -s SERVICE -u USERS.hex [-f FIRST] [-n COUNT]
- *             [-p PROCS] [-r RHOST] [-l LABEL] [-F]
+ *             [-p PROCS] [-r RHOST] [-l LABEL] [-F [-I]]
  *
  *   USERS.hex  "name hexsecret" lines; logins use lines FIRST .. FIRST+COUNT-1
  *   -p PROCS   worker processes, each logging in a contiguous share of the slice
  *   -F         fork a fresh process per login (sshd's per-connection process:
  *              modules are dlopen'ed cold every time); timed inside the child
+ *   -I         with -F: before forking, the parent initialises libcrypto as
+ *              sshd's own process has by the time PAM runs (sshd_like_init);
+ *              without -I nothing in the parent has touched libcrypto
+ *
+ * The answers are the users' codes for the current 30 s step and the next
+ * ones, computed before the run by a throwaway process (precompute_codes):
+ * nothing the harness does inside a timed login touches libcrypto, so a
+ * fresh process pays for libcrypto only what the module under test uses.
  *
  * Prints one "key=value ..." line: logins, ok, refused (valid codes the stack
  * refused, by PAM code), wall time, successful logins/s (ok_per_s) and
@@ -32,6 +40,18 @@
  * writes N random users to DIR/users.hex and the same users for pam_oath
  * (DIR/users.oath), pam_google_authenticator (DIR/ga/NAME) and service files
  * DIR/pam.d/{oath,ga}, in the formats make-anchor-fixtures uses.
+ *
+ * Spawn mode (sshd's AuthorizedKeysCommand):
+ *
+ *   pam-bench -E [-u WORDS] [-f FIRST] [-n COUNT] -- CMD [ARG...]
+ *
+ * runs CMD COUNT times the way sshd runs an AuthorizedKeysCommand (misc.c
+ * subprocess(): fork, stdin from /dev/null, stdout into a pipe read to its
+ * end, execve, waitpid), one process after the other. As in sshd's
+ * AuthorizedKeysCommand line, an ARG "%u" becomes the first word of line
+ * FIRST+i of WORDS (the user) and "%f" the second (the key's fingerprint).
+ * Prints spawns, failed (exit status not 0), lines (read from all
+ * stdouts), p50/p90/p99/max in us from fork to reaped, and spawns_per_s.
  *
  * Store mode:
  *
@@ -60,17 +80,29 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+/* sshd_like_init calls what sshd calls, ENGINE_* included (deprecated in 3.0) */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
+#include <openssl/engine.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <security/pam_appl.h>
 #include <sqlite3.h>
 
+/* codes precomputed per user: this many 30 s steps from the run's first */
+#define CODE_STEPS 32
+
 struct user {
 	char name[64];
 	unsigned char key[64];
 	int keylen;
+	char codes[CODE_STEPS][8];	/* step0 + i; "" until computed */
 };
+
+/* the step codes[0] is for (set before the run, read by every process) */
+static uint64_t step0;
 
 /* one slot per login, shared between the workers and the parent */
 struct slot {
@@ -99,9 +131,8 @@ static int hexval(int c)
 }
 
 /* RFC 6238 with SHA-1, 6 digits, 30 s steps: what all three stacks expect. */
-static void totp_now(const struct user *u, char out[8])
+static void totp_at(const struct user *u, uint64_t step, char out[8])
 {
-	uint64_t step = (uint64_t)time(NULL) / 30;
 	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	uint32_t bin;
@@ -116,6 +147,102 @@ static void totp_now(const struct user *u, char out[8])
 	bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
 	      ((uint32_t)mac[off + 2] << 8) | (uint32_t)mac[off + 3];
 	snprintf(out, 8, "%06u", (unsigned)(bin % 1000000u));
+}
+
+/* The user's code now: precomputed, or (a run longer than CODE_STEPS
+ * steps) computed here, which touches libcrypto inside the login. */
+static void totp_now(const struct user *u, char out[8])
+{
+	uint64_t step = (uint64_t)time(NULL) / 30;
+
+	if (step >= step0 && step - step0 < CODE_STEPS && u->codes[step - step0][0] != '\0') {
+		memcpy(out, u->codes[step - step0], 8);
+		return;
+	}
+	totp_at(u, step, out);
+}
+
+/*
+ * Fills users[].codes in a throwaway child, so that the process that
+ * forks the logins has not touched libcrypto (users is shared memory).
+ */
+static int precompute_codes(struct user *users, long count)
+{
+	pid_t pid;
+	int status;
+
+	step0 = (uint64_t)time(NULL) / 30;
+	fflush(NULL);
+	if ((pid = fork()) < 0)
+		return perror("fork"), -1;
+	if (pid == 0) {
+		for (long i = 0; i < count; i++)
+			for (int k = 0; k < CODE_STEPS; k++)
+				totp_at(&users[i], step0 + (uint64_t)k, users[i].codes[k]);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fprintf(stderr, "pam-bench: computing the codes failed\n"), -1;
+	return 0;
+}
+
+/*
+ * -I: what OpenSSH 9.2's sshd (Debian 12's openssh-server, built with
+ * --with-ssl-engine) has done with libcrypto in its per-connection process
+ * by the time PAM runs there. keyboard-interactive runs pam_authenticate
+ * in a fork of the privileged monitor (auth-pam.c, sshpam_init_ctx ->
+ * pthread_create, a fork), and the monitor is the re-executed sshd, so
+ * it has run sshd.c main() and answered the key exchange:
+ *  1. sshd.c main() -> seed_rng() (entropy.c) -> ssh_libcrypto_init()
+ *     (openbsd-compat/openssl-compat.c): OPENSSL_init_crypto(ADD_ALL_CIPHERS
+ *     | ADD_ALL_DIGESTS), and under USE_OPENSSL_ENGINE
+ *     ENGINE_load_builtin_engines(), ENGINE_register_all_complete(),
+ *     OPENSSL_init_crypto(... | LOAD_CONFIG);
+ *  2. seed_rng() (entropy.c): RAND_status(), which instantiates the DRBG;
+ *  3. sshd.c main() shields each host key it loads in memory:
+ *     sshkey_shield_private() (sshkey.c), SHA-512 of a random 16 KiB
+ *     prekey (ssh_digest_memory(), digest-openssl.c: EVP_Digest) keys an
+ *     aes256-ctr cipher (cipher_init(), cipher.c: EVP_CipherInit);
+ *     sshkey_unshield_private() does the same for every use of the key
+ *     (monitor.c mm_answer_sign, the host key's signature in the exchange);
+ *  4. sshd.c main(), accumulate_host_timing_secret(): SHA-512 over the
+ *     host keys (ssh_digest_start/update/final, digest-openssl.c:
+ *     EVP_DigestInit_ex);
+ *  5. sshd.c main(): sshkey_fingerprint() of each host key (sshkey.c,
+ *     SHA-256 by default: ssh_digest_memory -> EVP_Digest).
+ * (Seen on the real sshd too: these are the libcrypto calls its monitor
+ * makes before pam_start, traced with uprobes on a login.)
+ */
+static int sshd_like_init(void)
+{
+	unsigned char prekey[16 * 1024], keyiv[EVP_MAX_MD_SIZE], blob[128], out[160];
+	unsigned int n = 0;
+	int ok;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+
+	OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS, NULL);
+	ENGINE_load_builtin_engines();
+	ENGINE_register_all_complete();
+	OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS |
+			    OPENSSL_INIT_LOAD_CONFIG, NULL);
+	ok = RAND_status() == 1;
+	arc4random_buf(prekey, sizeof(prekey));
+	arc4random_buf(blob, sizeof(blob));
+	ok = ok && c != NULL && m != NULL &&
+	     EVP_Digest(prekey, sizeof(prekey), keyiv, &n, EVP_sha512(), NULL) == 1 &&
+	     EVP_CipherInit(c, EVP_aes_256_ctr(), keyiv, keyiv + 32, 1) == 1 &&
+	     EVP_Cipher(c, out, blob, sizeof(blob)) > 0 &&
+	     EVP_DigestInit_ex(m, EVP_sha512(), NULL) == 1 &&
+	     EVP_DigestUpdate(m, blob, sizeof(blob)) == 1 &&
+	     EVP_DigestFinal_ex(m, out, &n) == 1 &&
+	     EVP_Digest(blob, 51, out, &n, EVP_sha256(), NULL) == 1;
+	EVP_CIPHER_CTX_free(c);
+	EVP_MD_CTX_free(m);
+	OPENSSL_cleanse(prekey, sizeof(prekey));
+	if (!ok)
+		fprintf(stderr, "pam-bench: initialising libcrypto as sshd does failed\n");
+	return ok ? 0 : -1;
 }
 
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -172,7 +299,11 @@ static struct user *load_users(const char *path, long first, long *count)
 		perror(path);
 		return NULL;
 	}
-	if ((users = calloc((size_t)*count, sizeof(*users))) == NULL) {
+	/* shared: precompute_codes fills the codes in from another process */
+	users = mmap(NULL, (size_t)*count * sizeof(*users), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (users == MAP_FAILED) {
+		perror("mmap");
 		fclose(f);
 		return NULL;
 	}
@@ -183,7 +314,7 @@ static struct user *load_users(const char *path, long first, long *count)
 		if (sscanf(line, "%127s %255s", name, hex) != 2 || strlen(name) >= 64 ||
 		    (len = strlen(hex)) % 2 != 0 || len / 2 > sizeof(users[n].key) || len == 0) {
 			fprintf(stderr, "%s:%ld: not a \"name hexsecret\" line\n", path, line_no);
-			free(users);
+			munmap(users, (size_t)*count * sizeof(*users));
 			fclose(f);
 			return NULL;
 		}
@@ -192,7 +323,7 @@ static struct user *load_users(const char *path, long first, long *count)
 			int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
 			if (hi < 0 || lo < 0) {
 				fprintf(stderr, "%s:%ld: bad hex\n", path, line_no);
-				free(users);
+				munmap(users, (size_t)*count * sizeof(*users));
 				fclose(f);
 				return NULL;
 			}
@@ -302,8 +433,9 @@ static void worker(const char *service, const char *confdir, const char *rhost,
 
 static int run_logins(const char *confdir, const char *service, const char *usersfile,
 		      long first, long count, long procs, const char *rhost,
-		      const char *label, int fork_each)
+		      const char *label, int fork_each, int sshd_like)
 {
+	long mapped = count;
 	struct user *users = load_users(usersfile, first, &count);
 	struct slot *slots;
 	double t0, wall, *lat, busy0, total0, busy1, total1, own0, own1, other, other_pct = 0;
@@ -319,6 +451,8 @@ static int run_logins(const char *confdir, const char *service, const char *user
 	}
 	if (procs > count)
 		procs = count;
+	if (precompute_codes(users, count) != 0 || (sshd_like && sshd_like_init() != 0))
+		return 2;
 	slots = mmap(NULL, (size_t)count * sizeof(*slots), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (slots == MAP_FAILED) {
@@ -412,10 +546,114 @@ static int run_logins(const char *confdir, const char *service, const char *user
 	       (double)ok / (wall / 1e6), (double)count / (wall / 1e6), ok ? "ok" : "all",
 	       pct(lat, nlat, 0.5), pct(lat, nlat, 0.9), pct(lat, nlat, 0.99), lat[nlat - 1],
 	       first_p50 > 0 ? last_p50 / first_p50 : 0, first_p50, last_p50, own1 - own0,
-	       other_pct, fork_each ? "fork-per-login" : "loop");
+	       other_pct, !fork_each ? "loop" : sshd_like ? "fork-after-sshd-init" : "fork-per-login");
 	free(lat);
-	free(users);
+	munmap(users, (size_t)mapped * sizeof(*users));
 	munmap(slots, (size_t)count * sizeof(*slots));
+	return 0;
+}
+
+/* Words 1 and 2 of lines first .. first+*count-1 of path (*count: how many read). */
+struct words {
+	char w[2][64];
+};
+
+static struct words *load_words(const char *path, long first, long *count)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	struct words *names;
+	long line_no = 0, n = 0;
+
+	if (f == NULL)
+		return perror(path), NULL;
+	if ((names = calloc((size_t)*count, sizeof(*names))) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	while (n < *count && fgets(line, sizeof(line), f) != NULL) {
+		if (line_no++ < first)
+			continue;
+		if (sscanf(line, "%63s %63s", names[n].w[0], names[n].w[1]) >= 1)
+			n++;
+	}
+	fclose(f);
+	*count = n;
+	return names;
+}
+
+/*
+ * One run of argv as sshd runs an AuthorizedKeysCommand (misc.c,
+ * subprocess()): stdin from /dev/null, stdout into a pipe the parent reads
+ * to its end, stderr to /dev/null, execve, waitpid. Returns the exit
+ * status (-1: could not run it) and adds the lines read to *lines.
+ */
+static int spawn_once(char *const argv[], long *lines)
+{
+	char buf[4096];
+	int p[2], status = 0, devnull;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p[1], 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (pid > 0 && ((got = read(p[0], buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR)))
+		for (ssize_t i = 0; i < got; i++)
+			*lines += buf[i] == '\n';
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* -E: runs cmd count times ("%u" and "%f" are the words of the next line)
+ * and prints the latency of a whole run, fork to reaped. */
+static int spawn_bench(const char *wordsfile, long first, long count, char **cmd, int ncmd)
+{
+	struct words *words = NULL;
+	char *argv[64];
+	double *lat, t0, wall;
+	long failed = 0, lines = 0;
+	int arg_of[64], used = 0;
+
+	if (ncmd < 1 || ncmd >= 63)
+		return fprintf(stderr, "pam-bench -E: 1 to 62 words of command\n"), 2;
+	for (int i = 0; i < ncmd; i++) {
+		argv[i] = cmd[i];
+		arg_of[i] = strcmp(cmd[i], "%u") == 0 ? 0 : strcmp(cmd[i], "%f") == 0 ? 1 : -1;
+		used |= arg_of[i] >= 0;
+	}
+	argv[ncmd] = NULL;
+	if (used && (wordsfile == NULL || (words = load_words(wordsfile, first, &count)) == NULL ||
+		     count == 0))
+		return fprintf(stderr, "pam-bench -E: %%u and %%f need words (-u FILE)\n"), 2;
+	if ((lat = calloc((size_t)count, sizeof(*lat))) == NULL)
+		return 2;
+	t0 = now_us();
+	for (long i = 0; i < count; i++) {
+		double s = now_us();
+		for (int k = 0; used && k < ncmd; k++)
+			if (arg_of[k] >= 0)
+				argv[k] = words[i].w[arg_of[k]];
+		failed += spawn_once(argv, &lines) != 0;
+		lat[i] = now_us() - s;
+	}
+	wall = now_us() - t0;
+	qsort(lat, (size_t)count, sizeof(*lat), cmp_double);
+	printf("spawns=%ld failed=%ld lines=%ld wall_s=%.3f spawns_per_s=%.1f p50_us=%.0f "
+	       "p90_us=%.0f p99_us=%.0f max_us=%.0f\n", count, failed, lines, wall / 1e6,
+	       (double)count / (wall / 1e6), pct(lat, count, 0.5), pct(lat, count, 0.9),
+	       pct(lat, count, 0.99), lat[count - 1]);
+	free(lat);
+	free(words);
 	return 0;
 }
 
@@ -549,7 +787,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: pam-bench -c CONFDIR -s SERVICE -u USERS [-f FIRST] [-n COUNT] [-p PROCS]\n"
-		"                 [-r RHOST] [-l LABEL] [-F]\n"
+		"                 [-r RHOST] [-l LABEL] [-F [-I]]\n"
+		"       pam-bench -E [-u WORDS] [-f FIRST] [-n COUNT] -- CMD [ARG|%%u|%%f...]\n"
 		"       pam-bench -G N DIR\n"
 		"       pam-bench -K SQLITE_DB\n"
 		"       pam-bench -S SCRATCH_FILE\n");
@@ -561,9 +800,9 @@ int main(int argc, char **argv)
 	const char *confdir = NULL, *service = NULL, *usersfile = NULL, *rhost = "127.0.0.1";
 	const char *label = NULL, *gen_n = NULL, *reset_db = NULL, *sync_file = NULL;
 	long first = 0, count = 1000, procs = 1;
-	int opt, fork_each = 0;
+	int opt, fork_each = 0, sshd_like = 0, spawn = 0;
 
-	while ((opt = getopt(argc, argv, "c:s:u:f:n:p:r:l:FG:K:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:s:u:f:n:p:r:l:FIEG:K:S:")) != -1) {
 		switch (opt) {
 		case 'c': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -574,6 +813,8 @@ int main(int argc, char **argv)
 		case 'r': rhost = optarg; break;
 		case 'l': label = optarg; break;
 		case 'F': fork_each = 1; break;
+		case 'I': sshd_like = 1; break;
+		case 'E': spawn = 1; break;
 		case 'G': gen_n = optarg; break;
 		case 'K': reset_db = optarg; break;
 		case 'S': sync_file = optarg; break;
@@ -587,9 +828,13 @@ int main(int argc, char **argv)
 		return wal_reset(reset_db);
 	if (sync_file != NULL)
 		return disk_sync(sync_file);
+	if (spawn)
+		return first >= 0 && count >= 1 && optind < argc
+			       ? spawn_bench(usersfile, first, count, argv + optind, argc - optind)
+			       : usage();
 	if (!confdir || !service || !usersfile || first < 0 || count < 1 || procs < 1 ||
-	    optind != argc)
+	    optind != argc || (sshd_like && !fork_each))
 		return usage();
 	return run_logins(confdir, service, usersfile, first, count, procs, rhost,
-			  label ? label : service, fork_each);
+			  label ? label : service, fork_each, sshd_like);
 }

@@ -5,8 +5,8 @@
  * what PostgreSQL does its own way: its SQL where the shared statements
  * (store_sql.c) will not do, its connection, and its round trips. A
  * batch of statements goes in one round trip (a pipeline, with the BEGIN
- * before it and the COMMIT after), so a login's claim and its audit entry
- * take two. Every round trip (the connect too) is bounded by
+ * and the transaction's server timeouts before it and the COMMIT after),
+ * so a login's claim and its audit entry take two. Every round trip (the connect too) is bounded by
  * store.timeout on this side: the connection is non-blocking and each
  * wait polls its socket for the time left, so neither a dead database nor
  * a silent network can hang sshd.
@@ -28,7 +28,8 @@
 #define INIT_LOCK 7041661474	/* one init at a time */
 #define AUDIT_LOCK 7041661475	/* one append to the audit chain at a time, fleet-wide */
 #define MAX_PARAMS 20
-#define MAX_BATCH 16		/* statements in one round trip, BEGIN and COMMIT included */
+#define MAX_BATCH 16		/* statements in one round trip, BEGIN, its settings and
+				 * COMMIT included */
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
@@ -76,6 +77,7 @@ struct pg_be {
 	int64_t timeout_ms;	/* store.timeout: the longest any round trip may take */
 	int lost;		/* a round trip failed half way: the connection is given up */
 	int begin_pending;	/* BEGIN goes with the next round trip */
+	char settings[320];	/* the server's timeouts, set in each transaction (pg_open) */
 };
 
 struct params {
@@ -327,12 +329,12 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 {
 	struct pg_be *be = calloc(1, sizeof(*be));
 	long long t = cfg->store_timeout > 0 ? (long long)cfg->store_timeout : 1;
-	char secs[24], interval[24], ms[24], options[224];
+	char secs[24], interval[24], ms[24];
 	/* defaults: conninfo comes last (dbname is expanded), so its own settings win */
 	const char *keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
 			       "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-			       "options", "application_name", "dbname", NULL };
-	const char *vals[] = { secs, "1", secs, interval, "3", ms, options, "otpgate",
+			       "application_name", "dbname", NULL };
+	const char *vals[] = { secs, "1", secs, interval, "3", ms, "otpgate",
 			       mode == OG_OPEN_REGISTRY ? cfg->keys_conninfo : cfg->store_conninfo,
 			       NULL };
 
@@ -349,14 +351,18 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 	 * is the same bound for libpq's own waits; ours spans every host.
 	 * The server ends a session left idle in a transaction (a client cut
 	 * off mid-login) after store.timeout, so its locks (the audit chain's
-	 * among them) do not hold up the fleet.
+	 * among them) do not hold up the fleet. Those server settings are made
+	 * in each transaction (set_config local), not as startup options: a
+	 * pooler in transaction mode (PgBouncer) refuses startup options, and
+	 * would hand a session's settings to other clients.
 	 */
 	snprintf(secs, sizeof(secs), "%lld", t);
 	snprintf(interval, sizeof(interval), "%lld", t / 3 > 0 ? t / 3 : 1);
 	snprintf(ms, sizeof(ms), "%lld", t * 1000);
-	snprintf(options, sizeof(options), "-c statement_timeout=%lld -c lock_timeout=%lld"
-		 " -c idle_in_transaction_session_timeout=%lld -c client_min_messages=warning",
-		 t * 1000, t * 1000, t * 1000);
+	snprintf(be->settings, sizeof(be->settings), "SELECT"
+		 " set_config('statement_timeout', '%s', true), set_config('lock_timeout', '%s', true),"
+		 " set_config('idle_in_transaction_session_timeout', '%s', true),"
+		 " set_config('client_min_messages', 'warning', true)", ms, ms, ms);
 	return connect_bounded(be, keys, vals);
 }
 
@@ -407,10 +413,18 @@ static int pg_check_schema(void *p)
 	return OG_OK;
 }
 
+/* What an error names for a statement of the store's own: its SQL, or a name for a long one. */
+static const char *own_what(const struct pg_be *be, const char *sql)
+{
+	if (sql == be->settings)
+		return "transaction settings";
+	return strncmp(sql, "CREATE", 6) == 0 ? "create schema" : sql;
+}
+
 /* A command without parameters (may hold several statements). */
 static int pg_exec(struct pg_be *be, const char *sql)
 {
-	const char *what = strncmp(sql, "CREATE", 6) == 0 ? "create schema" : sql;
+	const char *what = own_what(be, sql);
 	PGresult *res = round_trip(be, what, sql, NULL, 1);
 	int r = OG_OK;
 
@@ -422,7 +436,8 @@ static int pg_exec(struct pg_be *be, const char *sql)
 	return r;
 }
 
-/* BEGIN is not sent on its own: it goes with the next round trip. */
+/* BEGIN is not sent on its own: it goes with the next round trip, and
+ * with it the server's timeouts for the transaction. */
 static int pg_begin(void *p)
 {
 	struct pg_be *be = p;
@@ -475,7 +490,7 @@ static int pg_init(struct og_store *st)
 	int r;
 
 	p_int(&prm, OG_SCHEMA_VERSION);
-	if ((r = pg_exec(be, "BEGIN")) != OG_OK)
+	if ((r = pg_exec(be, "BEGIN")) != OG_OK || (r = pg_exec(be, be->settings)) != OG_OK)
 		return r;
 	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(INIT_LOCK) ")")) != OG_OK ||
 	    (r = pg_exec(be, upgrade_sql)) != OG_OK || (r = pg_exec(be, schema_sql)) != OG_OK ||
@@ -596,7 +611,8 @@ static int pipeline_results(struct pg_be *be, struct og_call **slot, const char 
 	for (int i = 0; i < n && w == OG_OK; i++) {
 		res[i] = next_result(be, "batch", until, &w);
 		if (w == OG_OK && r == OG_OK && !res_ok(res[i]))
-			r = failed(be, slot[i] ? og_statements[slot[i]->q].what : sql[i], res[i]);
+			r = failed(be, slot[i] ? og_statements[slot[i]->q].what : own_what(be, sql[i]),
+				   res[i]);
 		/* the NULL that ends each one */
 		while (w == OG_OK && (x = next_result(be, "batch", until, &w)) != NULL)
 			PQclear(x);
@@ -663,8 +679,8 @@ static int pg_batch(void *p, struct og_call *calls, int n, int commit)
 	struct params prm[MAX_BATCH];
 	int m = 0, r = OG_OK;
 
-	if (be->begin_pending)
-		r = add(slot, sql, prm, &m, NULL, "BEGIN");
+	if (be->begin_pending && (r = add(slot, sql, prm, &m, NULL, "BEGIN")) == OG_OK)
+		r = add(slot, sql, prm, &m, NULL, be->settings);
 	for (int i = 0; i < n && r == OG_OK; i++) {
 		calls[i].changed = 0;
 		if ((text = og_statement_sql(calls[i].q, pg_sql)) == NULL)
@@ -672,7 +688,7 @@ static int pg_batch(void *p, struct og_call *calls, int n, int commit)
 		else if (text[0] != '\0')
 			r = add(slot, sql, prm, &m, &calls[i], text);
 	}
-	if (r == OG_OK && commit && m == be->begin_pending)
+	if (r == OG_OK && commit && m == 2 * be->begin_pending)
 		return pg_commit(be);	/* nothing to send but the end of the transaction */
 	if (r == OG_OK && commit)
 		r = add(slot, sql, prm, &m, NULL, "COMMIT");

@@ -934,6 +934,7 @@ if grep -q "no successor: the user is removed" "$T/out" &&
 else
 	not_ok "rotate for a removed user: $(cat "$T/out")"
 fi
+refuses "issue: a removed user gets no new key" "user 'daemon' is removed" rot issue daemon
 
 # rotate as the systemd unit runs it: root with only the unit's capabilities
 UNIT=$(dirname "$0")/../../conf/systemd/otpgate-keyrotate.service

@@ -13,10 +13,14 @@
 #  - with the network cut in the middle of a login (a proxy that stops
 #    forwarding and holds the sockets open), the login still ends with
 #    PAM_AUTHINFO_UNAVAIL, its audit row is spooled and stored later, and
-#    the locks the cut-off session held are released for the fleet.
+#    the locks the cut-off session held are released for the fleet;
+#  - the same fleet through PgBouncer in transaction pooling mode (run
+#    under with-postgres --pgbouncer): the race, the lockout across hosts,
+#    the chain, the spool, and a session cut off behind PgBouncer.
 set -u
 BUILD=${1:?usage: fleet.sh BUILD_DIR}
-: "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres}"
+: "${OTPGATE_TEST_CONNINFO:?run under tests/pg/with-postgres --pgbouncer}"
+: "${OTPGATE_TEST_POOLED_CONNINFO:?run under tests/pg/with-postgres --pgbouncer}"
 BASTIONS=${OTPGATE_FLEET_BASTIONS:-4}
 ROUNDS=${OTPGATE_FLEET_ROUNDS:-12}
 TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
@@ -62,34 +66,48 @@ with open(f"{t}/tokens.csv", "w") as c, open(f"{t}/secrets", "w") as s:
         key = os.urandom(20).hex()
         c.write(f"{name},HW-{name},{key}\n")
         s.write(f"{name} {key}\n")
+# section 7's users, imported through PgBouncer
+with open(f"{t}/ptokens.csv", "w") as c, open(f"{t}/secrets", "a") as s:
+    c.write("user,serial,secret\n")
+    for name in [f"prace{i}" for i in range(rounds)] + ["pspread", "pdown", "pcut", "pafter"]:
+        key = os.urandom(20).hex()
+        c.write(f"{name},HW-{name},{key}\n")
+        s.write(f"{name} {key}\n")
 PY
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" init >/dev/null || exit 1
 "$BUILD/otpgate-provision" -c "$T/bastion2.conf" import --format csv "$T/tokens.csv" >/dev/null || exit 1
 secret() { awk -v u="$1" '$1 == u { print $2 }' "$T/secrets"; }
 code() { totp hex "$1"; }
-# race BASTION USER CODE: one of the logins that race (each its own output)
+# race SERVICE B USER CODE: one of the logins that race, through bastion B's
+# service SERVICEB (each its own output)
 race() {
-	"$BUILD/tests/pam-login" -d "$T/pam.d" -s "bastion$1" -u "$2" -r 127.0.0.1 "$3" \
-		>"$T/race.$r.$1" 2>&1
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s "$1$2" -u "$3" -r 127.0.0.1 "$4" \
+		>"$T/race.$1.$r.$2" 2>&1
+}
+# race_rounds SERVICE USER: ROUNDS rounds, in each of which the code of user
+# USERr goes through every bastion's SERVICE at once; bad_rounds counts the
+# rounds without exactly one success, the others refused as any refusal is
+race_rounds() {
+	bad_rounds=0
+	for r in $(seq 0 $((ROUNDS - 1))); do
+		wait_margin 3
+		c=$(code "$(secret "$2$r")")
+		for b in $(seq 1 "$BASTIONS"); do
+			(race "$1" "$b" "$2$r" "$c"; echo $? >"$T/rc.$1.$r.$b") &
+		done
+		wait
+		wins=$(cat "$T/rc.$1.$r."* | grep -c '^0$')
+		said=$(cat "$T/race.$1.$r."* | sort | uniq -c | tr -s ' ' | paste -sd, -)
+		if [ "$wins" -ne 1 ] || [ "$said" != " $((BASTIONS - 1)) $AF, 1 Success" ]; then
+			bad_rounds=$((bad_rounds + 1))
+			diag "$1 round $r: $wins successes; PAM said:$said"
+		fi
+	done
 }
 
 # 1. the same code through every bastion at once: exactly one success, every
 # round; the others are refused as any refusal is
-bad_rounds=0
-for r in $(seq 0 $((ROUNDS - 1))); do
-	wait_margin 3
-	c=$(code "$(secret "race$r")")
-	for b in $(seq 1 "$BASTIONS"); do
-		(race "$b" "race$r" "$c"; echo $? >"$T/rc.$r.$b") &
-	done
-	wait
-	wins=$(cat "$T/rc.$r."* | grep -c '^0$')
-	said=$(cat "$T/race.$r."* | sort | uniq -c | tr -s ' ' | paste -sd, -)
-	if [ "$wins" -ne 1 ] || [ "$said" != " $((BASTIONS - 1)) $AF, 1 Success" ]; then
-		bad_rounds=$((bad_rounds + 1))
-		diag "round $r: $wins successes; PAM said:$said"
-	fi
-done
+race_rounds bastion race
 check "same code on $BASTIONS bastions at once: one success in each of $ROUNDS rounds" \
 	[ "$bad_rounds" -eq 0 ]
 "$BUILD/otpgate-provision" -c "$T/bastion3.conf" audit verify >"$T/out" 2>&1
@@ -330,9 +348,11 @@ logs_in "answer lost: the orphaned session's locks are gone, bastion 2 logs in" 
 stop "$proxy"
 proxy=""
 K=$(sql "select max(id) / 2 from audit")
+source_k=$(sql "select source from audit where id = $K")
 sql "update audit set source = '10.9.9.9' where id = $K"
 "$BUILD/otpgate-provision" -c "$T/bastion4.conf" audit verify >"$T/out" 2>&1
 check "an entry edited in the shared database: audit verify names it" grep -q "entry $K " "$T/out"
+sql "update audit set source = '$source_k' where id = $K"	# the later sections check the chain
 
 # 4. bad conninfo: clear errors, within the timeout
 port=$(free_port tcp)
@@ -529,5 +549,94 @@ refuses "a schema 3 database is refused before migrate" "schema version 3, want 
 check "migrate seals the old entries into a chain that verifies" grep -q "audit trail intact" "$T/out"
 check "migrate: no entry names race0 in clear any more" \
 	[ "$(moved "select count(*) from audit where \"user\" = 'race0' or mac is null")" -eq 0 ]
+
+# 7. the fleet through PgBouncer (transaction pooling), as docs/fleet.md sets
+# it up: every bastion's conninfo names the pooler, which hands each
+# transaction whatever server connection is free. Nothing may depend on
+# the session: the server's timeouts come with each transaction, the
+# audit chain's lock is transaction-scoped, statements are unnamed.
+on_store pg "$OTPGATE_TEST_CONNINFO"
+for b in $(seq 1 "$BASTIONS"); do
+	sed -e "s|conninfo = \"[^\"]*\"|conninfo = \"$OTPGATE_TEST_POOLED_CONNINFO\"|" \
+		-e "s|spool = \"[^\"]*\"|spool = \"$T/pspool$b\"|" "$T/bastion$b.conf" >"$T/pooled$b.conf"
+	chmod 600 "$T/pooled$b.conf"
+	printf 'auth required %s/pam_otpgate.so config=%s/pooled%s.conf\n' "$BUILD" "$T" "$b" \
+		>"$T/pam.d/pooled$b"
+done
+"$BUILD/otpgate-provision" -c "$T/pooled1.conf" import --format csv "$T/ptokens.csv" >"$T/out" 2>&1
+check "through PgBouncer: import" grep -q "^imported $((ROUNDS + 4)) tokens" "$T/out"
+"$BUILD/otpgate-provision" -c "$T/pooled1.conf" status >"$T/out" 2>&1
+check "through PgBouncer: status finds the store" \
+	grep -q '^OK       store      postgresql: reachable, schema version 5' "$T/out"
+race_rounds pooled prace
+check "through PgBouncer: the same code on $BASTIONS bastions at once, one success in each of $ROUNDS rounds" \
+	[ "$bad_rounds" -eq 0 ]
+check "through PgBouncer: every refused racer is audited as a replay" \
+	[ "$(audit_where "event='auth' and reason='replay' and \"user\" like 'prace%'")" \
+	  -eq $((ROUNDS * (BASTIONS - 1))) ]
+login_refused "through PgBouncer: a first failure, on bastion 1" pooled1 pspread 000000 "$AF" bad-code
+login_refused "through PgBouncer: a second, on bastion 2" pooled2 pspread 000001 "$AF" bad-code
+login_refused "through PgBouncer: a third, on bastion 3" pooled3 pspread 000002 "$AF" bad-code
+check "through PgBouncer: failures on three bastions lock the account" \
+	[ "$(audit_where "event='lockout' and \"user\"='pspread'")" -eq 1 ]
+wait_margin 3
+login_refused "through PgBouncer: the lock holds on bastion 4, even for the right code" \
+	pooled4 pspread "$(code "$(secret pspread)")" "$AF" locked
+"$BUILD/otpgate-provision" -c "$T/pooled2.conf" audit verify >"$T/out" 2>&1
+check "through PgBouncer: the fleet's audit chain is intact" grep -q "audit trail intact" "$T/out"
+# the spool: the server goes away behind PgBouncer, and comes back
+$OTPGATE_TEST_PGCTL -m fast stop >/dev/null
+start=$(date +%s%N)
+pam_login pooled1 pdown 123456
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "through PgBouncer, server stopped: refused with PAM_AUTHINFO_UNAVAIL within store.timeout (${ms} ms)" \
+	sh -c "grep -qx '$UNAVAIL' '$T/login.out' && [ $ms -lt 4000 ]"
+check "through PgBouncer, server stopped: the attempt is spooled, with its reason" \
+	grep -q "reason=store-unavailable user=pdown " "$T/pspool1"
+$OTPGATE_TEST_PGCTL start >/dev/null
+# until PgBouncer reaches the server again (server_login_retry)
+answers() { psql -Atq "$1" -c 'select 1' >/dev/null 2>&1; }
+poll 100 answers "$OTPGATE_TEST_POOLED_CONNINFO"
+wait_margin 3
+LOGIN_SPOOLED="auth|failure|store-unavailable|pdown"
+logs_in "through PgBouncer, server back: logins work again (the spooled attempt written first)" \
+	pooled1 pdown "$(code "$(secret pdown)")"
+LOGIN_SPOOLED=
+check "through PgBouncer, server back: the spool is gone" [ ! -e "$T/pspool1" ]
+# a session cut off behind PgBouncer, while the server's answer is on its
+# way: the server holds the claim's row lock and the chain's lock in an
+# open transaction, and PgBouncer cannot tell it anything. The timeouts
+# each transaction set end that session, so the next login gets the locks.
+PX="$T/pproxy"
+mkdir "$PX"
+"$PROXY" "$PX" "$OTPGATE_TEST_PGPORT" &
+proxy=$!
+poll 100 test -s "$PX/port"
+printf '[databases]\notpgate_cut = host=127.0.0.1 port=%s dbname=otpgate\n' "$(cat "$PX/port")" \
+	>>"$OTPGATE_TEST_PGBOUNCER_INI"
+$OTPGATE_TEST_PGBOUNCER_RELOAD
+cut_conninfo=$(echo "$OTPGATE_TEST_POOLED_CONNINFO" | sed 's/dbname=otpgate/dbname=otpgate_cut/')
+check "through PgBouncer: a database added to its config is served after a reload" \
+	poll 100 answers "$cut_conninfo"
+sed -e "s|dbname=otpgate|dbname=otpgate_cut|" -e "s|spool = \"[^\"]*\"|spool = \"$T/pspool-cut\"|" \
+	"$T/pooled1.conf" >"$T/pcut.conf"
+chmod 600 "$T/pcut.conf"
+printf 'auth required %s/pam_otpgate.so config=%s/pcut.conf\n' "$BUILD" "$T" >"$T/pam.d/pcut"
+wait_margin 8
+# a generous outer timeout turns a hang into a failure
+timeout 60 "$BUILD/tests/pam-login" -d "$T/pam.d" -s pcut -u pcut -r 127.0.0.1 \
+	-P "$PROXY --set $PX cut-on-reply" "$(code "$(secret pcut)")" >"$T/out" 2>&1
+rc=$?
+check "through PgBouncer, answer lost: the login ends (no hang)" [ "$rc" -ne 124 ]
+check "through PgBouncer, answer lost: refused with PAM_AUTHINFO_UNAVAIL" grep -qx "$UNAVAIL" "$T/out"
+check "through PgBouncer, answer lost: the attempt is spooled, with its reason" \
+	grep -q "reason=store-error user=pcut " "$T/pspool-cut"
+logs_in "through PgBouncer, answer lost: the cut-off session's locks are gone, bastion 2 logs in" \
+	pooled2 pafter "$(code "$(secret pafter)")"
+"$PROXY" --set "$PX" forward
+stop "$proxy"
+proxy=""
+"$BUILD/otpgate-provision" -c "$T/pooled3.conf" audit verify >"$T/out" 2>&1
+check "through PgBouncer: after the faults the chain is intact" grep -q "audit trail intact" "$T/out"
 
 tap_done

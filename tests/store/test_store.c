@@ -25,6 +25,7 @@
 #include "util.h"
 
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
+static const char *admin;	/* the server itself, for psql (not a pooler in front of it) */
 static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 static const struct og_otp_params hotp = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
 static const struct og_lockout lockout = { 3, 300, 600 };
@@ -38,12 +39,13 @@ struct fx {
 	struct og_log log;
 };
 
-/* Runs one SQL command on the test server (a fresh schema, a database). */
+/* Runs one SQL command on the test server (a fresh schema, a database);
+ * FORCE: a pooler in front may still hold a connection to the database. */
 static void psql(const char *dbname, const char *sql)
 {
 	char cmd[2048];
 
-	snprintf(cmd, sizeof(cmd), "psql -Atq '%s%s%s' -c '%s' >/dev/null 2>&1", conninfo,
+	snprintf(cmd, sizeof(cmd), "psql -Atq '%s%s%s' -c '%s' >/dev/null 2>&1", admin,
 		 dbname ? " dbname=" : "", dbname ? dbname : "", sql);
 	assert_int_equal(system(cmd), 0);
 }
@@ -84,7 +86,7 @@ static int setup(void **state)
 	th_path(x->key, sizeof(x->key), x->dir, "master.key");
 	if (conninfo != NULL) {
 		psql(NULL, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b");
+		psql(NULL, "DROP DATABASE IF EXISTS otpgate_b WITH (FORCE)");
 	}
 	if (og_master_key_create(x->key) != OG_OK ||
 	    og_master_key_load(x->key, &x->master, NULL) != OG_OK ||
@@ -1124,7 +1126,12 @@ int main(void)
 	conninfo = getenv("OTPGATE_TEST_CONNINFO");
 	if (conninfo != NULL && *conninfo == '\0')
 		conninfo = NULL;
-	fprintf(stderr, "store contract: %s\n", conninfo ? "postgresql" : "sqlite");
+	/* with-postgres --pooled: conninfo names PgBouncer, this the server */
+	admin = getenv("OTPGATE_TEST_DIRECT_CONNINFO");
+	if (admin == NULL || *admin == '\0')
+		admin = conninfo;
+	fprintf(stderr, "store contract: %s\n", conninfo == NULL ? "sqlite"
+				: admin != conninfo ? "postgresql through pgbouncer" : "postgresql");
 	return cmocka_run_group_tests_name(conninfo ? "store contract (postgresql)"
 						    : "store contract (sqlite)", tests, NULL, NULL);
 }

@@ -434,7 +434,7 @@ static void test_invitation_race(void **state)
 		if ((pids[i] = fork()) == 0) {
 			struct og_audit_event ev = enrol_event("kai", "pending", 1000 + i);
 			struct og_store *st;
-			char serial[16];
+			char serial[32];
 			int r = og_store_open(&x->cfg, &x->log, 0, &st);
 			snprintf(serial, sizeof(serial), "v-kai-%d", i);
 			snprintf(t.serial, sizeof(t.serial), "%s", serial);
@@ -461,7 +461,7 @@ static void test_invitation_race(void **state)
 		int pending = 0;
 		for (int i = 0; i < N; i++) {
 			struct og_token back;
-			char serial[16];
+			char serial[32];
 			snprintf(serial, sizeof(serial), "v-kai-%d", i);
 			pending += og_store_token_get(x->st, serial, &back) == OG_OK;
 		}

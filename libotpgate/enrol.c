@@ -114,34 +114,43 @@ static enum og_verdict take(struct og_ctx *ctx, struct og_login *l, struct og_at
 	return og_attempt_refuse(a, "store-error", OG_UNAVAIL);
 }
 
+/* A refusal of the invitation path, for why: counted unless it says
+ * nothing of the code (a store that cannot answer, a user removed) or
+ * the code was right (where no QR code can be shown). */
+static enum og_verdict refused(struct og_login *l, struct og_attempt *a, const char *why)
+{
+	if (strcmp(why, "store-error") == 0)
+		return og_attempt_refuse(a, why, OG_UNAVAIL);
+	if (strcmp(why, "enrol-needs-ssh") == 0) {
+		l->notice = NEEDS_SSH;	/* the code stays unspent, for the login over SSH */
+		return og_attempt_refuse(a, why, OG_DENY);
+	}
+	if (strcmp(why, "removed") == 0)
+		return og_attempt_refuse(a, why, OG_DENY);
+	return og_attempt_failed(a, why);
+}
+
 enum og_verdict og_enrol_take(struct og_ctx *ctx, struct og_login *l, struct og_attempt *a,
 			      struct og_key *master, const char *code)
 {
 	unsigned char hash[OG_INVITE_HASH];
 	struct og_invite inv;
+	enum og_verdict v;
 	const char *why;
 	int r = check(ctx, l, a, master, code, hash, &why, &inv);
 
 	if (r == OG_OK && !l->shows_text) {
-		/* the code stays unspent, for the login over SSH */
-		og_key_wipe(master);
-		l->notice = NEEDS_SSH;
-		return og_attempt_refuse(a, "enrol-needs-ssh", OG_DENY);
-	}
-	if (r == OG_OK && (r = new_device(ctx, l, &inv, master)) != OG_OK) {
+		why = "enrol-needs-ssh";
+	} else if (r == OG_OK && (r = new_device(ctx, l, &inv, master)) != OG_OK) {
 		og_enrol_wipe(&l->enrol);
 		og_logf(&ctx->log, LOG_ERR, "user %.100s: no new token: %s", l->user, og_strerror(r));
 		why = r == OG_ERR_GONE ? "removed" : "store-error";
 	}
 	og_key_wipe(master);
 	OPENSSL_cleanse(&inv, sizeof(inv));
-	if (why == NULL)
-		return take(ctx, l, a, hash);
-	if (strcmp(why, "store-error") == 0)
-		return og_attempt_refuse(a, why, OG_UNAVAIL);
-	if (strcmp(why, "removed") == 0)
-		return og_attempt_refuse(a, why, OG_DENY);
-	return og_attempt_failed(a, why);
+	v = why == NULL ? take(ctx, l, a, hash) : refused(l, a, why);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return v;
 }
 
 /* The secret in base32, in groups of four for typing by hand (apps take

@@ -147,6 +147,10 @@ static int options_ok(const struct cli_args *a, int pskc)
 	return given == 1;	/* --format alone */
 }
 
+/* The CSV file's stdio buffer: ours, so that the secrets read through it
+ * are wiped with the rest (libc would free its own unwiped). */
+static char inbuf[65536];
+
 int cmd_import(struct cli *c, const struct cli_args *a)
 {
 	struct importer im;
@@ -170,6 +174,8 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 	}
 	if (!pskc && (in = fopen(im.path, "r")) == NULL)
 		return cli_error("%s: cannot open", im.path), 1;
+	if (in != NULL)
+		setvbuf(in, inbuf, _IOFBF, sizeof(inbuf));
 	if (cli_master_key(c, &im.master) != OG_OK || og_store_begin(c->st) != OG_OK)
 		goto out;
 	if ((pskc ? import_pskc_keys(&im, &file) : import_stream(&im, in)) != OG_OK ||
@@ -198,5 +204,6 @@ out:
 	og_key_wipe(&im.master);
 	if (in != NULL)
 		fclose(in);
+	OPENSSL_cleanse(inbuf, sizeof(inbuf));
 	return r;
 }

@@ -13,9 +13,6 @@
 #include "qr.h"
 #include "util.h"
 
-#define NEEDS_SSH "This connection cannot show your new device's QR code: log in over SSH" \
-	" to enrol it with your invitation code."
-#define ONE_MORE "That code does not match your new device: one more try."
 
 void og_enrol_wipe(struct og_enrolment *e)
 {
@@ -117,15 +114,12 @@ static enum og_verdict take(struct og_ctx *ctx, struct og_login *l, struct og_at
 /* A refusal of the invitation path, for why: counted unless it says
  * nothing of the code (a store that cannot answer, a user removed) or
  * the code was right (where no QR code can be shown). */
-static enum og_verdict refused(struct og_login *l, struct og_attempt *a, const char *why)
+static enum og_verdict refused(struct og_attempt *a, const char *why)
 {
 	if (strcmp(why, "store-error") == 0)
 		return og_attempt_refuse(a, why, OG_UNAVAIL);
-	if (strcmp(why, "enrol-needs-ssh") == 0) {
-		l->notice = NEEDS_SSH;	/* the code stays unspent, for the login over SSH */
-		return og_attempt_refuse(a, why, OG_DENY);
-	}
-	if (strcmp(why, "removed") == 0)
+	/* the code stays unspent, for the login over SSH (message.h tells so) */
+	if (strcmp(why, "enrol-needs-ssh") == 0 || strcmp(why, "removed") == 0)
 		return og_attempt_refuse(a, why, OG_DENY);
 	return og_attempt_failed(a, why);
 }
@@ -148,7 +142,7 @@ enum og_verdict og_enrol_take(struct og_ctx *ctx, struct og_login *l, struct og_
 	}
 	og_key_wipe(master);
 	OPENSSL_cleanse(&inv, sizeof(inv));
-	v = why == NULL ? take(ctx, l, a, hash) : refused(l, a, why);
+	v = why == NULL ? take(ctx, l, a, hash) : refused(a, why);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return v;
 }
@@ -245,10 +239,8 @@ static enum og_verdict wrong(struct og_ctx *ctx, struct og_login *l, struct og_a
 	if (last)
 		a->ev.detail = "token deleted, invitation spent";
 	v = og_attempt_failed(a, "bad-code");
-	if (v == OG_DENY && !last) {
-		l->notice = ONE_MORE;
-		return OG_ENROL;
-	}
+	if (v == OG_DENY && !last)
+		return OG_ENROL;	/* asked again (message.h: OG_MESSAGE_ENROL_RETRY) */
 	drop(ctx, l);
 	return v;
 }
@@ -283,7 +275,6 @@ enum og_verdict og_enrol_finish(struct og_ctx *ctx, struct og_login *l, const ch
 	enum og_verdict v;
 
 	l->now = answered_at;
-	l->notice = NULL;
 	og_copy(l->token, sizeof(l->token), l->enrol.token.serial);
 	og_login_attempt(ctx, l, &aud, "enrol", &a);
 	v = finish(ctx, l, &a, code);

@@ -22,9 +22,14 @@
 #include <stdint.h>
 #include "store.h"
 
-/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed;
- * 6: tokens.otp_kind (HOTP); 7: invitations */
-#define OG_SCHEMA_VERSION 7
+/*
+ * 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal;
+ * 5: spool_flushed; 6: tokens.otp_kind (HOTP); 7: sessions,
+ * failures.failure_mode_until and failures.replay_step (each backend's
+ * init adds what a store lacks, keyed on what exists: "to schema 7");
+ * 8: invitations (a table: made by the schema's CREATE TABLE IF NOT EXISTS)
+ */
+#define OG_SCHEMA_VERSION 8
 
 /*
  * The schema, in each dialect's words: INT a 64-bit integer, BLOB bytes,
@@ -52,7 +57,8 @@
 	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(\"user\", state);" \
 	"CREATE TABLE IF NOT EXISTS failures(" \
 	" \"user\" TEXT PRIMARY KEY, count " INT " NOT NULL, window_start " INT " NOT NULL," \
-	" locked_until " INT " NOT NULL DEFAULT 0);" \
+	" locked_until " INT " NOT NULL DEFAULT 0," \
+	" failure_mode_until " INT " NOT NULL DEFAULT 0, replay_step " INT " NOT NULL DEFAULT -1);" \
 	"CREATE TABLE IF NOT EXISTS audit(" \
 	" id " SERIAL ", ts " INT " NOT NULL, host TEXT, event TEXT NOT NULL," \
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT," \
@@ -86,6 +92,13 @@
 	" \"user\" TEXT NOT NULL, idx INTEGER NOT NULL, salt " BLOB " NOT NULL," \
 	" hash " BLOB " NOT NULL, used " INT " NOT NULL DEFAULT 0, created " INT " NOT NULL," \
 	" PRIMARY KEY(\"user\", idx));" \
+	/* the sessions open on every bastion of the store (the session phase) */ \
+	"CREATE TABLE IF NOT EXISTS sessions(" \
+	" id TEXT PRIMARY KEY, \"user\" TEXT NOT NULL, source TEXT NOT NULL, host TEXT NOT NULL," \
+	" service TEXT NOT NULL, tty TEXT NOT NULL, pid " INT " NOT NULL," \
+	" pid_start " INT " NOT NULL, boot_id TEXT NOT NULL, started " INT " NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(\"user\");" \
+	"CREATE INDEX IF NOT EXISTS sessions_host ON sessions(host);" \
 	/* enrolment invitations: one per user, its code's keyed hash (invite.h) */ \
 	"CREATE TABLE IF NOT EXISTS invitations(" \
 	" \"user\" TEXT PRIMARY KEY, hash " BLOB " NOT NULL, otp_kind TEXT NOT NULL DEFAULT 'totp'," \
@@ -113,6 +126,7 @@
 	X(FAILURES, "failures", "\"user\"") \
 	X(RECOVERY_CODES, "recovery_codes", "\"user\"") \
 	X(ACCESS_KEYS, "access_keys", "\"user\"") \
+	X(SESSIONS, "sessions", "\"user\"") \
 	X(INVITATIONS, "invitations", "\"user\"") \
 	X(USERS, "users", "name")
 
@@ -131,14 +145,16 @@ enum og_q {
 	OG_Q_FAIL_LOCK_USER,		/* $1 user: the row lock a failure takes (dialect) */
 	OG_Q_STANDING_OF_TOKEN,		/* $1 token id: OG_STANDING_COLS of its user */
 	OG_Q_STANDING_OF_USER,		/* $1 user: OG_STANDING_COLS */
+	OG_Q_TOKEN_WATERMARK,		/* $1 token id: its last_step */
 	OG_Q_CLAIM_STEP,		/* $1 id, $2 step (an HOTP counter), $3 drift, $4 when:
 					 * one row or none */
+	OG_Q_SPEND_STEP,		/* $1 id, $2 step (an HOTP counter): one row or none */
 	OG_Q_CLAIM_RECOVERY,		/* $1 user, $2 idx, $3 when */
 	OG_Q_CLEAR_FAILURES_OF_TOKEN,	/* $1 token id */
 	OG_Q_CLEAR_FAILURES,		/* $1 user: also unlock */
 	OG_Q_FAIL_ENSURE,		/* $1 user: a record to lock (dialect; may be "") */
-	OG_Q_FAIL_GET,			/* $1 user: count, window_start, locked_until */
-	OG_Q_FAIL_PUT,			/* $1 user, $2 count, $3 window_start, $4 locked_until */
+	OG_Q_FAIL_GET,			/* $1 user: OG_FAIL_COLS */
+	OG_Q_FAIL_PUT,			/* $1 user, $2..$6 OG_FAIL_COLS */
 	OG_Q_CHAIN_LOCK,		/* one append to the trail at a time (dialect) */
 	OG_Q_CHAIN_TAIL,		/* $1 user, $2 actor: newest id and mac, their pseudonyms */
 	OG_Q_AUDIT_INSERT,		/* $1 ts, $2..$12 OG_AUDIT_FIELD_COLS, $13 id, $14 mac */
@@ -188,6 +204,13 @@ enum og_q {
 	OG_Q_INVITE_REVOKE,		/* $1 user: an invitation not taken */
 	OG_Q_INVITE_TAKE,		/* $1 user, $2 hash, $3 when, $4 token serial: one row
 					 * or none */
+	/* sessions */
+	OG_Q_SESSION_ADD,		/* $1..$10: OG_SESSION_COLS */
+	OG_Q_SESSION_GET,		/* $1 id */
+	OG_Q_SESSION_DEL,		/* $1 id */
+	OG_Q_SESSIONS_OF,		/* $1 user */
+	OG_Q_SESSIONS_ON,		/* $1 host */
+	OG_Q_SESSIONS_ALL,
 	/* the key registry */
 	OG_Q_KEY_ADD,			/* $1..$12: OG_KEY_COLS */
 	OG_Q_KEYS_OF,			/* $1 user */
@@ -346,8 +369,12 @@ struct og_store {
 #define OG_AUDIT_FIELD_COLS "event, result, reason, \"user\", source, service, token, key," \
 	" actor, detail, host"
 #define OG_AUDIT_COLS "a.ts, " OG_AUDIT_FIELD_COLS ", a.id, a.mac, su.name, sa.name"
-/* A claim's view of a user: removed_at, org removed, locked_until, failures on record. */
-#define OG_STANDING_COLS 4
+/* A failure record, in the order og_row_failures reads it. */
+#define OG_FAIL_COLS "count, window_start, locked_until, failure_mode_until, replay_step"
+#define OG_SESSION_COLS "id, \"user\", source, host, service, tty, pid, pid_start, boot_id, started"
+/* A claim's view of a user: removed_at, org removed, locked_until, failures on record,
+ * failure_mode_until. */
+#define OG_STANDING_COLS 5
 
 /* Running statements (store_sql.c): one, with its values; or a batch. */
 int og_store_run(struct og_store *st, enum og_q q, const struct og_value *v, int n,
@@ -371,6 +398,8 @@ int og_row_token(const struct og_row *r, int c, struct og_token *t);
 int og_row_key(const struct og_row *r, int c, struct og_access_key *k);
 int og_row_invite(const struct og_row *r, int c, struct og_invite *inv);
 void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *has_failures);
+void og_row_failures(const struct og_row *r, int c, struct og_failures *f);
+int og_row_session(const struct og_row *r, int c, struct og_session_row *s);
 
 /* An audit row read back, and the buffers behind it. */
 struct og_audit_buf {

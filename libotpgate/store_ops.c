@@ -42,11 +42,13 @@ static int read_user_state(void *arg, const struct og_row *r)
 	us->locked_until = r->rd->integer(r, 1);
 	us->has_failures = r->rd->integer(r, 2) != 0;
 	us->removed_at = r->rd->integer(r, 3);
+	us->failure_mode_until = r->rd->integer(r, 4);
+	us->npending = (int)r->rd->integer(r, 5);
 	if (og_row_str(r, 0, us->org, sizeof(us->org)) != OG_OK)
 		return us->known = -1;
-	if (r->rd->is_null(r, 4) || us->ntokens == OG_MAX_TOKENS)
+	if (r->rd->is_null(r, 6) || us->ntokens == OG_MAX_TOKENS)
 		return 0;
-	return og_row_token(r, 4, &us->tokens[us->ntokens++]) == OG_OK ? 0 : (us->known = -1);
+	return og_row_token(r, 6, &us->tokens[us->ntokens++]) == OG_OK ? 0 : (us->known = -1);
 }
 
 /* One statement: the user row and its tokens are seen together. */
@@ -375,6 +377,13 @@ int og_store_token_resync(struct og_store *st, const char *token_id, int64_t dri
 {
 	return change_one(st, OG_Q_TOKEN_RESYNC, OG_VALUES(og_v_text(token_id), og_v_int(drift),
 			  og_v_int(step)));
+}
+
+int og_store_step_spend(struct og_store *st, const char *token_id, int64_t step)
+{
+	int r = change_one(st, OG_Q_SPEND_STEP, OG_VALUES(og_v_text(token_id), og_v_int(step)));
+
+	return r == OG_ERR_NOTFOUND ? OG_ERR_REPLAY : r;
 }
 
 int og_store_token_revoke(struct og_store *st, const char *serial)

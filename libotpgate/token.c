@@ -153,6 +153,32 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 	return found;
 }
 
+int og_token_next_ok(const struct og_key *master, const struct og_token *t, int64_t after,
+		     int64_t now, int window, int64_t drift, const char *code, int64_t *next,
+		     const struct og_log *log)
+{
+	unsigned char secret[OG_SECRET_MAX];
+	int64_t center = og_totp_step(&t->params, now) + drift, step = after + 1, matched = 0;
+	size_t len;
+	int r;
+
+	if (og_token_secret(master, t, secret, &len) != OG_OK) {
+		og_logf(log, LOG_ERR, "token %.64s of %.100s: secret cannot be decrypted "
+			"(wrong master key or tampered row)", t->serial, t->user);
+		return OG_ERR_CRYPTO;
+	}
+	/* exactly the code of the next step (or counter), whenever it is typed */
+	r = og_otp_verify(secret, len, &t->params, step, 0, code, &matched);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (r != OG_OK || (t->params.otp_kind == OG_OTP_HOTP && !og_hotp_counter_ok(step)))
+		return OG_ERR_INVALID;
+	/* a time step must be due too */
+	if (t->params.otp_kind == OG_OTP_TOTP && (step < center - window || step > center + window))
+		return OG_ERR_INVALID;
+	*next = step;
+	return OG_OK;
+}
+
 static const char *const state_names[] = { "active", "pending", "revoked", "stock" };
 #define NSTATES (int)(sizeof(state_names) / sizeof(state_names[0]))
 

@@ -96,6 +96,21 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 		   int64_t now, const struct og_code_reach *reach, const char *code,
 		   int64_t *step, int64_t *drift, const struct og_log *log);
 
+/*
+ * Failure mode's additional check: whether code is the one t shows next
+ * after `after`, the step (an HOTP token's counter) a code of t has just
+ * matched at: the code of after + 1. For a TOTP token, only while that
+ * step is within window steps of now around drift (the drift that match
+ * implied, bounded): the user waits for the device to show it. An HOTP
+ * token shows it at the next press, whenever that is. Compared in constant
+ * time; the secret is opened with master and wiped. OG_OK with *next set
+ * to the step (counter) to claim, OG_ERR_INVALID for any other code,
+ * OG_ERR_CRYPTO when the secret cannot be opened (logged).
+ */
+int og_token_next_ok(const struct og_key *master, const struct og_token *t, int64_t after,
+		     int64_t now, int window, int64_t drift, const char *code, int64_t *next,
+		     const struct og_log *log);
+
 /* The same for one token t whose secret is at hand (a new one, not yet
  * sealed away): OG_OK with the step (or counter) and drift, or
  * OG_ERR_INVALID. */

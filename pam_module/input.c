@@ -98,6 +98,15 @@ char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
 	return code;
 }
 
+char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info)
+{
+	if (a->use_first_pass)
+		return NULL;
+	/* an application that shows no text still gets the prompt */
+	pam_prompt(ph, PAM_TEXT_INFO, NULL, "%s", info);
+	return og_pam_ask(ph, OG_PROMPT_NEXT);
+}
+
 int og_pam_shows_text(pam_handle_t *ph, const struct og_pam_args *a)
 {
 	return pam_getenv(ph, "SSH_CONNECTION") != NULL && !a->use_first_pass &&

@@ -50,5 +50,7 @@ int cmd_admin_add(struct cli *c, const struct cli_args *a);
 int cmd_migrate_store(struct cli *c, const struct cli_args *a);
 int cmd_status(struct cli *c, const struct cli_args *a);
 int cmd_check_config(struct cli *c, const struct cli_args *a);
+int cmd_sessions(struct cli *c, const struct cli_args *a);
+int cmd_close(struct cli *c, const struct cli_args *a);
 
 #endif

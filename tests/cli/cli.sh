@@ -524,12 +524,12 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 7" prov show gina
-succeeds "migrate: schema 1 to 7" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 8" prov show gina
+succeeds "migrate: schema 1 to 8" prov migrate
 succeeds "the migrated store works" prov show gina
 check "migrate: gina's token is TOTP, as every token was" grep -q "^token: HW-GINA hardware active totp " "$T/out"
-if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 7 ]; then
-	ok "migrate set schema version 7"
+if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 8 ]; then
+	ok "migrate set schema version 8"
 else
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 fi
@@ -959,6 +959,34 @@ fi
 succeeds "the superuser unlocks nobody" aprov unlock nobody
 succeeds "step-up works again after unlock" oa unlock ann
 
+# lockout.mode "step-up": three failures put the admin in failure mode, not
+# locked; a step-up then needs their next code too (the next line of input)
+sed 's|lock_for = "0s"; }|lock_for = "0s"; mode = "step-up"; }|' "$A/otpgate.conf" >"$A/mode.conf"
+chmod 600 "$A/mode.conf"
+oa_mode() {
+	_lines=$1
+	shift
+	# shellcheck disable=SC2086 # the codes, one word each: one line each
+	printf '%s\n' $_lines | sudo_nobody_mode "$@"
+}
+sudo_nobody_mode() { SUDO_USER=nobody SUDO_UID=65534 SUDO_GID=65534 "$BUILD/otpgate-provision" -c "$A/mode.conf" "$@"; }
+refuses "failure mode: a wrong code" "step-up code refused" oa_mode 000000 unlock ann
+refuses "failure mode: another" "step-up code refused" oa_mode 000001 unlock ann
+refuses "failure mode: the third is refused, nothing locked" "step-up code refused" oa_mode 000002 unlock ann
+N=$((N + 1))
+refuses "failure mode: one right code is not enough" \
+	"you are in failure mode: step-up needs the code your device shows next too" \
+	oa_mode "$(totp uri "$NURI" "$N")" unlock ann
+N=$((N + 2))
+succeeds "failure mode: two consecutive codes pass" oa_mode "$(totp uri "$NURI" $((N - 1))) $(totp uri "$NURI" "$N")" unlock ann
+if [ "$(stepups failure-mode-passed)" -eq 1 ] && [ "$(adb "SELECT count(*) FROM audit_named WHERE
+	user = 'nobody' AND event = 'lockout' AND result = 'failure-mode'")" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM failures WHERE user = 'nobody'")" -eq 0 ]; then
+	ok "failure mode began once, was passed with two codes, and is over"
+else
+	not_ok "failure mode: $(adb "SELECT event, result, reason FROM audit_named WHERE user = 'nobody' ORDER BY id DESC LIMIT 6")"
+fi
+
 # files an organisation admin names are written as them, never through a
 # symbolic link, never over an existing file
 chown nobody:nogroup "$H"
@@ -1009,6 +1037,109 @@ if [ ! -e "$H/vera.png" ]; then ok "the QR file of the refused token is gone"; e
 refuses "keyrotate issue --out: a symbolic link on the way" "symbolic link" \
 	kr issue bob --out "$H/etc/${ETC#/etc/}-key"
 if [ ! -e "$ETC-key" ]; then ok "issue --out did not go through the link"; else not_ok "$ETC-key was created"; fi
+
+# sessions, each opened through libpam and held open by its own process
+# (pam-login -O, as sshd's session process holds one): listed for every
+# bastion of the store, closed on this one (SIGHUP to that very process,
+# audited), refused on another, naming it. bastion-a and bastion-b share
+# the store; ann is of acme, vera of globex.
+for h in a b; do
+	sed "s|^policy|host = \"bastion-$h\";\npolicy|" "$A/otpgate.conf" >"$A/$h.conf"
+	chmod 600 "$A/$h.conf"
+	printf 'auth required pam_permit.so\nsession optional %s/pam_otpgate.so config=%s/%s.conf\n' \
+		"$BUILD" "$A" "$h" >"$T/pam.d/sess-$h"
+done
+bprov() { _b=$1; shift; "$BUILD/otpgate-provision" -c "$A/$_b.conf" "$@"; }
+HOLDERS=
+# shellcheck disable=SC2086 # a list of pids, one word each
+stop_holders() { exec 5>&- 6>&- 7>&-; stop $HOLDERS; }
+on_exit stop_holders
+# hold NAME FD SERVICE USER RHOST: a session held open until FD is closed
+hold() {
+	mkfifo "$T/$1.in"
+	# (without the other holders' ends: each ends when its own is closed)
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s "$3" -u "$4" -r "$5" -O - \
+		<"$T/$1.in" >"$T/$1.out" 2>"$T/$1.err" 5>&- 6>&- 7>&- &
+	HOLDERS="$HOLDERS $!"
+	eval "$1=$!"
+	eval "exec $2>\"\$T/\$1.in\""
+	poll 100 grep -q 'session open' "$T/$1.out"
+}
+sessions_of() { adb "SELECT count(*) FROM sessions WHERE $1"; }
+h1="" h2="" h3=""
+hold h1 5 sess-a ann 127.0.0.1
+hold h2 6 sess-a ann 127.0.0.2
+hold h3 7 sess-b vera 127.0.0.3
+if [ "$(sessions_of "host = 'bastion-a' AND user = 'ann' AND pid IN ($h1, $h2)")" -eq 2 ] &&
+	[ "$(sessions_of "host = 'bastion-b' AND user = 'vera' AND pid = $h3")" -eq 1 ]; then
+	ok "three sessions recorded, each with its process and bastion"
+else
+	not_ok "sessions: $(adb 'SELECT user, source, host, pid FROM sessions')"
+fi
+ID1=$(adb "SELECT id FROM sessions WHERE pid = $h1")
+ID3=$(adb "SELECT id FROM sessions WHERE pid = $h3")
+if grep -q "^info: otpgate: you also have a session on bastion-a from 127.0.0.1 (/dev/pts/otpgate-test) since .*; end it with: otpgate-provision close $ID1 (process $h1)$" "$T/h2.err" &&
+	[ ! -s "$T/h1.err" ] && [ ! -s "$T/h3.err" ]; then
+	ok "the second source is told of the first, with how to close it; nobody else is told anything"
+else
+	not_ok "the warning: $(cat "$T/h1.err" "$T/h2.err" "$T/h3.err")"
+fi
+succeeds "sessions: every bastion's" bprov a sessions
+if [ "$(wc -l <"$T/out")" -eq 3 ] && grep -q "^$ID1 ann  *127.0.0.1  *bastion-a  */dev/pts/otpgate-test .* pid $h1$" "$T/out" &&
+	grep -q "^$ID3 vera  *127.0.0.3  *bastion-b " "$T/out"; then
+	ok "sessions lists the three, with id, user, source, bastion, tty, start and process"
+else
+	not_ok "sessions: $(cat "$T/out")"
+fi
+succeeds "sessions ann --json" bprov a sessions ann --json
+if python3 -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 2 and {r["source"] for r in rows} == {"127.0.0.1", "127.0.0.2"}, rows
+assert all(r["user"] == "ann" and r["org"] == "acme" and r["host"] == "bastion-a" and r["this_host"]
+	   and r["service"] == "sess-a" and len(r["id"]) == 32 for r in rows), rows' "$T/out"; then
+	ok "sessions ann --json: a JSON object a line, ann's two"
+else
+	not_ok "sessions ann --json: $(cat "$T/out")"
+fi
+succeeds "sessions of nobody in particular" bprov a sessions mallory
+if [ ! -s "$T/out" ] && grep -q "^no open sessions of mallory$" "$T/err"; then
+	ok "no sessions: said on stderr, nothing listed"
+else
+	not_ok "sessions mallory: $(cat "$T/out" "$T/err")"
+fi
+succeeds "org admin: sessions" oa sessions
+if [ "$(wc -l <"$T/out")" -eq 2 ] && ! grep -q vera "$T/out"; then
+	ok "an organisation admin sees their organisation's sessions only"
+else
+	not_ok "org admin sessions: $(cat "$T/out")"
+fi
+refuses "org admin: close a session of another organisation" "$ID3 is not in your organisation" \
+	oa close "$ID3"
+refuses "close: a session of another bastion is refused, naming it" \
+	"session $ID3 runs on host bastion-b, not here: close it there" bprov a close "$ID3"
+check "... and its process still runs" alive "$h3"
+succeeds "close: a session of this bastion" bprov a close "$ID1"
+if grep -q "^closed session $ID1 of ann from 127.0.0.1 (process $h1 got SIGHUP and ended)$" "$T/out" &&
+	! alive "$h1" && [ "$(sessions_of "id = '$ID1'")" -eq 0 ] && alive "$h2"; then
+	ok "close: its process got SIGHUP and ended, the session is forgotten, the other one runs on"
+else
+	not_ok "close: $(cat "$T/out") (holder $h1 alive: $(alive "$h1" && echo yes || echo no))"
+fi
+if [ "$(adb "SELECT count(*) FROM audit_named WHERE event = 'admin' AND reason = 'close' AND
+	result = 'success' AND user = 'ann' AND detail LIKE 'session $ID1, process $h1 on bastion-a'")" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM audit_named WHERE reason = 'close' AND result = 'failure'
+	AND user = 'vera'")" -eq 1 ]; then
+	ok "close is audited, the refused one too"
+else
+	not_ok "close audit: $(adb "SELECT event, result, reason, user, detail FROM audit_named WHERE reason = 'close'")"
+fi
+refuses "close: a session closed already" "no open session $ID1" bprov a close "$ID1"
+refuses "close: not a session id" "usage: otpgate-provision close ID" bprov a close "-oProxyCommand=x"
+exec 6>&-
+poll 100 sh -c "[ \"\$(sqlite3 '$A/otpgate.db' \"SELECT count(*) FROM sessions WHERE pid = $h2\")\" -eq 0 ]"
+check "a session that ends closes itself" [ "$(sessions_of "user = 'ann'")" -eq 0 ]
+stop_holders
+HOLDERS=
 
 # names that would read as options to a program are refused everywhere
 refuses "enrol: a user name starting with -" "not a valid name" prov enrol --qr none -- -mallory

@@ -197,7 +197,7 @@ check "database back: the spooled attempt reached the audit table" \
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
 check "database back: status finds the store again" \
-	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 7' $T/out &&
+	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 8' $T/out &&
 	grep -q '^OK       spool      empty' $T/out"
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" check-config >"$T/out" 2>&1
 check "check-config on a fleet bastion: ok" sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -q ': ok$'"
@@ -464,6 +464,19 @@ printf 'ts=1795440000 event=auth result=failure reason=moved-claim user=race6 so
 	>"$T/claim.saved"
 install -m 600 "$T/claim.saved" "$T/spool-single.claim"
 single list >/dev/null 2>&1
+# and a session whose process ended without closing it (killed): its row
+# stays until the next session opens on that host, and moves with the store
+printf 'auth required pam_permit.so\nsession optional %s/pam_otpgate.so config=%s/single.conf\n' \
+	"$BUILD" "$T" >"$T/pam.d/single-sess"
+mkfifo "$T/single-sess.in"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s single-sess -u race6 -r 127.0.0.1 -O - \
+	<"$T/single-sess.in" >"$T/single-sess.out" 2>&1 &
+sess_pid=$!
+exec 7>"$T/single-sess.in"
+poll 100 grep -q 'session open' "$T/single-sess.out"
+kill -9 "$sess_pid"
+wait "$sess_pid" 2>/dev/null
+exec 7>&-
 "$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf" >"$T/out" 2>&1
 diag "$(cat "$T/out")"
 on_store pg "$moved_conninfo"
@@ -482,7 +495,9 @@ check "migrate-store copies everything and checks the counts" grep -q "counts ma
 check "migrate-store: the count of each table" sh -c "grep -qx '  tokens $((2 * ROUNDS + 6))' $T/out &&
 	grep -qx '  recovery codes 10' $T/out && grep -qx '  failure counts and locks 1' $T/out &&
 	grep -qx '  admins 2 (1 already there)' $T/out && grep -qx '  SSH access keys 1' $T/out &&
-	grep -qx '  organisation removals 1' $T/out"
+	grep -qx '  organisation removals 1' $T/out && grep -qx '  open sessions 1' $T/out"
+check "migrate-store: the session went along" \
+	[ "$(psql -Atq "$moved_conninfo" -c "select count(*) from sessions where \"user\" = 'race6'")" -eq 1 ]
 check "migrate-store: the target's audit trail verifies" \
 	grep -q "the target's audit trail verifies: [0-9]* entries, head [0-9a-f]\{64\}" "$T/out"
 check "migrate-store: a removed user stays removed" \
@@ -545,7 +560,7 @@ check "migrate-store: the copied trail verifies in the target" grep -q "audit tr
 refuses "migrate-store refuses a target that is not empty" "not empty" \
 	"$BUILD/otpgate-provision" -c "$T/single.conf" migrate-store --to "$T/moved.conf"
 
-# 6. erasure and the schema 3 to 6 upgrade, on PostgreSQL
+# 6. erasure and the schema 3 to 7 upgrade, on PostgreSQL
 succeeds "erase race1 on PostgreSQL" "$BUILD/otpgate-provision" -c "$T/moved.conf" erase race1
 "$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
 check "erase on PostgreSQL: the trail still verifies, with the erasure counted" \
@@ -569,7 +584,7 @@ moved "update audit set \"user\" = (select name from subjects where pseudonym = 
 	drop view audit_named; alter table audit drop column mac; drop table subjects; drop table org_removals;
 	alter table users drop column removed_with_org; alter table tokens drop column otp_kind;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
-refuses "a schema 3 database is refused before migrate" "schema version 3, want 7" \
+refuses "a schema 3 database is refused before migrate" "schema version 3, want 8" \
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" list
 "$BUILD/otpgate-provision" -c "$T/moved.conf" migrate >/dev/null 2>&1 &&
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
@@ -594,7 +609,7 @@ done
 check "through PgBouncer: import" grep -q "^imported $((ROUNDS + 4)) tokens" "$T/out"
 "$BUILD/otpgate-provision" -c "$T/pooled1.conf" status >"$T/out" 2>&1
 check "through PgBouncer: status finds the store" \
-	grep -q '^OK       store      postgresql: reachable, schema version 7' "$T/out"
+	grep -q '^OK       store      postgresql: reachable, schema version 8' "$T/out"
 race_rounds pooled prace
 check "through PgBouncer: the same code on $BASTIONS bastions at once, one success in each of $ROUNDS rounds" \
 	[ "$bad_rounds" -eq 0 ]
@@ -664,5 +679,55 @@ stop "$proxy"
 proxy=""
 "$BUILD/otpgate-provision" -c "$T/pooled3.conf" audit verify >"$T/out" 2>&1
 check "through PgBouncer: after the faults the chain is intact" grep -q "audit trail intact" "$T/out"
+
+# 7a. sessions, fleet-wide, through PgBouncer: a session opened on one
+# bastion is seen from another, its user warned there of it (by its
+# bastion's name), and only its own bastion closes it. Each is held open
+# by its own process (pam-login -O), as sshd's session process holds one.
+for b in 1 2; do
+	{ cat "$T/pooled$b.conf"; echo "host = \"bastion-p$b\";"; } >"$T/psess$b.conf"
+	chmod 600 "$T/psess$b.conf"
+	printf 'auth required pam_permit.so\nsession optional %s/pam_otpgate.so config=%s/psess%s.conf\n' \
+		"$BUILD" "$T" "$b" >"$T/pam.d/psess$b"
+done
+holders=""
+# shellcheck disable=SC2086 # a list of pids, one word each
+stop_holders() { exec 5>&- 6>&-; stop $holders; }
+on_exit stop_holders
+# hold NAME FD B RHOST: a session of psess through bastion B, held open until FD is closed
+hold() {
+	mkfifo "$T/$1.in"
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s "psess$3" -u psess -r "$4" -O - \
+		<"$T/$1.in" >"$T/$1.out" 2>"$T/$1.err" 5>&- 6>&- &
+	holders="$holders $!"
+	eval "$1_pid=$!"
+	eval "exec $2>\"\$T/\$1.in\""
+	poll 100 grep -q 'session open' "$T/$1.out"
+}
+s1_pid=""
+psessions() { sql "select count(*) from sessions where \"user\" = 'psess' ${1:-}"; }
+hold s1 5 1 127.0.0.1
+hold s2 6 2 127.0.0.2
+S1=$(sql "select id from sessions where \"user\" = 'psess' and host = 'bastion-p1'")
+check "through PgBouncer: sessions on two bastions recorded in the shared store" \
+	[ "$(psessions)" -eq 2 ]
+check "through PgBouncer: the second bastion warns of the first, naming it" \
+	grep -q "^info: otpgate: you also have a session on bastion-p1 from 127.0.0.1 (.*) since .*; it runs on host bastion-p1: end it there (session $S1)$" "$T/s2.err"
+"$BUILD/otpgate-provision" -c "$T/psess2.conf" sessions psess >"$T/out" 2>&1
+check "through PgBouncer: sessions on bastion 2 lists both bastions' sessions" \
+	sh -c "[ \$(wc -l <'$T/out') -eq 2 ] && grep -q ' bastion-p1 ' '$T/out' && grep -q ' bastion-p2 ' '$T/out'"
+refuses "through PgBouncer: bastion 2 refuses to close bastion 1's session, naming it" \
+	"session $S1 runs on host bastion-p1, not here: close it there" \
+	"$BUILD/otpgate-provision" -c "$T/psess2.conf" close "$S1"
+succeeds "through PgBouncer: bastion 1 closes its own session" \
+	"$BUILD/otpgate-provision" -c "$T/psess1.conf" close "$S1"
+check "... its process got SIGHUP and ended, the session is forgotten" \
+	sh -c "grep -q 'got SIGHUP and ended' '$T/out' && ! kill -0 $s1_pid 2>/dev/null &&
+	[ $(psessions "and id = '$S1'") -eq 0 ]"
+exec 6>&-
+none_left() { [ "$(psessions)" -eq 0 ]; }
+check "through PgBouncer: a session that ends closes itself" poll 100 none_left
+stop_holders
+holders=""
 
 tap_done

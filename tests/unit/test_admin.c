@@ -144,7 +144,7 @@ static void test_scopes(void **state)
 	char why[256];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct og_target t = { cases[i].user, cases[i].serial_ok, cases[i].org };
+		const struct og_target t = { cases[i].user, cases[i].serial_ok, cases[i].org, 0 };
 		int r;
 		assert_int_equal(og_admin_load(x->st, cases[i].admin, &a, why, sizeof(why)), OG_OK);
 		why[0] = '\0';

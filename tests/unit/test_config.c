@@ -372,6 +372,15 @@ static const struct err_case errs[] = {
 	{ "duplicate setting", BASE "master_key = \"/other.key\";\n", 5 },
 	{ "host with a space", BASE "host = \"bastion 1\";\n", 5 },
 	{ "host not a string", BASE "host = 1;\n", 5 },
+	{ "lockout.mode unknown", BASE "lockout = {\n  mode = \"lockdown\";\n};\n", 6 },
+	{ "lockout.mode not a string", BASE "lockout = { mode = 1; };\n", 5 },
+	{ "messages unknown", BASE "\nmessages = \"verbose\";\n", 6 },
+	{ "messages a boolean", BASE "messages = true;\n", 5 },
+	{ "sessions not a group", BASE "sessions = true;\n", 5 },
+	{ "unknown key in sessions", BASE "sessions = {\n  warn_multiple = true;\n  close = 1;\n};\n",
+	  7 },
+	{ "sessions.warn_multiple as a string", BASE "sessions = {\n  warn_multiple = \"yes\";\n};\n",
+	  6 },
 };
 
 /*
@@ -590,6 +599,37 @@ static void test_host(void **state)
 	assert_string_equal(f->cfg.host, "bastion-7.example.org");
 }
 
+/* The failure mode, sessions and what a refused login is told: their
+ * defaults and each setting. */
+static void test_modes_and_messages(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, BASE, 0600), OG_OK);
+	assert_false(f->cfg.lock_step_up);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_AFTER_KEY);
+	assert_true(f->cfg.sessions_warn_multiple);
+	assert_false(f->cfg.sessions_notify_multiple);
+	assert_int_equal(load(f, BASE "lockout = { mode = \"step-up\"; };\nmessages = \"always\";\n"
+			      "sessions = { warn_multiple = false; notify_multiple = true; };\n", 0600),
+			 OG_OK);
+	assert_true(f->cfg.lock_step_up);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_ALWAYS);
+	assert_false(f->cfg.sessions_warn_multiple);
+	assert_true(f->cfg.sessions_notify_multiple);
+	assert_int_equal(load(f, BASE "lockout = { mode = \"lock\"; };\nmessages = \"never\";\n",
+			      0600), OG_OK);
+	assert_false(f->cfg.lock_step_up);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_NEVER);
+	assert_int_equal(load(f, BASE "messages = \"after-key\";\n", 0600), OG_OK);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_AFTER_KEY);
+	/* the words are named in the error */
+	assert_int_equal(load(f, BASE "messages = \"loud\";\n", 0600), OG_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "'messages' must be \"after-key\", \"always\" or \"never\""));
+	assert_int_equal(load(f, BASE "lockout = { mode = \"ban\"; };\n", 0600), OG_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "'mode' must be \"lock\" or \"step-up\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +645,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_nul_byte, setup, teardown),
 	};
 

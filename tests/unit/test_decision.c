@@ -45,10 +45,14 @@ enum {
 	S_DRIFT5 = 256,		/* the token runs 5 steps ahead (learnt) */
 	S_DRIFT50 = 512,	/* a stored drift of 50 steps, past totp.max_drift */
 	S_HOTP = 1024,		/* the token is an HOTP token at COUNTER (S_SPENT: COUNTER spent) */
-	S_INVITE = 2048,	/* an invitation, made at T - 100, open until T + 1000 */
-	S_INVITE_OLD = 4096,	/* ... that expired at T - 1 */
-	S_INVITE_USED = 8192,	/* ... taken at T - 50 */
-	S_VPN = 16384,		/* the login comes through a VPN, which shows no text */
+	S_MODE = 2048,		/* in failure mode until T + 100 (lockout.mode "step-up") */
+	S_MODE_OVER = 4096,	/* failure mode that ended at T - 1 */
+	S_REPLAYED = 8192,	/* the spent code (S_SPENT) replayed once, counted, then a
+				 * wrong code: two failures (the third locks) */
+	S_INVITE = 16384,	/* an invitation, made at T - 100, open until T + 1000 */
+	S_INVITE_OLD = 32768,	/* ... that expired at T - 1 */
+	S_INVITE_USED = 65536,	/* ... taken at T - 50 */
+	S_VPN = 131072,		/* the login comes through a VPN, which shows no text */
 };
 
 /* What happens while the login waits at the prompt. */
@@ -71,166 +75,231 @@ struct decision {
 	enum og_verdict verdict;	/* after the prompt (when the precheck allowed it) */
 	const char *reason;
 	const char *audit;	/* the rows appended: "event/result/reason ..." */
+	/* failure mode: what is typed at "Next verification code: " (OG_NEXT_CODE) */
+	int next;		/* C_*; 0 (C_NONE): no answer */
+	int next_offset;	/* C_STEP: steps from the first code's step */
+	int next_delay;		/* seconds from the first answer to the second */
 };
 
 #define UNIFORM_OFF "auth = { uniform_refusals = false; };\n"
+#define ONE_CODE C_NONE, 0, 0	/* no failure mode: no next code */
+#define STEP_UP "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\";" \
+	" mode = \"step-up\"; };\n"
 
 static const struct decision cases[] = {
 	{ "the code of now", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a code one step old (window 1)", "", S_TOKEN, NULL, NULL, 0, C_STEP, -1, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a code one step ahead", "", S_TOKEN, NULL, NULL, 0, C_STEP, 1, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a code two steps old", "", S_TOKEN, NULL, NULL, 0, C_STEP, -2, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a wider window takes it", "totp = { window = 2; };\n", S_TOKEN, NULL, NULL, 0, C_STEP,
-	  -2, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  -2, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a wrong code", "", S_TOKEN, NULL, NULL, 0, C_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a spent code", "", S_TOKEN | S_SPENT, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
 	{ "no answer", "", S_TOKEN, NULL, NULL, 0, C_NONE, 0, 0,
-	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code" },
+	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", ONE_CODE },
 	/* the code is checked as of when it was answered, not the prompt */
 	{ "answered 45 s later, the code of then", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 45,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "answered 90 s later, the code of the prompt", "", S_TOKEN, NULL, NULL, 0, C_STEP, -3, 90,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	/* the learnt drift moves the window, within totp.max_drift */
 	{ "a token 5 steps ahead, drift learnt", "", S_TOKEN | S_DRIFT5, NULL, NULL, 0, C_STEP, 5, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "5 steps ahead, nothing learnt", "", S_TOKEN, NULL, NULL, 0, C_STEP, 5, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a stored drift past max_drift counts as max_drift", "", S_TOKEN | S_DRIFT50, NULL, NULL,
-	  0, C_STEP, 50, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  0, C_STEP, 50, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "... and a code at max_drift passes", "", S_TOKEN | S_DRIFT50, NULL, NULL, 0, C_STEP, 10,
-	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	/* failures and locks */
 	{ "the third failure locks", "", S_TOKEN | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
 	{ "... told as a lock without uniform refusals", UNIFORM_OFF, S_TOKEN | S_FAIL2, NULL,
 	  NULL, 0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "bad-code",
-	  "auth/failure/bad-code lockout/locked/bad-code" },
+	  "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
 	{ "a success clears two failures", "", S_TOKEN | S_FAIL2, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "locked: the right code is refused after the prompt", "", S_TOKEN | S_LOCKED, NULL, NULL,
-	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked", ONE_CODE },
 	{ "locked, without uniform refusals", UNIFORM_OFF, S_TOKEN | S_LOCKED, NULL, NULL, 0,
-	  C_STEP, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked" },
+	  C_STEP, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked", ONE_CODE },
 	{ "a lock that is over", "", S_TOKEN | S_LOCK_OVER, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "locked while at the prompt (by three failures elsewhere)", "", S_TOKEN, NULL, NULL,
 	  AT_LOCK, C_STEP, 0, 10, OG_ALLOW, OG_DENY, "locked",
-	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked" },
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
 	{ "removed while at the prompt", "", S_TOKEN, NULL, NULL, AT_REMOVE, C_STEP, 0, 10,
-	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
 	/* who the user is */
 	{ "removed", "", S_TOKEN | S_REMOVED, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
 	{ "unknown to the store and to NSS", "", S_NO_USER, "nobody-otpgate-test", NULL, 0, C_STEP,
-	  0, 0, OG_ALLOW, OG_DENY, "unknown-user", "auth/failure/unknown-user" },
+	  0, 0, OG_ALLOW, OG_DENY, "unknown-user", "auth/failure/unknown-user", ONE_CODE },
 	{ "unknown, without uniform refusals", UNIFORM_OFF, S_NO_USER, "nobody-otpgate-test",
 	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY_UNKNOWN, "unknown-user",
-	  "auth/failure/unknown-user" },
+	  "auth/failure/unknown-user", ONE_CODE },
 	{ "known, no token", "", 0, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "no-token", "auth/failure/no-token" },
+	  OG_ALLOW, OG_DENY, "no-token", "auth/failure/no-token", ONE_CODE },
 	{ "no token, auth.allow_unenrolled", "auth = { allow_unenrolled = true; };\n", 0, NULL,
 	  NULL, 0, C_NONE, 0, 0, OG_ALLOW, OG_ALLOW, "unenrolled-allowed",
-	  "auth/success/unenrolled-allowed" },
+	  "auth/success/unenrolled-allowed", ONE_CODE },
 	{ "a name that is not a name", "", S_TOKEN, "-oProxy", NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-user-name", "auth/failure/bad-user-name" },
+	  OG_ALLOW, OG_DENY, "bad-user-name", "auth/failure/bad-user-name", ONE_CODE },
 	{ "not a name, without uniform refusals", UNIFORM_OFF, S_TOKEN, "a b", NULL, 0, C_STEP,
-	  0, 0, OG_DENY_UNKNOWN, OG_DENY_UNKNOWN, "bad-user-name", "auth/failure/bad-user-name" },
+	  0, 0, OG_DENY_UNKNOWN, OG_DENY_UNKNOWN, "bad-user-name", "auth/failure/bad-user-name", ONE_CODE },
 	/* where from */
 	{ "a source the policy refuses", "", S_TOKEN, NULL, "192.0.2.7", 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy" },
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "refused source, told before the prompt", UNIFORM_OFF, S_TOKEN, NULL, "192.0.2.7", 0,
-	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "policy", "auth/failure/policy" },
+	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "no source, auth.allow_no_rhost off", UNIFORM_OFF, S_TOKEN, NULL, "", 0, C_STEP, 0, 0,
-	  OG_DENY_POLICY, OG_DENY_POLICY, "no-source", "auth/failure/no-source" },
+	  OG_DENY_POLICY, OG_DENY_POLICY, "no-source", "auth/failure/no-source", ONE_CODE },
 	{ "a source that is not an address", UNIFORM_OFF, S_TOKEN, NULL, "bastion.example", 0,
-	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "bad-source", "auth/failure/bad-source" },
+	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "bad-source", "auth/failure/bad-source", ONE_CODE },
 	{ "IPv4-mapped loopback is loopback", "", S_TOKEN, NULL, "::ffff:127.0.0.1", 0, C_STEP, 0,
-	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	/* recovery codes */
 	{ "a recovery code", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery" },
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery", ONE_CODE },
 	{ "a recovery code used before", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_USED,
-	  0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	  0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
 	{ "a recovery-shaped guess", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_BAD, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a recovery code while locked", "", S_TOKEN | S_RECOVERY | S_LOCKED, NULL, NULL, 0,
-	  C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	  C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked", ONE_CODE },
+	/* the failure mode (lockout.mode "step-up") */
+	{ "step-up: the third failure begins failure mode", STEP_UP, S_TOKEN | S_FAIL2, NULL, NULL,
+	  0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY, "bad-code",
+	  "auth/failure/bad-code lockout/failure-mode/bad-code", ONE_CODE },
+	{ "failure mode: the code, then the next one 30 s later", STEP_UP, S_TOKEN | S_MODE, NULL,
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_STEP, 1, 30 },
+	{ "failure mode: the same code twice", STEP_UP, S_TOKEN | S_MODE, NULL, NULL, 0, C_STEP, 0,
+	  0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code", C_STEP, 0, 5 },
+	{ "failure mode: a code two steps on is not the next", STEP_UP, S_TOKEN | S_MODE, NULL,
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_STEP, 2, 60 },
+	{ "failure mode: the next code, answered too late", STEP_UP, S_TOKEN | S_MODE, NULL, NULL,
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_STEP, 1, 120 },
+	{ "failure mode: no second answer", STEP_UP, S_TOKEN | S_MODE, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", C_NONE, 0, 0 },
+	{ "failure mode: the code, then a recovery code", STEP_UP,
+	  S_TOKEN | S_MODE | S_RECOVERY, NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_ALLOW,
+	  "failure-mode-passed", "auth/success/failure-mode-passed", C_RECOVERY_NEW, 0, 5 },
+	{ "failure mode: a recovery code alone", STEP_UP, S_TOKEN | S_MODE | S_RECOVERY, NULL,
+	  NULL, 0, C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", ONE_CODE },
+	{ "failure mode: a wrong code is not asked for the next", STEP_UP, S_TOKEN | S_MODE, NULL,
+	  NULL, 0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "failure mode: a spent code is a replay", STEP_UP, S_TOKEN | S_MODE | S_SPENT, NULL,
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "failure mode that is over", STEP_UP, S_TOKEN | S_MODE_OVER, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "failure mode, told without uniform refusals", STEP_UP UNIFORM_OFF, S_TOKEN | S_MODE,
+	  NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code",
+	  "auth/failure/bad-next-code", C_WRONG, 1, 30 },
+	/* the replay rule: the user's own last accepted code counts once per step */
+	{ "the replay of a spent code counts, the first time", "", S_TOKEN | S_SPENT | S_FAIL2,
+	  NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "replay",
+	  "auth/failure/replay lockout/locked/replay", ONE_CODE },
+	{ "... and not again in its step", "", S_TOKEN | S_SPENT | S_REPLAYED, NULL, NULL,
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "a replay of an older step counts", "", S_TOKEN | S_SPENT | S_REPLAYED, NULL,
+	  NULL, 0, C_STEP, -1, 0, OG_ALLOW, OG_DENY, "replay",
+	  "auth/failure/replay lockout/locked/replay", ONE_CODE },
 	/* an HOTP token: its next hotp.look_ahead (10) codes, whenever typed */
 #define HOTP (S_TOKEN | S_HOTP)
 	{ "an HOTP token's next code", "", HOTP, NULL, NULL, 0, C_COUNTER, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "an HOTP code 9 presses ahead", "", HOTP, NULL, NULL, 0, C_COUNTER, 9, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "an HOTP code 10 presses ahead: past the look-ahead", "", HOTP, NULL, NULL, 0, C_COUNTER,
-	  10, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  10, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a longer look-ahead takes it", "hotp = { look_ahead = 11; };\n", HOTP, NULL, NULL, 0,
-	  C_COUNTER, 10, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  C_COUNTER, 10, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "an HOTP code answered a day later", "", HOTP, NULL, NULL, 0, C_COUNTER, 1, 86400,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a spent HOTP code", "", HOTP | S_SPENT, NULL, NULL, 0, C_COUNTER, 0, 0,
-	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
 	{ "an HOTP code before its counter", "", HOTP, NULL, NULL, 0, C_COUNTER, -1, 0,
-	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
 	{ "a TOTP code for an HOTP token", "", HOTP, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "HOTP: the third failure locks", "", HOTP | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
 	{ "HOTP: locked, the right code is refused", UNIFORM_OFF, HOTP | S_LOCKED, NULL, NULL, 0,
-	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked" },
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked", ONE_CODE },
 	{ "HOTP: locked while at the prompt", "", HOTP, NULL, NULL, AT_LOCK, C_COUNTER, 0, 10,
 	  OG_ALLOW, OG_DENY, "locked",
-	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked" },
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
 	{ "HOTP: removed while at the prompt", "", HOTP, NULL, NULL, AT_REMOVE, C_COUNTER, 0, 10,
-	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
 	{ "HOTP: a source the policy refuses", "", HOTP, NULL, "192.0.2.7", 0, C_COUNTER, 0, 0,
-	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy" },
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "HOTP: a recovery code", "", HOTP | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery" },
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery", ONE_CODE },
+	/* HOTP in failure mode: the next counter's code, whenever it is typed */
+	{ "HOTP failure mode: the code, then the next counter's an hour later", STEP_UP,
+	  HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_COUNTER, 1, 3600 },
+	{ "HOTP failure mode: a code some presses on, then its next", STEP_UP, HOTP | S_MODE, NULL,
+	  NULL, 0, C_COUNTER, 4, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_COUNTER, 1, 10 },
+	{ "HOTP failure mode: the same code twice", STEP_UP, HOTP | S_MODE, NULL, NULL, 0,
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_COUNTER, 0, 5 },
+	{ "HOTP failure mode: a code two presses on is not the next", STEP_UP, HOTP | S_MODE, NULL,
+	  NULL, 0, C_COUNTER, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code",
+	  "auth/failure/bad-next-code", C_COUNTER, 2, 5 },
+	{ "HOTP failure mode: one code alone", STEP_UP, HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0,
+	  0, OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", C_NONE, 0, 0 },
 #undef HOTP
 	/* an invitation code, typed by a user without a token (enrol.h) */
 #define INV S_INVITE
 	{ "an invitation: the enrolment goes on", "", INV, NULL, NULL, 0, C_INVITE, 0, 0,
-	  OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite" },
+	  OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
 	{ "... with uniform refusals off too", UNIFORM_OFF, INV, NULL, NULL, 0, C_INVITE, 0, 0,
-	  OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite" },
+	  OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
 	{ "an invitation through a VPN: left for SSH", "", INV | S_VPN, NULL, NULL, 0, C_INVITE, 0,
-	  0, OG_ALLOW, OG_DENY, "enrol-needs-ssh", "auth/failure/enrol-needs-ssh" },
+	  0, OG_ALLOW, OG_DENY, "enrol-needs-ssh", "auth/failure/enrol-needs-ssh", ONE_CODE },
 	{ "a wrong invitation code", "", INV, NULL, NULL, 0, C_INVITE_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-invitation", "auth/failure/bad-invitation" },
+	  OG_ALLOW, OG_DENY, "bad-invitation", "auth/failure/bad-invitation", ONE_CODE },
 	{ "an invitation code, none made", "", 0, NULL, NULL, 0, C_INVITE_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-invitation", "auth/failure/bad-invitation" },
+	  OG_ALLOW, OG_DENY, "bad-invitation", "auth/failure/bad-invitation", ONE_CODE },
 	{ "the third failure locks: a wrong invitation", "", INV | S_FAIL2, NULL, NULL, 0,
 	  C_INVITE_WRONG, 0, 0, OG_ALLOW, OG_DENY, "bad-invitation",
-	  "auth/failure/bad-invitation lockout/locked/bad-invitation" },
+	  "auth/failure/bad-invitation lockout/locked/bad-invitation", ONE_CODE },
 	{ "an expired invitation", "", INV | S_INVITE_OLD, NULL, NULL, 0, C_INVITE, 0, 0,
-	  OG_ALLOW, OG_DENY, "invitation-expired", "auth/failure/invitation-expired" },
+	  OG_ALLOW, OG_DENY, "invitation-expired", "auth/failure/invitation-expired", ONE_CODE },
 	{ "an invitation answered after it expired", "", INV, NULL, NULL, 0, C_INVITE, 0, 1000,
-	  OG_ALLOW, OG_DENY, "invitation-expired", "auth/failure/invitation-expired" },
+	  OG_ALLOW, OG_DENY, "invitation-expired", "auth/failure/invitation-expired", ONE_CODE },
 	{ "an invitation taken before", "", INV | S_INVITE_USED, NULL, NULL, 0, C_INVITE, 0, 0,
-	  OG_ALLOW, OG_DENY, "invitation-used", "auth/failure/invitation-used" },
+	  OG_ALLOW, OG_DENY, "invitation-used", "auth/failure/invitation-used", ONE_CODE },
 	{ "an invitation while locked", "", INV | S_LOCKED, NULL, NULL, 0, C_INVITE, 0, 0,
-	  OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	  OG_ALLOW, OG_DENY, "locked", "auth/failure/locked", ONE_CODE },
 	{ "an invitation from a source the policy refuses", "", INV, NULL, "192.0.2.7", 0,
-	  C_INVITE, 0, 0, OG_ALLOW, OG_DENY, "policy", "auth/failure/policy" },
+	  C_INVITE, 0, 0, OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "an invitation, removed while at the prompt", "", INV, NULL, NULL, AT_REMOVE, C_INVITE,
-	  0, 10, OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	  0, 10, OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
 	{ "an invitation, locked while at the prompt", "", INV, NULL, NULL, AT_LOCK, C_INVITE, 0,
 	  10, OG_ALLOW, OG_DENY, "locked",
-	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked" },
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
 	{ "an invitation of a user with a token: a wrong code", "", INV | S_TOKEN, NULL, NULL, 0,
-	  C_INVITE, 0, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  C_INVITE, 0, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "auth.allow_unenrolled, an invitation open: asked", "auth = { allow_unenrolled = true; };\n",
-	  INV, NULL, NULL, 0, C_INVITE, 0, 0, OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite" },
+	  INV, NULL, NULL, 0, C_INVITE, 0, 0, OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
 	{ "auth.allow_unenrolled, an invitation expired: not asked",
 	  "auth = { allow_unenrolled = true; };\n", INV | S_INVITE_OLD, NULL, NULL, 0, C_NONE, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "unenrolled-allowed", "auth/success/unenrolled-allowed" },
+	  OG_ALLOW, OG_ALLOW, "unenrolled-allowed", "auth/success/unenrolled-allowed", ONE_CODE },
+	{ "an invitation in failure mode: it is the additional check", STEP_UP, INV | S_MODE, NULL,
+	  NULL, 0, C_INVITE, 0, 0, OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
 #undef INV
 };
 
@@ -245,7 +314,7 @@ struct fx {
 	int64_t rows;			/* audit rows before the login */
 };
 
-static const struct og_lockout lockout = { 3, 600, 900 };
+static const struct og_lockout lockout = { 3, 600, 900, 0 };
 
 /* The open case's directory, removed by the teardown when a case fails. */
 static char open_dir[256];
@@ -274,9 +343,9 @@ static void fx_open(struct fx *x, const struct decision *d)
 	snprintf(open_dir, sizeof(open_dir), "%s", x->dir);
 	th_path(x->conf, sizeof(x->conf), x->dir, "otpgate.conf");
 	th_path(key, sizeof(key), x->dir, "master.key");
-	snprintf(extra, sizeof(extra), "audit = { syslog = false; };\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
-		 d->conf);
+	snprintf(extra, sizeof(extra), "audit = { syslog = false; };\n%s%s",
+		 strstr(d->conf, "lockout") ? "" : "lockout = { max_failures = 3; interval = \"10m\";"
+		 " lock_for = \"15m\"; };\n", d->conf);
 	assert_int_equal(og_master_key_create(key), OG_OK);
 	assert_int_equal(th_store_config(x->dir, "otpgate.conf", key, NULL, extra, &cfg, &x->log), 0);
 	assert_int_equal(th_store_init(&cfg, &x->log, &st), 0);
@@ -317,19 +386,17 @@ static void fail_at(struct fx *x, const int64_t *times, int n)
 {
 	struct og_audit_event ev = { .event = "auth", .result = "failure", .reason = "bad-code",
 				     .user = USER, .source = "127.0.0.2", .service = "sshd" };
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	for (int i = 0; i < n; i++) {
 		ev.ts = times[i];
-		assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &until, &newly),
-				 OG_OK);
+		assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &f), OG_OK);
 	}
 }
 
-static void set_lock(struct fx *x, int64_t until)
+static void set_lock(struct fx *x, int64_t until, int64_t mode_until)
 {
-	const struct og_failure_row f = { USER, { 0, T - 50, until } };
+	const struct og_failure_row f = { USER, { 0, T - 50, until, mode_until, -1 } };
 
 	assert_int_equal(og_store_failure_put(x->ctx.st, &f), OG_OK);
 }
@@ -340,6 +407,18 @@ static void spend(struct fx *x, int64_t step)
 				     .reason = "ok", .user = USER };
 
 	assert_int_equal(og_store_login_accept(x->ctx.st, x->token_id, step, 0, 0, &ev), OG_OK);
+}
+
+/* The spent code of step replayed, and counted (the replay rule's once). */
+static void replayed(struct fx *x, int64_t step)
+{
+	struct og_audit_event ev = { .ts = T - 4, .event = "auth", .result = "failure",
+				     .reason = "replay", .user = USER };
+	struct og_fail f = { x->token_id, step, OG_COUNT_ONE, 0, 0 };
+
+	assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
+	fail_at(x, (const int64_t[]){ T - 3 }, 1);
 }
 
 static void recovery(struct fx *x)
@@ -396,12 +475,18 @@ static void given(struct fx *x, unsigned s)
 	if (s & (S_DRIFT5 | S_DRIFT50))
 		assert_int_equal(og_store_token_resync(x->ctx.st, x->token_id, s & S_DRIFT5 ? 5 : 50,
 						       step - 100), OG_OK);
+	if (s & S_REPLAYED)
+		replayed(x, step);
 	if (s & S_FAIL2)
 		fail_at(x, two, 2);
 	if (s & S_LOCKED)
-		set_lock(x, T + 100);
+		set_lock(x, T + 100, 0);
 	if (s & S_LOCK_OVER)
-		set_lock(x, T - 1);
+		set_lock(x, T - 1, 0);
+	if (s & S_MODE)
+		set_lock(x, 0, T + 100);
+	if (s & S_MODE_OVER)
+		set_lock(x, 0, T - 1);
 	if (s & S_REMOVED)
 		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T - 100), OG_OK);
 }
@@ -417,15 +502,15 @@ static void meanwhile(struct fx *x, int what)
 		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T + 1), OG_OK);
 }
 
-/* What is typed at the prompt, answered at. */
-static const char *typed(struct fx *x, const struct decision *d, int64_t at, char *buf)
+/* What is typed: code, offset steps (C_COUNTER: counters) from base. */
+static const char *typed_at(struct fx *x, int code, int64_t base, int offset, char *buf)
 {
-	switch (d->code) {
+	switch (code) {
 	case C_STEP:
 	case C_WRONG:
-		assert_int_equal(og_otp_format(secret, sizeof(secret), &params,
-					       og_totp_step(&params, at) + d->offset, buf), OG_OK);
-		if (d->code == C_WRONG)
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &params, base + offset, buf),
+				 OG_OK);
+		if (code == C_WRONG)
 			buf[0] = buf[0] == '9' ? '0' : (char)(buf[0] + 1);
 		return buf;
 	case C_RECOVERY_NEW:
@@ -435,8 +520,8 @@ static const char *typed(struct fx *x, const struct decision *d, int64_t at, cha
 	case C_RECOVERY_BAD:
 		return "abcde-fghjk";
 	case C_COUNTER:
-		assert_int_equal(og_otp_format(secret, sizeof(secret), &hparams, COUNTER + d->offset,
-					       buf), OG_OK);
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &hparams, base + offset, buf),
+				 OG_OK);
 		return buf;
 	case C_INVITE:
 		return x->invite;
@@ -445,6 +530,18 @@ static const char *typed(struct fx *x, const struct decision *d, int64_t at, cha
 	default:
 		return NULL;
 	}
+}
+
+/* Where the case's codes count from, answered at: its time step, or COUNTER. */
+static int64_t base_of(int code, int64_t at)
+{
+	return code == C_COUNTER ? COUNTER : og_totp_step(&params, at);
+}
+
+/* What is typed at the prompt, answered at. */
+static const char *typed(struct fx *x, const struct decision *d, int64_t at, char *buf)
+{
+	return typed_at(x, d->code, base_of(d->code, at), d->offset, buf);
 }
 
 static int64_t audit_rows(struct fx *x)
@@ -507,6 +604,9 @@ static void run_case(const struct decision *d)
 		meanwhile(&x, d->at_prompt);
 		v = og_login_verify(&x.ctx, &l, typed(&x, d, at, buf), at);
 	}
+	if (v == OG_NEXT_CODE)	/* the same token's next code, from the first one's step */
+		v = og_login_verify_next(&x.ctx, &l, typed_at(&x, d->next, base_of(d->code, at) +
+						   d->offset, d->next_offset, buf), at + d->next_delay);
 	if (v != d->verdict)
 		fail_msg("%s: verdict %d, want %d", d->name, v, d->verdict);
 	if (l.reason == NULL || strcmp(l.reason, d->reason) != 0)
@@ -524,8 +624,23 @@ static void test_decisions(void **state)
 		run_case(&cases[i]);
 }
 
+/* What the admin types when asked for the next code, and when. */
+struct next_answer {
+	const char *code;
+	int64_t at;
+};
+
+static int answer_next(void *arg, char *out, size_t cap, int64_t *at)
+{
+	const struct next_answer *n = arg;
+
+	og_copy(out, cap, n->code);
+	*at = n->at;
+	return 0;
+}
+
 static const struct decision plain = { "step-up", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 0,
-				       OG_ALLOW, OG_ALLOW, "", "" };
+				       OG_ALLOW, OG_ALLOW, "", "", ONE_CODE };
 
 /* A step-up is an attempt like a login: the same watermark, the same
  * failure count and lock (event "step-up" in the trail). */
@@ -540,6 +655,24 @@ static enum og_verdict step_up(struct fx *x, const char *code, int64_t at,
 	su->ev.service = "otpgate-provision";
 	su->ev.actor = USER;
 	su->audit = aud;
+	return og_step_up(x->ctx.st, &x->ctx.cfg, &x->log, su, code);
+}
+
+/* The same, from a tool that asks for the next code when it is needed. */
+static enum og_verdict step_up_next(struct fx *x, const char *code, int64_t at,
+				    const struct og_auditor *aud, struct og_step_up *su,
+				    struct next_answer *n)
+{
+	memset(su, 0, sizeof(*su));
+	su->admin = USER;
+	su->action = "enrol";
+	su->ev.ts = at;
+	su->ev.source = "local";
+	su->ev.service = "otpgate-provision";
+	su->ev.actor = USER;
+	su->audit = aud;
+	su->next_code = answer_next;
+	su->next_arg = n;
 	return og_step_up(x->ctx.st, &x->ctx.cfg, &x->log, su, code);
 }
 
@@ -581,6 +714,40 @@ static void test_step_up_shares_the_login(void **state)
 		  " step-up/failure/locked";
 	audited(&x, &d);
 	og_login_clear(&l);
+	fx_close(&x);
+}
+
+/* In failure mode an admin's step-up needs the next code too, as a login. */
+static void test_step_up_in_failure_mode(void **state)
+{
+	static const struct decision mode = { "step-up in failure mode", STEP_UP, S_TOKEN | S_MODE,
+					      NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_ALLOW, "",
+					      "", ONE_CODE };
+	struct fx x;
+	struct og_auditor aud;
+	struct og_step_up su;
+	struct decision d = mode;
+	char code[16], next[16];
+	struct next_answer n = { next, T + 30 };
+
+	(void)state;
+	fx_open(&x, &mode);
+	given(&x, mode.state);
+	aud = (struct og_auditor){ &x.ctx.cfg, x.ctx.st, &x.log, &x.log };
+	x.rows = audit_rows(&x);
+	/* a tool that cannot ask is refused, the code spent */
+	typed(&x, &mode, T, code);
+	assert_int_equal(step_up(&x, code, T, &aud, &su), OG_DENY);
+	assert_string_equal(su.reason, "failure-mode");
+	/* the code, then the next one, as they come */
+	typed(&x, &mode, T + 30, code);
+	typed_at(&x, C_STEP, og_totp_step(&params, T + 30), 1, next);
+	n.at = T + 60;
+	memset(&su, 0, sizeof(su));
+	assert_int_equal(step_up_next(&x, code, T + 30, &aud, &su, &n), OG_ALLOW);
+	assert_string_equal(su.reason, "failure-mode-passed");
+	d.audit = "step-up/failure/failure-mode step-up/success/failure-mode-passed";
+	audited(&x, &d);
 	fx_close(&x);
 }
 
@@ -687,7 +854,7 @@ static void test_enrol_finish(void **state)
 	enrol_case(&x, &l, &d);
 	device_code(&l, T + 40, 0, 1, code);
 	assert_int_equal(og_enrol_finish(&x.ctx, &l, code, T + 40), OG_ENROL);
-	assert_non_null(l.notice);
+	assert_string_equal(l.reason, "bad-code");
 	/* the code of the prompt, answered 90 s later: wrong as of then */
 	device_code(&l, T, 0, 0, code);
 	assert_int_equal(og_enrol_finish(&x.ctx, &l, code, T + 90), OG_DENY);
@@ -713,6 +880,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_decisions, remove_left),
 		cmocka_unit_test_teardown(test_step_up_shares_the_login, remove_left),
+		cmocka_unit_test_teardown(test_step_up_in_failure_mode, remove_left),
 		cmocka_unit_test_teardown(test_step_up_with_hotp, remove_left),
 		cmocka_unit_test_teardown(test_enrol_finish, remove_left),
 	};

@@ -226,7 +226,7 @@ static enum og_verdict confirmed(struct og_ctx *ctx, struct og_login *l, struct 
 	}
 	og_logf(&ctx->log, LOG_ERR, "user %.100s: token %s not activated: %s", l->user,
 		l->enrol.token.serial, og_strerror(r));
-	og_enrol_wipe(&l->enrol);
+	drop(ctx, l);
 	return og_attempt_refuse(a, "store-error", OG_UNAVAIL);
 }
 

@@ -32,7 +32,8 @@ struct og_user_state {
 	int has_failures;		/* a failure count is on record */
 	int64_t removed_at;		/* 0, or when 'remove' took the user away */
 	int64_t failure_mode_until;	/* 0 none; INT64_MAX until unlocked */
-	int npending;			/* tokens enrolled but not yet confirmed */
+	int npending;			/* tokens enrolled but not yet confirmed (not
+					 * the one an invitation made: og_token_confirm) */
 	int ntokens;
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
 };

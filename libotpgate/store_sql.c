@@ -36,7 +36,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 	[OG_Q_USER_STATE] = { "read user", 0,
 		"SELECT u.org, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL, u.removed_at,"
 		" COALESCE(f.failure_mode_until, 0), (SELECT count(*) FROM tokens p"
-		" WHERE p.\"user\" = u.name AND p.state = 'pending'), "
+		" WHERE p.\"user\" = u.name AND p.state = 'pending' AND p.serial NOT IN"
+		" (SELECT i.token FROM invitations i WHERE i.\"user\" = u.name)), "
 		OG_TOKEN_COLS " FROM users u LEFT JOIN failures f ON f.\"user\" = u.name"
 		" LEFT JOIN tokens t ON t.\"user\" = u.name AND t.state = 'active'"
 		" LEFT JOIN data_keys d ON d.id = t.dek_id"

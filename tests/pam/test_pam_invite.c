@@ -33,8 +33,10 @@
 static char dir[256], build[512];
 static const char *conninfo;
 
-/* What the new device's prompt is answered with. */
-enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT };
+/* What the new device's prompt is answered with. D_GONE: the login's
+ * process ends there, its URI kept in DIR/gone.uri (sshd kills it when
+ * the client goes away, or at LoginGraceTime). */
+enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT, D_GONE };
 
 struct login {
 	const char *service, *user, *rhost, *env;
@@ -84,6 +86,8 @@ static int readable(int fd)
 	return poll(&p, 1, 30000) == 1;
 }
 
+static void gone(const struct login *l);
+
 static char *answer(struct login *l, const char *prompt)
 {
 	char code[9], c = 'x';
@@ -100,6 +104,8 @@ static char *answer(struct login *l, const char *prompt)
 	uri_shown(l);
 	if (l->device == D_NONE)
 		return NULL;
+	if (l->device == D_GONE)
+		gone(l);
 	device_code(l->uri, l->device == D_NEXT ? 1 : l->counter, code);
 	if (l->device == D_WRONG)
 		code[0] = code[0] == '9' ? '0' : (char)(code[0] + 1);
@@ -255,6 +261,37 @@ static void invite(const char *user, const char *args, char code[32])
 	assert_int_equal(strlen(code), 24);
 }
 
+/* otpgate-provision ARGS: its exit status. */
+static int tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int tool(const char *fmt, ...)
+{
+	char cmd[2048], args[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf %s >/dev/null 2>&1",
+		 build, dir, args);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* D_GONE: the URI shown kept for the test, and the process gone. */
+static void gone(const struct login *l)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/gone.uri", dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(l->uri, f);
+		fclose(f);
+	}
+	_exit(3);
+}
+
 static void write_file(const char *name, mode_t mode, const char *text)
 {
 	char path[512];
@@ -311,10 +348,12 @@ static int setup(void **state)
 	write_config("otpgate.conf", "auth = { uniform_refusals = false; };\n");
 	write_config("uniform.conf", "");
 	write_config("unenrolled.conf", "auth = { allow_unenrolled = true; };\n");
+	write_config("told.conf", "messages = \"always\";\n");
 	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
 	write_service("pam.d/og", "otpgate.conf", "");
 	write_service("pam.d/uniform", "uniform.conf", "");
 	write_service("pam.d/unenrolled", "unenrolled.conf", "");
+	write_service("pam.d/told", "told.conf", "");
 	return 0;
 }
 
@@ -607,6 +646,73 @@ static void test_race_one_invitation(void **state)
 	assert_int_equal(sql_int("select count(*) from tokens where \"user\" = '%s'", "jack"), 1);
 }
 
+/* Pending tokens of user, and all their tokens. */
+static int pending_of(const char *user)
+{
+	return sql_int("select count(*) from tokens where \"user\" = '%s' and state = 'pending'",
+		       user);
+}
+
+static int tokens_of(const char *user)
+{
+	return sql_int("select count(*) from tokens where \"user\" = '%s'", user);
+}
+
+/*
+ * The login's process ends at the new device's prompt, where nothing can
+ * clean up after it (sshd kills it when the client goes away, or at
+ * LoginGraceTime): the QR code it showed is never finished. An
+ * administrator's confirm, with the code of the secret it showed, does not
+ * activate its token; the user is not told to ask for one; a new
+ * invitation discards the token, and enrols a new secret.
+ */
+static void test_gone_at_the_qr_code(void **state)
+{
+	struct login l;
+	char code[32], code2[32], uri[1024] = "", now[9], path[300];
+	int st = 0;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	wait_margin(8);
+	invite("kim", "", code);
+	if ((pid = fork()) == 0)
+		_exit(ssh_login(&l, "kim", code, D_GONE) == PAM_SUCCESS ? 0 : 1);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	snprintf(path, sizeof(path), "%s/gone.uri", dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(uri, sizeof(uri), f));
+	fclose(f);
+	/* what is left of it: the invitation taken, its token pending */
+	assert_int_equal(audited("kim", "enrol", "pending", "invite"), 1);
+	assert_int_equal(sql_int("select count(*) from invitations where \"user\" = '%s' and"
+				 " used > 0", "kim"), 1);
+	assert_int_equal(pending_of("kim"), 1);
+	device_code(uri, 0, now);
+	assert_int_not_equal(tool("confirm kim %s", now), 0);
+	assert_int_equal(sql_int("select count(*) from tokens where \"user\" = '%s' and"
+				 " state = 'active'", "kim"), 0);
+	memset(&l, 0, sizeof(l));
+	l.service = "told";
+	l.user = "kim";
+	l.env = SSH_ENV;
+	l.code = "123456";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audited("kim", "auth", "failure", "no-token"), 1);
+	assert_non_null(strstr(l.error, "no device is enrolled"));
+	/* a new invitation: the token is gone, and the next enrolment's secret is new */
+	invite("kim", "", code2);
+	assert_int_equal(tokens_of("kim"), 0);
+	assert_int_equal(audited("kim", "admin", "success", "invite"), 2);
+	wait_margin(5);
+	assert_int_equal(ssh_login(&l, "kim", code2, D_RIGHT), PAM_SUCCESS);
+	assert_string_not_equal(l.uri, uri);
+	assert_int_equal(tokens_of("kim"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +726,7 @@ int main(void)
 		cmocka_unit_test(test_policy_before_invitation),
 		cmocka_unit_test(test_unenrolled_with_invitation),
 		cmocka_unit_test(test_race_one_invitation),
+		cmocka_unit_test(test_gone_at_the_qr_code),
 	};
 
 	return cmocka_run_group_tests_name(getenv("OTPGATE_TEST_CONNINFO") ? "invitations on postgresql"

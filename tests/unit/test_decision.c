@@ -440,11 +440,11 @@ static void invite(struct fx *x, unsigned s)
 					   T - 100 };
 	struct og_key master = { 0 };
 	struct og_invite inv;
-	char key[300], why[256];
+	char key[300], why[256], dropped[OG_SERIAL_MAX + 1];
 
 	th_path(key, sizeof(key), x->dir, "master.key");
 	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
-	if (og_invite_create(x->ctx.st, &master, &req, x->invite, why, sizeof(why)) != OG_OK)
+	if (og_invite_create(x->ctx.st, &master, &req, x->invite, dropped, why, sizeof(why)) != OG_OK)
 		fail_msg("invite: %s", why);
 	og_key_wipe(&master);
 	if (!(s & S_INVITE_USED))

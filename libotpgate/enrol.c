@@ -102,8 +102,9 @@ static enum og_verdict take(struct og_ctx *ctx, struct og_login *l, struct og_at
 	og_enrol_wipe(&l->enrol);
 	a->ev.event = "auth";
 	a->token[0] = '\0';
+	/* another login took it first, or the user was given a token meanwhile */
 	if (r == OG_ERR_REPLAY)
-		return og_attempt_failed(a, "invitation-used");	/* another login took it first */
+		return og_attempt_failed(a, "invitation-used");
 	if (og_attempt_is_barred(r))
 		return og_attempt_barred(a, r);
 	og_logf(&ctx->log, LOG_ERR, "user %.100s: invitation not taken: %s", l->user,

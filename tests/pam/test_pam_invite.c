@@ -41,6 +41,7 @@ enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT, D_GONE };
 struct login {
 	const char *service, *user, *rhost, *env;
 	const char *code;		/* typed at "Verification code: " (NULL: no answer) */
+	const char *at_prompt;		/* run there first, as if done meanwhile (a shell command) */
 	enum device device;		/* typed at the new device's prompt */
 	int64_t counter;		/* the HOTP code typed there, D_RIGHT (0: the first) */
 	char uri[1024];			/* the otpauth URI it was shown */
@@ -94,6 +95,8 @@ static char *answer(struct login *l, const char *prompt)
 
 	if (strcmp(prompt, PROMPT) == 0) {
 		l->prompts++;
+		if (l->at_prompt != NULL && system(l->at_prompt) != 0)
+			return NULL;
 		if (race_ready >= 0 && (write(race_ready, &c, 1) != 1 || !readable(race_go) ||
 					read(race_go, &c, 1) != 1))
 			return NULL;
@@ -713,6 +716,37 @@ static void test_gone_at_the_qr_code(void **state)
 	assert_int_equal(tokens_of("kim"), 1);
 }
 
+/*
+ * An administrator gives the user a token while their login waits at the
+ * prompt: the invitation, for a user without one, is not taken by the
+ * code typed next (checked when it is taken, not only before the prompt),
+ * and the user keeps the one token.
+ */
+static void test_token_given_while_at_the_prompt(void **state)
+{
+	struct login l;
+	char code[32], csv[300], cmd[2048];
+
+	(void)state;
+	invite("lena", "", code);
+	snprintf(csv, sizeof(csv), "user,serial,secret\nlena,HW-LENA-1,%s\n",
+		 "3132333435363738393031323334353637383930");
+	write_file("lena.csv", 0600, csv);
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf import --format csv"
+		 " %s/lena.csv >/dev/null 2>&1", build, dir, dir);
+	memset(&l, 0, sizeof(l));
+	l.user = "lena";
+	l.env = SSH_ENV;
+	l.code = code;
+	l.device = D_RIGHT;
+	l.at_prompt = cmd;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.new_prompts, 0);
+	assert_int_equal(audited("lena", "auth", "failure", "invitation-used"), 1);
+	assert_int_equal(tokens_of("lena"), 1);
+	assert_int_equal(sql_int("select used from invitations where \"user\" = '%s'", "lena"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -727,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_unenrolled_with_invitation),
 		cmocka_unit_test(test_race_one_invitation),
 		cmocka_unit_test(test_gone_at_the_qr_code),
+		cmocka_unit_test(test_token_given_while_at_the_prompt),
 	};
 
 	return cmocka_run_group_tests_name(getenv("OTPGATE_TEST_CONNINFO") ? "invitations on postgresql"

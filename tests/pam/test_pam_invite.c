@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,8 +37,9 @@ static const char *conninfo;
 
 /* What the new device's prompt is answered with. D_GONE: the login's
  * process ends there, its URI kept in DIR/gone.uri (sshd kills it when
- * the client goes away, or at LoginGraceTime). */
-enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT, D_GONE };
+ * the client goes away, or at LoginGraceTime). D_WRONG_ONCE: a wrong code,
+ * then the right one. */
+enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT, D_GONE, D_WRONG_ONCE };
 
 struct login {
 	const char *service, *user, *rhost, *env;
@@ -110,7 +113,7 @@ static char *answer(struct login *l, const char *prompt)
 	if (l->device == D_GONE)
 		gone(l);
 	device_code(l->uri, l->device == D_NEXT ? 1 : l->counter, code);
-	if (l->device == D_WRONG)
+	if (l->device == D_WRONG || (l->device == D_WRONG_ONCE && l->new_prompts == 1))
 		code[0] = code[0] == '9' ? '0' : (char)(code[0] + 1);
 	return strdup(code);
 }
@@ -322,7 +325,8 @@ static void write_config(const char *name, const char *extra)
 		 "keys = { registry = \"%s/keys.db\"; };\n"
 		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n"
 		 "lockout = { max_failures = 4; interval = \"10m\"; lock_for = \"15m\"; };\n"
-		 "audit = { syslog = false; };\n%s", store, dir, dir, extra);
+		 "%s%s", store, dir, dir,
+		 strstr(extra, "audit = ") ? "" : "audit = { syslog = false; };\n", extra);
 	write_file(name, 0600, text);
 }
 
@@ -337,7 +341,7 @@ static void write_service(const char *name, const char *conf, const char *args)
 
 static int setup(void **state)
 {
-	char path[300];
+	char path[600];
 
 	(void)state;
 	snprintf(build, sizeof(build), "%s", getenv("OTPGATE_BUILD") ? getenv("OTPGATE_BUILD") : "build");
@@ -352,11 +356,14 @@ static int setup(void **state)
 	write_config("uniform.conf", "");
 	write_config("unenrolled.conf", "auth = { allow_unenrolled = true; };\n");
 	write_config("told.conf", "messages = \"always\";\n");
+	snprintf(path, sizeof(path), "audit = { syslog = true; jsonl = \"%s/audit.jsonl\"; };\n", dir);
+	write_config("logged.conf", path);
 	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
 	write_service("pam.d/og", "otpgate.conf", "");
 	write_service("pam.d/uniform", "uniform.conf", "");
 	write_service("pam.d/unenrolled", "unenrolled.conf", "");
 	write_service("pam.d/told", "told.conf", "");
+	write_service("pam.d/logged", "logged.conf", "debug");
 	return 0;
 }
 
@@ -747,6 +754,104 @@ static void test_token_given_while_at_the_prompt(void **state)
 	assert_int_equal(sql_int("select used from invitations where \"user\" = '%s'", "lena"), 0);
 }
 
+/* 1 if the file at path holds text (a missing file holds nothing). */
+static int file_holds(const char *path, const char *text)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int found;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	do {
+		assert_non_null(buf = realloc(buf, cap += 65536));
+		n += fread(buf + n, 1, cap - n - 1, f);
+	} while (n == cap - 1);
+	fclose(f);
+	buf[n] = '\0';
+	found = strstr(buf, text) != NULL;
+	free(buf);
+	return found;
+}
+
+/* A login of the "logged" service, its module's syslog lines (LOG_PERROR:
+ * there is no syslog daemon to ask) appended to DIR/syslog.txt. */
+static int logged_login(struct login *l, const char *user, const char *code, enum device d)
+{
+	char path[300];
+	int fd, saved = dup(2), rc;
+
+	snprintf(path, sizeof(path), "%s/syslog.txt", dir);
+	assert_true(saved >= 0);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0);
+	dup2(fd, 2);
+	close(fd);
+	openlog("test_pam_invite", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);
+	memset(l, 0, sizeof(*l));
+	l->service = "logged";
+	l->user = user;
+	l->code = code;
+	l->device = d;
+	l->env = SSH_ENV;
+	rc = do_login(l);
+	closelog();
+	dup2(saved, 2);
+	close(saved);
+	return rc;
+}
+
+/*
+ * Nothing written anywhere holds an invitation code or a device's secret:
+ * not the module's syslog lines (debug on), the JSON-lines audit file,
+ * the store's audit trail, the spool. Through a wrong invitation code, a
+ * wrong code of the new device, and an enrolment.
+ */
+static void test_nothing_secret_written(void **state)
+{
+	static const char *const files[] = { "syslog.txt", "audit.jsonl", "trail.txt",
+					     "audit.spool", NULL };
+	struct login l;
+	char code[32], wrong[32], plain[32], secret[64] = "", path[300], cmd[1024];
+	const char *p;
+	size_t o = 0;
+
+	(void)state;
+	wait_margin(8);
+	invite("nina", "", code);
+	snprintf(wrong, sizeof(wrong), "%s", code);
+	wrong[1] = wrong[1] == 'A' ? 'B' : 'A';
+	assert_int_equal(logged_login(&l, "nina", wrong, D_RIGHT), PAM_AUTH_ERR);
+	assert_int_equal(logged_login(&l, "nina", code, D_WRONG_ONCE), PAM_SUCCESS);
+	assert_int_equal(l.new_prompts, 2);
+	assert_int_equal(audited("nina", "enrol", "failure", "bad-code"), 1);
+	assert_non_null(p = strstr(l.uri, "secret="));
+	snprintf(secret, sizeof(secret), "%.*s", (int)strcspn(p + 7, "&"), p + 7);
+	assert_true(strlen(secret) >= 32);
+	for (p = code; *p; p++)
+		if (*p != '-')
+			plain[o++] = *p;
+	plain[o] = '\0';
+	/* the trail as the store holds it, every column */
+	if (conninfo != NULL)
+		snprintf(cmd, sizeof(cmd), "psql -Atq '%s' -c 'select * from audit' > %s/trail.txt",
+			 conninfo, dir);
+	else
+		snprintf(cmd, sizeof(cmd), "sqlite3 %s/otpgate.db .dump > %s/trail.txt", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	/* what was written is there to look at */
+	snprintf(path, sizeof(path), "%s/syslog.txt", dir);
+	assert_true(file_holds(path, "took their invitation"));
+	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+	assert_true(file_holds(path, "\"invite\""));
+	for (int i = 0; files[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (file_holds(path, code) || file_holds(path, plain) || file_holds(path, wrong) ||
+		    file_holds(path, secret) || file_holds(path, "otpauth:"))
+			fail_msg("%s holds an invitation code or the secret", files[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_race_one_invitation),
 		cmocka_unit_test(test_gone_at_the_qr_code),
 		cmocka_unit_test(test_token_given_while_at_the_prompt),
+		cmocka_unit_test(test_nothing_secret_written),
 	};
 
 	return cmocka_run_group_tests_name(getenv("OTPGATE_TEST_CONNINFO") ? "invitations on postgresql"

@@ -795,6 +795,7 @@ static int logged_login(struct login *l, const char *user, const char *code, enu
 	l->device = d;
 	l->env = SSH_ENV;
 	rc = do_login(l);
+	openlog(NULL, 0, LOG_AUTHPRIV);	/* LOG_PERROR off again */
 	closelog();
 	dup2(saved, 2);
 	close(saved);
@@ -852,6 +853,33 @@ static void test_nothing_secret_written(void **state)
 	}
 }
 
+/*
+ * A user name of any length the store takes (up to 256 bytes), of the
+ * characters an otpauth URI percent-encodes: invited, the user enrols,
+ * and the URI names them whole, as the device will show them.
+ */
+static void test_long_name(void **state)
+{
+	struct login l;
+	char name[201], code[32], label[700];
+	struct og_otpauth u;
+	size_t o = 0;
+
+	(void)state;
+	name[0] = 'x';
+	for (size_t i = 1; i < sizeof(name) - 1; i++)
+		name[i] = "@+.w"[i % 4];
+	name[sizeof(name) - 1] = '\0';
+	wait_margin(5);
+	invite(name, "", code);
+	assert_int_equal(ssh_login(&l, name, code, D_RIGHT), PAM_SUCCESS);
+	assert_int_equal(audited(name, "enrol", "success", "invite"), 1);
+	assert_int_equal(og_otpauth_parse(l.uri, &u), 0);
+	o = (size_t)snprintf(label, sizeof(label), "%s", u.account);
+	assert_int_equal(o, strlen(name));
+	assert_string_equal(label, name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -868,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_gone_at_the_qr_code),
 		cmocka_unit_test(test_token_given_while_at_the_prompt),
 		cmocka_unit_test(test_nothing_secret_written),
+		cmocka_unit_test(test_long_name),
 	};
 
 	return cmocka_run_group_tests_name(getenv("OTPGATE_TEST_CONNINFO") ? "invitations on postgresql"

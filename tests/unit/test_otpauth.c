@@ -431,7 +431,7 @@ static void test_parse_rejects(void **state)
 /* Values that do not fit the struct are refused, not silently truncated. */
 static void test_parse_rejects_oversized_fields(void **state)
 {
-	char uri[1024], longname[201];
+	char uri[1024], longname[OG_USER_MAX + 2];	/* longer than issuer and account hold */
 	struct og_otpauth u;
 	int rc;
 

@@ -103,9 +103,12 @@ poll 300 sshd_idle || problem "sshd's processes for the connection did not end"
 [ "$(audit_sql "SELECT count(*) FROM tokens WHERE state = 'pending'")" = 1 ] ||
 	problem "no pending token left by the killed login"
 [ -s "$OG_WORK/gone.code" ] || problem "no code of the QR code the killed login showed"
-if og_prov confirm "$USER_" "$(cat "$OG_WORK/gone.code" 2>/dev/null)" >>"$ADMIN" 2>&1; then
+if og_prov confirm "$USER_" "$(cat "$OG_WORK/gone.code" 2>/dev/null)" >"$OG_WORK/confirm.out" 2>&1; then
 	problem "an admin's confirm finished the QR code the killed login showed"
 fi
+grep -q "made by an invitation: invite them again" "$OG_WORK/confirm.out" ||
+	problem "confirm did not say why: $(cat "$OG_WORK/confirm.out")"
+cat "$OG_WORK/confirm.out" >>"$ADMIN"
 [ "$(audit_sql "SELECT count(*) FROM tokens WHERE state = 'active'")" = 0 ] ||
 	problem "an active token after the killed login"
 result "a login killed at the QR code: its token stays pending, and no confirm finishes it"

@@ -16,8 +16,7 @@
 
 int og_session_id_ok(const char *id)
 {
-	return id != NULL && strlen(id) == OG_ID_LEN &&
-	       strspn(id, "0123456789abcdef") == OG_ID_LEN;
+	return og_is_random_id(id);
 }
 
 static struct og_proc_id proc_of(const struct og_session_row *s)
@@ -68,14 +67,6 @@ static int forget_picked(struct og_store *st, const char *host, int64_t pid)
 	return r;
 }
 
-/* A source as the store gives it back, fit to pass to a program: an
- * address's characters, "local" or "unknown". */
-static int source_ok(const char *s)
-{
-	return s[0] != '\0' && (strspn(s, "0123456789abcdefABCDEF.:") == strlen(s) ||
-				strcmp(s, "local") == 0 || strcmp(s, "unknown") == 0);
-}
-
 /* The user's live sessions from another source than source. */
 struct others {
 	const char *host, *source;
@@ -87,7 +78,7 @@ static int other(void *arg, const struct og_session_row *s)
 {
 	struct others *o = arg;
 
-	if (o->n == OTHERS_MAX || strcmp(s->source, o->source) == 0 || !source_ok(s->source) ||
+	if (o->n == OTHERS_MAX || strcmp(s->source, o->source) == 0 ||
 	    og_session_state(o->host, s) == OG_SESSION_GONE)
 		return 0;
 	o->v[o->n++] = *s;

@@ -320,6 +320,51 @@ static void test_hangup_session(void **state)
 	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_ERR_NOTFOUND);
 }
 
+/*
+ * A process that holds several sessions (a daemon that opens one per
+ * client, as strongSwan's xauth-pam can): SIGHUP would end every one of
+ * them, whoever's they are, so close refuses and signals nothing. Its
+ * close without the session's id (lost by the application) cannot tell
+ * which of them ended, and forgets none.
+ */
+static void test_shared_process(void **state)
+{
+	struct fx *x = *state;
+	char a[OG_ID_LEN + 1], b[OG_ID_LEN + 1], c[OG_ID_LEN + 1];
+	pid_t daemon = child(x), own = child(x);
+	struct og_session_row s;
+	enum og_session_end end;
+	int status = 0;
+
+	assert_int_equal(open_as(x, "ivan", "127.0.0.1", daemon, a), OG_OK);
+	assert_int_equal(open_as(x, "judy", "127.0.0.2", daemon, b), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	assert_int_equal(og_session_hangup(x->ctx.st, "bastion-a", &s, &end), OG_OK);
+	assert_int_equal(end, OG_SESSION_SHARED);
+	assert_int_equal(waitpid(daemon, &status, WNOHANG), 0);	/* untouched */
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	assert_int_equal(og_session_close(&x->ctx, NULL, daemon), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, b, &s), OG_OK);
+	assert_non_null(strstr(x->lb.text, "holds 2 sessions"));
+	/* closed by id, the other is the process's alone, and closes */
+	assert_int_equal(og_session_close(&x->ctx, a, daemon), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, b, &s), OG_OK);
+	assert_int_equal(og_session_hangup(x->ctx.st, "bastion-a", &s, &end), OG_OK);
+	assert_int_equal(end, OG_SESSION_ENDED);
+	assert_int_equal(waitpid(daemon, &status, 0), daemon);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
+	x->kids[0] = 0;
+	/* a row of a process gone that had the same pid is not another holder */
+	assert_int_equal(open_as(x, "ivan", "127.0.0.1", own, c), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, c, &s), OG_OK);
+	og_copy(s.id, sizeof(s.id), "abababababababababababababababab");
+	s.pid_start--;
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_OK);
+	assert_int_equal(og_session_close(&x->ctx, NULL, own), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, c, &s), OG_ERR_NOTFOUND);
+}
+
 /* Runs sql on the store's database beside the store's own connection
  * (as another bastion, or anyone who can write the store, would). */
 static void raw_sql(struct fx *x, const char *sql)
@@ -458,6 +503,7 @@ int main(void)
 		T(test_warn_off),
 		T(test_close_and_cleanup),
 		T(test_hangup_session),
+		T(test_shared_process),
 		T(test_hostile_rows),
 		T(test_long_names_told_whole),
 		T(test_id_shape),

@@ -21,6 +21,7 @@
  * session's. What the module tells the user (PAM_TEXT_INFO, PAM_ERROR_MSG)
  * goes to stderr, a line each, "info: " or "error: " before it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,9 @@ static int hold_session(pam_handle_t *ph)
 	char buf[64];
 	int rc;
 
+	/* a session's process ends on SIGHUP (close), as a login shell does,
+	 * even when whatever started the test ignores it (nohup) */
+	signal(SIGHUP, SIG_DFL);
 	pam_set_item(ph, PAM_TTY, "/dev/pts/otpgate-test");
 	if ((rc = pam_open_session(ph, 0)) != PAM_SUCCESS)
 		return rc;

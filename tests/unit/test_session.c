@@ -38,8 +38,10 @@ static void reap(struct fx *x, pid_t pid);
 /* A child that waits for a signal; a plain kill ends it. */
 static pid_t child(struct fx *x)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	signal(SIGHUP, SIG_DFL);	/* a session's process ends on it, even under nohup */
+	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		for (;;)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "crypto.h"
 #include "err.h"
@@ -45,6 +46,22 @@ int og_key_generate(struct og_key *key)
 void og_key_wipe(struct og_key *key)
 {
 	OPENSSL_cleanse(key, sizeof(*key));
+}
+
+int og_key_derive(const struct og_key *master, const char *label, unsigned char out[OG_KEY_LEN])
+{
+	unsigned char info[128];
+	size_t n = strlen(label);
+	unsigned int len = 0;
+	int ok;
+
+	if (n >= sizeof(info))
+		return OG_ERR_INVALID;
+	memcpy(info, label, n);
+	info[n] = 0x01;
+	ok = HMAC(EVP_sha256(), master->k, sizeof(master->k), info, n + 1, out, &len) != NULL &&
+	     len == OG_KEY_LEN;
+	return ok ? OG_OK : OG_ERR_CRYPTO;
 }
 
 int og_master_key_create(const char *path)

@@ -398,7 +398,7 @@ static int read_counts(void *arg, const struct og_row *r)
 	struct og_store_counts *c = arg;
 	int64_t *v[] = { &c->users, &c->data_keys, &c->tokens, &c->audit, &c->admins,
 			 &c->recovery_codes, &c->failures, &c->org_removals, &c->access_keys,
-			 &c->spool_flushed, &c->sessions };
+			 &c->spool_flushed, &c->sessions, &c->invitations };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		*v[i] = r->rd->integer(r, (int)i);

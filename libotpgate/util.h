@@ -31,6 +31,12 @@ int og_hex_decode(const char *hex, unsigned char *out, size_t cap);
 /* Fills out with len bytes from the OpenSSL CSPRNG. OG_OK or OG_ERR_CRYPTO. */
 int og_random(unsigned char *out, size_t len);
 
+/*
+ * n characters drawn uniformly from alphabet (at most 256 of them) into
+ * out, without modulo bias; no NUL is added. OG_OK or OG_ERR_CRYPTO.
+ */
+int og_random_chars(const char *alphabet, char *out, size_t n);
+
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
 int og_random_id(char out[OG_ID_LEN + 1]);
 

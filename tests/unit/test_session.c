@@ -240,13 +240,13 @@ static void test_open_warns_of_other_sources(void **state)
 	assert_int_equal(s.pid, p3);
 	assert_int_equal(count_sessions(x), 3);
 	/* a session of another bastion is named by its host */
-	og_copy(s.id, sizeof(s.id), "0123456789abcdef0123456789abcdef");
+	og_copy(s.id, sizeof(s.id), "00000000000000000000000000000000");
 	og_copy(s.host, sizeof(s.host), "bastion-b");
 	og_copy(s.source, sizeof(s.source), "192.0.2.5");
 	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_OK);
 	assert_int_equal(open_as(x, "alice", "127.0.0.1", p3, c), OG_OK);
 	assert_int_equal(x->ntold, 2);
-	/* oldest first, then by id: the other bastion's (id 0123...) first */
+	/* oldest first, then by id: the other bastion's (id 000...: before any random id) first */
 	assert_non_null(strstr(x->told[0], "from 192.0.2.5"));
 	assert_non_null(strstr(x->told[0], "it runs on host bastion-b: end it there"));
 	assert_non_null(strstr(x->told[1], "from 127.0.0.2"));

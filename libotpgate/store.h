@@ -395,8 +395,19 @@ int og_store_recovery_set(struct og_store *st, const char *user,
 
 /* -------- sessions ----------------------------------------------------- */
 
-/* Records an open session; OG_ERR_INVALID for a value that would not come
- * back whole, OG_ERR_EXISTS for an id taken. */
+/*
+ * A session's values reach terminals, a notify program and the logs, so
+ * a session is only stored, and only read back, in the shape the session
+ * phase gives it: an og_random_id id; safe names for user and host; a
+ * numeric address as og_addr_format writes it, "local" or "unknown" for
+ * source; printable ASCII with
+ * no space, '=' or '"' for service and tty (og_audit_escape's
+ * OG_AUDIT_TOKEN); hex digits and '-' for boot_id; a pid from 2 up. A row
+ * of another shape, whoever wrote it, is malformed (OG_ERR_STORE).
+ */
+
+/* Records an open session; OG_ERR_INVALID for a value not of that shape
+ * or that would not come back whole, OG_ERR_EXISTS for an id taken. */
 int og_store_session_add(struct og_store *st, const struct og_session_row *s);
 
 /* The session with this id; OG_ERR_NOTFOUND if none. */

@@ -123,6 +123,11 @@ int og_random_id(char out[OG_ID_LEN + 1])
 	return OG_OK;
 }
 
+int og_is_random_id(const char *s)
+{
+	return s != NULL && strlen(s) == OG_ID_LEN && strspn(s, "0123456789abcdef") == OG_ID_LEN;
+}
+
 int og_ct_equal(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;

@@ -40,6 +40,9 @@ int og_random_chars(const char *alphabet, char *out, size_t n);
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
 int og_random_id(char out[OG_ID_LEN + 1]);
 
+/* 1 if s has that shape: OG_ID_LEN lower-case hex digits, nothing else. */
+int og_is_random_id(const char *s);
+
 /* Constant-time equality of two byte strings of the same length. */
 int og_ct_equal(const void *a, const void *b, size_t len);
 

@@ -1135,6 +1135,16 @@ else
 fi
 refuses "close: a session closed already" "no open session $ID1" bprov a close "$ID1"
 refuses "close: not a session id" "usage: otpgate-provision close ID" bprov a close "-oProxyCommand=x"
+# a process that holds another session too (a daemon's, one per client): SIGHUP would end both
+ID2=$(adb "SELECT id FROM sessions WHERE pid = $h2")
+adb "INSERT INTO sessions SELECT '0000000000000000000000000000000f', \"user\", source, host, service,
+	tty, pid, pid_start, boot_id, started FROM sessions WHERE id = '$ID2'"
+refuses "close: a session whose process holds another one too" \
+	"session $ID2: process $h2 (sess-a) holds other open sessions too, which SIGHUP would end as well: nothing done; end it through sess-a" \
+	bprov a close "$ID2"
+check "... and its process still runs" alive "$h2"
+check "... and both sessions are kept" [ "$(sessions_of "pid = $h2")" -eq 2 ]
+adb "DELETE FROM sessions WHERE id = '0000000000000000000000000000000f'"
 exec 6>&-
 poll 100 sh -c "[ \"\$(sqlite3 '$A/otpgate.db' \"SELECT count(*) FROM sessions WHERE pid = $h2\")\" -eq 0 ]"
 check "a session that ends closes itself" [ "$(sessions_of "user = 'ann'")" -eq 0 ]

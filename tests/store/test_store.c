@@ -813,7 +813,7 @@ static void test_replay_rule(void **state)
 
 /* Sessions: recorded, listed by user, by bastion and all (with the
  * user's organisation), read, forgotten; a value that would not come back
- * whole is refused; erase takes a person's sessions with the rest. */
+ * whole, or is not of a session's shape (store.h), is refused; erase takes a person's sessions with the rest. */
 static struct og_session_row session(const char *id, const char *user, const char *host,
 				     int64_t pid, int64_t started)
 {
@@ -868,6 +868,24 @@ static void test_sessions(void **state)
 	bad = a;
 	og_copy(bad.host, sizeof(bad.host), "-oProxyCommand");
 	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	/* what reaches a terminal is printable, and a pid a process's: each
+	 * refused with an id of its own (a taken one alone would be refused) */
+	bad = a;
+	og_copy(bad.id, sizeof(bad.id), "0000000000000000000000000000000b");
+	og_copy(bad.tty, sizeof(bad.tty), "\x1b]0;owned\x07");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	og_copy(bad.tty, sizeof(bad.tty), a.tty);
+	og_copy(bad.service, sizeof(bad.service), "sshd\notpgate: all is well");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	og_copy(bad.service, sizeof(bad.service), a.service);
+	og_copy(bad.source, sizeof(bad.source), "192.0.2.1 -x");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	og_copy(bad.source, sizeof(bad.source), a.source);
+	bad.pid = 1;
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	bad.pid = a.pid;
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_OK);
+	assert_int_equal(og_store_session_del(x->st, bad.id), OG_OK);
 	assert_int_equal(og_store_session_get(x->st, b.id, &got), OG_OK);
 	assert_string_equal(got.host, "bastion-b");
 	assert_string_equal(got.tty, "/dev/pts/3");

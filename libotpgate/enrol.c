@@ -50,12 +50,13 @@ static int new_device(struct og_ctx *ctx, struct og_login *l, const struct og_in
 				sizeof(e->secret), &p, l->now, &e->token)) == OG_OK) {
 		og_token_start(&e->token, 0, 0);	/* an HOTP app's first code is counter 0's */
 		e->token.state = OG_TOKEN_PENDING;
-		og_copy(u.issuer, sizeof(u.issuer), ctx->cfg.issuer);
-		og_copy(u.account, sizeof(u.account), l->user);
 		u.params = p;
 		memcpy(u.secret, e->secret, sizeof(e->secret));
 		u.secret_len = sizeof(e->secret);
-		r = og_otpauth_build(&u, e->uri, sizeof(e->uri)) < 0 ? OG_ERR_INVALID : OG_OK;
+		if (og_copy(u.issuer, sizeof(u.issuer), ctx->cfg.issuer) != OG_OK ||
+		    og_copy(u.account, sizeof(u.account), l->user) != OG_OK ||
+		    og_otpauth_build(&u, e->uri, sizeof(e->uri)) < 0)
+			r = OG_ERR_INVALID;
 	}
 	og_key_wipe(&dek);
 	OPENSSL_cleanse(&u, sizeof(u));
@@ -102,8 +103,9 @@ static enum og_verdict take(struct og_ctx *ctx, struct og_login *l, struct og_at
 	og_enrol_wipe(&l->enrol);
 	a->ev.event = "auth";
 	a->token[0] = '\0';
+	/* another login took it first, or the user was given a token meanwhile */
 	if (r == OG_ERR_REPLAY)
-		return og_attempt_failed(a, "invitation-used");	/* another login took it first */
+		return og_attempt_failed(a, "invitation-used");
 	if (og_attempt_is_barred(r))
 		return og_attempt_barred(a, r);
 	og_logf(&ctx->log, LOG_ERR, "user %.100s: invitation not taken: %s", l->user,
@@ -226,7 +228,7 @@ static enum og_verdict confirmed(struct og_ctx *ctx, struct og_login *l, struct 
 	}
 	og_logf(&ctx->log, LOG_ERR, "user %.100s: token %s not activated: %s", l->user,
 		l->enrol.token.serial, og_strerror(r));
-	og_enrol_wipe(&l->enrol);
+	drop(ctx, l);
 	return og_attempt_refuse(a, "store-error", OG_UNAVAIL);
 }
 

@@ -22,6 +22,11 @@
  *     result=success reason=invite). A wrong one is a counted failure;
  *     after OG_ENROL_TRIES of them, or no answer, the token is deleted
  *     and the invitation stays spent.
+ *  4. Only this login activates the token (og_token_confirm never does).
+ *     When its process is killed at the new device's prompt (sshd does,
+ *     when the client goes away), nothing here runs: the token stays
+ *     pending for nobody until the user's next invitation deletes it
+ *     (og_invite_create).
  */
 #ifndef OTPGATE_ENROL_H
 #define OTPGATE_ENROL_H

@@ -125,14 +125,38 @@ static int may_invite(struct og_store *st, const struct og_invite_req *req, char
 	return r;
 }
 
+/*
+ * The token the user's earlier invitation made, if it is still pending:
+ * the login that took it never ended it (its process was killed at the
+ * new device's prompt, by sshd when the client went away or at
+ * LoginGraceTime), and nobody else may (og_token_confirm). Deleted, its
+ * serial in dropped; OG_OK when there was none.
+ */
+static int drop_abandoned(struct og_store *st, const char *user, char dropped[OG_SERIAL_MAX + 1])
+{
+	struct og_invite old;
+	struct og_token t;
+	int r = og_store_invite_get(st, user, &old);
+
+	if (r == OG_OK && old.token[0] != '\0' &&
+	    (r = og_store_token_get(st, old.token, &t)) == OG_OK) {
+		if (strcmp(t.user, user) == 0 && t.state == OG_TOKEN_PENDING &&
+		    (r = og_store_token_discard(st, t.id)) == OG_OK)
+			og_copy(dropped, OG_SERIAL_MAX + 1, t.serial);
+		OPENSSL_cleanse(&t, sizeof(t));
+	}
+	OPENSSL_cleanse(&old, sizeof(old));
+	return r == OG_ERR_NOTFOUND ? OG_OK : r;
+}
+
 int og_invite_create(struct og_store *st, const struct og_key *master,
-		     const struct og_invite_req *req, char code[OG_INVITE_TEXT + 1], char *why,
-		     size_t cap)
+		     const struct og_invite_req *req, char code[OG_INVITE_TEXT + 1],
+		     char dropped[OG_SERIAL_MAX + 1], char *why, size_t cap)
 {
 	struct og_invite inv;
 	int r;
 
-	code[0] = '\0';
+	code[0] = dropped[0] = '\0';
 	if (req->lifetime < OG_INVITE_FOR_MIN || req->lifetime > OG_INVITE_FOR_MAX) {
 		snprintf(why, cap, "an invitation lasts from 1 minute to 30 days");
 		return OG_ERR_INVALID;
@@ -148,6 +172,7 @@ int og_invite_create(struct og_store *st, const struct og_key *master,
 	    (r = og_invite_hash(master, req->user, code, inv.hash)) == OG_OK &&
 	    (r = og_store_begin(st)) == OG_OK) {
 		if ((r = og_store_user_ensure(st, req->user, req->org, req->now)) == OG_OK &&
+		    (r = drop_abandoned(st, req->user, dropped)) == OG_OK &&
 		    (r = og_store_invite_put(st, &inv)) == OG_OK)
 			r = og_store_commit(st);
 		else
@@ -155,6 +180,7 @@ int og_invite_create(struct og_store *st, const struct og_key *master,
 	}
 	if (r != OG_OK) {
 		OPENSSL_cleanse(code, OG_INVITE_TEXT + 1);
+		dropped[0] = '\0';
 		snprintf(why, cap, "cannot store the invitation: %s", og_strerror(r));
 	}
 	OPENSSL_cleanse(&inv, sizeof(inv));

@@ -78,13 +78,16 @@ struct og_invite_req {
  * Invites req->user, in one transaction: the user made known (in
  * req->org, as enrol makes them), the invitation stored (replacing one
  * the user had), its code in code (the only copy: the caller shows it
- * and wipes it). Refused, with why (one line), for a lifetime outside
+ * and wipes it). The token the replaced invitation made, when it is still
+ * pending (its login was killed at the new device's prompt, so nothing
+ * ended it), is deleted with it: its serial in dropped ("" none), for the
+ * caller's audit. Refused, with why (one line), for a lifetime outside
  * OG_INVITE_FOR_MIN..OG_INVITE_FOR_MAX (OG_ERR_INVALID), a user of another
  * organisation or with an active token (OG_ERR_EXISTS), a removed user
  * or organisation (OG_ERR_GONE); else OG_OK or a store error.
  */
 int og_invite_create(struct og_store *st, const struct og_key *master,
-		     const struct og_invite_req *req, char code[OG_INVITE_TEXT + 1], char *why,
-		     size_t cap);
+		     const struct og_invite_req *req, char code[OG_INVITE_TEXT + 1],
+		     char dropped[OG_SERIAL_MAX + 1], char *why, size_t cap);
 
 #endif

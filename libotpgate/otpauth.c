@@ -170,7 +170,7 @@ static int parse_param(struct og_otpauth *u, const char *key, size_t klen,
 
 static int parse_label(struct og_otpauth *u, const char *label, size_t len)
 {
-	char buf[260];
+	char buf[sizeof(u->issuer) + sizeof(u->account)];	/* "ISSUER:ACCOUNT" */
 	char *colon;
 
 	if (len == 0 || pct_decode(label, len, buf, sizeof(buf)) != OG_OK)

@@ -4,11 +4,12 @@
 #define OTPGATE_OTPAUTH_H
 
 #include <stddef.h>
+#include "bounds.h"
 #include "otp.h"
 
 struct og_otpauth {
 	char issuer[128];
-	char account[128];
+	char account[OG_USER_MAX + 1];	/* any user's name, whole */
 	unsigned char secret[OG_SECRET_MAX];
 	size_t secret_len;
 	struct og_otp_params params;	/* params.otp_kind: the URI's type, totp or hotp */

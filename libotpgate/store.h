@@ -32,7 +32,8 @@ struct og_user_state {
 	int has_failures;		/* a failure count is on record */
 	int64_t removed_at;		/* 0, or when 'remove' took the user away */
 	int64_t failure_mode_until;	/* 0 none; INT64_MAX until unlocked */
-	int npending;			/* tokens enrolled but not yet confirmed */
+	int npending;			/* tokens enrolled but not yet confirmed (not
+					 * the one an invitation made: og_token_confirm) */
 	int ntokens;
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
 };
@@ -462,10 +463,12 @@ int og_store_invite_revoke(struct og_store *st, const char *user);
 /*
  * A login takes user's invitation (see the claims above: OG_ERR_REMOVED or
  * OG_ERR_LOCKED are decided first): if the invitation with hash is
- * neither taken nor expired at ev->ts, atomically marks it taken at ev->ts
- * by token t, adds t (pending) and appends ev; OG_OK. Otherwise
- * OG_ERR_REPLAY (taken meanwhile, by a racing login say, or expired) and
- * nothing changed: of two logins with one invitation, exactly one has it.
+ * neither taken nor expired at ev->ts, and the user has no active token,
+ * atomically marks it taken at ev->ts by token t, adds t (pending) and
+ * appends ev; OG_OK. Otherwise OG_ERR_REPLAY (taken meanwhile, by a
+ * racing login say, expired, or the user was given a token while the
+ * login waited) and nothing changed: of two logins with one invitation,
+ * exactly one has it.
  */
 int og_store_invite_take(struct og_store *st, const char *user,
 			 const unsigned char hash[OG_INVITE_HASH], const struct og_token *t,

@@ -16,11 +16,13 @@ static int read_invite(const struct og_row *r, struct og_invite *inv)
 
 OG_LISTING(invite, struct og_invite, read_invite)
 
-/* A row from anywhere (migrate-store too) is checked as if typed in. */
+/* A row from anywhere (migrate-store too) is checked as if typed in: its
+ * token is named as a serial is ("" before it is taken), so what the
+ * listings print of it is plain text. */
 int og_store_invite_put(struct og_store *st, const struct og_invite *inv)
 {
 	if (!og_is_safe_name(inv->user, OG_USER_MAX) || inv->expires <= inv->created ||
-	    inv->used < 0 || strlen(inv->token) > OG_SERIAL_MAX)
+	    inv->used < 0 || (inv->token[0] != '\0' && !og_is_safe_name(inv->token, OG_SERIAL_MAX)))
 		return OG_ERR_INVALID;
 	return og_store_run(st, OG_Q_INVITE_PUT, OG_VALUES(og_v_text(inv->user),
 			    og_v_blob(inv->hash, sizeof(inv->hash)),

@@ -36,7 +36,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 	[OG_Q_USER_STATE] = { "read user", 0,
 		"SELECT u.org, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL, u.removed_at,"
 		" COALESCE(f.failure_mode_until, 0), (SELECT count(*) FROM tokens p"
-		" WHERE p.\"user\" = u.name AND p.state = 'pending'), "
+		" WHERE p.\"user\" = u.name AND p.state = 'pending' AND p.serial NOT IN"
+		" (SELECT i.token FROM invitations i WHERE i.\"user\" = u.name)), "
 		OG_TOKEN_COLS " FROM users u LEFT JOIN failures f ON f.\"user\" = u.name"
 		" LEFT JOIN tokens t ON t.\"user\" = u.name AND t.state = 'active'"
 		" LEFT JOIN data_keys d ON d.id = t.dek_id"
@@ -171,10 +172,13 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		"SELECT " OG_INVITE_COLS INVITE_FROM " ORDER BY i.\"user\"" },
 	[OG_Q_INVITE_REVOKE] = { "revoke invitation", 0,
 		"DELETE FROM invitations WHERE \"user\" = $1 AND used = 0" },
-	/* the one claim of an invitation: whoever marks it used first has it */
+	/* the one claim of an invitation: whoever marks it used first has it,
+	 * while its user still has no active token */
 	[OG_Q_INVITE_TAKE] = { "take invitation", 0,
 		"UPDATE invitations SET used = $3, token = $4"
-		" WHERE \"user\" = $1 AND hash = $2 AND used = 0 AND expires > $3" },
+		" WHERE \"user\" = $1 AND hash = $2 AND used = 0 AND expires > $3"
+		" AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.\"user\" = $1"
+		" AND t.state = 'active')" },
 	/* sessions */
 	[OG_Q_SESSION_ADD] = { "add session", 0,
 		"INSERT INTO sessions(" OG_SESSION_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"

@@ -53,22 +53,41 @@ static void result(struct og_token_result *out, enum og_token_outcome o,
 	out->token = *t;
 }
 
+/*
+ * The serial of the token user's invitation made ("" none): it is the
+ * taking login's to confirm, with the code of the secret it showed, and
+ * nobody else's; if that login never ended (killed at the QR code), the
+ * QR code it showed is never finished (enrol.h).
+ */
+static int invitation_token(struct og_store *st, const char *user, char serial[OG_SERIAL_MAX + 1])
+{
+	struct og_invite inv;
+	int r = og_store_invite_get(st, user, &inv);
+
+	og_copy(serial, OG_SERIAL_MAX + 1, r == OG_OK ? inv.token : "");
+	OPENSSL_cleanse(&inv, sizeof(inv));
+	return r == OG_ERR_NOTFOUND ? OG_OK : r;
+}
+
 int og_token_confirm(struct og_store *st, const struct og_config *cfg, const struct og_key *master,
 		     const char *user, const char *code, int64_t now, struct og_token_result *out,
 		     const struct og_log *log)
 {
 	const struct og_code_reach reach = { cfg->window, cfg->max_drift, cfg->hotp_look_ahead };
 	struct tokens *ts = NULL;
+	char invited[OG_SERIAL_MAX + 1];
 	int64_t step, drift;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = OG_TOKEN_NONE;
-	if ((r = tokens_of(st, user, &ts)) != OG_OK)
+	if ((r = invitation_token(st, user, invited)) != OG_OK ||
+	    (r = tokens_of(st, user, &ts)) != OG_OK)
 		goto out;
 	for (int i = 0; i < ts->n && out->outcome != OG_TOKEN_DONE; i++) {
 		const struct og_token *t = &ts->v[i];
-		if (t->state != OG_TOKEN_PENDING || t->created <= now - cfg->enrol_pending_for)
+		if (t->state != OG_TOKEN_PENDING || t->created <= now - cfg->enrol_pending_for ||
+		    strcmp(t->serial, invited) == 0)
 			continue;
 		if (!code_fits(t, code)) {
 			result(out, OG_TOKEN_BAD_CODE, t);

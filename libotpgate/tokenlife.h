@@ -40,8 +40,9 @@ struct og_token_result {
  * Confirms user's pending token (enrolled within cfg->enrol_pending_for
  * of now) that shows code at now (an HOTP token: one of its next
  * hotp.look_ahead codes): it becomes active, its watermark at that code's
- * step (or counter) so the code cannot log in. OG_OK with out->outcome,
- * or a store error.
+ * step (or counter) so the code cannot log in. Never the token the user's
+ * invitation made: only the login that took it confirms that one (enrol.h).
+ * OG_OK with out->outcome, or a store error.
  */
 int og_token_confirm(struct og_store *st, const struct og_config *cfg, const struct og_key *master,
 		     const char *user, const char *code, int64_t now, struct og_token_result *out,

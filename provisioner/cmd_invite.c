@@ -52,7 +52,7 @@ int cmd_invite(struct cli *c, const struct cli_args *a)
 				     .kind = cli_flag(a, "hotp") ? OG_OTP_HOTP : OG_OTP_TOTP,
 				     .now = (int64_t)time(NULL) };
 	struct og_key master = { 0 };
-	char code[OG_INVITE_TEXT + 1] = "", why[400], detail[96];
+	char code[OG_INVITE_TEXT + 1] = "", dropped[OG_SERIAL_MAX + 1], why[400], detail[192];
 	int r = 1;
 
 	if (!og_is_safe_name(req.user, OG_USER_MAX))
@@ -63,13 +63,14 @@ int cmd_invite(struct cli *c, const struct cli_args *a)
 		return 2;
 	if (cli_open(c, 0) != OG_OK || cli_master_key(c, &master) != OG_OK)
 		goto out;
-	if (og_invite_create(c->st, &master, &req, code, why, sizeof(why)) != OG_OK) {
+	if (og_invite_create(c->st, &master, &req, code, dropped, why, sizeof(why)) != OG_OK) {
 		cli_error("%s", why);
 		cli_audit(c, "invite", "failure", req.user, NULL, why);
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "%s token, expires %lld", og_otp_kind_name(req.kind),
-		 (long long)(req.now + req.lifetime));
+	snprintf(detail, sizeof(detail), "%s token, expires %lld%s%s%s", og_otp_kind_name(req.kind),
+		 (long long)(req.now + req.lifetime), dropped[0] ? "; token " : "", dropped,
+		 dropped[0] ? ", left pending by the earlier invitation, deleted" : "");
 	cli_audit(c, "invite", "success", req.user, NULL, detail);
 	print_invite(&req, code, cli_flag(a, "json"));
 	r = 0;

@@ -57,8 +57,8 @@ int cmd_confirm(struct cli *c, const struct cli_args *a)
 		cli_error("the code must be exactly %d digits, no spaces", res.token.params.digits);
 		break;
 	case OG_TOKEN_NONE:
-		cli_error("%s has no pending token (none enrolled, or older than enrol.pending_for)",
-			  user);
+		cli_error("%s has no pending token to confirm (none enrolled, older than "
+			  "enrol.pending_for, or made by an invitation: invite them again)", user);
 		cli_audit(c, "confirm", "failure", user, NULL, "no-pending-token");
 		break;
 	default:

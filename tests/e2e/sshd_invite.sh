@@ -10,8 +10,14 @@
 # image (tests/lib/termqr-to-pgm) and decoded with zbarimg, and oathtool
 # computes the code of the URI's secret, which is typed. The login must go
 # through, enrolled; a second ssh login with the new device's next code
-# too. Nothing the admin sees, nor sshd's log, may hold the secret. Needs
-# root; no network beyond 127.0.0.0/8. Everything it creates goes on exit.
+# too. Nothing the admin sees, nor sshd's log, may hold the secret.
+#
+# Before that, a first invitation's login is left at the new device's
+# prompt, as a client that goes away leaves it (sshd kills the PAM
+# process, so nothing in it can clean up): the QR code it showed must
+# never be finished, not by an administrator's confirm with its code,
+# and the next invitation deletes its token. Needs root; no network beyond
+# 127.0.0.0/8. Everything it creates goes on exit.
 set -u
 OG_NAME=sshd_invite
 BUILD=${1:?usage: tests/e2e/sshd_invite.sh BUILD_DIR}
@@ -30,9 +36,15 @@ og_write_conf 127.0.0.1/32 ::1/128
 og_prov init >/dev/null || og_die "otpgate-provision init failed"
 # the admin's terminal: all that invite and the listings print
 ADMIN=$OG_WORK/admin.out
-og_prov invite "$USER_" >"$ADMIN" 2>&1 || og_die "invite failed: $(cat "$ADMIN")"
-CODE=$(sed -n "s/^invitation code for $USER_: //p" "$ADMIN")
-[ -n "$CODE" ] || og_die "no invitation code in: $(cat "$ADMIN")"
+invite() {
+	og_prov invite "$USER_" >"$OG_WORK/invite.out" 2>&1
+	rc=$?
+	cat "$OG_WORK/invite.out" >>"$ADMIN"
+	[ "$rc" = 0 ] || og_die "invite failed: $(cat "$OG_WORK/invite.out")"
+	CODE=$(sed -n "s/^invitation code for $USER_: //p" "$OG_WORK/invite.out")
+	[ -n "$CODE" ] || og_die "no invitation code in: $(cat "$OG_WORK/invite.out")"
+}
+invite
 og_sshd_start "$USER_"
 echo "# sshd on 127.0.0.1:$OG_PORT, PAM service $OG_SERVICE, work dir $OG_WORK"
 
@@ -57,18 +69,59 @@ oathtool --totp -b "\$secret"
 EOF
 chmod 700 "$OG_WORK/device"
 
+# The client that goes away at the new device's prompt: the code of what
+# it was shown kept in $OG_WORK/gone.code, then a failed answer, on which
+# pty-answer kills ssh.
+printf '#!/bin/sh\n"%s" >"%s"\nexit 1\n' "$OG_WORK/device" "$OG_WORK/gone.code" >"$OG_WORK/gone"
+chmod 700 "$OG_WORK/gone"
+
+# ssh as a person runs it, on its own terminal, answered by pty-answer's
+# pairs (prompt, answer) given; pty-answer's exit status.
+ssh_at_terminal() {
+	env -u SSH_AUTH_SOCK LC_ALL=C.UTF-8 "$TESTLIB/pty-answer" "$SHOWN" 30 "$@" -- \
+		ssh -F /dev/null -p "$OG_PORT" -i "$OG_KEY" -o IdentitiesOnly=yes \
+		-o IdentityAgent=none -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o PreferredAuthentications=publickey,keyboard-interactive \
+		-o KbdInteractiveAuthentication=yes -o PasswordAuthentication=no \
+		-o ConnectTimeout=10 "$USER_@127.0.0.1" true
+}
+
+# sshd's processes for the connections it took are gone.
+sshd_idle() { [ -z "$(pgrep -P "$OG_SSHD_PID")" ]; }
+
+# 0: the client goes away at the QR code
+wait_margin 10
+MARK=$(audit_max)
+ssh_at_terminal "Verification code: " "$CODE" \
+	"Verification code from your new device: " "!$OG_WORK/gone"
+rc=$?
+[ "$rc" = 125 ] || problem "pty-answer exited $rc, wanted 125 (ssh killed at the QR code)"
+poll 300 sshd_idle || problem "sshd's processes for the connection did not end"
+[ "$(audit_since "$MARK" "event <> 'account'" | cut -d'|' -f1-3)" = "enrol|pending|invite" ] ||
+	problem "audit rows: $(audit_since "$MARK" | paste -sd' ' -)"
+[ "$(audit_sql "SELECT count(*) FROM tokens WHERE state = 'pending'")" = 1 ] ||
+	problem "no pending token left by the killed login"
+[ -s "$OG_WORK/gone.code" ] || problem "no code of the QR code the killed login showed"
+if og_prov confirm "$USER_" "$(cat "$OG_WORK/gone.code" 2>/dev/null)" >"$OG_WORK/confirm.out" 2>&1; then
+	problem "an admin's confirm finished the QR code the killed login showed"
+fi
+grep -q "made by an invitation: invite them again" "$OG_WORK/confirm.out" ||
+	problem "confirm did not say why: $(cat "$OG_WORK/confirm.out")"
+cat "$OG_WORK/confirm.out" >>"$ADMIN"
+[ "$(audit_sql "SELECT count(*) FROM tokens WHERE state = 'active'")" = 0 ] ||
+	problem "an active token after the killed login"
+result "a login killed at the QR code: its token stays pending, and no confirm finishes it"
+invite
+[ "$(audit_sql "SELECT count(*) FROM tokens")" = 0 ] ||
+	problem "the next invitation left the killed login's token"
+result "the next invitation deletes the token the killed login left"
+
 # 1: the whole enrolment over one connection
 wait_margin 10
 MARK=$(audit_max)
-env -u SSH_AUTH_SOCK LC_ALL=C.UTF-8 "$TESTLIB/pty-answer" "$SHOWN" 30 \
-	"Verification code: " "$CODE" \
-	"Verification code from your new device: " "!$OG_WORK/device" -- \
-	ssh -F /dev/null -p "$OG_PORT" -i "$OG_KEY" -o IdentitiesOnly=yes -o IdentityAgent=none \
-	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
-	-o PreferredAuthentications=publickey,keyboard-interactive \
-	-o KbdInteractiveAuthentication=yes -o PasswordAuthentication=no \
-	-o ConnectTimeout=10 "$USER_@127.0.0.1" true
+ssh_at_terminal "Verification code: " "$CODE" \
+	"Verification code from your new device: " "!$OG_WORK/device"
 rc=$?
 [ "$rc" = 0 ] || problem "ssh exited $rc, wanted 0"
 grep -q "Enrol your new device" "$SHOWN" || problem "ssh did not show the enrolment"

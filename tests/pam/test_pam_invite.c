@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,12 +35,16 @@
 static char dir[256], build[512];
 static const char *conninfo;
 
-/* What the new device's prompt is answered with. */
-enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT };
+/* What the new device's prompt is answered with. D_GONE: the login's
+ * process ends there, its URI kept in DIR/gone.uri (sshd kills it when
+ * the client goes away, or at LoginGraceTime). D_WRONG_ONCE: a wrong code,
+ * then the right one. */
+enum device { D_RIGHT, D_WRONG, D_NONE, D_NEXT, D_GONE, D_WRONG_ONCE };
 
 struct login {
 	const char *service, *user, *rhost, *env;
 	const char *code;		/* typed at "Verification code: " (NULL: no answer) */
+	const char *at_prompt;		/* run there first, as if done meanwhile (a shell command) */
 	enum device device;		/* typed at the new device's prompt */
 	int64_t counter;		/* the HOTP code typed there, D_RIGHT (0: the first) */
 	char uri[1024];			/* the otpauth URI it was shown */
@@ -84,12 +90,16 @@ static int readable(int fd)
 	return poll(&p, 1, 30000) == 1;
 }
 
+static void gone(const struct login *l);
+
 static char *answer(struct login *l, const char *prompt)
 {
 	char code[9], c = 'x';
 
 	if (strcmp(prompt, PROMPT) == 0) {
 		l->prompts++;
+		if (l->at_prompt != NULL && system(l->at_prompt) != 0)
+			return NULL;
 		if (race_ready >= 0 && (write(race_ready, &c, 1) != 1 || !readable(race_go) ||
 					read(race_go, &c, 1) != 1))
 			return NULL;
@@ -100,8 +110,10 @@ static char *answer(struct login *l, const char *prompt)
 	uri_shown(l);
 	if (l->device == D_NONE)
 		return NULL;
+	if (l->device == D_GONE)
+		gone(l);
 	device_code(l->uri, l->device == D_NEXT ? 1 : l->counter, code);
-	if (l->device == D_WRONG)
+	if (l->device == D_WRONG || (l->device == D_WRONG_ONCE && l->new_prompts == 1))
 		code[0] = code[0] == '9' ? '0' : (char)(code[0] + 1);
 	return strdup(code);
 }
@@ -255,6 +267,37 @@ static void invite(const char *user, const char *args, char code[32])
 	assert_int_equal(strlen(code), 24);
 }
 
+/* otpgate-provision ARGS: its exit status. */
+static int tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int tool(const char *fmt, ...)
+{
+	char cmd[2048], args[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf %s >/dev/null 2>&1",
+		 build, dir, args);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* D_GONE: the URI shown kept for the test, and the process gone. */
+static void gone(const struct login *l)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/gone.uri", dir);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(l->uri, f);
+		fclose(f);
+	}
+	_exit(3);
+}
+
 static void write_file(const char *name, mode_t mode, const char *text)
 {
 	char path[512];
@@ -282,7 +325,8 @@ static void write_config(const char *name, const char *extra)
 		 "keys = { registry = \"%s/keys.db\"; };\n"
 		 "policy = ( { match = \"*\"; allow_from = [ \"127.0.0.0/8\" ]; } );\n"
 		 "lockout = { max_failures = 4; interval = \"10m\"; lock_for = \"15m\"; };\n"
-		 "audit = { syslog = false; };\n%s", store, dir, dir, extra);
+		 "%s%s", store, dir, dir,
+		 strstr(extra, "audit = ") ? "" : "audit = { syslog = false; };\n", extra);
 	write_file(name, 0600, text);
 }
 
@@ -297,7 +341,7 @@ static void write_service(const char *name, const char *conf, const char *args)
 
 static int setup(void **state)
 {
-	char path[300];
+	char path[600];
 
 	(void)state;
 	snprintf(build, sizeof(build), "%s", getenv("OTPGATE_BUILD") ? getenv("OTPGATE_BUILD") : "build");
@@ -311,10 +355,15 @@ static int setup(void **state)
 	write_config("otpgate.conf", "auth = { uniform_refusals = false; };\n");
 	write_config("uniform.conf", "");
 	write_config("unenrolled.conf", "auth = { allow_unenrolled = true; };\n");
+	write_config("told.conf", "messages = \"always\";\n");
+	snprintf(path, sizeof(path), "audit = { syslog = true; jsonl = \"%s/audit.jsonl\"; };\n", dir);
+	write_config("logged.conf", path);
 	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
 	write_service("pam.d/og", "otpgate.conf", "");
 	write_service("pam.d/uniform", "uniform.conf", "");
 	write_service("pam.d/unenrolled", "unenrolled.conf", "");
+	write_service("pam.d/told", "told.conf", "");
+	write_service("pam.d/logged", "logged.conf", "debug");
 	return 0;
 }
 
@@ -607,6 +656,230 @@ static void test_race_one_invitation(void **state)
 	assert_int_equal(sql_int("select count(*) from tokens where \"user\" = '%s'", "jack"), 1);
 }
 
+/* Pending tokens of user, and all their tokens. */
+static int pending_of(const char *user)
+{
+	return sql_int("select count(*) from tokens where \"user\" = '%s' and state = 'pending'",
+		       user);
+}
+
+static int tokens_of(const char *user)
+{
+	return sql_int("select count(*) from tokens where \"user\" = '%s'", user);
+}
+
+/*
+ * The login's process ends at the new device's prompt, where nothing can
+ * clean up after it (sshd kills it when the client goes away, or at
+ * LoginGraceTime): the QR code it showed is never finished. An
+ * administrator's confirm, with the code of the secret it showed, does not
+ * activate its token; the user is not told to ask for one; a new
+ * invitation discards the token, and enrols a new secret.
+ */
+static void test_gone_at_the_qr_code(void **state)
+{
+	struct login l;
+	char code[32], code2[32], uri[1024] = "", now[9], path[300];
+	int st = 0;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	wait_margin(8);
+	invite("kim", "", code);
+	if ((pid = fork()) == 0)
+		_exit(ssh_login(&l, "kim", code, D_GONE) == PAM_SUCCESS ? 0 : 1);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	snprintf(path, sizeof(path), "%s/gone.uri", dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(uri, sizeof(uri), f));
+	fclose(f);
+	/* what is left of it: the invitation taken, its token pending */
+	assert_int_equal(audited("kim", "enrol", "pending", "invite"), 1);
+	assert_int_equal(sql_int("select count(*) from invitations where \"user\" = '%s' and"
+				 " used > 0", "kim"), 1);
+	assert_int_equal(pending_of("kim"), 1);
+	device_code(uri, 0, now);
+	assert_int_not_equal(tool("confirm kim %s", now), 0);
+	assert_int_equal(sql_int("select count(*) from tokens where \"user\" = '%s' and"
+				 " state = 'active'", "kim"), 0);
+	memset(&l, 0, sizeof(l));
+	l.service = "told";
+	l.user = "kim";
+	l.env = SSH_ENV;
+	l.code = "123456";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audited("kim", "auth", "failure", "no-token"), 1);
+	assert_non_null(strstr(l.error, "no device is enrolled"));
+	/* a new invitation: the token is gone, and the next enrolment's secret is new */
+	invite("kim", "", code2);
+	assert_int_equal(tokens_of("kim"), 0);
+	assert_int_equal(audited("kim", "admin", "success", "invite"), 2);
+	wait_margin(5);
+	assert_int_equal(ssh_login(&l, "kim", code2, D_RIGHT), PAM_SUCCESS);
+	assert_string_not_equal(l.uri, uri);
+	assert_int_equal(tokens_of("kim"), 1);
+}
+
+/*
+ * An administrator gives the user a token while their login waits at the
+ * prompt: the invitation, for a user without one, is not taken by the
+ * code typed next (checked when it is taken, not only before the prompt),
+ * and the user keeps the one token.
+ */
+static void test_token_given_while_at_the_prompt(void **state)
+{
+	struct login l;
+	char code[32], csv[300], cmd[2048];
+
+	(void)state;
+	invite("lena", "", code);
+	snprintf(csv, sizeof(csv), "user,serial,secret\nlena,HW-LENA-1,%s\n",
+		 "3132333435363738393031323334353637383930");
+	write_file("lena.csv", 0600, csv);
+	snprintf(cmd, sizeof(cmd), "%s/otpgate-provision -c %s/otpgate.conf import --format csv"
+		 " %s/lena.csv >/dev/null 2>&1", build, dir, dir);
+	memset(&l, 0, sizeof(l));
+	l.user = "lena";
+	l.env = SSH_ENV;
+	l.code = code;
+	l.device = D_RIGHT;
+	l.at_prompt = cmd;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.new_prompts, 0);
+	assert_int_equal(audited("lena", "auth", "failure", "invitation-used"), 1);
+	assert_int_equal(tokens_of("lena"), 1);
+	assert_int_equal(sql_int("select used from invitations where \"user\" = '%s'", "lena"), 0);
+}
+
+/* 1 if the file at path holds text (a missing file holds nothing). */
+static int file_holds(const char *path, const char *text)
+{
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int found;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	do {
+		assert_non_null(buf = realloc(buf, cap += 65536));
+		n += fread(buf + n, 1, cap - n - 1, f);
+	} while (n == cap - 1);
+	fclose(f);
+	buf[n] = '\0';
+	found = strstr(buf, text) != NULL;
+	free(buf);
+	return found;
+}
+
+/* A login of the "logged" service, its module's syslog lines (LOG_PERROR:
+ * there is no syslog daemon to ask) appended to DIR/syslog.txt. */
+static int logged_login(struct login *l, const char *user, const char *code, enum device d)
+{
+	char path[300];
+	int fd, saved = dup(2), rc;
+
+	snprintf(path, sizeof(path), "%s/syslog.txt", dir);
+	assert_true(saved >= 0);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0);
+	dup2(fd, 2);
+	close(fd);
+	openlog("test_pam_invite", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);
+	memset(l, 0, sizeof(*l));
+	l->service = "logged";
+	l->user = user;
+	l->code = code;
+	l->device = d;
+	l->env = SSH_ENV;
+	rc = do_login(l);
+	openlog(NULL, 0, LOG_AUTHPRIV);	/* LOG_PERROR off again */
+	closelog();
+	dup2(saved, 2);
+	close(saved);
+	return rc;
+}
+
+/*
+ * Nothing written anywhere holds an invitation code or a device's secret:
+ * not the module's syslog lines (debug on), the JSON-lines audit file,
+ * the store's audit trail, the spool. Through a wrong invitation code, a
+ * wrong code of the new device, and an enrolment.
+ */
+static void test_nothing_secret_written(void **state)
+{
+	static const char *const files[] = { "syslog.txt", "audit.jsonl", "trail.txt",
+					     "audit.spool", NULL };
+	struct login l;
+	char code[32], wrong[32], plain[32], secret[64] = "", path[300], cmd[1024];
+	const char *p;
+	size_t o = 0;
+
+	(void)state;
+	wait_margin(8);
+	invite("nina", "", code);
+	snprintf(wrong, sizeof(wrong), "%s", code);
+	wrong[1] = wrong[1] == 'A' ? 'B' : 'A';
+	assert_int_equal(logged_login(&l, "nina", wrong, D_RIGHT), PAM_AUTH_ERR);
+	assert_int_equal(logged_login(&l, "nina", code, D_WRONG_ONCE), PAM_SUCCESS);
+	assert_int_equal(l.new_prompts, 2);
+	assert_int_equal(audited("nina", "enrol", "failure", "bad-code"), 1);
+	assert_non_null(p = strstr(l.uri, "secret="));
+	snprintf(secret, sizeof(secret), "%.*s", (int)strcspn(p + 7, "&"), p + 7);
+	assert_true(strlen(secret) >= 32);
+	for (p = code; *p; p++)
+		if (*p != '-')
+			plain[o++] = *p;
+	plain[o] = '\0';
+	/* the trail as the store holds it, every column */
+	if (conninfo != NULL)
+		snprintf(cmd, sizeof(cmd), "psql -Atq '%s' -c 'select * from audit' > %s/trail.txt",
+			 conninfo, dir);
+	else
+		snprintf(cmd, sizeof(cmd), "sqlite3 %s/otpgate.db .dump > %s/trail.txt", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	/* what was written is there to look at */
+	snprintf(path, sizeof(path), "%s/syslog.txt", dir);
+	assert_true(file_holds(path, "took their invitation"));
+	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+	assert_true(file_holds(path, "\"invite\""));
+	for (int i = 0; files[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (file_holds(path, code) || file_holds(path, plain) || file_holds(path, wrong) ||
+		    file_holds(path, secret) || file_holds(path, "otpauth:"))
+			fail_msg("%s holds an invitation code or the secret", files[i]);
+	}
+}
+
+/*
+ * A user name of any length the store takes (up to 256 bytes), of the
+ * characters an otpauth URI percent-encodes: invited, the user enrols,
+ * and the URI names them whole, as the device will show them.
+ */
+static void test_long_name(void **state)
+{
+	struct login l;
+	char name[201], code[32], label[700];
+	struct og_otpauth u;
+	size_t o = 0;
+
+	(void)state;
+	name[0] = 'x';
+	for (size_t i = 1; i < sizeof(name) - 1; i++)
+		name[i] = "@+.w"[i % 4];
+	name[sizeof(name) - 1] = '\0';
+	wait_margin(5);
+	invite(name, "", code);
+	assert_int_equal(ssh_login(&l, name, code, D_RIGHT), PAM_SUCCESS);
+	assert_int_equal(audited(name, "enrol", "success", "invite"), 1);
+	assert_int_equal(og_otpauth_parse(l.uri, &u), 0);
+	o = (size_t)snprintf(label, sizeof(label), "%s", u.account);
+	assert_int_equal(o, strlen(name));
+	assert_string_equal(label, name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +893,10 @@ int main(void)
 		cmocka_unit_test(test_policy_before_invitation),
 		cmocka_unit_test(test_unenrolled_with_invitation),
 		cmocka_unit_test(test_race_one_invitation),
+		cmocka_unit_test(test_gone_at_the_qr_code),
+		cmocka_unit_test(test_token_given_while_at_the_prompt),
+		cmocka_unit_test(test_nothing_secret_written),
+		cmocka_unit_test(test_long_name),
 	};
 
 	return cmocka_run_group_tests_name(getenv("OTPGATE_TEST_CONNINFO") ? "invitations on postgresql"

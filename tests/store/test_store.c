@@ -370,11 +370,24 @@ static void test_invitations(void **state)
 	assert_int_equal(us.has_failures, 0);
 	assert_int_equal(og_store_token_discard(x->st, t.id), OG_ERR_NOTFOUND);
 	assert_int_equal(audit_count(x), 3);
-	/* a new invitation replaces the old; an open one is revoked */
+	/* a new invitation replaces the old; it is not taken while the user
+	 * has an active token; an open one is revoked */
 	add_invite(x, "ivy", "acme", 9);
 	assert_int_equal(og_store_invite_get(x->st, "ivy", &got), OG_OK);
 	assert_int_equal(got.used, 0);
 	assert_int_equal(got.hash[0], 9);
+	memset(right, 9, sizeof(right));
+	ev = enrol_event("ivy", "pending", 1040);
+	assert_int_equal(og_store_invite_take(x->st, "ivy", right, &t2, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_token_get(x->st, "v-ivy2", &back), OG_ERR_NOTFOUND);
+	/* a row put from anywhere (migrate-store) names its token by a serial */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const bad[] = { "v-\"}", "v-\x1b[2J", "-v" };
+		struct og_invite odd = got;
+		snprintf(odd.token, sizeof(odd.token), "%s", bad[i]);
+		odd.used = 1040;
+		assert_int_equal(og_store_invite_put(x->st, &odd), OG_ERR_INVALID);
+	}
 	assert_int_equal(og_store_invite_revoke(x->st, "ivy"), OG_OK);
 	assert_int_equal(og_store_invite_get(x->st, "ivy", &got), OG_ERR_NOTFOUND);
 	og_store_user_state_wipe(&us);

@@ -440,11 +440,11 @@ static void invite(struct fx *x, unsigned s)
 					   T - 100 };
 	struct og_key master = { 0 };
 	struct og_invite inv;
-	char key[300], why[256];
+	char key[300], why[256], dropped[OG_SERIAL_MAX + 1];
 
 	th_path(key, sizeof(key), x->dir, "master.key");
 	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
-	if (og_invite_create(x->ctx.st, &master, &req, x->invite, why, sizeof(why)) != OG_OK)
+	if (og_invite_create(x->ctx.st, &master, &req, x->invite, dropped, why, sizeof(why)) != OG_OK)
 		fail_msg("invite: %s", why);
 	og_key_wipe(&master);
 	if (!(s & S_INVITE_USED))
@@ -875,6 +875,65 @@ static void test_enrol_finish(void **state)
 	fx_close(&x);
 }
 
+/*
+ * What an administrator, or another terminal, does while the user is at
+ * the new device's prompt, and the right code answered after it: the
+ * user locked or removed, or their organisation removed, deletes the
+ * token and refuses; the token revoked stays revoked and refuses. None of
+ * them lets the login through (with uniform refusals, each is OG_DENY),
+ * and each is audited as what happened.
+ */
+static void test_enrol_barred_at_the_qr_code(void **state)
+{
+	static const struct {
+		const char *what, *reason, *audit;
+		enum og_token_state left;	/* OG_TOKEN_STOCK: none */
+	} meanwhiles[] = {
+		{ "lock", "locked", "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code"
+		  " enrol/failure/locked", OG_TOKEN_STOCK },
+		{ "remove", "removed", "enrol/failure/removed", OG_TOKEN_STOCK },
+		{ "remove --org", "removed", "enrol/failure/removed", OG_TOKEN_STOCK },
+		{ "revoke", "token-revoked", "enrol/failure/token-revoked", OG_TOKEN_REVOKED },
+	};
+	struct decision d = plain;
+	struct og_token t;
+	struct og_login l;
+	struct fx x;
+	char code[16], audit[256], serial[OG_SERIAL_MAX + 1];
+	enum og_verdict v;
+	int64_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(meanwhiles) / sizeof(meanwhiles[0]); i++) {
+		enrol_case(&x, &l, &d);
+		snprintf(serial, sizeof(serial), "%s", l.enrol.token.serial);
+		if (i == 0)
+			meanwhile(&x, AT_LOCK);
+		else if (i == 1)
+			meanwhile(&x, AT_REMOVE);
+		else if (i == 2)
+			assert_int_equal(og_store_org_remove(x.ctx.st, "acme", T + 1, &n), OG_OK);
+		else
+			assert_int_equal(og_store_token_revoke(x.ctx.st, serial), OG_OK);
+		device_code(&l, T + 40, 0, 0, code);
+		v = og_enrol_finish(&x.ctx, &l, code, T + 40);
+		if (v != OG_DENY)
+			fail_msg("%s at the QR code: verdict %d, not OG_DENY", meanwhiles[i].what, (int)v);
+		assert_string_equal(l.reason, meanwhiles[i].reason);
+		if (meanwhiles[i].left == OG_TOKEN_STOCK) {
+			assert_int_equal(og_store_token_get(x.ctx.st, serial, &t), OG_ERR_NOTFOUND);
+		} else {
+			assert_int_equal(og_store_token_get(x.ctx.st, serial, &t), OG_OK);
+			assert_int_equal(t.state, meanwhiles[i].left);
+		}
+		snprintf(audit, sizeof(audit), "enrol/pending/invite %s", meanwhiles[i].audit);
+		d.audit = audit;
+		audited(&x, &d);
+		og_login_clear(&l);
+		fx_close(&x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -883,6 +942,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_step_up_in_failure_mode, remove_left),
 		cmocka_unit_test_teardown(test_step_up_with_hotp, remove_left),
 		cmocka_unit_test_teardown(test_enrol_finish, remove_left),
+		cmocka_unit_test_teardown(test_enrol_barred_at_the_qr_code, remove_left),
 	};
 
 	return cmocka_run_group_tests_name("login decision", tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -51,6 +52,39 @@ static void test_shapes(void **state)
 	assert_false(og_invite_shaped("abcde-fghjk"));		/* a recovery code */
 	assert_false(og_invite_shaped(""));
 	assert_false(og_invite_shaped(NULL));
+}
+
+/* What a hostile client types: bytes of any value, any length; only 20
+ * letters of the alphabet (and dashes, spaces) make a code, and a hash is
+ * made of nothing else. */
+static void test_hostile_answers(void **state)
+{
+	static char big[1 << 20];
+	unsigned char h[OG_INVITE_HASH];
+	char odd[64];
+
+	(void)state;
+	for (int c = 1; c < 256; c++) {
+		snprintf(odd, sizeof(odd), "K7QD-9XPM-3RT6-WZ2A-HHN%c", c);
+		if (strchr("ABCDEFGHJKMNPQRSTUVWXYZ23456789abcdefghjkmnpqrstuvwxyz", c) != NULL)
+			continue;
+		assert_false(og_invite_shaped(odd));
+		assert_int_equal(og_invite_hash(&master, "alice", odd, h), OG_ERR_INVALID);
+	}
+	/* a megabyte of dashes and spaces around a code is still the code */
+	memset(big, '-', sizeof(big) - 1);
+	memcpy(big + 1000, "K7QD9XPM3RT6WZ2AHHNB", 20);
+	big[sizeof(big) - 1] = '\0';
+	assert_true(og_invite_shaped(big));
+	/* and a megabyte of letters is none */
+	memset(big, 'K', sizeof(big) - 1);
+	assert_false(og_invite_shaped(big));
+	assert_int_equal(og_invite_hash(&master, "alice", big, h), OG_ERR_INVALID);
+	/* a user name longer than any the store holds hashes nothing */
+	memset(big, 'a', 300);
+	big[300] = '\0';
+	assert_int_equal(og_invite_hash(&master, big, "K7QD-9XPM-3RT6-WZ2A-HHNB", h),
+			 OG_ERR_INVALID);
 }
 
 /* The hash: the same however the code is typed; another user's, another
@@ -114,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_hostile_answers),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_random_chars),

@@ -429,9 +429,30 @@ static void test_parse_rejects(void **state)
 }
 
 /* Values that do not fit the struct are refused, not silently truncated. */
+/* The longest issuer and account the fields hold (a user's name of 256
+ * bytes) are read back whole from the URI built of them. */
+static void test_longest_fields_round_trip(void **state)
+{
+	static const unsigned char secret[20] = "12345678901234567890";
+	char issuer[sizeof(((struct og_otpauth *)0)->issuer)];
+	char account[sizeof(((struct og_otpauth *)0)->account)];
+	struct og_otpauth in, out;
+	char uri[4096];
+
+	(void)state;
+	memset(issuer, 'i', sizeof(issuer) - 1);
+	issuer[sizeof(issuer) - 1] = '\0';
+	memset(account, 'a', sizeof(account) - 1);
+	account[sizeof(account) - 1] = '\0';
+	fill(&in, issuer, account, secret, sizeof(secret), OG_SHA1, 6, 30);
+	assert_true(og_otpauth_build(&in, uri, sizeof(uri)) > 0);
+	assert_int_equal(og_otpauth_parse(uri, &out), OG_OK);
+	assert_same(&in, &out);
+}
+
 static void test_parse_rejects_oversized_fields(void **state)
 {
-	char uri[1024], longname[201];
+	char uri[1024], longname[OG_USER_MAX + 2];	/* longer than issuer and account hold */
 	struct og_otpauth u;
 	int rc;
 
@@ -495,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_parse_label_without_issuer),
 		cmocka_unit_test(test_hotp),
 		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_longest_fields_round_trip),
 		cmocka_unit_test(test_parse_rejects_oversized_fields),
 		cmocka_unit_test(test_parse_rejects_bad_escapes),
 	};

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,13 +314,27 @@ static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_
 	return OG_OK;
 }
 
+/*
+ * Once per process, before SQLite is first used: no memory statistics.
+ * Nothing reads them, and they cost every allocation SQLite makes (over a
+ * thousand when a login's statements are compiled) a global mutex. SQLite
+ * is linked into the module and each program, so this setting is ours.
+ */
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void setup_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
 		   void **out)
 {
-	struct sqlite_be *be = calloc(1, sizeof(*be));
+	struct sqlite_be *be;
 	int r;
 
-	if (be == NULL)
+	pthread_once(&setup_once, setup_sqlite);
+	if ((be = calloc(1, sizeof(*be))) == NULL)
 		return OG_ERR_NOMEM;
 	be->log = log;
 	be->registry_only = mode == OG_OPEN_REGISTRY;

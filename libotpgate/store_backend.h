@@ -131,7 +131,7 @@ enum og_q {
 	OG_Q_FAIL_GET,			/* $1 user: count, window_start, locked_until */
 	OG_Q_FAIL_PUT,			/* $1 user, $2 count, $3 window_start, $4 locked_until */
 	OG_Q_CHAIN_LOCK,		/* one append to the trail at a time (dialect) */
-	OG_Q_CHAIN_TAIL,		/* $1 user, $2 actor: newest id and mac, their pseudonyms */
+	OG_Q_CHAIN_TAIL,		/* the newest entry's id and mac (no row: none yet) */
 	OG_Q_AUDIT_INSERT,		/* $1 ts, $2..$12 OG_AUDIT_FIELD_COLS, $13 id, $14 mac */
 	OG_Q_SUBJECT_GET,		/* $1 name: its pseudonym */
 	OG_Q_SUBJECT_ADD,		/* $1 pseudonym, $2 name, $3 salt, $4 created */

@@ -58,10 +58,7 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" window_start = excluded.window_start, locked_until = excluded.locked_until" },
 	[OG_Q_CHAIN_LOCK] = { "lock audit chain", 0, NULL },
 	[OG_Q_CHAIN_TAIL] = { "read audit chain", 0,
-		"SELECT (SELECT id FROM audit ORDER BY id DESC LIMIT 1),"
-		" (SELECT mac FROM audit ORDER BY id DESC LIMIT 1),"
-		" (SELECT pseudonym FROM subjects WHERE name = $1),"
-		" (SELECT pseudonym FROM subjects WHERE name = $2)" },
+		"SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1" },
 	[OG_Q_AUDIT_INSERT] = { "audit", 0,
 		"INSERT INTO audit(ts, " OG_AUDIT_FIELD_COLS ", id, mac) VALUES($1, $2, $3, $4, $5,"
 		" $6, $7, $8, $9, $10, $11, $12, $13, $14)" },

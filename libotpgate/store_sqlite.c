@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 #define WAL_HEADER_LEN 32	/* a WAL file's header, before its first frame */
 #define REGISTRY_VERSION 1
+#define MAX_VALUES 24		/* the most values a statement is given */
 
 static const char schema_sql[] = OG_SCHEMA_SQL("INTEGER", "BLOB", "INTEGER", "0",
 	"INTEGER PRIMARY KEY", " WITHOUT ROWID", "CREATE VIEW IF NOT EXISTS");
@@ -64,6 +66,7 @@ static const char *const sq_sql[OG_Q_COUNT] = {
 struct sqlite_be {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[OG_Q_COUNT];
+	unsigned char params[OG_Q_COUNT][MAX_VALUES];	/* see map_params */
 	const struct og_log *log;
 	char path[4096];
 	int64_t busy_limit_us;
@@ -564,6 +567,25 @@ static int sq_blob(const struct og_row *r, int col, unsigned char *out, size_t c
 
 static const struct og_row_reader sq_reader = { sq_is_null, sq_text, sq_integer, sq_blob };
 
+/*
+ * Which parameter of q's statement each value goes to: value i to the one
+ * named $(i + 1), or none (0: a statement may leave some out). Worked out
+ * once, when the statement is prepared, not by name at every binding.
+ */
+static void map_params(struct sqlite_be *be, enum og_q q)
+{
+	sqlite3_stmt *s = be->stmts[q];
+	int n = sqlite3_bind_parameter_count(s);
+
+	memset(be->params[q], 0, sizeof(be->params[q]));
+	for (int k = 1; k <= n && k <= UCHAR_MAX; k++) {
+		const char *name = sqlite3_bind_parameter_name(s, k);
+		long i = name != NULL && name[0] == '$' ? strtol(name + 1, NULL, 10) : 0;
+		if (i >= 1 && i <= MAX_VALUES)
+			be->params[q][i - 1] = (unsigned char)k;
+	}
+}
+
 /* The prepared statement of q, cached for the connection, reset and
  * unbound; NULL on error. */
 static sqlite3_stmt *stmt(struct sqlite_be *be, enum og_q q)
@@ -576,6 +598,7 @@ static sqlite3_stmt *stmt(struct sqlite_be *be, enum og_q q)
 			db_error(be, og_statements[q].what);
 			return NULL;
 		}
+		map_params(be, q);
 		return be->stmts[q];
 	}
 	sqlite3_reset(s);
@@ -583,15 +606,13 @@ static sqlite3_stmt *stmt(struct sqlite_be *be, enum og_q q)
 	return s;
 }
 
-/* Binds value i to the parameter named $i (a statement may leave some out). */
-static void bind(sqlite3_stmt *s, const struct og_value *v, int n)
+/* Binds value i to the parameter named $(i + 1), where the statement has it. */
+static void bind(sqlite3_stmt *s, const unsigned char *params, const struct og_value *v, int n)
 {
-	char name[16];
 	int k;
 
 	for (int i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		if ((k = sqlite3_bind_parameter_index(s, name)) == 0)
+		if ((k = params[i]) == 0)
 			continue;
 		if (v[i].type == OG_V_TEXT)
 			sqlite3_bind_text(s, k, v[i].text, -1, SQLITE_STATIC);
@@ -618,9 +639,14 @@ static int run_call(struct sqlite_be *be, struct og_call *c)
 	c->changed = 0;
 	if (sql != NULL && sql[0] == '\0')
 		return OG_OK;	/* nothing to do in this dialect */
+	if (c->n > MAX_VALUES) {
+		og_logf(be->log, LOG_ERR, "store %.200s: %s: %d values, at most %d", be->path,
+			og_statements[c->q].what, c->n, MAX_VALUES);
+		return OG_ERR_STORE;
+	}
 	if ((s = stmt(be, c->q)) == NULL)
 		return OG_ERR_STORE;
-	bind(s, c->v, c->n);
+	bind(s, be->params[c->q], c->v, c->n);
 	row.res = s;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		stop = c->fn != NULL && c->fn(c->arg, &row) != 0;

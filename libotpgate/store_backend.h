@@ -254,7 +254,7 @@ typedef int (*og_row_fn)(void *arg, const struct og_row *r);
 /*
  * One statement of a batch: what to run with which values, and who reads
  * its rows. The backend sets changed (rows changed by an INSERT, UPDATE
- * or DELETE).
+ * or DELETE), and failed on the statement that failed.
  */
 struct og_call {
 	enum og_q q;
@@ -263,6 +263,7 @@ struct og_call {
 	og_row_fn fn;		/* NULL: rows are not read */
 	void *arg;
 	int64_t changed;
+	int failed;
 };
 
 /* How a backend is opened. */
@@ -293,8 +294,8 @@ struct og_store_ops {
 	 * Runs n statements in order, in one round trip where the dialect
 	 * can, then commits the open transaction when commit is set. OG_OK,
 	 * or the first error (logged; the statements after it did not run):
-	 * OG_ERR_EXISTS for a unique key already taken, else OG_ERR_STORE.
-	 * The caller rolls back.
+	 * OG_ERR_EXISTS for a unique key already taken, else OG_ERR_STORE,
+	 * and the call that failed marked (failed). The caller rolls back.
 	 */
 	int (*batch)(void *be, struct og_call *calls, int n, int commit);
 };

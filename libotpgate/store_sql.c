@@ -240,7 +240,7 @@ int og_store_batch(struct og_store *st, struct og_call *calls, int n, int commit
 int og_store_run(struct og_store *st, enum og_q q, const struct og_value *v, int n,
 		 og_row_fn fn, void *arg, int64_t *changed)
 {
-	struct og_call c = { q, v, n, fn, arg, 0 };
+	struct og_call c = { q, v, n, fn, arg, 0, 0 };
 	int r = og_store_batch(st, &c, 1, 0);
 
 	if (changed != NULL)

@@ -669,8 +669,11 @@ static int sq_batch(void *p, struct og_call *calls, int n, int commit)
 	int r;
 
 	for (int i = 0; i < n; i++) {
-		if ((r = run_call(be, &calls[i])) != OG_OK)
+		calls[i].failed = 0;
+		if ((r = run_call(be, &calls[i])) != OG_OK) {
+			calls[i].failed = 1;
 			return r;
+		}
 	}
 	return commit ? sq_commit(be) : OG_OK;
 }

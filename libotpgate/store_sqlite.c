@@ -36,6 +36,9 @@
 #define WAL_HEADER_LEN 32	/* a WAL file's header, before its first frame */
 #define REGISTRY_VERSION 1
 #define MAX_VALUES 24		/* the most values a statement is given */
+#define CACHE_KIB 131072	/* the most memory the page cache takes (128 MiB) */
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 static const char schema_sql[] = OG_SCHEMA_SQL("INTEGER", "BLOB", "INTEGER", "0",
 	"INTEGER PRIMARY KEY", " WITHOUT ROWID", "CREATE VIEW IF NOT EXISTS");
@@ -231,8 +234,13 @@ static int open_main(struct sqlite_be *be, const struct og_config *cfg, int crea
 	be->busy_limit_us = cfg->store_timeout * 1000000;
 	sqlite3_busy_handler(be->db, busy_wait, be);
 	tune_wal(be);
-	/* NORMAL: commits are made durable by sync_wal(), checkpoints by SQLite */
-	return exec(be, "PRAGMA main.synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+	/* NORMAL: commits are made durable by sync_wal(), checkpoints by SQLite.
+	 * The cache may grow to CACHE_KIB, as the pages a transaction reads or
+	 * writes are read or written again (an import's random ids and
+	 * pseudonyms: a smaller cache writes pages out and reads them back);
+	 * it takes only the pages used, so a login's stays a few dozen. */
+	return exec(be, "PRAGMA main.synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+		    " PRAGMA main.cache_size = -" XSTR(CACHE_KIB) ";");
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "store_backend.h"
+#include "util.h"
 
 #define TOKEN_VALUES 15
 
@@ -117,17 +118,20 @@ static void token_values(struct og_value *v, const struct og_token *t)
 }
 
 /* Step 3: the new users' pseudonyms (when the chain key is at hand; else
- * a login makes them) and the first n tokens; *q the statement that failed. */
+ * a login makes them; their salts drawn at once: a draw costs more than
+ * its bytes) and the first n tokens; *q the statement that failed. */
 static int add_tokens(struct og_store *st, struct bulk *b, const struct og_token *t, int n,
 		      int64_t now, int *bad, enum og_q *q)
 {
 	int r;
 
+	if (st->chain_state == 1 && (r = og_random(&b->salt[0][0], sizeof(b->salt))) != OG_OK)
+		return r;
 	b->n = 0;
 	for (int i = 0; i < n; i++) {
 		if (b->added[i] && st->chain_state == 1) {
-			if ((r = og_chain_subject_new(&st->chain, t[i].user, b->salt[i],
-						      b->pseudonym[i])) != OG_OK)
+			if ((r = og_chain_subject_pseudonym(&st->chain, b->salt[i], t[i].user,
+							    b->pseudonym[i])) != OG_OK)
 				return r;
 			b->v[b->n][0] = og_v_text(b->pseudonym[i]);
 			b->v[b->n][1] = og_v_text(t[i].user);

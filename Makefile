@@ -220,6 +220,7 @@ cli: all
 e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
+	@tests/e2e/sshd_sessions.sh $(abspath $(BUILD))
 
 # the store and the master key under faults: full, corrupt, locked, killed mid-write
 faults: tests

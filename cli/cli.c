@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "message.h"
 #include "spool.h"
 #include "stepup.h"
 #include "util.h"
@@ -176,13 +177,14 @@ int cli_create_file(struct cli *c, const char *path, mode_t mode, struct og_outf
 	return r;
 }
 
-/* Reads the admin's code: from the terminal without echo, or a stdin line. */
-static int read_code(const char *who, char *out, size_t cap)
+/* Reads the admin's code (what: "verification code", "next verification
+ * code"): from the terminal without echo, or a stdin line. */
+static int read_code(const char *what, const char *who, char *out, size_t cap)
 {
 	char *p = NULL;
 
 	if (isatty(STDIN_FILENO)) {
-		fprintf(stderr, "step-up: verification code for %s: ", who);
+		fprintf(stderr, "step-up: %s for %s: ", what, who);
 		p = getpass("");
 		if (p == NULL)
 			return -1;
@@ -195,14 +197,30 @@ static int read_code(const char *who, char *out, size_t cap)
 	return 0;
 }
 
+/* Failure mode: the code the admin's token shows next, and when it came. */
+static int read_next_code(void *arg, char *out, size_t cap, int64_t *at)
+{
+	struct cli *c = arg;
+
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "%s\n", OG_MESSAGE_NEXT_CODE);
+	if (read_code("next verification code", c->actor, out, cap) != 0)
+		return -1;
+	*at = (int64_t)time(NULL);
+	return 0;
+}
+
 static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict v)
 {
 	if (strcmp(su->reason, "locked") == 0)
 		return "you are locked (the superuser can unlock you)";
 	if (v == OG_DENY_LOCKED)
 		return "step-up code refused; you are now locked (the superuser can unlock you)";
-	if (strcmp(su->reason, "bad-code") == 0 || strcmp(su->reason, "replay") == 0)
+	if (strcmp(su->reason, "bad-code") == 0 || strcmp(su->reason, "replay") == 0 ||
+	    strcmp(su->reason, "bad-next-code") == 0)
 		return "step-up code refused";
+	if (strcmp(su->reason, "no-code") == 0)
+		return "you are in failure mode: step-up needs the code your device shows next too";
 	if (v == OG_UNAVAIL)
 		return "step-up cannot be checked now (see the error above)";
 	return "step-up needs your own active token";
@@ -216,11 +234,12 @@ static const char *step_up_refusal(const struct og_step_up *su, enum og_verdict 
 static int step_up(struct cli *c, const char *what)
 {
 	const struct og_auditor aud = auditor(c);
-	struct og_step_up su = { .admin = c->actor, .action = what, .audit = &aud };
+	struct og_step_up su = { .admin = c->actor, .action = what, .audit = &aud,
+				 .next_code = read_next_code, .next_arg = c };
 	char code[16] = "";
 	enum og_verdict v;
 
-	if (read_code(c->actor, code, sizeof(code)) != 0)
+	if (read_code("verification code", c->actor, code, sizeof(code)) != 0)
 		return forbidden(c, what, c->actor, "no step-up code");
 	su.ev.event = "step-up";
 	cli_audit_prepare(c, &su.ev);
@@ -239,6 +258,7 @@ static void target_of(const struct cli_command *cmd, const struct cli_args *a,
 	else if (cmd->user_opt != NULL)
 		t->user = cli_opt(a, cmd->user_opt);
 	t->user_may_be_serial = cmd->serial_ok;
+	t->user_is_session = cmd->session_ok;
 	t->org = cli_opt(a, "org");
 }
 

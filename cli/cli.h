@@ -65,6 +65,7 @@ struct cli_command {
 				 * acted on; 0: none */
 	const char *user_opt;	/* or the option that names it */
 	int serial_ok;		/* the user argument may be a token serial instead */
+	int session_ok;		/* the user argument is a session id, standing for its user */
 	int usage_exit;		/* the exit status of a usage error; 0: 2 */
 };
 

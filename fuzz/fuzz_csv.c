@@ -10,7 +10,7 @@
 #include "tokencsv.h"
 #include "util.h"
 
-static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 
 static void check_row(const struct og_csv_row *row)
 {
@@ -21,6 +21,8 @@ static void check_row(const struct og_csv_row *row)
 		 row->params.algo == OG_SHA512);
 	FZ_CHECK(og_otp_params_ok(&row->params));
 	FZ_CHECK(row->params.t0 == 0);
+	FZ_CHECK(row->params.otp_kind == OG_OTP_HOTP ? og_hotp_counter_ok(row->counter)
+						     : row->counter == 0);
 	FZ_CHECK(row->secret_len >= 10 && row->secret_len <= OG_SECRET_MAX);
 }
 

@@ -16,6 +16,8 @@ static void check_same(const struct og_otpauth *a, const struct og_otpauth *b)
 	FZ_CHECK(a->params.algo == b->params.algo);
 	FZ_CHECK(a->params.digits == b->params.digits);
 	FZ_CHECK(a->params.period == b->params.period);
+	FZ_CHECK(a->params.otp_kind == b->params.otp_kind);
+	FZ_CHECK(a->counter == b->counter);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(u.params.algo == OG_SHA1 || u.params.algo == OG_SHA256 ||
 			 u.params.algo == OG_SHA512);
 		FZ_CHECK(og_otp_params_ok(&u.params));
+		FZ_CHECK(u.params.otp_kind == OG_OTP_TOTP ? u.counter == 0
+							   : og_hotp_counter_ok(u.counter));
 		if (og_otpauth_build(&u, built, sizeof(built)) >= 0) {
 			FZ_CHECK(og_otpauth_parse(built, &again) == OG_OK);
 			check_same(&u, &again);

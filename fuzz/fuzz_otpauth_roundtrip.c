@@ -20,6 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u.params.algo = (enum og_algo)(b % 3);
 	u.params.digits = digits[(b >> 2) & 1];
 	u.params.period = periods[(b >> 3) & 1];
+	if (b & 0x10) {		/* an HOTP token: no period, a counter */
+		u.params.otp_kind = OG_OTP_HOTP;
+		u.params.period = 30;
+		u.counter = (int64_t)(fz_u64(&in) % ((uint64_t)OG_HOTP_COUNTER_MAX + 1));
+	}
 	u.secret_len = 10 + fz_byte(&in) % (OG_SECRET_MAX - 9);
 	for (size_t i = 0; i < u.secret_len; i++)
 		u.secret[i] = fz_byte(&in);
@@ -36,5 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(u.params.algo == back.params.algo);
 	FZ_CHECK(u.params.digits == back.params.digits);
 	FZ_CHECK(u.params.period == back.params.period);
+	FZ_CHECK(u.params.otp_kind == back.params.otp_kind);
+	FZ_CHECK(u.counter == back.counter);
 	return 0;
 }

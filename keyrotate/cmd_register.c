@@ -13,21 +13,24 @@
 #include "fileio.h"
 #include "util.h"
 
-/* Keys are for users the bastion knows: in the store or in NSS. */
-static int user_known(struct cli *c, const char *user)
-{
-	struct og_user_state us;
-	int known = og_store_user_state(c->st, user, &us) == OG_OK && us.known;
-
-	og_store_user_state_wipe(&us);
-	return known || getpwnam(user) != NULL;
-}
-
+/* Keys are for users the bastion knows (in the store or in NSS) and has
+ * not removed: a removed user's keys end, and none are made for them. */
 static int check_user(struct cli *c, const char *user)
 {
+	struct og_user_state us;
+	int r, known, removed;
+
 	if (!og_is_safe_name(user, OG_USER_MAX))
 		return cli_error("user '%.64s' is not a valid name", user), -1;
-	if (!user_known(c, user))
+	r = og_store_user_state(c->st, user, &us);
+	known = r == OG_OK && us.known;
+	removed = r == OG_OK && us.removed_at > 0;
+	og_store_user_state_wipe(&us);
+	if (r != OG_OK)
+		return cli_error("%s: cannot read the user from the store", user), -1;
+	if (removed)
+		return cli_error("user '%s' is removed (restore them first)", user), -1;
+	if (!known && getpwnam(user) == NULL)
 		return cli_error("unknown user '%s' (not in the store, not a local user)", user), -1;
 	return 0;
 }

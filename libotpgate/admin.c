@@ -42,17 +42,23 @@ int og_admin_load(struct og_store *st, const char *name, struct og_admin *a, cha
 }
 
 /* The organisation of the user t names: the stored one (of the token's
- * user, for a serial), or the one named with a user not yet stored. */
+ * user, for a serial; of the session's, for a session id), or the one
+ * named with a user not yet stored. */
 static void target_org(struct og_store *st, const struct og_target *t, char org[OG_ORG_MAX + 1])
 {
 	const char *user = t->user;
 	struct og_user_state us;
+	struct og_session_row s;
 	struct og_token tok;
 
 	org[0] = '\0';
 	if (t->user_may_be_serial && og_store_token_get(st, user, &tok) == OG_OK &&
 	    tok.user[0] != '\0')
 		user = tok.user;
+	if (t->user_is_session && og_store_session_get(st, user, &s) == OG_OK)
+		user = s.user;
+	else if (t->user_is_session)
+		return;	/* no such session: nobody's organisation */
 	if (og_store_user_state(st, user, &us) == OG_OK && us.known)
 		og_copy(org, OG_ORG_MAX + 1, us.org);
 	else if (t->org != NULL)

@@ -40,6 +40,7 @@ struct og_target {
 	const char *user;	/* the user acted on, or NULL */
 	int user_may_be_serial;	/* user may be a token serial, standing for its user */
 	const char *org;	/* the organisation named (--org), or NULL */
+	int user_is_session;	/* user is a session id, standing for its user */
 };
 
 /*

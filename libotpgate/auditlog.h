@@ -30,4 +30,14 @@ struct og_auditor {
  */
 int og_audit_emit(const struct og_auditor *a, const struct og_audit_event *ev, int stored);
 
+/*
+ * Starts the administrator's notification program, lockout.notify, for
+ * kind ("lockout", "failure-mode", "multiple-sources") with the user of
+ * base and arg3, arg4 (og_notify). One that cannot be started is logged and
+ * audited: event "notify", result "failure", reason kind, the cause in
+ * detail, the rest as in base. OG_OK when it runs, or none is configured.
+ */
+int og_audit_notify(const struct og_auditor *a, const struct og_audit_event *base,
+		    const char *kind, const char *arg3, const char *arg4);
+
 #endif

@@ -82,34 +82,47 @@ static enum og_verdict refuse(struct og_ctx *ctx, struct og_login *l, const char
 	return v;
 }
 
-/* Sets l->source and l->addr; returns a refusal reason or NULL. */
-static const char *resolve_source(struct og_ctx *ctx, struct og_login *l)
+int og_login_source(const char *rhost, const char *ssh_connection, struct og_addr *addr,
+		    char *out, size_t cap)
 {
 	char first[64];
 	size_t n;
 
-	if (l->rhost == NULL || l->rhost[0] == '\0') {
-		if (!ctx->cfg.allow_no_rhost) {
-			og_logf(&ctx->log, LOG_NOTICE, "user %.100s: no remote host (PAM_RHOST) "
-				"and auth.allow_no_rhost is off", l->user);
-			return "no-source";
+	if (rhost == NULL || rhost[0] == '\0')
+		return OG_ERR_NOTFOUND;
+	if (og_addr_parse(rhost, addr) == OG_OK) {
+		og_addr_format(addr, out, cap);
+		return OG_OK;
+	}
+	/* UseDNS yes: PAM_RHOST is a name; sshd puts the address in SSH_CONNECTION */
+	n = ssh_connection ? strcspn(ssh_connection, " ") : 0;
+	if (n > 0 && n < sizeof(first)) {
+		memcpy(first, ssh_connection, n);
+		first[n] = '\0';
+		if (og_addr_parse(first, addr) == OG_OK) {
+			og_addr_format(addr, out, cap);
+			return OG_OK;
 		}
+	}
+	return OG_ERR_INVALID;
+}
+
+/* Sets l->source and l->addr; returns a refusal reason or NULL. */
+static const char *resolve_source(struct og_ctx *ctx, struct og_login *l)
+{
+	int r = og_login_source(l->rhost, l->ssh_connection, &l->addr, l->source,
+				sizeof(l->source));
+
+	if (r == OG_OK)
+		return NULL;
+	if (r == OG_ERR_NOTFOUND && ctx->cfg.allow_no_rhost) {
 		snprintf(l->source, sizeof(l->source), "local");
 		return NULL;
 	}
-	if (og_addr_parse(l->rhost, &l->addr) == OG_OK) {
-		og_addr_format(&l->addr, l->source, sizeof(l->source));
-		return NULL;
-	}
-	/* UseDNS yes: PAM_RHOST is a name; sshd puts the address in SSH_CONNECTION */
-	n = l->ssh_connection ? strcspn(l->ssh_connection, " ") : 0;
-	if (n > 0 && n < sizeof(first)) {
-		memcpy(first, l->ssh_connection, n);
-		first[n] = '\0';
-		if (og_addr_parse(first, &l->addr) == OG_OK) {
-			og_addr_format(&l->addr, l->source, sizeof(l->source));
-			return NULL;
-		}
+	if (r == OG_ERR_NOTFOUND) {
+		og_logf(&ctx->log, LOG_NOTICE, "user %.100s: no remote host (PAM_RHOST) "
+			"and auth.allow_no_rhost is off", l->user);
+		return "no-source";
 	}
 	og_logf(&ctx->log, LOG_NOTICE, "user %.100s: remote host '%.100s' is not a numeric "
 		"address and SSH_CONNECTION %s", l->user, l->rhost,
@@ -130,6 +143,8 @@ static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 	/* NSS is asked for everyone, not only for whom the store does not know */
 	int in_nss = og_policy_user_in_nss(l->user) == 1, bar = og_attempt_standing(&l->us, l->now);
 
+	l->locked_until = l->us.locked_until;
+	l->failure_mode_until = l->us.failure_mode_until;
 	if (!l->us.known && !in_nss) {
 		hold(l, "unknown-user", OG_DENY_UNKNOWN);
 	} else if (bar == OG_ERR_REMOVED) {
@@ -148,12 +163,13 @@ static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 /*
  * One key sshd accepted, "TYPE BASE64 ..." of len bytes. Sets l->key_fp to
  * its fingerprint (a certificate's: that of the key it certifies), or to
- * KEY_UNREADABLE. With keys.check_at_login, returns a refusal reason unless
+ * KEY_UNREADABLE, and counts it in *plain when it is a plain key (not a
+ * certificate). With keys.check_at_login, returns a refusal reason unless
  * it is a plain key the registry holds for this user and valid now; NULL
  * otherwise.
  */
 static const char *check_one_key(struct og_ctx *ctx, struct og_login *l, const char *text,
-				 size_t len)
+				 size_t len, int *plain)
 {
 	struct og_access_key k;
 	const char *why = NULL;
@@ -165,6 +181,7 @@ static const char *check_one_key(struct og_ctx *ctx, struct og_login *l, const c
 			"(%zu bytes) cannot be read: %s", l->user, len, why);
 		return ctx->cfg.keys_check_at_login ? "key-not-registered" : NULL;
 	}
+	*plain += !cert;
 	if (!ctx->cfg.keys_check_at_login)
 		return NULL;
 	/* the registry holds plain keys; a certificate's CA is nobody's to trust here */
@@ -190,22 +207,25 @@ static const char *check_one_key(struct og_ctx *ctx, struct og_login *l, const c
  * refusal reason unless there is at least one such line and every key is
  * valid in the registry for this user (not revoked or expired since
  * sshd's lookup, not from an authorized_keys file, not a certificate);
- * NULL otherwise.
+ * NULL otherwise. Sets l->key_accepted when there is at least one such
+ * line, each a plain key (a certificate is never a registry key) that
+ * passed: sshd accepted the user's own public key.
  */
 static const char *check_login_key(struct og_ctx *ctx, struct og_login *l)
 {
 	const char *p = l->auth_info, *why = NULL;
-	int nkeys = 0;
+	int nkeys = 0, plain = 0;
 
 	for (; p != NULL && *p != '\0' && why == NULL; p += strcspn(p, "\n"), p += *p == '\n') {
 		size_t n = strcspn(p, "\n");
 		if (n < 10 || strncmp(p, "publickey ", 10) != 0)
 			continue;
 		nkeys++;
-		why = check_one_key(ctx, l, p + 10, n - 10);
+		why = check_one_key(ctx, l, p + 10, n - 10, &plain);
 	}
 	if (why == NULL && nkeys == 0 && ctx->cfg.keys_check_at_login)
 		why = "no-key";
+	l->key_accepted = why == NULL && nkeys > 0 && plain == nkeys;
 	return why;
 }
 
@@ -220,10 +240,12 @@ static enum og_verdict deny(struct og_login *l, const char *reason, enum og_verd
  * Source, store read, policy and SSH key; shared by auth and account.
  * OG_ALLOW, or a refusal with its reason in l->reason, not audited yet
  * (the caller says when); a failed store read is OG_UNAVAIL, store-error.
+ * The key is looked at before the policy decides (whether it was the
+ * user's decides what a refusal may tell), and refuses after it.
  */
 static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *l)
 {
-	const char *why;
+	const char *why, *key_why;
 	int line, r;
 
 	l->reason = NULL;
@@ -236,16 +258,19 @@ static enum og_verdict check_source_policy(struct og_ctx *ctx, struct og_login *
 			og_strerror(r));
 		return deny(l, "store-error", OG_UNAVAIL);
 	}
+	key_why = check_login_key(ctx, l);
+	if (key_why != NULL && strcmp(key_why, "store-error") == 0)
+		return deny(l, key_why, OG_UNAVAIL);
 	if (strcmp(l->source, "local") != 0 &&
 	    !og_policy_allows(&ctx->cfg, l->user, l->us.org, &l->addr, &line)) {
 		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: refused by %s", l->user,
 			l->source, line ? "policy rule" : "policy (no rule matches)");
 		return deny(l, "policy", OG_DENY_POLICY);
 	}
-	if ((why = check_login_key(ctx, l)) != NULL) {
+	if ((why = key_why) != NULL) {
 		og_logf(&ctx->log, LOG_NOTICE, "user %.100s from %s: SSH key %s refused: %s",
 			l->user, l->source, l->key_fp[0] ? l->key_fp : "?", why);
-		return deny(l, why, strcmp(why, "store-error") == 0 ? OG_UNAVAIL : OG_DENY_POLICY);
+		return deny(l, why, OG_DENY_POLICY);
 	}
 	return OG_ALLOW;
 }
@@ -269,7 +294,8 @@ static int held_back(const struct og_ctx *ctx, enum og_verdict v)
  */
 static enum og_verdict shown(const struct og_ctx *ctx, enum og_verdict v)
 {
-	return ctx->cfg.uniform_refusals && v != OG_ALLOW && v != OG_UNAVAIL ? OG_DENY : v;
+	return ctx->cfg.uniform_refusals && v != OG_ALLOW && v != OG_UNAVAIL && v != OG_NEXT_CODE
+		       ? OG_DENY : v;
 }
 
 enum og_verdict og_login_unavailable(struct og_ctx *ctx, struct og_login *l, const char *event)
@@ -321,18 +347,29 @@ static void attempt_of(struct og_ctx *ctx, struct og_login *l, const struct og_a
 	a->audit = aud;
 	audit_init(ctx, l, &a->ev, "auth", NULL, NULL);
 	og_copy(a->token, sizeof(a->token), l->token);
+	a->locked_until = l->locked_until;
+	a->failure_mode_until = l->failure_mode_until;
+	a->next_token = l->next_token;
+	a->next_after = l->next_after;
+	a->next_drift = l->next_drift;
 }
 
 static enum og_verdict done(struct og_login *l, const struct og_attempt *a, enum og_verdict v)
 {
 	l->reason = a->reason;
 	og_copy(l->token, sizeof(l->token), a->token);
+	l->locked_until = a->locked_until;
+	l->failure_mode_until = a->failure_mode_until;
+	l->next_token = a->next_token;
+	l->next_after = a->next_after;
+	l->next_drift = a->next_drift;
 	return v;
 }
 
 /*
  * A recovery code typed at the prompt (its shape is not a TOTP code's):
- * matched against the user's unused codes and consumed atomically.
+ * matched against the user's unused codes and consumed atomically. It is
+ * failure mode's additional check in itself, and ends it.
  */
 static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l,
 				       struct og_attempt *a, const char *code)
@@ -351,7 +388,9 @@ static enum og_verdict verify_recovery(struct og_ctx *ctx, struct og_login *l,
 	og_copy(a->token, sizeof(a->token), "recovery");
 	if (used)
 		return og_attempt_failed(a, "replay");
-	r = og_store_recovery_use(ctx->st, l->user, idx, og_attempt_outcome(a, "success", "recovery"));
+	r = og_store_recovery_use(ctx->st, l->user, idx, og_attempt_outcome(a, "success",
+				  og_attempt_standing(&l->us, l->now) == OG_ERR_FAILURE_MODE ||
+				  l->next_token >= 0 ? "failure-mode-passed" : "recovery"));
 	if (r == OG_ERR_REPLAY)
 		return og_attempt_failed(a, "replay");
 	if (og_attempt_is_barred(r))
@@ -395,7 +434,35 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 				int64_t answered_at)
 {
 	l->now = answered_at;
+	l->next_token = -1;
 	return shown(ctx, verify(ctx, l, code));
+}
+
+/* The next code of failure mode, or a recovery code in its place. */
+static enum og_verdict verify_next(struct og_ctx *ctx, struct og_login *l, const char *code)
+{
+	const struct og_auditor aud = { &ctx->cfg, ctx->st, &ctx->log, &ctx->log };
+	struct og_attempt a;
+	struct og_key master = { 0 };
+
+	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK)
+		return refuse(ctx, l, "auth", "master-key", OG_UNAVAIL);
+	attempt_of(ctx, l, &aud, &a);
+	if (code != NULL && !og_recovery_shaped(code))
+		return done(l, &a, og_attempt_next(&a, &l->us, &master, code));	/* wipes it */
+	og_key_wipe(&master);
+	if (code == NULL)
+		return refuse(ctx, l, "auth", "no-code", OG_DENY);
+	return done(l, &a, verify_recovery(ctx, l, &a, code));
+}
+
+enum og_verdict og_login_verify_next(struct og_ctx *ctx, struct og_login *l, const char *code,
+				     int64_t answered_at)
+{
+	l->now = answered_at;
+	if (l->next_token < 0)
+		return shown(ctx, refuse(ctx, l, "auth", "no-code", OG_DENY));
+	return shown(ctx, verify_next(ctx, l, code));
 }
 
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
@@ -407,10 +474,16 @@ enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)
 	/* after authentication: told at once, as it is */
 	if (v != OG_ALLOW)
 		return refuse(ctx, l, "account", l->reason, v);
+	l->locked_until = l->us.locked_until;
+	l->failure_mode_until = l->us.failure_mode_until;
 	if ((bar = og_attempt_standing(&l->us, l->now)) == OG_ERR_LOCKED)
 		return refuse(ctx, l, "account", "locked", OG_DENY_LOCKED);
 	if (bar == OG_ERR_REMOVED)
 		return refuse(ctx, l, "account", "removed", OG_DENY_POLICY);
+	/* the additional check is made at a code prompt: a login that made none
+	 * (key alone) is not let past failure mode */
+	if (bar == OG_ERR_FAILURE_MODE)
+		return refuse(ctx, l, "account", "failure-mode", OG_DENY_POLICY);
 	l->reason = "ok";
 	if (l->key_fp[0] && ctx->cfg.keys_check_at_login)
 		og_store_key_touch(ctx->st, l->key_fp, l->now);

@@ -33,13 +33,28 @@ struct og_login {
 	struct og_addr addr;
 	struct og_user_state us;
 	char key_fp[52];		/* fingerprint of the SSH key used, or "" */
+	int key_accepted;		/* sshd accepted the user's public key (and with
+					 * keys.check_at_login the registry holds it) */
 	int skip_prompt;		/* allowed without a code (allow_unenrolled) */
 	const char *pending;		/* refusal decided before the prompt, or NULL */
 	enum og_verdict pending_verdict;
 	/* filled in by og_login_verify */
 	const char *reason;
 	char token[OG_SERIAL_MAX + 1];
+	int64_t locked_until;		/* the lock the user is under, as last known */
+	int64_t failure_mode_until;	/* failure mode, as last known */
+	int next_token;			/* OG_NEXT_CODE: what og_login_verify_next checks */
+	int64_t next_after, next_drift;
 };
+
+/*
+ * The client's address from PAM_RHOST, or (when that is a host name) the
+ * first field of SSH_CONNECTION: numeric, an IPv4-mapped address as IPv4,
+ * into addr and out. OG_OK; OG_ERR_NOTFOUND when rhost is unset or empty;
+ * OG_ERR_INVALID when no numeric address can be had.
+ */
+int og_login_source(const char *rhost, const char *ssh_connection, struct og_addr *addr,
+		    char *out, size_t cap);
 
 /*
  * Loads config and opens the store. err gets a one-line reason. When only
@@ -70,7 +85,16 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l);
 enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code,
 				int64_t answered_at);
 
-/* Account phase: source policy and lock again, audited. */
+/*
+ * Failure mode: after og_login_verify gave OG_NEXT_CODE (a right code),
+ * the code the same token shows next, or a recovery code (NULL when the
+ * conversation gave none), as of answered_at; claimed, it ends failure
+ * mode. Verdicts as og_login_verify.
+ */
+enum og_verdict og_login_verify_next(struct og_ctx *ctx, struct og_login *l, const char *code,
+				     int64_t answered_at);
+
+/* Account phase: source policy, lock and failure mode again, audited. */
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l);
 
 /* The store cannot be reached: audits the attempt (syslog, and the spool

@@ -182,6 +182,26 @@ static int get_bool(struct loader *ld, const config_setting_t *g, const char *na
 	return OG_OK;
 }
 
+/* Optional member that must be one of the n words; *out its index. */
+static int get_word(struct loader *ld, const config_setting_t *g, const char *name,
+		    const char *const *words, int n, int *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	int i;
+
+	if (s == NULL)
+		return OG_OK;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+	    (i = og_name_find(words, n, config_setting_get_string(s))) >= 0) {
+		*out = i;
+		return OG_OK;
+	}
+	if (n == 2)
+		return fail(ld, s, "'%s' must be \"%s\" or \"%s\"", name, words[0], words[1]);
+	return fail(ld, s, "'%s' must be \"%s\", \"%s\" or \"%s\"", name, words[0], words[1],
+		    words[2]);
+}
+
 /* A duration: a string like "10m" or a whole number of seconds. */
 static int get_duration(struct loader *ld, const config_setting_t *g, const char *name,
 			int64_t *out)
@@ -266,10 +286,23 @@ out:
 	return r;
 }
 
+static int load_hotp(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "look_ahead", "resync_window", NULL };
+	struct og_config *c = ld->cfg;
+	int r;
+
+	if ((r = want_group(ld, g, "hotp")) || (r = check_keys(ld, g, "hotp", keys)) ||
+	    (r = get_int(ld, g, "look_ahead", 1, OG_HOTP_LOOK_AHEAD_MAX, &c->hotp_look_ahead)))
+		return r;
+	return get_int(ld, g, "resync_window", 2, OG_HOTP_RESYNC_WINDOW_MAX, &c->hotp_resync_window);
+}
+
 static int load_lockout(struct loader *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = { "max_failures", "interval", "lock_for", "notify",
-					    NULL };
+					    "mode", NULL };
+	static const char *const modes[] = { "lock", "step-up" };
 	struct og_config *c = ld->cfg;
 	int r;
 
@@ -277,7 +310,8 @@ static int load_lockout(struct loader *ld, const config_setting_t *g)
 	    (r = get_int(ld, g, "max_failures", 0, 1000, &c->max_failures)) ||
 	    (r = get_duration(ld, g, "interval", &c->lock_interval)) ||
 	    (r = get_duration(ld, g, "lock_for", &c->lock_for)) ||
-	    (r = get_string(ld, g, "notify", &c->lock_notify)))
+	    (r = get_string(ld, g, "notify", &c->lock_notify)) ||
+	    (r = get_word(ld, g, "mode", modes, 2, &c->lock_step_up)))
 		return r;
 	if (c->lock_notify != NULL && c->lock_notify[0] != '/')
 		return fail(ld, config_setting_get_member(g, "notify"),
@@ -367,6 +401,28 @@ static int load_auth(struct loader *ld, const config_setting_t *g)
 	    (r = get_bool(ld, g, "uniform_refusals", &ld->cfg->uniform_refusals)))
 		return r;
 	return OG_OK;
+}
+
+static int load_sessions(struct loader *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "warn_multiple", "notify_multiple", NULL };
+	int r;
+
+	if ((r = want_group(ld, g, "sessions")) || (r = check_keys(ld, g, "sessions", keys)) ||
+	    (r = get_bool(ld, g, "warn_multiple", &ld->cfg->sessions_warn_multiple)) ||
+	    (r = get_bool(ld, g, "notify_multiple", &ld->cfg->sessions_notify_multiple)))
+		return r;
+	return OG_OK;
+}
+
+/* messages = "after-key" | "always" | "never": what a refused login is told. */
+static int load_messages(struct loader *ld, const config_setting_t *root)
+{
+	static const char *const words[] = { "after-key", "always", "never" };
+	int v = (int)ld->cfg->messages, r = get_word(ld, root, "messages", words, 3, &v);
+
+	ld->cfg->messages = (enum og_messages)v;
+	return r;
 }
 
 /* A list or array of strings: each element must be a string. */
@@ -546,12 +602,16 @@ static int set_defaults(struct og_config *c, const char *path)
 	c->totp.period = 30;
 	c->window = 1;
 	c->max_drift = OG_MAX_DRIFT_DEFAULT;
+	c->hotp_look_ahead = OG_HOTP_LOOK_AHEAD_DEFAULT;
+	c->hotp_resync_window = OG_HOTP_RESYNC_WINDOW_DEFAULT;
 	c->max_failures = 5;
 	c->lock_interval = 600;
 	c->lock_for = 900;
 	c->audit_syslog = 1;
 	c->audit_store = 1;
 	c->uniform_refusals = 1;
+	c->messages = OG_MESSAGES_AFTER_KEY;
+	c->sessions_warn_multiple = 1;
 	if (!c->path || !c->store_backend || !c->store_path || !c->store_spool || !c->master_key ||
 	    !c->issuer || !c->keys_registry || !c->keys_drop_dir || !c->host)
 		return OG_ERR_NOMEM;
@@ -560,25 +620,26 @@ static int set_defaults(struct og_config *c, const char *path)
 
 static int load_sections(struct loader *ld, const config_setting_t *root)
 {
-	static const char *const keys[] = { "store", "master_key", "totp", "networks", "policy",
-					    "lockout", "audit", "auth", "keys", "enrol", "removal", "host",
-					    NULL };
+	static const char *const keys[] = { "store", "master_key", "totp", "hotp", "networks",
+					    "policy", "lockout", "audit", "auth", "keys", "enrol", "removal",
+					    "host", "sessions", "messages", NULL };
 	/* in this order: the policy names networks */
 	static const struct {
 		const char *name;
 		int (*load)(struct loader *ld, const config_setting_t *g);
 	} sections[] = {
-		{ "store", load_store }, { "totp", load_totp }, { "networks", load_networks },
+		{ "store", load_store }, { "totp", load_totp }, { "hotp", load_hotp },
+		{ "networks", load_networks },
 		{ "policy", load_policy }, { "lockout", load_lockout }, { "audit", load_audit },
 		{ "auth", load_auth }, { "keys", load_keys }, { "enrol", load_enrol },
-		{ "removal", load_removal },
+		{ "removal", load_removal }, { "sessions", load_sessions },
 	};
 	const config_setting_t *s;
 	int first = OG_OK;
 
 	if (keep(ld, check_keys(ld, root, "", keys), &first) ||
 	    keep(ld, get_string(ld, root, "master_key", &ld->cfg->master_key), &first) ||
-	    keep(ld, load_host(ld, root), &first))
+	    keep(ld, load_host(ld, root), &first) || keep(ld, load_messages(ld, root), &first))
 		return first;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if ((s = config_setting_get_member(root, sections[i].name)) != NULL &&

@@ -11,6 +11,13 @@
 
 enum og_match_kind { OG_MATCH_ANY, OG_MATCH_USER, OG_MATCH_GROUP, OG_MATCH_ORG };
 
+/* messages: when a refused login is told why (see og_login_message). */
+enum og_messages {
+	OG_MESSAGES_AFTER_KEY,	/* only once sshd accepted the user's public key */
+	OG_MESSAGES_ALWAYS,
+	OG_MESSAGES_NEVER,
+};
+
 struct og_rule {
 	enum og_match_kind kind;
 	char *name;			/* NULL for OG_MATCH_ANY */
@@ -31,6 +38,10 @@ struct og_config {
 	struct og_otp_params totp;
 	int window;
 	int max_drift;			/* steps a token's learnt drift may reach, either way */
+	/* hotp: the counters after the last accepted that a code may be of, and
+	 * how many a resync searches */
+	int hotp_look_ahead;
+	int hotp_resync_window;
 	char *issuer;
 	/* policy */
 	struct og_rule *rules;
@@ -40,6 +51,7 @@ struct og_config {
 	int64_t lock_interval;		/* seconds over which failures count */
 	int64_t lock_for;		/* seconds; 0 = until an admin unlocks */
 	char *lock_notify;		/* command run on lockout, or NULL */
+	int lock_step_up;		/* lockout.mode "step-up": failure mode, not a lock */
 	/* audit */
 	int audit_syslog;
 	int audit_store;
@@ -62,6 +74,11 @@ struct og_config {
 	int allow_no_rhost;
 	/* every refusal after the prompt, as PAM_AUTH_ERR (what a client learns) */
 	int uniform_refusals;
+	/* what a refused login is told on its terminal */
+	enum og_messages messages;
+	/* sessions: a user's sessions from several source addresses */
+	int sessions_warn_multiple;	/* warn on the terminal */
+	int sessions_notify_multiple;	/* and start lockout.notify */
 	/* this bastion's name in audit entries (default: the host name) */
 	char *host;
 };

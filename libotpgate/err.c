@@ -20,6 +20,7 @@ const char *og_strerror(int err)
 	case OG_ERR_FORBIDDEN: return "not allowed for this administrator";
 	case OG_ERR_LOCKED: return "the user is locked";
 	case OG_ERR_REMOVED: return "the user is removed";
+	case OG_ERR_FAILURE_MODE: return "the user is in failure mode (two codes needed)";
 	}
 	return "unknown error";
 }

@@ -19,6 +19,7 @@ enum og_err {
 	OG_ERR_FORBIDDEN = -13,	/* an administrator may not do this */
 	OG_ERR_LOCKED = -14,	/* the user is locked */
 	OG_ERR_REMOVED = -15,	/* the user (or the user's organisation) is removed */
+	OG_ERR_FAILURE_MODE = -16,	/* in failure mode: a login needs the additional check */
 };
 
 /* Returns a static, human-readable description of an og_err value. */

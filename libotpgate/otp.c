@@ -11,6 +11,33 @@
 #include "util.h"
 
 static const char *algo_names[] = { "SHA1", "SHA256", "SHA512" };
+static const char *const kind_names[] = { "totp", "hotp" };
+
+int og_otp_kind_parse(const char *s, enum og_otp_kind *out)
+{
+	for (int i = 0; i < 2; i++) {
+		if (s != NULL && strcasecmp(s, kind_names[i]) == 0) {
+			*out = (enum og_otp_kind)i;
+			return OG_OK;
+		}
+	}
+	return OG_ERR_INVALID;
+}
+
+const char *og_otp_kind_name(enum og_otp_kind k)
+{
+	return (unsigned)k < 2 ? kind_names[k] : "?";
+}
+
+int og_hotp_counter_ok(int64_t counter)
+{
+	return counter >= 0 && counter <= OG_HOTP_COUNTER_MAX;
+}
+
+int og_hotp_counter_parse(const char *s, int64_t *out)
+{
+	return og_parse_int(s, 0, OG_HOTP_COUNTER_MAX, out);
+}
 
 int og_algo_parse(const char *s, enum og_algo *out)
 {
@@ -41,7 +68,7 @@ int og_otp_period_ok(int64_t period)
 int og_otp_params_ok(const struct og_otp_params *p)
 {
 	return (unsigned)p->algo <= OG_SHA512 && og_otp_digits_ok(p->digits) &&
-	       og_otp_period_ok(p->period);
+	       og_otp_period_ok(p->period) && (unsigned)p->otp_kind <= OG_OTP_HOTP;
 }
 
 /* A decimal number that is_ok accepts. */
@@ -160,5 +187,36 @@ int og_otp_verify(const unsigned char *key, size_t keylen,
 	if (!found || !wellformed)
 		return OG_ERR_INVALID;
 	*matched = best;
+	return OG_OK;
+}
+
+int og_hotp_verify(const unsigned char *key, size_t keylen, const struct og_otp_params *p,
+		   int64_t last, int look_ahead, const char *code, int64_t *matched)
+{
+	char want[9], got[9] = "00000000";
+	int wellformed = code_is_wellformed(code, p->digits);
+	int64_t fresh = -1, spent = -1;
+
+	if (look_ahead < 1 || look_ahead > OG_HOTP_LOOK_AHEAD_MAX || last < -1 ||
+	    last > OG_HOTP_COUNTER_MAX)
+		return OG_ERR_INVALID;
+	if (wellformed)
+		memcpy(got, code, (size_t)p->digits);
+	/* counters below 0 do not exist: og_otp_format refuses them */
+	for (int64_t c = last - look_ahead + 1; c <= last + look_ahead; c++) {
+		int eq;
+		if (og_otp_format(key, keylen, p, c, want) != OG_OK)
+			continue;
+		eq = CRYPTO_memcmp(want, got, (size_t)p->digits) == 0;
+		if (eq && c > last && fresh < 0)
+			fresh = c;
+		if (eq && c <= last)
+			spent = c;
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(got, sizeof(got));
+	if (!wellformed || (fresh < 0 && spent < 0))
+		return OG_ERR_INVALID;
+	*matched = fresh >= 0 ? fresh : spent;
 	return OG_OK;
 }

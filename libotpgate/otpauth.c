@@ -1,4 +1,4 @@
-/* otpauth.c: build and parse otpauth://totp/ URIs. */
+/* otpauth.c: build and parse otpauth://totp/ and otpauth://hotp/ URIs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +56,32 @@ static int raw_append(char *out, size_t cap, size_t *o, const char *s)
 static int readable(const struct og_otpauth *u)
 {
 	return strchr(u->issuer, ':') == NULL && u->account[0] != '\0' && u->account[0] != ' ' &&
-	       u->secret_len >= 10 && u->secret_len <= OG_SECRET_MAX && og_otp_params_ok(&u->params);
+	       u->secret_len >= 10 && u->secret_len <= OG_SECRET_MAX && og_otp_params_ok(&u->params) &&
+	       (u->params.otp_kind != OG_OTP_HOTP || og_hotp_counter_ok(u->counter));
+}
+
+/* What follows the issuer: the parameters of the URI's type. */
+static void type_tail(const struct og_otpauth *u, char *out, size_t cap)
+{
+	if (u->params.otp_kind == OG_OTP_HOTP)
+		snprintf(out, cap, "&algorithm=%s&digits=%d&counter=%lld",
+			 og_algo_name(u->params.algo), u->params.digits, (long long)u->counter);
+	else
+		snprintf(out, cap, "&algorithm=%s&digits=%d&period=%d",
+			 og_algo_name(u->params.algo), u->params.digits, u->params.period);
 }
 
 int og_otpauth_build(const struct og_otpauth *u, char *out, size_t cap)
 {
-	char secret[OG_SECRET_MAX * 2], tail[96];
+	char secret[OG_SECRET_MAX * 2], tail[96], scheme[32];
 	size_t o = 0;
 	int r;
 
 	if (!readable(u) || og_base32_encode(u->secret, u->secret_len, secret, sizeof(secret)) < 0)
 		return OG_ERR_INVALID;
-	snprintf(tail, sizeof(tail), "&algorithm=%s&digits=%d&period=%d",
-		 og_algo_name(u->params.algo), u->params.digits, u->params.period);
-	if ((r = raw_append(out, cap, &o, "otpauth://totp/")) != 0 ||
+	type_tail(u, tail, sizeof(tail));
+	snprintf(scheme, sizeof(scheme), "otpauth://%s/", og_otp_kind_name(u->params.otp_kind));
+	if ((r = raw_append(out, cap, &o, scheme)) != 0 ||
 	    (r = pct_append(out, cap, &o, u->issuer)) != 0 ||
 	    (r = raw_append(out, cap, &o, ":")) != 0 ||
 	    (r = pct_append(out, cap, &o, u->account)) != 0 ||
@@ -114,8 +126,24 @@ static int pct_decode(const char *in, size_t len, char *out, size_t cap)
 	return OG_OK;
 }
 
+/* The parameters of one type only: an hotp URI's counter, a totp URI's period. */
+static int parse_type_param(struct og_otpauth *u, const char *key, size_t klen, const char *v,
+			    int *have_counter)
+{
+	int hotp = u->params.otp_kind == OG_OTP_HOTP;
+
+	if (klen == 7 && strncmp(key, "counter", 7) == 0 && hotp) {
+		*have_counter = 1;
+		return og_hotp_counter_parse(v, &u->counter);
+	}
+	if (klen == 6 && strncmp(key, "period", 6) == 0 && !hotp)
+		return og_otp_period_parse(v, &u->params.period);
+	/* other parameters (image, ...) are ignored, as apps do */
+	return OG_OK;
+}
+
 static int parse_param(struct og_otpauth *u, const char *key, size_t klen,
-		       const char *val, size_t vlen, int *have_secret)
+		       const char *val, size_t vlen, int *have_secret, int *have_counter)
 {
 	char v[256];
 
@@ -136,11 +164,8 @@ static int parse_param(struct og_otpauth *u, const char *key, size_t klen,
 		return og_algo_parse(v, &u->params.algo);
 	} else if (klen == 6 && strncmp(key, "digits", 6) == 0) {
 		return og_otp_digits_parse(v, &u->params.digits);
-	} else if (klen == 6 && strncmp(key, "period", 6) == 0) {
-		return og_otp_period_parse(v, &u->params.period);
 	}
-	/* other parameters (image, ...) are ignored, as apps do */
-	return OG_OK;
+	return parse_type_param(u, key, klen, v, have_counter);
 }
 
 static int parse_label(struct og_otpauth *u, const char *label, size_t len)
@@ -165,20 +190,33 @@ static int parse_label(struct og_otpauth *u, const char *label, size_t len)
 	return og_copy(u->account, sizeof(u->account), colon);
 }
 
+/* The type of "otpauth://TYPE/..." into u; the label after it, or NULL. */
+static const char *parse_type(const char *uri, struct og_otpauth *u)
+{
+	static const char scheme[] = "otpauth://";
+	char type[5];
+
+	if (strncasecmp(uri, scheme, sizeof(scheme) - 1) != 0)
+		return NULL;
+	uri += sizeof(scheme) - 1;
+	if (strlen(uri) < 5 || uri[4] != '/')
+		return NULL;
+	memcpy(type, uri, 4);
+	type[4] = '\0';
+	return og_otp_kind_parse(type, &u->params.otp_kind) == OG_OK ? uri + 5 : NULL;
+}
+
 int og_otpauth_parse(const char *uri, struct og_otpauth *u)
 {
-	static const char prefix[] = "otpauth://totp/";
 	const char *label, *q, *p;
-	int have_secret = 0;
+	int have_secret = 0, have_counter = 0;
 
 	memset(u, 0, sizeof(*u));
 	u->params.algo = OG_SHA1;
 	u->params.digits = 6;
 	u->params.period = 30;
-	if (uri == NULL || strlen(uri) > 2048 ||
-	    strncasecmp(uri, prefix, sizeof(prefix) - 1) != 0)
+	if (uri == NULL || strlen(uri) > 2048 || (label = parse_type(uri, u)) == NULL)
 		return OG_ERR_INVALID;
-	label = uri + sizeof(prefix) - 1;
 	if ((q = strchr(label, '?')) == NULL ||
 	    parse_label(u, label, (size_t)(q - label)) != OG_OK)
 		goto bad;
@@ -188,11 +226,11 @@ int og_otpauth_parse(const char *uri, struct og_otpauth *u)
 		eq = memchr(p, '=', plen);
 		if (eq == NULL ||
 		    parse_param(u, p, (size_t)(eq - p), eq + 1, plen - (size_t)(eq - p) - 1,
-				&have_secret) != OG_OK)
+				&have_secret, &have_counter) != OG_OK)
 			goto bad;
 		p += plen + (amp ? 1 : 0);
 	}
-	if (!have_secret)
+	if (!have_secret || (u->params.otp_kind == OG_OTP_HOTP && !have_counter))
 		goto bad;
 	return OG_OK;
 bad:

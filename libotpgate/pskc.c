@@ -148,6 +148,7 @@ static int key_data(struct pskc_ctx *x, const xmlNode *key, struct og_pskc_key *
 				 "TimeInterval %lld is not 30 or 60", (long long)period);
 	k->params.period = k->kind == OG_PSKC_TOTP ? (int)period : 30;
 	k->params.t0 = 0;	/* PSKC carries no T0 (Time is not one): RFC 6238's 0 */
+	k->params.otp_kind = k->kind == OG_PSKC_HOTP ? OG_OTP_HOTP : OG_OTP_TOTP;
 	return 0;
 }
 

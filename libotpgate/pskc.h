@@ -4,9 +4,8 @@
  * these links -lxml2 (the PAM module never does, so it never loads libxml2).
  *
  * The parser returns every key of a file with everything the file says of
- * it; which keys otpgate can import is the importer's decision (a key of
- * kind OG_PSKC_HOTP is returned whole, counter included, for the day the
- * store holds HOTP tokens).
+ * it; which keys otpgate can import is the importer's decision (TOTP and
+ * HOTP keys, the latter with their counter).
  */
 #ifndef OTPGATE_PSKC_H
 #define OTPGATE_PSKC_H
@@ -46,10 +45,12 @@ struct og_pskc_key {
 	 * OTHER key's data is not read). params: the Suite's hash (SHA1 when
 	 * none), ResponseFormat Length (6 or 8), period: a TOTP key's
 	 * TimeInterval (30 or 60; 30 when absent), 30 for HOTP (which has no
-	 * time step), and t0 0: PSKC has no T0 (see time).
+	 * time step), t0 0: PSKC has no T0 (see time), and otp_kind: TOTP or
+	 * HOTP as kind says.
 	 */
 	struct og_otp_params params;
-	int64_t counter;		/* Data/Counter (the HOTP moving factor), 0 when absent */
+	int64_t counter;		/* Data/Counter (the HOTP moving factor of the next
+					 * code), 0 when absent */
 	/*
 	 * Data/Time, which RFC 6030 section 4.3.4 defines as the token's time,
 	 * or the number of time intervals passed from an algorithm's start

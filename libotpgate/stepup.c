@@ -1,5 +1,6 @@
 /* stepup.c: an admin's step-up code: an attempt (attempt.c) like a login's. */
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "err.h"
 #include "stepup.h"
@@ -22,10 +23,28 @@ static const char *barred(struct og_attempt *a, const struct og_user_state *us,
 	return us->ntokens == 0 ? "no-token" : NULL;
 }
 
+/* Failure mode: the admin's next code, asked for and checked as of when it came. */
+static enum og_verdict step_up_next(struct og_attempt *a, const struct og_user_state *us,
+				    struct og_step_up *su)
+{
+	struct og_key master = { 0 };
+	char code[16];
+	enum og_verdict v;
+
+	if (su->next_code == NULL || su->next_code(su->next_arg, code, sizeof(code), &a->ev.ts) != 0)
+		return og_attempt_refuse(a, su->next_code ? "no-code" : "failure-mode", OG_DENY);
+	if (og_master_key_load(a->cfg->master_key, &master, a->log) != OG_OK)
+		v = og_attempt_refuse(a, "master-key", OG_UNAVAIL);
+	else
+		v = og_attempt_next(a, us, &master, code);	/* wipes master */
+	OPENSSL_cleanse(code, sizeof(code));
+	return v;
+}
+
 enum og_verdict og_step_up(struct og_store *st, const struct og_config *cfg,
 			   const struct og_log *log, struct og_step_up *su, const char *code)
 {
-	struct og_attempt a = { cfg, st, log, su->audit, su->ev, NULL, "", 0 };
+	struct og_attempt a = { .cfg = cfg, .st = st, .log = log, .audit = su->audit, .ev = su->ev };
 	struct og_user_state us;
 	struct og_key master = { 0 };
 	const char *why;
@@ -42,6 +61,8 @@ enum og_verdict og_step_up(struct og_store *st, const struct og_config *cfg,
 		v = og_attempt_refuse(&a, "master-key", OG_UNAVAIL);
 	else
 		v = og_attempt_code(&a, &us, &master, code);	/* wipes master */
+	if (v == OG_NEXT_CODE)
+		v = step_up_next(&a, &us, su);
 	og_store_user_state_wipe(&us);
 	su->reason = a.reason;
 	su->locked_until = a.locked_until;

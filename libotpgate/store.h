@@ -30,6 +30,8 @@ struct og_user_state {
 	int64_t locked_until;		/* 0 unlocked; INT64_MAX until unlocked */
 	int has_failures;		/* a failure count is on record */
 	int64_t removed_at;		/* 0, or when 'remove' took the user away */
+	int64_t failure_mode_until;	/* 0 none; INT64_MAX until unlocked */
+	int npending;			/* tokens enrolled but not yet confirmed */
 	int ntokens;
 	struct og_token tokens[OG_MAX_TOKENS];	/* active ones only */
 };
@@ -77,6 +79,7 @@ struct og_store_counts {
 	int64_t users, data_keys, tokens, audit;
 	int64_t admins, recovery_codes, failures, org_removals, access_keys;
 	int64_t spool_flushed;		/* spool chunks recorded as stored */
+	int64_t sessions;		/* open sessions */
 };
 
 /* Rows of the other tables, as listed for copying between stores. */
@@ -98,7 +101,27 @@ struct og_recovery_row {
 
 struct og_failure_row {
 	char user[OG_USER_MAX + 1];
-	struct og_failures f;		/* count, window and lock */
+	struct og_failures f;		/* count, window, lock, failure mode, replay */
+};
+
+#define OG_SOURCE_MAX 63	/* a source as stored: a numeric address, or "local" */
+#define OG_HOST_MAX 255		/* a bastion's name (the host setting) */
+#define OG_SESSION_TEXT_MAX 64	/* a session's service and tty, as stored */
+#define OG_BOOT_ID_MAX 36	/* /proc/sys/kernel/random/boot_id */
+
+/* An open session (the PAM session phase), on this bastion or another. */
+struct og_session_row {
+	char id[OG_ID_LEN + 1];		/* random: named to close it */
+	char user[OG_USER_MAX + 1];
+	char source[OG_SOURCE_MAX + 1];
+	char host[OG_HOST_MAX + 1];	/* the bastion it runs on */
+	char service[OG_SESSION_TEXT_MAX + 1];
+	char tty[OG_SESSION_TEXT_MAX + 1];
+	int64_t pid;			/* the process that opened it, on host */
+	int64_t pid_start;		/* and its start time (/proc/PID/stat) */
+	char boot_id[OG_BOOT_ID_MAX + 1];	/* of host's boot then */
+	int64_t started;
+	char org[OG_ORG_MAX + 1];	/* the user's organisation (listings only) */
 };
 
 struct og_org_removal_row {
@@ -191,8 +214,10 @@ void og_store_user_state_wipe(struct og_user_state *us);
  * on the user, which removal and failure counting take too), and applies
  * og_lockout_standing at ev->ts, the time the code was entered:
  *
- *   OG_ERR_REMOVED  the user, or the user's organisation, is removed;
- *   OG_ERR_LOCKED   a lock is in force at ev->ts.
+ *   OG_ERR_REMOVED       the user, or the user's organisation, is removed;
+ *   OG_ERR_LOCKED        a lock is in force at ev->ts;
+ *   OG_ERR_FAILURE_MODE  the user is in failure mode at ev->ts and the
+ *                        claim did not pass its additional check.
  *
  * Either way the claim changes nothing and appends nothing: the caller
  * audits the refusal. Only then is the claim itself tried.
@@ -201,33 +226,61 @@ void og_store_user_state_wipe(struct og_user_state *us);
 /*
  * The user of token_id may log in (see above): if the token is active and
  * step > its watermark, atomically sets the watermark to step and its
- * drift, clears the user's failures and appends ev; OG_OK. Otherwise
- * OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or OG_ERR_REPLAY, and
- * nothing changed. clear_failures is not used any more: the claim clears
- * whatever failures it finds.
+ * drift, clears the user's failures (and so ends failure mode) and appends
+ * ev; OG_OK. Otherwise OG_ERR_REMOVED, OG_ERR_LOCKED or (unless
+ * next_checked: step is the second of two consecutive codes, the
+ * additional check of failure mode) OG_ERR_FAILURE_MODE, decided first,
+ * or OG_ERR_REPLAY, and nothing changed.
  */
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
-			  int64_t drift, int clear_failures, const struct og_audit_event *ev);
+			  int64_t drift, int next_checked, const struct og_audit_event *ev);
+
+/*
+ * Spends the code of step of an active token without logging anyone in
+ * (failure mode's first code: it may not be typed again, so a code once
+ * known right cannot be tried with guess after guess at the second):
+ * sets the watermark to step if step is above it; OG_OK. OG_ERR_REPLAY
+ * if it is not (spent meanwhile), nothing changed.
+ */
+int og_store_step_spend(struct og_store *st, const char *token_id, int64_t step);
 
 /*
  * The user may log in (see og_store_login_accept): if user's code idx is
  * unused, atomically marks it used, clears the user's failures and appends
  * ev; OG_OK. Otherwise OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or
- * OG_ERR_REPLAY, and nothing changed.
+ * OG_ERR_REPLAY, and nothing changed. A recovery code is failure mode's
+ * additional check in itself.
  */
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev);
 
+/* A failure to count (og_store_login_fail): what it is, what it did. */
+struct og_fail {
+	/* in: a replayed code, for the replay rule (og_lockout_count) */
+	const char *replay_token;	/* the token whose code was replayed, or NULL */
+	int64_t replay_step;		/* the step (counter) the code matched */
+	/* out */
+	enum og_counted counted;
+	int64_t locked_until;		/* the lock after the failure, 0 none */
+	int64_t failure_mode_until;	/* failure mode after it, 0 none */
+};
+
+/* The audit detail of a replay the replay rule did not count. */
+#define OG_FAIL_NOT_COUNTED "not counted: a replay of this step was counted already"
+
 /*
- * The user may log in (see above): atomically counts one failure for user
- * within lk->interval, appends ev, and when the count reaches
- * lk->max_failures locks the user; OG_OK. *locked_until is the resulting
- * lock (0 none); *newly is 1 if this failure locked it. Otherwise
- * OG_ERR_REMOVED or OG_ERR_LOCKED, nothing counted or appended. user NULL:
- * ev is appended, nothing else.
+ * The user may log in or is in failure mode (see above): atomically
+ * counts one failure for user within lk->interval (og_lockout_count; a
+ * replay of the token's last accepted step, read in the same transaction,
+ * counts once per step), appends ev (its detail set to
+ * OG_FAIL_NOT_COUNTED when not counted), and when the count reaches
+ * lk->max_failures locks the user or, with lk->step_up, puts them into
+ * failure mode; OG_OK, f's outputs set. Otherwise OG_ERR_REMOVED or
+ * OG_ERR_LOCKED, nothing counted or appended. user NULL: ev is appended,
+ * nothing else.
  */
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
-			const struct og_audit_event *ev, int64_t *locked_until, int *newly);
+			struct og_audit_event *ev, struct og_fail *f);
 
 /*
  * Every function here that stores an audit event stores its text fields
@@ -353,6 +406,26 @@ int og_store_token_revoke(struct og_store *st, const char *serial);
 /* Replaces user's recovery codes by set, in one transaction. */
 int og_store_recovery_set(struct og_store *st, const char *user,
 			  const struct og_recovery_set *set, int64_t now);
+
+/* -------- sessions ----------------------------------------------------- */
+
+/* Records an open session; OG_ERR_INVALID for a value that would not come
+ * back whole, OG_ERR_EXISTS for an id taken. */
+int og_store_session_add(struct og_store *st, const struct og_session_row *s);
+
+/* The session with this id; OG_ERR_NOTFOUND if none. */
+int og_store_session_get(struct og_store *st, const char *id, struct og_session_row *out);
+
+/* Forgets a session; OG_ERR_NOTFOUND if there was none. */
+int og_store_session_del(struct og_store *st, const char *id);
+
+/* Calls cb for every session of user (of every user when NULL, with their
+ * organisation), oldest first; or, with host, of that bastion. cb's
+ * non-zero stops. */
+int og_store_session_list(struct og_store *st, const char *user,
+			  int (*cb)(void *arg, const struct og_session_row *s), void *arg);
+int og_store_session_list_on(struct og_store *st, const char *host,
+			     int (*cb)(void *arg, const struct og_session_row *s), void *arg);
 
 /* Makes the key registry ready (SQLite attaches it; logins never need
  * to). Call before a transaction that touches keys. */

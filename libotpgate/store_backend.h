@@ -22,8 +22,13 @@
 #include <stdint.h>
 #include "store.h"
 
-/* 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal; 5: spool_flushed */
-#define OG_SCHEMA_VERSION 5
+/*
+ * 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal;
+ * 5: spool_flushed; 6: tokens.otp_kind (HOTP); 7: sessions,
+ * failures.failure_mode_until and failures.replay_step (each backend's
+ * init adds what a store lacks, keyed on what exists: "to schema 7").
+ */
+#define OG_SCHEMA_VERSION 7
 
 /*
  * The schema, in each dialect's words: INT a 64-bit integer, BLOB bytes,
@@ -46,11 +51,13 @@
 	" digits INTEGER NOT NULL, period INTEGER NOT NULL, t0 " INT " NOT NULL DEFAULT 0," \
 	" secret " BLOB " NOT NULL, dek_id TEXT NOT NULL REFERENCES data_keys(id)," \
 	" drift " INT " NOT NULL DEFAULT 0, last_step " INT " NOT NULL DEFAULT -1," \
-	" created " INT " NOT NULL, last_used " INT " NOT NULL DEFAULT 0);" \
+	" created " INT " NOT NULL, last_used " INT " NOT NULL DEFAULT 0," \
+	" otp_kind TEXT NOT NULL DEFAULT 'totp');" \
 	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(\"user\", state);" \
 	"CREATE TABLE IF NOT EXISTS failures(" \
 	" \"user\" TEXT PRIMARY KEY, count " INT " NOT NULL, window_start " INT " NOT NULL," \
-	" locked_until " INT " NOT NULL DEFAULT 0);" \
+	" locked_until " INT " NOT NULL DEFAULT 0," \
+	" failure_mode_until " INT " NOT NULL DEFAULT 0, replay_step " INT " NOT NULL DEFAULT -1);" \
 	"CREATE TABLE IF NOT EXISTS audit(" \
 	" id " SERIAL ", ts " INT " NOT NULL, host TEXT, event TEXT NOT NULL," \
 	" result TEXT, reason TEXT, \"user\" TEXT, source TEXT, service TEXT, token TEXT," \
@@ -83,7 +90,14 @@
 	"CREATE TABLE IF NOT EXISTS recovery_codes(" \
 	" \"user\" TEXT NOT NULL, idx INTEGER NOT NULL, salt " BLOB " NOT NULL," \
 	" hash " BLOB " NOT NULL, used " INT " NOT NULL DEFAULT 0, created " INT " NOT NULL," \
-	" PRIMARY KEY(\"user\", idx));"
+	" PRIMARY KEY(\"user\", idx));" \
+	/* the sessions open on every bastion of the store (the session phase) */ \
+	"CREATE TABLE IF NOT EXISTS sessions(" \
+	" id TEXT PRIMARY KEY, \"user\" TEXT NOT NULL, source TEXT NOT NULL, host TEXT NOT NULL," \
+	" service TEXT NOT NULL, tty TEXT NOT NULL, pid " INT " NOT NULL," \
+	" pid_start " INT " NOT NULL, boot_id TEXT NOT NULL, started " INT " NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(\"user\");" \
+	"CREATE INDEX IF NOT EXISTS sessions_host ON sessions(host);"
 
 /* The key registry: public keys only, readable by the unprivileged reader. */
 #define OG_REGISTRY_SQL(INT, REG) \
@@ -106,6 +120,7 @@
 	X(FAILURES, "failures", "\"user\"") \
 	X(RECOVERY_CODES, "recovery_codes", "\"user\"") \
 	X(ACCESS_KEYS, "access_keys", "\"user\"") \
+	X(SESSIONS, "sessions", "\"user\"") \
 	X(USERS, "users", "name")
 
 #define OG_Q_ERASE_ID(name, table, column) OG_Q_ERASE_##name,
@@ -123,13 +138,16 @@ enum og_q {
 	OG_Q_FAIL_LOCK_USER,		/* $1 user: the row lock a failure takes (dialect) */
 	OG_Q_STANDING_OF_TOKEN,		/* $1 token id: OG_STANDING_COLS of its user */
 	OG_Q_STANDING_OF_USER,		/* $1 user: OG_STANDING_COLS */
-	OG_Q_CLAIM_STEP,		/* $1 id, $2 step, $3 drift, $4 when: one row or none */
+	OG_Q_TOKEN_WATERMARK,		/* $1 token id: its last_step */
+	OG_Q_CLAIM_STEP,		/* $1 id, $2 step (an HOTP counter), $3 drift, $4 when:
+					 * one row or none */
+	OG_Q_SPEND_STEP,		/* $1 id, $2 step (an HOTP counter): one row or none */
 	OG_Q_CLAIM_RECOVERY,		/* $1 user, $2 idx, $3 when */
 	OG_Q_CLEAR_FAILURES_OF_TOKEN,	/* $1 token id */
 	OG_Q_CLEAR_FAILURES,		/* $1 user: also unlock */
 	OG_Q_FAIL_ENSURE,		/* $1 user: a record to lock (dialect; may be "") */
-	OG_Q_FAIL_GET,			/* $1 user: count, window_start, locked_until */
-	OG_Q_FAIL_PUT,			/* $1 user, $2 count, $3 window_start, $4 locked_until */
+	OG_Q_FAIL_GET,			/* $1 user: OG_FAIL_COLS */
+	OG_Q_FAIL_PUT,			/* $1 user, $2..$6 OG_FAIL_COLS */
 	OG_Q_CHAIN_LOCK,		/* one append to the trail at a time (dialect) */
 	OG_Q_CHAIN_TAIL,		/* the newest entry's id and mac (no row: none yet) */
 	OG_Q_AUDIT_INSERT,		/* $1 ts, $2..$12 OG_AUDIT_FIELD_COLS, $13 id, $14 mac */
@@ -156,7 +174,7 @@ enum og_q {
 	OG_Q_DEK_GET,			/* $1 org */
 	OG_Q_DEK_ADD,			/* $1 id, $2 org, $3 wrapped, $4 created */
 	OG_Q_DEKS_ALL,
-	OG_Q_TOKEN_ADD,			/* $1..$15: OG_TOKEN_INSERT_COLS */
+	OG_Q_TOKEN_ADD,			/* $1..$16: the token's columns */
 	OG_Q_TOKEN_GET,			/* $1 serial */
 	OG_Q_TOKENS_OF,			/* $1 user */
 	OG_Q_TOKENS_ALL,
@@ -170,6 +188,13 @@ enum og_q {
 	OG_Q_RECOVERY_GET,		/* $1 user */
 	OG_Q_RECOVERY_ALL,
 	OG_Q_FAILURES_ALL,
+	/* sessions */
+	OG_Q_SESSION_ADD,		/* $1..$10: OG_SESSION_COLS */
+	OG_Q_SESSION_GET,		/* $1 id */
+	OG_Q_SESSION_DEL,		/* $1 id */
+	OG_Q_SESSIONS_OF,		/* $1 user */
+	OG_Q_SESSIONS_ON,		/* $1 host */
+	OG_Q_SESSIONS_ALL,
 	/* the key registry */
 	OG_Q_KEY_ADD,			/* $1..$12: OG_KEY_COLS */
 	OG_Q_KEYS_OF,			/* $1 user */
@@ -320,15 +345,19 @@ struct og_store {
 /* The shared column lists, in the order the row readers read them. */
 #define OG_TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
-	" d.wrapped, d.org"
+	" d.wrapped, d.org, t.otp_kind"
 #define OG_KEY_COLS "id, \"user\", org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
 /* The audit fields in the one order every sink writes them (og_audit_fields). */
 #define OG_AUDIT_FIELD_COLS "event, result, reason, \"user\", source, service, token, key," \
 	" actor, detail, host"
 #define OG_AUDIT_COLS "a.ts, " OG_AUDIT_FIELD_COLS ", a.id, a.mac, su.name, sa.name"
-/* A claim's view of a user: removed_at, org removed, locked_until, failures on record. */
-#define OG_STANDING_COLS 4
+/* A failure record, in the order og_row_failures reads it. */
+#define OG_FAIL_COLS "count, window_start, locked_until, failure_mode_until, replay_step"
+#define OG_SESSION_COLS "id, \"user\", source, host, service, tty, pid, pid_start, boot_id, started"
+/* A claim's view of a user: removed_at, org removed, locked_until, failures on record,
+ * failure_mode_until. */
+#define OG_STANDING_COLS 5
 
 /* Running statements (store_sql.c): one, with its values; or a batch. */
 int og_store_run(struct og_store *st, enum og_q q, const struct og_value *v, int n,
@@ -342,11 +371,17 @@ int og_store_finish(struct og_store *st, int r);
 #define OG_VALUES(...) (const struct og_value[]){ __VA_ARGS__ }, \
 	(int)(sizeof((const struct og_value[]){ __VA_ARGS__ }) / sizeof(struct og_value))
 
+/* A token's values for OG_Q_TOKEN_ADD, in its order (store_ops.c). */
+#define OG_TOKEN_VALUES 16
+void og_token_values(const struct og_token *t, struct og_value v[OG_TOKEN_VALUES]);
+
 /* Reading rows (store_rows.c): one rule for every backend. */
 int og_row_str(const struct og_row *r, int col, char *out, size_t cap);
 int og_row_token(const struct og_row *r, int c, struct og_token *t);
 int og_row_key(const struct og_row *r, int c, struct og_access_key *k);
 void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *has_failures);
+void og_row_failures(const struct og_row *r, int c, struct og_failures *f);
+int og_row_session(const struct og_row *r, int c, struct og_session_row *s);
 
 /* An audit row read back, and the buffers behind it. */
 struct og_audit_buf {

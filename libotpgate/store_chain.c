@@ -202,17 +202,19 @@ static int read_standing(void *arg, const struct og_row *r)
 
 /*
  * A claim, in one transaction: the user's row lock (lock), their standing
- * (standing, which decides first: OG_ERR_REMOVED or OG_ERR_LOCKED at
- * ev->ts), the claim itself (q with v; exactly one row or OG_ERR_REPLAY),
- * the failures the standing found cleared (clear: the lock keeps others
- * from counting one meanwhile), and the entry. v[0] names who the claim
- * is about, as lock, standing and clear take it. Unless all holds nothing
- * is changed or appended.
+ * (standing, which decides first: OG_ERR_REMOVED, OG_ERR_LOCKED or, unless
+ * checked, OG_ERR_FAILURE_MODE at ev->ts), the claim itself (q with v;
+ * exactly one row or OG_ERR_REPLAY), the failures the standing found
+ * cleared (clear, which ends failure mode; the lock keeps others from
+ * counting one meanwhile), and the entry. v[0] names who the claim is
+ * about, as lock, standing and clear take it. Unless all holds nothing is
+ * changed or appended.
  */
 static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum og_q q,
-		 enum og_q clear, const struct og_value *v, int n, const struct og_audit_event *ev)
+		 enum og_q clear, const struct og_value *v, int n, int checked,
+		 const struct og_audit_event *ev)
 {
-	struct standing s = { { 0, 0, 0 }, 0 };
+	struct standing s = { { 0, 0, 0, 0 }, 0 };
 	struct og_audit_copy c;
 	struct og_value tv[2];
 	struct tail t;
@@ -228,7 +230,9 @@ static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum o
 	if (!ev->syslog_only)
 		ncalls += tail_calls(calls + ncalls, tv, &c.ev, &t);
 	if ((r = og_store_batch(st, calls, ncalls, 0)) == OG_OK &&
-	    (r = og_lockout_standing(&s.s, ev->ts)) == OG_OK)
+	    (r = og_lockout_standing(&s.s, ev->ts)) == OG_ERR_FAILURE_MODE && checked)
+		r = OG_OK;
+	if (r == OG_OK)
 		r = calls[2].changed == 1 ? OG_OK : OG_ERR_REPLAY;
 	if (r == OG_OK)
 		r = append_after(st, &c.ev, &t, &wipe, s.has_failures, 1);
@@ -238,12 +242,11 @@ static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum o
 }
 
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
-			  int64_t drift, int clear_failures, const struct og_audit_event *ev)
+			  int64_t drift, int next_checked, const struct og_audit_event *ev)
 {
-	(void)clear_failures;	/* the claim clears whatever failures it finds */
 	return claim(st, OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN, OG_Q_CLAIM_STEP,
 		     OG_Q_CLEAR_FAILURES_OF_TOKEN, OG_VALUES(og_v_text(token_id), og_v_int(step),
-		     og_v_int(drift), og_v_int(ev->ts)), ev);
+		     og_v_int(drift), og_v_int(ev->ts)), next_checked != 0, ev);
 }
 
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
@@ -251,7 +254,7 @@ int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 {
 	return claim(st, OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
 		     OG_Q_CLEAR_FAILURES, OG_VALUES(og_v_text(user), og_v_int(idx), og_v_int(ev->ts)),
-		     ev);
+		     1, ev);
 }
 
 /* A failure record as OG_Q_FAIL_GET reads it. */
@@ -265,70 +268,100 @@ static int read_failures(void *arg, const struct og_row *r)
 	struct failures *fr = arg;
 
 	fr->exists = 1;
-	fr->f.count = r->rd->integer(r, 0);
-	fr->f.window_start = r->rd->integer(r, 1);
-	fr->f.locked_until = r->rd->integer(r, 2);
+	og_row_failures(r, 0, &fr->f);
 	return 0;
+}
+
+/* The replayed token's watermark, read with the failure. */
+static int read_watermark(void *arg, const struct og_row *r)
+{
+	*(int64_t *)arg = r->rd->integer(r, 0);
+	return 0;
+}
+
+/* The failure counted in fr (its record, pv the values to write it back
+ * with); -1 or the step the replay rule goes by: a replay of the token's
+ * last accepted step. */
+static struct og_call counted(struct failures *fr, struct og_value pv[6], struct og_value who,
+			      const struct og_lockout *lk, int64_t now, int64_t replay_step,
+			      struct og_fail *f)
+{
+	f->counted = og_lockout_count(&fr->f, fr->exists, now, lk, replay_step);
+	f->locked_until = fr->f.locked_until;
+	f->failure_mode_until = fr->f.failure_mode_until;
+	if (f->counted == OG_COUNT_SKIPPED)
+		return (struct og_call){ .q = OG_Q_FAIL_PUT, .n = 0 };
+	pv[0] = who;
+	pv[1] = og_v_int(fr->f.count);
+	pv[2] = og_v_int(fr->f.window_start);
+	pv[3] = og_v_int(fr->f.locked_until);
+	pv[4] = og_v_int(fr->f.failure_mode_until);
+	pv[5] = og_v_int(fr->f.replay_step);
+	return (struct og_call){ .q = OG_Q_FAIL_PUT, .v = pv, .n = 6 };
 }
 
 /*
  * A failure is a claim too: in one transaction, the user's row lock and
- * standing (one locked or removed meanwhile is not counted), their
- * failure record read and counted by og_lockout_count, written back, and
- * the entry.
+ * standing (one locked or removed meanwhile is not counted; failure mode
+ * does not bar it), their failure record and, for a replay, the token's
+ * watermark read, the failure counted by og_lockout_count and written
+ * back, and the entry (its detail OG_FAIL_NOT_COUNTED, unless it has one,
+ * when the replay rule skipped it).
  */
 static int count_failure(struct og_store *st, const char *user, const struct og_lockout *lk,
-			 const struct og_audit_event *ev, int64_t *locked_until, int *newly)
+			 struct og_audit_event *ev, struct og_fail *f)
 {
-	struct standing s = { { 0, 0, 0 }, 0 };
-	struct failures fr = { { 0, 0, 0 }, 0 };
-	struct og_value who = og_v_text(user), tv[2], pv[4];
+	struct standing s = { { 0, 0, 0, 0 }, 0 };
+	struct failures fr = { { 0, 0, 0, 0, -1 }, 0 };
+	struct og_value who = og_v_text(user), tok = og_v_text(f->replay_token), tv[2], pv[6];
+	int64_t mark = -2;
 	struct tail t;
-	struct og_call put = { .q = OG_Q_FAIL_PUT }, calls[4 + TAIL_CALLS] = {
+	struct og_call put = { .q = OG_Q_FAIL_PUT }, calls[5 + TAIL_CALLS] = {
 		{ .q = OG_Q_FAIL_LOCK_USER, .v = &who, .n = 1 },
 		{ .q = OG_Q_STANDING_OF_USER, .v = &who, .n = 1, .fn = read_standing, .arg = &s },
 		{ .q = OG_Q_FAIL_ENSURE, .v = &who, .n = 1 },
 		{ .q = OG_Q_FAIL_GET, .v = &who, .n = 1, .fn = read_failures, .arg = &fr },
+		{ .q = OG_Q_TOKEN_WATERMARK, .v = &tok, .n = 1, .fn = read_watermark, .arg = &mark },
 	};
-	int counting = lk->max_failures > 0, ncalls = counting ? 4 : 2, r;
+	int counting = lk->max_failures > 0, ncalls = counting ? 4 + (f->replay_token != NULL) : 2;
+	int r;
 
 	if ((r = st->ops->begin(st->be)) != OG_OK)
 		return r;
 	if (!ev->syslog_only)
 		ncalls += tail_calls(calls + ncalls, tv, ev, &t);
-	if ((r = og_store_batch(st, calls, ncalls, 0)) == OG_OK)
-		r = og_lockout_standing(&s.s, ev->ts);
-	if (r == OG_OK && counting) {
-		*newly = og_lockout_count(&fr.f, fr.exists, ev->ts, lk);
-		*locked_until = fr.f.locked_until;
-		pv[0] = who;
-		pv[1] = og_v_int(fr.f.count);
-		pv[2] = og_v_int(fr.f.window_start);
-		pv[3] = og_v_int(fr.f.locked_until);
-		put = (struct og_call){ .q = OG_Q_FAIL_PUT, .v = pv, .n = 4 };
-	}
+	if ((r = og_store_batch(st, calls, ncalls, 0)) == OG_OK &&
+	    (r = og_lockout_standing(&s.s, ev->ts)) == OG_ERR_FAILURE_MODE)
+		r = OG_OK;
+	if (r == OG_OK && counting)
+		put = counted(&fr, pv, who, lk, ev->ts, mark == f->replay_step ? mark : -1, f);
+	if (r == OG_OK && counting && f->counted == OG_COUNT_SKIPPED && ev->detail == NULL)
+		ev->detail = OG_FAIL_NOT_COUNTED;
 	if (r == OG_OK)
-		r = append_after(st, ev, &t, &put, counting, 1);
+		r = append_after(st, ev, &t, &put, put.n > 0, 1);
 	if (r != OG_OK)
 		st->ops->rollback(st->be);
 	return r;
 }
 
 int og_store_login_fail(struct og_store *st, const char *user, const struct og_lockout *lk,
-			const struct og_audit_event *ev, int64_t *locked_until, int *newly)
+			struct og_audit_event *ev, struct og_fail *f)
 {
 	struct og_audit_copy c;
 	int r;
 
-	*locked_until = 0;
-	*newly = 0;
+	f->counted = OG_COUNT_ONE;
+	f->locked_until = f->failure_mode_until = 0;
 	if (user != NULL && strlen(user) > OG_USER_MAX)
 		return OG_ERR_INVALID;	/* it would not come back whole */
 	if (user == NULL)
 		return og_store_audit_add(st, ev);
 	if ((r = clean(st, ev, &c)) != OG_OK)
 		return r;
-	return count_failure(st, user, lk, &c.ev, locked_until, newly);
+	if ((r = count_failure(st, user, lk, &c.ev, f)) == OG_OK && f->counted == OG_COUNT_SKIPPED &&
+	    ev->detail == NULL)
+		ev->detail = OG_FAIL_NOT_COUNTED;	/* what it recorded */
+	return r;
 }
 
 /*

@@ -102,6 +102,15 @@ static int copy_spool_mark(void *arg, const struct og_spool_mark_row *m)
 	return put(cp, og_store_spool_mark(cp->to, m->id, m->at), &cp->rep->copied.spool_flushed);
 }
 
+/* A session open when the store moved: the bastion it runs on still
+ * sees it, and closes it, in the new store. */
+static int copy_session(void *arg, const struct og_session_row *s)
+{
+	struct copy *cp = arg;
+
+	return put(cp, og_store_session_add(cp->to, s), &cp->rep->copied.sessions);
+}
+
 /* Entries go in by name: the target gives them its own pseudonyms and
  * chain. (An erased person stays erased: their entries show a pseudonym.)
  * Their values go in as they were given (og_audit_decode), so the target
@@ -136,7 +145,8 @@ int og_store_copy(struct og_store *from, struct og_store *to, struct og_copy_rep
 	    (r = done(og_store_failure_list(from, copy_failure, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_admin_list(from, copy_admin, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_key_list(from, NULL, copy_key, &cp), &cp)) != OG_OK ||
-	    (r = done(og_store_spool_mark_list(from, copy_spool_mark, &cp), &cp)) != OG_OK)
+	    (r = done(og_store_spool_mark_list(from, copy_spool_mark, &cp), &cp)) != OG_OK ||
+	    (r = done(og_store_session_list(from, NULL, copy_session, &cp), &cp)) != OG_OK)
 		return r;
 	return done(og_store_audit_list(from, copy_audit, &cp), &cp);
 }

@@ -14,13 +14,11 @@
 #include "store_backend.h"
 #include "util.h"
 
-#define TOKEN_VALUES 15
-
 /* The statements of a batch and their values; read back row by row. */
 struct bulk {
 	struct og_call calls[2 * OG_IMPORT_BATCH];
 	int row[2 * OG_IMPORT_BATCH];		/* the token each call is for */
-	struct og_value v[2 * OG_IMPORT_BATCH][TOKEN_VALUES];
+	struct og_value v[2 * OG_IMPORT_BATCH][OG_TOKEN_VALUES];
 	int added[OG_IMPORT_BATCH];		/* its user was made by this batch */
 	char org[OG_IMPORT_BATCH][OG_ORG_MAX + 1];	/* a user's, when already there */
 	unsigned char salt[OG_IMPORT_BATCH][OG_SUBJECT_SALT];
@@ -105,18 +103,6 @@ static int other_org(struct og_store *st, struct bulk *b, const struct og_token 
 	return n;
 }
 
-static void token_values(struct og_value *v, const struct og_token *t)
-{
-	const struct og_value tv[TOKEN_VALUES] = { og_v_text(t->id), og_v_text(t->serial),
-		og_v_text(t->user[0] ? t->user : NULL), og_v_text(t->kind),
-		og_v_text(og_token_state_name(t->state)), og_v_text(og_algo_name(t->params.algo)),
-		og_v_int(t->params.digits), og_v_int(t->params.period), og_v_int(t->params.t0),
-		og_v_blob(t->sealed, t->sealed_len), og_v_text(t->dek_id), og_v_int(t->drift),
-		og_v_int(t->last_step), og_v_int(t->created), og_v_int(t->last_used) };
-
-	memcpy(v, tv, sizeof(tv));
-}
-
 /* Step 3: the new users' pseudonyms (when the chain key is at hand; else
  * a login makes them; their salts drawn at once: a draw costs more than
  * its bytes) and the first n tokens; *q the statement that failed. */
@@ -139,8 +125,8 @@ static int add_tokens(struct og_store *st, struct bulk *b, const struct og_token
 			b->v[b->n][3] = og_v_int(now);
 			call(b, i, OG_Q_SUBJECT_ADD, 4, NULL, NULL);
 		}
-		token_values(b->v[b->n], &t[i]);
-		call(b, i, OG_Q_TOKEN_ADD, TOKEN_VALUES, NULL, NULL);
+		og_token_values(&t[i], b->v[b->n]);
+		call(b, i, OG_Q_TOKEN_ADD, OG_TOKEN_VALUES, NULL, NULL);
 	}
 	return run(st, b, bad, q);
 }

@@ -125,9 +125,7 @@ int og_store_recovery_put(struct og_store *st, const struct og_recovery_row *c)
 
 static int read_failure_row(const struct og_row *r, struct og_failure_row *f)
 {
-	f->f.count = r->rd->integer(r, 1);
-	f->f.window_start = r->rd->integer(r, 2);
-	f->f.locked_until = r->rd->integer(r, 3);
+	og_row_failures(r, 1, &f->f);
 	return og_row_str(r, 0, f->user, sizeof(f->user));
 }
 
@@ -142,10 +140,12 @@ int og_store_failure_list(struct og_store *st,
 /* A failure record replaces the user's, as a login's count would. */
 int og_store_failure_put(struct og_store *st, const struct og_failure_row *f)
 {
-	if (f->f.count < 0 || f->f.locked_until < 0 || !og_is_safe_name(f->user, OG_USER_MAX))
+	if (f->f.count < 0 || f->f.locked_until < 0 || f->f.failure_mode_until < 0 ||
+	    f->f.replay_step < -1 || !og_is_safe_name(f->user, OG_USER_MAX))
 		return OG_ERR_INVALID;
 	return og_store_run(st, OG_Q_FAIL_PUT, OG_VALUES(og_v_text(f->user), og_v_int(f->f.count),
-			    og_v_int(f->f.window_start), og_v_int(f->f.locked_until)), NULL, NULL,
+			    og_v_int(f->f.window_start), og_v_int(f->f.locked_until),
+			    og_v_int(f->f.failure_mode_until), og_v_int(f->f.replay_step)), NULL, NULL,
 			    NULL);
 }
 
@@ -173,6 +173,79 @@ int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_ro
 	r = og_store_run(st, OG_Q_ORG_REMOVAL_ADD, OG_VALUES(og_v_text(o->org),
 			 og_v_int(o->removed_at)), NULL, NULL, &added);
 	return r == OG_OK && added != 1 ? OG_ERR_EXISTS : r;
+}
+
+static int read_session_row(const struct og_row *r, struct og_session_row *s)
+{
+	return og_row_session(r, 0, s);
+}
+
+/* The whole listing also names each session's user's organisation. */
+static int read_session_org(const struct og_row *r, struct og_session_row *s)
+{
+	int rc = og_row_session(r, 0, s);
+
+	return rc == OG_OK ? og_row_str(r, 10, s->org, sizeof(s->org)) : rc;
+}
+
+OG_LISTING(session, struct og_session_row, read_session_row)
+OG_LISTING(session_org, struct og_session_row, read_session_org)
+
+int og_store_session_list(struct og_store *st, const char *user,
+			  int (*cb)(void *arg, const struct og_session_row *s), void *arg)
+{
+	if (user == NULL)
+		return og_list_session_org(st, OG_Q_SESSIONS_ALL, NULL, 0, cb, arg);
+	return og_list_session(st, OG_Q_SESSIONS_OF, OG_VALUES(og_v_text(user)), cb, arg);
+}
+
+int og_store_session_list_on(struct og_store *st, const char *host,
+			     int (*cb)(void *arg, const struct og_session_row *s), void *arg)
+{
+	return og_list_session(st, OG_Q_SESSIONS_ON, OG_VALUES(og_v_text(host)), cb, arg);
+}
+
+static int first_session(void *arg, const struct og_session_row *s)
+{
+	*(struct og_session_row *)arg = *s;
+	return 1;
+}
+
+int og_store_session_get(struct og_store *st, const char *id, struct og_session_row *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = og_list_session(st, OG_Q_SESSION_GET, OG_VALUES(og_v_text(id)), first_session, out);
+	return r == OG_OK && out->id[0] == '\0' ? OG_ERR_NOTFOUND : r;
+}
+
+/* A session takes nothing it could not give back whole (store.h). */
+static int session_fits(const struct og_session_row *s)
+{
+	return og_is_safe_name(s->id, OG_ID_LEN) && og_is_safe_name(s->user, OG_USER_MAX) &&
+	       memchr(s->source, '\0', sizeof(s->source)) && s->source[0] &&
+	       og_is_safe_name(s->host, OG_HOST_MAX) &&
+	       memchr(s->service, '\0', sizeof(s->service)) &&
+	       memchr(s->tty, '\0', sizeof(s->tty)) && memchr(s->boot_id, '\0', sizeof(s->boot_id));
+}
+
+int og_store_session_add(struct og_store *st, const struct og_session_row *s)
+{
+	if (!session_fits(s))
+		return OG_ERR_INVALID;
+	return og_store_run(st, OG_Q_SESSION_ADD, OG_VALUES(og_v_text(s->id), og_v_text(s->user),
+			    og_v_text(s->source), og_v_text(s->host), og_v_text(s->service),
+			    og_v_text(s->tty), og_v_int(s->pid), og_v_int(s->pid_start),
+			    og_v_text(s->boot_id), og_v_int(s->started)), NULL, NULL, NULL);
+}
+
+int og_store_session_del(struct og_store *st, const char *id)
+{
+	int64_t gone = 0;
+	int r = og_store_run(st, OG_Q_SESSION_DEL, OG_VALUES(og_v_text(id)), NULL, NULL, &gone);
+
+	return r == OG_OK && gone != 1 ? OG_ERR_NOTFOUND : r;
 }
 
 static int read_spool_mark(const struct og_row *r, struct og_spool_mark_row *m)
@@ -284,7 +357,7 @@ static int read_counts(void *arg, const struct og_row *r)
 	struct og_store_counts *c = arg;
 	int64_t *v[] = { &c->users, &c->data_keys, &c->tokens, &c->audit, &c->admins,
 			 &c->recovery_codes, &c->failures, &c->org_removals, &c->access_keys,
-			 &c->spool_flushed };
+			 &c->spool_flushed, &c->sessions };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		*v[i] = r->rd->integer(r, (int)i);

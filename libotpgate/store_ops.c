@@ -42,11 +42,13 @@ static int read_user_state(void *arg, const struct og_row *r)
 	us->locked_until = r->rd->integer(r, 1);
 	us->has_failures = r->rd->integer(r, 2) != 0;
 	us->removed_at = r->rd->integer(r, 3);
+	us->failure_mode_until = r->rd->integer(r, 4);
+	us->npending = (int)r->rd->integer(r, 5);
 	if (og_row_str(r, 0, us->org, sizeof(us->org)) != OG_OK)
 		return us->known = -1;
-	if (r->rd->is_null(r, 4) || us->ntokens == OG_MAX_TOKENS)
+	if (r->rd->is_null(r, 6) || us->ntokens == OG_MAX_TOKENS)
 		return 0;
-	return og_row_token(r, 4, &us->tokens[us->ntokens++]) == OG_OK ? 0 : (us->known = -1);
+	return og_row_token(r, 6, &us->tokens[us->ntokens++]) == OG_OK ? 0 : (us->known = -1);
 }
 
 /* One statement: the user row and its tokens are seen together. */
@@ -308,16 +310,25 @@ static int read_key(const struct og_row *r, struct og_access_key *k)
 	return og_row_key(r, 0, k);
 }
 
+void og_token_values(const struct og_token *t, struct og_value v[OG_TOKEN_VALUES])
+{
+	const struct og_value tv[OG_TOKEN_VALUES] = { og_v_text(t->id), og_v_text(t->serial),
+		og_v_text(t->user[0] ? t->user : NULL), og_v_text(t->kind),
+		og_v_text(og_token_state_name(t->state)), og_v_text(og_algo_name(t->params.algo)),
+		og_v_int(t->params.digits), og_v_int(t->params.period), og_v_int(t->params.t0),
+		og_v_blob(t->sealed, t->sealed_len), og_v_text(t->dek_id), og_v_int(t->drift),
+		og_v_int(t->last_step), og_v_int(t->created), og_v_int(t->last_used),
+		og_v_text(og_otp_kind_name(t->params.otp_kind)) };
+
+	memcpy(v, tv, sizeof(tv));
+}
+
 int og_store_token_add(struct og_store *st, const struct og_token *t)
 {
-	return og_store_run(st, OG_Q_TOKEN_ADD, OG_VALUES(og_v_text(t->id), og_v_text(t->serial),
-			    og_v_text(t->user[0] ? t->user : NULL), og_v_text(t->kind),
-			    og_v_text(og_token_state_name(t->state)),
-			    og_v_text(og_algo_name(t->params.algo)), og_v_int(t->params.digits),
-			    og_v_int(t->params.period), og_v_int(t->params.t0),
-			    og_v_blob(t->sealed, t->sealed_len), og_v_text(t->dek_id),
-			    og_v_int(t->drift), og_v_int(t->last_step), og_v_int(t->created),
-			    og_v_int(t->last_used)), NULL, NULL, NULL);
+	struct og_value v[OG_TOKEN_VALUES];
+
+	og_token_values(t, v);
+	return og_store_run(st, OG_Q_TOKEN_ADD, v, OG_TOKEN_VALUES, NULL, NULL, NULL);
 }
 
 OG_LISTING(token, struct og_token, read_token)
@@ -364,6 +375,13 @@ int og_store_token_resync(struct og_store *st, const char *token_id, int64_t dri
 {
 	return change_one(st, OG_Q_TOKEN_RESYNC, OG_VALUES(og_v_text(token_id), og_v_int(drift),
 			  og_v_int(step)));
+}
+
+int og_store_step_spend(struct og_store *st, const char *token_id, int64_t step)
+{
+	int r = change_one(st, OG_Q_SPEND_STEP, OG_VALUES(og_v_text(token_id), og_v_int(step)));
+
+	return r == OG_ERR_NOTFOUND ? OG_ERR_REPLAY : r;
 }
 
 int og_store_token_revoke(struct og_store *st, const char *serial)

@@ -44,7 +44,15 @@ static const char upgrade_sql[] =
 	"ALTER TABLE IF EXISTS users ADD COLUMN IF NOT EXISTS removed_at BIGINT NOT NULL DEFAULT 0;"
 	"ALTER TABLE IF EXISTS users ADD COLUMN IF NOT EXISTS"
 	" removed_with_org BOOLEAN NOT NULL DEFAULT false;"
-	"ALTER TABLE IF EXISTS audit ADD COLUMN IF NOT EXISTS mac BYTEA;";
+	"ALTER TABLE IF EXISTS audit ADD COLUMN IF NOT EXISTS mac BYTEA;"
+	/* schema 5 to 6: tokens gain otp_kind, TOTP or HOTP (every older token is TOTP) */
+	"ALTER TABLE IF EXISTS tokens ADD COLUMN IF NOT EXISTS otp_kind TEXT NOT NULL DEFAULT 'totp';"
+	/* to schema 7: failure mode and the replay rule's step; the sessions
+	 * table is new (OG_SCHEMA_SQL makes it) */
+	"ALTER TABLE IF EXISTS failures ADD COLUMN IF NOT EXISTS"
+	" failure_mode_until BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE IF EXISTS failures ADD COLUMN IF NOT EXISTS"
+	" replay_step BIGINT NOT NULL DEFAULT -1;";
 
 /*
  * What PostgreSQL says its own way: a claim or a failure takes a row lock
@@ -58,9 +66,9 @@ static const char *const pg_sql[OG_Q_COUNT] = {
 				  " (SELECT \"user\" FROM tokens WHERE id = $1) FOR SHARE",
 	[OG_Q_CLAIM_LOCK_USER] = "SELECT 1 FROM users WHERE name = $1 FOR SHARE",
 	[OG_Q_FAIL_LOCK_USER] = "SELECT 1 FROM users WHERE name = $1 FOR NO KEY UPDATE",
-	[OG_Q_FAIL_ENSURE] = "INSERT INTO failures VALUES($1, 0, 0, 0) ON CONFLICT(\"user\") DO NOTHING",
-	[OG_Q_FAIL_GET] = "SELECT count, window_start, locked_until FROM failures"
-			  " WHERE \"user\" = $1 FOR UPDATE",
+	[OG_Q_FAIL_ENSURE] = "INSERT INTO failures(\"user\", count, window_start) VALUES($1, 0, 0)"
+			     " ON CONFLICT(\"user\") DO NOTHING",
+	[OG_Q_FAIL_GET] = "SELECT " OG_FAIL_COLS " FROM failures WHERE \"user\" = $1 FOR UPDATE",
 	[OG_Q_CHAIN_LOCK] = "SELECT pg_advisory_xact_lock(" XSTR(AUDIT_LOCK) ")",
 	[OG_Q_PURGE_PREPARE] = "",
 	[OG_Q_PURGE_TIDY] = "VACUUM data_keys",

@@ -55,7 +55,8 @@ int og_row_token(const struct og_row *r, int c, struct og_token *t)
 	if (rd->blob(r, c + 13, t->sealed, sizeof(t->sealed), &t->sealed_len) != OG_OK ||
 	    og_row_str(r, c + 14, t->dek_id, sizeof(t->dek_id)) != OG_OK ||
 	    blob_of(r, c + 15, t->wrapped_dek, sizeof(t->wrapped_dek)) != OG_OK ||
-	    og_row_str(r, c + 16, t->dek_org, sizeof(t->dek_org)) != OG_OK)
+	    og_row_str(r, c + 16, t->dek_org, sizeof(t->dek_org)) != OG_OK ||
+	    og_otp_kind_parse(word_of(r, c + 17, buf, sizeof(buf)), &t->params.otp_kind) != OG_OK)
 		return OG_ERR_STORE;
 	return og_otp_params_ok(&t->params) ? OG_OK : OG_ERR_STORE;
 }
@@ -87,6 +88,34 @@ void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *
 	s->org_removed = r->rd->integer(r, c + 1) != 0;
 	s->locked_until = r->rd->integer(r, c + 2);
 	*has_failures = r->rd->integer(r, c + 3) != 0;
+	s->failure_mode_until = r->rd->integer(r, c + 4);
+}
+
+/* Fills f from OG_FAIL_COLS starting at column c. */
+void og_row_failures(const struct og_row *r, int c, struct og_failures *f)
+{
+	f->count = r->rd->integer(r, c);
+	f->window_start = r->rd->integer(r, c + 1);
+	f->locked_until = r->rd->integer(r, c + 2);
+	f->failure_mode_until = r->rd->integer(r, c + 3);
+	f->replay_step = r->rd->integer(r, c + 4);
+}
+
+/* Fills s from OG_SESSION_COLS starting at column c. */
+int og_row_session(const struct og_row *r, int c, struct og_session_row *s)
+{
+	if (og_row_str(r, c + 0, s->id, sizeof(s->id)) != OG_OK ||
+	    og_row_str(r, c + 1, s->user, sizeof(s->user)) != OG_OK ||
+	    og_row_str(r, c + 2, s->source, sizeof(s->source)) != OG_OK ||
+	    og_row_str(r, c + 3, s->host, sizeof(s->host)) != OG_OK ||
+	    og_row_str(r, c + 4, s->service, sizeof(s->service)) != OG_OK ||
+	    og_row_str(r, c + 5, s->tty, sizeof(s->tty)) != OG_OK ||
+	    og_row_str(r, c + 8, s->boot_id, sizeof(s->boot_id)) != OG_OK)
+		return OG_ERR_STORE;
+	s->pid = r->rd->integer(r, c + 6);
+	s->pid_start = r->rd->integer(r, c + 7);
+	s->started = r->rd->integer(r, c + 9);
+	return OG_OK;
 }
 
 /* "erased-" and the pseudonym, when the subject has no name any more. */

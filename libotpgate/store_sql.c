@@ -13,7 +13,8 @@
 	" LEFT JOIN subjects sa ON sa.pseudonym = a.actor"
 /* Who a claim is about, and what bars them (OG_STANDING_COLS). */
 #define STANDING(who) "WITH who(name) AS (" who ") SELECT COALESCE(u.removed_at, 0)," \
-	" o.org IS NOT NULL, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL FROM who" \
+	" o.org IS NOT NULL, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL," \
+	" COALESCE(f.failure_mode_until, 0) FROM who" \
 	" LEFT JOIN users u ON u.name = who.name LEFT JOIN org_removals o ON o.org = u.org" \
 	" LEFT JOIN failures f ON f.\"user\" = who.name"
 #define TOKEN_USER "SELECT \"user\" FROM tokens WHERE id = $1"
@@ -32,7 +33,9 @@ enum { REG = OG_QF_REGISTRY, STREAM = OG_QF_STREAM };
 const struct og_statement og_statements[OG_Q_COUNT] = {
 	/* the login path */
 	[OG_Q_USER_STATE] = { "read user", 0,
-		"SELECT u.org, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL, u.removed_at, "
+		"SELECT u.org, COALESCE(f.locked_until, 0), f.\"user\" IS NOT NULL, u.removed_at,"
+		" COALESCE(f.failure_mode_until, 0), (SELECT count(*) FROM tokens p"
+		" WHERE p.\"user\" = u.name AND p.state = 'pending'), "
 		OG_TOKEN_COLS " FROM users u LEFT JOIN failures f ON f.\"user\" = u.name"
 		" LEFT JOIN tokens t ON t.\"user\" = u.name AND t.state = 'active'"
 		" LEFT JOIN data_keys d ON d.id = t.dek_id"
@@ -42,9 +45,14 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 	[OG_Q_FAIL_LOCK_USER] = { "lock user", 0, NULL },
 	[OG_Q_STANDING_OF_TOKEN] = { "read user standing", 0, STANDING(TOKEN_USER) },
 	[OG_Q_STANDING_OF_USER] = { "read user standing", 0, STANDING("SELECT CAST($1 AS TEXT)") },
+	[OG_Q_TOKEN_WATERMARK] = { "read watermark", 0, "SELECT last_step FROM tokens WHERE id = $1" },
+	/* the one claim of a TOTP step and an HOTP counter: whoever moves the
+	 * watermark past it first has it, fleet-wide */
 	[OG_Q_CLAIM_STEP] = { "advance watermark", 0,
 		"UPDATE tokens SET last_step = $2, drift = $3, last_used = $4"
 		" WHERE id = $1 AND state = 'active' AND last_step < $2" },
+	[OG_Q_SPEND_STEP] = { "spend code", 0,
+		"UPDATE tokens SET last_step = $2 WHERE id = $1 AND state = 'active' AND last_step < $2" },
 	[OG_Q_CLAIM_RECOVERY] = { "use recovery code", 0,
 		"UPDATE recovery_codes SET used = $3 WHERE \"user\" = $1 AND idx = $2 AND used = 0" },
 	[OG_Q_CLEAR_FAILURES_OF_TOKEN] = { "clear failures", 0,
@@ -53,9 +61,11 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 	[OG_Q_FAIL_ENSURE] = { "count failure", 0, NULL },
 	[OG_Q_FAIL_GET] = { "count failure", 0, NULL },
 	[OG_Q_FAIL_PUT] = { "count failure", 0,
-		"INSERT INTO failures(\"user\", count, window_start, locked_until)"
-		" VALUES($1, $2, $3, $4) ON CONFLICT(\"user\") DO UPDATE SET count = excluded.count,"
-		" window_start = excluded.window_start, locked_until = excluded.locked_until" },
+		"INSERT INTO failures(\"user\", " OG_FAIL_COLS ") VALUES($1, $2, $3, $4, $5, $6)"
+		" ON CONFLICT(\"user\") DO UPDATE SET count = excluded.count,"
+		" window_start = excluded.window_start, locked_until = excluded.locked_until,"
+		" failure_mode_until = excluded.failure_mode_until,"
+		" replay_step = excluded.replay_step" },
 	[OG_Q_CHAIN_LOCK] = { "lock audit chain", 0, NULL },
 	[OG_Q_CHAIN_TAIL] = { "read audit chain", 0,
 		"SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1" },
@@ -109,8 +119,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		"SELECT id, org, wrapped, created FROM data_keys ORDER BY org" },
 	[OG_Q_TOKEN_ADD] = { "add token", 0,
 		"INSERT INTO tokens(id, serial, \"user\", kind, state, algorithm, digits, period, t0,"
-		" secret, dek_id, drift, last_step, created, last_used) VALUES($1, $2, $3, $4, $5, $6,"
-		" $7, $8, $9, $10, $11, $12, $13, $14, $15)" },
+		" secret, dek_id, drift, last_step, created, last_used, otp_kind) VALUES($1, $2, $3,"
+		" $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)" },
 	[OG_Q_TOKEN_GET] = { "read token", 0,
 		"SELECT " OG_TOKEN_COLS TOKEN_FROM " WHERE t.serial = $1" },
 	[OG_Q_TOKENS_OF] = { "list tokens", 0,
@@ -142,7 +152,22 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		"SELECT \"user\", idx, salt, hash, used, created FROM recovery_codes"
 		" ORDER BY \"user\", idx" },
 	[OG_Q_FAILURES_ALL] = { "list failures", 0,
-		"SELECT \"user\", count, window_start, locked_until FROM failures ORDER BY \"user\"" },
+		"SELECT \"user\", " OG_FAIL_COLS " FROM failures ORDER BY \"user\"" },
+	/* sessions */
+	[OG_Q_SESSION_ADD] = { "add session", 0,
+		"INSERT INTO sessions(" OG_SESSION_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		" $10)" },
+	[OG_Q_SESSION_GET] = { "read session", 0,
+		"SELECT " OG_SESSION_COLS " FROM sessions WHERE id = $1" },
+	[OG_Q_SESSION_DEL] = { "forget session", 0, "DELETE FROM sessions WHERE id = $1" },
+	[OG_Q_SESSIONS_OF] = { "list sessions", 0,
+		"SELECT " OG_SESSION_COLS " FROM sessions WHERE \"user\" = $1 ORDER BY started, id" },
+	[OG_Q_SESSIONS_ON] = { "list sessions", 0,
+		"SELECT " OG_SESSION_COLS " FROM sessions WHERE host = $1 ORDER BY started, id" },
+	[OG_Q_SESSIONS_ALL] = { "list sessions", 0,
+		"SELECT s.id, s.\"user\", s.source, s.host, s.service, s.tty, s.pid, s.pid_start,"
+		" s.boot_id, s.started, COALESCE(u.org, '') FROM sessions s"
+		" LEFT JOIN users u ON u.name = s.\"user\" ORDER BY s.\"user\", s.started, s.id" },
 	/* the key registry */
 	[OG_Q_KEY_ADD] = { "add key", REG,
 		"INSERT INTO access_keys(" OG_KEY_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"
@@ -197,7 +222,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" (SELECT count(*) FROM tokens), (SELECT count(*) FROM audit),"
 		" (SELECT count(*) FROM admins), (SELECT count(*) FROM recovery_codes),"
 		" (SELECT count(*) FROM failures), (SELECT count(*) FROM org_removals),"
-		" (SELECT count(*) FROM access_keys), (SELECT count(*) FROM spool_flushed)" },
+		" (SELECT count(*) FROM access_keys), (SELECT count(*) FROM spool_flushed),"
+		" (SELECT count(*) FROM sessions)" },
 };
 
 const char *og_statement_sql(enum og_q q, const char *const *own)

@@ -57,7 +57,7 @@ static const char *const sq_sql[OG_Q_COUNT] = {
 	[OG_Q_CLAIM_LOCK_USER] = "",
 	[OG_Q_FAIL_LOCK_USER] = "",
 	[OG_Q_FAIL_ENSURE] = "",
-	[OG_Q_FAIL_GET] = "SELECT count, window_start, locked_until FROM failures WHERE \"user\" = $1",
+	[OG_Q_FAIL_GET] = "SELECT " OG_FAIL_COLS " FROM failures WHERE \"user\" = $1",
 	[OG_Q_CHAIN_LOCK] = "",
 	/* deleted rows are overwritten, and the WAL truncated after an organisation's
 	 * purge, so its wrapped data key leaves the files */
@@ -483,6 +483,31 @@ static int migrate_v3(struct sqlite_be *be)
 	return r;
 }
 
+/* Schema 5 to 6: tokens gain otp_kind, TOTP or HOTP (every older token is TOTP). */
+static int migrate_v5(struct sqlite_be *be)
+{
+	if (schema_version(be, "main") < 1 || has_column(be, "tokens", "otp_kind"))
+		return OG_OK;
+	return exec(be, "ALTER TABLE tokens ADD COLUMN otp_kind TEXT NOT NULL DEFAULT 'totp'");
+}
+
+/* To schema 7: failures gain failure mode and the replay rule's step (the
+ * sessions table is new: OG_SCHEMA_SQL makes it). Keyed on the columns a
+ * store has, whatever its version says. */
+static int migrate_v6(struct sqlite_be *be)
+{
+	int r = OG_OK;
+
+	if (schema_version(be, "main") < 1)
+		return OG_OK;
+	if (!has_column(be, "failures", "failure_mode_until"))
+		r = exec(be, "ALTER TABLE failures ADD COLUMN"
+			 " failure_mode_until INTEGER NOT NULL DEFAULT 0");
+	if (r == OG_OK && !has_column(be, "failures", "replay_step"))
+		r = exec(be, "ALTER TABLE failures ADD COLUMN replay_step INTEGER NOT NULL DEFAULT -1");
+	return r;
+}
+
 static int sq_init(struct og_store *st)
 {
 	struct sqlite_be *be = st->be;
@@ -495,6 +520,7 @@ static int sq_init(struct og_store *st)
 	snprintf(sql, sizeof(sql), "PRAGMA main.user_version = %d; PRAGMA reg.user_version = %d",
 		 OG_SCHEMA_VERSION, REGISTRY_VERSION);
 	if ((r = migrate_v1(be)) != OG_OK || (r = migrate_v3(be)) != OG_OK ||
+	    (r = migrate_v5(be)) != OG_OK || (r = migrate_v6(be)) != OG_OK ||
 	    (r = exec(be, schema_sql)) != OG_OK || (r = og_store_seal_old(st)) != OG_OK ||
 	    (r = exec(be, registry_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
 		exec(be, "ROLLBACK");

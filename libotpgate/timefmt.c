@@ -15,6 +15,17 @@ void og_time_utc(int64_t t, char out[OG_TIME_LEN])
 		strcpy(out, "?");
 }
 
+void og_time_until(int64_t t, int64_t now, char out[OG_TIME_LEN])
+{
+	time_t tt = (time_t)(t > INT64_MAX - 59 ? t : (t + 59) / 60 * 60);
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, OG_TIME_LEN, t - now < 86400 ? "%H:%M UTC" : "%Y-%m-%d %H:%M UTC",
+		     &tm) == 0)
+		strcpy(out, "?");
+}
+
 /* n decimal digits at *p (advanced past them) within lo..hi; -1 if not. */
 static int digits(const char **p, int n, int lo, int hi)
 {

@@ -10,6 +10,13 @@
 void og_time_utc(int64_t t, char out[OG_TIME_LEN]);
 
 /*
+ * t as a person waiting for it reads it, from now: "HH:MM UTC", the
+ * minute rounded up (so the time said has come when it is read), with the
+ * date before it ("YYYY-MM-DD HH:MM UTC") when t is not within a day.
+ */
+void og_time_until(int64_t t, int64_t now, char out[OG_TIME_LEN]);
+
+/*
  * A point in time as an operator gives it: ISO 8601
  * "YYYY-MM-DD[THH:MM[:SS]]" with "Z", "+HH:MM" or "-HH:MM" (none: UTC),
  * Unix seconds (above 100000000), or a duration back from now ("90s",

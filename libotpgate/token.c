@@ -65,6 +65,21 @@ int og_token_build(const struct og_key *dek, const char *dek_id, const char *use
 	return og_secret_seal(dek, t->id, t->user, secret, len, t->sealed);
 }
 
+void og_token_start(struct og_token *t, int64_t drift, int64_t counter)
+{
+	if (t->params.otp_kind == OG_OTP_HOTP) {
+		t->drift = 0;
+		t->last_step = counter - 1;
+	} else {
+		t->drift = drift;
+	}
+}
+
+int64_t og_token_counter(const struct og_token *t)
+{
+	return t->last_step + 1;
+}
+
 int og_token_secret(const struct og_key *master, const struct og_token *t,
 		    unsigned char *secret, size_t *len)
 {
@@ -84,9 +99,29 @@ int og_token_secret(const struct og_key *master, const struct og_token *t,
 	return r;
 }
 
+/* Whether token t shows code at now (og_token_match): OG_OK with its step and drift. */
+static int match_one(const struct og_token *t, const unsigned char *secret, size_t len,
+		     int64_t now, const struct og_code_reach *reach, const char *code,
+		     int64_t *step, int64_t *drift)
+{
+	int64_t now_step, center;
+
+	if (t->params.otp_kind == OG_OTP_HOTP) {
+		*drift = t->drift;
+		return og_hotp_verify(secret, len, &t->params, t->last_step, reach->look_ahead, code,
+				      step);
+	}
+	now_step = og_totp_step(&t->params, now);
+	center = now_step + og_drift_bound(t->drift, reach->max_drift);
+	if (og_otp_verify(secret, len, &t->params, center, reach->window, code, step) != OG_OK)
+		return OG_ERR_INVALID;
+	*drift = og_drift_bound(*step - now_step, reach->max_drift);
+	return OG_OK;
+}
+
 int og_token_match(const struct og_key *master, const struct og_token *tokens, int n,
-		   int64_t now, int window, int max_drift, const char *code, int64_t *step,
-		   int64_t *drift, const struct og_log *log)
+		   int64_t now, const struct og_code_reach *reach, const char *code,
+		   int64_t *step, int64_t *drift, const struct og_log *log)
 {
 	unsigned char secret[OG_SECRET_MAX];
 	size_t len;
@@ -94,20 +129,42 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 
 	for (int i = 0; i < n && found < 0; i++) {
 		const struct og_token *t = &tokens[i];
-		int64_t now_step = og_totp_step(&t->params, now);
-		int64_t center = now_step + og_drift_bound(t->drift, max_drift);
 		if (og_token_secret(master, t, secret, &len) != OG_OK) {
 			og_logf(log, LOG_ERR, "token %.64s of %.100s: secret cannot be decrypted "
 				"(wrong master key or tampered row)", t->serial, t->user);
 			continue;
 		}
-		if (og_otp_verify(secret, len, &t->params, center, window, code, step) == OG_OK) {
+		if (match_one(t, secret, len, now, reach, code, step, drift) == OG_OK)
 			found = i;
-			*drift = og_drift_bound(*step - now_step, max_drift);
-		}
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}
 	return found;
+}
+
+int og_token_next_ok(const struct og_key *master, const struct og_token *t, int64_t after,
+		     int64_t now, int window, int64_t drift, const char *code, int64_t *next,
+		     const struct og_log *log)
+{
+	unsigned char secret[OG_SECRET_MAX];
+	int64_t center = og_totp_step(&t->params, now) + drift, step = after + 1, matched = 0;
+	size_t len;
+	int r;
+
+	if (og_token_secret(master, t, secret, &len) != OG_OK) {
+		og_logf(log, LOG_ERR, "token %.64s of %.100s: secret cannot be decrypted "
+			"(wrong master key or tampered row)", t->serial, t->user);
+		return OG_ERR_CRYPTO;
+	}
+	/* exactly the code of the next step (or counter), whenever it is typed */
+	r = og_otp_verify(secret, len, &t->params, step, 0, code, &matched);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	if (r != OG_OK || (t->params.otp_kind == OG_OTP_HOTP && !og_hotp_counter_ok(step)))
+		return OG_ERR_INVALID;
+	/* a time step must be due too */
+	if (t->params.otp_kind == OG_OTP_TOTP && (step < center - window || step > center + window))
+		return OG_ERR_INVALID;
+	*next = step;
+	return OG_OK;
 }
 
 static const char *const state_names[] = { "active", "pending", "revoked", "stock" };

@@ -9,7 +9,7 @@
 #include "util.h"
 
 static const char *const col_names[OG_CSV_NCOLS] = {
-	"user", "serial", "secret", "algorithm", "digits", "period", "org"
+	"user", "serial", "secret", "algorithm", "digits", "period", "org", "type", "counter"
 };
 
 static int say(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -80,7 +80,7 @@ int og_csv_header(char *line, struct og_csv_header *h, char *why, size_t cap)
 			k++;
 		if (k == OG_CSV_NCOLS)
 			return say(why, cap, "unknown column '%.64s' (known: user, serial, secret, "
-				   "algorithm, digits, period, org)", f[i]);
+				   "algorithm, digits, period, org, type, counter)", f[i]);
 		if (h->map[k] >= 0)
 			return say(why, cap, "column '%s' named twice", f[i]);
 		h->map[k] = i;
@@ -99,12 +99,34 @@ static const char *field(char **f, const struct og_csv_header *h, enum og_csv_co
 	return h->map[k] >= 0 && f[h->map[k]][0] != '\0' ? f[h->map[k]] : dflt;
 }
 
-/* Reads the optional algorithm/digits/period columns over dflt. */
-static int row_params(char **f, const struct og_csv_header *h, struct og_otp_params *p,
+/* The optional type and counter columns: a TOTP token has a period, an
+ * HOTP token a counter, never the other. */
+static int row_kind(char **f, const struct og_csv_header *h, struct og_csv_row *row,
+		    char *why, size_t cap)
+{
+	const char *k = field(f, h, OG_CSV_TYPE, NULL), *c = field(f, h, OG_CSV_COUNTER, NULL);
+	const char *t = field(f, h, OG_CSV_PERIOD, NULL);
+
+	if (k != NULL && og_otp_kind_parse(k, &row->params.otp_kind) != OG_OK)
+		return say(why, cap, "type '%.16s' is not totp or hotp", k);
+	if (row->params.otp_kind == OG_OTP_TOTP)
+		return c == NULL ? OG_OK : say(why, cap, "%s", "a counter is for HOTP tokens "
+					       "(type hotp)");
+	if (t != NULL)
+		return say(why, cap, "%s", "a period is for TOTP tokens: an HOTP token counts");
+	row->params.period = 30;	/* unused */
+	if (c != NULL && og_hotp_counter_parse(c, &row->counter) != OG_OK)
+		return say(why, cap, "counter '%.24s' is not a whole number from 0 to 2^62", c);
+	return OG_OK;
+}
+
+/* Reads the optional algorithm/digits/period/type/counter columns over dflt. */
+static int row_params(char **f, const struct og_csv_header *h, struct og_csv_row *row,
 		      char *why, size_t cap)
 {
 	const char *a = field(f, h, OG_CSV_ALGORITHM, NULL), *d = field(f, h, OG_CSV_DIGITS, NULL);
 	const char *t = field(f, h, OG_CSV_PERIOD, NULL);
+	struct og_otp_params *p = &row->params;
 
 	if (a != NULL && og_algo_parse(a, &p->algo) != OG_OK)
 		return say(why, cap, "algorithm '%.16s' is not SHA1, SHA256 or SHA512", a);
@@ -112,7 +134,7 @@ static int row_params(char **f, const struct og_csv_header *h, struct og_otp_par
 		return say(why, cap, "digits '%.16s' is not 6 or 8", d);
 	if (t != NULL && og_otp_period_parse(t, &p->period) != OG_OK)
 		return say(why, cap, "period '%.16s' is not 30 or 60", t);
-	return OG_OK;
+	return row_kind(f, h, row, why, cap);
 }
 
 /* The names and parameters of a split row. */
@@ -129,7 +151,7 @@ static int row_fields(char **f, const struct og_csv_header *h, struct og_csv_row
 			   row->serial ? row->serial : "");
 	if (row->org[0] != '\0' && !og_is_safe_name(row->org, OG_ORG_MAX))
 		return say(why, cap, "organisation '%.64s' is not a valid name", row->org);
-	return row_params(f, h, &row->params, why, cap);
+	return row_params(f, h, row, why, cap);
 }
 
 int og_csv_row(char *line, const struct og_csv_header *h, const struct og_otp_params *dflt,

@@ -57,6 +57,7 @@ int og_token_confirm(struct og_store *st, const struct og_config *cfg, const str
 		     const char *user, const char *code, int64_t now, struct og_token_result *out,
 		     const struct og_log *log)
 {
+	const struct og_code_reach reach = { cfg->window, cfg->max_drift, cfg->hotp_look_ahead };
 	struct tokens *ts = NULL;
 	int64_t step, drift;
 	int r;
@@ -74,8 +75,9 @@ int og_token_confirm(struct og_store *st, const struct og_config *cfg, const str
 			break;
 		}
 		result(out, OG_TOKEN_NO_MATCH, t);
-		if (og_token_match(master, t, 1, now, cfg->window, cfg->max_drift, code, &step, &drift,
-				   log) == 0 && og_store_token_activate(st, t->id, step, drift) == OG_OK)
+		/* a spent code (an HOTP token imported with a counter) confirms nothing */
+		if (og_token_match(master, t, 1, now, &reach, code, &step, &drift, log) == 0 &&
+		    step > t->last_step && og_store_token_activate(st, t->id, step, drift) == OG_OK)
 			out->outcome = OG_TOKEN_DONE;
 	}
 out:
@@ -84,18 +86,18 @@ out:
 }
 
 /*
- * The step s (within OG_RESYNC_SPAN of now) where code1 is s's code and
- * code2 is s+1's, for the token's secret; -1 when none, -2 when several.
+ * The step (or counter) s, from to to, where code1 is s's code and code2
+ * is s+1's, for the token's secret; -1 when none, -2 when several.
  */
 static int64_t find_pair(const unsigned char *secret, size_t len, const struct og_otp_params *p,
-			 int64_t now_step, const char *code1, const char *code2)
+			 int64_t from, int64_t to, const char *code1, const char *code2)
 {
-	int64_t span = OG_RESYNC_SPAN / p->period, found = -1;
+	int64_t found = -1;
 	char a[9], b[9];
 
-	if (og_otp_format(secret, len, p, now_step - span, a) != OG_OK)
+	if (og_otp_format(secret, len, p, from, a) != OG_OK)
 		return -1;
-	for (int64_t s = now_step - span; s <= now_step + span; s++) {
+	for (int64_t s = from; s <= to; s++) {
 		if (og_otp_format(secret, len, p, s + 1, b) != OG_OK)
 			break;
 		if (og_ct_equal(a, code1, (size_t)p->digits) && og_ct_equal(b, code2, (size_t)p->digits))
@@ -107,30 +109,59 @@ static int64_t find_pair(const unsigned char *secret, size_t len, const struct o
 	return found;
 }
 
-/* Where code1 and code2 put token t: OG_TOKEN_DONE (stored), or why not. */
+/*
+ * Where two consecutive codes are looked for: a TOTP token's steps within
+ * OG_RESYNC_SPAN of now; an HOTP token's counters after its watermark,
+ * both codes within hotp.resync_window of it (never a spent one).
+ */
+static void pair_range(const struct og_config *cfg, const struct og_token *t, int64_t now_step,
+		       int64_t *from, int64_t *to)
+{
+	int64_t span = OG_RESYNC_SPAN / t->params.period;
+
+	if (t->params.otp_kind == OG_OTP_HOTP) {
+		*from = t->last_step + 1;
+		*to = t->last_step + cfg->hotp_resync_window - 1;
+	} else {
+		*from = now_step - span;
+		*to = now_step + span;
+	}
+}
+
+/*
+ * Where code1 and code2 put token t: OG_TOKEN_DONE (stored, and t as it
+ * is now), or why not. A TOTP token's drift is measured; an HOTP token's
+ * counter is set after the codes, its drift kept.
+ */
 static enum og_token_outcome resync_one(struct og_store *st, const struct og_config *cfg,
-					const struct og_key *master, const struct og_token *t,
+					const struct og_key *master, struct og_token *t,
 					const char *code1, const char *code2, int64_t now,
 					int64_t *drift)
 {
 	unsigned char secret[OG_SECRET_MAX];
-	int64_t now_step = og_totp_step(&t->params, now), s;
+	int64_t now_step = og_totp_step(&t->params, now), s, from, to;
 	size_t len;
 
-	if (og_token_secret(master, t, secret, &len) != OG_OK)
+	/* an HOTP watermark no token can have (a tampered row) is never searched from */
+	if ((t->params.otp_kind == OG_OTP_HOTP && !og_hotp_counter_ok(t->last_step + 1)) ||
+	    og_token_secret(master, t, secret, &len) != OG_OK)
 		return OG_TOKEN_NO_MATCH;
-	s = find_pair(secret, len, &t->params, now_step, code1, code2);
+	pair_range(cfg, t, now_step, &from, &to);
+	s = find_pair(secret, len, &t->params, from, to, code1, code2);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	if (s == -2)
 		return OG_TOKEN_AMBIGUOUS;
 	if (s < 0)
 		return OG_TOKEN_NO_MATCH;
-	*drift = s + 1 - now_step;
+	*drift = t->params.otp_kind == OG_OTP_HOTP ? t->drift : s + 1 - now_step;
 	/* a drift past the bound is never stored: logins would not honour it */
 	if (og_drift_bound(*drift, cfg->max_drift) != *drift)
 		return OG_TOKEN_TOO_FAR;
-	return og_store_token_resync(st, t->id, *drift, s + 1) == OG_OK ? OG_TOKEN_DONE
-									: OG_TOKEN_NO_MATCH;
+	if (og_store_token_resync(st, t->id, *drift, s + 1) != OG_OK)
+		return OG_TOKEN_NO_MATCH;
+	t->drift = *drift;
+	t->last_step = t->last_step > s + 1 ? t->last_step : s + 1;
+	return OG_TOKEN_DONE;
 }
 
 int og_token_resync(struct og_store *st, const struct og_config *cfg, const struct og_key *master,
@@ -146,7 +177,7 @@ int og_token_resync(struct og_store *st, const struct og_config *cfg, const stru
 	if ((r = tokens_of(st, user, &ts)) != OG_OK)
 		goto out;
 	for (int i = 0; i < ts->n; i++) {
-		const struct og_token *t = &ts->v[i];
+		struct og_token *t = &ts->v[i];
 		if (t->state != OG_TOKEN_ACTIVE)
 			continue;
 		o = !code_fits(t, code1) || !code_fits(t, code2) ? OG_TOKEN_BAD_CODE

@@ -115,6 +115,8 @@ int og_is_safe_name(const char *s, size_t max)
 
 	if (s == NULL || *s == '\0' || *s == '-')
 		return 0;
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;	/* would name a directory, not a file in it */
 	for (; s[n] != '\0'; n++) {
 		char c = s[n];
 		if (n >= max)

@@ -51,8 +51,9 @@ int og_copy(char *dst, size_t cap, const char *src);
 
 /*
  * 1 if s is non-empty, at most max bytes, every byte is in [A-Za-z0-9._@+-]
- * and the first is not '-' (a name is passed to programs as an argument,
- * where it must never read as an option).
+ * the first is not '-' (a name is passed to programs as an argument,
+ * where it must never read as an option), and it is not "." or ".." (a
+ * name also becomes a path component, e.g. the key drop's DROP/USER).
  */
 int og_is_safe_name(const char *s, size_t max);
 

@@ -92,3 +92,18 @@ char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
 	wipe_free(answer);
 	return code;
 }
+
+char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info)
+{
+	char *resp = NULL;
+
+	if (a->use_first_pass)
+		return NULL;
+	/* an application that shows no text still gets the prompt */
+	pam_prompt(ph, PAM_TEXT_INFO, NULL, "%s", info);
+	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp, OG_PROMPT_NEXT) != PAM_SUCCESS) {
+		wipe_free(resp);
+		return NULL;
+	}
+	return resp;
+}

@@ -6,6 +6,7 @@
 
 #define OG_PROMPT_CODE "Verification code: "
 #define OG_PROMPT_COMBINED "Password and verification code: "
+#define OG_PROMPT_NEXT "Next verification code: "
 
 struct og_pam_args {
 	const char *config;	/* config=FILE */
@@ -28,5 +29,13 @@ int og_pam_parse_args(pam_handle_t *ph, int argc, const char **argv, struct og_p
  * or NULL when the conversation or PAM_AUTHTOK gave nothing.
  */
 char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits);
+
+/*
+ * Failure mode's second code: info (why, and that the user waits for
+ * the next code) as PAM_TEXT_INFO, then its own prompt, "Next
+ * verification code: " (echo off), whatever the arguments (only
+ * use_first_pass never prompts: NULL). A malloc'd answer, or NULL.
+ */
+char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * pam_otpgate.c: the PAM entry points. They gather inputs, run the
  * conversation and map the core's verdict to a PAM code; the decision
- * itself lives in libotpgate/auth.c.
+ * itself lives in libotpgate/auth.c, what a refusal tells in message.c,
+ * and sessions in session.c.
  */
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
+#define PAM_SM_SESSION
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -15,8 +18,13 @@
 #include "auth.h"
 #include "config.h"
 #include "input.h"
+#include "message.h"
+#include "session.h"
 #include "store.h"
 #include "version.h"
+
+/* Where the open session's id waits for its close (pam_set_data). */
+#define SESSION_DATA "pam_otpgate_session"
 
 static int gather(pam_handle_t *ph, struct og_login *l);
 
@@ -82,8 +90,19 @@ static int verdict_to_pam(enum og_verdict v)
 	case OG_DENY_LOCKED: return PAM_MAXTRIES;
 	case OG_DENY_UNKNOWN: return PAM_USER_UNKNOWN;
 	case OG_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
+	case OG_NEXT_CODE: return PAM_AUTH_ERR;	/* never let through unanswered */
 	}
 	return PAM_AUTH_ERR;
+}
+
+/* A refusal's one line, when the core says it may be told (PAM_ERROR_MSG). */
+static void tell_refusal(pam_handle_t *ph, const struct og_ctx *ctx, const struct og_login *l,
+			 enum og_verdict v)
+{
+	char line[OG_MESSAGE_MAX];
+
+	if (v != OG_ALLOW && v != OG_UNAVAIL && og_login_message(ctx, l, line, sizeof(line)))
+		pam_error(ph, "%s", line);
 }
 
 /* Digits of the code to split off a combined answer: the user's tokens'. */
@@ -92,13 +111,37 @@ static int code_digits(const struct og_ctx *ctx, const struct og_login *l)
 	return l->us.ntokens > 0 ? l->us.tokens[0].params.digits : ctx->cfg.totp.digits;
 }
 
+static void code_free(char *code)
+{
+	if (code != NULL) {
+		OPENSSL_cleanse(code, strlen(code));
+		free(code);
+	}
+}
+
+/* The code, then in failure mode the next one; each checked as of when it
+ * was entered, not when asked for. */
+static enum og_verdict codes(pam_handle_t *ph, const struct og_pam_args *a, struct og_ctx *ctx,
+			     struct og_login *l)
+{
+	char *code = og_pam_get_code(ph, a, code_digits(ctx, l));
+	enum og_verdict v = og_login_verify(ctx, l, code, (int64_t)time(NULL));
+
+	code_free(code);
+	if (v != OG_NEXT_CODE)
+		return v;
+	code = og_pam_get_next_code(ph, a, OG_MESSAGE_NEXT_CODE);
+	v = og_login_verify_next(ctx, l, code, (int64_t)time(NULL));
+	code_free(code);
+	return v;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
 	struct og_pam_args a;
 	struct og_ctx ctx;
 	struct og_login l;
 	enum og_verdict v;
-	char *code = NULL;
 	int r;
 
 	(void)flags;
@@ -107,17 +150,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 	if ((r = gather(ph, &l)) != PAM_SUCCESS)
 		goto out;
 	v = og_login_precheck(&ctx, &l);
-	if (v == OG_ALLOW && !l.skip_prompt) {
-		code = og_pam_get_code(ph, &a, code_digits(&ctx, &l));
-		/* the code is checked as of when it was entered, not when asked for */
-		v = og_login_verify(&ctx, &l, code, (int64_t)time(NULL));
-	}
+	if (v == OG_ALLOW && !l.skip_prompt)
+		v = codes(ph, &a, &ctx, &l);
+	tell_refusal(ph, &ctx, &l, v);
 	r = verdict_to_pam(v);
 out:
-	if (code != NULL) {
-		OPENSSL_cleanse(code, strlen(code));
-		free(code);
-	}
 	og_login_clear(&l);
 	og_ctx_close(&ctx);
 	return r;
@@ -145,9 +182,68 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const cha
 		return r;
 	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
 		v = og_account_check(&ctx, &l);
+		tell_refusal(ph, &ctx, &l, v);
 		r = v == OG_DENY_LOCKED ? PAM_PERM_DENIED : verdict_to_pam(v);
 		og_login_clear(&l);
 	}
+	og_ctx_close(&ctx);
+	return r;
+}
+
+static void tell_info(void *ph, const char *line)
+{
+	pam_info(ph, "%s", line);
+}
+
+static void session_data_free(pam_handle_t *ph, void *data, int status)
+{
+	(void)ph;
+	(void)status;
+	free(data);
+}
+
+/* Records the session; the user hears of their other sessions from other
+ * sources. A failure here is logged, never a reason to hold a login back
+ * (the stack line is "optional"). */
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	struct og_pam_args a;
+	struct og_ctx ctx;
+	struct og_login l;
+	const void *tty = NULL;
+	char id[OG_ID_LEN + 1], *kept;
+	int r;
+
+	(void)flags;
+	if ((r = open_ctx(ph, argc, argv, "session", &a, &ctx)) != PAM_SUCCESS)
+		return r == PAM_SERVICE_ERR ? r : PAM_SESSION_ERR;
+	if ((r = gather(ph, &l)) == PAM_SUCCESS) {
+		pam_get_item(ph, PAM_TTY, &tty);
+		r = og_session_open(&ctx, &l, tty, (int64_t)getpid(), tell_info, ph, id) == 0
+			    ? PAM_SUCCESS : PAM_SESSION_ERR;
+	}
+	if (r == PAM_SUCCESS && ((kept = strdup(id)) == NULL ||
+				 pam_set_data(ph, SESSION_DATA, kept, session_data_free) != PAM_SUCCESS)) {
+		pam_syslog(ph, LOG_ERR, "session %s: its close will find it by process", id);
+		free(kept);
+	}
+	og_ctx_close(&ctx);
+	return r == PAM_USER_UNKNOWN ? PAM_SESSION_ERR : r;
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	struct og_pam_args a;
+	struct og_ctx ctx;
+	const void *id = NULL;
+	int r;
+
+	(void)flags;
+	if ((r = open_ctx(ph, argc, argv, "session", &a, &ctx)) != PAM_SUCCESS)
+		return r == PAM_SERVICE_ERR ? r : PAM_SESSION_ERR;
+	if (pam_get_data(ph, SESSION_DATA, &id) != PAM_SUCCESS)
+		id = NULL;
+	r = og_session_close(&ctx, id, (int64_t)getpid()) == 0 ? PAM_SUCCESS : PAM_SESSION_ERR;
 	og_ctx_close(&ctx);
 	return r;
 }

@@ -31,21 +31,27 @@ struct listing {
 static int print_token(void *arg, const struct og_token *t)
 {
 	const struct listing *ls = arg;
-	int json = ls->json;
+	char otp[TOKEN_OTP_LEN];
 
 	if (ls->org != NULL && strcmp(t->dek_org, ls->org) != 0)
 		return 0;
-	if (json)
-		printf("{\"user\":\"%s\",\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\","
-		       "\"algorithm\":\"%s\",\"digits\":%d,\"period\":%d,\"drift\":%lld,"
+	if (ls->json) {
+		token_otp_json(t, otp, sizeof(otp));
+		printf("{\"user\":\"%s\",\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",%s,"
 		       "\"created\":%lld,\"last_used\":%lld}\n", t->user, t->serial, t->kind,
-		       og_token_state_name(t->state), og_algo_name(t->params.algo), t->params.digits,
-		       t->params.period, (long long)t->drift, (long long)t->created,
+		       og_token_state_name(t->state), otp, (long long)t->created,
 		       (long long)t->last_used);
+		return 0;
+	}
+	if (t->params.otp_kind == OG_OTP_HOTP)
+		snprintf(otp, sizeof(otp), "%d counter=%lld", t->params.digits,
+			 (long long)og_token_counter(t));
 	else
-		printf("%-20s %-16s %-9s %-8s %-6s %d/%ds drift=%lld\n", t->user, t->serial,
-		       t->kind, og_token_state_name(t->state), og_algo_name(t->params.algo),
-		       t->params.digits, t->params.period, (long long)t->drift);
+		snprintf(otp, sizeof(otp), "%d/%ds drift=%lld", t->params.digits, t->params.period,
+			 (long long)t->drift);
+	printf("%-20s %-16s %-9s %-8s %s %-6s %s\n", t->user, t->serial, t->kind,
+	       og_token_state_name(t->state), og_otp_kind_name(t->params.otp_kind),
+	       og_algo_name(t->params.algo), otp);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* cmd_enrol.c: create a virtual TOTP token and show it to the phone app. */
+/* cmd_enrol.c: create a virtual TOTP (or, with --hotp, HOTP) token and show it to the phone app. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +37,12 @@ static int read_opts(struct cli *c, const struct cli_args *a, struct enrol_opts 
 		return cli_error("--digits must be 6 or 8"), 2;
 	if ((v = cli_opt(a, "period")) != NULL && og_otp_period_parse(v, &o->params.period) != OG_OK)
 		return cli_error("--period must be 30 or 60"), 2;
+	if (cli_flag(a, "hotp") && v != NULL)
+		return cli_error("--period is for TOTP tokens: an HOTP token counts its codes"), 2;
+	if (cli_flag(a, "hotp")) {
+		o->params.otp_kind = OG_OTP_HOTP;
+		o->params.period = 30;	/* unused */
+	}
 	if (!og_is_safe_name(o->user, OG_USER_MAX))
 		return cli_error("user '%.64s' is not a valid name", o->user), 2;
 	if (o->org[0] != '\0' && !og_is_safe_name(o->org, OG_ORG_MAX))
@@ -83,6 +89,7 @@ static int store_token(struct cli *c, const struct enrol_opts *o, const unsigned
 		r = og_token_build(&dek, dek_id, o->user, NULL, "virtual", secret, SECRET_BYTES,
 				   &o->params, now, t);
 		og_key_wipe(&dek);
+		og_token_start(t, 0, 0);	/* an HOTP app's first code is counter 0's (or 1's) */
 		t->state = OG_TOKEN_PENDING;	/* until confirm proves the device has it */
 		if (r == OG_OK)
 			r = og_store_token_add(c->st, t);
@@ -104,8 +111,8 @@ int cmd_enrol(struct cli *c, const struct cli_args *a)
 	struct enrol_opts o;
 	struct og_otpauth u;
 	struct og_token t;
-	char uri[1024];
-	int r;
+	char uri[1024], what[64];
+	int hotp, r;
 
 	memset(&o, 0, sizeof(o));
 	memset(&u, 0, sizeof(u));
@@ -114,6 +121,7 @@ int cmd_enrol(struct cli *c, const struct cli_args *a)
 		return 1;
 	if ((r = read_opts(c, a, &o)) != 0)
 		return r;
+	hotp = o.params.otp_kind == OG_OTP_HOTP;
 	snprintf(u.issuer, sizeof(u.issuer), "%s", o.issuer);
 	snprintf(u.account, sizeof(u.account), "%s", o.user);
 	u.params = o.params;
@@ -132,18 +140,25 @@ int cmd_enrol(struct cli *c, const struct cli_args *a)
 		og_outfile_remove(&qf);
 		goto out;
 	}
-	cli_audit(c, "enrol", "success", o.user, t.serial, "virtual token");
+	cli_audit(c, "enrol", "success", o.user, t.serial, hotp ? "virtual hotp token"
+							       : "virtual token");
 	if (o.json) {
 		printf("{\"user\":\"%s\",\"org\":\"%s\",\"serial\":\"%s\",\"state\":\"pending\","
-		       "\"uri\":\"%s\"}\n", o.user, o.org, t.serial, uri);
+		       "\"otp_kind\":\"%s\",\"uri\":\"%s\"}\n", o.user, o.org, t.serial,
+		       og_otp_kind_name(o.params.otp_kind), uri);
 	} else {
 		if (strcmp(o.qr, "terminal") == 0)
 			qr_print_terminal(uri, stdout);
 		printf("%s\n", uri);
-		fprintf(stderr, "enrolled %s: token %s (%s, %d digits, %d s), pending until "
+		if (hotp)
+			snprintf(what, sizeof(what), "HOTP, %s, %d digits, counter 0",
+				 og_algo_name(o.params.algo), o.params.digits);
+		else
+			snprintf(what, sizeof(what), "%s, %d digits, %d s",
+				 og_algo_name(o.params.algo), o.params.digits, o.params.period);
+		fprintf(stderr, "enrolled %s: token %s (%s), pending until "
 			"'otpgate-provision confirm %s CODE' within %lld min\n", o.user, t.serial,
-			og_algo_name(o.params.algo), o.params.digits, o.params.period, o.user,
-			(long long)(c->cfg.enrol_pending_for / 60));
+			what, o.user, (long long)(c->cfg.enrol_pending_for / 60));
 	}
 	r = 0;
 out:

@@ -85,8 +85,8 @@ int import_flush(struct importer *im)
 }
 
 int import_add_token(struct importer *im, const char *user, const char *serial, const char *org,
-		     const struct og_otp_params *p, int64_t drift, const unsigned char *secret,
-		     size_t len)
+		     const struct og_otp_params *p, int64_t drift, int64_t counter,
+		     const unsigned char *secret, size_t len)
 {
 	struct og_token *t = &im->queue[im->queued];
 	struct og_key *dek;
@@ -98,7 +98,7 @@ int import_add_token(struct importer *im, const char *user, const char *serial, 
 				im->now, t)) == OG_OK) {
 		if (user == NULL)
 			t->state = OG_TOKEN_STOCK;
-		t->drift = drift;
+		og_token_start(t, drift, counter);
 		snprintf(t->dek_org, sizeof(t->dek_org), "%s", org);
 		im->queue_line[im->queued++] = im->line;
 		return im->queued == OG_IMPORT_BATCH ? import_flush(im) : OG_OK;
@@ -117,8 +117,8 @@ static int import_row(struct importer *im, char *line)
 
 	if (og_csv_row(line, &im->head, &im->c->cfg.totp, &row, why, sizeof(why)) != OG_OK)
 		return import_bad(im, "%s", why);
-	r = import_add_token(im, row.user, row.serial, row.org, &row.params, 0, row.secret,
-			     row.secret_len);
+	r = import_add_token(im, row.user, row.serial, row.org, &row.params, 0, row.counter,
+			     row.secret, row.secret_len);
 	OPENSSL_cleanse(&row, sizeof(row));
 	return r;
 }
@@ -166,6 +166,10 @@ static int options_ok(const struct cli_args *a, int pskc)
 	return given == 1;	/* --format alone */
 }
 
+/* The CSV file's stdio buffer: ours, so that the secrets read through it
+ * are wiped with the rest (libc would free its own unwiped). */
+static char inbuf[65536];
+
 int cmd_import(struct cli *c, const struct cli_args *a)
 {
 	struct importer im;
@@ -189,6 +193,8 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 	}
 	if (!pskc && (in = fopen(im.path, "r")) == NULL)
 		return cli_error("%s: cannot open", im.path), 1;
+	if (in != NULL)
+		setvbuf(in, inbuf, _IOFBF, sizeof(inbuf));
 	if ((im.queue = calloc(OG_IMPORT_BATCH, sizeof(*im.queue))) == NULL) {
 		cli_error("out of memory");
 		goto out;
@@ -224,5 +230,6 @@ out:
 	og_key_wipe(&im.master);
 	if (in != NULL)
 		fclose(in);
+	OPENSSL_cleanse(inbuf, sizeof(inbuf));
 	return r;
 }

@@ -1,9 +1,10 @@
 /*
  * cmd_import_pskc.c: 'import --format pskc': a vendor's RFC 6030 file into
  * stock. The file is read and checked whole before the store is touched;
- * a key otpgate cannot import (HOTP, for now, or an algorithm it does not
- * know) refuses the file, naming each such key, unless --skip-unsupported,
- * which imports the rest and lists each key it skipped.
+ * TOTP and HOTP keys are imported, and a key of an algorithm otpgate does
+ * not know (OCRA, a vendor's own) refuses the file, naming each such key,
+ * unless --skip-unsupported, which imports the rest and lists each key it
+ * skipped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,9 +121,8 @@ static const char *unsupported(const struct og_pskc_key *k)
 {
 	switch (k->kind) {
 	case OG_PSKC_TOTP:
-		return NULL;
 	case OG_PSKC_HOTP:
-		return "HOTP tokens are not supported yet";
+		return NULL;
 	case OG_PSKC_OTHER:
 		break;
 	}
@@ -145,8 +145,9 @@ static void list_unsupported(const struct importer *im, const struct og_pskc_fil
 
 /*
  * What makes the file refused although it parsed: a TOTP key whose
- * TimeDrift a login could not use (past totp.max_drift), then keys otpgate
- * cannot import, unless skip. Counts those into im->skipped.
+ * TimeDrift a login could not use (past totp.max_drift), an HOTP key whose
+ * Counter no token reaches, then keys otpgate cannot import, unless skip.
+ * Counts those into im->skipped.
  */
 static int check_keys(struct importer *im, const struct og_pskc_file *f, int skip)
 {
@@ -160,6 +161,9 @@ static int check_keys(struct importer *im, const struct og_pskc_file *f, int ski
 			return import_bad(im, "key '%s': TimeDrift %lld steps is beyond "
 					  "totp.max_drift (%d steps); raise totp.max_drift to import "
 					  "it", k->serial, (long long)k->drift, max);
+		if (k->kind == OG_PSKC_HOTP && !og_hotp_counter_ok(k->counter))
+			return import_bad(im, "key '%s': Counter %lld is beyond 2^62", k->serial,
+					  (long long)k->counter);
 		im->skipped += unsupported(k) != NULL;
 	}
 	if (im->skipped == 0 || skip)
@@ -200,8 +204,8 @@ int import_pskc_keys(struct importer *im, const struct og_pskc_file *f)
 		if (unsupported(k) != NULL)
 			continue;
 		im->line = k->line;
-		if ((r = import_add_token(im, NULL, k->serial, "", &k->params, k->drift, k->secret,
-					  k->secret_len)) != OG_OK)
+		if ((r = import_add_token(im, NULL, k->serial, "", &k->params, k->drift, k->counter,
+					  k->secret, k->secret_len)) != OG_OK)
 			return r;
 		im->rows++;
 	}

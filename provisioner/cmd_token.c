@@ -1,7 +1,8 @@
 /*
  * cmd_token.c: a token's life after enrolment, as tokenlife.c decides it.
  * confirm proves the user's device shows the right code (a new phone token
- * is pending until then), resync finds a drifted token's offset, assign
+ * is pending until then), resync finds a drifted token's offset (an HOTP
+ * token's counter), assign
  * gives a stock token to a user; revoke stops a token or all of a user's
  * at once, show prints what the store holds about a user (never a
  * secret), recovery makes a user's recovery codes.
@@ -117,10 +118,11 @@ static void show_text(const char *user, const struct og_user_state *us, const st
 	for (int i = 0; i < ts->n; i++) {
 		const struct og_token *t = &ts->v[i];
 		int expired = t->state == OG_TOKEN_PENDING && t->created <= now - pending_for;
-		printf("token: %s %s %s%s %s %d digits %d s, drift %lld, last used %lld\n", t->serial,
-		       t->kind, og_token_state_name(t->state), expired ? " (expired)" : "",
-		       og_algo_name(t->params.algo), t->params.digits, t->params.period,
-		       (long long)t->drift, (long long)t->last_used);
+		char otp[TOKEN_OTP_LEN];
+		token_otp_text(t, otp, sizeof(otp));
+		printf("token: %s %s %s%s %s, last used %lld\n", t->serial, t->kind,
+		       og_token_state_name(t->state), expired ? " (expired)" : "", otp,
+		       (long long)t->last_used);
 	}
 }
 
@@ -133,12 +135,12 @@ static void show_json(const char *user, const struct og_user_state *us, const st
 	for (int i = 0; i < ts->n; i++) {
 		const struct og_token *t = &ts->v[i];
 		int expired = t->state == OG_TOKEN_PENDING && t->created <= now - pending_for;
-		printf("%s{\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",\"expired\":%s,"
-		       "\"algorithm\":\"%s\",\"digits\":%d,\"period\":%d,\"drift\":%lld,"
+		char otp[TOKEN_OTP_LEN];
+		token_otp_json(t, otp, sizeof(otp));
+		printf("%s{\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",\"expired\":%s,%s,"
 		       "\"last_used\":%lld}", i ? "," : "", t->serial, t->kind,
-		       og_token_state_name(t->state), expired ? "true" : "false",
-		       og_algo_name(t->params.algo), t->params.digits, t->params.period,
-		       (long long)t->drift, (long long)t->last_used);
+		       og_token_state_name(t->state), expired ? "true" : "false", otp,
+		       (long long)t->last_used);
 	}
 	printf("]}\n");
 }
@@ -187,13 +189,18 @@ static int resync_told(struct cli *c, const char *user, const struct og_token_re
 	switch (res->outcome) {
 	case OG_TOKEN_DONE:
 		cli_audit(c, "resync", "success", user, t->serial, NULL);
-		printf("resynced %s: token %s runs %s\n", user, t->serial, off);
+		if (t->params.otp_kind == OG_OTP_HOTP)
+			printf("resynced %s: token %s's counter is %lld (its next code's)\n", user,
+			       t->serial, (long long)og_token_counter(t));
+		else
+			printf("resynced %s: token %s runs %s\n", user, t->serial, off);
 		return 0;
 	case OG_TOKEN_BAD_CODE:
 		return cli_error("the code must be exactly %d digits, no spaces", t->params.digits), 1;
 	case OG_TOKEN_AMBIGUOUS:
-		return cli_error("the two codes match more than one place within a day; try two later"
-				 " ones"), 1;
+		return cli_error("the two codes match more than one place %s; try two later ones",
+				 t->params.otp_kind == OG_OTP_HOTP ? "within hotp.resync_window"
+								   : "within a day"), 1;
 	case OG_TOKEN_TOO_FAR:
 		cli_error("token %s runs %s, beyond totp.max_drift (%d steps of %d s); nothing "
 			  "changed: replace the token, or raise totp.max_drift", t->serial, off,
@@ -201,7 +208,9 @@ static int resync_told(struct cli *c, const char *user, const struct og_token_re
 		cli_audit(c, "resync", "failure", user, t->serial, "beyond totp.max_drift");
 		return 1;
 	default:
-		cli_error("no active token of %s shows these two codes in a row within a day", user);
+		cli_error("no active token of %s shows these two codes in a row (within a day, or "
+			  "within hotp.resync_window (%d) after an HOTP token's counter)", user,
+			  c->cfg.hotp_resync_window);
 		cli_audit(c, "resync", "failure", user, NULL, NULL);
 		return 1;
 	}

@@ -116,12 +116,12 @@ int cmd_purge(struct cli *c, const struct cli_args *a)
 static int export_token(void *arg, const struct og_token *t)
 {
 	int *first = arg;
+	char otp[TOKEN_OTP_LEN];
 
-	printf("%s{\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",\"algorithm\":\"%s\","
-	       "\"digits\":%d,\"period\":%d,\"drift\":%lld,\"created\":%lld,\"last_used\":%lld}",
-	       *first ? "" : ",", t->serial, t->kind, og_token_state_name(t->state),
-	       og_algo_name(t->params.algo), t->params.digits, t->params.period,
-	       (long long)t->drift, (long long)t->created, (long long)t->last_used);
+	token_otp_json(t, otp, sizeof(otp));
+	printf("%s{\"serial\":\"%s\",\"kind\":\"%s\",\"state\":\"%s\",%s,\"created\":%lld,"
+	       "\"last_used\":%lld}", *first ? "" : ",", t->serial, t->kind,
+	       og_token_state_name(t->state), otp, (long long)t->created, (long long)t->last_used);
 	*first = 0;
 	return 0;
 }

@@ -5,6 +5,16 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "token.h"
+
+/* A token's codes as the tools show them (tokenfmt.c), never a secret: its
+ * OTP kind, algorithm and digits, then a TOTP token's period and drift or
+ * an HOTP token's counter (the next code's). As JSON members
+ * ("otp_kind":"totp",...), or as text ("totp SHA1 6 digits 30 s, drift 0",
+ * "hotp SHA1 6 digits, counter 5"). */
+#define TOKEN_OTP_LEN 160
+void token_otp_json(const struct og_token *t, char *out, size_t cap);
+void token_otp_text(const struct og_token *t, char *out, size_t cap);
 
 /* Renders text as a QR code on the terminal with Unicode half blocks. */
 int qr_print_terminal(const char *text, FILE *out);
@@ -37,5 +47,7 @@ int cmd_admin_add(struct cli *c, const struct cli_args *a);
 int cmd_migrate_store(struct cli *c, const struct cli_args *a);
 int cmd_status(struct cli *c, const struct cli_args *a);
 int cmd_check_config(struct cli *c, const struct cli_args *a);
+int cmd_sessions(struct cli *c, const struct cli_args *a);
+int cmd_close(struct cli *c, const struct cli_args *a);
 
 #endif

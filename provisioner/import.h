@@ -40,13 +40,15 @@ int import_bad(struct importer *im, const char *fmt, ...) __attribute__((format(
 
 /*
  * Stores one hardware token: the user's (active) or, with no user,
- * unassigned in stock until 'assign'; drift: time steps its clock runs
- * ahead. Tokens go to the store OG_IMPORT_BATCH at a time, the rest by
- * import_flush. Errors are printed naming the line of the token at fault.
+ * unassigned in stock until 'assign'; a TOTP token's drift: time steps
+ * its clock runs ahead; an HOTP token's counter: the next code's (see
+ * og_token_start). Tokens go to the store OG_IMPORT_BATCH at a time, the
+ * rest by import_flush. Errors are printed naming the line of the token
+ * at fault.
  */
 int import_add_token(struct importer *im, const char *user, const char *serial, const char *org,
-		     const struct og_otp_params *p, int64_t drift, const unsigned char *secret,
-		     size_t len);
+		     const struct og_otp_params *p, int64_t drift, int64_t counter,
+		     const unsigned char *secret, size_t len);
 
 /* Stores the tokens import_add_token has queued. */
 int import_flush(struct importer *im);

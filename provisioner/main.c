@@ -7,18 +7,22 @@
 static const struct cli_command commands[] = {
 	{ .name = "init", .fn = cmd_init, .scope = OG_SCOPE_OPEN,
 	  .usage = "init                       create the store and, if absent, the master key" },
-	{ .name = "enrol", .fn = cmd_enrol, .options = "org= issuer= algorithm= digits= period= qr= json",
+	{ .name = "enrol", .fn = cmd_enrol,
+	  .options = "org= issuer= algorithm= digits= period= hotp qr= json",
 	  .min_args = 1, .max_args = 1, .scope = OG_SCOPE_USER, .user_arg = 1,
 	  .usage = "enrol USER [--org ORG] [--issuer NAME] [--algorithm SHA1|SHA256|SHA512]\n"
-	  "        [--digits 6|8] [--period 30|60] [--qr terminal|none|png:FILE|svg:FILE] [--json]\n"
-	  "                             create a pending phone-app token, print its URI and QR" },
+	  "        [--digits 6|8] [--period 30|60 | --hotp] [--qr terminal|none|png:FILE|svg:FILE]\n"
+	  "        [--json]             create a pending phone-app token (TOTP, or counter-based\n"
+	  "                             HOTP with --hotp), print its URI and QR" },
 	{ .name = "confirm", .fn = cmd_confirm, .min_args = 2, .max_args = 2,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
-	  .usage = "confirm USER CODE          activate USER's pending token with its current code" },
+	  .usage = "confirm USER CODE          activate USER's pending token with its current code\n"
+	  "                             (an HOTP token: its next code)" },
 	{ .name = "import", .fn = cmd_import,
 	  .options = "format= psk= psk-file= password= password-file= skip-unsupported",
 	  .min_args = 1, .max_args = 1, .scope = OG_SCOPE_STORE,
-	  .usage = "import --format csv FILE   import hardware tokens (user,serial,secret[,...]; no user: stock)\n"
+	  .usage = "import --format csv FILE   import hardware tokens: user,serial,secret[,...] (no\n"
+	  "                             user: stock; type totp|hotp, counter for an HOTP token)\n"
 	  "  import --format pskc FILE [--psk HEXKEY | --psk-file FILE | --password PASSWORD |\n"
 	  "        --password-file FILE] [--skip-unsupported]\n"
 	  "                             import a vendor's RFC 6030 PSKC file into stock; with\n"
@@ -38,7 +42,8 @@ static const struct cli_command commands[] = {
 	  .usage = "revoke USER|SERIAL         stop a token, or all of USER's, at once" },
 	{ .name = "resync", .fn = cmd_resync, .min_args = 3, .max_args = 3,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
-	  .usage = "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes" },
+	  .usage = "resync USER CODE1 CODE2    find a drifted token's offset from two consecutive codes\n"
+	  "                             (an HOTP token: set its counter after them)" },
 	{ .name = "recovery", .fn = cmd_recovery, .min_args = 1, .max_args = 1,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
 	  .usage = "recovery USER              print 10 new single-use recovery codes (once)" },
@@ -70,7 +75,13 @@ static const struct cli_command commands[] = {
 	  .usage = "admin add NAME --org ORG   make NAME an admin of ORG (an org admin: of their own)" },
 	{ .name = "unlock", .fn = cmd_unlock, .min_args = 1, .max_args = 1,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
-	  .usage = "unlock USER                clear a user's failures and lock" },
+	  .usage = "unlock USER                clear a user's failures, lock and failure mode" },
+	{ .name = "sessions", .fn = cmd_sessions, .options = "json", .max_args = 1,
+	  .scope = OG_SCOPE_ADMIN, .user_arg = 1,
+	  .usage = "sessions [USER] [--json]   open sessions on every bastion of the store" },
+	{ .name = "close", .fn = cmd_close, .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1, .session_ok = 1,
+	  .usage = "close ID                   end a session on this bastion (its process gets SIGHUP)" },
 	{ .name = "migrate", .fn = cmd_migrate, .scope = OG_SCOPE_OPEN,
 	  .usage = "migrate                    bring the store's schema up to date" },
 	{ .name = "migrate-store", .fn = cmd_migrate_store, .options = "to=",

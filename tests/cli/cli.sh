@@ -108,6 +108,68 @@ if grep -q "runs 6030 s ahead" "$T/out"; then ok "resync reports the offset"; el
 login_refused "the codes resync used are spent" cli gina "$(totp hex "$GS" 201)" "Authentication failure" replay
 logs_in "after resync the drifted token logs in" cli gina "$(totp hex "$GS" 202)"
 
+# an HOTP phone token (enrol --hotp): its URI names the counter; confirm
+# takes its next code, each login one of the next hotp.look_ahead (10), as
+# oathtool --hotp computes them; resync finds it again past the look-ahead
+refuses "enrol --hotp: no period for a counter-based token" "--period is for TOTP tokens" \
+	prov enrol hugo --hotp --period 60 --qr none
+succeeds "enrol hugo --hotp" prov enrol hugo --hotp --qr none
+HURI=$(grep '^otpauth://' "$T/out")
+if echo "$HURI" | grep -q '^otpauth://hotp/otpgate:hugo?secret=[A-Z2-7]*&issuer=otpgate&algorithm=SHA1&digits=6&counter=0$'; then
+	ok "enrol --hotp: an otpauth://hotp/ URI with counter=0"
+else
+	not_ok "enrol --hotp: URI $HURI"
+fi
+HB32=$(echo "$HURI" | sed 's/.*secret=\([A-Z2-7]*\).*/\1/')
+hotp() { oathtool --hotp -b -c "$1" "$HB32"; }
+login_refused "a pending HOTP token does not log in" cli hugo "$(hotp 0)" "Authentication failure" no-token
+succeeds "confirm: the HOTP token's first code" prov confirm hugo "$(hotp 0)"
+login_refused "the confirming HOTP code cannot log in (replay)" cli hugo "$(hotp 0)" "Authentication failure" replay
+logs_in "the next HOTP code logs in" cli hugo "$(hotp 1)"
+logs_in "an HOTP code 10 presses on logs in (hotp.look_ahead)" cli hugo "$(hotp 11)"
+login_refused "the codes it skipped are spent" cli hugo "$(hotp 5)" "Authentication failure" replay
+login_refused "an HOTP code 11 presses on is refused" cli hugo "$(hotp 22)" "Authentication failure" bad-code
+refuses "resync: HOTP codes that are not consecutive" "no active token" prov resync hugo "$(hotp 40)" "$(hotp 42)"
+succeeds "resync: two consecutive HOTP codes past the look-ahead" prov resync hugo "$(hotp 40)" "$(hotp 41)"
+check "resync tells the HOTP token's counter" grep -q "counter is 42 (its next code's)" "$T/out"
+login_refused "the HOTP codes resync used are spent" cli hugo "$(hotp 41)" "Authentication failure" replay
+logs_in "after resync the HOTP token logs in" cli hugo "$(hotp 42)"
+succeeds "show hugo" prov show hugo
+check "show: the token is HOTP at counter 43" grep -q "^token: v-[0-9a-f]* virtual active hotp SHA1 6 digits, counter 43, last used [1-9]" "$T/out"
+succeeds "show hugo --json" prov show hugo --json
+if python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tokens"][0]
+assert t["kind"]=="virtual" and t["otp_kind"]=="hotp" and t["counter"]==43 and "period" not in t, t' "$T/out"; then
+	ok "show --json: the device kind, the OTP kind and the counter"
+else
+	not_ok "show --json: $(cat "$T/out")"
+fi
+succeeds "list hugo" prov list hugo
+check "list: the OTP kind and the counter" \
+	grep -q "^hugo  *v-[0-9a-f]*  *virtual  *active  *hotp SHA1  *6 counter=43$" "$T/out"
+succeeds "export hugo --json" prov export hugo --json
+if python3 - "$T/out" "$HB32" <<'PY'; then ok "export: the OTP kind and the counter, no secret"; else not_ok "export: $(head -c 300 "$T/out")"; fi
+import json, sys
+text = open(sys.argv[1]).read()
+t = json.loads(text)["tokens"][0]
+assert t["otp_kind"] == "hotp" and t["counter"] == 43 and "period" not in t and "drift" not in t, t
+assert sys.argv[2] not in text and "secret" not in text.lower(), "a secret in the export"
+PY
+# a vendor's CSV file of both kinds: the type column, an HOTP token's counter
+HS1=3132333435363738393031323334353637383930
+printf 'user,serial,secret,type,counter,period\nhcsv,HW-HC1,%s,hotp,5,\nhcsv2,HW-TC1,%s,totp,,60\n' \
+	"$HS1" "$HS1" >"$T/kinds.csv"
+succeeds "import: a CSV file of HOTP and TOTP tokens" prov import --format csv "$T/kinds.csv"
+logs_in "the CSV's HOTP token logs in with oathtool's code of its counter" cli hcsv \
+	"$(oathtool --hotp -c 5 "$HS1")"
+wait_margin 4 60
+logs_in "the CSV's TOTP token logs in with oathtool's code" cli hcsv2 "$(oathtool --totp -s 60s "$HS1")"
+printf 'user,serial,secret,type,counter\nhcsv3,HW-HC3,%s,totp,5\n' "$HS1" >"$T/bad-kind.csv"
+refuses "import: a counter on a TOTP row" "bad-kind.csv:2: a counter is for HOTP tokens" \
+	prov import --format csv "$T/bad-kind.csv"
+printf 'user,serial,secret,type\nhcsv3,HW-HC3,%s,ocra\n' "$HS1" >"$T/bad-kind.csv"
+refuses "import: a type that is neither" "bad-kind.csv:2: type 'ocra' is not totp or hotp" \
+	prov import --format csv "$T/bad-kind.csv"
+
 # hardware tokens without a user wait in stock until assigned
 HS=3132333435363738393031323334353637383931
 printf 'user,serial,secret\n,HW-STOCK1,%s\n' "$HS" >"$T/stock.csv"
@@ -186,9 +248,9 @@ m=hmac.new(b"12345678901234567890",struct.pack(">Q",int(time.time())//30),"sha1"
 o=m[-1]&15; print("%08d" % ((struct.unpack(">I",m[o:o+4])[0]&0x7fffffff)%10**8))')
 logs_in "ivan logs in with the PSKC token's 8-digit code" cli ivan "$PC"
 
-# vendors' PSKC files (tests/pskc, written by python-pskc): every TOTP key
-# imported logs in through the module with a code from oathtool. A store of
-# their own (the tests below count the tokens of the first)
+# vendors' PSKC files (tests/pskc, written by python-pskc): every TOTP and
+# HOTP key imported logs in through the module with a code from oathtool. A
+# store of their own (the tests below count the tokens of the first)
 PX=$(dirname "$0")/../pskc
 sed "s|$T/otpgate.db|$T/pskc.db|" "$T/otpgate.conf" >"$T/pskc.conf"
 grep -v '^totp' "$T/pskc.conf" >"$T/pskc-strict.conf"
@@ -205,29 +267,46 @@ oath() {
 	printf 'otpgate-fixture:%s' "$1" | sha512sum | cut -c1-$(($2 * 2)) |
 		oathtool --totp="$3" -d "$4" -s "$5s" -N "@$(($(date +%s) + ${6:-0} * $5))" -
 }
+# oath_hotp SERIAL BYTES HASH DIGITS COUNTER: oathtool's HOTP code of the
+# fixture's secret at COUNTER (--hotp is HMAC-SHA1 only; another hash: the
+# TOTP of the time step COUNTER, which RFC 6238 defines as that HOTP code)
+oath_hotp() {
+	printf 'otpgate-fixture:%s' "$1" | sha512sum | cut -c1-$(($2 * 2)) >"$T/oathkey"
+	if [ "$3" = SHA1 ]; then
+		oathtool --hotp -d "$4" -c "$5" - <"$T/oathkey"
+	else
+		oathtool --totp="$3" -d "$4" -s 30s -N "@$(($5 * 30))" - <"$T/oathkey"
+	fi
+}
 # pskc_login SERIAL BYTES HASH DIGITS PERIOD [STEPS]: the stock token, assigned
-# to a user of its own, logs in with oathtool's code
+# to a user of its own, logs in with oathtool's code; for an HOTP token,
+# PERIOD is "hotp" and STEPS the counter of the code
 pskc_login() {
 	u=p-$(echo "$1" | tr '[:upper:]' '[:lower:]')
-	wait_margin 4 "$5"
+	[ "$5" = hotp ] || wait_margin 4 "$5"
 	if ! pprov assign "$1" "$u" >/dev/null 2>"$T/err"; then
 		not_ok "pskc: $1 cannot be assigned: $(cat "$T/err")"
 		return
 	fi
 	AUDIT_DB=$T/pskc.db
-	logs_in "pskc: $1 ($3, $4 digits, $5 s${6:+, drift $6}) logs in with oathtool's code" \
-		pskc "$u" "$(oath "$@")"
+	if [ "$5" = hotp ]; then
+		logs_in "pskc: HOTP $1 ($3, $4 digits) logs in with oathtool's code of counter $6" \
+			pskc "$u" "$(oath_hotp "$1" "$2" "$3" "$4" "$6")"
+	else
+		logs_in "pskc: $1 ($3, $4 digits, $5 s${6:+, drift $6}) logs in with oathtool's code" \
+			pskc "$u" "$(oath "$@")"
+	fi
 	AUDIT_DB=$T/otpgate.db
 }
 NTOK=$(count pskc.db tokens)
-# a delivery of TOTP, HOTP, OCRA and SecurID keys: refused, each key named
+# a delivery of TOTP, HOTP, OCRA and SecurID keys: refused, each key otpgate
+# cannot import named (the HOTP key is not one of them)
 if pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK128 >"$T/out" 2>"$T/err"; then
 	not_ok "pskc: a file with unsupported keys is imported (exit 0)"
-elif [ "$(wc -l <"$T/err")" -eq 4 ] &&
-	grep -q "vendor-mixed-aes128.xml:[0-9]*: key 'MX-H-0003' (urn:ietf:params:xml:ns:keyprov:pskc:hotp): HOTP tokens are not supported yet$" "$T/err" &&
-	grep -q ":[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/err" &&
+elif [ "$(wc -l <"$T/err")" -eq 3 ] && ! grep -q "MX-H-0003" "$T/err" &&
+	grep -q "vendor-mixed-aes128.xml:[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/err" &&
 	grep -q ":[0-9]*: key 'MX-SID-0005' (http://www.rsa.com/.*#SecurID-AES-Counter): otpgate does not support" "$T/err" &&
-	grep -q "3 of 5 keys are not supported; nothing imported (--skip-unsupported imports the other 2" "$T/err"; then
+	grep -q "2 of 5 keys are not supported; nothing imported (--skip-unsupported imports the other 3" "$T/err"; then
 	ok "pskc: unsupported keys refuse the file, each named by serial and algorithm"
 else
 	not_ok "pskc: the refusal of unsupported keys said: $(cat "$T/err")"
@@ -257,6 +336,13 @@ refuses "pskc: a tampered ValueMAC" "tampered.xml:[0-9]*: ValueMAC does not matc
 sed 's/Version="1.0"/Version="2.0"/' "$PX/vendor-plain-time-drift.xml" >"$T/v2.xml"
 refuses "pskc: Version 2.0" "v2.xml:2: PSKC Version '2.0' is not supported (only 1.0)" \
 	pprov import --format pskc "$T/v2.xml"
+# an HOTP key at a Counter no token reaches (counter arithmetic stays in range)
+sed 's|pskc:totp" Id="TM-0001"|pskc:hotp" Id="TM-0001"|; s|<pskc:Time>|<pskc:Counter>|;
+	s|</pskc:Time>|</pskc:Counter>|; s|56666666|4611686018427387905|' \
+	"$PX/vendor-plain-time-drift.xml" >"$T/counter.xml"
+refuses "pskc: an HOTP Counter beyond 2^62" \
+	"counter.xml:[0-9]*: key 'TM-0001': Counter 4611686018427387905 is beyond 2^62; nothing imported" \
+	pprov import --format pskc "$T/counter.xml"
 refuses "pskc: a TimeDrift beyond totp.max_drift" \
 	"vendor-two-keys.xml:[0-9]*: key 'SOLO-3': TimeDrift -122 steps is beyond totp.max_drift (10 steps); raise totp.max_drift to import it; nothing imported" \
 	"$BUILD/otpgate-provision" -c "$T/pskc-strict.conf" import --format pskc "$PX/vendor-two-keys.xml" --psk $PSK128
@@ -271,19 +357,41 @@ else
 fi
 # --skip-unsupported: the rest imported, each skipped key listed
 succeeds "pskc: --skip-unsupported" pprov import --format pskc "$PX/vendor-mixed-aes128.xml" --psk $PSK128 --skip-unsupported
-if grep -q "^skipped .*vendor-mixed-aes128.xml:[0-9]*: key 'MX-H-0003' (urn:ietf:params:xml:ns:keyprov:pskc:hotp): HOTP tokens are not supported yet$" "$T/out" &&
-	[ "$(grep -c '^skipped ' "$T/out")" -eq 3 ] &&
-	grep -q "^imported 2 tokens from .*vendor-mixed-aes128.xml into stock (3 keys skipped)$" "$T/out"; then
+if grep -q "^skipped .*vendor-mixed-aes128.xml:[0-9]*: key 'MX-OCRA-0004' (urn:ietf:params:xml:ns:keyprov:pskc#OCRA-1:HOTP-SHA1-6:QN08): otpgate does not support this algorithm$" "$T/out" &&
+	[ "$(grep -c '^skipped ' "$T/out")" -eq 2 ] &&
+	grep -q "^imported 3 tokens from .*vendor-mixed-aes128.xml into stock (2 keys skipped)$" "$T/out"; then
 	ok "pskc: --skip-unsupported lists each skipped key"
 else
 	not_ok "pskc: --skip-unsupported said: $(cat "$T/out")"
 fi
+pprov list --json >"$T/list"
+if python3 - "$T/list" <<'PY'; then ok "pskc: the HOTP key is in stock at its Counter, the TOTP keys with their period"; else not_ok "pskc: list --json: $(cat "$T/list")"; fi
+import json, sys
+t = {d["serial"]: d for d in map(json.loads, open(sys.argv[1]))}
+assert t["MX-H-0003"]["otp_kind"] == "hotp" and t["MX-H-0003"]["counter"] == 7, t["MX-H-0003"]
+assert "period" not in t["MX-H-0003"] and t["MX-H-0003"]["state"] == "stock", t["MX-H-0003"]
+assert t["MX-T60-0001"]["otp_kind"] == "totp" and t["MX-T60-0001"]["period"] == 60, t["MX-T60-0001"]
+assert "counter" not in t["MX-T60-0001"], t["MX-T60-0001"]
+PY
 pskc_login MX-T60-0001 20 SHA1 6 60
 pskc_login MX-T30-0002 20 SHA1 8 30
-succeeds "pskc: AES-256-CBC, HMAC-SHA256, every value encrypted" \
-	pprov import --format pskc "$PX/vendor-sha2-aes256.xml" --psk $PSK256 --skip-unsupported
+pskc_login MX-H-0003 20 SHA1 6 hotp 7
+succeeds "pskc: AES-256-CBC, HMAC-SHA256, every value encrypted: TOTP and HOTP keys, all imported" \
+	pprov import --format pskc "$PX/vendor-sha2-aes256.xml" --psk $PSK256
+check "pskc: ... with no key skipped" grep -q "^imported 3 tokens from .*vendor-sha2-aes256.xml into stock$" "$T/out"
 pskc_login S2-SHA256-0001 32 SHA256 8 60
 pskc_login S2-SHA512-0002 64 SHA512 6 30 2
+# its HOTP key (SHA-256, 32 bytes) is at an encrypted Counter of 1000: its
+# next code is counter 1000's, one 10 presses on is past the look-ahead
+AUDIT_DB=$T/pskc.db
+pprov assign S2-HOTP-0003 p-s2-hotp-0003 >/dev/null
+login_refused "pskc: HOTP S2-HOTP-0003: a code 10 presses ahead of its Counter is refused" \
+	pskc p-s2-hotp-0003 "$(oath_hotp S2-HOTP-0003 32 SHA256 6 1010)" "Authentication failure" bad-code
+logs_in "pskc: HOTP S2-HOTP-0003 (SHA256, 6 digits) logs in with oathtool's code of counter 1000" \
+	pskc p-s2-hotp-0003 "$(oath_hotp S2-HOTP-0003 32 SHA256 6 1000)"
+login_refused "pskc: ... and that code is spent" \
+	pskc p-s2-hotp-0003 "$(oath_hotp S2-HOTP-0003 32 SHA256 6 1000)" "Authentication failure" replay
+AUDIT_DB=$T/otpgate.db
 printf '%s\n' $PSK192 >"$T/psk192" && chmod 600 "$T/psk192"
 succeeds "pskc: AES-192-CBC, HMAC-SHA512, an encrypted TimeDrift" \
 	pprov import --format pskc "$PX/vendor-drift-aes192.xml" --psk-file "$T/psk192"
@@ -293,9 +401,12 @@ for kw in 128:$PSK128 192:$PSK192 256:$PSK256; do
 	pskc_login "KW${kw%%:*}-0001" 32 SHA256 6 30
 done
 pskc_login KW128-0002 20 SHA1 6 30
-succeeds "pskc: a password file (PBKDF2), the password from a file" \
-	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password-file "$T/pass" --skip-unsupported
+# a delivery of TOTP and HOTP tokens imports whole, and both kinds log in
+succeeds "pskc: a password file (PBKDF2) of a TOTP and an HOTP key, the password from a file" \
+	pprov import --format pskc "$PX/vendor-pbkdf2-aes256.xml" --password-file "$T/pass"
+check "pskc: ... both imported" grep -q "^imported 2 tokens from .*vendor-pbkdf2-aes256.xml into stock$" "$T/out"
 pskc_login PW-T-0001 20 SHA1 6 30
+pskc_login PW-H-0002 20 SHA1 6 hotp 3
 succeeds "pskc: two keys on one device, a TimeDrift of -122" pprov import --format pskc "$PX/vendor-two-keys.xml" --psk $PSK128
 pprov list >"$T/list"
 if grep -q "DUO-7-1 .* stock .* 6/30s drift=0" "$T/list" && grep -q "DUO-7-2 .* 8/60s" "$T/list" &&
@@ -389,17 +500,19 @@ else
 fi
 
 # a store of schema 1 (before removal existed, audit entries unchained and
-# naming people in clear) is refused until migrate brings it up
+# naming people in clear, every token TOTP) is refused until migrate brings it up
 sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE users DROP COLUMN removed_with_org;
+	ALTER TABLE tokens DROP COLUMN otp_kind;
 	UPDATE audit SET user = (SELECT name FROM subjects WHERE pseudonym = audit.user),
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 5" prov show gina
-succeeds "migrate: schema 1 to 5" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 7" prov show gina
+succeeds "migrate: schema 1 to 7" prov migrate
 succeeds "the migrated store works" prov show gina
-if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 5 ]; then
-	ok "migrate set schema version 5"
+check "migrate: gina's token is TOTP, as every token was" grep -q "^token: HW-GINA hardware active totp " "$T/out"
+if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 7 ]; then
+	ok "migrate set schema version 7"
 else
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 fi
@@ -469,6 +582,22 @@ refuses "org admin: the same step-up code again" "step-up code refused" \
 	sh -c "echo $STEP | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
 refuses "org admin: a wrong step-up code" "step-up code refused" \
 	sh -c "echo 000000 | SUDO_USER=oadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x3 --org acme --qr none"
+# an org admin whose own token is HOTP steps up with its next code, which
+# is then spent for a login too (one counter, one claim)
+succeeds "enrol an org admin's HOTP token" prov enrol hadmin --org acme --hotp --qr none
+HAB32=$(sed -n 's/^otpauth:.*secret=\([A-Z2-7]*\).*/\1/p' "$T/out")
+succeeds "confirm it with its first code" prov confirm hadmin "$(oathtool --hotp -b -c 0 "$HAB32")"
+succeeds "superuser: admin add hadmin --org acme" prov admin add hadmin --org acme
+HSTEP=$(oathtool --hotp -b -c 1 "$HAB32")
+if echo "$HSTEP" | as hadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x4 --org acme --qr none >"$T/out" 2>"$T/err"; then
+	ok "org admin with an HOTP token: enrol after a step-up code"
+else not_ok "HOTP org admin enrol: $(cat "$T/err")"; fi
+refuses "org admin with an HOTP token: the same step-up code again" "step-up code refused" \
+	sh -c "echo $HSTEP | SUDO_USER=hadmin $BUILD/otpgate-provision -c $T/otpgate.conf enrol x5 --org acme --qr none"
+login_refused "the HOTP step-up code cannot log in (replay)" cli hadmin "$HSTEP" "Authentication failure" replay
+check "the HOTP step-ups are audited: the code, then its replay" \
+	[ "$(sqlite3 "$T/otpgate.db" "SELECT group_concat(reason) FROM (SELECT reason FROM audit_named
+		WHERE user = 'hadmin' AND event = 'step-up' ORDER BY id)")" = ok,replay ]
 refuses "org admin: another organisation" "other is not your organisation" \
 	as oadmin "$BUILD/otpgate-provision" -c "$T/otpgate.conf" enrol x2 --org other --qr none
 refuses "org admin: a user outside the organisation" "not in your organisation" \
@@ -618,7 +747,7 @@ succeeds "enrol --qr svg:FILE" prov enrol dave --qr "svg:$T/dave.svg"
 if grep -q '^<svg .*viewBox' "$T/dave.svg"; then ok "the SVG QR code is an SVG"; else not_ok "no SVG in $T/dave.svg"; fi
 refuses "enrol --qr onto an existing file" "exists; not overwriting it" prov enrol erin --qr "png:$T/carol.png"
 refuses "enrol --qr of an unknown kind" "png:FILE or svg:FILE" prov enrol erin --qr gif:x
-if [ "$(count otpgate.db tokens)" -eq 8 ]; then
+if [ "$(count otpgate.db tokens)" -eq 13 ]; then
 	ok "a refused QR file stored no token"
 else
 	not_ok "tokens: $(count otpgate.db tokens)"
@@ -634,7 +763,7 @@ refuses "import: an unknown column" "unknown column 'colour'" prov import --form
 printf 'user,serial,secret\n"bob",S9,3132333435363738393031323334353637383930\n' >"$T/bad4.csv"
 refuses "import: a quoted field" "bad4.csv:2:" prov import --format csv "$T/bad4.csv"
 refuses "import: another format" "usage" prov import --format xml "$T/bad4.csv"
-if [ "$(count otpgate.db tokens)" -eq 8 ]; then
+if [ "$(count otpgate.db tokens)" -eq 13 ]; then
 	ok "failed imports imported nothing"
 else
 	not_ok "failed imports left tokens behind"
@@ -803,6 +932,34 @@ fi
 succeeds "the superuser unlocks nobody" aprov unlock nobody
 succeeds "step-up works again after unlock" oa unlock ann
 
+# lockout.mode "step-up": three failures put the admin in failure mode, not
+# locked; a step-up then needs their next code too (the next line of input)
+sed 's|lock_for = "0s"; }|lock_for = "0s"; mode = "step-up"; }|' "$A/otpgate.conf" >"$A/mode.conf"
+chmod 600 "$A/mode.conf"
+oa_mode() {
+	_lines=$1
+	shift
+	# shellcheck disable=SC2086 # the codes, one word each: one line each
+	printf '%s\n' $_lines | sudo_nobody_mode "$@"
+}
+sudo_nobody_mode() { SUDO_USER=nobody SUDO_UID=65534 SUDO_GID=65534 "$BUILD/otpgate-provision" -c "$A/mode.conf" "$@"; }
+refuses "failure mode: a wrong code" "step-up code refused" oa_mode 000000 unlock ann
+refuses "failure mode: another" "step-up code refused" oa_mode 000001 unlock ann
+refuses "failure mode: the third is refused, nothing locked" "step-up code refused" oa_mode 000002 unlock ann
+N=$((N + 1))
+refuses "failure mode: one right code is not enough" \
+	"you are in failure mode: step-up needs the code your device shows next too" \
+	oa_mode "$(totp uri "$NURI" "$N")" unlock ann
+N=$((N + 2))
+succeeds "failure mode: two consecutive codes pass" oa_mode "$(totp uri "$NURI" $((N - 1))) $(totp uri "$NURI" "$N")" unlock ann
+if [ "$(stepups failure-mode-passed)" -eq 1 ] && [ "$(adb "SELECT count(*) FROM audit_named WHERE
+	user = 'nobody' AND event = 'lockout' AND result = 'failure-mode'")" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM failures WHERE user = 'nobody'")" -eq 0 ]; then
+	ok "failure mode began once, was passed with two codes, and is over"
+else
+	not_ok "failure mode: $(adb "SELECT event, result, reason FROM audit_named WHERE user = 'nobody' ORDER BY id DESC LIMIT 6")"
+fi
+
 # files an organisation admin names are written as them, never through a
 # symbolic link, never over an existing file
 chown nobody:nogroup "$H"
@@ -853,6 +1010,109 @@ if [ ! -e "$H/vera.png" ]; then ok "the QR file of the refused token is gone"; e
 refuses "keyrotate issue --out: a symbolic link on the way" "symbolic link" \
 	kr issue bob --out "$H/etc/${ETC#/etc/}-key"
 if [ ! -e "$ETC-key" ]; then ok "issue --out did not go through the link"; else not_ok "$ETC-key was created"; fi
+
+# sessions, each opened through libpam and held open by its own process
+# (pam-login -O, as sshd's session process holds one): listed for every
+# bastion of the store, closed on this one (SIGHUP to that very process,
+# audited), refused on another, naming it. bastion-a and bastion-b share
+# the store; ann is of acme, vera of globex.
+for h in a b; do
+	sed "s|^policy|host = \"bastion-$h\";\npolicy|" "$A/otpgate.conf" >"$A/$h.conf"
+	chmod 600 "$A/$h.conf"
+	printf 'auth required pam_permit.so\nsession optional %s/pam_otpgate.so config=%s/%s.conf\n' \
+		"$BUILD" "$A" "$h" >"$T/pam.d/sess-$h"
+done
+bprov() { _b=$1; shift; "$BUILD/otpgate-provision" -c "$A/$_b.conf" "$@"; }
+HOLDERS=
+# shellcheck disable=SC2086 # a list of pids, one word each
+stop_holders() { exec 5>&- 6>&- 7>&-; stop $HOLDERS; }
+on_exit stop_holders
+# hold NAME FD SERVICE USER RHOST: a session held open until FD is closed
+hold() {
+	mkfifo "$T/$1.in"
+	# (without the other holders' ends: each ends when its own is closed)
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s "$3" -u "$4" -r "$5" -O - \
+		<"$T/$1.in" >"$T/$1.out" 2>"$T/$1.err" 5>&- 6>&- 7>&- &
+	HOLDERS="$HOLDERS $!"
+	eval "$1=$!"
+	eval "exec $2>\"\$T/\$1.in\""
+	poll 100 grep -q 'session open' "$T/$1.out"
+}
+sessions_of() { adb "SELECT count(*) FROM sessions WHERE $1"; }
+h1="" h2="" h3=""
+hold h1 5 sess-a ann 127.0.0.1
+hold h2 6 sess-a ann 127.0.0.2
+hold h3 7 sess-b vera 127.0.0.3
+if [ "$(sessions_of "host = 'bastion-a' AND user = 'ann' AND pid IN ($h1, $h2)")" -eq 2 ] &&
+	[ "$(sessions_of "host = 'bastion-b' AND user = 'vera' AND pid = $h3")" -eq 1 ]; then
+	ok "three sessions recorded, each with its process and bastion"
+else
+	not_ok "sessions: $(adb 'SELECT user, source, host, pid FROM sessions')"
+fi
+ID1=$(adb "SELECT id FROM sessions WHERE pid = $h1")
+ID3=$(adb "SELECT id FROM sessions WHERE pid = $h3")
+if grep -q "^info: otpgate: you also have a session on bastion-a from 127.0.0.1 (/dev/pts/otpgate-test) since .*; end it with: otpgate-provision close $ID1 (process $h1)$" "$T/h2.err" &&
+	[ ! -s "$T/h1.err" ] && [ ! -s "$T/h3.err" ]; then
+	ok "the second source is told of the first, with how to close it; nobody else is told anything"
+else
+	not_ok "the warning: $(cat "$T/h1.err" "$T/h2.err" "$T/h3.err")"
+fi
+succeeds "sessions: every bastion's" bprov a sessions
+if [ "$(wc -l <"$T/out")" -eq 3 ] && grep -q "^$ID1 ann  *127.0.0.1  *bastion-a  */dev/pts/otpgate-test .* pid $h1$" "$T/out" &&
+	grep -q "^$ID3 vera  *127.0.0.3  *bastion-b " "$T/out"; then
+	ok "sessions lists the three, with id, user, source, bastion, tty, start and process"
+else
+	not_ok "sessions: $(cat "$T/out")"
+fi
+succeeds "sessions ann --json" bprov a sessions ann --json
+if python3 -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 2 and {r["source"] for r in rows} == {"127.0.0.1", "127.0.0.2"}, rows
+assert all(r["user"] == "ann" and r["org"] == "acme" and r["host"] == "bastion-a" and r["this_host"]
+	   and r["service"] == "sess-a" and len(r["id"]) == 32 for r in rows), rows' "$T/out"; then
+	ok "sessions ann --json: a JSON object a line, ann's two"
+else
+	not_ok "sessions ann --json: $(cat "$T/out")"
+fi
+succeeds "sessions of nobody in particular" bprov a sessions mallory
+if [ ! -s "$T/out" ] && grep -q "^no open sessions of mallory$" "$T/err"; then
+	ok "no sessions: said on stderr, nothing listed"
+else
+	not_ok "sessions mallory: $(cat "$T/out" "$T/err")"
+fi
+succeeds "org admin: sessions" oa sessions
+if [ "$(wc -l <"$T/out")" -eq 2 ] && ! grep -q vera "$T/out"; then
+	ok "an organisation admin sees their organisation's sessions only"
+else
+	not_ok "org admin sessions: $(cat "$T/out")"
+fi
+refuses "org admin: close a session of another organisation" "$ID3 is not in your organisation" \
+	oa close "$ID3"
+refuses "close: a session of another bastion is refused, naming it" \
+	"session $ID3 runs on host bastion-b, not here: close it there" bprov a close "$ID3"
+check "... and its process still runs" alive "$h3"
+succeeds "close: a session of this bastion" bprov a close "$ID1"
+if grep -q "^closed session $ID1 of ann from 127.0.0.1 (process $h1 got SIGHUP and ended)$" "$T/out" &&
+	! alive "$h1" && [ "$(sessions_of "id = '$ID1'")" -eq 0 ] && alive "$h2"; then
+	ok "close: its process got SIGHUP and ended, the session is forgotten, the other one runs on"
+else
+	not_ok "close: $(cat "$T/out") (holder $h1 alive: $(alive "$h1" && echo yes || echo no))"
+fi
+if [ "$(adb "SELECT count(*) FROM audit_named WHERE event = 'admin' AND reason = 'close' AND
+	result = 'success' AND user = 'ann' AND detail LIKE 'session $ID1, process $h1 on bastion-a'")" -eq 1 ] &&
+	[ "$(adb "SELECT count(*) FROM audit_named WHERE reason = 'close' AND result = 'failure'
+	AND user = 'vera'")" -eq 1 ]; then
+	ok "close is audited, the refused one too"
+else
+	not_ok "close audit: $(adb "SELECT event, result, reason, user, detail FROM audit_named WHERE reason = 'close'")"
+fi
+refuses "close: a session closed already" "no open session $ID1" bprov a close "$ID1"
+refuses "close: not a session id" "usage: otpgate-provision close ID" bprov a close "-oProxyCommand=x"
+exec 6>&-
+poll 100 sh -c "[ \"\$(sqlite3 '$A/otpgate.db' \"SELECT count(*) FROM sessions WHERE pid = $h2\")\" -eq 0 ]"
+check "a session that ends closes itself" [ "$(sessions_of "user = 'ann'")" -eq 0 ]
+stop_holders
+HOLDERS=
 
 # names that would read as options to a program are refused everywhere
 refuses "enrol: a user name starting with -" "not a valid name" prov enrol --qr none -- -mallory
@@ -907,6 +1167,7 @@ if grep -q "no successor: the user is removed" "$T/out" &&
 else
 	not_ok "rotate for a removed user: $(cat "$T/out")"
 fi
+refuses "issue: a removed user gets no new key" "user 'daemon' is removed" rot issue daemon
 
 # rotate as the systemd unit runs it: root with only the unit's capabilities
 UNIT=$(dirname "$0")/../../conf/systemd/otpgate-keyrotate.service

@@ -200,6 +200,7 @@ og_sshd_start() {
 # temporary: $OG_SERVICE (otpgate e2e/demo, pid $$); removed on exit
 auth    required $OG_BUILD/pam_otpgate.so config=$OG_CONF
 account required $OG_BUILD/pam_otpgate.so config=$OG_CONF
+session optional $OG_BUILD/pam_otpgate.so config=$OG_CONF
 session required pam_permit.so
 EOF
 	) || og_die "cannot write $OG_PAM_FILE"
@@ -232,7 +233,10 @@ EOF
 #!/bin/sh
 # answers ssh's keyboard-interactive prompt; records the prompt it was asked
 printf '%s\n' "\$1" >>"$OG_WORK/askpass.log"
-cat "$OG_WORK/code"
+case \$1 in
+*"Next verification code: ") cat "$OG_WORK/next" ;;
+*) cat "$OG_WORK/code" ;;
+esac
 EOF
 	chmod 700 "$OG_WORK/askpass"
 }
@@ -245,24 +249,33 @@ og_ssh_cmd() {
 }
 
 # og_ssh_login USER CODE [SSH_OPTS...]: runs "true" over ssh without a tty,
-# answering "Verification code: " with CODE through SSH_ASKPASS. Returns
+# answering "Verification code: " with CODE through SSH_ASKPASS (and "Next
+# verification code: " with $OG_WORK/next, when a test writes it). Returns
 # ssh's exit status; the prompts asked are in $OG_WORK/askpass.log, ssh's
-# stderr in $OG_WORK/ssh.err.
+# stderr in $OG_WORK/ssh.err. OG_SSH_LOGLEVEL (ERROR) is ssh's LogLevel: at
+# INFO ssh prints what the server tells the user at the prompt.
 og_ssh_login() {
 	local user=$1 code=$2
 	shift 2
 	printf '%s\n' "$code" >"$OG_WORK/code"
 	: >"$OG_WORK/askpass.log"
-	bg_wait env -u SSH_AUTH_SOCK SSH_ASKPASS="$OG_WORK/askpass" SSH_ASKPASS_REQUIRE=force \
+	bg_wait og_ssh "$user" true -T "$@" </dev/null >"$OG_WORK/ssh.out" 2>"$OG_WORK/ssh.err"
+}
+
+# og_ssh USER COMMAND [SSH_OPTS...]: the ssh of og_ssh_login (at most 30 s;
+# the code already in $OG_WORK/code), in the foreground; COMMAND "": a shell.
+og_ssh() {
+	local user=$1 command=$2
+	shift 2
+	env -u SSH_AUTH_SOCK SSH_ASKPASS="$OG_WORK/askpass" SSH_ASKPASS_REQUIRE=force \
 		DISPLAY="${DISPLAY:-:0}" \
-		timeout 30 setsid -w ssh -F /dev/null -p "$OG_PORT" -i "$OG_KEY" -T \
+		timeout 30 setsid -w ssh -F /dev/null -p "$OG_PORT" -i "$OG_KEY" \
 		-o IdentitiesOnly=yes -o IdentityAgent=none \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=no \
-		-o PreferredAuthentications=publickey,keyboard-interactive \
+		-o GlobalKnownHostsFile=/dev/null -o LogLevel="${OG_SSH_LOGLEVEL:-ERROR}" \
+		-o BatchMode=no -o PreferredAuthentications=publickey,keyboard-interactive \
 		-o KbdInteractiveAuthentication=yes -o PasswordAuthentication=no \
-		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 "$@" \
-		"$user@127.0.0.1" true </dev/null >"$OG_WORK/ssh.out" 2>"$OG_WORK/ssh.err"
+		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 "$@" "$user@127.0.0.1" ${command:+"$command"}
 }
 
 # Audit rows after id, readable, with time, for people.

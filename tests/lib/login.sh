@@ -23,10 +23,13 @@
 LOGIN_RHOST=${LOGIN_RHOST:-127.0.0.1}
 LOGIN_SPOOLED=
 
+# pam_login SERVICE USER CODE [OPTION...]: one login, its answer in
+# $T/login.out, its log in $T/login.log. LOGIN_TIMEOUT=S: a login still
+# running after S seconds is killed and exits 124 (a hang, not a refusal).
 pam_login() {
 	_lsvc=$1 _luser=$2 _lcode=$3
 	shift 3
-	"$BUILD/tests/pam-login" -L -d "$T/pam.d" -s "$_lsvc" -u "$_luser" -r "$LOGIN_RHOST" \
+	${LOGIN_TIMEOUT:+timeout "$LOGIN_TIMEOUT"} "$BUILD/tests/pam-login" -L -d "$T/pam.d" -s "$_lsvc" -u "$_luser" -r "$LOGIN_RHOST" \
 		"$@" "$_lcode" >"$T/login.out" 2>"$T/login.log"
 }
 

@@ -2,7 +2,7 @@
  * pam-login: one login through the real libpam, as sshd would do it.
  *
  *   pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] [-E NAME=VALUE]
- *             [-n COUNT] [-A] [-L] [-P COMMAND] [-S SECRETHEX | CODE]
+ *             [-n COUNT] [-A] [-O] [-L] [-P COMMAND] [-S SECRETHEX | CODE]
  *   pam-login -d CONFDIR -s SERVICE -U USERFILE [-r RHOST] [-A]
  *
  * Answers every prompt with CODE (or, with -S, the current TOTP of the hex
@@ -14,8 +14,14 @@
  * the login COUNT times with a fresh handle each. -U logs in once as each
  * "name hexsecret" line of USERFILE and exits 0 only if all succeeded
  * (for leak checks over many logins). -L also copies the module's syslog
- * lines to stderr (syslog's LOG_PERROR), for tests that read them.
+ * lines to stderr (syslog's LOG_PERROR), for tests that read them. -O then
+ * opens a session (pam_open_session, on PAM_TTY /dev/pts/otpgate-test),
+ * prints its result, holds it open until standard input ends and closes
+ * it, as sshd does around a session: the process that holds it is the
+ * session's. What the module tells the user (PAM_TEXT_INFO, PAM_ERROR_MSG)
+ * goes to stderr, a line each, "info: " or "error: " before it.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +47,11 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 
 	if (r == NULL)
 		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_TEXT_INFO || msg[i]->msg_style == PAM_ERROR_MSG)
+			fprintf(stderr, "%s: %s\n", msg[i]->msg_style == PAM_TEXT_INFO ? "info" : "error",
+				msg[i]->msg);
+	}
 	if (a->at_prompt != NULL && system(a->at_prompt) != 0) {
 		fprintf(stderr, "pam-login: -P %s failed\n", a->at_prompt);
 		free(r);
@@ -49,7 +60,7 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 	if (a->secret_hex != NULL) {
 		unsigned char key[64];
 		int len = og_hex_decode(a->secret_hex, key, sizeof(key));
-		struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+		struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 		if (len <= 0 || og_otp_format(key, (size_t)len, &p,
 					      og_totp_step(&p, (int64_t)time(NULL)), code) != 0) {
 			free(r);
@@ -66,6 +77,25 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 	return PAM_SUCCESS;
 }
 
+/* -O: a session opened, held until standard input ends, and closed. */
+static int hold_session(pam_handle_t *ph)
+{
+	char buf[64];
+	int rc;
+
+	/* a session's process ends on SIGHUP (close), as a login shell does,
+	 * even when whatever started the test ignores it (nohup) */
+	signal(SIGHUP, SIG_DFL);
+	pam_set_item(ph, PAM_TTY, "/dev/pts/otpgate-test");
+	if ((rc = pam_open_session(ph, 0)) != PAM_SUCCESS)
+		return rc;
+	printf("session open\n");
+	fflush(stdout);
+	while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		;
+	return pam_close_session(ph, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = NULL, *user = NULL, *rhost = NULL, *env = NULL;
@@ -74,10 +104,10 @@ int main(int argc, char **argv)
 	FILE *uf = NULL;
 	long failed = 0;
 	struct answer a = { NULL, NULL, NULL };
-	int opt, account = 0, rc = PAM_SUCCESS;
+	int opt, account = 0, session = 0, rc = PAM_SUCCESS;
 	long count = 1;
 
-	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:ALP:S:U:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:u:r:E:n:AOLP:S:U:")) != -1) {
 		switch (opt) {
 		case 'd': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -86,6 +116,7 @@ int main(int argc, char **argv)
 		case 'E': env = optarg; break;
 		case 'n': count = atol(optarg); break;
 		case 'A': account = 1; break;
+		case 'O': session = 1; break;
 		case 'L': openlog("pam-login", LOG_PERROR, LOG_AUTHPRIV); break;
 		case 'P': a.at_prompt = optarg; break;
 		case 'S': a.secret_hex = optarg; break;
@@ -111,7 +142,7 @@ int main(int argc, char **argv)
 	    optind != argc || count < 1) {
 usage:
 		fprintf(stderr, "usage: pam-login -d CONFDIR -s SERVICE -u USER [-r RHOST] "
-			"[-E NAME=VALUE] [-n COUNT] [-A] [-L] [-P COMMAND] [-S SECRETHEX | CODE]\n");
+			"[-E NAME=VALUE] [-n COUNT] [-A] [-O] [-L] [-P COMMAND] [-S SECRETHEX | CODE]\n");
 		return 2;
 	}
 	for (long i = 0; i < count; i++) {
@@ -130,6 +161,8 @@ usage:
 		rc = pam_authenticate(ph, 0);
 		if (rc == PAM_SUCCESS && account)
 			rc = pam_acct_mgmt(ph, 0);
+		if (rc == PAM_SUCCESS && session)
+			rc = hold_session(ph);
 		printf("%s%s%s\n", uf ? name : "", uf ? ": " : "", pam_strerror(ph, rc));
 		failed += rc != PAM_SUCCESS;
 		pam_end(ph, rc);

@@ -27,7 +27,9 @@
 
 static char dir[256], build[512];
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hotp6 = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+static const struct og_otp_params hotp8 = { OG_SHA1, 8, 30, 0, OG_OTP_HOTP };
 
 /* Every test user has its own secret, derived from its name. */
 static void secret_of(const char *user, unsigned char key[20])
@@ -46,6 +48,16 @@ static void code_at(const char *user, int64_t step, char code[9])
 
 	secret_of(user, key);
 	assert_int_equal(og_otp_format(key, sizeof(key), &params, step, code), 0);
+}
+
+/* An HOTP user's code of counter (hvpn1's token shows 8 digits, the others 6). */
+static void hotp_code(const char *user, int64_t counter, char code[9])
+{
+	unsigned char key[20];
+
+	secret_of(user, key);
+	assert_int_equal(og_otp_format(key, sizeof(key), strcmp(user, "hvpn1") == 0 ? &hotp8 : &hotp6,
+				       counter, code), 0);
 }
 
 static int64_t step_now(void)
@@ -68,13 +80,14 @@ static const char FRESH[] = "(fresh code)";
 
 struct login {
 	const char *service, *user, *rhost, *env, *code;
+	const char *next;		/* at "Next verification code: " (NULL: code) */
 	int account;
 	/* run while the module waits at the prompt, as another terminal would */
 	void (*at_prompt)(struct login *l);
 	const char *arg;		/* for at_prompt */
 	int64_t acted_at;		/* when at_prompt was done */
 	int prompted;
-	char transcript[160];		/* every message: "STYLE:TEXT;" */
+	char transcript[1024];		/* every message: "STYLE:TEXT;" */
 };
 
 static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -95,8 +108,13 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 		size_t o = strlen(l->transcript);
 		snprintf(l->transcript + o, sizeof(l->transcript) - o, "%d:%s;", msg[i]->msg_style,
 			 msg[i]->msg);
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF &&
+		    strcmp(msg[i]->msg, "Next verification code: ") == 0 && l->next != NULL) {
+			r[i].resp = strdup(l->next);
+			l->prompted++;
+		} else if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
 			assert_true(strcmp(msg[i]->msg, "Verification code: ") == 0 ||
+				    strcmp(msg[i]->msg, "Next verification code: ") == 0 ||
 				    strcmp(msg[i]->msg, "Password and verification code: ") == 0);
 			r[i].resp = l->code == FRESH ? strdup(fresh)
 				  : l->code && l->code != NO_ANSWER ? strdup(l->code) : NULL;
@@ -224,8 +242,13 @@ static const char *const users[] = {
 	"ok1", "wrong1", "replay1", "prev1", "next1", "far1", "drift1", "v6in", "mapped1",
 	"host1", "lock1", "conc1", "acct1", "dave", "eve", "root", "notif1", "notif2", "notif3",
 	"vpn1", "vpn2", "reset1", "key1", "key2", "local1", "rec1",
-	"gone1", "lockp1", "orgp1", "recp1", "uni1", "unilock", "unigone", "maxdrift1", NULL
+	"gone1", "lockp1", "orgp1", "recp1", "uni1", "unilock", "unigone", "maxdrift1",
+	"msg1", "msg2", "mode1", "mode2", "mode3", "replay2", "sess1", NULL
 };
+
+/* Users of an HOTP token, imported at counter 0 (hvpn1's of 8 digits). */
+static const char *const hotp_users[] = { "hotp1", "hsync1", "hconc1", "hvpn1", "hmode1",
+					  NULL };
 
 /* The organisation each test user is imported into ("" for none). */
 static const char *org_of(const char *user)
@@ -266,9 +289,11 @@ static void write_config(const char *name, const char *store, const char *extra)
 		 "           { match = \"org:acme\"; allow_from = [ \"partner\" ]; },\n"
 		 "           { match = \"user:dave\"; allow_from = [ \"2001:db8::/32\" ]; },\n"
 		 "           { match = \"*\"; allow_from = [ \"loop\" ]; } );\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n"
+		 "%s"
 		 "audit = { jsonl = \"%s/audit.jsonl\"; };\n%s",
-		 line, dir, dir, extra);
+		 line, dir, strstr(extra, "lockout") ? "" :
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n",
+		 dir, extra);
 	write_file(name, 0600, text);
 }
 
@@ -339,6 +364,57 @@ static void write_vpn_services(void)
 	write_file("pam.d/badcombo", 0644, text);
 }
 
+/*
+ * What the person at the terminal is told (messages), the failure mode
+ * (lockout.mode "step-up", its notification logged by notify-log.sh, one
+ * line a call) and sessions (a stack with the session line).
+ */
+static void write_told_services(void)
+{
+	char text[2048], svc[600];
+
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$@\" >> %s/notify.log\n", dir);
+	write_file("notify-log.sh", 0755, text);
+	write_config("always.conf", "otpgate.db", "messages = \"always\";\n");
+	write_config("never.conf", "otpgate.db", "messages = \"never\";\n");
+	snprintf(text, sizeof(text), "messages = \"always\";\n"
+		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\";"
+		 " mode = \"step-up\"; notify = \"%s/notify-log.sh\"; };\n", dir);
+	write_config("stepup.conf", "otpgate.db", text);
+	snprintf(text, sizeof(text), "host = \"bastion-t\";\n"
+		 "lockout = { notify = \"%s/notify-log.sh\"; };\n"
+		 "sessions = { notify_multiple = true; };\n", dir);
+	write_config("sessions.conf", "otpgate.db", text);
+	snprintf(svc, sizeof(svc), "config=%s/always.conf", dir);
+	write_service("pam.d/always", svc);
+	snprintf(svc, sizeof(svc), "config=%s/never.conf", dir);
+	write_service("pam.d/never", svc);
+	snprintf(svc, sizeof(svc), "config=%s/stepup.conf", dir);
+	write_service("pam.d/stepup", svc);
+	snprintf(text, sizeof(text), "auth required %1$s/pam_otpgate.so config=%2$s/sessions.conf\n"
+		 "session optional %1$s/pam_otpgate.so config=%2$s/sessions.conf\n", build, dir);
+	write_file("pam.d/sessions", 0644, text);
+}
+
+/* The HOTP users' tokens, as a vendor's CSV file of both kinds says them. */
+static void write_hotp_csv(void)
+{
+	char csv[2048] = "user,serial,secret,type,counter,digits\n";
+	unsigned char key[20];
+	size_t o = strlen(csv);
+
+	for (int i = 0; hotp_users[i]; i++) {
+		secret_of(hotp_users[i], key);
+		o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%s,HW-%s,", hotp_users[i],
+				      hotp_users[i]);
+		for (int j = 0; j < 20; j++)
+			o += (size_t)snprintf(csv + o, sizeof(csv) - o, "%02x", key[j]);
+		o += (size_t)snprintf(csv + o, sizeof(csv) - o, ",hotp,0,%d\n",
+				      strcmp(hotp_users[i], "hvpn1") == 0 ? 8 : 6);
+	}
+	write_file("hotp.csv", 0600, csv);
+}
+
 static int setup(void **state)
 {
 	char path[600], csv[4096] = "user,serial,secret,org\n", svc[600];
@@ -368,8 +444,11 @@ static int setup(void **state)
 				      org_of(users[i]));
 	}
 	write_file("tokens.csv", 0600, csv);
+	write_hotp_csv();
 	run("%s/otpgate-provision -c %s/otpgate.conf init >/dev/null", build, dir);
 	run("%s/otpgate-provision -c %s/otpgate.conf import --format csv %s/tokens.csv >/dev/null",
+	    build, dir, dir);
+	run("%s/otpgate-provision -c %s/otpgate.conf import --format csv %s/hotp.csv >/dev/null",
 	    build, dir, dir);
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf", dir);
 	write_service("pam.d/og", svc);
@@ -397,6 +476,7 @@ static int setup(void **state)
 	write_service("pam.d/keycheck", svc);
 	snprintf(svc, sizeof(svc), "config=%s/otpgate.conf bogus", dir);
 	write_service("pam.d/badarg", svc);
+	write_told_services();
 	return 0;
 }
 
@@ -620,20 +700,21 @@ static void test_account_phase(void **state)
 	assert_int_equal(audit_count("\"user\"='acct1' and event='account'"), 3);
 }
 
-/* N processes submit the same valid code at once: exactly one gets in. */
-static void test_concurrent_same_code(void **state)
+/*
+ * N processes submit the same valid code of user at once: exactly one
+ * gets in. Each refusal is audited once: a replay, or (once the third
+ * replay locked the account, max_failures = 3) refused as locked.
+ */
+static void race(const char *user, const char *code)
 {
 	enum { N = 6 };
-	char code[9];
+	char where[128];
 	pid_t pids[N];
 	int ok = 0, refused = 0;
 
-	(void)state;
-	wait_margin(5);
-	code_at("conc1", step_now(), code);
 	for (int i = 0; i < N; i++) {
 		if ((pids[i] = fork()) == 0)
-			_exit(login_code("conc1", "127.0.0.1", code) == PAM_SUCCESS ? 0 : 1);
+			_exit(login_code(user, "127.0.0.1", code) == PAM_SUCCESS ? 0 : 1);
 	}
 	for (int i = 0; i < N; i++) {
 		int st = 0;
@@ -645,10 +726,104 @@ static void test_concurrent_same_code(void **state)
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(refused, N - 1);
-	/* each refusal audited once: a replay, or (once the third replay locked the
-	 * account, max_failures = 3) refused as locked */
-	assert_int_equal(audit_count("\"user\"='conc1' and event='auth' and result='failure'"), N - 1);
-	assert_true(audit_count("\"user\"='conc1' and event='auth' and reason='replay'") >= 3);
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='auth' and result='failure'", user);
+	assert_int_equal(audit_count(where), N - 1);
+	/* each refusal audited once, as a replay of the code the winner spent;
+	 * the replay rule counts them once, so they do not lock (max_failures = 3) */
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='auth' and reason='replay'", user);
+	assert_int_equal(audit_count(where), N - 1);
+	assert_int_equal(sql_int("select count from failures where \"user\" = '%s'", user), 1);
+}
+
+static void test_concurrent_same_code(void **state)
+{
+	char code[9];
+
+	(void)state;
+	wait_margin(5);
+	code_at("conc1", step_now(), code);
+	race("conc1", code);
+}
+
+/* The same with an HOTP code: its counter is claimed once, fleet-wide. */
+static void test_concurrent_same_hotp_code(void **state)
+{
+	char code[9];
+
+	(void)state;
+	hotp_code("hconc1", 2, code);
+	race("hconc1", code);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hconc1'"), 2);
+}
+
+/*
+ * An HOTP token logs in with any of its next hotp.look_ahead (10) codes,
+ * whatever the time; each moves its counter past it, so that code, and
+ * every one before it, is spent (a replay), and a code further ahead
+ * than the look-ahead is refused.
+ */
+static void test_hotp_look_ahead_and_replay(void **state)
+{
+	char code[9];
+
+	(void)state;
+	hotp_code("hotp1", 0, code);
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_AUTH_ERR);
+	hotp_code("hotp1", 3, code);	/* two presses lost */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_SUCCESS);
+	hotp_code("hotp1", 2, code);	/* skipped over: spent */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_AUTH_ERR);
+	hotp_code("hotp1", 14, code);	/* 3 + 11: past the look-ahead */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_AUTH_ERR);
+	hotp_code("hotp1", 13, code);	/* 3 + 10: the furthest it takes */
+	assert_int_equal(login_code("hotp1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='hotp1' and event='auth' and result='success' and "
+				     "reason='ok' and token='HW-hotp1'"), 3);
+	assert_int_equal(audit_count("\"user\"='hotp1' and event='auth' and reason='replay' and "
+				     "token='HW-hotp1'"), 2);
+	assert_int_equal(audit_count("\"user\"='hotp1' and event='auth' and reason='bad-code'"), 1);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hotp1'"), 13);
+}
+
+/* A token pressed past the look-ahead: resync finds it from two
+ * consecutive codes and sets its counter after them. */
+static void test_hotp_resync(void **state)
+{
+	char c1[9], c2[9], code[9];
+
+	(void)state;
+	hotp_code("hsync1", 50, c1);
+	hotp_code("hsync1", 51, c2);
+	assert_int_equal(login_code("hsync1", "127.0.0.1", c1), PAM_AUTH_ERR);
+	run("%s/otpgate-provision -c %s/otpgate.conf resync hsync1 %s %s >/dev/null", build, dir, c1,
+	    c2);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hsync1'"), 51);
+	assert_int_equal(login_code("hsync1", "127.0.0.1", c2), PAM_AUTH_ERR);
+	hotp_code("hsync1", 52, code);
+	assert_int_equal(login_code("hsync1", "127.0.0.1", code), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='hsync1' and event='auth' and reason='bad-code'"), 1);
+	assert_int_equal(audit_count("\"user\"='hsync1' and event='auth' and reason='replay'"), 1);
+	assert_int_equal(audit_count("\"user\"='hsync1' and event='admin' and reason='resync' and "
+				     "result='success'"), 1);
+}
+
+/* combined: the code split off the answer is as long as the user's HOTP
+ * token's (8 digits here), the password forwarded to the next module. */
+static void test_hotp_combined(void **state)
+{
+	struct login l = { .service = "vpn", .user = "hvpn1", .rhost = "127.0.0.1" };
+	char code[9], answer[64];
+
+	(void)state;
+	hotp_code("hvpn1", 0, code);
+	assert_int_equal(strlen(code), 8);
+	snprintf(answer, sizeof(answer), "s3cret%s", code);
+	l.code = answer;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 1);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='hvpn1' and reason='replay'"), 1);
 }
 
 static void test_fail_closed(void **state)
@@ -1086,7 +1261,7 @@ static void test_recovery_removed_at_prompt(void **state)
 /* One login through the "uniform" service (the default setting), checked:
  * refused after exactly the prompt the first one got, reason audited. */
 static void uniform_refusal(const char *user, const char *rhost, const char *code,
-			    const char *reason, char first[160])
+			    const char *reason, char first[1024])
 {
 	struct login l = { .service = "uniform", .user = user, .rhost = rhost, .code = code };
 	char where[512];
@@ -1100,7 +1275,7 @@ static void uniform_refusal(const char *user, const char *rhost, const char *cod
 		fail_msg("%s from %s (%s): PAM code %d, prompted %d times; want %d after one prompt",
 			 user, rhost ? rhost : "nowhere", reason, rc, l.prompted, PAM_AUTH_ERR);
 	if (first[0] == '\0')
-		snprintf(first, 160, "%s", l.transcript);
+		snprintf(first, 1024, "%s", l.transcript);
 	if (strcmp(l.transcript, first) != 0)
 		fail_msg("%s (%s): conversation '%s', not '%s'", user, reason, l.transcript, first);
 	if (audit_count(where) != before + 1)
@@ -1116,7 +1291,7 @@ static void uniform_refusal(const char *user, const char *rhost, const char *cod
  */
 static void test_uniform_refusals(void **state)
 {
-	char first[160] = "", code[9], eve[9], dave[9], root[9];
+	char first[1024] = "", code[9], eve[9], dave[9], root[9];
 
 	(void)state;
 	wait_margin(8);
@@ -1409,6 +1584,352 @@ static void test_spooled_names_whole(void **state)
 	assert_trail_intact();
 }
 
+/* Whether the login was told a PAM_ERROR_MSG line holding text. */
+static int told_error(const struct login *l, const char *text)
+{
+	const char *p = l->transcript;
+
+	while ((p = strstr(p, "3:otpgate: ")) != NULL) {
+		const char *end = strchr(p, ';');
+		if (end != NULL && memmem(p, (size_t)(end - p), text, strlen(text)) != NULL)
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/* How many PAM_ERROR_MSG lines the login was told. */
+static int error_lines(const struct login *l)
+{
+	int n = 0;
+
+	for (const char *p = l->transcript; (p = strstr(p, "3:")) != NULL; p += 2)
+		n += p == l->transcript || p[-1] == ';';
+	return n;
+}
+
+/*
+ * messages = "always": each refusal a person can act on gets one line
+ * (PAM_ERROR_MSG) saying why and what to do; a wrong code alone none.
+ */
+static void test_messages(void **state)
+{
+	struct login l = { .service = "always", .user = "msg1", .rhost = "127.0.0.1",
+			   .code = "000000" };
+	char code[9];
+
+	(void)state;
+	wait_margin(3);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(error_lines(&l), 0);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "too many failed logins: this account is locked until "));
+	assert_true(told_error(&l, " UTC."));
+	assert_int_equal(error_lines(&l), 1);
+	code_at("msg1", step_now(), code);
+	l.code = code;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "this account is locked until "));
+	/* no device, a device not confirmed yet */
+	l.user = "daemon";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "no device is enrolled for this account: ask an administrator"));
+	run("%s/otpgate-provision -c %s/always.conf enrol pend1 --qr none >/dev/null 2>&1", build, dir);
+	l.user = "pend1";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "this account's device is not confirmed yet"));
+	/* the address seen, and a code already used */
+	l.user = "msg2";
+	l.rhost = "10.1.2.3";
+	code_at("msg2", step_now(), code);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "logins from 10.1.2.3 are not allowed for this account"));
+	l.rhost = "127.0.0.1";
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(error_lines(&l), 0);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "that code was already used: wait for your device to show the"
+			       " next one"));
+	assert_int_equal(error_lines(&l), 1);
+}
+
+/*
+ * after-key (the default): told only once sshd accepted the user's public
+ * key (SSH_AUTH_INFO_0), so a client that has not authenticated learns
+ * nothing; never: no one is told.
+ */
+static void test_messages_after_key(void **state)
+{
+	struct login l = { .user = "msg2", .rhost = "10.1.2.4", .code = "000000" };
+	char pub[1024], env[1200], path[512];
+
+	(void)state;
+	run("ssh-keygen -q -t ed25519 -N '' -f %s/km", dir);
+	snprintf(path, sizeof(path), "%s/km.pub", dir);
+	read_line(path, pub, sizeof(pub));
+	*strrchr(pub, ' ') = '\0';
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(error_lines(&l), 0);
+	snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=publickey %s\n", pub);
+	l.env = env;
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_true(told_error(&l, "logins from 10.1.2.4 are not allowed for this account"));
+	/* a line that is not a key the user's, a password: nothing */
+	l.env = "SSH_AUTH_INFO_0=password\n";
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(error_lines(&l), 0);
+	l.env = env;
+	l.service = "never";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(error_lines(&l), 0);
+	/* the account phase tells it too */
+	l.service = "always";
+	l.account = 1;
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_true(told_error(&l, "logins from 10.1.2.4 are not allowed"));
+}
+
+/* The lines of notify.log naming user. */
+static int notified(const char *user, char *last, size_t cap)
+{
+	char path[512], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/notify.log", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *u = strchr(line, ' ');
+		if (u == NULL || strncmp(u + 1, user, strlen(user)) != 0 ||
+		    u[1 + strlen(user)] != ' ')
+			continue;
+		n++;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(last, cap, "%s", line);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Three failures put user into failure mode (lockout.mode "step-up"). */
+static void into_failure_mode(const char *user)
+{
+	struct login l = { .service = "stepup", .user = user, .rhost = "127.0.0.1",
+			   .code = "000000" };
+	char where[256];
+
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_true(told_error(&l, "until an administrator unlocks it") ||
+		    told_error(&l, "UTC this account needs two consecutive codes"));
+	snprintf(where, sizeof(where), "\"user\"='%s' and event='lockout' and result='failure-mode'"
+		 " and reason='bad-code'", user);
+	assert_int_equal(audit_count(where), 1);
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = '%s' and"
+				 " failure_mode_until > 0 and locked_until = 0", user), 1);
+}
+
+/*
+ * The failure mode: not locked, but one code is not enough: after a
+ * right code the module asks for the next one ("Next verification code: ",
+ * after a line saying to wait for it). One code is refused, two consecutive
+ * codes log in and end it; entering it is audited and notified once.
+ */
+static void test_failure_mode(void **state)
+{
+	struct login l = { .service = "stepup", .user = "mode1", .rhost = "127.0.0.1" };
+	char code[9], next[9], last[256] = "";
+
+	(void)state;
+	wait_margin(4);
+	into_failure_mode("mode1");
+	assert_int_equal(notified("mode1", last, sizeof(last)), 1);
+	assert_int_equal(strncmp(last, "failure-mode mode1 127.0.0.1 ", 29), 0);
+	/* the right code alone: asked for the next, a wrong one refused */
+	code_at("mode1", step_now(), code);
+	l.code = code;
+	l.next = "000000";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 2);
+	assert_non_null(strstr(l.transcript, "4:otpgate: too many failed logins put this account in"
+			       " failure mode: wait for your device to show its next code"));
+	assert_non_null(strstr(l.transcript, "1:Next verification code: ;"));
+	assert_true(told_error(&l, "this account needs two consecutive codes"));
+	assert_int_equal(audit_count("\"user\"='mode1' and reason='bad-next-code'"), 1);
+	/* the first code was spent: the same two again is a replay */
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 1);
+	assert_int_equal(audit_count("\"user\"='mode1' and reason='replay'"), 1);
+	/* a wrong first code is not asked for the next */
+	l.code = "123456";
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 1);
+	/* still failure mode, not a lock, and notified once */
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'mode1' and"
+				 " failure_mode_until > 0 and locked_until = 0"), 1);
+	assert_int_equal(notified("mode1", last, sizeof(last)), 1);
+	/* two consecutive codes */
+	l.user = "mode2";
+	into_failure_mode("mode2");
+	code_at("mode2", step_now(), code);
+	code_at("mode2", step_now() + 1, next);
+	l.code = code;
+	l.next = next;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 2);
+	assert_int_equal(audit_count("\"user\"='mode2' and event='auth' and result='success' and"
+				     " reason='failure-mode-passed' and token='HW-mode2'"), 1);
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'mode2'"), 0);
+	assert_int_equal(notified("mode2", last, sizeof(last)), 1);
+	/* unlock ends it */
+	l.user = "mode1";
+	run("%s/otpgate-provision -c %s/stepup.conf unlock mode1 >/dev/null", build, dir);
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'mode1'"), 0);
+}
+
+/* An HOTP token in failure mode: after a right code, the next counter's. */
+static void test_failure_mode_hotp(void **state)
+{
+	struct login l = { .service = "stepup", .user = "hmode1", .rhost = "127.0.0.1" };
+	char code[9], next[9];
+
+	(void)state;
+	into_failure_mode("hmode1");
+	hotp_code("hmode1", 0, code);
+	hotp_code("hmode1", 2, next);	/* not the next press */
+	l.code = code;
+	l.next = next;
+	assert_int_equal(do_login(&l), PAM_AUTH_ERR);
+	assert_int_equal(l.prompted, 2);
+	assert_int_equal(audit_count("\"user\"='hmode1' and reason='bad-next-code'"), 1);
+	/* the first code was spent: counters 1 and 2 are what comes next */
+	hotp_code("hmode1", 1, code);
+	l.next = next;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(l.prompted, 2);
+	assert_int_equal(audit_count("\"user\"='hmode1' and result='success' and"
+				     " reason='failure-mode-passed' and token='HW-hmode1'"), 1);
+	assert_int_equal(sql_int("select last_step from tokens where serial = 'HW-hmode1'"), 2);
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'hmode1'"), 0);
+}
+
+/* In failure mode a recovery code is the additional check in itself. */
+static void test_failure_mode_recovery(void **state)
+{
+	struct login l = { .service = "stepup", .user = "mode3", .rhost = "127.0.0.1" };
+	char path[512], first[32], code[9], last[256];
+	FILE *f;
+
+	(void)state;
+	wait_margin(4);
+	snprintf(path, sizeof(path), "%s/mode3.codes", dir);
+	run("%s/otpgate-provision -c %s/stepup.conf recovery mode3 > %s 2>/dev/null", build, dir,
+	    path);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(first, sizeof(first), f));
+	fclose(f);
+	first[strcspn(first, "\n")] = '\0';
+	into_failure_mode("mode3");
+	/* at the second prompt, after a right code */
+	code_at("mode3", step_now(), code);
+	l.code = code;
+	l.next = first;
+	assert_int_equal(do_login(&l), PAM_SUCCESS);
+	assert_int_equal(audit_count("\"user\"='mode3' and result='success' and"
+				     " reason='failure-mode-passed' and token='recovery'"), 1);
+	assert_int_equal(sql_int("select count(*) from failures where \"user\" = 'mode3'"), 0);
+	assert_int_equal(notified("mode3", last, sizeof(last)), 1);
+}
+
+/*
+ * A tool that reconnects with the code it was given (scp, rsync,
+ * ansible): each refused as a replay, but the replay of the user's own
+ * last accepted code counts once in its step, so it does not lock them.
+ */
+static void test_replay_counts_once(void **state)
+{
+	char code[9];
+
+	(void)state;
+	wait_margin(4);
+	code_at("replay2", step_now(), code);
+	assert_int_equal(login_code("replay2", "127.0.0.1", code), PAM_SUCCESS);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(login_code("replay2", "127.0.0.1", code), PAM_AUTH_ERR);
+	assert_int_equal(audit_count("\"user\"='replay2' and reason='replay'"), 5);
+	assert_int_equal(audit_count("\"user\"='replay2' and reason='replay' and detail like"
+				     " 'not counted%%'"), 4);
+	assert_int_equal(audit_count("\"user\"='replay2' and event='lockout'"), 0);
+	assert_int_equal(sql_int("select count from failures where \"user\" = 'replay2'"), 1);
+	/* other failures still count: two more lock (max_failures = 3) */
+	assert_int_equal(login_code("replay2", "127.0.0.1", "000000"), PAM_AUTH_ERR);
+	assert_int_equal(login_code("replay2", "127.0.0.1", "000001"), PAM_MAXTRIES);
+	run("%s/otpgate-provision -c %s/otpgate.conf unlock replay2 >/dev/null", build, dir);
+}
+
+/* A session of user from rhost, opened through libpam and left open. */
+static pam_handle_t *session_open(struct login *l, const char *rhost)
+{
+	struct pam_conv pc = { conv, l };
+	pam_handle_t *ph = NULL;
+	char confdir[300];
+
+	snprintf(confdir, sizeof(confdir), "%s/pam.d", dir);
+	l->transcript[0] = '\0';
+	assert_int_equal(pam_start_confdir("sessions", l->user, &pc, confdir, &ph), PAM_SUCCESS);
+	pam_set_item(ph, PAM_RHOST, rhost);
+	pam_set_item(ph, PAM_TTY, "/dev/pts/7");
+	assert_int_equal(pam_open_session(ph, 0), PAM_SUCCESS);
+	return ph;
+}
+
+static void session_close(pam_handle_t *ph)
+{
+	assert_int_equal(pam_close_session(ph, 0), PAM_SUCCESS);
+	pam_end(ph, PAM_SUCCESS);
+}
+
+/*
+ * The session phase: each session recorded while open; one that opens
+ * while the user has another from a different address is told of it on
+ * the terminal (PAM_TEXT_INFO), audited and notified; one from the same
+ * address is not.
+ */
+static void test_sessions(void **state)
+{
+	struct login a = { .user = "sess1", .code = "" }, b = a, c = a;
+	pam_handle_t *pa, *pb, *pc;
+	char last[256] = "";
+
+	(void)state;
+	pa = session_open(&a, "127.0.0.1");
+	assert_string_equal(a.transcript, "");
+	assert_int_equal(sql_int("select count(*) from sessions where \"user\" = 'sess1' and"
+				 " source = '127.0.0.1' and host = 'bastion-t' and tty = '/dev/pts/7'"
+				 " and pid = %d", (int)getpid()), 1);
+	pc = session_open(&c, "127.0.0.1");
+	assert_string_equal(c.transcript, "");
+	pb = session_open(&b, "::ffff:127.0.0.2");
+	assert_non_null(strstr(b.transcript, "4:otpgate: you also have a session on bastion-t from"
+			       " 127.0.0.1 (/dev/pts/7) since "));
+	assert_non_null(strstr(b.transcript, "; end it with: otpgate-provision close "));
+	assert_int_equal(audit_count("\"user\"='sess1' and event='session' and result='warning' and"
+				     " reason='multiple-sources' and source='127.0.0.2'"), 1);
+	assert_int_equal(notified("sess1", last, sizeof(last)), 1);
+	assert_string_equal(last, "multiple-sources sess1 127.0.0.2 127.0.0.1,127.0.0.1");
+	assert_int_equal(sql_int("select count(*) from sessions where \"user\" = 'sess1'"), 3);
+	session_close(pb);
+	session_close(pc);
+	assert_int_equal(sql_int("select count(*) from sessions where \"user\" = 'sess1'"), 1);
+	session_close(pa);
+	assert_int_equal(sql_int("select count(*) from sessions where \"user\" = 'sess1'"), 0);
+	assert_trail_intact();
+}
+
 /* The module exports the PAM entry points and nothing of the core. */
 static void test_exports(void **state)
 {
@@ -1422,6 +1943,8 @@ static void test_exports(void **state)
 	assert_non_null(dlsym(h, "pam_sm_authenticate"));
 	assert_non_null(dlsym(h, "pam_sm_acct_mgmt"));
 	assert_non_null(dlsym(h, "pam_sm_setcred"));
+	assert_non_null(dlsym(h, "pam_sm_open_session"));
+	assert_non_null(dlsym(h, "pam_sm_close_session"));
 	assert_null(dlsym(h, "og_login_verify"));
 	assert_null(dlsym(h, "og_config_load"));
 	assert_null(dlsym(h, "og_store_open"));
@@ -1445,6 +1968,10 @@ int main(void)
 		cmocka_unit_test(test_success_resets_failures),
 		cmocka_unit_test(test_account_phase),
 		cmocka_unit_test(test_concurrent_same_code),
+		cmocka_unit_test(test_concurrent_same_hotp_code),
+		cmocka_unit_test(test_hotp_look_ahead_and_replay),
+		cmocka_unit_test(test_hotp_resync),
+		cmocka_unit_test(test_hotp_combined),
 		cmocka_unit_test(test_fail_closed),
 		cmocka_unit_test(test_conversation_failure),
 		cmocka_unit_test(test_no_rhost_allowed),
@@ -1463,6 +1990,13 @@ int main(void)
 		cmocka_unit_test(test_uniform_key_read_for_all),
 		cmocka_unit_test(test_hostile_names_audited),
 		cmocka_unit_test(test_spooled_names_whole),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_messages_after_key),
+		cmocka_unit_test(test_failure_mode),
+		cmocka_unit_test(test_failure_mode_recovery),
+		cmocka_unit_test(test_failure_mode_hotp),
+		cmocka_unit_test(test_replay_counts_once),
+		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_exports),
 	};
 

@@ -6,12 +6,15 @@
  * starts on a fresh, initialised store.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <openssl/crypto.h>
 
@@ -24,8 +27,9 @@
 
 static const char *conninfo;	/* PostgreSQL under test, or NULL for SQLite */
 static const char *admin;	/* the server itself, for psql (not a pooler in front of it) */
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
-static const struct og_lockout lockout = { 3, 300, 600 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hotp = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+static const struct og_lockout lockout = { 3, 300, 600, 0 };
 
 struct fx {
 	char dir[256], key[300];
@@ -116,9 +120,11 @@ static struct og_audit_event event(const char *user, const char *reason, int64_t
 	return ev;
 }
 
-/* A new token of user (in org), in state s; its id in t. */
-static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
-		      enum og_token_state s, int64_t created, struct og_token *t)
+/* A new token of user (in org) with parameters p, in state s, an HOTP one
+ * at counter (the next code's); its id in t. */
+static void add_token_of(struct fx *x, const char *user, const char *org, const char *serial,
+			 const struct og_otp_params *p, int64_t counter, enum og_token_state s,
+			 int64_t created, struct og_token *t)
 {
 	static const unsigned char secret[20] = "12345678901234567890";
 	struct og_key dek;
@@ -127,10 +133,18 @@ static void add_token(struct fx *x, const char *user, const char *org, const cha
 	assert_int_equal(og_store_user_ensure(x->st, user, org, created), OG_OK);
 	assert_int_equal(og_token_dek(x->st, &x->master, org, created, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, user, serial, "virtual", secret, sizeof(secret),
-					&params, created, t), OG_OK);
+					p, created, t), OG_OK);
 	og_key_wipe(&dek);
+	og_token_start(t, 0, counter);
 	t->state = s;
 	assert_int_equal(og_store_token_add(x->st, t), OG_OK);
+}
+
+/* A new TOTP token of user (in org), in state s; its id in t. */
+static void add_token(struct fx *x, const char *user, const char *org, const char *serial,
+		      enum og_token_state s, int64_t created, struct og_token *t)
+{
+	add_token_of(x, user, org, serial, &params, 0, s, created, t);
 }
 
 static void state_of(struct fx *x, const char *user, struct og_user_state *us)
@@ -186,6 +200,81 @@ static void test_replay_and_claim(void **state)
 	trail_intact(x->st);
 }
 
+/* An HOTP token: its kind and counter come back as stored, and a claim of
+ * its counter is the TOTP watermark's: only ever up, each value once. */
+static void test_hotp_claim(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("hana", "ok", 1000);
+	struct og_user_state us;
+	struct og_token t, got;
+
+	add_token_of(x, "hana", "acme", "h-1", &hotp, 5, OG_TOKEN_ACTIVE, 900, &t);
+	state_of(x, "hana", &us);
+	assert_int_equal(us.ntokens, 1);
+	assert_int_equal(us.tokens[0].params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(us.tokens[0].last_step, 4);
+	assert_int_equal(og_token_counter(&us.tokens[0]), 5);
+	/* the next code was counter 7 (5 and 6 pressed away): 7 is claimed, 5..7 are spent */
+	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_REPLAY);
+	ev.ts = 1001;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 8, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(got.last_step, 8);
+	assert_int_equal(og_token_counter(&got), 9);
+	assert_int_equal(got.last_used, 1001);
+	/* a resync moves the counter on, never back */
+	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 20), OG_OK);
+	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 12), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
+	assert_int_equal(got.last_step, 20);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 20, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(audit_count(x), 2);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/*
+ * N processes, each with its own connection, claim the same HOTP counter
+ * at once, as N bastions would with one code: exactly one has it, the
+ * others are told it is spent.
+ */
+static void test_hotp_claim_race(void **state)
+{
+	enum { N = 8 };
+	struct fx *x = *state;
+	struct og_token t;
+	pid_t pids[N];
+	int won = 0, replay = 0;
+
+	add_token_of(x, "ivo", "acme", "h-race", &hotp, 0, OG_TOKEN_ACTIVE, 900, &t);
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct og_audit_event ev = event("ivo", "ok", 1000 + i);
+			struct og_store *st;
+			int r = og_store_open(&x->cfg, &x->log, 0, &st);
+			if (r == OG_OK)
+				r = og_store_login_accept(st, t.id, 3, 0, 0, &ev);
+			_exit(r == OG_OK ? 0 : r == OG_ERR_REPLAY ? 1 : 2);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		won += WEXITSTATUS(st) == 0;
+		replay += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(replay, N - 1);
+	assert_int_equal(audit_count(x), 1);
+	trail_intact(x->st);
+}
+
 /* Only active tokens log in; activate, resync and revoke move states once. */
 static void test_token_states_and_drift(void **state)
 {
@@ -234,29 +323,28 @@ static void test_failures_and_lock(void **state)
 	struct og_audit_event ev = event("carol", "bad-code", 1000);
 	struct og_user_state us;
 	struct og_token t;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	add_token(x, "carol", "acme", "s-c", OG_TOKEN_ACTIVE, 900, &t);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.has_failures, 0);
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 0);
-	assert_int_equal(until, 0);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
+	assert_int_equal(f.locked_until, 0);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.has_failures, 1);
 	assert_int_equal(us.locked_until, 0);
 	ev.ts = 1001;
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f), OG_OK);
 	ev.ts = 1002;
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 1);
-	assert_int_equal(until, 1602);
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_LOCKED);
+	assert_int_equal(f.locked_until, 1602);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.locked_until, 1602);
 	/* locked: neither a failure nor a success is claimed, nothing appended */
 	ev.ts = 1003;
-	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &until, &newly),
+	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f),
 			 OG_ERR_LOCKED);
 	ev.reason = "ok";
 	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_LOCKED);
@@ -275,21 +363,20 @@ static void test_failures_and_lock(void **state)
 static void test_lock_for_good_and_unlock(void **state)
 {
 	struct fx *x = *state;
-	const struct og_lockout forever = { 2, 100, 0 };
+	const struct og_lockout forever = { 2, 100, 0, 0 };
 	struct og_audit_event ev = event("dave", "bad-code", 1000);
 	struct og_user_state us;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	assert_int_equal(og_store_user_ensure(x->st, "dave", "", 900), OG_OK);
-	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &f), OG_OK);
 	ev.ts = 1200;
-	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 0);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
 	ev.ts = 1201;
-	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &until, &newly), OG_OK);
-	assert_int_equal(newly, 1);
-	assert_true(until == INT64_MAX);
+	assert_int_equal(og_store_login_fail(x->st, "dave", &forever, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_LOCKED);
+	assert_true(f.locked_until == INT64_MAX);
 	state_of(x, "dave", &us);
 	assert_true(us.locked_until == INT64_MAX);
 	assert_int_equal(og_store_unlock(x->st, "dave"), OG_OK);
@@ -297,7 +384,7 @@ static void test_lock_for_good_and_unlock(void **state)
 	assert_int_equal(us.locked_until, 0);
 	assert_int_equal(us.has_failures, 0);
 	ev.user = NULL;
-	assert_int_equal(og_store_login_fail(x->st, NULL, &forever, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, NULL, &forever, &ev, &f), OG_OK);
 	assert_int_equal(audit_count(x), 4);
 	og_store_user_state_wipe(&us);
 	trail_intact(x->st);
@@ -311,8 +398,7 @@ static void test_recovery_codes(void **state)
 	struct og_audit_event ev = event("erin", "recovery", 1000);
 	struct og_recovery_set set, got;
 	struct og_user_state us;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	assert_int_equal(og_store_user_ensure(x->st, "erin", "acme", 900), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
@@ -323,7 +409,7 @@ static void test_recovery_codes(void **state)
 	assert_memory_equal(got.hash[3], set.hash[3], OG_RECOVERY_HASH);
 	assert_int_equal(og_recovery_match(&got, codes[3]), 3);
 	ev.reason = "bad-code";
-	assert_int_equal(og_store_login_fail(x->st, "erin", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "erin", &lockout, &ev, &f), OG_OK);
 	ev.reason = "recovery";
 	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[3], &ev), OG_OK);
 	assert_int_equal(og_store_recovery_use(x->st, "erin", got.idx[3], &ev), OG_ERR_REPLAY);
@@ -340,6 +426,231 @@ static void test_recovery_codes(void **state)
 	og_store_user_state_wipe(&us);
 }
 
+static int last_row(void *arg, const struct og_audit_row *row)
+{
+	struct og_audit_row *out = arg;
+
+	*out = *row;
+	out->ev.user = row->ev.user ? strdup(row->ev.user) : NULL;
+	out->ev.detail = row->ev.detail ? strdup(row->ev.detail) : NULL;
+	out->ev.reason = row->ev.reason ? strdup(row->ev.reason) : NULL;
+	return 0;
+}
+
+static void row_free(struct og_audit_row *row)
+{
+	free((char *)row->ev.user);
+	free((char *)row->ev.detail);
+	free((char *)row->ev.reason);
+	memset(row, 0, sizeof(*row));
+}
+
+/* lockout.mode "step-up": the failure that reaches max_failures begins
+ * failure mode; a claim of one code is then refused (nothing changed or
+ * appended), failures still count but begin nothing again, and the
+ * claim of a second consecutive code, or a recovery code, ends it. */
+static void test_failure_mode(void **state)
+{
+	struct fx *x = *state;
+	const struct og_lockout step_up = { 3, 300, 600, 1 };
+	struct og_audit_event ev = event("mia", "bad-code", 1000), ok = event("mia", "ok", 1010);
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
+	struct og_recovery_set set;
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "mia", "acme", "s-m", OG_TOKEN_ACTIVE, 900, &t);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1000 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+	}
+	assert_int_equal(f.counted, OG_COUNT_FAILURE_MODE);
+	assert_int_equal(f.failure_mode_until, 1602);
+	assert_int_equal(f.locked_until, 0);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 1602);
+	assert_int_equal(us.locked_until, 0);
+	/* one code is not enough; failures go on counting, beginning nothing */
+	assert_int_equal(og_store_login_accept(x->st, t.id, 50, 0, 0, &ok), OG_ERR_FAILURE_MODE);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1020 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+		assert_int_equal(f.counted, OG_COUNT_ONE);
+		assert_int_equal(f.failure_mode_until, 1602);
+	}
+	assert_int_equal(audit_count(x), 6);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.tokens[0].last_step, -1);
+	/* the first of two codes is spent, without a login or an entry */
+	assert_int_equal(og_store_step_spend(x->st, t.id, 50), OG_OK);
+	assert_int_equal(og_store_step_spend(x->st, t.id, 50), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 50, 0, 1, &ok), OG_ERR_REPLAY);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.tokens[0].last_step, 50);
+	assert_int_equal(us.failure_mode_until, 1602);
+	assert_int_equal(audit_count(x), 6);
+	/* the second of two codes passes, and ends failure mode */
+	ok.ts = 1030;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 51, 0, 1, &ok), OG_OK);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 0);
+	assert_int_equal(us.has_failures, 0);
+	assert_int_equal(us.tokens[0].last_step, 51);
+	/* again, ended by a recovery code; then by unlock */
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1100 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+	}
+	assert_int_equal(f.counted, OG_COUNT_FAILURE_MODE);
+	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
+	assert_int_equal(og_store_recovery_set(x->st, "mia", &set, 1100), OG_OK);
+	ok.ts = 1110;
+	assert_int_equal(og_store_recovery_use(x->st, "mia", set.idx[0], &ok), OG_OK);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 0);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1200 + i;
+		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
+	}
+	assert_int_equal(og_store_unlock(x->st, "mia"), OG_OK);
+	state_of(x, "mia", &us);
+	assert_int_equal(us.failure_mode_until, 0);
+	ok.ts = 1210;
+	assert_int_equal(og_store_login_accept(x->st, t.id, 60, 0, 0, &ok), OG_OK);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* A replay of the token's last accepted step counts once per step (read
+ * with the failure, in its transaction); the entry says when it did not.
+ * Replays of older steps, and other failures, count each time. */
+static void test_replay_rule(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("nina", "ok", 1000);
+	struct og_audit_row row = { 0 };
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "nina", "acme", "s-n", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_OK);
+	f.replay_token = t.id;
+	f.replay_step = 100;
+	for (int i = 0; i < 5; i++) {
+		ev = event("nina", "replay", 1001 + i);
+		assert_int_equal(og_store_login_fail(x->st, "nina", &lockout, &ev, &f), OG_OK);
+		assert_int_equal(f.counted, i == 0 ? OG_COUNT_ONE : OG_COUNT_SKIPPED);
+		if (i == 0)
+			assert_null(ev.detail);
+		else
+			assert_string_equal(ev.detail, OG_FAIL_NOT_COUNTED);
+	}
+	assert_int_equal(og_store_audit_last(x->st, "replay", last_row, &row), OG_OK);
+	assert_string_equal(row.ev.detail, OG_FAIL_NOT_COUNTED);
+	row_free(&row);
+	assert_int_equal(audit_count(x), 6);
+	state_of(x, "nina", &us);
+	assert_int_equal(us.locked_until, 0);
+	/* an older step than the last accepted one counts each time */
+	f.replay_step = 99;
+	ev = event("nina", "replay", 1010);
+	assert_int_equal(og_store_login_fail(x->st, "nina", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
+	ev = event("nina", "replay", 1011);
+	assert_int_equal(og_store_login_fail(x->st, "nina", &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_LOCKED);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* Sessions: recorded, listed by user, by bastion and all (with the
+ * user's organisation), read, forgotten; a value that would not come back
+ * whole is refused; erase takes a person's sessions with the rest. */
+static struct og_session_row session(const char *id, const char *user, const char *host,
+				     int64_t pid, int64_t started)
+{
+	struct og_session_row s = { .pid = pid, .pid_start = 4242, .started = started };
+
+	og_copy(s.id, sizeof(s.id), id);
+	og_copy(s.user, sizeof(s.user), user);
+	og_copy(s.source, sizeof(s.source), "192.0.2.1");
+	og_copy(s.host, sizeof(s.host), host);
+	og_copy(s.service, sizeof(s.service), "sshd");
+	og_copy(s.tty, sizeof(s.tty), "/dev/pts/3");
+	og_copy(s.boot_id, sizeof(s.boot_id), "0b1d2c3e-4f50-6172-8394-a5b6c7d8e9f0");
+	return s;
+}
+
+struct sessions {
+	struct og_session_row v[4];
+	int n;
+};
+
+static int collect_session(void *arg, const struct og_session_row *s)
+{
+	struct sessions *ss = arg;
+
+	if (ss->n < 4)
+		ss->v[ss->n++] = *s;
+	return 0;
+}
+
+static void test_sessions(void **state)
+{
+	struct fx *x = *state;
+	struct og_session_row a = session("0123456789abcdef0123456789abcdef", "olly", "bastion-a", 100,
+					  2000),
+		b = session("fedcba9876543210fedcba9876543210", "olly", "bastion-b", 200, 2100),
+		c = session("00000000000000000000000000000001", "pat", "bastion-a", 300, 2200), got;
+	struct og_audit_event er = { .ts = 3000, .event = "admin", .result = "success",
+				     .reason = "erase", .user = "pat", .actor = "root" };
+	char pseudonym[OG_SUBJECT_LEN + 1];
+	struct sessions ss = { .n = 0 };
+	struct og_session_row bad = a;
+	struct og_token t;
+
+	add_token(x, "olly", "acme", "s-o", OG_TOKEN_ACTIVE, 900, &t);
+	add_token(x, "pat", "globex", "s-p", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_session_add(x->st, &a), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &b), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &c), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &a), OG_ERR_EXISTS);
+	og_copy(bad.id, sizeof(bad.id), "not an id");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	bad = a;
+	og_copy(bad.host, sizeof(bad.host), "-oProxyCommand");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	assert_int_equal(og_store_session_get(x->st, b.id, &got), OG_OK);
+	assert_string_equal(got.host, "bastion-b");
+	assert_string_equal(got.tty, "/dev/pts/3");
+	assert_string_equal(got.boot_id, b.boot_id);
+	assert_int_equal(got.pid, 200);
+	assert_int_equal(got.pid_start, 4242);
+	assert_int_equal(got.started, 2100);
+	assert_int_equal(og_store_session_list(x->st, "olly", collect_session, &ss), OG_OK);
+	assert_int_equal(ss.n, 2);
+	assert_string_equal(ss.v[0].id, a.id);
+	assert_string_equal(ss.v[1].id, b.id);
+	ss.n = 0;
+	assert_int_equal(og_store_session_list_on(x->st, "bastion-a", collect_session, &ss), OG_OK);
+	assert_int_equal(ss.n, 2);
+	assert_string_equal(ss.v[1].user, "pat");
+	ss.n = 0;
+	assert_int_equal(og_store_session_list(x->st, NULL, collect_session, &ss), OG_OK);
+	assert_int_equal(ss.n, 3);
+	assert_string_equal(ss.v[0].org, "acme");
+	assert_string_equal(ss.v[2].org, "globex");
+	assert_int_equal(og_store_session_del(x->st, a.id), OG_OK);
+	assert_int_equal(og_store_session_del(x->st, a.id), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_session_get(x->st, a.id, &got), OG_ERR_NOTFOUND);
+	/* a person's sessions go with their erasure */
+	assert_int_equal(og_store_erase(x->st, "pat", &er, pseudonym), OG_OK);
+	assert_int_equal(og_store_session_get(x->st, c.id, &got), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_session_get(x->st, b.id, &got), OG_OK);
+}
+
 /* Users and organisations: removed, restored, purged for good. */
 static void test_org_remove_restore_purge(void **state)
 {
@@ -348,6 +659,8 @@ static void test_org_remove_restore_purge(void **state)
 	struct og_access_key k = { .id = "k1", .user = "a2", .org = "acme", .type = "ssh-ed25519",
 				   .pubkey = "ssh-ed25519 AAAA", .fingerprint = "SHA256:k1",
 				   .origin = "added", .state = OG_ACCESS_KEY_ACTIVE, .not_after = 99999 };
+	struct og_session_row s1 = session("11111111111111111111111111111111", "a1", "bastion-a",
+					   100, 1000);
 	struct og_token a1, a2, b1;
 	struct og_user_state us;
 	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
@@ -357,6 +670,7 @@ static void test_org_remove_restore_purge(void **state)
 	add_token(x, "a1", "acme", "s-a1", OG_TOKEN_ACTIVE, 1000, &a1);
 	add_token(x, "a2", "acme", "s-a2", OG_TOKEN_ACTIVE, 1000, &a2);
 	add_token(x, "b1", "globex", "s-b1", OG_TOKEN_ACTIVE, 1000, &b1);
+	assert_int_equal(og_store_session_add(x->st, &s1), OG_OK);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
 	assert_int_equal(og_store_user_remove(x->st, "a1", 4000), OG_OK);
@@ -394,30 +708,12 @@ static void test_org_remove_restore_purge(void **state)
 	assert_int_equal(og_store_dek_get(x->st, "globex", dek_id, wrapped), OG_OK);
 	assert_int_equal(og_store_token_get(x->st, "s-a2", &a2), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k1", &k), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_session_get(x->st, s1.id, &s1), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_org_removed(x->st, "acme", &at), OG_OK);
 	assert_int_equal(at, 0);
 	state_of(x, "b1", &us);
 	assert_int_equal(us.ntokens, 1);
 	og_store_user_state_wipe(&us);
-}
-
-static int last_row(void *arg, const struct og_audit_row *row)
-{
-	struct og_audit_row *out = arg;
-
-	*out = *row;
-	out->ev.user = row->ev.user ? strdup(row->ev.user) : NULL;
-	out->ev.detail = row->ev.detail ? strdup(row->ev.detail) : NULL;
-	out->ev.reason = row->ev.reason ? strdup(row->ev.reason) : NULL;
-	return 0;
-}
-
-static void row_free(struct og_audit_row *row)
-{
-	free((char *)row->ev.user);
-	free((char *)row->ev.detail);
-	free((char *)row->ev.reason);
-	memset(row, 0, sizeof(*row));
 }
 
 static int find_subject(void *arg, const struct og_subject_row *s)
@@ -446,13 +742,12 @@ static void test_erase(void **state)
 	struct og_audit_row row = { 0 };
 	struct og_user_state us;
 	struct og_token t;
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	add_token(x, "frank", "acme", "s-f", OG_TOKEN_ACTIVE, 900, &t);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
-	assert_int_equal(og_store_login_fail(x->st, "frank", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "frank", &lockout, &ev, &f), OG_OK);
 	assert_int_equal(og_store_erase(x->st, "frank", &er, pseudonym), OG_OK);
 	assert_true(pseudonym[0] != '\0');
 	assert_null(er.user);
@@ -630,29 +925,44 @@ static void fill(struct fx *x)
 	char pseudonym[OG_SUBJECT_LEN + 1];
 	struct og_recovery_set set;
 	struct og_token t;
-	int64_t until, users;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	struct og_session_row sess = session("22222222222222222222222222222222", "jack", "bastion-a",
+					     100, 1000);
+	const struct og_failure_row mode = { "lee", { 1, 1000, 0, 1600, 77 } };
+	int64_t users;
 
 	add_token(x, "jack", "acme", "s-j", OG_TOKEN_ACTIVE, 900, &t);
+	add_token_of(x, "jack", "acme", "h-j", &hotp, 42, OG_TOKEN_ACTIVE, 901, &t);
 	add_token(x, "kim", "globex", "s-k", OG_TOKEN_ACTIVE, 900, &t);
-	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &until, &newly), OG_OK);
+	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &f), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
 	assert_int_equal(og_store_recovery_set(x->st, "jack", &set, 950), OG_OK);
 	assert_int_equal(og_store_admin_add(x->st, "lee", "org-admin", "acme", 10), OG_OK);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
 	assert_int_equal(og_store_spool_mark(x->st, "batch-2-0", 10), OG_OK);
+	assert_int_equal(og_store_session_add(x->st, &sess), OG_OK);
+	assert_int_equal(og_store_failure_put(x->st, &mode), OG_OK);
 	assert_int_equal(og_store_org_remove(x->st, "globex", 1200, &users), OG_OK);
 	assert_int_equal(og_store_erase(x->st, "kim", &er, pseudonym), OG_OK);
+}
+
+static int find_mode(void *arg, const struct og_failure_row *f)
+{
+	if (strcmp(f->user, "lee") == 0)
+		*(struct og_failure_row *)arg = *f;
+	return 0;
 }
 
 /* migrate-store: every table into an empty store of the same backend. */
 static void test_migrate(void **state)
 {
 	struct fx *x = *state;
+	struct og_failure_row moved = { "", { 0, 0, 0, 0, -1 } };
 	struct og_store_counts a, b;
 	struct og_copy_report rep;
 	struct og_store *to = NULL;
+	struct og_token t;
 
 	fill(x);
 	if (conninfo != NULL)
@@ -668,6 +978,16 @@ static void test_migrate(void **state)
 	assert_int_equal(og_store_counts(to, &b), OG_OK);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_memory_equal(&rep.copied, &a, sizeof(a));
+	assert_int_equal(a.sessions, 1);
+	assert_int_equal(og_store_failure_list(to, find_mode, &moved), OG_OK);
+	assert_int_equal(moved.f.failure_mode_until, 1600);
+	assert_int_equal(moved.f.replay_step, 77);
+	/* a token's kind and counter go with it */
+	assert_int_equal(og_store_token_get(to, "h-j", &t), OG_OK);
+	assert_int_equal(t.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(og_token_counter(&t), 42);
+	assert_int_equal(og_store_token_get(to, "s-j", &t), OG_OK);
+	assert_int_equal(t.params.otp_kind, OG_OTP_TOTP);
 	trail_intact(to);
 	og_store_close(to);
 	og_config_free(&x->cfg2);
@@ -782,10 +1102,89 @@ static void test_schema_version(void **state)
 	struct fx *x = *state;
 	int found, want;
 
-	assert_int_equal(og_store_schema_version(x->st), 5);
+	assert_int_equal(og_store_schema_version(x->st), 7);
 	assert_int_equal(og_store_probe(&x->cfg, &x->log, &found, &want), OG_OK);
 	assert_int_equal(found, want);
-	assert_int_equal(want, 5);
+	assert_int_equal(want, 7);
+}
+
+/* Runs sql on the store under test through its backend's own client. */
+static void backend_sql(struct fx *x, const char *sql)
+{
+	char cmd[2048];
+
+	if (conninfo != NULL) {
+		psql(NULL, sql);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s/a.conf.db' \"%s\" >/dev/null", x->dir, sql);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A store of schema 5 (tokens without their OTP kind) is refused until
+ * init upgrades it; its tokens are then TOTP, as they were, and an HOTP
+ * token can be added.
+ */
+static void test_upgrade_from_5(void **state)
+{
+	struct fx *x = *state;
+	struct og_store *st = NULL;
+	struct og_token t, got;
+
+	add_token(x, "otto", "acme", "s-old", OG_TOKEN_ACTIVE, 900, &t);
+	og_store_close(x->st);
+	x->st = NULL;
+	backend_sql(x, "ALTER TABLE tokens DROP COLUMN otp_kind");
+	/* (psql's command is in single quotes: a dollar-quoted string instead) */
+	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$5$$"
+					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 5");
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
+	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
+	assert_int_equal(og_store_token_get(x->st, "s-old", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_TOTP);
+	add_token_of(x, "otto", "acme", "h-new", &hotp, 0, OG_TOKEN_ACTIVE, 901, &t);
+	assert_int_equal(og_store_token_get(x->st, "h-new", &got), OG_OK);
+	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
+}
+
+/*
+ * A store of schema 6 (no sessions, failures without failure mode or the
+ * replay rule's step) is refused until init upgrades it, whatever its
+ * failure records: they are kept, and what schema 7 adds works.
+ */
+static void test_upgrade_from_6(void **state)
+{
+	struct fx *x = *state;
+	const struct og_lockout step_up = { 1, 300, 600, 1 };
+	struct og_audit_event ev = event("uma", "bad-code", 1000);
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+	struct og_session_row s = session("33333333333333333333333333333333", "uma", "bastion-a",
+					  100, 1000);
+	struct og_store *st = NULL;
+	struct og_user_state us;
+	struct og_token t;
+
+	add_token(x, "uma", "acme", "s-uma", OG_TOKEN_ACTIVE, 900, &t);
+	assert_int_equal(og_store_login_fail(x->st, "uma", &lockout, &ev, &f), OG_OK);
+	og_store_close(x->st);
+	x->st = NULL;
+	backend_sql(x, "DROP TABLE sessions");
+	backend_sql(x, "ALTER TABLE failures DROP COLUMN failure_mode_until");
+	backend_sql(x, "ALTER TABLE failures DROP COLUMN replay_step");
+	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$6$$"
+					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 6");
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
+	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
+	assert_int_equal(og_store_schema_version(x->st), 7);
+	state_of(x, "uma", &us);
+	assert_int_equal(us.has_failures, 1);
+	assert_int_equal(us.failure_mode_until, 0);
+	ev.ts = 1001;
+	assert_int_equal(og_store_login_fail(x->st, "uma", &step_up, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_FAILURE_MODE);
+	assert_int_equal(og_store_session_add(x->st, &s), OG_OK);
+	og_store_user_state_wipe(&us);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -794,9 +1193,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_replay_and_claim),
+		T(test_hotp_claim),
+		T(test_hotp_claim_race),
 		T(test_token_states_and_drift),
 		T(test_failures_and_lock),
 		T(test_lock_for_good_and_unlock),
+		T(test_failure_mode),
+		T(test_replay_rule),
+		T(test_sessions),
 		T(test_recovery_codes),
 		T(test_org_remove_restore_purge),
 		T(test_erase),
@@ -807,6 +1211,8 @@ int main(void)
 		T(test_migrate),
 		T(test_bulk_import),
 		T(test_schema_version),
+		T(test_upgrade_from_5),
+		T(test_upgrade_from_6),
 	};
 
 	conninfo = getenv("OTPGATE_TEST_CONNINFO");

@@ -27,7 +27,7 @@ struct fx {
 static void add_token(struct fx *x, const char *user, const char *org, const char *serial)
 {
 	static const unsigned char secret[20] = "12345678901234567890";
-	const struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	const struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 	char key[300], dek_id[OG_ID_LEN + 1];
 	struct og_key master, dek;
 	struct og_token t;
@@ -144,7 +144,7 @@ static void test_scopes(void **state)
 	char why[256];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct og_target t = { cases[i].user, cases[i].serial_ok, cases[i].org };
+		const struct og_target t = { cases[i].user, cases[i].serial_ok, cases[i].org, 0 };
 		int r;
 		assert_int_equal(og_admin_load(x->st, cases[i].admin, &a, why, sizeof(why)), OG_OK);
 		why[0] = '\0';

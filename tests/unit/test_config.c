@@ -128,6 +128,8 @@ static void test_example_loads(void **state)
 	assert_int_equal(c->totp.t0, 0);
 	assert_int_equal(c->window, 1);
 	assert_int_equal(c->max_drift, 10);
+	assert_int_equal(c->hotp_look_ahead, 10);
+	assert_int_equal(c->hotp_resync_window, 1000);
 	assert_null(c->lock_notify);
 	assert_true(c->uniform_refusals);	/* nothing told before the prompt */
 
@@ -169,12 +171,13 @@ static const char FULL[] =
 	"store = { backend = \"sqlite\"; path = \"/tmp/og.db\"; timeout = \"5s\"; };\n"	/* 1 */
 	"master_key = \"/etc/otpgate/master.key\";\n"						/* 2 */
 	"totp = { digits = 8; period = 60; algorithm = \"SHA256\"; window = 2; issuer = \"ACME Corp\"; };\n" /* 3 */
-	"networks = { office = [ \"203.0.113.0/24\" ]; vpn = [ \"10.8.0.0/16\", \"fd00::/8\" ]; };\n" /* 4 */
-	"policy = (\n"										/* 5 */
-	"  { match = \"user:alice\"; allow_from = [ \"vpn\" ]; },\n"				/* 6 */
-	"  { match = \"group:wheel\"; allow_from = [ \"office\", \"192.0.2.0/24\" ]; },\n"	/* 7 */
-	"  { match = \"org:acme\"; allow_from = [ \"office\" ]; },\n"				/* 8 */
-	"  { match = \"*\"; allow_from = [ \"office\" ]; }\n"					/* 9 */
+	"hotp = { look_ahead = 20; resync_window = 500; };\n"
+	"networks = { office = [ \"203.0.113.0/24\" ]; vpn = [ \"10.8.0.0/16\", \"fd00::/8\" ]; };\n" /* 5 */
+	"policy = (\n"										/* 6 */
+	"  { match = \"user:alice\"; allow_from = [ \"vpn\" ]; },\n"				/* 7 */
+	"  { match = \"group:wheel\"; allow_from = [ \"office\", \"192.0.2.0/24\" ]; },\n"	/* 8 */
+	"  { match = \"org:acme\"; allow_from = [ \"office\" ]; },\n"				/* 9 */
+	"  { match = \"*\"; allow_from = [ \"office\" ]; }\n"					/* 10 */
 	");\n"
 	"lockout = { max_failures = 5; interval = \"1h\"; lock_for = \"0\";\n"
 	"            notify = \"/usr/local/bin/og-notify\"; };\n"
@@ -199,19 +202,21 @@ static void test_full_config(void **state)
 	assert_int_equal(c->window, 2);
 	assert_non_null(c->issuer);
 	assert_string_equal(c->issuer, "ACME Corp");
+	assert_int_equal(c->hotp_look_ahead, 20);
+	assert_int_equal(c->hotp_resync_window, 500);
 
 	assert_int_equal(c->nrules, 4);
 	assert_int_equal(c->rules[0].kind, OG_MATCH_USER);
 	assert_string_equal(c->rules[0].name, "alice");
-	assert_int_equal(c->rules[0].line, 6);
+	assert_int_equal(c->rules[0].line, 7);
 	assert_int_equal(c->rules[1].kind, OG_MATCH_GROUP);
 	assert_string_equal(c->rules[1].name, "wheel");
-	assert_int_equal(c->rules[1].line, 7);
+	assert_int_equal(c->rules[1].line, 8);
 	assert_int_equal(c->rules[2].kind, OG_MATCH_ORG);
 	assert_string_equal(c->rules[2].name, "acme");
-	assert_int_equal(c->rules[2].line, 8);
+	assert_int_equal(c->rules[2].line, 9);
 	assert_int_equal(c->rules[3].kind, OG_MATCH_ANY);
-	assert_int_equal(c->rules[3].line, 9);
+	assert_int_equal(c->rules[3].line, 10);
 
 	assert_int_equal(contains(&c->rules[0].allow, "10.8.3.4"), 1);
 	assert_int_equal(contains(&c->rules[0].allow, "fd12::1"), 1);
@@ -253,6 +258,8 @@ static void test_boundaries_accepted(void **state)
 		"totp = { digits = 6; period = 30; };\n",
 		"totp = { digits = 8; period = 60; algorithm = \"SHA512\"; };\n",
 		"totp = { algorithm = \"SHA1\"; };\n",
+		"hotp = { look_ahead = 1; resync_window = 2; };\n",
+		"hotp = { look_ahead = 100; resync_window = 100000; };\n",
 		"lockout = { max_failures = 0; };\n",
 		"lockout = { interval = \"90\"; lock_for = \"1d\"; };\n",
 		"audit = { syslog = true; store = false; };\n",
@@ -329,6 +336,12 @@ static const struct err_case errs[] = {
 	{ "max_drift = 2881", BASE "totp = {\n  max_drift = 2881;\n};\n", 6 },
 	{ "max_drift as a string", BASE "totp = {\n  max_drift = \"10\";\n};\n", 6 },
 	{ "algorithm MD5", BASE "totp = {\n  algorithm = \"MD5\";\n};\n", 6 },
+	{ "unknown key in hotp", BASE "hotp = {\n  window = 3;\n};\n", 6 },
+	{ "look_ahead = 0", BASE "hotp = {\n  look_ahead = 0;\n};\n", 6 },
+	{ "look_ahead = 101", BASE "hotp = {\n  look_ahead = 101;\n};\n", 6 },
+	{ "resync_window = 1", BASE "hotp = {\n  resync_window = 1;\n};\n", 6 },
+	{ "resync_window = 100001", BASE "hotp = {\n  resync_window = 100001;\n};\n", 6 },
+	{ "hotp not a group", BASE "hotp = 10;\n", 5 },
 	{ "boolean as a string", BASE "auth = {\n  allow_unenrolled = \"yes\";\n};\n", 6 },
 	{ "unknown network in allow_from",
 	  L_STORE L_KEY L_NETS
@@ -359,6 +372,15 @@ static const struct err_case errs[] = {
 	{ "duplicate setting", BASE "master_key = \"/other.key\";\n", 5 },
 	{ "host with a space", BASE "host = \"bastion 1\";\n", 5 },
 	{ "host not a string", BASE "host = 1;\n", 5 },
+	{ "lockout.mode unknown", BASE "lockout = {\n  mode = \"lockdown\";\n};\n", 6 },
+	{ "lockout.mode not a string", BASE "lockout = { mode = 1; };\n", 5 },
+	{ "messages unknown", BASE "\nmessages = \"verbose\";\n", 6 },
+	{ "messages a boolean", BASE "messages = true;\n", 5 },
+	{ "sessions not a group", BASE "sessions = true;\n", 5 },
+	{ "unknown key in sessions", BASE "sessions = {\n  warn_multiple = true;\n  close = 1;\n};\n",
+	  7 },
+	{ "sessions.warn_multiple as a string", BASE "sessions = {\n  warn_multiple = \"yes\";\n};\n",
+	  6 },
 };
 
 /*
@@ -577,6 +599,37 @@ static void test_host(void **state)
 	assert_string_equal(f->cfg.host, "bastion-7.example.org");
 }
 
+/* The failure mode, sessions and what a refused login is told: their
+ * defaults and each setting. */
+static void test_modes_and_messages(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, BASE, 0600), OG_OK);
+	assert_false(f->cfg.lock_step_up);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_AFTER_KEY);
+	assert_true(f->cfg.sessions_warn_multiple);
+	assert_false(f->cfg.sessions_notify_multiple);
+	assert_int_equal(load(f, BASE "lockout = { mode = \"step-up\"; };\nmessages = \"always\";\n"
+			      "sessions = { warn_multiple = false; notify_multiple = true; };\n", 0600),
+			 OG_OK);
+	assert_true(f->cfg.lock_step_up);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_ALWAYS);
+	assert_false(f->cfg.sessions_warn_multiple);
+	assert_true(f->cfg.sessions_notify_multiple);
+	assert_int_equal(load(f, BASE "lockout = { mode = \"lock\"; };\nmessages = \"never\";\n",
+			      0600), OG_OK);
+	assert_false(f->cfg.lock_step_up);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_NEVER);
+	assert_int_equal(load(f, BASE "messages = \"after-key\";\n", 0600), OG_OK);
+	assert_int_equal(f->cfg.messages, OG_MESSAGES_AFTER_KEY);
+	/* the words are named in the error */
+	assert_int_equal(load(f, BASE "messages = \"loud\";\n", 0600), OG_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "'messages' must be \"after-key\", \"always\" or \"never\""));
+	assert_int_equal(load(f, BASE "lockout = { mode = \"ban\"; };\n", 0600), OG_ERR_CONFIG);
+	assert_non_null(strstr(f->err, "'mode' must be \"lock\" or \"step-up\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +645,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_err_buffer_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_and_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_nul_byte, setup, teardown),
 	};
 

@@ -26,7 +26,9 @@
 #define USER "alice"
 
 static const unsigned char secret[20] = "otpgate-decision-key";
-static const struct og_otp_params params = { OG_SHA1, 6, 30, 0 };
+static const struct og_otp_params params = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+static const struct og_otp_params hparams = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+#define COUNTER 100		/* an HOTP token's counter: the next code it shows */
 
 /* The user's state before the login. */
 enum {
@@ -40,13 +42,18 @@ enum {
 	S_RECOVERY = 128,	/* recovery codes, the first one used */
 	S_DRIFT5 = 256,		/* the token runs 5 steps ahead (learnt) */
 	S_DRIFT50 = 512,	/* a stored drift of 50 steps, past totp.max_drift */
+	S_HOTP = 1024,		/* the token is an HOTP token at COUNTER (S_SPENT: COUNTER spent) */
+	S_MODE = 2048,		/* in failure mode until T + 100 (lockout.mode "step-up") */
+	S_MODE_OVER = 4096,	/* failure mode that ended at T - 1 */
+	S_REPLAYED = 8192,	/* the spent code (S_SPENT) replayed once, counted, then a
+				 * wrong code: two failures (the third locks) */
 };
 
 /* What happens while the login waits at the prompt. */
 enum { AT_NOTHING, AT_LOCK, AT_REMOVE };
 
-/* What is typed at the prompt. */
-enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD };
+/* What is typed at the prompt (C_COUNTER: the HOTP code of COUNTER + offset). */
+enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD, C_COUNTER };
 
 struct decision {
 	const char *name;
@@ -55,103 +62,198 @@ struct decision {
 	const char *user, *rhost;	/* NULL: USER, "127.0.0.1" */
 	int at_prompt;
 	int code;
-	int offset;		/* C_STEP: steps from the answer's step */
+	int offset;		/* C_STEP: steps from the answer's step; C_COUNTER: from COUNTER */
 	int delay;		/* seconds from before the prompt to the answer */
 	enum og_verdict pre;	/* the precheck's verdict */
 	enum og_verdict verdict;	/* after the prompt (when the precheck allowed it) */
 	const char *reason;
 	const char *audit;	/* the rows appended: "event/result/reason ..." */
+	/* failure mode: what is typed at "Next verification code: " (OG_NEXT_CODE) */
+	int next;		/* C_*; 0 (C_NONE): no answer */
+	int next_offset;	/* C_STEP: steps from the first code's step */
+	int next_delay;		/* seconds from the first answer to the second */
 };
 
 #define UNIFORM_OFF "auth = { uniform_refusals = false; };\n"
+#define ONE_CODE C_NONE, 0, 0	/* no failure mode: no next code */
+#define STEP_UP "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\";" \
+	" mode = \"step-up\"; };\n"
 
 static const struct decision cases[] = {
 	{ "the code of now", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a code one step old (window 1)", "", S_TOKEN, NULL, NULL, 0, C_STEP, -1, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a code one step ahead", "", S_TOKEN, NULL, NULL, 0, C_STEP, 1, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a code two steps old", "", S_TOKEN, NULL, NULL, 0, C_STEP, -2, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a wider window takes it", "totp = { window = 2; };\n", S_TOKEN, NULL, NULL, 0, C_STEP,
-	  -2, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  -2, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "a wrong code", "", S_TOKEN, NULL, NULL, 0, C_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a spent code", "", S_TOKEN | S_SPENT, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
 	{ "no answer", "", S_TOKEN, NULL, NULL, 0, C_NONE, 0, 0,
-	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code" },
+	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", ONE_CODE },
 	/* the code is checked as of when it was answered, not the prompt */
 	{ "answered 45 s later, the code of then", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 45,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "answered 90 s later, the code of the prompt", "", S_TOKEN, NULL, NULL, 0, C_STEP, -3, 90,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	/* the learnt drift moves the window, within totp.max_drift */
 	{ "a token 5 steps ahead, drift learnt", "", S_TOKEN | S_DRIFT5, NULL, NULL, 0, C_STEP, 5, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "5 steps ahead, nothing learnt", "", S_TOKEN, NULL, NULL, 0, C_STEP, 5, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a stored drift past max_drift counts as max_drift", "", S_TOKEN | S_DRIFT50, NULL, NULL,
-	  0, C_STEP, 50, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  0, C_STEP, 50, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "... and a code at max_drift passes", "", S_TOKEN | S_DRIFT50, NULL, NULL, 0, C_STEP, 10,
-	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	/* failures and locks */
 	{ "the third failure locks", "", S_TOKEN | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
 	{ "... told as a lock without uniform refusals", UNIFORM_OFF, S_TOKEN | S_FAIL2, NULL,
 	  NULL, 0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "bad-code",
-	  "auth/failure/bad-code lockout/locked/bad-code" },
+	  "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
 	{ "a success clears two failures", "", S_TOKEN | S_FAIL2, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "locked: the right code is refused after the prompt", "", S_TOKEN | S_LOCKED, NULL, NULL,
-	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked", ONE_CODE },
 	{ "locked, without uniform refusals", UNIFORM_OFF, S_TOKEN | S_LOCKED, NULL, NULL, 0,
-	  C_STEP, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked" },
+	  C_STEP, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked", ONE_CODE },
 	{ "a lock that is over", "", S_TOKEN | S_LOCK_OVER, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	{ "locked while at the prompt (by three failures elsewhere)", "", S_TOKEN, NULL, NULL,
 	  AT_LOCK, C_STEP, 0, 10, OG_ALLOW, OG_DENY, "locked",
-	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked" },
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
 	{ "removed while at the prompt", "", S_TOKEN, NULL, NULL, AT_REMOVE, C_STEP, 0, 10,
-	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
 	/* who the user is */
 	{ "removed", "", S_TOKEN | S_REMOVED, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed" },
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
 	{ "unknown to the store and to NSS", "", S_NO_USER, "nobody-otpgate-test", NULL, 0, C_STEP,
-	  0, 0, OG_ALLOW, OG_DENY, "unknown-user", "auth/failure/unknown-user" },
+	  0, 0, OG_ALLOW, OG_DENY, "unknown-user", "auth/failure/unknown-user", ONE_CODE },
 	{ "unknown, without uniform refusals", UNIFORM_OFF, S_NO_USER, "nobody-otpgate-test",
 	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY_UNKNOWN, "unknown-user",
-	  "auth/failure/unknown-user" },
+	  "auth/failure/unknown-user", ONE_CODE },
 	{ "known, no token", "", 0, NULL, NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "no-token", "auth/failure/no-token" },
+	  OG_ALLOW, OG_DENY, "no-token", "auth/failure/no-token", ONE_CODE },
 	{ "no token, auth.allow_unenrolled", "auth = { allow_unenrolled = true; };\n", 0, NULL,
 	  NULL, 0, C_NONE, 0, 0, OG_ALLOW, OG_ALLOW, "unenrolled-allowed",
-	  "auth/success/unenrolled-allowed" },
+	  "auth/success/unenrolled-allowed", ONE_CODE },
 	{ "a name that is not a name", "", S_TOKEN, "-oProxy", NULL, 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-user-name", "auth/failure/bad-user-name" },
+	  OG_ALLOW, OG_DENY, "bad-user-name", "auth/failure/bad-user-name", ONE_CODE },
 	{ "not a name, without uniform refusals", UNIFORM_OFF, S_TOKEN, "a b", NULL, 0, C_STEP,
-	  0, 0, OG_DENY_UNKNOWN, OG_DENY_UNKNOWN, "bad-user-name", "auth/failure/bad-user-name" },
+	  0, 0, OG_DENY_UNKNOWN, OG_DENY_UNKNOWN, "bad-user-name", "auth/failure/bad-user-name", ONE_CODE },
 	/* where from */
 	{ "a source the policy refuses", "", S_TOKEN, NULL, "192.0.2.7", 0, C_STEP, 0, 0,
-	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy" },
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "refused source, told before the prompt", UNIFORM_OFF, S_TOKEN, NULL, "192.0.2.7", 0,
-	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "policy", "auth/failure/policy" },
+	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "policy", "auth/failure/policy", ONE_CODE },
 	{ "no source, auth.allow_no_rhost off", UNIFORM_OFF, S_TOKEN, NULL, "", 0, C_STEP, 0, 0,
-	  OG_DENY_POLICY, OG_DENY_POLICY, "no-source", "auth/failure/no-source" },
+	  OG_DENY_POLICY, OG_DENY_POLICY, "no-source", "auth/failure/no-source", ONE_CODE },
 	{ "a source that is not an address", UNIFORM_OFF, S_TOKEN, NULL, "bastion.example", 0,
-	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "bad-source", "auth/failure/bad-source" },
+	  C_STEP, 0, 0, OG_DENY_POLICY, OG_DENY_POLICY, "bad-source", "auth/failure/bad-source", ONE_CODE },
 	{ "IPv4-mapped loopback is loopback", "", S_TOKEN, NULL, "::ffff:127.0.0.1", 0, C_STEP, 0,
-	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok" },
+	  0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
 	/* recovery codes */
 	{ "a recovery code", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
-	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery" },
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery", ONE_CODE },
 	{ "a recovery code used before", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_USED,
-	  0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay" },
+	  0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
 	{ "a recovery-shaped guess", "", S_TOKEN | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_BAD, 0, 0,
-	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code" },
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
 	{ "a recovery code while locked", "", S_TOKEN | S_RECOVERY | S_LOCKED, NULL, NULL, 0,
-	  C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked" },
+	  C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_DENY, "locked", "auth/failure/locked", ONE_CODE },
+	/* the failure mode (lockout.mode "step-up") */
+	{ "step-up: the third failure begins failure mode", STEP_UP, S_TOKEN | S_FAIL2, NULL, NULL,
+	  0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY, "bad-code",
+	  "auth/failure/bad-code lockout/failure-mode/bad-code", ONE_CODE },
+	{ "failure mode: the code, then the next one 30 s later", STEP_UP, S_TOKEN | S_MODE, NULL,
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_STEP, 1, 30 },
+	{ "failure mode: the same code twice", STEP_UP, S_TOKEN | S_MODE, NULL, NULL, 0, C_STEP, 0,
+	  0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code", C_STEP, 0, 5 },
+	{ "failure mode: a code two steps on is not the next", STEP_UP, S_TOKEN | S_MODE, NULL,
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_STEP, 2, 60 },
+	{ "failure mode: the next code, answered too late", STEP_UP, S_TOKEN | S_MODE, NULL, NULL,
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_STEP, 1, 120 },
+	{ "failure mode: no second answer", STEP_UP, S_TOKEN | S_MODE, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", C_NONE, 0, 0 },
+	{ "failure mode: the code, then a recovery code", STEP_UP,
+	  S_TOKEN | S_MODE | S_RECOVERY, NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_ALLOW,
+	  "failure-mode-passed", "auth/success/failure-mode-passed", C_RECOVERY_NEW, 0, 5 },
+	{ "failure mode: a recovery code alone", STEP_UP, S_TOKEN | S_MODE | S_RECOVERY, NULL,
+	  NULL, 0, C_RECOVERY_NEW, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", ONE_CODE },
+	{ "failure mode: a wrong code is not asked for the next", STEP_UP, S_TOKEN | S_MODE, NULL,
+	  NULL, 0, C_WRONG, 0, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "failure mode: a spent code is a replay", STEP_UP, S_TOKEN | S_MODE | S_SPENT, NULL,
+	  NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "failure mode that is over", STEP_UP, S_TOKEN | S_MODE_OVER, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "failure mode, told without uniform refusals", STEP_UP UNIFORM_OFF, S_TOKEN | S_MODE,
+	  NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code",
+	  "auth/failure/bad-next-code", C_WRONG, 1, 30 },
+	/* the replay rule: the user's own last accepted code counts once per step */
+	{ "the replay of a spent code counts, the first time", "", S_TOKEN | S_SPENT | S_FAIL2,
+	  NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "replay",
+	  "auth/failure/replay lockout/locked/replay", ONE_CODE },
+	{ "... and not again in its step", "", S_TOKEN | S_SPENT | S_REPLAYED, NULL, NULL,
+	  0, C_STEP, 0, 0, OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "a replay of an older step counts", "", S_TOKEN | S_SPENT | S_REPLAYED, NULL,
+	  NULL, 0, C_STEP, -1, 0, OG_ALLOW, OG_DENY, "replay",
+	  "auth/failure/replay lockout/locked/replay", ONE_CODE },
+	/* an HOTP token: its next hotp.look_ahead (10) codes, whenever typed */
+#define HOTP (S_TOKEN | S_HOTP)
+	{ "an HOTP token's next code", "", HOTP, NULL, NULL, 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "an HOTP code 9 presses ahead", "", HOTP, NULL, NULL, 0, C_COUNTER, 9, 0,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "an HOTP code 10 presses ahead: past the look-ahead", "", HOTP, NULL, NULL, 0, C_COUNTER,
+	  10, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "a longer look-ahead takes it", "hotp = { look_ahead = 11; };\n", HOTP, NULL, NULL, 0,
+	  C_COUNTER, 10, 0, OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "an HOTP code answered a day later", "", HOTP, NULL, NULL, 0, C_COUNTER, 1, 86400,
+	  OG_ALLOW, OG_ALLOW, "ok", "auth/success/ok", ONE_CODE },
+	{ "a spent HOTP code", "", HOTP | S_SPENT, NULL, NULL, 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "an HOTP code before its counter", "", HOTP, NULL, NULL, 0, C_COUNTER, -1, 0,
+	  OG_ALLOW, OG_DENY, "replay", "auth/failure/replay", ONE_CODE },
+	{ "a TOTP code for an HOTP token", "", HOTP, NULL, NULL, 0, C_STEP, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "HOTP: the third failure locks", "", HOTP | S_FAIL2, NULL, NULL, 0, C_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code lockout/locked/bad-code", ONE_CODE },
+	{ "HOTP: locked, the right code is refused", UNIFORM_OFF, HOTP | S_LOCKED, NULL, NULL, 0,
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY_LOCKED, "locked", "auth/failure/locked", ONE_CODE },
+	{ "HOTP: locked while at the prompt", "", HOTP, NULL, NULL, AT_LOCK, C_COUNTER, 0, 10,
+	  OG_ALLOW, OG_DENY, "locked",
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
+	{ "HOTP: removed while at the prompt", "", HOTP, NULL, NULL, AT_REMOVE, C_COUNTER, 0, 10,
+	  OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
+	{ "HOTP: a source the policy refuses", "", HOTP, NULL, "192.0.2.7", 0, C_COUNTER, 0, 0,
+	  OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
+	{ "HOTP: a recovery code", "", HOTP | S_RECOVERY, NULL, NULL, 0, C_RECOVERY_NEW, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "recovery", "auth/success/recovery", ONE_CODE },
+	/* HOTP in failure mode: the next counter's code, whenever it is typed */
+	{ "HOTP failure mode: the code, then the next counter's an hour later", STEP_UP,
+	  HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_COUNTER, 1, 3600 },
+	{ "HOTP failure mode: a code some presses on, then its next", STEP_UP, HOTP | S_MODE, NULL,
+	  NULL, 0, C_COUNTER, 4, 0, OG_ALLOW, OG_ALLOW, "failure-mode-passed",
+	  "auth/success/failure-mode-passed", C_COUNTER, 1, 10 },
+	{ "HOTP failure mode: the same code twice", STEP_UP, HOTP | S_MODE, NULL, NULL, 0,
+	  C_COUNTER, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code", "auth/failure/bad-next-code",
+	  C_COUNTER, 0, 5 },
+	{ "HOTP failure mode: a code two presses on is not the next", STEP_UP, HOTP | S_MODE, NULL,
+	  NULL, 0, C_COUNTER, 0, 0, OG_ALLOW, OG_DENY, "bad-next-code",
+	  "auth/failure/bad-next-code", C_COUNTER, 2, 5 },
+	{ "HOTP failure mode: one code alone", STEP_UP, HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0,
+	  0, OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", C_NONE, 0, 0 },
+#undef HOTP
 };
 
 struct fx {
@@ -164,7 +266,7 @@ struct fx {
 	int64_t rows;			/* audit rows before the login */
 };
 
-static const struct og_lockout lockout = { 3, 600, 900 };
+static const struct og_lockout lockout = { 3, 600, 900, 0 };
 
 /* The open case's directory, removed by the teardown when a case fails. */
 static char open_dir[256];
@@ -193,9 +295,9 @@ static void fx_open(struct fx *x, const struct decision *d)
 	snprintf(open_dir, sizeof(open_dir), "%s", x->dir);
 	th_path(x->conf, sizeof(x->conf), x->dir, "otpgate.conf");
 	th_path(key, sizeof(key), x->dir, "master.key");
-	snprintf(extra, sizeof(extra), "audit = { syslog = false; };\n"
-		 "lockout = { max_failures = 3; interval = \"10m\"; lock_for = \"15m\"; };\n%s",
-		 d->conf);
+	snprintf(extra, sizeof(extra), "audit = { syslog = false; };\n%s%s",
+		 strstr(d->conf, "lockout") ? "" : "lockout = { max_failures = 3; interval = \"10m\";"
+		 " lock_for = \"15m\"; };\n", d->conf);
 	assert_int_equal(og_master_key_create(key), OG_OK);
 	assert_int_equal(th_store_config(x->dir, "otpgate.conf", key, NULL, extra, &cfg, &x->log), 0);
 	assert_int_equal(th_store_init(&cfg, &x->log, &st), 0);
@@ -211,7 +313,8 @@ static void fx_close(struct fx *x)
 	remove_left(NULL);
 }
 
-static void add_token(struct fx *x)
+/* The user's token: TOTP, or HOTP at COUNTER. */
+static void add_token(struct fx *x, int hotp)
 {
 	char key[300], dek_id[OG_ID_LEN + 1];
 	struct og_key master = { 0 }, dek = { 0 };
@@ -221,7 +324,9 @@ static void add_token(struct fx *x)
 	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
 	assert_int_equal(og_token_dek(x->ctx.st, &master, "acme", T - 1000, dek_id, &dek), OG_OK);
 	assert_int_equal(og_token_build(&dek, dek_id, USER, "s-alice", "virtual", secret,
-					sizeof(secret), &params, T - 1000, &t), OG_OK);
+					sizeof(secret), hotp ? &hparams : &params, T - 1000, &t),
+			 OG_OK);
+	og_token_start(&t, 0, COUNTER);
 	assert_int_equal(og_store_token_add(x->ctx.st, &t), OG_OK);
 	og_copy(x->token_id, sizeof(x->token_id), t.id);
 	og_key_wipe(&dek);
@@ -233,19 +338,17 @@ static void fail_at(struct fx *x, const int64_t *times, int n)
 {
 	struct og_audit_event ev = { .event = "auth", .result = "failure", .reason = "bad-code",
 				     .user = USER, .source = "127.0.0.2", .service = "sshd" };
-	int64_t until;
-	int newly;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	for (int i = 0; i < n; i++) {
 		ev.ts = times[i];
-		assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &until, &newly),
-				 OG_OK);
+		assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &f), OG_OK);
 	}
 }
 
-static void set_lock(struct fx *x, int64_t until)
+static void set_lock(struct fx *x, int64_t until, int64_t mode_until)
 {
-	const struct og_failure_row f = { USER, { 0, T - 50, until } };
+	const struct og_failure_row f = { USER, { 0, T - 50, until, mode_until, -1 } };
 
 	assert_int_equal(og_store_failure_put(x->ctx.st, &f), OG_OK);
 }
@@ -256,6 +359,18 @@ static void spend(struct fx *x, int64_t step)
 				     .reason = "ok", .user = USER };
 
 	assert_int_equal(og_store_login_accept(x->ctx.st, x->token_id, step, 0, 0, &ev), OG_OK);
+}
+
+/* The spent code of step replayed, and counted (the replay rule's once). */
+static void replayed(struct fx *x, int64_t step)
+{
+	struct og_audit_event ev = { .ts = T - 4, .event = "auth", .result = "failure",
+				     .reason = "replay", .user = USER };
+	struct og_fail f = { x->token_id, step, OG_COUNT_ONE, 0, 0 };
+
+	assert_int_equal(og_store_login_fail(x->ctx.st, USER, &lockout, &ev, &f), OG_OK);
+	assert_int_equal(f.counted, OG_COUNT_ONE);
+	fail_at(x, (const int64_t[]){ T - 3 }, 1);
 }
 
 static void recovery(struct fx *x)
@@ -279,21 +394,27 @@ static void given(struct fx *x, unsigned s)
 		return;
 	assert_int_equal(og_store_user_ensure(x->ctx.st, USER, "acme", T - 1000), OG_OK);
 	if (s & S_TOKEN)
-		add_token(x);
+		add_token(x, (s & S_HOTP) != 0);
 	/* what the user did before: codes spent, and then the failures, lock or removal */
 	if (s & S_SPENT)
-		spend(x, step);
+		spend(x, s & S_HOTP ? COUNTER : step);
 	if (s & S_RECOVERY)
 		recovery(x);
 	if (s & (S_DRIFT5 | S_DRIFT50))
 		assert_int_equal(og_store_token_resync(x->ctx.st, x->token_id, s & S_DRIFT5 ? 5 : 50,
 						       step - 100), OG_OK);
+	if (s & S_REPLAYED)
+		replayed(x, step);
 	if (s & S_FAIL2)
 		fail_at(x, two, 2);
 	if (s & S_LOCKED)
-		set_lock(x, T + 100);
+		set_lock(x, T + 100, 0);
 	if (s & S_LOCK_OVER)
-		set_lock(x, T - 1);
+		set_lock(x, T - 1, 0);
+	if (s & S_MODE)
+		set_lock(x, 0, T + 100);
+	if (s & S_MODE_OVER)
+		set_lock(x, 0, T - 1);
 	if (s & S_REMOVED)
 		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T - 100), OG_OK);
 }
@@ -309,15 +430,15 @@ static void meanwhile(struct fx *x, int what)
 		assert_int_equal(og_store_user_remove(x->ctx.st, USER, T + 1), OG_OK);
 }
 
-/* What is typed at the prompt, answered at. */
-static const char *typed(struct fx *x, const struct decision *d, int64_t at, char *buf)
+/* What is typed: code, offset steps (C_COUNTER: counters) from base. */
+static const char *typed_at(struct fx *x, int code, int64_t base, int offset, char *buf)
 {
-	switch (d->code) {
+	switch (code) {
 	case C_STEP:
 	case C_WRONG:
-		assert_int_equal(og_otp_format(secret, sizeof(secret), &params,
-					       og_totp_step(&params, at) + d->offset, buf), OG_OK);
-		if (d->code == C_WRONG)
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &params, base + offset, buf),
+				 OG_OK);
+		if (code == C_WRONG)
 			buf[0] = buf[0] == '9' ? '0' : (char)(buf[0] + 1);
 		return buf;
 	case C_RECOVERY_NEW:
@@ -326,9 +447,25 @@ static const char *typed(struct fx *x, const struct decision *d, int64_t at, cha
 		return x->codes[0];
 	case C_RECOVERY_BAD:
 		return "abcde-fghjk";
+	case C_COUNTER:
+		assert_int_equal(og_otp_format(secret, sizeof(secret), &hparams, base + offset, buf),
+				 OG_OK);
+		return buf;
 	default:
 		return NULL;
 	}
+}
+
+/* Where the case's codes count from, answered at: its time step, or COUNTER. */
+static int64_t base_of(int code, int64_t at)
+{
+	return code == C_COUNTER ? COUNTER : og_totp_step(&params, at);
+}
+
+/* What is typed at the prompt, answered at. */
+static const char *typed(struct fx *x, const struct decision *d, int64_t at, char *buf)
+{
+	return typed_at(x, d->code, base_of(d->code, at), d->offset, buf);
 }
 
 static int64_t audit_rows(struct fx *x)
@@ -390,6 +527,9 @@ static void run_case(const struct decision *d)
 		meanwhile(&x, d->at_prompt);
 		v = og_login_verify(&x.ctx, &l, typed(&x, d, at, buf), at);
 	}
+	if (v == OG_NEXT_CODE)	/* the same token's next code, from the first one's step */
+		v = og_login_verify_next(&x.ctx, &l, typed_at(&x, d->next, base_of(d->code, at) +
+						   d->offset, d->next_offset, buf), at + d->next_delay);
 	if (v != d->verdict)
 		fail_msg("%s: verdict %d, want %d", d->name, v, d->verdict);
 	if (l.reason == NULL || strcmp(l.reason, d->reason) != 0)
@@ -407,8 +547,23 @@ static void test_decisions(void **state)
 		run_case(&cases[i]);
 }
 
+/* What the admin types when asked for the next code, and when. */
+struct next_answer {
+	const char *code;
+	int64_t at;
+};
+
+static int answer_next(void *arg, char *out, size_t cap, int64_t *at)
+{
+	const struct next_answer *n = arg;
+
+	og_copy(out, cap, n->code);
+	*at = n->at;
+	return 0;
+}
+
 static const struct decision plain = { "step-up", "", S_TOKEN, NULL, NULL, 0, C_STEP, 0, 0,
-				       OG_ALLOW, OG_ALLOW, "", "" };
+				       OG_ALLOW, OG_ALLOW, "", "", ONE_CODE };
 
 /* A step-up is an attempt like a login: the same watermark, the same
  * failure count and lock (event "step-up" in the trail). */
@@ -423,6 +578,24 @@ static enum og_verdict step_up(struct fx *x, const char *code, int64_t at,
 	su->ev.service = "otpgate-provision";
 	su->ev.actor = USER;
 	su->audit = aud;
+	return og_step_up(x->ctx.st, &x->ctx.cfg, &x->log, su, code);
+}
+
+/* The same, from a tool that asks for the next code when it is needed. */
+static enum og_verdict step_up_next(struct fx *x, const char *code, int64_t at,
+				    const struct og_auditor *aud, struct og_step_up *su,
+				    struct next_answer *n)
+{
+	memset(su, 0, sizeof(*su));
+	su->admin = USER;
+	su->action = "enrol";
+	su->ev.ts = at;
+	su->ev.source = "local";
+	su->ev.service = "otpgate-provision";
+	su->ev.actor = USER;
+	su->audit = aud;
+	su->next_code = answer_next;
+	su->next_arg = n;
 	return og_step_up(x->ctx.st, &x->ctx.cfg, &x->log, su, code);
 }
 
@@ -467,11 +640,88 @@ static void test_step_up_shares_the_login(void **state)
 	fx_close(&x);
 }
 
+/* In failure mode an admin's step-up needs the next code too, as a login. */
+static void test_step_up_in_failure_mode(void **state)
+{
+	static const struct decision mode = { "step-up in failure mode", STEP_UP, S_TOKEN | S_MODE,
+					      NULL, NULL, 0, C_STEP, 0, 0, OG_ALLOW, OG_ALLOW, "",
+					      "", ONE_CODE };
+	struct fx x;
+	struct og_auditor aud;
+	struct og_step_up su;
+	struct decision d = mode;
+	char code[16], next[16];
+	struct next_answer n = { next, T + 30 };
+
+	(void)state;
+	fx_open(&x, &mode);
+	given(&x, mode.state);
+	aud = (struct og_auditor){ &x.ctx.cfg, x.ctx.st, &x.log, &x.log };
+	x.rows = audit_rows(&x);
+	/* a tool that cannot ask is refused, the code spent */
+	typed(&x, &mode, T, code);
+	assert_int_equal(step_up(&x, code, T, &aud, &su), OG_DENY);
+	assert_string_equal(su.reason, "failure-mode");
+	/* the code, then the next one, as they come */
+	typed(&x, &mode, T + 30, code);
+	typed_at(&x, C_STEP, og_totp_step(&params, T + 30), 1, next);
+	n.at = T + 60;
+	memset(&su, 0, sizeof(su));
+	assert_int_equal(step_up_next(&x, code, T + 30, &aud, &su, &n), OG_ALLOW);
+	assert_string_equal(su.reason, "failure-mode-passed");
+	d.audit = "step-up/failure/failure-mode step-up/success/failure-mode-passed";
+	audited(&x, &d);
+	fx_close(&x);
+}
+
+/* A step-up with an HOTP token claims its counter as a login does: the
+ * code it took, and those before it, are spent for both. */
+static void test_step_up_with_hotp(void **state)
+{
+	struct fx x;
+	struct og_login l = { .user = USER, .service = "sshd", .rhost = "127.0.0.1", .now = T };
+	struct og_auditor aud;
+	struct og_step_up su;
+	struct decision d = plain;
+	char code[16];
+
+	(void)state;
+	fx_open(&x, &plain);
+	given(&x, S_TOKEN | S_HOTP);
+	aud = (struct og_auditor){ &x.ctx.cfg, x.ctx.st, &x.log, &x.log };
+	x.rows = audit_rows(&x);
+	d.code = C_COUNTER;
+	d.offset = 2;
+	typed(&x, &d, T, code);
+	assert_int_equal(step_up(&x, code, T, &aud, &su), OG_ALLOW);
+	assert_string_equal(su.reason, "ok");
+	assert_string_equal(su.token, "s-alice");
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 5), OG_DENY);
+	assert_string_equal(l.reason, "replay");
+	og_login_clear(&l);
+	d.offset = 1;
+	typed(&x, &d, T, code);
+	assert_int_equal(step_up(&x, code, T + 10, &aud, &su), OG_DENY);
+	assert_string_equal(su.reason, "replay");
+	d.offset = 3;
+	typed(&x, &d, T, code);
+	l.now = T + 20;
+	assert_int_equal(og_login_precheck(&x.ctx, &l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x.ctx, &l, code, T + 20), OG_ALLOW);
+	d.audit = "step-up/success/ok auth/failure/replay step-up/failure/replay auth/success/ok";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_decisions, remove_left),
 		cmocka_unit_test_teardown(test_step_up_shares_the_login, remove_left),
+		cmocka_unit_test_teardown(test_step_up_in_failure_mode, remove_left),
+		cmocka_unit_test_teardown(test_step_up_with_hotp, remove_left),
 	};
 
 	return cmocka_run_group_tests_name("login decision", tests, NULL, NULL);

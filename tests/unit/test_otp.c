@@ -469,7 +469,7 @@ static void test_drift_bound(void **state)
 /* A sealed token for og_token_match: secret SEED20, SHA1, 6 digits, 30 s. */
 static void sealed_token(const struct og_key *master, struct og_token *t)
 {
-	static const struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	static const struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 	struct og_key dek;
 
 	assert_int_equal(og_key_generate(&dek), OG_OK);
@@ -489,7 +489,8 @@ static void sealed_token(const struct og_key *master, struct og_token *t)
  */
 static void test_token_drift_is_bounded(void **state)
 {
-	static const struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	static const struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
+	static const struct og_code_reach reach = { 1, 3, 10 }, reach0 = { 1, 0, 10 };
 	const int64_t now = 1700000000, now_step = now / 30;
 	struct og_key master;
 	struct og_token t;
@@ -501,27 +502,178 @@ static void test_token_drift_is_bounded(void **state)
 	sealed_token(&master, &t);
 	for (int64_t ahead = 1; ahead <= 4; ahead++) {
 		assert_int_equal(og_otp_format(SEED20, 20, &p, now_step + ahead, code), OG_OK);
-		assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), 0);
+		assert_int_equal(og_token_match(&master, &t, 1, now, &reach, code, &step, &drift, NULL), 0);
 		assert_int_equal(step, now_step + ahead);
 		assert_int_equal(drift, ahead < 3 ? ahead : 3);
 		t.drift = drift;	/* what the store keeps */
 	}
 	/* max_drift 3 + window 1: step now+4 was the furthest; now+5 is refused */
 	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step + 5, code), OG_OK);
-	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), -1);
+	assert_int_equal(og_token_match(&master, &t, 1, now, &reach, code, &step, &drift, NULL), -1);
 	/* the other way, and a stored drift beyond the bound */
 	t.drift = -500;
 	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step - 500, code), OG_OK);
-	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), -1);
+	assert_int_equal(og_token_match(&master, &t, 1, now, &reach, code, &step, &drift, NULL), -1);
 	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step - 4, code), OG_OK);
-	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 3, code, &step, &drift, NULL), 0);
+	assert_int_equal(og_token_match(&master, &t, 1, now, &reach, code, &step, &drift, NULL), 0);
 	assert_int_equal(drift, -3);
 	/* max_drift 0: nothing is learnt, the window alone applies */
 	t.drift = 0;
 	assert_int_equal(og_otp_format(SEED20, 20, &p, now_step + 1, code), OG_OK);
-	assert_int_equal(og_token_match(&master, &t, 1, now, 1, 0, code, &step, &drift, NULL), 0);
+	assert_int_equal(og_token_match(&master, &t, 1, now, &reach0, code, &step, &drift, NULL), 0);
 	assert_int_equal(drift, 0);
 	og_key_wipe(&master);
+}
+
+/* ---- HOTP: og_hotp_verify with the RFC 4226 Appendix D codes as counters 0..9 ---- */
+
+static const struct og_otp_params hotp6 = { OG_SHA1, 6, 30, 0, OG_OTP_HOTP };
+
+/*
+ * A code matches the look_ahead counters after the last one accepted
+ * (last+1 .. last+look_ahead) as that counter; one of the look_ahead
+ * counters up to last matches as that spent counter (a replay); any
+ * other does not match.
+ */
+static void test_hotp_verify_look_ahead(void **state)
+{
+	int nfail = 0;
+
+	(void)state;
+	for (int64_t last = -1; last <= 9; last++) {
+		for (int ahead = 1; ahead <= 4; ahead++) {
+			for (int64_t c = 0; c < 10; c++) {
+				int64_t m = -100;
+				int rc = og_hotp_verify(SEED20, 20, &hotp6, last, ahead, rfc4226[c], &m);
+				int in = c > last - ahead && c <= last + ahead;
+				if ((in && (rc != OG_OK || m != c)) || (!in && rc != OG_ERR_INVALID)) {
+					print_error("hotp_verify(last %lld, look_ahead %d, code of %lld): "
+						    "rc=%d matched=%lld\n", (long long)last, ahead,
+						    (long long)c, rc, (long long)m);
+					nfail++;
+				}
+			}
+		}
+	}
+	assert_int_equal(nfail, 0);
+}
+
+/*
+ * Counters 103424 and 103427 of the RFC seed share the code 746629. The
+ * lowest counter after last that matches is taken; a fresh one over a
+ * spent one; only when both are spent does it match as a spent counter.
+ */
+static void test_hotp_verify_prefers_lowest_fresh(void **state)
+{
+	int64_t m = 0;
+
+	(void)state;
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, 103423, 10, "746629", &m), OG_OK);
+	assert_int_equal(m, 103424);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, 103425, 10, "746629", &m), OG_OK);
+	assert_int_equal(m, 103427);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, 103430, 10, "746629", &m), OG_OK);
+	assert_int_equal(m, 103427);
+}
+
+/* RFC 4226's codes at 8 digits; malformed codes, a look_ahead or a
+ * watermark out of bounds never match. */
+static void test_hotp_verify_refusals(void **state)
+{
+	struct og_otp_params p8 = hotp6;
+	int64_t m = -100;
+
+	(void)state;
+	p8.digits = 8;
+	/* counter 1 at 8 digits: RFC 6238 Appendix B (step 1), ending in RFC 4226's 287082 */
+	assert_int_equal(og_hotp_verify(SEED20, 20, &p8, 0, 1, "94287082", &m), OG_OK);
+	assert_int_equal(m, 1);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -1, 10, "75522", &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -1, 10, "7552240", &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -1, 10, "75522a", &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -1, 10, NULL, &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -1, 0, "755224", &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -1, OG_HOTP_LOOK_AHEAD_MAX + 1,
+					"755224", &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, -2, 10, "755224", &m), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 20, &hotp6, INT64_MAX - 5, 10, "755224", &m),
+			 OG_ERR_INVALID);
+	assert_int_equal(og_hotp_verify(SEED20, 19, &hotp6, -1, 10, "755224", &m), OG_ERR_INVALID);
+	assert_int_equal(m, 1);	/* never written by a refusal */
+}
+
+/*
+ * An HOTP token in og_token_match: its next codes match as their counter
+ * whatever the time, its drift kept; a spent counter matches at or below
+ * the watermark (the attempt's replay). It starts where og_token_start
+ * puts it: counter 3 (the next code shown) is watermark 2.
+ */
+static void test_token_match_hotp(void **state)
+{
+	static const struct og_code_reach reach = { 1, 3, 3 };
+	struct og_key master, dek;
+	struct og_token t;
+	int64_t step = 0, drift = 0;
+
+	(void)state;
+	assert_int_equal(og_key_generate(&master), OG_OK);
+	assert_int_equal(og_key_generate(&dek), OG_OK);
+	assert_int_equal(og_token_build(&dek, "dek1", "walker", "H-1", "hardware", SEED20, 20,
+					&hotp6, 0, &t), OG_OK);
+	assert_int_equal(og_dek_wrap(&master, "dek1", "", &dek, t.wrapped_dek), OG_OK);
+	og_key_wipe(&dek);
+	assert_int_equal(t.last_step, -1);
+	assert_int_equal(og_token_counter(&t), 0);
+	og_token_start(&t, 7, 3);
+	assert_int_equal(t.last_step, 2);
+	assert_int_equal(t.drift, 0);
+	assert_int_equal(og_token_counter(&t), 3);
+	for (int64_t now = 0; now <= 1700000000; now += 1700000000) {
+		assert_int_equal(og_token_match(&master, &t, 1, now, &reach, rfc4226[5], &step, &drift,
+						NULL), 0);
+		assert_int_equal(step, 5);
+		assert_int_equal(drift, 0);
+	}
+	/* look_ahead 3 from watermark 2: counters 3..5, not 6 */
+	assert_int_equal(og_token_match(&master, &t, 1, 0, &reach, rfc4226[6], &step, &drift, NULL),
+			 -1);
+	assert_int_equal(og_token_match(&master, &t, 1, 0, &reach, rfc4226[1], &step, &drift, NULL),
+			 0);
+	assert_true(step <= t.last_step);
+	og_key_wipe(&master);
+}
+
+/* The kinds by name, and the counter rule. */
+static void test_otp_kind_and_counter(void **state)
+{
+	struct og_otp_params p = hotp6;
+	enum og_otp_kind k = OG_OTP_TOTP;
+	int64_t c = -5;
+
+	(void)state;
+	assert_int_equal(og_otp_kind_parse("hotp", &k), OG_OK);
+	assert_int_equal(k, OG_OTP_HOTP);
+	assert_int_equal(og_otp_kind_parse("TOTP", &k), OG_OK);
+	assert_int_equal(k, OG_OTP_TOTP);
+	assert_int_equal(og_otp_kind_parse("ocra", &k), OG_ERR_INVALID);
+	assert_int_equal(og_otp_kind_parse("", &k), OG_ERR_INVALID);
+	assert_int_equal(og_otp_kind_parse(NULL, &k), OG_ERR_INVALID);
+	assert_string_equal(og_otp_kind_name(OG_OTP_HOTP), "hotp");
+	assert_string_equal(og_otp_kind_name(OG_OTP_TOTP), "totp");
+	assert_string_equal(og_otp_kind_name((enum og_otp_kind)2), "?");
+	assert_true(og_otp_params_ok(&p));
+	p.otp_kind = (enum og_otp_kind)2;
+	assert_false(og_otp_params_ok(&p));
+	assert_int_equal(og_hotp_counter_parse("0", &c), OG_OK);
+	assert_int_equal(c, 0);
+	assert_int_equal(og_hotp_counter_parse("4611686018427387904", &c), OG_OK);
+	assert_true(c == OG_HOTP_COUNTER_MAX);
+	assert_int_equal(og_hotp_counter_parse("4611686018427387905", &c), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_counter_parse("-1", &c), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_counter_parse("", &c), OG_ERR_INVALID);
+	assert_int_equal(og_hotp_counter_parse("1e3", &c), OG_ERR_INVALID);
+	assert_false(og_hotp_counter_ok(-1));
+	assert_true(og_hotp_counter_ok(0));
 }
 
 /* The token parameter rule, one for every way a token comes in. */
@@ -532,7 +684,7 @@ static void test_params_rule(void **state)
 		{ "0", 0, 0 }, { "45", 0, 0 }, { "06", 1, 0 }, { "+6", 0, 0 }, { "6 ", 0, 0 },
 		{ "", 0, 0 }, { "99999999999999999999", 0, 0 },
 	};
-	struct og_otp_params p = { OG_SHA1, 6, 30, 0 };
+	struct og_otp_params p = { OG_SHA1, 6, 30, 0, OG_OTP_TOTP };
 	int out;
 
 	(void)state;
@@ -578,6 +730,11 @@ int main(void)
 		cmocka_unit_test(test_drift_bound),
 		cmocka_unit_test(test_token_drift_is_bounded),
 		cmocka_unit_test(test_params_rule),
+		cmocka_unit_test(test_hotp_verify_look_ahead),
+		cmocka_unit_test(test_hotp_verify_prefers_lowest_fresh),
+		cmocka_unit_test(test_hotp_verify_refusals),
+		cmocka_unit_test(test_token_match_hotp),
+		cmocka_unit_test(test_otp_kind_and_counter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

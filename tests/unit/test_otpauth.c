@@ -41,6 +41,8 @@ static void assert_same(const struct og_otpauth *a, const struct og_otpauth *b)
 	assert_int_equal(a->params.algo, b->params.algo);
 	assert_int_equal(a->params.digits, b->params.digits);
 	assert_int_equal(a->params.period, b->params.period);
+	assert_int_equal(a->params.otp_kind, b->params.otp_kind);
+	assert_int_equal(a->counter, b->counter);
 	assert_int_equal(b->params.t0, 0);
 }
 
@@ -330,11 +332,51 @@ static void test_parse_label_without_issuer(void **state)
 	assert_int_equal(u.secret_len, 20);
 }
 
+/*
+ * hotp URIs (the Key Uri Format's counter-based type): the counter is the
+ * next code's, a period is ignored as apps ignore it; built back with its
+ * counter and no period. A totp URI's counter is ignored the same way.
+ */
+static void test_hotp(void **state)
+{
+	struct og_otpauth u, back;
+	char uri[1024];
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(og_otpauth_parse("otpauth://HOTP/ACME:alice?secret=" SEED20_B32
+					  "&issuer=ACME&counter=42&digits=8&period=45", &u), OG_OK);
+	assert_int_equal(u.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(u.counter, 42);
+	assert_int_equal(u.params.digits, 8);
+	assert_int_equal(u.params.period, 30);
+	assert_true(og_otpauth_build(&u, uri, sizeof(uri)) > 0);
+	assert_string_equal(uri, "otpauth://hotp/ACME:alice?secret=" SEED20_B32
+			    "&issuer=ACME&algorithm=SHA1&digits=8&counter=42");
+	assert_int_equal(og_otpauth_parse(uri, &back), OG_OK);
+	assert_same(&u, &back);
+	assert_int_equal(back.counter, 42);
+	u.counter = -1;
+	assert_int_equal(og_otpauth_build(&u, uri, sizeof(uri)), OG_ERR_INVALID);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(og_otpauth_parse("otpauth://totp/ACME:alice?secret=" SEED20_B32
+					  "&counter=7", &u), OG_OK);
+	assert_int_equal(u.params.otp_kind, OG_OTP_TOTP);
+	assert_int_equal(u.counter, 0);
+}
+
 static void test_parse_rejects(void **state)
 {
 	static const char *const bad[] = {
-		/* other type / scheme */
-		"otpauth://hotp/ACME:alice?secret=" SEED20_B32 "&counter=0",
+		/* other type / scheme; an hotp URI without its counter or with a bad one */
+		"otpauth://ocra/ACME:alice?secret=" SEED20_B32,
+		"otpauth://hotp/ACME:alice?secret=" SEED20_B32,
+		"otpauth://hotp/ACME:alice?secret=" SEED20_B32 "&counter=",
+		"otpauth://hotp/ACME:alice?secret=" SEED20_B32 "&counter=-1",
+		"otpauth://hotp/ACME:alice?secret=" SEED20_B32 "&counter=1x",
+		"otpauth://hotp/ACME:alice?secret=" SEED20_B32 "&counter=4611686018427387905",
+		"otpauth://hotpx/ACME:alice?secret=" SEED20_B32 "&counter=0",
+		"otpauth://hotp",
 		"http://totp/ACME:alice?secret=" SEED20_B32,
 		"otpauth:/totp/ACME:alice?secret=" SEED20_B32,
 		"otpauth//totp/ACME:alice?secret=" SEED20_B32,
@@ -451,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_parse_defaults),
 		cmocka_unit_test(test_parse_explicit_and_encoded),
 		cmocka_unit_test(test_parse_label_without_issuer),
+		cmocka_unit_test(test_hotp),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_parse_rejects_oversized_fields),
 		cmocka_unit_test(test_parse_rejects_bad_escapes),

@@ -562,6 +562,7 @@ static void test_plain_totp_rfc_figure(void **state)
 	assert_string_equal(k->device_serial, "987654321");
 	assert_string_equal(k->key_id, "12345678");
 	assert_int_equal(k->kind, OG_PSKC_TOTP);
+	assert_int_equal(k->params.otp_kind, OG_OTP_TOTP);
 	assert_string_equal(k->algorithm, "urn:ietf:params:xml:ns:keyprov:pskc:totp");
 	assert_int_equal(k->params.algo, OG_SHA1);
 	assert_int_equal(k->params.digits, 8);
@@ -646,11 +647,14 @@ static void test_rfc_hotp_returned(void **state)
 	assert_string_equal(f.keys[0].algorithm, "urn:ietf:params:xml:ns:keyprov:pskc:hotp");
 	assert_int_equal(f.keys[0].counter, 0);
 	assert_int_equal(f.keys[0].params.digits, 8);
+	assert_int_equal(f.keys[0].params.otp_kind, OG_OTP_HOTP);
+	assert_true(og_otp_params_ok(&f.keys[0].params));
 	assert_memory_equal(f.keys[0].secret, RFC_SECRET, strlen(RFC_SECRET));
 	og_pskc_free(&f);
-	/* a counter of the file's own: kept for the HOTP tokens to come */
+	/* a counter of the file's own: the HOTP token's next code */
 	read_ok(put("fig5.xml", RFC_FIG5), NULL, &f);
 	assert_int_equal(f.keys[0].kind, OG_PSKC_HOTP);
+	assert_int_equal(f.keys[0].params.otp_kind, OG_OTP_HOTP);
 	assert_int_equal(f.keys[0].counter, 0);
 	og_pskc_free(&f);
 }

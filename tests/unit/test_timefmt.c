@@ -31,6 +31,25 @@ static void test_format_utc(void **state)
 	assert_string_equal(out, "2025-11-30T04:40:46Z");
 }
 
+/* When a lock ends, as the person waiting is told: the minute rounded up,
+ * the date too when it is not within a day. */
+static void test_until(void **state)
+{
+	char out[OG_TIME_LEN];
+
+	(void)state;
+	og_time_until(NOW + 900, NOW, out);
+	assert_string_equal(out, "04:56 UTC");
+	og_time_until(NOW + 14, NOW, out);
+	assert_string_equal(out, "04:41 UTC");
+	og_time_until(NOW + 14 + 60, NOW, out);
+	assert_string_equal(out, "04:42 UTC");
+	og_time_until(NOW + 86399, NOW, out);
+	assert_string_equal(out, "04:41 UTC");
+	og_time_until(NOW + 2 * 86400, NOW, out);
+	assert_string_equal(out, "2025-12-02 04:41 UTC");
+}
+
 /* What audit prints, audit --since takes back. */
 static void test_round_trip(void **state)
 {
@@ -81,6 +100,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_utc),
+		cmocka_unit_test(test_until),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refused),

@@ -18,7 +18,7 @@
 
 #define SECRET20 "3132333435363738393031323334353637383930"	/* "12345678901234567890" */
 
-static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 1234 };
+static const struct og_otp_params dflt = { OG_SHA1, 6, 30, 1234, OG_OTP_TOTP };
 
 /* Reads header text into h, expecting success. */
 static void header_ok(const char *text, struct og_csv_header *h)
@@ -111,7 +111,7 @@ static void test_header_refused(void **state)
 	header_bad("user,serial,secret,user\n", "column 'user' named twice");
 	header_bad("user,secret\n", "must name the columns user, serial and secret");
 	header_bad("\"user\",serial,secret\n", "too many or quoted columns");
-	header_bad("user,serial,secret,org,digits,period,algorithm,a,b\n",
+	header_bad("user,serial,secret,org,digits,period,algorithm,type,counter,a,b\n",
 		   "too many or quoted columns");
 }
 
@@ -138,6 +138,32 @@ static void test_row_user_and_defaults(void **state)
 	assert_int_equal(row(",HW-2," SECRET20, &h, line, &r, why), OG_OK);
 	assert_null(r.user);
 	assert_string_equal(r.serial, "HW-2");
+	assert_int_equal(r.params.otp_kind, OG_OTP_TOTP);
+	assert_int_equal(r.counter, 0);
+}
+
+/* A file of both kinds: the type column says which, an HOTP token has a
+ * counter (the next code's) where a TOTP token has a period. */
+static void test_row_type_and_counter(void **state)
+{
+	struct og_csv_header h;
+	struct og_csv_row r;
+	char line[OG_CSV_LINE_MAX], why[256] = "";
+
+	(void)state;
+	header_ok("user,serial,secret,type,period,counter\n", &h);
+	assert_int_equal(row("bob,H1," SECRET20 ",hotp,,17\n", &h, line, &r, why), OG_OK);
+	assert_int_equal(r.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(r.counter, 17);
+	assert_true(og_otp_params_ok(&r.params));
+	assert_int_equal(row("bob,H2," SECRET20 ",HOTP,,\n", &h, line, &r, why), OG_OK);
+	assert_int_equal(r.params.otp_kind, OG_OTP_HOTP);
+	assert_int_equal(r.counter, 0);
+	assert_int_equal(row("bob,T1," SECRET20 ",totp,60,\n", &h, line, &r, why), OG_OK);
+	assert_int_equal(r.params.otp_kind, OG_OTP_TOTP);
+	assert_int_equal(r.params.period, 60);
+	assert_int_equal(row("bob,T2," SECRET20 ",,,\n", &h, line, &r, why), OG_OK);
+	assert_int_equal(r.params.otp_kind, OG_OTP_TOTP);
 }
 
 static void test_row_columns_override(void **state)
@@ -163,6 +189,7 @@ static void test_row_columns_override(void **state)
 static void test_row_refused(void **state)
 {
 	static const char all[] = "user,serial,secret,digits,period,algorithm,org";
+	static const char kinds[] = "user,serial,secret,type,period,counter";
 
 	(void)state;
 	row_bad("user,serial,secret", "bob,S1," SECRET20 ",x", "wrong number of columns");
@@ -181,6 +208,13 @@ static void test_row_refused(void **state)
 	row_bad("user,serial,secret", "bob,S1,zz32333435363738393031", "10 to 64 bytes of hex");
 	row_bad("user,serial,secret", "bob,S1," SECRET20 SECRET20 SECRET20 SECRET20,
 		"10 to 64 bytes of hex");
+	row_bad(kinds, "bob,S1," SECRET20 ",ocra,,", "type 'ocra' is not totp or hotp");
+	row_bad(kinds, "bob,S1," SECRET20 ",totp,,5", "a counter is for HOTP tokens");
+	row_bad(kinds, "bob,S1," SECRET20 ",,,5", "a counter is for HOTP tokens");
+	row_bad(kinds, "bob,S1," SECRET20 ",hotp,30,", "a period is for TOTP tokens");
+	row_bad(kinds, "bob,S1," SECRET20 ",hotp,,-1", "counter '-1' is not a whole number");
+	row_bad(kinds, "bob,S1," SECRET20 ",hotp,,4611686018427387905", "counter '461");
+	row_bad(kinds, "bob,S1," SECRET20 ",hotp,,1e3", "counter '1e3' is not");
 }
 
 int main(void)
@@ -191,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_header_refused),
 		cmocka_unit_test(test_row_user_and_defaults),
 		cmocka_unit_test(test_row_columns_override),
+		cmocka_unit_test(test_row_type_and_counter),
 		cmocka_unit_test(test_row_refused),
 	};
 

@@ -362,6 +362,10 @@ static const struct name_case names[] = {
 	{ "-alice", 32, 0 },	/* would read as an option to a program */
 	{ "-", 32, 0 },
 	{ "--help", 32, 0 },
+	{ ".", 32, 0 },		/* a directory, as a path component */
+	{ "..", 32, 0 },
+	{ "...", 32, 1 },
+	{ ".alice", 32, 1 },
 };
 
 static void test_is_safe_name(void **state)

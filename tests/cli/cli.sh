@@ -195,6 +195,7 @@ keys = { registry = "$T/bulk-keys.db"; };
 master_key = "$T/master.key";
 CONF
 chmod 600 "$T/bulk.conf"
+# shellcheck disable=SC2317 # run through succeeds and refuses
 bprov() { "$BUILD/otpgate-provision" -c "$T/bulk.conf" "$@"; }
 succeeds "a store for the bulk imports" bprov init
 awk -v s="$HS" 'BEGIN { print "user,serial,secret"

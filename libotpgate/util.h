@@ -31,6 +31,16 @@ int og_hex_decode(const char *hex, unsigned char *out, size_t cap);
 /* Fills out with len bytes from the OpenSSL CSPRNG. OG_OK or OG_ERR_CRYPTO. */
 int og_random(unsigned char *out, size_t len);
 
+/*
+ * Bulk work (an import draws three times a token): on, og_random serves
+ * its bytes from a buffer drawn from the CSPRNG a few KiB at a time, as a
+ * draw costs far more than its bytes; each byte is served once and wiped
+ * from the buffer, the rest when turned off. For one thread's work in a
+ * tool (the module never turns it on); a process forked meanwhile draws
+ * on its own.
+ */
+void og_random_bulk(int on);
+
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
 int og_random_id(char out[OG_ID_LEN + 1]);
 

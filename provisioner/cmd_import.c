@@ -201,6 +201,7 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 	}
 	if (cli_master_key(c, &im.master) != OG_OK || og_store_begin(c->st) != OG_OK)
 		goto out;
+	og_random_bulk(1);	/* ids, nonces and salts, three draws a token */
 	if ((pskc ? import_pskc_keys(&im, &file) : import_stream(&im, in)) != OG_OK ||
 	    og_store_commit(c->st) != OG_OK) {
 		og_store_rollback(c->st);
@@ -221,6 +222,7 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 	putchar('\n');
 	r = 0;
 out:
+	og_random_bulk(0);
 	if (im.queue != NULL)
 		OPENSSL_cleanse(im.queue, OG_IMPORT_BATCH * sizeof(*im.queue));
 	free(im.queue);

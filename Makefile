@@ -33,6 +33,8 @@ LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(if $(SANITIZE),$(SAN)) $(LDFLAGS)
 SQLITE_LIBS := -Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm
 LIBS := -lcrypto $(SQLITE_LIBS) -lconfig
 XML_LIBS := -lxml2
+# the QR code (qr.c): what draws it, the module and otpgate-provision, links it
+QR_LIBS := -lqrencode
 
 ifeq ($(V),1)
 Q :=
@@ -60,7 +62,8 @@ FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BIN := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(wildcard fuzz/fuzz_*.c))
-TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/pam-login $(BUILD)/tests/test_store
+TEST_BIN := $(UNIT_BIN) $(BUILD)/tests/test_pam $(BUILD)/tests/test_pam_invite \
+	$(BUILD)/tests/pam-login $(BUILD)/tests/test_store
 # every shell script: by its #! line, or, for the sourced ones, a shellcheck shell= line
 SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
 	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench fuzz .ci debian)
@@ -101,7 +104,7 @@ $(BUILD)/libcli.a: $(CLI_OBJ)
 $(BUILD)/pam_otpgate.so: $(MOD_OBJ) $(BUILD)/libotpgate.a pam_module/pam_otpgate.map
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,--version-script=pam_module/pam_otpgate.map -Wl,-z,nodelete \
-		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS)
+		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS) $(QR_LIBS)
 
 # the PostgreSQL backend: a plugin, so SQLite hosts never load libpq
 $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a \
@@ -113,7 +116,7 @@ $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotp
 $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS) \
-		-lqrencode -lpng $(XML_LIBS)
+		$(QR_LIBS) -lpng $(XML_LIBS)
 
 $(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -124,7 +127,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(TOOL_INC) $(LDFLAGS_ALL) -o $@ $< \
-		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS)
+		$(TOOL_LIBS) $(BUILD)/libotpgate.a -lcmocka $(LIBS) $(QR_LIBS)
 
 $(BUILD)/tests/test_cliargs: $(BUILD)/libcli.a
 $(BUILD)/tests/test_cliargs: TOOL_LIBS := $(BUILD)/libcli.a
@@ -133,6 +136,13 @@ $(BUILD)/tests/test_cliargs: TOOL_LIBS := $(BUILD)/libcli.a
 $(BUILD)/tests/test_pskc: LIBS += $(XML_LIBS)
 
 $(BUILD)/tests/test_pam: tests/pam/test_pam.c $(BUILD)/libotpgate.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $@"
+	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
+		$(BUILD)/libotpgate.a -lcmocka -lpam $(LIBS)
+
+# self-enrolment at the prompt, the module through real libpam (it reads URIs and codes)
+$(BUILD)/tests/test_pam_invite: tests/pam/test_pam_invite.c $(BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $@"
 	$(Q)$(CC) $(WARN) $(BASE_CFLAGS) $(LDFLAGS_ALL) -o $@ $< \
@@ -193,6 +203,8 @@ contract: tests
 pamtest: tests
 	@echo "== $(BUILD)/tests/test_pam (sqlite)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (sqlite)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) $(BUILD)/tests/test_pam_invite
 	@echo "== tests/pam/nss_groups.sh"
 	@tests/pam/nss_groups.sh $(abspath $(BUILD))
 
@@ -201,8 +213,12 @@ pamtest: tests
 pamtest-pg: tests
 	@echo "== $(BUILD)/tests/test_pam (postgresql)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (postgresql)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres $(BUILD)/tests/test_pam_invite
 	@echo "== $(BUILD)/tests/test_pam (postgresql through pgbouncer)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres --pooled $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (postgresql through pgbouncer)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres --pooled $(BUILD)/tests/test_pam_invite
 
 # several bastions on one PostgreSQL: races, shared lockout, database faults;
 # directly and through PgBouncer
@@ -221,6 +237,7 @@ e2e: all
 	@tests/e2e/sshd_login.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_sessions.sh $(abspath $(BUILD))
+	@tests/e2e/sshd_invite.sh $(abspath $(BUILD))
 
 # the store and the master key under faults: full, corrupt, locked, killed mid-write
 faults: tests

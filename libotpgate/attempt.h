@@ -33,6 +33,8 @@ enum og_verdict {
 	OG_UNAVAIL,		/* config/store/key unusable: PAM_AUTHINFO_UNAVAIL */
 	OG_NEXT_CODE,		/* failure mode: a right code; the next one must follow
 				 * (a caller that cannot ask for it refuses) */
+	OG_ENROL,		/* not yet: an invitation was taken, the new device's code is
+				 * asked for next (enrol.h) */
 };
 
 struct og_attempt {

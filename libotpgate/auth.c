@@ -6,6 +6,7 @@
 
 #include "auth.h"
 #include "err.h"
+#include "invite.h"
 #include "policy.h"
 #include "spool.h"
 #include "sshkey.h"
@@ -42,6 +43,7 @@ void og_ctx_close(struct og_ctx *ctx)
 void og_login_clear(struct og_login *l)
 {
 	og_store_user_state_wipe(&l->us);
+	og_enrol_wipe(&l->enrol);
 }
 
 static void audit_init(const struct og_ctx *ctx, const struct og_login *l,
@@ -137,7 +139,24 @@ static void hold(struct og_login *l, const char *reason, enum og_verdict v)
 	l->pending_verdict = v;
 }
 
-/* Refusals kept until after the prompt, so a guesser learns nothing early. */
+/* 1 if the user has an invitation open at l->now (a store that cannot
+ * say: no). */
+static int invited(struct og_ctx *ctx, const struct og_login *l)
+{
+	struct og_invite inv;
+	int open = og_store_invite_get(ctx->st, l->user, &inv) == OG_OK &&
+		   og_invite_state(&inv, l->now) == OG_INVITE_OPEN;
+
+	OPENSSL_cleanse(&inv, sizeof(inv));
+	return open;
+}
+
+/*
+ * Refusals kept until after the prompt, so a guesser learns nothing early.
+ * A known user without an active token may type an invitation code; with
+ * auth.allow_unenrolled such a user is let in without a prompt, unless an
+ * invitation of theirs is open: then they are asked, to enrol.
+ */
 static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 {
 	/* NSS is asked for everyone, not only for whom the store does not know */
@@ -153,8 +172,10 @@ static void decide_pending(struct og_ctx *ctx, struct og_login *l)
 		hold(l, "locked", OG_DENY_LOCKED);
 	} else if (l->us.ntokens == 0 && !ctx->cfg.allow_unenrolled) {
 		hold(l, "no-token", OG_DENY);
+		l->may_enrol = l->us.known;
 	} else if (l->us.ntokens == 0) {
-		l->skip_prompt = 1;
+		l->may_enrol = l->us.known && invited(ctx, l);
+		l->skip_prompt = !l->may_enrol;
 	}
 }
 
@@ -292,10 +313,10 @@ static int held_back(const struct og_ctx *ctx, enum og_verdict v)
  * keeps that): no PAM_MAXTRIES for a lock, no PAM_USER_UNKNOWN, no
  * PAM_PERM_DENIED. A system that cannot decide still says so.
  */
-static enum og_verdict shown(const struct og_ctx *ctx, enum og_verdict v)
+enum og_verdict og_login_shown(const struct og_ctx *ctx, enum og_verdict v)
 {
-	return ctx->cfg.uniform_refusals && v != OG_ALLOW && v != OG_UNAVAIL && v != OG_NEXT_CODE
-		       ? OG_DENY : v;
+	return ctx->cfg.uniform_refusals && v != OG_ALLOW && v != OG_UNAVAIL && v != OG_NEXT_CODE &&
+	       v != OG_ENROL ? OG_DENY : v;
 }
 
 enum og_verdict og_login_unavailable(struct og_ctx *ctx, struct og_login *l, const char *event)
@@ -332,20 +353,17 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l)
 	return OG_ALLOW;
 }
 
-/*
- * The code of this login as an attempt (attempt.h): checked, claimed,
- * counted and audited as event "auth", as of l->now. done() takes back
- * what it decided.
- */
-static void attempt_of(struct og_ctx *ctx, struct og_login *l, const struct og_auditor *aud,
-		       struct og_attempt *a)
+/* The code of this login is checked, claimed, counted and audited as an
+ * attempt (attempt.h). done() takes back what it decided. */
+void og_login_attempt(struct og_ctx *ctx, struct og_login *l, const struct og_auditor *aud,
+		      const char *event, struct og_attempt *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->cfg = &ctx->cfg;
 	a->st = ctx->st;
 	a->log = &ctx->log;
 	a->audit = aud;
-	audit_init(ctx, l, &a->ev, "auth", NULL, NULL);
+	audit_init(ctx, l, &a->ev, event, NULL, NULL);
 	og_copy(a->token, sizeof(a->token), l->token);
 	a->locked_until = l->locked_until;
 	a->failure_mode_until = l->failure_mode_until;
@@ -419,7 +437,9 @@ static enum og_verdict verify(struct og_ctx *ctx, struct og_login *l, const char
 		return refuse(ctx, l, "auth", l->pending ? l->pending : "master-key", OG_UNAVAIL);
 	if (ctx->st != NULL)
 		og_store_chain_key_from(ctx->st, &master);	/* the audit entry needs it */
-	attempt_of(ctx, l, &aud, &a);
+	og_login_attempt(ctx, l, &aud, "auth", &a);
+	if (l->may_enrol && code != NULL && og_invite_shaped(code))
+		return done(l, &a, og_enrol_take(ctx, l, &a, &master, code));	/* wipes it */
 	if (l->pending == NULL && code != NULL && !og_recovery_shaped(code))
 		return done(l, &a, og_attempt_code(&a, &l->us, &master, code));	/* wipes it */
 	og_key_wipe(&master);
@@ -435,7 +455,7 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
 {
 	l->now = answered_at;
 	l->next_token = -1;
-	return shown(ctx, verify(ctx, l, code));
+	return og_login_shown(ctx, verify(ctx, l, code));
 }
 
 /* The next code of failure mode, or a recovery code in its place. */
@@ -447,7 +467,7 @@ static enum og_verdict verify_next(struct og_ctx *ctx, struct og_login *l, const
 
 	if (og_master_key_load(ctx->cfg.master_key, &master, &ctx->log) != OG_OK)
 		return refuse(ctx, l, "auth", "master-key", OG_UNAVAIL);
-	attempt_of(ctx, l, &aud, &a);
+	og_login_attempt(ctx, l, &aud, "auth", &a);
 	if (code != NULL && !og_recovery_shaped(code))
 		return done(l, &a, og_attempt_next(&a, &l->us, &master, code));	/* wipes it */
 	og_key_wipe(&master);
@@ -461,8 +481,8 @@ enum og_verdict og_login_verify_next(struct og_ctx *ctx, struct og_login *l, con
 {
 	l->now = answered_at;
 	if (l->next_token < 0)
-		return shown(ctx, refuse(ctx, l, "auth", "no-code", OG_DENY));
-	return shown(ctx, verify_next(ctx, l, code));
+		return og_login_shown(ctx, refuse(ctx, l, "auth", "no-code", OG_DENY));
+	return og_login_shown(ctx, verify_next(ctx, l, code));
 }
 
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l)

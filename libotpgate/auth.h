@@ -10,6 +10,7 @@
 #include "attempt.h"
 #include "cidr.h"
 #include "config.h"
+#include "enrol.h"
 #include "log.h"
 #include "store.h"
 
@@ -27,6 +28,8 @@ struct og_login {
 	const char *rhost;		/* PAM_RHOST, may be NULL */
 	const char *ssh_connection;	/* SSH_CONNECTION from the PAM env, may be NULL */
 	const char *auth_info;		/* SSH_AUTH_INFO_0: the methods (and keys) sshd accepted */
+	int shows_text;			/* the user is shown text messages between prompts (sshd's
+					 * keyboard-interactive; not a VPN): an enrolment can be */
 	int64_t now;			/* before the prompt; og_login_verify moves it on */
 	/* filled in by og_login_precheck */
 	char source[64];		/* numeric address or "local" */
@@ -36,6 +39,7 @@ struct og_login {
 	int key_accepted;		/* sshd accepted the user's public key (and with
 					 * keys.check_at_login the registry holds it) */
 	int skip_prompt;		/* allowed without a code (allow_unenrolled) */
+	int may_enrol;			/* no active token: an invitation code may be typed */
 	const char *pending;		/* refusal decided before the prompt, or NULL */
 	enum og_verdict pending_verdict;
 	/* filled in by og_login_verify */
@@ -45,6 +49,7 @@ struct og_login {
 	int64_t failure_mode_until;	/* failure mode, as last known */
 	int next_token;			/* OG_NEXT_CODE: what og_login_verify_next checks */
 	int64_t next_after, next_drift;
+	struct og_enrolment enrol;	/* after OG_ENROL: the new device (enrol.h) */
 };
 
 /*
@@ -80,7 +85,9 @@ enum og_verdict og_login_precheck(struct og_ctx *ctx, struct og_login *l);
  * records the outcome atomically and audits it. The store's claim refuses
  * a user locked or removed while the login waited at the prompt. With
  * auth.uniform_refusals every refusal is returned as OG_DENY (the audit
- * keeps its reason); OG_UNAVAIL stays.
+ * keeps its reason); OG_UNAVAIL stays. OG_ENROL when code was the user's
+ * invitation: the enrolment goes on with og_enrol_text and
+ * og_enrol_finish (enrol.h).
  */
 enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const char *code,
 				int64_t answered_at);
@@ -93,6 +100,15 @@ enum og_verdict og_login_verify(struct og_ctx *ctx, struct og_login *l, const ch
  */
 enum og_verdict og_login_verify_next(struct og_ctx *ctx, struct og_login *l, const char *code,
 				     int64_t answered_at);
+
+/* The login's outcome as attempt a (attempt.h) of event, as of l->now:
+ * who, from where, the service, the key; audited through aud. */
+void og_login_attempt(struct og_ctx *ctx, struct og_login *l, const struct og_auditor *aud,
+		      const char *event, struct og_attempt *a);
+
+/* With auth.uniform_refusals, a refusal is told as OG_DENY whatever its
+ * reason; other verdicts as they are. */
+enum og_verdict og_login_shown(const struct og_ctx *ctx, enum og_verdict v);
 
 /* Account phase: source policy, lock and failure mode again, audited. */
 enum og_verdict og_account_check(struct og_ctx *ctx, struct og_login *l);

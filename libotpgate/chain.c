@@ -6,26 +6,10 @@
 #include "hmac.h"
 #include "util.h"
 
-static const char chain_label[] = "otpgate audit chain v1";
-
-/*
- * HKDF-Expand (RFC 5869, section 2.3) with the master key as the PRK: it is
- * already a uniformly random 32-byte key, so the Extract step adds nothing
- * (section 3.3). One block: T(1) = HMAC(master, info || 0x01). Done with a
- * single HMAC, because every login derives it: the EVP_KDF fetch would cost
- * a fresh process (sshd's) some 50 us.
- */
+/* The chain key: the master key's key for this purpose (og_key_derive). */
 int og_chain_key_derive(const struct og_key *master, struct og_chain_key *out)
 {
-	unsigned char info[sizeof(chain_label)];
-	size_t n = 0;
-
-	memcpy(info, chain_label, sizeof(chain_label) - 1);
-	info[sizeof(chain_label) - 1] = 0x01;
-	if (og_hmac(OG_SHA256, master->k, sizeof(master->k), info, sizeof(info), out->k,
-		    sizeof(out->k), &n) != OG_OK || n != sizeof(out->k))
-		return OG_ERR_CRYPTO;
-	return OG_OK;
+	return og_key_derive(master, "otpgate audit chain v1", out->k);
 }
 
 int og_chain_key_load(const char *master_key_path, struct og_chain_key *out,

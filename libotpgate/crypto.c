@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "fileio.h"
+#include "hmac.h"
 #include "util.h"
 
 #define SEAL_VERSION 1
@@ -45,6 +46,21 @@ int og_key_generate(struct og_key *key)
 void og_key_wipe(struct og_key *key)
 {
 	OPENSSL_cleanse(key, sizeof(*key));
+}
+
+int og_key_derive(const struct og_key *master, const char *label, unsigned char out[OG_KEY_LEN])
+{
+	unsigned char info[128];
+	size_t n = strlen(label), len = 0;
+
+	if (n >= sizeof(info))
+		return OG_ERR_INVALID;
+	memcpy(info, label, n);
+	info[n] = 0x01;
+	if (og_hmac(OG_SHA256, master->k, sizeof(master->k), info, n + 1, out, OG_KEY_LEN, &len) !=
+	    OG_OK || len != OG_KEY_LEN)
+		return OG_ERR_CRYPTO;
+	return OG_OK;
 }
 
 int og_master_key_create(const char *path)

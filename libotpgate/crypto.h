@@ -29,6 +29,16 @@ int og_key_generate(struct og_key *key);
 void og_key_wipe(struct og_key *key);
 
 /*
+ * A key for one purpose, named by label, from the master key:
+ * HKDF-Expand-SHA256 (RFC 5869) of one block, with the master key as the
+ * PRK (it is uniformly random already, so the Extract step adds nothing,
+ * section 3.3): out = HMAC(master, label || 0x01). One HMAC, as a login
+ * derives such keys (the EVP_KDF fetch would cost a fresh sshd process
+ * some 50 us). OG_OK or OG_ERR_CRYPTO.
+ */
+int og_key_derive(const struct og_key *master, const char *label, unsigned char out[OG_KEY_LEN]);
+
+/*
  * AES-256-GCM: out (ptlen + OG_SEAL_OVERHEAD bytes) = version byte,
  * random 96-bit nonce, ciphertext, tag. aad binds the blob to its context.
  */

@@ -63,11 +63,25 @@ static const char *code_refused(const struct og_login *l, char *buf, size_t cap)
 	return NULL;
 }
 
+/* An invitation code refused as spent: what the failure left the account
+ * in, or what to do. */
+static const char *invitation_refused(const struct og_login *l, char *buf, size_t cap)
+{
+	if (code_refused(l, buf, cap) != NULL)
+		return buf;
+	snprintf(buf, cap, "otpgate: that invitation %s: ask an administrator for a new one.",
+		 is(l->reason, "invitation-used") ? "was used already" : "has expired");
+	return buf;
+}
+
 const char *og_login_message(const struct og_ctx *ctx, const struct og_login *l, char *buf,
 			     size_t cap)
 {
 	const char *r = l->reason;
 
+	if (is(r, "enrol-needs-ssh"))
+		return snprintf(buf, cap, "otpgate: this connection cannot show your new device's QR"
+				" code: log in over SSH to enrol it with your invitation code."), buf;
 	if (r == NULL || !may_tell(ctx, l))
 		return NULL;
 	if (is(r, "locked"))
@@ -83,7 +97,10 @@ const char *og_login_message(const struct og_ctx *ctx, const struct og_login *l,
 				" administrator to enrol one."), buf;
 	if (is(r, "failure-mode"))
 		return failure_mode(l, buf, cap);
-	if (is(r, "bad-code") || is(r, "bad-next-code") || is(r, "replay") || is(r, "no-code"))
+	if (is(r, "bad-code") || is(r, "bad-next-code") || is(r, "replay") || is(r, "no-code") ||
+	    is(r, "bad-invitation"))
 		return code_refused(l, buf, cap);
+	if (is(r, "invitation-expired") || is(r, "invitation-used"))
+		return invitation_refused(l, buf, cap);
 	return NULL;
 }

@@ -18,12 +18,20 @@
 #define OG_MESSAGE_NEXT_CODE "otpgate: too many failed logins put this account in failure mode:" \
 	" wait for your device to show its next code and enter it (or a recovery code)."
 
+/* Shown after a wrong code from the device a user enrols with their
+ * invitation, before they are asked again (only reached with a right
+ * invitation code, whatever the messages setting). */
+#define OG_MESSAGE_ENROL_RETRY "otpgate: that code does not match your new device: one more try."
+
 /*
  * The line a refused login l is told (into buf, cap bytes), or NULL: none
  * for its reason, or the messages setting does not allow one. Reasons told:
  * locked (until when), failure mode (two codes needed), no device
  * enrolled, a device not yet confirmed, a source address the policy
- * refuses (naming it), a code already used. A wrong code is told nothing.
+ * refuses (naming it), a code already used, an invitation used or expired.
+ * A wrong code is told nothing. A right invitation code where no QR code
+ * can be shown (enrol.h) is told to enrol over SSH, whatever the setting:
+ * only its holder gets there.
  */
 const char *og_login_message(const struct og_ctx *ctx, const struct og_login *l, char *buf,
 			     size_t cap);

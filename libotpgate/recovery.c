@@ -42,19 +42,6 @@ static int derive(const char *norm, const unsigned char *salt, unsigned char out
 				 EVP_sha256(), OG_RECOVERY_HASH, out) == 1 ? OG_OK : OG_ERR_CRYPTO;
 }
 
-/* One random letter of the alphabet, without modulo bias. */
-static int random_letter(char *out)
-{
-	unsigned char b;
-
-	do {
-		if (og_random(&b, 1) != OG_OK)
-			return OG_ERR_CRYPTO;
-	} while (b >= 248);	/* 248 = 8 * 31 */
-	*out = alphabet[b % 31];
-	return OG_OK;
-}
-
 int og_recovery_generate(char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2],
 			 struct og_recovery_set *set)
 {
@@ -65,8 +52,7 @@ int og_recovery_generate(char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2],
 	if (og_random(set->salt, sizeof(set->salt)) != OG_OK)
 		return OG_ERR_CRYPTO;
 	for (int i = 0; i < OG_RECOVERY_CODES && r == OG_OK; i++) {
-		for (int k = 0; k < OG_RECOVERY_LEN && r == OG_OK; k++)
-			r = random_letter(&norm[k]);
+		r = og_random_chars(alphabet, norm, OG_RECOVERY_LEN);
 		norm[OG_RECOVERY_LEN] = '\0';
 		if (r == OG_OK)
 			r = derive(norm, set->salt, set->hash[i]);

@@ -16,8 +16,7 @@
 
 int og_session_id_ok(const char *id)
 {
-	return id != NULL && strlen(id) == OG_ID_LEN &&
-	       strspn(id, "0123456789abcdef") == OG_ID_LEN;
+	return og_is_random_id(id);
 }
 
 static struct og_proc_id proc_of(const struct og_session_row *s)
@@ -37,11 +36,13 @@ enum og_session_state og_session_state(const char *host, const struct og_session
 	return og_proc_id_alive(&p) ? OG_SESSION_LIVE : OG_SESSION_GONE;
 }
 
-/* The sessions of this bastion whose process is gone (or, with pid, that
- * process's), gathered first: no statement runs inside a listing. */
+/* The sessions of this bastion to forget, gathered first (no statement
+ * runs inside a listing): those whose process is gone or, with pid, those
+ * of that process (and of gone ones that had its pid). */
 struct pick {
 	const char *host;
 	int64_t pid;			/* 0: every gone one */
+	int live;			/* with pid: how many that process holds */
 	char ids[CLEAN_MAX][OG_ID_LEN + 1];
 	int n;
 };
@@ -49,31 +50,34 @@ struct pick {
 static int pick(void *arg, const struct og_session_row *s)
 {
 	struct pick *p = arg;
-	enum og_session_state now = og_session_state(p->host, s);
+	enum og_session_state now;
 
-	if ((p->pid == 0 && now == OG_SESSION_GONE) || (p->pid != 0 && s->pid == p->pid))
-		og_copy(p->ids[p->n++], sizeof(p->ids[0]), s->id);
+	if (p->pid != 0 && s->pid != p->pid)
+		return 0;
+	if ((now = og_session_state(p->host, s)) != OG_SESSION_GONE && p->pid == 0)
+		return 0;
+	p->live += now == OG_SESSION_LIVE;
+	og_copy(p->ids[p->n++], sizeof(p->ids[0]), s->id);
 	return p->n == CLEAN_MAX;
 }
 
-static int forget_picked(struct og_store *st, const char *host, int64_t pid)
+/* Forgets the picked sessions; with pid, none when that process holds
+ * several (which one closed cannot be told). */
+static int forget_picked(struct og_ctx *ctx, int64_t pid)
 {
-	struct pick p = { .host = host, .pid = pid, .n = 0 };
-	int r = og_store_session_list_on(st, host, pick, &p);
+	struct pick p = { .host = ctx->cfg.host, .pid = pid, .live = 0, .n = 0 };
+	int r = og_store_session_list_on(ctx->st, ctx->cfg.host, pick, &p);
 
+	if (r == OG_OK && p.live > 1) {
+		og_logf(&ctx->log, LOG_NOTICE, "process %lld holds %d sessions and closed one"
+			" without its id: none forgotten", (long long)pid, p.live);
+		return OG_OK;
+	}
 	for (int i = 0; r == OG_OK && i < p.n; i++) {
-		if ((r = og_store_session_del(st, p.ids[i])) == OG_ERR_NOTFOUND)
+		if ((r = og_store_session_del(ctx->st, p.ids[i])) == OG_ERR_NOTFOUND)
 			r = OG_OK;	/* its own close, or another open, was first */
 	}
 	return r;
-}
-
-/* A source as the store gives it back, fit to pass to a program: an
- * address's characters, "local" or "unknown". */
-static int source_ok(const char *s)
-{
-	return s[0] != '\0' && (strspn(s, "0123456789abcdefABCDEF.:") == strlen(s) ||
-				strcmp(s, "local") == 0 || strcmp(s, "unknown") == 0);
 }
 
 /* The user's live sessions from another source than source. */
@@ -87,7 +91,7 @@ static int other(void *arg, const struct og_session_row *s)
 {
 	struct others *o = arg;
 
-	if (o->n == OTHERS_MAX || strcmp(s->source, o->source) == 0 || !source_ok(s->source) ||
+	if (o->n == OTHERS_MAX || strcmp(s->source, o->source) == 0 ||
 	    og_session_state(o->host, s) == OG_SESSION_GONE)
 		return 0;
 	o->v[o->n++] = *s;
@@ -190,7 +194,7 @@ int og_session_open(struct og_ctx *ctx, struct og_login *l, const char *tty, int
 	if (r != OG_OK)
 		og_copy(l->source, sizeof(l->source), r == OG_ERR_NOTFOUND ? "local" : "unknown");
 	o.source = l->source;
-	if ((r = forget_picked(ctx->st, ctx->cfg.host, 0)) != OG_OK ||
+	if ((r = forget_picked(ctx, 0)) != OG_OK ||
 	    (r = og_store_session_list(ctx->st, l->user, other, &o)) != OG_OK ||
 	    (r = session_row(ctx, l, l->source, tty, pid, &s)) != OG_OK ||
 	    (r = og_store_session_add(ctx->st, &s)) != OG_OK) {
@@ -209,19 +213,44 @@ int og_session_close(struct og_ctx *ctx, const char *id, int64_t pid)
 	int r;
 
 	if (id == NULL)
-		return forget_picked(ctx->st, ctx->cfg.host, pid);
+		return forget_picked(ctx, pid);
 	r = og_store_session_del(ctx->st, id);
 	return r == OG_ERR_NOTFOUND ? OG_OK : r;	/* closed by an admin meanwhile */
+}
+
+/* Counts the live sessions of this bastion, other than of, that of's
+ * process holds. */
+struct holders {
+	const char *host;
+	const struct og_session_row *of;
+	int n;
+};
+
+static int other_holder(void *arg, const struct og_session_row *s)
+{
+	struct holders *h = arg;
+	const struct og_session_row *of = h->of;
+
+	h->n += strcmp(s->id, of->id) != 0 && s->pid == of->pid && s->pid_start == of->pid_start &&
+		strcmp(s->boot_id, of->boot_id) == 0 &&
+		og_session_state(h->host, s) == OG_SESSION_LIVE;
+	return 0;
 }
 
 int og_session_hangup(struct og_store *st, const char *host, const struct og_session_row *s,
 		      enum og_session_end *end)
 {
 	struct og_proc_id p = proc_of(s);
+	struct holders h = { host, s, 0 };
 	int ended = 0, r;
 
 	*end = OG_SESSION_OTHER_HOST;
 	if (strcmp(s->host, host) != 0)
+		return OG_OK;
+	if ((r = og_store_session_list_on(st, host, other_holder, &h)) != OG_OK)
+		return r;
+	*end = OG_SESSION_SHARED;
+	if (h.n > 0)
 		return OG_OK;
 	r = og_proc_hangup(&p, HANGUP_WAIT_MS, &ended);
 	if (r != OG_OK && r != OG_ERR_NOTFOUND)

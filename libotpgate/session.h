@@ -31,7 +31,9 @@ typedef void (*og_session_tell_fn)(void *arg, const char *line);
 int og_session_open(struct og_ctx *ctx, struct og_login *l, const char *tty, int64_t pid,
 		    og_session_tell_fn tell, void *arg, char id[OG_ID_LEN + 1]);
 
-/* Forgets the session id; id NULL: those of process pid on this bastion. */
+/* Forgets the session id; id NULL: the one of process pid on this bastion
+ * (none, logged, when that process holds several: which one ended cannot
+ * be told). */
 int og_session_close(struct og_ctx *ctx, const char *id, int64_t pid);
 
 /* 1 if id has the shape of a session id (og_random_id: 32 hex digits). */
@@ -51,13 +53,17 @@ enum og_session_end {
 	OG_SESSION_STILL,	/* SIGHUP sent, but its process still runs */
 	OG_SESSION_WAS_GONE,	/* its process had ended already; forgotten */
 	OG_SESSION_OTHER_HOST,	/* it runs on another bastion (s->host): nothing done */
+	OG_SESSION_SHARED,	/* its process holds other live sessions too (a daemon
+				 * that opens one per client): nothing done */
 };
 
 /*
  * Ends session s from this bastion (host): its recorded process, and only
  * that one, gets SIGHUP (og_proc_hangup), and the session is forgotten
- * once its process is gone. A session of another bastion is refused.
- * OG_OK with *end set, or a store or system error.
+ * once its process is gone. A session of another bastion is refused, and
+ * so is one whose process holds other live sessions (SIGHUP would end
+ * them all, whoever's they are). OG_OK with *end set, or a store or
+ * system error.
  */
 int og_session_hangup(struct og_store *st, const char *host, const struct og_session_row *s,
 		      enum og_session_end *end);

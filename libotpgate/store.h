@@ -16,6 +16,7 @@
 #include "chain.h"
 #include "config.h"
 #include "crypto.h"
+#include "invite.h"
 #include "lockout.h"
 #include "log.h"
 #include "recovery.h"
@@ -80,6 +81,7 @@ struct og_store_counts {
 	int64_t admins, recovery_codes, failures, org_removals, access_keys;
 	int64_t spool_flushed;		/* spool chunks recorded as stored */
 	int64_t sessions;		/* open sessions */
+	int64_t invitations;
 };
 
 /* Rows of the other tables, as listed for copying between stores. */
@@ -403,14 +405,29 @@ int og_store_token_resync(struct og_store *st, const char *token_id, int64_t dri
 /* An active or pending token becomes revoked. OG_ERR_NOTFOUND otherwise. */
 int og_store_token_revoke(struct og_store *st, const char *serial);
 
+/* A pending token is deleted (one an enrolment at the prompt made and
+ * that was never confirmed). OG_ERR_NOTFOUND unless it was pending. */
+int og_store_token_discard(struct og_store *st, const char *token_id);
+
 /* Replaces user's recovery codes by set, in one transaction. */
 int og_store_recovery_set(struct og_store *st, const char *user,
 			  const struct og_recovery_set *set, int64_t now);
 
 /* -------- sessions ----------------------------------------------------- */
 
-/* Records an open session; OG_ERR_INVALID for a value that would not come
- * back whole, OG_ERR_EXISTS for an id taken. */
+/*
+ * A session's values reach terminals, a notify program and the logs, so
+ * a session is only stored, and only read back, in the shape the session
+ * phase gives it: an og_random_id id; safe names for user and host; a
+ * numeric address as og_addr_format writes it, "local" or "unknown" for
+ * source; printable ASCII with
+ * no space, '=' or '"' for service and tty (og_audit_escape's
+ * OG_AUDIT_TOKEN); hex digits and '-' for boot_id; a pid from 2 up. A row
+ * of another shape, whoever wrote it, is malformed (OG_ERR_STORE).
+ */
+
+/* Records an open session; OG_ERR_INVALID for a value not of that shape
+ * or that would not come back whole, OG_ERR_EXISTS for an id taken. */
 int og_store_session_add(struct og_store *st, const struct og_session_row *s);
 
 /* The session with this id; OG_ERR_NOTFOUND if none. */
@@ -446,6 +463,45 @@ int og_store_key_set_state(struct og_store *st, const char *id, enum og_access_k
 /* Records, in the open transaction, that part id of a spool flush is in
  * the store; OG_ERR_EXISTS if it was already (see og_spool_flush). */
 int og_store_spool_mark(struct og_store *st, const char *id, int64_t now);
+
+/* -------- enrolment invitations (invite.h) ---------------------------- */
+
+/* Stores inv as it is, replacing the invitation its user had (one per
+ * user); migrate-store puts listed ones back this way. */
+int og_store_invite_put(struct og_store *st, const struct og_invite *inv);
+
+/* user's invitation (with their organisation), in any state; OG_ERR_NOTFOUND if none. */
+int og_store_invite_get(struct og_store *st, const char *user, struct og_invite *out);
+
+/* Calls cb for every invitation, by user; cb's non-zero stops. */
+int og_store_invite_list(struct og_store *st, int (*cb)(void *arg, const struct og_invite *inv),
+			 void *arg);
+
+/* Deletes user's invitation unless it was taken; OG_ERR_NOTFOUND if none was left. */
+int og_store_invite_revoke(struct og_store *st, const char *user);
+
+/*
+ * A login takes user's invitation (see the claims above: OG_ERR_REMOVED or
+ * OG_ERR_LOCKED are decided first): if the invitation with hash is
+ * neither taken nor expired at ev->ts, atomically marks it taken at ev->ts
+ * by token t, adds t (pending) and appends ev; OG_OK. Otherwise
+ * OG_ERR_REPLAY (taken meanwhile, by a racing login say, or expired) and
+ * nothing changed: of two logins with one invitation, exactly one has it.
+ */
+int og_store_invite_take(struct og_store *st, const char *user,
+			 const unsigned char hash[OG_INVITE_HASH], const struct og_token *t,
+			 const struct og_audit_event *ev);
+
+/*
+ * The pending token an invitation made is confirmed at a login (see the
+ * claims above): it becomes active with its watermark at step and drift,
+ * the user's failures are cleared and ev appended, atomically; OG_OK.
+ * Otherwise OG_ERR_REMOVED or OG_ERR_LOCKED (decided first), or
+ * OG_ERR_REPLAY when the token is no longer pending (revoked meanwhile),
+ * and nothing changed.
+ */
+int og_store_enrol_activate(struct og_store *st, const char *token_id, int64_t step,
+			    int64_t drift, const struct og_audit_event *ev);
 
 /* Explicit transactions for bulk work (imports). */
 int og_store_begin(struct og_store *st);

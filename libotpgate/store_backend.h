@@ -26,9 +26,10 @@
  * 2: users.removed_at; 3: admins; 4: audit chain, subjects, org removal;
  * 5: spool_flushed; 6: tokens.otp_kind (HOTP); 7: sessions,
  * failures.failure_mode_until and failures.replay_step (each backend's
- * init adds what a store lacks, keyed on what exists: "to schema 7").
+ * init adds what a store lacks, keyed on what exists: "to schema 7");
+ * 8: invitations (a table: made by the schema's CREATE TABLE IF NOT EXISTS)
  */
-#define OG_SCHEMA_VERSION 7
+#define OG_SCHEMA_VERSION 8
 
 /*
  * The schema, in each dialect's words: INT a 64-bit integer, BLOB bytes,
@@ -97,7 +98,12 @@
 	" service TEXT NOT NULL, tty TEXT NOT NULL, pid " INT " NOT NULL," \
 	" pid_start " INT " NOT NULL, boot_id TEXT NOT NULL, started " INT " NOT NULL);" \
 	"CREATE INDEX IF NOT EXISTS sessions_user ON sessions(\"user\");" \
-	"CREATE INDEX IF NOT EXISTS sessions_host ON sessions(host);"
+	"CREATE INDEX IF NOT EXISTS sessions_host ON sessions(host);" \
+	/* enrolment invitations: one per user, its code's keyed hash (invite.h) */ \
+	"CREATE TABLE IF NOT EXISTS invitations(" \
+	" \"user\" TEXT PRIMARY KEY, hash " BLOB " NOT NULL, otp_kind TEXT NOT NULL DEFAULT 'totp'," \
+	" created " INT " NOT NULL, expires " INT " NOT NULL, used " INT " NOT NULL DEFAULT 0," \
+	" token TEXT NOT NULL DEFAULT '')" NOROWID ";"
 
 /* The key registry: public keys only, readable by the unprivileged reader. */
 #define OG_REGISTRY_SQL(INT, REG) \
@@ -121,6 +127,7 @@
 	X(RECOVERY_CODES, "recovery_codes", "\"user\"") \
 	X(ACCESS_KEYS, "access_keys", "\"user\"") \
 	X(SESSIONS, "sessions", "\"user\"") \
+	X(INVITATIONS, "invitations", "\"user\"") \
 	X(USERS, "users", "name")
 
 #define OG_Q_ERASE_ID(name, table, column) OG_Q_ERASE_##name,
@@ -188,6 +195,15 @@ enum og_q {
 	OG_Q_RECOVERY_GET,		/* $1 user */
 	OG_Q_RECOVERY_ALL,
 	OG_Q_FAILURES_ALL,
+	OG_Q_TOKEN_DISCARD,		/* $1 id: a pending token deleted */
+	/* enrolment invitations */
+	OG_Q_INVITE_PUT,		/* $1 user, $2 hash, $3 otp_kind, $4 created, $5 expires,
+					 * $6 used, $7 token: replaces the user's */
+	OG_Q_INVITE_GET,		/* $1 user: OG_INVITE_COLS */
+	OG_Q_INVITES_ALL,
+	OG_Q_INVITE_REVOKE,		/* $1 user: an invitation not taken */
+	OG_Q_INVITE_TAKE,		/* $1 user, $2 hash, $3 when, $4 token serial: one row
+					 * or none */
 	/* sessions */
 	OG_Q_SESSION_ADD,		/* $1..$10: OG_SESSION_COLS */
 	OG_Q_SESSION_GET,		/* $1 id */
@@ -346,6 +362,8 @@ struct og_store {
 #define OG_TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
 	" d.wrapped, d.org, t.otp_kind"
+#define OG_INVITE_COLS "i.\"user\", COALESCE(u.org, ''), i.hash, i.otp_kind, i.created," \
+	" i.expires, i.used, i.token"
 #define OG_KEY_COLS "id, \"user\", org, type, pubkey, fingerprint, origin, state, predecessor," \
 	" created, last_used, not_after"
 /* The audit fields in the one order every sink writes them (og_audit_fields). */
@@ -371,7 +389,7 @@ int og_store_finish(struct og_store *st, int r);
 #define OG_VALUES(...) (const struct og_value[]){ __VA_ARGS__ }, \
 	(int)(sizeof((const struct og_value[]){ __VA_ARGS__ }) / sizeof(struct og_value))
 
-/* A token's values for OG_Q_TOKEN_ADD, in its order (store_ops.c). */
+/* A token's columns as OG_Q_TOKEN_ADD binds them (store_ops.c). */
 #define OG_TOKEN_VALUES 16
 void og_token_values(const struct og_token *t, struct og_value v[OG_TOKEN_VALUES]);
 
@@ -379,6 +397,7 @@ void og_token_values(const struct og_token *t, struct og_value v[OG_TOKEN_VALUES
 int og_row_str(const struct og_row *r, int col, char *out, size_t cap);
 int og_row_token(const struct og_row *r, int c, struct og_token *t);
 int og_row_key(const struct og_row *r, int c, struct og_access_key *k);
+int og_row_invite(const struct og_row *r, int c, struct og_invite *inv);
 void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *has_failures);
 void og_row_failures(const struct og_row *r, int c, struct og_failures *f);
 int og_row_session(const struct og_row *r, int c, struct og_session_row *s);

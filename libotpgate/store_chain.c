@@ -204,38 +204,48 @@ static int read_standing(void *arg, const struct og_row *r)
  * A claim, in one transaction: the user's row lock (lock), their standing
  * (standing, which decides first: OG_ERR_REMOVED, OG_ERR_LOCKED or, unless
  * checked, OG_ERR_FAILURE_MODE at ev->ts), the claim itself (q with v;
- * exactly one row or OG_ERR_REPLAY), the failures the standing found
- * cleared (clear, which ends failure mode; the lock keeps others from
- * counting one meanwhile), and the entry. v[0] names who the claim is
- * about, as lock, standing and clear take it. Unless all holds nothing is
- * changed or appended.
+ * exactly one row or OG_ERR_REPLAY), what is written with it (also, or
+ * none), the failures the standing found cleared (clear, or none: clearing
+ * ends failure mode; the lock keeps others from counting one meanwhile),
+ * and the entry. v[0] names who the claim is about, as lock, standing and
+ * clear take it. Unless all holds nothing is changed or appended.
  */
-static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum og_q q,
-		 enum og_q clear, const struct og_value *v, int n, int checked,
-		 const struct og_audit_event *ev)
+struct claim {
+	enum og_q lock, standing, q;
+	const struct og_value *v;
+	int n;
+	int checked;		/* it passed failure mode's additional check */
+	const struct og_call *also;
+	int clears;
+	enum og_q clear;
+};
+
+static int claim(struct og_store *st, const struct claim *cl, const struct og_audit_event *ev)
 {
 	struct standing s = { { 0, 0, 0, 0 }, 0 };
 	struct og_audit_copy c;
 	struct og_value tv[2];
 	struct tail t;
-	struct og_call calls[3 + TAIL_CALLS] = {
-		{ .q = lock, .v = v, .n = 1 },
-		{ .q = standing, .v = v, .n = 1, .fn = read_standing, .arg = &s },
-		{ .q = q, .v = v, .n = n },
-	}, wipe = { .q = clear, .v = v, .n = 1 };
+	struct og_call calls[4 + TAIL_CALLS] = {
+		{ .q = cl->lock, .v = cl->v, .n = 1 },
+		{ .q = cl->standing, .v = cl->v, .n = 1, .fn = read_standing, .arg = &s },
+		{ .q = cl->q, .v = cl->v, .n = cl->n },
+	}, wipe = { .q = cl->clear, .v = cl->v, .n = 1 };
 	int ncalls = 3, r;
 
+	if (cl->also != NULL)
+		calls[ncalls++] = *cl->also;
 	if ((r = clean(st, ev, &c)) != OG_OK || (r = st->ops->begin(st->be)) != OG_OK)
 		return r;
 	if (!ev->syslog_only)
 		ncalls += tail_calls(calls + ncalls, tv, &c.ev, &t);
 	if ((r = og_store_batch(st, calls, ncalls, 0)) == OG_OK &&
-	    (r = og_lockout_standing(&s.s, ev->ts)) == OG_ERR_FAILURE_MODE && checked)
+	    (r = og_lockout_standing(&s.s, ev->ts)) == OG_ERR_FAILURE_MODE && cl->checked)
 		r = OG_OK;
 	if (r == OG_OK)
 		r = calls[2].changed == 1 ? OG_OK : OG_ERR_REPLAY;
 	if (r == OG_OK)
-		r = append_after(st, &c.ev, &t, &wipe, s.has_failures, 1);
+		r = append_after(st, &c.ev, &t, &wipe, cl->clears && s.has_failures, 1);
 	if (r != OG_OK)
 		st->ops->rollback(st->be);
 	return r;
@@ -244,17 +254,58 @@ static int claim(struct og_store *st, enum og_q lock, enum og_q standing, enum o
 int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
 			  int64_t drift, int next_checked, const struct og_audit_event *ev)
 {
-	return claim(st, OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN, OG_Q_CLAIM_STEP,
-		     OG_Q_CLEAR_FAILURES_OF_TOKEN, OG_VALUES(og_v_text(token_id), og_v_int(step),
-		     og_v_int(drift), og_v_int(ev->ts)), next_checked != 0, ev);
+	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift),
+				      og_v_int(ev->ts) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN, OG_Q_CLAIM_STEP,
+				  v, 4, next_checked != 0, NULL, 1, OG_Q_CLEAR_FAILURES_OF_TOKEN };
+
+	return claim(st, &cl, ev);
 }
 
 int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev)
 {
-	return claim(st, OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
-		     OG_Q_CLEAR_FAILURES, OG_VALUES(og_v_text(user), og_v_int(idx), og_v_int(ev->ts)),
-		     1, ev);
+	const struct og_value v[] = { og_v_text(user), og_v_int(idx), og_v_int(ev->ts) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
+				  v, 3, 1, NULL, 1, OG_Q_CLEAR_FAILURES };
+
+	return claim(st, &cl, ev);
+}
+
+/*
+ * The invitation and the token it makes go in together, or neither: the
+ * user's failures stay until the new device's code confirms it. An
+ * invitation code (about 99 bits) is, like a recovery code, failure
+ * mode's additional check in itself.
+ */
+int og_store_invite_take(struct og_store *st, const char *user,
+			 const unsigned char hash[OG_INVITE_HASH], const struct og_token *t,
+			 const struct og_audit_event *ev)
+{
+	const struct og_value v[] = { og_v_text(user), og_v_blob(hash, OG_INVITE_HASH),
+				      og_v_int(ev->ts), og_v_text(t->serial) };
+	struct og_value tv[OG_TOKEN_VALUES];
+	const struct og_call add = { .q = OG_Q_TOKEN_ADD, .v = tv, .n = OG_TOKEN_VALUES };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_INVITE_TAKE,
+				  v, 4, 1, &add, 0, OG_Q_CLEAR_FAILURES };
+
+	if (strcmp(t->user, user) != 0 || t->state != OG_TOKEN_PENDING)
+		return OG_ERR_INVALID;
+	og_token_values(t, tv);
+	return claim(st, &cl, ev);
+}
+
+/* The token an invitation made, confirmed by its device's code after the
+ * invitation was taken: checked as the invitation was. */
+int og_store_enrol_activate(struct og_store *st, const char *token_id, int64_t step,
+			    int64_t drift, const struct og_audit_event *ev)
+{
+	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN,
+				  OG_Q_TOKEN_ACTIVATE, v, 3, 1, NULL, 1,
+				  OG_Q_CLEAR_FAILURES_OF_TOKEN };
+
+	return claim(st, &cl, ev);
 }
 
 /* A failure record as OG_Q_FAIL_GET reads it. */

@@ -59,6 +59,13 @@ static int copy_recovery(void *arg, const struct og_recovery_row *r)
 	return put(cp, og_store_recovery_put(cp->to, r), &cp->rep->copied.recovery_codes);
 }
 
+static int copy_invite(void *arg, const struct og_invite *inv)
+{
+	struct copy *cp = arg;
+
+	return put(cp, og_store_invite_put(cp->to, inv), &cp->rep->copied.invitations);
+}
+
 static int copy_failure(void *arg, const struct og_failure_row *f)
 {
 	struct copy *cp = arg;
@@ -142,6 +149,7 @@ int og_store_copy(struct og_store *from, struct og_store *to, struct og_copy_rep
 	    (r = done(og_store_user_list(from, copy_user, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_token_list(from, NULL, copy_token, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_recovery_list(from, copy_recovery, &cp), &cp)) != OG_OK ||
+	    (r = done(og_store_invite_list(from, copy_invite, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_failure_list(from, copy_failure, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_admin_list(from, copy_admin, &cp), &cp)) != OG_OK ||
 	    (r = done(og_store_key_list(from, NULL, copy_key, &cp), &cp)) != OG_OK ||

@@ -12,9 +12,9 @@ struct og_copy_report {
 /*
  * Copies every row of from into to, in the transaction the caller opened
  * on to: data keys, organisation removals, users (with their removal),
- * tokens, recovery codes, failure counts and locks, admins, the key
- * registry, the spool chunks recorded as stored, open sessions, and the
- * audit trail.
+ * tokens, recovery codes, invitations, failure counts and locks, admins,
+ * the key registry, the spool chunks recorded as stored, open sessions,
+ * and the audit trail.
  * Secrets go as they are stored (sealed); audit entries go in by name,
  * with their values as they were given (og_audit_decode), and the target
  * cleans them and seals them into its own chain. An admin the target already has with the same role and

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "cidr.h"
 #include "err.h"
 #include "store_backend.h"
 #include "util.h"
@@ -175,17 +176,67 @@ int og_store_org_removal_put(struct og_store *st, const struct og_org_removal_ro
 	return r == OG_OK && added != 1 ? OG_ERR_EXISTS : r;
 }
 
+/* Printable ASCII but space, '=' and '"': a service or tty as the
+ * session phase stores it (og_audit_escape, OG_AUDIT_TOKEN), or "". */
+static int token_text(const char *s, size_t cap)
+{
+	if (memchr(s, '\0', cap) == NULL)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~' || *s == '=' || *s == '"')
+			return 0;
+	return 1;
+}
+
+/* A numeric address as og_addr_format writes it, "local" or "unknown". */
+static int source_shaped(const char *s, size_t cap)
+{
+	struct og_addr a;
+	char again[OG_SOURCE_MAX + 1];
+
+	if (memchr(s, '\0', cap) == NULL)
+		return 0;
+	if (strcmp(s, "local") == 0 || strcmp(s, "unknown") == 0)
+		return 1;
+	if (og_addr_parse(s, &a) != OG_OK)
+		return 0;
+	og_addr_format(&a, again, sizeof(again));
+	return strcmp(s, again) == 0;
+}
+
+/*
+ * A session of the shape the session phase records, whoever wrote it: its
+ * values reach the user's terminal (the warning), an administrator's
+ * (sessions, close), a notify program's arguments and the logs, and its
+ * process is the one close signals. Also whole: nothing it holds was cut.
+ */
+static int session_ok(const struct og_session_row *s)
+{
+	return og_is_random_id(s->id) && og_is_safe_name(s->user, OG_USER_MAX) &&
+	       source_shaped(s->source, sizeof(s->source)) &&
+	       og_is_safe_name(s->host, OG_HOST_MAX) &&
+	       token_text(s->service, sizeof(s->service)) && token_text(s->tty, sizeof(s->tty)) &&
+	       memchr(s->boot_id, '\0', sizeof(s->boot_id)) &&
+	       strspn(s->boot_id, "0123456789abcdef-") == strlen(s->boot_id) &&
+	       s->pid >= 2 && s->pid <= INT32_MAX && s->pid_start >= 0;
+}
+
 static int read_session_row(const struct og_row *r, struct og_session_row *s)
 {
-	return og_row_session(r, 0, s);
+	int rc = og_row_session(r, 0, s);
+
+	return rc == OG_OK && !session_ok(s) ? OG_ERR_STORE : rc;
 }
 
 /* The whole listing also names each session's user's organisation. */
 static int read_session_org(const struct og_row *r, struct og_session_row *s)
 {
-	int rc = og_row_session(r, 0, s);
+	int rc = read_session_row(r, s);
 
-	return rc == OG_OK ? og_row_str(r, 10, s->org, sizeof(s->org)) : rc;
+	if (rc == OG_OK && (rc = og_row_str(r, 10, s->org, sizeof(s->org))) == OG_OK &&
+	    s->org[0] != '\0' && !og_is_safe_name(s->org, OG_ORG_MAX))
+		rc = OG_ERR_STORE;
+	return rc;
 }
 
 OG_LISTING(session, struct og_session_row, read_session_row)
@@ -220,19 +271,9 @@ int og_store_session_get(struct og_store *st, const char *id, struct og_session_
 	return r == OG_OK && out->id[0] == '\0' ? OG_ERR_NOTFOUND : r;
 }
 
-/* A session takes nothing it could not give back whole (store.h). */
-static int session_fits(const struct og_session_row *s)
-{
-	return og_is_safe_name(s->id, OG_ID_LEN) && og_is_safe_name(s->user, OG_USER_MAX) &&
-	       memchr(s->source, '\0', sizeof(s->source)) && s->source[0] &&
-	       og_is_safe_name(s->host, OG_HOST_MAX) &&
-	       memchr(s->service, '\0', sizeof(s->service)) &&
-	       memchr(s->tty, '\0', sizeof(s->tty)) && memchr(s->boot_id, '\0', sizeof(s->boot_id));
-}
-
 int og_store_session_add(struct og_store *st, const struct og_session_row *s)
 {
-	if (!session_fits(s))
+	if (!session_ok(s))
 		return OG_ERR_INVALID;
 	return og_store_run(st, OG_Q_SESSION_ADD, OG_VALUES(og_v_text(s->id), og_v_text(s->user),
 			    og_v_text(s->source), og_v_text(s->host), og_v_text(s->service),
@@ -357,7 +398,7 @@ static int read_counts(void *arg, const struct og_row *r)
 	struct og_store_counts *c = arg;
 	int64_t *v[] = { &c->users, &c->data_keys, &c->tokens, &c->audit, &c->admins,
 			 &c->recovery_codes, &c->failures, &c->org_removals, &c->access_keys,
-			 &c->spool_flushed, &c->sessions };
+			 &c->spool_flushed, &c->sessions, &c->invitations };
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		*v[i] = r->rd->integer(r, (int)i);

@@ -312,15 +312,17 @@ static int read_key(const struct og_row *r, struct og_access_key *k)
 
 void og_token_values(const struct og_token *t, struct og_value v[OG_TOKEN_VALUES])
 {
-	const struct og_value tv[OG_TOKEN_VALUES] = { og_v_text(t->id), og_v_text(t->serial),
-		og_v_text(t->user[0] ? t->user : NULL), og_v_text(t->kind),
-		og_v_text(og_token_state_name(t->state)), og_v_text(og_algo_name(t->params.algo)),
-		og_v_int(t->params.digits), og_v_int(t->params.period), og_v_int(t->params.t0),
+	const struct og_value all[OG_TOKEN_VALUES] = {
+		og_v_text(t->id), og_v_text(t->serial), og_v_text(t->user[0] ? t->user : NULL),
+		og_v_text(t->kind), og_v_text(og_token_state_name(t->state)),
+		og_v_text(og_algo_name(t->params.algo)), og_v_int(t->params.digits),
+		og_v_int(t->params.period), og_v_int(t->params.t0),
 		og_v_blob(t->sealed, t->sealed_len), og_v_text(t->dek_id), og_v_int(t->drift),
 		og_v_int(t->last_step), og_v_int(t->created), og_v_int(t->last_used),
-		og_v_text(og_otp_kind_name(t->params.otp_kind)) };
+		og_v_text(og_otp_kind_name(t->params.otp_kind)),
+	};
 
-	memcpy(v, tv, sizeof(tv));
+	memcpy(v, all, sizeof(all));
 }
 
 int og_store_token_add(struct og_store *st, const struct og_token *t)
@@ -387,6 +389,11 @@ int og_store_step_spend(struct og_store *st, const char *token_id, int64_t step)
 int og_store_token_revoke(struct og_store *st, const char *serial)
 {
 	return change_one(st, OG_Q_TOKEN_REVOKE, OG_VALUES(og_v_text(serial)));
+}
+
+int og_store_token_discard(struct og_store *st, const char *token_id)
+{
+	return change_one(st, OG_Q_TOKEN_DISCARD, OG_VALUES(og_v_text(token_id)));
 }
 
 /* In one transaction: user's codes replaced by set. */

@@ -82,6 +82,23 @@ int og_row_key(const struct og_row *r, int c, struct og_access_key *k)
 	return OG_OK;
 }
 
+/* Fills inv from OG_INVITE_COLS starting at column c. */
+int og_row_invite(const struct og_row *r, int c, struct og_invite *inv)
+{
+	char kind[OG_KEYWORD_MAX + 1];
+
+	if (og_row_str(r, c + 0, inv->user, sizeof(inv->user)) != OG_OK ||
+	    og_row_str(r, c + 1, inv->org, sizeof(inv->org)) != OG_OK ||
+	    blob_of(r, c + 2, inv->hash, sizeof(inv->hash)) != OG_OK ||
+	    og_otp_kind_parse(word_of(r, c + 3, kind, sizeof(kind)), &inv->kind) != OG_OK ||
+	    og_row_str(r, c + 7, inv->token, sizeof(inv->token)) != OG_OK)
+		return OG_ERR_STORE;
+	inv->created = r->rd->integer(r, c + 4);
+	inv->expires = r->rd->integer(r, c + 5);
+	inv->used = r->rd->integer(r, c + 6);
+	return OG_OK;
+}
+
 void og_row_standing(const struct og_row *r, int c, struct og_standing *s, int *has_failures)
 {
 	s->removed_at = r->rd->integer(r, c);

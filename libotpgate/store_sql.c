@@ -17,6 +17,7 @@
 	" COALESCE(f.failure_mode_until, 0) FROM who" \
 	" LEFT JOIN users u ON u.name = who.name LEFT JOIN org_removals o ON o.org = u.org" \
 	" LEFT JOIN failures f ON f.\"user\" = who.name"
+#define INVITE_FROM " FROM invitations i LEFT JOIN users u ON u.name = i.\"user\""
 #define TOKEN_USER "SELECT \"user\" FROM tokens WHERE id = $1"
 /* The organisations removed by $1, and their users with those removed by then. */
 #define GONE_ORGS "(SELECT org FROM org_removals WHERE removed_at <= $1)"
@@ -153,6 +154,24 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" ORDER BY \"user\", idx" },
 	[OG_Q_FAILURES_ALL] = { "list failures", 0,
 		"SELECT \"user\", " OG_FAIL_COLS " FROM failures ORDER BY \"user\"" },
+	[OG_Q_TOKEN_DISCARD] = { "discard token", 0,
+		"DELETE FROM tokens WHERE id = $1 AND state = 'pending'" },
+	/* enrolment invitations */
+	[OG_Q_INVITE_PUT] = { "store invitation", 0,
+		"INSERT INTO invitations(\"user\", hash, otp_kind, created, expires, used, token)"
+		" VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(\"user\") DO UPDATE SET"
+		" hash = excluded.hash, otp_kind = excluded.otp_kind, created = excluded.created,"
+		" expires = excluded.expires, used = excluded.used, token = excluded.token" },
+	[OG_Q_INVITE_GET] = { "read invitation", 0,
+		"SELECT " OG_INVITE_COLS INVITE_FROM " WHERE i.\"user\" = $1" },
+	[OG_Q_INVITES_ALL] = { "list invitations", 0,
+		"SELECT " OG_INVITE_COLS INVITE_FROM " ORDER BY i.\"user\"" },
+	[OG_Q_INVITE_REVOKE] = { "revoke invitation", 0,
+		"DELETE FROM invitations WHERE \"user\" = $1 AND used = 0" },
+	/* the one claim of an invitation: whoever marks it used first has it */
+	[OG_Q_INVITE_TAKE] = { "take invitation", 0,
+		"UPDATE invitations SET used = $3, token = $4"
+		" WHERE \"user\" = $1 AND hash = $2 AND used = 0 AND expires > $3" },
 	/* sessions */
 	[OG_Q_SESSION_ADD] = { "add session", 0,
 		"INSERT INTO sessions(" OG_SESSION_COLS ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9,"
@@ -223,7 +242,7 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" (SELECT count(*) FROM admins), (SELECT count(*) FROM recovery_codes),"
 		" (SELECT count(*) FROM failures), (SELECT count(*) FROM org_removals),"
 		" (SELECT count(*) FROM access_keys), (SELECT count(*) FROM spool_flushed),"
-		" (SELECT count(*) FROM sessions)" },
+		" (SELECT count(*) FROM sessions), (SELECT count(*) FROM invitations)" },
 };
 
 const char *og_statement_sql(enum og_q q, const char *const *own)

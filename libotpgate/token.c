@@ -8,6 +8,21 @@
 #include "token.h"
 #include "util.h"
 
+/* org's data key as stored: unwrapped into dek. */
+static int dek_stored(struct og_store *st, const struct og_key *master, const char *org,
+		      char id[OG_ID_LEN + 1], struct og_key *dek)
+{
+	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
+	int r = og_store_dek_get(st, org, id, wrapped);
+
+	return r == OG_OK ? og_dek_unwrap(master, id, org, wrapped, sizeof(wrapped), dek) : r;
+}
+
+/*
+ * Logins make data keys too (a user enrolling with an invitation), so two
+ * may make an organisation's first one at once: the one stored first is
+ * the key, and whoever finds theirs refused as a duplicate takes it.
+ */
 int og_token_dek(struct og_store *st, const struct og_key *master, const char *org,
 		 int64_t now, char id[OG_ID_LEN + 1], struct og_key *dek)
 {
@@ -19,16 +34,14 @@ int og_token_dek(struct og_store *st, const struct og_key *master, const char *o
 		return r;
 	if (removed)
 		return OG_ERR_GONE;	/* no new secrets for an organisation on its way out */
-	r = og_store_dek_get(st, org, id, wrapped);
-
-	if (r == OG_OK)
-		return og_dek_unwrap(master, id, org, wrapped, sizeof(wrapped), dek);
-	if (r != OG_ERR_NOTFOUND)
+	if ((r = dek_stored(st, master, org, id, dek)) != OG_ERR_NOTFOUND)
 		return r;
 	if ((r = og_random_id(id)) != OG_OK || (r = og_key_generate(dek)) != OG_OK ||
 	    (r = og_dek_wrap(master, id, org, dek, wrapped)) != OG_OK ||
 	    (r = og_store_dek_add(st, org, id, wrapped, now)) != OG_OK)
 		og_key_wipe(dek);
+	if (r == OG_ERR_EXISTS)
+		r = dek_stored(st, master, org, id, dek);
 	return r;
 }
 
@@ -99,10 +112,9 @@ int og_token_secret(const struct og_key *master, const struct og_token *t,
 	return r;
 }
 
-/* Whether token t shows code at now (og_token_match): OG_OK with its step and drift. */
-static int match_one(const struct og_token *t, const unsigned char *secret, size_t len,
-		     int64_t now, const struct og_code_reach *reach, const char *code,
-		     int64_t *step, int64_t *drift)
+int og_token_match_secret(const struct og_token *t, const unsigned char *secret, size_t len,
+			  int64_t now, const struct og_code_reach *reach, const char *code,
+			  int64_t *step, int64_t *drift)
 {
 	int64_t now_step, center;
 
@@ -134,7 +146,7 @@ int og_token_match(const struct og_key *master, const struct og_token *tokens, i
 				"(wrong master key or tampered row)", t->serial, t->user);
 			continue;
 		}
-		if (match_one(t, secret, len, now, reach, code, step, drift) == OG_OK)
+		if (og_token_match_secret(t, secret, len, now, reach, code, step, drift) == OG_OK)
 			found = i;
 		OPENSSL_cleanse(secret, sizeof(secret));
 	}

@@ -111,4 +111,11 @@ int og_token_next_ok(const struct og_key *master, const struct og_token *t, int6
 		     int64_t now, int window, int64_t drift, const char *code, int64_t *next,
 		     const struct og_log *log);
 
+/* The same for one token t whose secret is at hand (a new one, not yet
+ * sealed away): OG_OK with the step (or counter) and drift, or
+ * OG_ERR_INVALID. */
+int og_token_match_secret(const struct og_token *t, const unsigned char *secret, size_t len,
+			  int64_t now, const struct og_code_reach *reach, const char *code,
+			  int64_t *step, int64_t *drift);
+
 #endif

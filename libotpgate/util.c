@@ -123,6 +123,25 @@ int og_random(unsigned char *out, size_t len)
 	return OG_OK;
 }
 
+int og_random_chars(const char *alphabet, char *out, size_t n)
+{
+	size_t k = strlen(alphabet);
+	unsigned limit;	/* bytes at or past it are drawn again */
+	unsigned char b;
+
+	if (k == 0 || k > 256)
+		return OG_ERR_INVALID;
+	limit = (unsigned)(256 / k * k);
+	for (size_t i = 0; i < n; i++) {
+		do {
+			if (og_random(&b, 1) != OG_OK)
+				return OG_ERR_CRYPTO;
+		} while (b >= limit);
+		out[i] = alphabet[b % k];
+	}
+	return OG_OK;
+}
+
 int og_random_id(char out[OG_ID_LEN + 1])
 {
 	unsigned char raw[16];
@@ -131,6 +150,11 @@ int og_random_id(char out[OG_ID_LEN + 1])
 		return OG_ERR_CRYPTO;
 	og_hex_encode(raw, sizeof(raw), out);
 	return OG_OK;
+}
+
+int og_is_random_id(const char *s)
+{
+	return s != NULL && strlen(s) == OG_ID_LEN && strspn(s, "0123456789abcdef") == OG_ID_LEN;
 }
 
 int og_ct_equal(const void *a, const void *b, size_t len)

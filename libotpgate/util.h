@@ -41,8 +41,17 @@ int og_random(unsigned char *out, size_t len);
  */
 void og_random_bulk(int on);
 
+/*
+ * n characters drawn uniformly from alphabet (at most 256 of them) into
+ * out, without modulo bias; no NUL is added. OG_OK or OG_ERR_CRYPTO.
+ */
+int og_random_chars(const char *alphabet, char *out, size_t n);
+
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
 int og_random_id(char out[OG_ID_LEN + 1]);
+
+/* 1 if s has that shape: OG_ID_LEN lower-case hex digits, nothing else. */
+int og_is_random_id(const char *s);
 
 /* Constant-time equality of two byte strings of the same length. */
 int og_ct_equal(const void *a, const void *b, size_t len);

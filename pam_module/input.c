@@ -58,23 +58,28 @@ static void wipe_free(char *s)
 	}
 }
 
+char *og_pam_ask(pam_handle_t *ph, const char *prompt)
+{
+	char *resp = NULL;
+
+	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt) != PAM_SUCCESS) {
+		wipe_free(resp);
+		return NULL;
+	}
+	return resp;
+}
+
 /* The whole answer: PAM_AUTHTOK, or one prompt. Caller wipes and frees. */
 static char *get_answer(pam_handle_t *ph, const struct og_pam_args *a)
 {
 	const void *tok = NULL;
-	char *resp = NULL;
 
 	if ((a->use_first_pass || a->try_first_pass) &&
 	    pam_get_item(ph, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok != NULL)
 		return strdup(tok);
 	if (a->use_first_pass)
 		return NULL;
-	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp,
-		       a->combined ? OG_PROMPT_COMBINED : OG_PROMPT_CODE) != PAM_SUCCESS) {
-		wipe_free(resp);
-		return NULL;
-	}
-	return resp;
+	return og_pam_ask(ph, a->combined ? OG_PROMPT_COMBINED : OG_PROMPT_CODE);
 }
 
 char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
@@ -95,15 +100,52 @@ char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
 
 char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info)
 {
-	char *resp = NULL;
-
 	if (a->use_first_pass)
 		return NULL;
 	/* an application that shows no text still gets the prompt */
 	pam_prompt(ph, PAM_TEXT_INFO, NULL, "%s", info);
-	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp, OG_PROMPT_NEXT) != PAM_SUCCESS) {
-		wipe_free(resp);
-		return NULL;
+	return og_pam_ask(ph, OG_PROMPT_NEXT);
+}
+
+int og_pam_shows_text(pam_handle_t *ph, const struct og_pam_args *a)
+{
+	return pam_getenv(ph, "SSH_CONNECTION") != NULL && !a->use_first_pass &&
+	       !a->try_first_pass && !a->combined;
+}
+
+/*
+ * How many bytes of p the next message takes: whole lines (with their
+ * newlines) while its text, without the last newline, fits in cap - 1
+ * bytes; or, of a line longer than that, as much as fits, cut between
+ * two UTF-8 characters.
+ */
+static size_t next_message(const char *p, size_t cap)
+{
+	size_t len = 0, line;
+
+	while (p[len] != '\0' && len + (line = strcspn(p + len, "\n")) < cap)
+		len += line + (p[len + line] == '\n');
+	if (len > 0)
+		return len;
+	len = strnlen(p, cap - 1);
+	while (len > 0 && ((unsigned char)p[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
+int og_pam_show(pam_handle_t *ph, const char *text)
+{
+	char msg[PAM_MAX_MSG_SIZE];
+	const char *p = text;
+	int r = PAM_SUCCESS;
+	size_t len;
+
+	while (*p != '\0' && r == PAM_SUCCESS && (len = next_message(p, sizeof(msg))) > 0) {
+		memcpy(msg, p, len);
+		msg[len - (msg[len - 1] == '\n')] = '\0';
+		p += len;
+		r = pam_info(ph, "%s", msg);
 	}
-	return resp;
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return r;
 }

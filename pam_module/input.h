@@ -7,6 +7,7 @@
 #define OG_PROMPT_CODE "Verification code: "
 #define OG_PROMPT_COMBINED "Password and verification code: "
 #define OG_PROMPT_NEXT "Next verification code: "
+#define OG_PROMPT_NEW_DEVICE "Verification code from your new device: "
 
 struct og_pam_args {
 	const char *config;	/* config=FILE */
@@ -37,5 +38,23 @@ char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
  * use_first_pass never prompts: NULL). A malloc'd answer, or NULL.
  */
 char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info);
+
+/* 1 if the application shows the user the text of PAM_TEXT_INFO messages
+ * and the module asks for the code itself: sshd (which puts
+ * SSH_CONNECTION in the PAM environment), without *_first_pass or
+ * combined. OpenVPN's and strongSwan's plugins show nothing. */
+int og_pam_shows_text(pam_handle_t *ph, const struct og_pam_args *a);
+
+/*
+ * Shows text (lines ending in '\n') as PAM_TEXT_INFO messages of whole
+ * lines, each within PAM_MAX_MSG_SIZE (the limit of the PAM
+ * specification, which some applications enforce; sshd joins them again,
+ * a line each, into the next prompt). PAM_SUCCESS or the conversation's
+ * error.
+ */
+int og_pam_show(pam_handle_t *ph, const char *text);
+
+/* Asks prompt (echo off); a malloc'd answer the caller wipes and frees, or NULL. */
+char *og_pam_ask(pam_handle_t *ph, const char *prompt);
 
 #endif

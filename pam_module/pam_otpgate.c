@@ -21,6 +21,7 @@
 #include "message.h"
 #include "session.h"
 #include "store.h"
+#include "util.h"
 #include "version.h"
 
 /* Where the open session's id waits for its close (pam_set_data). */
@@ -91,6 +92,7 @@ static int verdict_to_pam(enum og_verdict v)
 	case OG_DENY_UNKNOWN: return PAM_USER_UNKNOWN;
 	case OG_UNAVAIL: return PAM_AUTHINFO_UNAVAIL;
 	case OG_NEXT_CODE: return PAM_AUTH_ERR;	/* never let through unanswered */
+	case OG_ENROL: return PAM_AUTH_ERR;	/* never the end of a login */
 	}
 	return PAM_AUTH_ERR;
 }
@@ -136,6 +138,27 @@ static enum og_verdict codes(pam_handle_t *ph, const struct og_pam_args *a, stru
 	return v;
 }
 
+/* The user took their invitation: shown their new device, then asked for
+ * its code until the core has decided (enrol.h); a wrong first code is
+ * told so, and asked again. */
+static enum og_verdict enrol(pam_handle_t *ph, struct og_ctx *ctx, struct og_login *l)
+{
+	char *text = og_enrol_text(l), *code = NULL;
+	enum og_verdict v = OG_ENROL;
+
+	if (text == NULL || og_pam_show(ph, text) != PAM_SUCCESS)
+		v = og_enrol_finish(ctx, l, NULL, (int64_t)time(NULL));
+	og_freezero_str(text);
+	while (v == OG_ENROL) {
+		code = og_pam_ask(ph, OG_PROMPT_NEW_DEVICE);
+		v = og_enrol_finish(ctx, l, code, (int64_t)time(NULL));
+		code_free(code);
+		if (v == OG_ENROL)
+			pam_error(ph, "%s", OG_MESSAGE_ENROL_RETRY);
+	}
+	return v;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
 	struct og_pam_args a;
@@ -149,9 +172,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const 
 		return r;
 	if ((r = gather(ph, &l)) != PAM_SUCCESS)
 		goto out;
+	l.shows_text = og_pam_shows_text(ph, &a);
 	v = og_login_precheck(&ctx, &l);
 	if (v == OG_ALLOW && !l.skip_prompt)
 		v = codes(ph, &a, &ctx, &l);
+	if (v == OG_ENROL)
+		v = enrol(ph, &ctx, &l);
 	tell_refusal(ph, &ctx, &l, v);
 	r = verdict_to_pam(v);
 out:

@@ -63,7 +63,7 @@ static int copied_all(const struct og_store_counts *src, const struct og_copy_re
 	return SAME(users, 0) && SAME(data_keys, 0) && SAME(tokens, 0) && SAME(audit, 0) &&
 	       SAME(recovery_codes, 0) && SAME(failures, 0) && SAME(org_removals, 0) &&
 	       SAME(access_keys, 0) && SAME(spool_flushed, 0) && SAME(sessions, 0) &&
-	       SAME(admins, rep->admins_present);
+	       SAME(invitations, 0) && SAME(admins, rep->admins_present);
 #undef SAME
 }
 
@@ -87,11 +87,13 @@ static int target_verifies(struct cli *to, const struct og_store_counts *after,
 static void print_counts(const struct og_store_counts *n, int64_t admins_present)
 {
 	printf("  users %lld\n  data keys %lld\n  tokens %lld\n  recovery codes %lld\n"
-	       "  failure counts and locks %lld\n  admins %lld (%lld already there)\n"
+	       "  invitations %lld\n  failure counts and locks %lld\n"
+	       "  admins %lld (%lld already there)\n"
 	       "  SSH access keys %lld\n  organisation removals %lld\n  spool chunks stored %lld\n"
 	       "  open sessions %lld\n  audit entries %lld\n",
 	       (long long)n->users, (long long)n->data_keys, (long long)n->tokens,
-	       (long long)n->recovery_codes, (long long)n->failures, (long long)n->admins,
+	       (long long)n->recovery_codes, (long long)n->invitations, (long long)n->failures,
+	       (long long)n->admins,
 	       (long long)admins_present, (long long)n->access_keys, (long long)n->org_removals,
 	       (long long)n->spool_flushed, (long long)n->sessions, (long long)n->audit);
 }
@@ -99,7 +101,7 @@ static void print_counts(const struct og_store_counts *n, int64_t admins_present
 static int target_empty(struct cli *to, const struct og_store_counts *n)
 {
 	if (!n->users && !n->data_keys && !n->tokens && !n->recovery_codes && !n->failures &&
-	    !n->access_keys && !n->org_removals && !n->sessions)
+	    !n->access_keys && !n->org_removals && !n->sessions && !n->invitations)
 		return 1;
 	cli_error("target store %s is not empty; refusing to merge into it",
 		  og_config_store_name(&to->cfg));

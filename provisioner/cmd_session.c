@@ -90,6 +90,11 @@ static int closed(struct cli *c, const struct og_session_row *s, enum og_session
 		printf("session %s of %s had ended already (process %lld is gone); forgotten\n", s->id,
 		       s->user, (long long)s->pid);
 		return 0;
+	case OG_SESSION_SHARED:
+		cli_audit(c, "close", "failure", s->user, NULL, detail);
+		return cli_error("session %s: process %lld (%s) holds other open sessions too, which"
+				 " SIGHUP would end as well: nothing done; end it through %s",
+				 s->id, (long long)s->pid, s->service, s->service), 1;
 	case OG_SESSION_STILL:
 		cli_audit(c, "close", "failure", s->user, NULL, detail);
 		return cli_error("session %s: process %lld got SIGHUP but still runs", s->id,

@@ -26,6 +26,9 @@ int qr_write_file(const char *text, const char *kind, struct og_outfile *f, cons
 
 int cmd_init(struct cli *c, const struct cli_args *a);
 int cmd_enrol(struct cli *c, const struct cli_args *a);
+int cmd_invite(struct cli *c, const struct cli_args *a);
+int cmd_invites(struct cli *c, const struct cli_args *a);
+int cmd_revoke_invite(struct cli *c, const struct cli_args *a);
 int cmd_import(struct cli *c, const struct cli_args *a);
 int cmd_unlock(struct cli *c, const struct cli_args *a);
 int cmd_list(struct cli *c, const struct cli_args *a);

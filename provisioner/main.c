@@ -14,6 +14,17 @@ static const struct cli_command commands[] = {
 	  "        [--digits 6|8] [--period 30|60 | --hotp] [--qr terminal|none|png:FILE|svg:FILE]\n"
 	  "        [--json]             create a pending phone-app token (TOTP, or counter-based\n"
 	  "                             HOTP with --hotp), print its URI and QR" },
+	{ .name = "invite", .fn = cmd_invite, .options = "org= expires= hotp json",
+	  .min_args = 1, .max_args = 1, .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "invite USER [--org ORG] [--expires 24h] [--hotp] [--json]\n"
+	  "                             a single-use invitation: USER types its code at their\n"
+	  "                             next SSH login and enrols their own device (TOTP, or\n"
+	  "                             HOTP with --hotp); its secret is never shown here" },
+	{ .name = "invites", .fn = cmd_invites, .options = "json", .scope = OG_SCOPE_ADMIN,
+	  .usage = "invites [--json]           list invitations: open, used or expired (never codes)" },
+	{ .name = "revoke-invite", .fn = cmd_revoke_invite, .min_args = 1, .max_args = 1,
+	  .scope = OG_SCOPE_USER, .user_arg = 1,
+	  .usage = "revoke-invite USER         end USER's invitation before it is used" },
 	{ .name = "confirm", .fn = cmd_confirm, .min_args = 2, .max_args = 2,
 	  .scope = OG_SCOPE_USER, .user_arg = 1,
 	  .usage = "confirm USER CODE          activate USER's pending token with its current code\n"

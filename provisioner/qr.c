@@ -1,6 +1,6 @@
 /*
- * qr.c: the enrolment QR code, on the terminal (two modules per character
- * cell), or written to a PNG (libpng) or SVG file. The files hold the
+ * qr.c: the enrolment QR code (qr.h), on the terminal as the core draws it,
+ * or written to a PNG (libpng) or SVG file. The files hold the
  * token's secret: the caller creates them (cli_create_file: new, mode
  * 0600, the admin's own when an org admin names it).
  */
@@ -9,45 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <qrencode.h>
 
 #include "commands.h"
 #include "err.h"
+#include "qr.h"
+#include "util.h"
 
 #define QUIET 4		/* quiet zone, in modules (the standard's minimum) */
 #define PNG_SCALE 8	/* pixels per module */
 
-static QRcode *encode(const char *text)
-{
-	return QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-}
-
-/* 1 if the module at (x, y) is dark; outside the symbol is light. */
-static int dark(const QRcode *q, int x, int y)
-{
-	if (x < 0 || y < 0 || x >= q->width || y >= q->width)
-		return 0;
-	return q->data[y * q->width + x] & 1;
-}
-
 int qr_print_terminal(const char *text, FILE *out)
 {
-	/* light modules are drawn as white blocks, so it scans on dark terminals */
-	static const char *const cell[4] = { "\u2588", "\u2580", "\u2584", " " };
-	QRcode *q = encode(text);
+	char *art = og_qr_terminal(text);
 
-	if (q == NULL)
+	if (art == NULL)
 		return -1;
-	for (int y = -2; y < q->width + 2; y += 2) {
-		for (int x = -2; x < q->width + 2; x++)
-			fputs(cell[dark(q, x, y) * 2 + dark(q, x, y + 1)], out);
-		fputc('\n', out);
-	}
-	QRcode_free(q);
+	fputs(art, out);
+	og_freezero_str(art);
 	return 0;
 }
 
-static int write_png(const QRcode *q, FILE *f)
+static int write_png(const struct og_qr *q, FILE *f)
 {
 	int size = (q->width + 2 * QUIET) * PNG_SCALE;
 	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
@@ -63,7 +45,7 @@ static int write_png(const QRcode *q, FILE *f)
 	png_write_info(png, info);
 	for (int y = 0; y < size; y++) {
 		for (int x = 0; x < size; x++)
-			row[x] = dark(q, x / PNG_SCALE - QUIET, y / PNG_SCALE - QUIET) ? 0 : 255;
+			row[x] = og_qr_dark(q, x / PNG_SCALE - QUIET, y / PNG_SCALE - QUIET) ? 0 : 255;
 		png_write_row(png, row);
 	}
 	png_write_end(png, NULL);
@@ -74,7 +56,7 @@ out:
 	return r;
 }
 
-static int write_svg(const QRcode *q, FILE *f)
+static int write_svg(const struct og_qr *q, FILE *f)
 {
 	int size = q->width + 2 * QUIET;
 
@@ -85,7 +67,7 @@ static int write_svg(const QRcode *q, FILE *f)
 		size, size, size * 8, size * 8, size, size);
 	for (int y = 0; y < q->width; y++) {
 		for (int x = 0; x < q->width; x++) {
-			if (dark(q, x, y))
+			if (og_qr_dark(q, x, y))
 				fprintf(f, "M%d %dh1v1h-1z", x + QUIET, y + QUIET);
 		}
 	}
@@ -95,17 +77,17 @@ static int write_svg(const QRcode *q, FILE *f)
 
 int qr_write_file(const char *text, const char *kind, struct og_outfile *f, const char *path)
 {
-	QRcode *q = encode(text);
+	struct og_qr q;
 	FILE *out = NULL;
 	int fd, r = -1;
 
-	if (q == NULL)
+	if (og_qr_encode(text, &q) != OG_OK)
 		return cli_error("cannot encode the URI as a QR code"), -1;
 	/* stdio on a copy of the descriptor; the outfile fsyncs and closes its own */
 	if ((fd = dup(f->fd)) >= 0 && (out = fdopen(fd, "wb")) == NULL)
 		close(fd);
 	if (out != NULL) {
-		r = strcmp(kind, "png") == 0 ? write_png(q, out) : write_svg(q, out);
+		r = strcmp(kind, "png") == 0 ? write_png(&q, out) : write_svg(&q, out);
 		if (fclose(out) != 0)
 			r = -1;
 	}
@@ -113,6 +95,6 @@ int qr_write_file(const char *text, const char *kind, struct og_outfile *f, cons
 		r = -1;
 	if (r != 0)
 		cli_error("%s: cannot write the QR code", path);
-	QRcode_free(q);
+	og_qr_free(&q);
 	return r;
 }

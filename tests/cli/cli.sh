@@ -226,6 +226,62 @@ else
 	not_ok "a refused import stored tokens or users"
 fi
 
+# invitations: the admin is given a code to hand over, and never a secret
+# (the device's secret is made at the user's own login: tests/pam/test_pam_invite.c)
+succeeds "invite nina" prov invite nina --org acme --expires 2h
+if grep -qE '^invitation code for nina: [A-HJKMNP-Z2-9]{4}(-[A-HJKMNP-Z2-9]{4}){4}$' "$T/out"; then
+	ok "invite: a code of five groups of four, without look-alikes"
+else
+	not_ok "invite printed: $(cat "$T/out")"
+fi
+NINA=$(sed -n 's/^invitation code for nina: //p' "$T/out")
+if grep -qiE 'otpauth|secret' "$T/out" "$T/err"; then
+	not_ok "invite shows a URI or a secret: $(cat "$T/out" "$T/err")"
+else
+	ok "invite shows no URI and no secret"
+fi
+if sqlite3 "$T/otpgate.db" .dump | grep -q "$NINA"; then
+	not_ok "the invitation code is stored as it is"
+else
+	ok "the invitation code is not stored, only its hash"
+fi
+succeeds "invite --hotp --json" prov invite oscar --hotp --json
+if python3 -c 'import json,re,sys; d=json.load(open(sys.argv[1]));
+assert d["user"]=="oscar" and d["org"]=="" and d["otp_kind"]=="hotp", d
+assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}(-[A-HJKMNP-Z2-9]{4}){4}", d["code"]), d
+assert d["expires"]-d["created"]==86400, d' "$T/out"; then
+	ok "invite --json: one object, a day by default"
+else
+	not_ok "invite --json: $(cat "$T/out")"
+fi
+succeeds "invites" prov invites
+if grep -qE '^nina +acme +totp open ' "$T/out" && grep -qE '^oscar +- +hotp open ' "$T/out"; then
+	ok "invites lists both, open"
+else
+	not_ok "invites: $(cat "$T/out")"
+fi
+succeeds "invites --json" prov invites --json
+if grep -q '^{"user":"nina","org":"acme","otp_kind":"totp","state":"open",' "$T/out" &&
+	! grep -q "$NINA" "$T/out"; then
+	ok "invites --json: a line each, never a code"
+else
+	not_ok "invites --json: $(cat "$T/out")"
+fi
+refuses "invite: --expires beyond 30 days" "from 1m to 30d" prov invite pia --expires 31d
+refuses "invite: --expires that is no duration" "from 1m to 30d" prov invite pia --expires soon
+refuses "invite: a user with an active token" "hana' has an active token" prov invite hana
+refuses "invite: a user of another organisation" "belongs to another organisation" \
+	prov invite nina --org globex
+refuses "invite: a hostile user name" "not a valid name" prov invite 'x;y'
+succeeds "revoke-invite oscar" prov revoke-invite oscar
+refuses "revoke-invite: none left" "no invitation left to revoke" prov revoke-invite oscar
+prov audit --user nina >"$T/out"
+if grep -q 'event=admin result=success reason=invite user=nina' "$T/out" && ! grep -q "$NINA" "$T/out"; then
+	ok "audit: the invitation, without its code"
+else
+	not_ok "audit of nina: $(cat "$T/out")"
+fi
+
 # a vendor's PSKC file (RFC 6030 figure 6, encrypted with a pre-shared key, as TOTP)
 FIX=$(dirname "$0")/pskc-encrypted-totp.xml
 refuses "pskc: the wrong pre-shared key" "ValueMAC does not match" \
@@ -508,12 +564,12 @@ sqlite3 "$T/otpgate.db" "ALTER TABLE users DROP COLUMN removed_at; ALTER TABLE u
 		actor = (SELECT name FROM subjects WHERE pseudonym = audit.actor);
 	DROP VIEW audit_named; ALTER TABLE audit DROP COLUMN mac; DROP TABLE subjects; DROP TABLE org_removals;
 	PRAGMA user_version = 1;"
-refuses "a schema 1 store is refused" "schema version 1, want 7" prov show gina
-succeeds "migrate: schema 1 to 7" prov migrate
+refuses "a schema 1 store is refused" "schema version 1, want 8" prov show gina
+succeeds "migrate: schema 1 to 8" prov migrate
 succeeds "the migrated store works" prov show gina
 check "migrate: gina's token is TOTP, as every token was" grep -q "^token: HW-GINA hardware active totp " "$T/out"
-if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 7 ]; then
-	ok "migrate set schema version 7"
+if [ "$(sqlite3 "$T/otpgate.db" "PRAGMA user_version")" -eq 8 ]; then
+	ok "migrate set schema version 8"
 else
 	not_ok "schema version after migrate: $(sqlite3 "$T/otpgate.db" "PRAGMA user_version")"
 fi
@@ -885,11 +941,13 @@ else
 fi
 for args in "show --json vera" "revoke vera" "unlock vera" "recovery vera" "export --json vera" \
 	"erase vera" "remove vera" "restore vera" "confirm vera 123456" "resync vera 123456 654321" \
-	"assign HW-NONE vera" "audit --user=vera" "audit --us vera" "list vera"; do
+	"assign HW-NONE vera" "audit --user=vera" "audit --us vera" "list vera" "invite vera" \
+	"revoke-invite vera"; do
 	# shellcheck disable=SC2086 # args is a command line, split into its words
 	refuses "org admin: $args" "vera is not in your organisation" oa_next $args
 done
-for args in "list --or=globex" "admin add eve --org=globex" "admin add --org=globex eve"; do
+for args in "list --or=globex" "admin add eve --org=globex" "admin add --org=globex eve" \
+	"invite gina2 --org=globex"; do
 	# shellcheck disable=SC2086 # args is a command line, split into its words
 	refuses "org admin: $args" "globex is not your organisation" oa_next $args
 done
@@ -907,6 +965,14 @@ if [ "$(adb "SELECT org FROM users WHERE name='gnew'")" = acme ] && [ "$(stepups
 	ok "gnew is in acme, after one step-up"
 else
 	not_ok "gnew: $(adb "SELECT org FROM users WHERE name='gnew'")"
+fi
+succeeds "superuser: invite vlad into globex" aprov invite vlad --org globex
+succeeds "org admin: invite ina into acme" oa invite ina --org acme
+succeeds "org admin: invites" oa invites
+if grep -qE '^ina +acme ' "$T/out" && ! grep -q '^vlad ' "$T/out"; then
+	ok "org admin: invites shows their organisation's only"
+else
+	not_ok "org admin invites: $(cat "$T/out")"
 fi
 
 # step-up shares the login's lockout (3 failures here): failures count,
@@ -1109,6 +1175,16 @@ else
 fi
 refuses "close: a session closed already" "no open session $ID1" bprov a close "$ID1"
 refuses "close: not a session id" "usage: otpgate-provision close ID" bprov a close "-oProxyCommand=x"
+# a process that holds another session too (a daemon's, one per client): SIGHUP would end both
+ID2=$(adb "SELECT id FROM sessions WHERE pid = $h2")
+adb "INSERT INTO sessions SELECT '0000000000000000000000000000000f', \"user\", source, host, service,
+	tty, pid, pid_start, boot_id, started FROM sessions WHERE id = '$ID2'"
+refuses "close: a session whose process holds another one too" \
+	"session $ID2: process $h2 (sess-a) holds other open sessions too, which SIGHUP would end as well: nothing done; end it through sess-a" \
+	bprov a close "$ID2"
+check "... and its process still runs" alive "$h2"
+check "... and both sessions are kept" [ "$(sessions_of "pid = $h2")" -eq 2 ]
+adb "DELETE FROM sessions WHERE id = '0000000000000000000000000000000f'"
 exec 6>&-
 poll 100 sh -c "[ \"\$(sqlite3 '$A/otpgate.db' \"SELECT count(*) FROM sessions WHERE pid = $h2\")\" -eq 0 ]"
 check "a session that ends closes itself" [ "$(sessions_of "user = 'ann'")" -eq 0 ]

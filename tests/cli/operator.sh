@@ -97,7 +97,7 @@ check "status: a locked user is a WARNING (exit 1) naming the count" \
 succeeds "unlock alice" prov unlock alice
 status_is OK 0 prov status
 check "status: all well is OK (exit 0), each check on a line" \
-	sh -c "grep -q '^OK       store      sqlite $T/otpgate.db: reachable, schema version 7' $T/status &&
+	sh -c "grep -q '^OK       store      sqlite $T/otpgate.db: reachable, schema version 8' $T/status &&
 	grep -q '^OK       audit      [0-9]* entries, head [0-9a-f]\{64\} (entry' $T/status &&
 	grep -q '^OK       spool      empty' $T/status && grep -q '^OK       rotate ' $T/status &&
 	grep -q '^OK       disk       the file system of the store and the key drop location' $T/status"
@@ -107,7 +107,7 @@ import json, sqlite3, sys
 d = json.load(open(sys.argv[1]))
 n = sqlite3.connect(sys.argv[2]).execute("select count(*) from audit").fetchone()[0]
 assert d["status"] == "OK" and d["exit"] == 0, d
-assert d["store"] == {"reachable": True, "schema": 7}, d["store"]
+assert d["store"] == {"reachable": True, "schema": 8}, d["store"]
 assert d["audit"]["entries"] == n and len(d["audit"]["head"]) == 64, d["audit"]
 assert d["spool"]["rows"] == 0 and d["spool"]["dead"] == 0 and d["locked_users"] == 0 and d["pending_overdue"] == 0
 assert d["keys"]["within"] == 14 * 86400 and d["rotate"]["last"] == 0, d
@@ -279,7 +279,7 @@ chmod 400 "$T/master.key"
 sqlite3 "$T/otpgate.db" "PRAGMA user_version = 3"
 "$BUILD/otpgate-provision" check-config -c "$T/otpgate.conf" >"$T/out" 2>&1
 check "check-config: a store of an older schema (needs migrate)" \
-	sh -c "[ $? -eq 1 ] && grep -q '^$T/otpgate.conf:2: store.path: the store has schema version 3, this release 7' $T/out"
+	sh -c "[ $? -eq 1 ] && grep -q '^$T/otpgate.conf:2: store.path: the store has schema version 3, this release 8' $T/out"
 sqlite3 "$T/otpgate.db" "PRAGMA user_version = 4"
 sed 's|^store = .*|store = { backend = "sqlite"; path = "/nonexistent-dir/deeper/otpgate.db"; };|' \
 	"$T/otpgate.conf" >"$T/new/nodir.conf"

@@ -1663,6 +1663,8 @@ static void test_messages_after_key(void **state)
 {
 	struct login l = { .user = "msg2", .rhost = "10.1.2.4", .code = "000000" };
 	char pub[1024], env[1200], path[512];
+	static char big[256 * 1024];
+	size_t n;
 
 	(void)state;
 	run("ssh-keygen -q -t ed25519 -N '' -f %s/km", dir);
@@ -1677,6 +1679,20 @@ static void test_messages_after_key(void **state)
 	assert_true(told_error(&l, "logins from 10.1.2.4 are not allowed for this account"));
 	/* a line that is not a key the user's, a password: nothing */
 	l.env = "SSH_AUTH_INFO_0=password\n";
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(error_lines(&l), 0);
+	/* the key beside a publickey line that cannot be read, or a huge one:
+	 * nothing (every line must be a key the user's) */
+	snprintf(big, sizeof(big), "SSH_AUTH_INFO_0=publickey %s\npublickey ssh-ed25519 AAAA!\n",
+		 pub);
+	l.env = big;
+	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
+	assert_int_equal(error_lines(&l), 0);
+	n = (size_t)snprintf(big, sizeof(big), "SSH_AUTH_INFO_0=publickey %s\npublickey ssh-ed25519 ",
+			     pub);
+	memset(big + n, 'A', sizeof(big) - n - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(do_login(&l), PAM_PERM_DENIED);
 	assert_int_equal(error_lines(&l), 0);
 	l.env = env;

@@ -197,7 +197,7 @@ check "database back: the spooled attempt reached the audit table" \
 check "database back: the spool is gone" [ ! -e "$T/spool1" ]
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" status >"$T/out" 2>&1
 check "database back: status finds the store again" \
-	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 7' $T/out &&
+	sh -c "grep -q '^OK       store      postgresql: reachable, schema version 8' $T/out &&
 	grep -q '^OK       spool      empty' $T/out"
 "$BUILD/otpgate-provision" -c "$T/bastion1.conf" check-config >"$T/out" 2>&1
 check "check-config on a fleet bastion: ok" sh -c "[ $? -eq 0 ] && tail -1 $T/out | grep -q ': ok$'"
@@ -584,7 +584,7 @@ moved "update audit set \"user\" = (select name from subjects where pseudonym = 
 	drop view audit_named; alter table audit drop column mac; drop table subjects; drop table org_removals;
 	alter table users drop column removed_with_org; alter table tokens drop column otp_kind;
 	update otpgate_meta set value = '3' where key = 'schema_version'"
-refuses "a schema 3 database is refused before migrate" "schema version 3, want 7" \
+refuses "a schema 3 database is refused before migrate" "schema version 3, want 8" \
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" list
 "$BUILD/otpgate-provision" -c "$T/moved.conf" migrate >/dev/null 2>&1 &&
 	"$BUILD/otpgate-provision" -c "$T/moved.conf" audit verify >"$T/out" 2>&1
@@ -609,7 +609,7 @@ done
 check "through PgBouncer: import" grep -q "^imported $((ROUNDS + 4)) tokens" "$T/out"
 "$BUILD/otpgate-provision" -c "$T/pooled1.conf" status >"$T/out" 2>&1
 check "through PgBouncer: status finds the store" \
-	grep -q '^OK       store      postgresql: reachable, schema version 7' "$T/out"
+	grep -q '^OK       store      postgresql: reachable, schema version 8' "$T/out"
 race_rounds pooled prace
 check "through PgBouncer: the same code on $BASTIONS bastions at once, one success in each of $ROUNDS rounds" \
 	[ "$bad_rounds" -eq 0 ]

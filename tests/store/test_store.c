@@ -275,6 +275,240 @@ static void test_hotp_claim_race(void **state)
 	trail_intact(x->st);
 }
 
+/* An invitation of user (in org) with hash {h, h, ...}, valid 900..1900. */
+static void add_invite(struct fx *x, const char *user, const char *org, unsigned char h)
+{
+	struct og_invite inv = { .kind = OG_OTP_TOTP, .created = 900, .expires = 1900 };
+
+	snprintf(inv.user, sizeof(inv.user), "%s", user);
+	memset(inv.hash, h, sizeof(inv.hash));
+	assert_int_equal(og_store_user_ensure(x->st, user, org, 900), OG_OK);
+	assert_int_equal(og_store_invite_put(x->st, &inv), OG_OK);
+}
+
+/* A pending token of user, as a login taking an invitation makes it. */
+static void new_device(struct fx *x, const char *user, const char *org, const char *serial,
+		       struct og_token *t)
+{
+	static const unsigned char secret[20] = "abcdefghijklmnopqrst";
+	struct og_key dek;
+	char dek_id[OG_ID_LEN + 1];
+
+	assert_int_equal(og_token_dek(x->st, &x->master, org, 1000, dek_id, &dek), OG_OK);
+	assert_int_equal(og_token_build(&dek, dek_id, user, serial, "virtual", secret,
+					sizeof(secret), &params, 1000, t), OG_OK);
+	og_key_wipe(&dek);
+	t->state = OG_TOKEN_PENDING;
+}
+
+static struct og_audit_event enrol_event(const char *user, const char *result, int64_t ts)
+{
+	struct og_audit_event ev = event(user, "invite", ts);
+
+	ev.event = "enrol";
+	ev.result = result;
+	return ev;
+}
+
+/*
+ * Invitations: one per user, read back whole; taken once, by the right
+ * hash, before it expires, with the token it makes (both or neither);
+ * the token activated by a claim that clears the failures; revoked only
+ * while not taken.
+ */
+static void test_invitations(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = enrol_event("ivy", "pending", 1000);
+	unsigned char right[OG_INVITE_HASH], wrong[OG_INVITE_HASH];
+	struct og_invite got;
+	struct og_user_state us;
+	struct og_token t, t2, back;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+
+	memset(right, 7, sizeof(right));
+	memset(wrong, 8, sizeof(wrong));
+	add_invite(x, "ivy", "acme", 7);
+	assert_int_equal(og_store_invite_get(x->st, "ivy", &got), OG_OK);
+	assert_string_equal(got.org, "acme");
+	assert_memory_equal(got.hash, right, sizeof(right));
+	assert_int_equal(got.kind, OG_OTP_TOTP);
+	assert_int_equal(got.expires, 1900);
+	assert_int_equal(got.used, 0);
+	assert_string_equal(got.token, "");
+	assert_int_equal(og_store_invite_get(x->st, "nobody", &got), OG_ERR_NOTFOUND);
+	new_device(x, "ivy", "acme", "v-ivy", &t);
+	/* a wrong hash, or too late: nothing taken, no token, nothing appended */
+	assert_int_equal(og_store_invite_take(x->st, "ivy", wrong, &t, &ev), OG_ERR_REPLAY);
+	ev.ts = 1900;
+	assert_int_equal(og_store_invite_take(x->st, "ivy", right, &t, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_token_get(x->st, "v-ivy", &back), OG_ERR_NOTFOUND);
+	assert_int_equal(audit_count(x), 0);
+	/* a failure before: kept by the take, cleared by the activation */
+	ev = event("ivy", "bad-invitation", 1001);
+	assert_int_equal(og_store_login_fail(x->st, "ivy", &lockout, &ev, &f), OG_OK);
+	ev = enrol_event("ivy", "pending", 1002);
+	assert_int_equal(og_store_invite_take(x->st, "ivy", right, &t, &ev), OG_OK);
+	assert_int_equal(og_store_invite_get(x->st, "ivy", &got), OG_OK);
+	assert_int_equal(got.used, 1002);
+	assert_string_equal(got.token, "v-ivy");
+	assert_int_equal(og_store_token_get(x->st, "v-ivy", &back), OG_OK);
+	assert_int_equal(back.state, OG_TOKEN_PENDING);
+	/* taken once: the same again, with another token, is refused */
+	new_device(x, "ivy", "acme", "v-ivy2", &t2);
+	assert_int_equal(og_store_invite_take(x->st, "ivy", right, &t2, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_token_get(x->st, "v-ivy2", &back), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_invite_revoke(x->st, "ivy"), OG_ERR_NOTFOUND);
+	state_of(x, "ivy", &us);
+	assert_int_equal(us.ntokens, 0);
+	assert_int_equal(us.has_failures, 1);
+	ev = enrol_event("ivy", "success", 1030);
+	assert_int_equal(og_store_enrol_activate(x->st, t.id, 34, 0, &ev), OG_OK);
+	assert_int_equal(og_store_enrol_activate(x->st, t.id, 35, 0, &ev), OG_ERR_REPLAY);
+	state_of(x, "ivy", &us);
+	assert_int_equal(us.ntokens, 1);
+	assert_int_equal(us.tokens[0].last_step, 34);
+	assert_int_equal(us.has_failures, 0);
+	assert_int_equal(og_store_token_discard(x->st, t.id), OG_ERR_NOTFOUND);
+	assert_int_equal(audit_count(x), 3);
+	/* a new invitation replaces the old; an open one is revoked */
+	add_invite(x, "ivy", "acme", 9);
+	assert_int_equal(og_store_invite_get(x->st, "ivy", &got), OG_OK);
+	assert_int_equal(got.used, 0);
+	assert_int_equal(got.hash[0], 9);
+	assert_int_equal(og_store_invite_revoke(x->st, "ivy"), OG_OK);
+	assert_int_equal(og_store_invite_get(x->st, "ivy", &got), OG_ERR_NOTFOUND);
+	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* A pending token is deleted; a locked or removed user takes nothing and
+ * activates nothing. */
+static void test_invitation_barred(void **state)
+{
+	struct fx *x = *state;
+	struct og_audit_event ev = event("jo", "bad-code", 1000);
+	unsigned char right[OG_INVITE_HASH];
+	struct og_token t, back;
+	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
+
+	memset(right, 3, sizeof(right));
+	add_invite(x, "jo", "acme", 3);
+	new_device(x, "jo", "acme", "v-jo", &t);
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 1000 + i;
+		assert_int_equal(og_store_login_fail(x->st, "jo", &lockout, &ev, &f), OG_OK);
+	}
+	ev = enrol_event("jo", "pending", 1005);
+	assert_int_equal(og_store_invite_take(x->st, "jo", right, &t, &ev), OG_ERR_LOCKED);
+	assert_int_equal(og_store_token_get(x->st, "v-jo", &back), OG_ERR_NOTFOUND);
+	assert_int_equal(og_store_unlock(x->st, "jo"), OG_OK);
+	assert_int_equal(og_store_invite_take(x->st, "jo", right, &t, &ev), OG_OK);
+	assert_int_equal(og_store_user_remove(x->st, "jo", 1010), OG_OK);
+	ev = enrol_event("jo", "success", 1020);
+	assert_int_equal(og_store_enrol_activate(x->st, t.id, 34, 0, &ev), OG_ERR_REMOVED);
+	assert_int_equal(og_store_token_discard(x->st, t.id), OG_OK);
+	assert_int_equal(og_store_token_get(x->st, "v-jo", &back), OG_ERR_NOTFOUND);
+	trail_intact(x->st);
+}
+
+/*
+ * N processes, each with its own connection, take the same invitation at
+ * once, as two sessions typing one code would: exactly one has it (and
+ * its token), the others are told it is taken.
+ */
+static void test_invitation_race(void **state)
+{
+	enum { N = 6 };
+	struct fx *x = *state;
+	unsigned char right[OG_INVITE_HASH];
+	struct og_token t;
+	pid_t pids[N];
+	int won = 0, taken = 0;
+
+	memset(right, 5, sizeof(right));
+	add_invite(x, "kai", "acme", 5);
+	new_device(x, "kai", "acme", "v-kai", &t);	/* the data key made before */
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct og_audit_event ev = enrol_event("kai", "pending", 1000 + i);
+			struct og_store *st;
+			char serial[32];
+			int r = og_store_open(&x->cfg, &x->log, 0, &st);
+			snprintf(serial, sizeof(serial), "v-kai-%d", i);
+			snprintf(t.serial, sizeof(t.serial), "%s", serial);
+			if (r == OG_OK)
+				r = og_random_id(t.id);
+			if (r == OG_OK)
+				r = og_store_invite_take(st, "kai", right, &t, &ev);
+			_exit(r == OG_OK ? 0 : r == OG_ERR_REPLAY ? 1 : 2);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		won += WEXITSTATUS(st) == 0;
+		taken += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(taken, N - 1);
+	{
+		struct og_user_state us;
+		struct og_invite got;
+		int pending = 0;
+		for (int i = 0; i < N; i++) {
+			struct og_token back;
+			char serial[32];
+			snprintf(serial, sizeof(serial), "v-kai-%d", i);
+			pending += og_store_token_get(x->st, serial, &back) == OG_OK;
+		}
+		assert_int_equal(pending, 1);
+		assert_int_equal(og_store_invite_get(x->st, "kai", &got), OG_OK);
+		assert_true(got.used >= 1000);
+		state_of(x, "kai", &us);
+		og_store_user_state_wipe(&us);
+	}
+	assert_int_equal(audit_count(x), 1);
+	trail_intact(x->st);
+}
+
+/*
+ * The first token of an organisation made by N logins at once (users
+ * enrolling with their invitations): one data key is made, and every
+ * one of them gets it.
+ */
+static void test_first_data_key_race(void **state)
+{
+	enum { N = 6 };
+	struct fx *x = *state;
+	char id[OG_ID_LEN + 1];
+	unsigned char wrapped[OG_WRAPPED_DEK_LEN];
+	pid_t pids[N];
+	int ok = 0;
+
+	for (int i = 0; i < N; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct og_store *st;
+			struct og_key dek;
+			char dek_id[OG_ID_LEN + 1];
+			int r = og_store_open(&x->cfg, &x->log, 0, &st);
+			if (r == OG_OK)
+				r = og_token_dek(st, &x->master, "newco", 1000, dek_id, &dek);
+			_exit(r == OG_OK ? 0 : 1);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	assert_int_equal(ok, N);
+	assert_int_equal(og_store_dek_get(x->st, "newco", id, wrapped), OG_OK);
+}
+
 /* Only active tokens log in; activate, resync and revoke move states once. */
 static void test_token_states_and_drift(void **state)
 {
@@ -567,7 +801,7 @@ static void test_replay_rule(void **state)
 
 /* Sessions: recorded, listed by user, by bastion and all (with the
  * user's organisation), read, forgotten; a value that would not come back
- * whole is refused; erase takes a person's sessions with the rest. */
+ * whole, or is not of a session's shape (store.h), is refused; erase takes a person's sessions with the rest. */
 static struct og_session_row session(const char *id, const char *user, const char *host,
 				     int64_t pid, int64_t started)
 {
@@ -622,6 +856,24 @@ static void test_sessions(void **state)
 	bad = a;
 	og_copy(bad.host, sizeof(bad.host), "-oProxyCommand");
 	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	/* what reaches a terminal is printable, and a pid a process's: each
+	 * refused with an id of its own (a taken one alone would be refused) */
+	bad = a;
+	og_copy(bad.id, sizeof(bad.id), "0000000000000000000000000000000b");
+	og_copy(bad.tty, sizeof(bad.tty), "\x1b]0;owned\x07");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	og_copy(bad.tty, sizeof(bad.tty), a.tty);
+	og_copy(bad.service, sizeof(bad.service), "sshd\notpgate: all is well");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	og_copy(bad.service, sizeof(bad.service), a.service);
+	og_copy(bad.source, sizeof(bad.source), "192.0.2.1 -x");
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	og_copy(bad.source, sizeof(bad.source), a.source);
+	bad.pid = 1;
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_ERR_INVALID);
+	bad.pid = a.pid;
+	assert_int_equal(og_store_session_add(x->st, &bad), OG_OK);
+	assert_int_equal(og_store_session_del(x->st, bad.id), OG_OK);
 	assert_int_equal(og_store_session_get(x->st, b.id, &got), OG_OK);
 	assert_string_equal(got.host, "bastion-b");
 	assert_string_equal(got.tty, "/dev/pts/3");
@@ -745,6 +997,7 @@ static void test_erase(void **state)
 	struct og_fail f = { NULL, -1, OG_COUNT_ONE, 0, 0 };
 
 	add_token(x, "frank", "acme", "s-f", OG_TOKEN_ACTIVE, 900, &t);
+	add_invite(x, "frank", "acme", 1);
 	assert_int_equal(og_store_keys_ready(x->st), OG_OK);
 	assert_int_equal(og_store_key_add(x->st, &k), OG_OK);
 	assert_int_equal(og_store_login_fail(x->st, "frank", &lockout, &ev, &f), OG_OK);
@@ -763,6 +1016,10 @@ static void test_erase(void **state)
 	assert_false(us.known);
 	assert_int_equal(og_store_token_get(x->st, "s-f", &t), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_key_by_fp(x->st, "SHA256:k2", &k), OG_ERR_NOTFOUND);
+	{
+		struct og_invite inv;
+		assert_int_equal(og_store_invite_get(x->st, "frank", &inv), OG_ERR_NOTFOUND);
+	}
 	assert_int_equal(og_store_erase(x->st, "frank", &er, pseudonym), OG_ERR_NOTFOUND);
 	trail_intact(x->st);
 	og_store_user_state_wipe(&us);
@@ -934,6 +1191,7 @@ static void fill(struct fx *x)
 	add_token(x, "jack", "acme", "s-j", OG_TOKEN_ACTIVE, 900, &t);
 	add_token_of(x, "jack", "acme", "h-j", &hotp, 42, OG_TOKEN_ACTIVE, 901, &t);
 	add_token(x, "kim", "globex", "s-k", OG_TOKEN_ACTIVE, 900, &t);
+	add_invite(x, "lou", "acme", 4);
 	assert_int_equal(og_store_login_fail(x->st, "jack", &lockout, &ev, &f), OG_OK);
 	assert_int_equal(og_recovery_generate(codes, &set), OG_OK);
 	assert_int_equal(og_store_recovery_set(x->st, "jack", &set, 950), OG_OK);
@@ -988,6 +1246,14 @@ static void test_migrate(void **state)
 	assert_int_equal(og_token_counter(&t), 42);
 	assert_int_equal(og_store_token_get(to, "s-j", &t), OG_OK);
 	assert_int_equal(t.params.otp_kind, OG_OTP_TOTP);
+	/* an invitation goes with its hash and dates */
+	{
+		struct og_invite a_inv, b_inv;
+		assert_int_equal(og_store_invite_get(x->st, "lou", &a_inv), OG_OK);
+		assert_int_equal(og_store_invite_get(to, "lou", &b_inv), OG_OK);
+		assert_memory_equal(&a_inv, &b_inv, sizeof(a_inv));
+		assert_int_equal(b.invitations, 1);
+	}
 	trail_intact(to);
 	og_store_close(to);
 	og_config_free(&x->cfg2);
@@ -1102,10 +1368,10 @@ static void test_schema_version(void **state)
 	struct fx *x = *state;
 	int found, want;
 
-	assert_int_equal(og_store_schema_version(x->st), 7);
+	assert_int_equal(og_store_schema_version(x->st), 8);
 	assert_int_equal(og_store_probe(&x->cfg, &x->log, &found, &want), OG_OK);
 	assert_int_equal(found, want);
-	assert_int_equal(want, 7);
+	assert_int_equal(want, 8);
 }
 
 /* Runs sql on the store under test through its backend's own client. */
@@ -1170,13 +1436,14 @@ static void test_upgrade_from_6(void **state)
 	og_store_close(x->st);
 	x->st = NULL;
 	backend_sql(x, "DROP TABLE sessions");
+	backend_sql(x, "DROP TABLE invitations");
 	backend_sql(x, "ALTER TABLE failures DROP COLUMN failure_mode_until");
 	backend_sql(x, "ALTER TABLE failures DROP COLUMN replay_step");
 	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$6$$"
 					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 6");
 	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
 	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
-	assert_int_equal(og_store_schema_version(x->st), 7);
+	assert_int_equal(og_store_schema_version(x->st), 8);
 	state_of(x, "uma", &us);
 	assert_int_equal(us.has_failures, 1);
 	assert_int_equal(us.failure_mode_until, 0);
@@ -1187,6 +1454,31 @@ static void test_upgrade_from_6(void **state)
 	og_store_user_state_wipe(&us);
 }
 
+/*
+ * A store of schema 7 (no invitations) is refused until init upgrades it;
+ * its tokens are kept, and then a user can be invited.
+ */
+static void test_upgrade_from_7(void **state)
+{
+	struct fx *x = *state;
+	struct og_store *st = NULL;
+	struct og_invite inv;
+	struct og_token t, got;
+
+	add_token(x, "otto", "acme", "s-old", OG_TOKEN_ACTIVE, 900, &t);
+	og_store_close(x->st);
+	x->st = NULL;
+	backend_sql(x, "DROP TABLE invitations");
+	backend_sql(x, conninfo != NULL ? "UPDATE otpgate_meta SET value = $$7$$"
+					  " WHERE key = $$schema_version$$" : "PRAGMA user_version = 7");
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &st), OG_ERR_SCHEMA);
+	assert_int_equal(open_init(x, &x->cfg, &x->st), 0);
+	assert_int_equal(og_store_schema_version(x->st), 8);
+	assert_int_equal(og_store_token_get(x->st, "s-old", &got), OG_OK);
+	add_invite(x, "otto2", "acme", 2);
+	assert_int_equal(og_store_invite_get(x->st, "otto2", &inv), OG_OK);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1195,6 +1487,10 @@ int main(void)
 		T(test_replay_and_claim),
 		T(test_hotp_claim),
 		T(test_hotp_claim_race),
+		T(test_invitations),
+		T(test_invitation_barred),
+		T(test_invitation_race),
+		T(test_first_data_key_race),
 		T(test_token_states_and_drift),
 		T(test_failures_and_lock),
 		T(test_lock_for_good_and_unlock),
@@ -1213,6 +1509,7 @@ int main(void)
 		T(test_schema_version),
 		T(test_upgrade_from_5),
 		T(test_upgrade_from_6),
+		T(test_upgrade_from_7),
 	};
 
 	conninfo = getenv("OTPGATE_TEST_CONNINFO");

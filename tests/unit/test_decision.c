@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "auth.h"
+#include "invite.h"
+#include "otpauth.h"
 #include "stepup.h"
 #include "th_store.h"
 #include "token.h"
@@ -47,13 +49,18 @@ enum {
 	S_MODE_OVER = 4096,	/* failure mode that ended at T - 1 */
 	S_REPLAYED = 8192,	/* the spent code (S_SPENT) replayed once, counted, then a
 				 * wrong code: two failures (the third locks) */
+	S_INVITE = 16384,	/* an invitation, made at T - 100, open until T + 1000 */
+	S_INVITE_OLD = 32768,	/* ... that expired at T - 1 */
+	S_INVITE_USED = 65536,	/* ... taken at T - 50 */
+	S_VPN = 131072,		/* the login comes through a VPN, which shows no text */
 };
 
 /* What happens while the login waits at the prompt. */
 enum { AT_NOTHING, AT_LOCK, AT_REMOVE };
 
 /* What is typed at the prompt (C_COUNTER: the HOTP code of COUNTER + offset). */
-enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD, C_COUNTER };
+enum { C_NONE, C_STEP, C_WRONG, C_RECOVERY_NEW, C_RECOVERY_USED, C_RECOVERY_BAD, C_COUNTER,
+       C_INVITE, C_INVITE_WRONG };
 
 struct decision {
 	const char *name;
@@ -254,6 +261,46 @@ static const struct decision cases[] = {
 	{ "HOTP failure mode: one code alone", STEP_UP, HOTP | S_MODE, NULL, NULL, 0, C_COUNTER, 0,
 	  0, OG_ALLOW, OG_DENY, "no-code", "auth/failure/no-code", C_NONE, 0, 0 },
 #undef HOTP
+	/* an invitation code, typed by a user without a token (enrol.h) */
+#define INV S_INVITE
+	{ "an invitation: the enrolment goes on", "", INV, NULL, NULL, 0, C_INVITE, 0, 0,
+	  OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
+	{ "... with uniform refusals off too", UNIFORM_OFF, INV, NULL, NULL, 0, C_INVITE, 0, 0,
+	  OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
+	{ "an invitation through a VPN: left for SSH", "", INV | S_VPN, NULL, NULL, 0, C_INVITE, 0,
+	  0, OG_ALLOW, OG_DENY, "enrol-needs-ssh", "auth/failure/enrol-needs-ssh", ONE_CODE },
+	{ "a wrong invitation code", "", INV, NULL, NULL, 0, C_INVITE_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-invitation", "auth/failure/bad-invitation", ONE_CODE },
+	{ "an invitation code, none made", "", 0, NULL, NULL, 0, C_INVITE_WRONG, 0, 0,
+	  OG_ALLOW, OG_DENY, "bad-invitation", "auth/failure/bad-invitation", ONE_CODE },
+	{ "the third failure locks: a wrong invitation", "", INV | S_FAIL2, NULL, NULL, 0,
+	  C_INVITE_WRONG, 0, 0, OG_ALLOW, OG_DENY, "bad-invitation",
+	  "auth/failure/bad-invitation lockout/locked/bad-invitation", ONE_CODE },
+	{ "an expired invitation", "", INV | S_INVITE_OLD, NULL, NULL, 0, C_INVITE, 0, 0,
+	  OG_ALLOW, OG_DENY, "invitation-expired", "auth/failure/invitation-expired", ONE_CODE },
+	{ "an invitation answered after it expired", "", INV, NULL, NULL, 0, C_INVITE, 0, 1000,
+	  OG_ALLOW, OG_DENY, "invitation-expired", "auth/failure/invitation-expired", ONE_CODE },
+	{ "an invitation taken before", "", INV | S_INVITE_USED, NULL, NULL, 0, C_INVITE, 0, 0,
+	  OG_ALLOW, OG_DENY, "invitation-used", "auth/failure/invitation-used", ONE_CODE },
+	{ "an invitation while locked", "", INV | S_LOCKED, NULL, NULL, 0, C_INVITE, 0, 0,
+	  OG_ALLOW, OG_DENY, "locked", "auth/failure/locked", ONE_CODE },
+	{ "an invitation from a source the policy refuses", "", INV, NULL, "192.0.2.7", 0,
+	  C_INVITE, 0, 0, OG_ALLOW, OG_DENY, "policy", "auth/failure/policy", ONE_CODE },
+	{ "an invitation, removed while at the prompt", "", INV, NULL, NULL, AT_REMOVE, C_INVITE,
+	  0, 10, OG_ALLOW, OG_DENY, "removed", "auth/failure/removed", ONE_CODE },
+	{ "an invitation, locked while at the prompt", "", INV, NULL, NULL, AT_LOCK, C_INVITE, 0,
+	  10, OG_ALLOW, OG_DENY, "locked",
+	  "auth/failure/bad-code auth/failure/bad-code auth/failure/bad-code auth/failure/locked", ONE_CODE },
+	{ "an invitation of a user with a token: a wrong code", "", INV | S_TOKEN, NULL, NULL, 0,
+	  C_INVITE, 0, 0, OG_ALLOW, OG_DENY, "bad-code", "auth/failure/bad-code", ONE_CODE },
+	{ "auth.allow_unenrolled, an invitation open: asked", "auth = { allow_unenrolled = true; };\n",
+	  INV, NULL, NULL, 0, C_INVITE, 0, 0, OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
+	{ "auth.allow_unenrolled, an invitation expired: not asked",
+	  "auth = { allow_unenrolled = true; };\n", INV | S_INVITE_OLD, NULL, NULL, 0, C_NONE, 0, 0,
+	  OG_ALLOW, OG_ALLOW, "unenrolled-allowed", "auth/success/unenrolled-allowed", ONE_CODE },
+	{ "an invitation in failure mode: it is the additional check", STEP_UP, INV | S_MODE, NULL,
+	  NULL, 0, C_INVITE, 0, 0, OG_ALLOW, OG_ENROL, "invite", "enrol/pending/invite", ONE_CODE },
+#undef INV
 };
 
 struct fx {
@@ -263,6 +310,7 @@ struct fx {
 	struct og_log log;
 	char codes[OG_RECOVERY_CODES][OG_RECOVERY_LEN + 2];
 	char token_id[OG_ID_LEN + 1];
+	char invite[OG_INVITE_TEXT + 1];	/* the invitation's code */
 	int64_t rows;			/* audit rows before the login */
 };
 
@@ -384,6 +432,28 @@ static void recovery(struct fx *x)
 	assert_int_equal(og_store_recovery_use(x->ctx.st, USER, set.idx[0], &ev), OG_OK);
 }
 
+/* USER's invitation, made at T - 100, expiring at T + 1000 (or T - 1 when
+ * old); taken at T - 50 when used. */
+static void invite(struct fx *x, unsigned s)
+{
+	const struct og_invite_req req = { USER, "acme", OG_OTP_TOTP, s & S_INVITE_OLD ? 99 : 1100,
+					   T - 100 };
+	struct og_key master = { 0 };
+	struct og_invite inv;
+	char key[300], why[256];
+
+	th_path(key, sizeof(key), x->dir, "master.key");
+	assert_int_equal(og_master_key_load(key, &master, NULL), OG_OK);
+	if (og_invite_create(x->ctx.st, &master, &req, x->invite, why, sizeof(why)) != OG_OK)
+		fail_msg("invite: %s", why);
+	og_key_wipe(&master);
+	if (!(s & S_INVITE_USED))
+		return;
+	assert_int_equal(og_store_invite_get(x->ctx.st, USER, &inv), OG_OK);
+	inv.used = T - 50;
+	assert_int_equal(og_store_invite_put(x->ctx.st, &inv), OG_OK);
+}
+
 /* The user's state, as the case says. */
 static void given(struct fx *x, unsigned s)
 {
@@ -393,6 +463,8 @@ static void given(struct fx *x, unsigned s)
 	if (s & S_NO_USER)
 		return;
 	assert_int_equal(og_store_user_ensure(x->ctx.st, USER, "acme", T - 1000), OG_OK);
+	if (s & S_INVITE)
+		invite(x, s);
 	if (s & S_TOKEN)
 		add_token(x, (s & S_HOTP) != 0);
 	/* what the user did before: codes spent, and then the failures, lock or removal */
@@ -451,6 +523,10 @@ static const char *typed_at(struct fx *x, int code, int64_t base, int offset, ch
 		assert_int_equal(og_otp_format(secret, sizeof(secret), &hparams, base + offset, buf),
 				 OG_OK);
 		return buf;
+	case C_INVITE:
+		return x->invite;
+	case C_INVITE_WRONG:
+		return "K7QD-9XPM-3RT6-WZ2A-HHNB";
 	default:
 		return NULL;
 	}
@@ -509,7 +585,7 @@ static void run_case(const struct decision *d)
 {
 	struct fx x;
 	struct og_login l;
-	char buf[16];
+	char buf[OG_INVITE_TEXT + 1];
 	enum og_verdict v;
 	int64_t at = T + d->delay;
 
@@ -520,6 +596,7 @@ static void run_case(const struct decision *d)
 	l.user = d->user ? d->user : USER;
 	l.service = "sshd";
 	l.rhost = d->rhost ? d->rhost : "127.0.0.1";
+	l.shows_text = !(d->state & S_VPN);
 	l.now = T;
 	if ((v = og_login_precheck(&x.ctx, &l)) != d->pre)
 		fail_msg("%s: precheck %d, want %d", d->name, v, d->pre);
@@ -715,6 +792,89 @@ static void test_step_up_with_hotp(void **state)
 	fx_close(&x);
 }
 
+/* The new device's code at step offset from at's, from the URI it was shown. */
+static void device_code(const struct og_login *l, int64_t at, int offset, int wrong, char *code)
+{
+	struct og_otpauth u;
+
+	assert_int_equal(og_otpauth_parse(l->enrol.uri, &u), OG_OK);
+	assert_int_equal(og_otp_format(u.secret, u.secret_len, &u.params,
+				       og_totp_step(&u.params, at) + offset, code), OG_OK);
+	if (wrong)
+		code[0] = code[0] == '9' ? '0' : (char)(code[0] + 1);
+}
+
+/* An invitation taken at T; the new device's codes answered at T + 40. */
+static void enrol_case(struct fx *x, struct og_login *l, const struct decision *d)
+{
+	fx_open(x, d);
+	given(x, S_INVITE);
+	x->rows = audit_rows(x);
+	memset(l, 0, sizeof(*l));
+	l->user = USER;
+	l->service = "sshd";
+	l->rhost = "127.0.0.1";
+	l->shows_text = 1;
+	l->now = T;
+	assert_int_equal(og_login_precheck(&x->ctx, l), OG_ALLOW);
+	assert_int_equal(og_login_verify(&x->ctx, l, x->invite, T), OG_ENROL);
+}
+
+/*
+ * After the invitation: the new device's code, as of when it is answered,
+ * activates the token, and the login goes through; a wrong one leaves one
+ * more try, and a second deletes the token; no answer too.
+ */
+static void test_enrol_finish(void **state)
+{
+	struct decision d = plain;
+	struct og_token t;
+	struct fx x;
+	struct og_login l;
+	char code[16], *text;
+
+	(void)state;
+	enrol_case(&x, &l, &d);
+	text = og_enrol_text(&l);
+	assert_non_null(text);
+	assert_non_null(strstr(text, l.enrol.uri));
+	og_freezero_str(text);
+	device_code(&l, T + 40, 0, 0, code);
+	assert_int_equal(og_enrol_finish(&x.ctx, &l, code, T + 40), OG_ALLOW);
+	assert_string_equal(l.reason, "invite");
+	assert_int_equal(l.enrol.token.id[0], '\0');	/* wiped */
+	assert_int_equal(og_store_token_get(x.ctx.st, l.token, &t), OG_OK);
+	assert_int_equal(t.state, OG_TOKEN_ACTIVE);
+	assert_true(t.last_step == og_totp_step(&params, T + 40));
+	d.audit = "enrol/pending/invite enrol/success/invite";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+
+	enrol_case(&x, &l, &d);
+	device_code(&l, T + 40, 0, 1, code);
+	assert_int_equal(og_enrol_finish(&x.ctx, &l, code, T + 40), OG_ENROL);
+	assert_string_equal(l.reason, "bad-code");
+	/* the code of the prompt, answered 90 s later: wrong as of then */
+	device_code(&l, T, 0, 0, code);
+	assert_int_equal(og_enrol_finish(&x.ctx, &l, code, T + 90), OG_DENY);
+	assert_string_equal(l.reason, "bad-code");
+	assert_int_equal(og_store_token_get(x.ctx.st, l.token, &t), OG_ERR_NOTFOUND);
+	d.audit = "enrol/pending/invite enrol/failure/bad-code enrol/failure/bad-code";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+
+	enrol_case(&x, &l, &d);
+	assert_int_equal(og_enrol_finish(&x.ctx, &l, NULL, T + 40), OG_DENY);
+	assert_string_equal(l.reason, "no-code");
+	assert_int_equal(og_store_token_get(x.ctx.st, l.token, &t), OG_ERR_NOTFOUND);
+	d.audit = "enrol/pending/invite enrol/failure/no-code";
+	audited(&x, &d);
+	og_login_clear(&l);
+	fx_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +882,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_step_up_shares_the_login, remove_left),
 		cmocka_unit_test_teardown(test_step_up_in_failure_mode, remove_left),
 		cmocka_unit_test_teardown(test_step_up_with_hotp, remove_left),
+		cmocka_unit_test_teardown(test_enrol_finish, remove_left),
 	};
 
 	return cmocka_run_group_tests_name("login decision", tests, NULL, NULL);

@@ -107,6 +107,36 @@ static void test_when(void **state)
 	assert_null(told(&without, buf));
 }
 
+/*
+ * Invitations: used or expired ones are told to ask for a new one (unless
+ * the failure locked: then that); a wrong one says nothing; a right one
+ * where no QR code can be shown is told to use SSH whatever the setting,
+ * as only its holder gets there.
+ */
+static void test_invitations(void **state)
+{
+	char buf[OG_MESSAGE_MAX];
+	struct og_login l = refused("invitation-expired", 1);
+
+	(void)state;
+	ctx.cfg.messages = OG_MESSAGES_AFTER_KEY;
+	assert_string_equal(told(&l, buf), "otpgate: that invitation has expired: ask an"
+			    " administrator for a new one.");
+	l = refused("invitation-used", 1);
+	assert_string_equal(told(&l, buf), "otpgate: that invitation was used already: ask an"
+			    " administrator for a new one.");
+	l.locked_until = NOW + 60;
+	assert_non_null(strstr(told(&l, buf), "locked until 04:42 UTC"));
+	l = refused("invitation-used", 0);
+	assert_null(told(&l, buf));
+	l = refused("bad-invitation", 1);
+	assert_null(told(&l, buf));
+	ctx.cfg.messages = OG_MESSAGES_NEVER;
+	l = refused("enrol-needs-ssh", 0);
+	assert_string_equal(told(&l, buf), "otpgate: this connection cannot show your new device's"
+			    " QR code: log in over SSH to enrol it with your invitation code.");
+}
+
 /* The line fits what it is given, cut rather than overrun. */
 static void test_bounded(void **state)
 {
@@ -127,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_each_reason),
 		cmocka_unit_test(test_wrong_code),
 		cmocka_unit_test(test_when),
+		cmocka_unit_test(test_invitations),
 		cmocka_unit_test(test_bounded),
 	};
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "procid.h"
 #include "session.h"
@@ -27,10 +28,12 @@ struct fx {
 	struct og_ctx ctx;
 	struct th_logbuf lb;
 	struct og_log log;
-	pid_t kids[4];
-	char told[4][768];
+	pid_t kids[16];	/* children alive, reaped at teardown */
+	char told[4][1024];
 	int ntold;
 };
+
+static void reap(struct fx *x, pid_t pid);
 
 /* A child that waits for a signal; a plain kill ends it. */
 static pid_t child(struct fx *x)
@@ -44,13 +47,15 @@ static pid_t child(struct fx *x)
 		for (;;)
 			pause();
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 16; i++) {
 		if (x->kids[i] == 0) {
 			x->kids[i] = pid;
-			break;
+			return pid;
 		}
 	}
-	return pid;
+	reap(x, pid);
+	fail_msg("more than 16 children");
+	return -1;
 }
 
 /* Ends and reaps a child (once; a reaped one's slot is cleared). */
@@ -58,7 +63,7 @@ static void reap(struct fx *x, pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 16; i++)
 		if (x->kids[i] == pid)
 			x->kids[i] = 0;
 }
@@ -95,7 +100,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 16; i++)
 		if (x->kids[i] > 0)
 			reap(x, x->kids[i]);
 	og_ctx_close(&x->ctx);
@@ -235,13 +240,13 @@ static void test_open_warns_of_other_sources(void **state)
 	assert_int_equal(s.pid, p3);
 	assert_int_equal(count_sessions(x), 3);
 	/* a session of another bastion is named by its host */
-	og_copy(s.id, sizeof(s.id), "0123456789abcdef0123456789abcdef");
+	og_copy(s.id, sizeof(s.id), "00000000000000000000000000000000");
 	og_copy(s.host, sizeof(s.host), "bastion-b");
 	og_copy(s.source, sizeof(s.source), "192.0.2.5");
 	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_OK);
 	assert_int_equal(open_as(x, "alice", "127.0.0.1", p3, c), OG_OK);
 	assert_int_equal(x->ntold, 2);
-	/* oldest first, then by id: the other bastion's (id 0123...) first */
+	/* oldest first, then by id: the other bastion's (id 000...: before any random id) first */
 	assert_non_null(strstr(x->told[0], "from 192.0.2.5"));
 	assert_non_null(strstr(x->told[0], "it runs on host bastion-b: end it there"));
 	assert_non_null(strstr(x->told[1], "from 127.0.0.2"));
@@ -317,6 +322,167 @@ static void test_hangup_session(void **state)
 	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_ERR_NOTFOUND);
 }
 
+/*
+ * A process that holds several sessions (a daemon that opens one per
+ * client, as strongSwan's xauth-pam can): SIGHUP would end every one of
+ * them, whoever's they are, so close refuses and signals nothing. Its
+ * close without the session's id (lost by the application) cannot tell
+ * which of them ended, and forgets none.
+ */
+static void test_shared_process(void **state)
+{
+	struct fx *x = *state;
+	char a[OG_ID_LEN + 1], b[OG_ID_LEN + 1], c[OG_ID_LEN + 1];
+	pid_t daemon = child(x), own = child(x);
+	struct og_session_row s;
+	enum og_session_end end;
+	int status = 0;
+
+	assert_int_equal(open_as(x, "ivan", "127.0.0.1", daemon, a), OG_OK);
+	assert_int_equal(open_as(x, "judy", "127.0.0.2", daemon, b), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	assert_int_equal(og_session_hangup(x->ctx.st, "bastion-a", &s, &end), OG_OK);
+	assert_int_equal(end, OG_SESSION_SHARED);
+	assert_int_equal(waitpid(daemon, &status, WNOHANG), 0);	/* untouched */
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	assert_int_equal(og_session_close(&x->ctx, NULL, daemon), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, b, &s), OG_OK);
+	assert_non_null(strstr(x->lb.text, "holds 2 sessions"));
+	/* closed by id, the other is the process's alone, and closes */
+	assert_int_equal(og_session_close(&x->ctx, a, daemon), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, b, &s), OG_OK);
+	assert_int_equal(og_session_hangup(x->ctx.st, "bastion-a", &s, &end), OG_OK);
+	assert_int_equal(end, OG_SESSION_ENDED);
+	assert_int_equal(waitpid(daemon, &status, 0), daemon);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
+	x->kids[0] = 0;
+	/* a row of a process gone that had the same pid is not another holder */
+	assert_int_equal(open_as(x, "ivan", "127.0.0.1", own, c), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, c, &s), OG_OK);
+	og_copy(s.id, sizeof(s.id), "abababababababababababababababab");
+	s.pid_start--;
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_OK);
+	assert_int_equal(og_session_close(&x->ctx, NULL, own), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, c, &s), OG_ERR_NOTFOUND);
+}
+
+/* Runs sql on the store's database beside the store's own connection
+ * (as another bastion, or anyone who can write the store, would). */
+static void raw_sql(struct fx *x, const char *sql)
+{
+	char path[300];
+	sqlite3 *db;
+
+	th_path(path, sizeof(path), x->dir, "otpgate.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static int count_row(void *arg, const struct og_session_row *s)
+{
+	(void)s;
+	++*(int *)arg;
+	return 0;
+}
+
+/* 1 if every line told is printable ASCII. */
+static int told_printable(const struct fx *x)
+{
+	for (int i = 0; i < x->ntold; i++)
+		for (const char *p = x->told[i]; *p != '\0'; p++)
+			if (*p < 0x20 || *p > 0x7e)
+				return 0;
+	return 1;
+}
+
+/*
+ * What another bastion (or anyone who can write the store) put in a
+ * session row reaches the user's terminal, an administrator's, a notify
+ * program and the logs: a row that is not of the shape otpgate writes
+ * (an escape sequence in its tty, service or host, an id or source that
+ * is not one) is malformed, never shown; nor is one stored.
+ */
+static void test_hostile_rows(void **state)
+{
+	static const char *const bad[] = {
+		"'0123456789abcdef0123456789abcdef', 'gina', '192.0.2.9', 'bastion-b', 'sshd',"
+		" char(27) || ']0;owned' || char(7) || char(27) || '[2J'",
+		"'0123456789abcdef0123456789abcdef', 'gina', '192.0.2.9', 'bastion-b',"
+		" 'ssh' || char(10) || 'otpgate: all is well', '/dev/pts/1'",
+		"'0123456789abcdef0123456789abcdef', 'gina', '192.0.2.9',"
+		" 'b' || char(27) || '[31m', 'sshd', '/dev/pts/1'",
+		"'0123456789abcdef0123456789abcde' || char(27), 'gina', '192.0.2.9', 'bastion-b',"
+		" 'sshd', '/dev/pts/1'",
+		"'0123456789abcdef0123456789abcdef', 'gina', '192.0.2.9 -x' || char(27), 'bastion-b',"
+		" 'sshd', '/dev/pts/1'",
+		"'0123456789abcdef0123456789abcdef', 'gina', '192.0.2.9', 'bastion-b', 'sshd',"
+		" '/dev/pts/1 x=\"y\"'",
+	};
+	struct fx *x = *state;
+	char a[OG_ID_LEN + 1], sql[512];
+	struct og_session_row s;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM sessions WHERE \"user\" = 'gina';"
+			 " INSERT INTO sessions VALUES(%s, 4242, 1, 'b00t', 1700000000)", bad[i]);
+		raw_sql(x, sql);
+		x->lb.len = 0;
+		x->lb.text[0] = '\0';
+		assert_int_equal(open_as(x, "gina", "127.0.0.1", child(x), a),
+				 OG_ERR_STORE);
+		assert_true(told_printable(x));
+		assert_int_equal(x->ntold, 0);
+		assert_non_null(strstr(x->lb.text, "list sessions: a row is malformed"));
+		/* the administrator's listing (sessions) does not show it either */
+		assert_int_equal(og_store_session_list(x->ctx.st, NULL, count_row, &n), OG_ERR_STORE);
+	}
+	/* nor is such a row stored */
+	raw_sql(x, "DELETE FROM sessions WHERE \"user\" = 'gina'");
+	assert_int_equal(open_as(x, "gina", "127.0.0.1", child(x), a), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	og_copy(s.id, sizeof(s.id), "fedcba9876543210fedcba9876543210");
+	og_copy(s.tty, sizeof(s.tty), "\x1b]0;owned\x07");
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_ERR_INVALID);
+	og_copy(s.tty, sizeof(s.tty), "/dev/pts/1");
+	og_copy(s.source, sizeof(s.source), "-oProxyCommand=x");
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_ERR_INVALID);
+	og_copy(s.source, sizeof(s.source), "192.0.2.9");
+	og_copy(s.id, sizeof(s.id), "FEDCBA9876543210FEDCBA9876543210");
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_ERR_INVALID);
+	og_copy(s.id, sizeof(s.id), "fedcba9876543210fedcba9876543210");
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_OK);
+}
+
+/* The longest host and source a row may hold: the line is told whole,
+ * with the session's id at its end. */
+static void test_long_names_told_whole(void **state)
+{
+	struct fx *x = *state;
+	char a[OG_ID_LEN + 1], host[OG_HOST_MAX + 1];
+	struct og_session_row s;
+
+	memset(host, 'h', OG_HOST_MAX);
+	host[OG_HOST_MAX] = '\0';
+	assert_int_equal(open_as(x, "hank", "127.0.0.1", child(x), a), OG_OK);
+	assert_int_equal(og_store_session_get(x->ctx.st, a, &s), OG_OK);
+	og_copy(s.id, sizeof(s.id), "00112233445566778899aabbccddeeff");
+	og_copy(s.host, sizeof(s.host), host);
+	og_copy(s.source, sizeof(s.source), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	memset(s.tty, 't', OG_SESSION_TEXT_MAX);
+	s.tty[OG_SESSION_TEXT_MAX] = '\0';
+	assert_int_equal(og_store_session_add(x->ctx.st, &s), OG_OK);
+	assert_int_equal(open_as(x, "hank", "127.0.0.3", child(x), a), OG_OK);
+	assert_int_equal(x->ntold, 2);
+	/* whichever line it is (the same start: in the order of their ids) */
+	assert_true(strstr(x->told[0], "(session 00112233445566778899aabbccddeeff)") != NULL ||
+		    strstr(x->told[1], "(session 00112233445566778899aabbccddeeff)") != NULL);
+}
+
 /* Ids: 32 lowercase hex digits, nothing else. */
 static void test_id_shape(void **state)
 {
@@ -341,6 +507,9 @@ int main(void)
 		T(test_warn_off),
 		T(test_close_and_cleanup),
 		T(test_hangup_session),
+		T(test_shared_process),
+		T(test_hostile_rows),
+		T(test_long_names_told_whole),
 		T(test_id_shape),
 	};
 

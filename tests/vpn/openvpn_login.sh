@@ -480,6 +480,19 @@ expect_outcome connected
 expect_rows "auth|success|ok|sc4|127.0.0.1|$SERVICE|HW-sc4" \
 	"account|success|ok|sc4|127.0.0.1|$SERVICE|"
 result "A: wrong password stops at pam_exec (requisite) before the code: no audit row, same code then connects"
+
+# an invitation code, typed where the user can see no QR code: refused with
+# a notice to enrol over SSH (which the plugin logs), and left unspent
+INVITE=$(prov invite iv1 | sed -n 's/^invitation code for iv1: //p')
+begin "$W/server.log"
+client iv1 "$(scrv1 s3cret "$INVITE")"
+client_stop
+expect_outcome auth-failed
+expect_rows "auth|failure|enrol-needs-ssh|iv1|127.0.0.1|$SERVICE|"
+expect_log "log in over SSH"
+[ "$(sqlite3 "$DB" "SELECT used FROM invitations WHERE \"user\" = 'iv1'")" = 0 ] ||
+	problem "the invitation was spent"
+result "A: an invitation code through OpenVPN: AUTH_FAILED, told to enrol over SSH, not spent"
 server_stop
 
 # ==== B: password and code in one answer

@@ -14,9 +14,10 @@
  *   -p PROCS   worker processes, each logging in a contiguous share of the slice
  *   -F         fork a fresh process per login (sshd's per-connection process:
  *              modules are dlopen'ed cold every time); timed inside the child
- *   -I         with -F: before forking, the parent initialises libcrypto as
- *              sshd's own process has by the time PAM runs (sshd_like_init);
- *              without -I nothing in the parent has touched libcrypto
+ *   -I         with -F: before forking, the parent initialises libcrypto and
+ *              looks the user up as sshd's own process has by the time PAM
+ *              runs (sshd_like_init); without -I nothing in the parent has
+ *              touched libcrypto (linked, as sshd links it) or NSS
  *
  * The answers are the users' codes for the current 30 s step and the next
  * ones, computed before the run by a throwaway process (precompute_codes):
@@ -29,6 +30,8 @@
  * attempts if none succeeded; latency_of says which), and trend = p50 of the
  * last 10% of those logins (by start time) / p50 of the first 10% (near 1.0
  * when a login's cost does not depend on how many logins came before it),
+ * the median CPU time a successful login's process spent in it
+ * (login_cpu_p50_us: less disturbed by a busy machine than the wall time),
  * the CPU seconds the run used (cpu_s, all processes) and other_cpu_pct: the
  * share of the machine's CPU that other processes used during the run (a
  * busy neighbour makes the figures unreliable).
@@ -68,8 +71,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +96,33 @@
 #include <security/pam_appl.h>
 #include <sqlite3.h>
 
+/*
+ * SQLite is loaded only for -K (dlopen): linked in, it would be in every
+ * login's process for free, and sshd does not link it. libcrypto is
+ * linked, as sshd links it (without -I a login's process has it mapped
+ * but never initialised).
+ */
+#define SQLITE_FUNCS(X) X(sqlite3_open_v2) X(sqlite3_errmsg) X(sqlite3_close) \
+	X(sqlite3_busy_timeout) X(sqlite3_prepare_v2) X(sqlite3_step) X(sqlite3_column_text) \
+	X(sqlite3_libversion) X(sqlite3_finalize) X(sqlite3_wal_checkpoint_v2)
+#define FUNC_FIELD(f) __typeof__(&f) f;
+#define FUNC_NAME(f) #f "\0"
+static struct { SQLITE_FUNCS(FUNC_FIELD) } sq;
+
+static int load_sqlite(void)
+{
+	const char *name = SQLITE_FUNCS(FUNC_NAME);
+	void *h = dlopen("libsqlite3.so.0", RTLD_NOW | RTLD_LOCAL), **table = (void **)&sq;
+
+	if (h == NULL)
+		return fprintf(stderr, "pam-bench: %s\n", dlerror()), -1;
+	for (size_t i = 0; i < sizeof(sq) / sizeof(void *); i++, name += strlen(name) + 1) {
+		if ((table[i] = dlsym(h, name)) == NULL)
+			return fprintf(stderr, "pam-bench: libsqlite3.so.0: no %s\n", name), -1;
+	}
+	return 0;
+}
+
 /* codes precomputed per user: this many 30 s steps from the run's first */
 #define CODE_STEPS 32
 
@@ -108,6 +140,7 @@ static uint64_t step0;
 struct slot {
 	double start_us;	/* since the run began */
 	double lat_us;
+	double cpu_us;		/* CPU time the login's process spent in it */
 	int rc;			/* PAM result; -1 when never run */
 };
 
@@ -116,6 +149,14 @@ static double now_us(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static double cpu_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
@@ -212,8 +253,12 @@ static int precompute_codes(struct user *users, long count)
  *     SHA-256 by default: ssh_digest_memory -> EVP_Digest).
  * (Seen on the real sshd too: these are the libcrypto calls its monitor
  * makes before pam_start, traced with uprobes on a login.)
+ * And, before any authentication method runs, the monitor has looked the
+ * user up (auth2.c input_userauth_request -> getpwnamallow(), auth.c ->
+ * getpwnam()), which loads the NSS modules of nsswitch.conf's passwd line:
+ * user is looked up here too.
  */
-static int sshd_like_init(void)
+static int sshd_like_init(const char *user)
 {
 	unsigned char prekey[16 * 1024], keyiv[EVP_MAX_MD_SIZE], blob[128], out[160];
 	unsigned int n = 0;
@@ -221,6 +266,7 @@ static int sshd_like_init(void)
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 
+	(void)getpwnam(user);
 	OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS, NULL);
 	ENGINE_load_builtin_engines();
 	ENGINE_register_all_complete();
@@ -406,25 +452,28 @@ static double median_of(const struct slot *s, long n)
 	return m;
 }
 
+static void timed_login(const char *service, const char *confdir, const char *rhost,
+			const struct user *u, struct slot *slot, double t0)
+{
+	double s = now_us(), c = cpu_now_us();
+
+	slot->rc = login(service, confdir, rhost, u);
+	slot->lat_us = now_us() - s;
+	slot->cpu_us = cpu_now_us() - c;
+	slot->start_us = s - t0;
+}
+
 static void worker(const char *service, const char *confdir, const char *rhost,
 		   const struct user *users, struct slot *slots, long lo, long hi,
 		   double t0, int fork_each)
 {
 	for (long i = lo; i < hi; i++) {
-		if (!fork_each) {
-			double s = now_us();
-			slots[i].rc = login(service, confdir, rhost, &users[i]);
-			slots[i].lat_us = now_us() - s;
-			slots[i].start_us = s - t0;
-			continue;
-		}
-		pid_t pid = fork();
+		pid_t pid = fork_each ? fork() : 0;
 		if (pid == 0) {
-			double s = now_us();
-			slots[i].rc = login(service, confdir, rhost, &users[i]);
-			slots[i].lat_us = now_us() - s;
-			slots[i].start_us = s - t0;
-			_exit(0);
+			timed_login(service, confdir, rhost, &users[i], &slots[i], t0);
+			if (fork_each)
+				_exit(0);
+			continue;
 		}
 		if (pid < 0 || waitpid(pid, NULL, 0) != pid)
 			slots[i].rc = -2;
@@ -451,7 +500,7 @@ static int run_logins(const char *confdir, const char *service, const char *user
 	}
 	if (procs > count)
 		procs = count;
-	if (precompute_codes(users, count) != 0 || (sshd_like && sshd_like_init() != 0))
+	if (precompute_codes(users, count) != 0 || (sshd_like && sshd_like_init(users[0].name) != 0))
 		return 2;
 	slots = mmap(NULL, (size_t)count * sizeof(*slots), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -533,7 +582,11 @@ static int run_logins(const char *confdir, const char *service, const char *user
 			slots[nok++] = slots[i];
 	}
 	for (long i = 0; i < nok; i++)
-		lat[nlat++] = slots[i].lat_us;
+		lat[nlat++] = slots[i].cpu_us;
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp_double);
+	double cpu_p50 = pct(lat, nlat, 0.5);
+	for (long i = 0; i < nok; i++)
+		lat[i] = slots[i].lat_us;
 	qsort(lat, (size_t)nlat, sizeof(*lat), cmp_double);
 	long dec = nok / 10 > 0 ? nok / 10 : 1;
 	double first_p50 = median_of(slots, dec), last_p50 = median_of(slots + nok - dec, dec);
@@ -541,11 +594,12 @@ static int run_logins(const char *confdir, const char *service, const char *user
 	printf("label=%s service=%s logins=%ld procs=%ld ok=%ld refused=%ld refusals=%s "
 	       "wall_s=%.3f ok_per_s=%.1f attempts_per_s=%.1f latency_of=%s "
 	       "p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f "
-	       "trend=%.2f first_p50_us=%.0f last_p50_us=%.0f cpu_s=%.3f other_cpu_pct=%.1f mode=%s\n",
+	       "trend=%.2f first_p50_us=%.0f last_p50_us=%.0f login_cpu_p50_us=%.0f cpu_s=%.3f "
+	       "other_cpu_pct=%.1f mode=%s\n",
 	       label, service, count, procs, ok, refused, refused ? why : "none", wall / 1e6,
 	       (double)ok / (wall / 1e6), (double)count / (wall / 1e6), ok ? "ok" : "all",
 	       pct(lat, nlat, 0.5), pct(lat, nlat, 0.9), pct(lat, nlat, 0.99), lat[nlat - 1],
-	       first_p50 > 0 ? last_p50 / first_p50 : 0, first_p50, last_p50, own1 - own0,
+	       first_p50 > 0 ? last_p50 / first_p50 : 0, first_p50, last_p50, cpu_p50, own1 - own0,
 	       other_pct, !fork_each ? "loop" : sshd_like ? "fork-after-sshd-init" : "fork-per-login");
 	free(lat);
 	munmap(users, (size_t)mapped * sizeof(*users));
@@ -735,21 +789,23 @@ static int wal_reset(const char *db_path)
 	sqlite3_stmt *s = NULL;
 	int log = -1, ckpt = -1, rc;
 
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", db_path, sqlite3_errmsg(db));
-		sqlite3_close(db);
+	if (load_sqlite() != 0)
+		return 2;
+	if (sq.sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", db_path, sq.sqlite3_errmsg(db));
+		sq.sqlite3_close(db);
 		return 2;
 	}
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		printf("journal_mode=%s sqlite=%s\n", (const char *)sqlite3_column_text(s, 0),
-		       sqlite3_libversion());
-	sqlite3_finalize(s);
-	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
+	sq.sqlite3_busy_timeout(db, 10000);
+	if (sq.sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
+	    sq.sqlite3_step(s) == SQLITE_ROW)
+		printf("journal_mode=%s sqlite=%s\n", (const char *)sq.sqlite3_column_text(s, 0),
+		       sq.sqlite3_libversion());
+	sq.sqlite3_finalize(s);
+	rc = sq.sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
 	if (rc != SQLITE_OK)
-		fprintf(stderr, "%s: checkpoint: %s\n", db_path, sqlite3_errmsg(db));
-	sqlite3_close(db);
+		fprintf(stderr, "%s: checkpoint: %s\n", db_path, sq.sqlite3_errmsg(db));
+	sq.sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : 2;
 }
 

@@ -1,11 +1,9 @@
 /* chain.c: macs that link audit entries, and pseudonyms for the people in them. */
 #include <string.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "chain.h"
 #include "err.h"
+#include "hmac.h"
 #include "util.h"
 
 /* The chain key: the master key's key for this purpose (og_key_derive). */
@@ -26,60 +24,39 @@ int og_chain_key_load(const char *master_key_path, struct og_chain_key *out,
 	return r;
 }
 
-/* One HMAC-SHA256 over a sequence of updates. */
-struct mac {
-	EVP_MAC *mac;
-	EVP_MAC_CTX *ctx;
-	int ok;
-};
-
-static void mac_start(struct mac *m, const struct og_chain_key *k)
+/* One HMAC-SHA256 under the chain key, over a sequence of updates. */
+static void mac_start(struct og_hmac *m, const struct og_chain_key *k)
 {
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		OSSL_PARAM_construct_end(),
-	};
-
-	m->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	m->ctx = m->mac ? EVP_MAC_CTX_new(m->mac) : NULL;
-	m->ok = m->ctx != NULL && EVP_MAC_init(m->ctx, k->k, sizeof(k->k), params) == 1;
+	og_hmac_start(m, OG_SHA256, k->k, sizeof(k->k));
 }
 
-static void mac_add(struct mac *m, const void *p, size_t n)
-{
-	if (m->ok && n > 0)
-		m->ok = EVP_MAC_update(m->ctx, p, n) == 1;
-}
-
-static void mac_u64(struct mac *m, uint64_t v)
+static void mac_u64(struct og_hmac *m, uint64_t v)
 {
 	unsigned char b[8];
 
 	for (int i = 7; i >= 0; i--, v >>= 8)
 		b[i] = (unsigned char)v;
-	mac_add(m, b, sizeof(b));
+	og_hmac_add(m, b, sizeof(b));
 }
 
 /* A field: 0 for NULL, else 1, its length and its bytes. */
-static void mac_field(struct mac *m, const char *s)
+static void mac_field(struct og_hmac *m, const char *s)
 {
 	unsigned char present = s != NULL;
 
-	mac_add(m, &present, 1);
+	og_hmac_add(m, &present, 1);
 	if (s != NULL) {
 		mac_u64(m, strlen(s));
-		mac_add(m, s, strlen(s));
+		og_hmac_add(m, s, strlen(s));
 	}
 }
 
-static int mac_end(struct mac *m, unsigned char *out, size_t cap)
+static int mac_end(struct og_hmac *m, unsigned char *out, size_t cap)
 {
 	size_t n = 0;
-	int ok = m->ok && EVP_MAC_final(m->ctx, out, &n, cap) == 1 && n == cap;
+	int r = og_hmac_end(m, out, cap, &n);
 
-	EVP_MAC_CTX_free(m->ctx);
-	EVP_MAC_free(m->mac);
-	return ok ? OG_OK : OG_ERR_CRYPTO;
+	return r == OG_OK && n != cap ? OG_ERR_CRYPTO : r;
 }
 
 int og_chain_mac(const struct og_chain_key *k, const unsigned char prev[OG_CHAIN_LEN],
@@ -88,11 +65,11 @@ int og_chain_mac(const struct og_chain_key *k, const unsigned char prev[OG_CHAIN
 	const char *fields[] = { ev->host, ev->event, ev->result, ev->reason, ev->user,
 				 ev->source, ev->service, ev->token, ev->key, ev->actor,
 				 ev->detail };
-	struct mac m;
+	struct og_hmac m;
 
 	mac_start(&m, k);
-	mac_add(&m, "entry", 5);
-	mac_add(&m, prev, OG_CHAIN_LEN);
+	og_hmac_add(&m, "entry", 5);
+	og_hmac_add(&m, prev, OG_CHAIN_LEN);
 	mac_u64(&m, (uint64_t)id);
 	mac_u64(&m, (uint64_t)ev->ts);
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -106,12 +83,12 @@ int og_chain_subject_pseudonym(const struct og_chain_key *k,
 {
 	unsigned char h[OG_CHAIN_LEN];
 	char hex[2 * OG_CHAIN_LEN + 1];
-	struct mac m;
+	struct og_hmac m;
 	int r;
 
 	mac_start(&m, k);
-	mac_add(&m, "subject", 7);
-	mac_add(&m, salt, OG_SUBJECT_SALT);
+	og_hmac_add(&m, "subject", 7);
+	og_hmac_add(&m, salt, OG_SUBJECT_SALT);
 	mac_field(&m, name);
 	if ((r = mac_end(&m, h, sizeof(h))) != OG_OK)
 		return r;

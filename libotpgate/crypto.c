@@ -4,11 +4,11 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "crypto.h"
 #include "err.h"
 #include "fileio.h"
+#include "hmac.h"
 #include "util.h"
 
 #define SEAL_VERSION 1
@@ -51,17 +51,16 @@ void og_key_wipe(struct og_key *key)
 int og_key_derive(const struct og_key *master, const char *label, unsigned char out[OG_KEY_LEN])
 {
 	unsigned char info[128];
-	size_t n = strlen(label);
-	unsigned int len = 0;
-	int ok;
+	size_t n = strlen(label), len = 0;
 
 	if (n >= sizeof(info))
 		return OG_ERR_INVALID;
 	memcpy(info, label, n);
 	info[n] = 0x01;
-	ok = HMAC(EVP_sha256(), master->k, sizeof(master->k), info, n + 1, out, &len) != NULL &&
-	     len == OG_KEY_LEN;
-	return ok ? OG_OK : OG_ERR_CRYPTO;
+	if (og_hmac(OG_SHA256, master->k, sizeof(master->k), info, n + 1, out, OG_KEY_LEN, &len) !=
+	    OG_OK || len != OG_KEY_LEN)
+		return OG_ERR_CRYPTO;
+	return OG_OK;
 }
 
 int og_master_key_create(const char *path)
@@ -80,17 +79,31 @@ int og_master_key_create(const char *path)
 	return r;
 }
 
+/*
+ * AES-256-GCM, fetched from libcrypto once per process (EVP_aes_256_gcm()
+ * would be looked up again at every EVP_CipherInit_ex).
+ */
+static EVP_CIPHER *aes_gcm;
+static CRYPTO_ONCE aes_gcm_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void fetch_aes_gcm(void)
+{
+	aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
 /* One AES-256-GCM operation; enc selects seal (1) or open (0). */
 static int gcm(int enc, const struct og_key *key, const unsigned char *nonce,
 	       const void *aad, size_t aadlen, const unsigned char *in, size_t len,
 	       unsigned char *out, unsigned char *tag)
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *ctx;
 	int n = 0, ok;
 
-	if (ctx == NULL)
+	if (!CRYPTO_THREAD_run_once(&aes_gcm_once, fetch_aes_gcm) || aes_gcm == NULL)
+		return OG_ERR_CRYPTO;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		return OG_ERR_NOMEM;
-	ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->k, nonce, enc) == 1 &&
+	ok = EVP_CipherInit_ex2(ctx, aes_gcm, key->k, nonce, enc, NULL) == 1 &&
 	     EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) == 1 &&
 	     (len == 0 || EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1);
 	if (ok && !enc)

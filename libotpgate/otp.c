@@ -4,9 +4,9 @@
 #include <strings.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "err.h"
+#include "hmac.h"
 #include "otp.h"
 #include "util.h"
 
@@ -55,16 +55,6 @@ const char *og_algo_name(enum og_algo a)
 	return (unsigned)a < 3 ? algo_names[a] : "?";
 }
 
-static const EVP_MD *algo_md(enum og_algo a)
-{
-	switch (a) {
-	case OG_SHA1: return EVP_sha1();
-	case OG_SHA256: return EVP_sha256();
-	case OG_SHA512: return EVP_sha512();
-	}
-	return NULL;
-}
-
 int og_otp_digits_ok(int64_t digits)
 {
 	return digits == 6 || digits == 8;
@@ -106,18 +96,18 @@ int64_t og_hotp(const unsigned char *key, size_t keylen, enum og_algo algo,
 		uint64_t counter, int digits)
 {
 	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	const EVP_MD *md = algo_md(algo);
+	size_t maclen = 0;
 	uint32_t bin, mod = 1;
 	int off;
 
-	if (md == NULL || !og_otp_digits_ok(digits) || keylen == 0)
+	if ((unsigned)algo > OG_SHA512 || !og_otp_digits_ok(digits) || keylen == 0)
 		return OG_ERR_INVALID;
 	for (int i = 7; i >= 0; i--) {
 		msg[i] = (unsigned char)(counter & 0xff);
 		counter >>= 8;
 	}
-	if (HMAC(md, key, (int)keylen, msg, sizeof(msg), mac, &maclen) == NULL)
+	if (og_hmac(algo, key, keylen, msg, sizeof(msg), mac, sizeof(mac), &maclen) != OG_OK ||
+	    maclen < 20)
 		return OG_ERR_CRYPTO;
 	off = mac[maclen - 1] & 0x0f;
 	bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |

@@ -361,6 +361,27 @@ int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 /* Inserts a token; OG_ERR_EXISTS on a duplicate serial. */
 int og_store_token_add(struct og_store *st, const struct og_token *t);
 
+/* Why a token of a bulk import could not go in (og_store_tokens_import). */
+enum og_import_why {
+	OG_IMPORT_STORE,		/* the store failed */
+	OG_IMPORT_OTHER_ORG,		/* its user belongs to another organisation */
+	OG_IMPORT_SERIAL_TAKEN,		/* its serial is in the store, or earlier */
+};
+
+#define OG_IMPORT_BATCH 64	/* tokens og_store_tokens_import takes at a time */
+
+/*
+ * A bulk import, in the caller's transaction: n built and sealed tokens (at
+ * most OG_IMPORT_BATCH), each with its user (t->user; "" for stock, and
+ * none made), of organisation t->dek_org, made with their audit pseudonym
+ * at now when new. In a few round trips, however many tokens. OG_OK; or
+ * OG_ERR_EXISTS with *bad the first token (in order) that cannot go in and
+ * *why the reason; or another error (*why OG_IMPORT_STORE, *bad the token
+ * it came with or -1). The caller rolls back on error.
+ */
+int og_store_tokens_import(struct og_store *st, const struct og_token *t, int n, int64_t now,
+			   int *bad, enum og_import_why *why);
+
 /* The token with this serial (any state); OG_ERR_NOTFOUND if none. */
 int og_store_token_get(struct og_store *st, const char *serial, struct og_token *out);
 

@@ -156,7 +156,7 @@ enum og_q {
 	OG_Q_FAIL_GET,			/* $1 user: OG_FAIL_COLS */
 	OG_Q_FAIL_PUT,			/* $1 user, $2..$6 OG_FAIL_COLS */
 	OG_Q_CHAIN_LOCK,		/* one append to the trail at a time (dialect) */
-	OG_Q_CHAIN_TAIL,		/* $1 user, $2 actor: newest id and mac, their pseudonyms */
+	OG_Q_CHAIN_TAIL,		/* the newest entry's id and mac (no row: none yet) */
 	OG_Q_AUDIT_INSERT,		/* $1 ts, $2..$12 OG_AUDIT_FIELD_COLS, $13 id, $14 mac */
 	OG_Q_SUBJECT_GET,		/* $1 name: its pseudonym */
 	OG_Q_SUBJECT_ADD,		/* $1 pseudonym, $2 name, $3 salt, $4 created */
@@ -295,7 +295,7 @@ typedef int (*og_row_fn)(void *arg, const struct og_row *r);
 /*
  * One statement of a batch: what to run with which values, and who reads
  * its rows. The backend sets changed (rows changed by an INSERT, UPDATE
- * or DELETE).
+ * or DELETE), and failed on the statement that failed.
  */
 struct og_call {
 	enum og_q q;
@@ -304,6 +304,7 @@ struct og_call {
 	og_row_fn fn;		/* NULL: rows are not read */
 	void *arg;
 	int64_t changed;
+	int failed;
 };
 
 /* How a backend is opened. */
@@ -334,8 +335,8 @@ struct og_store_ops {
 	 * Runs n statements in order, in one round trip where the dialect
 	 * can, then commits the open transaction when commit is set. OG_OK,
 	 * or the first error (logged; the statements after it did not run):
-	 * OG_ERR_EXISTS for a unique key already taken, else OG_ERR_STORE.
-	 * The caller rolls back.
+	 * OG_ERR_EXISTS for a unique key already taken, else OG_ERR_STORE,
+	 * and the call that failed marked (failed). The caller rolls back.
 	 */
 	int (*batch)(void *be, struct og_call *calls, int n, int commit);
 };

@@ -17,8 +17,8 @@
 #include "store_backend.h"
 #include "util.h"
 
-/* The chain's newest end and the pseudonyms of an entry's user and actor,
- * as OG_Q_CHAIN_TAIL reads them. */
+/* The chain's newest end (OG_Q_CHAIN_TAIL), and the pseudonyms of an
+ * entry's user and actor (OG_Q_SUBJECT_GET), "" where there is none yet. */
 struct tail {
 	int64_t id;
 	unsigned char mac[OG_CHAIN_LEN];
@@ -26,34 +26,16 @@ struct tail {
 	char user[OG_SUBJECT_LEN + 1], actor[OG_SUBJECT_LEN + 1];
 };
 
+/* The newest entry; none read: the chain is empty (id 0, 32 zero bytes). */
 static int read_tail(void *arg, const struct og_row *r)
 {
 	struct tail *t = arg;
 	size_t n = 0;
 
-	t->id = r->rd->is_null(r, 0) ? 0 : r->rd->integer(r, 0);
-	t->mac_ok = t->id == 0 || (!r->rd->is_null(r, 1) &&
-				   r->rd->blob(r, 1, t->mac, OG_CHAIN_LEN, &n) == OG_OK &&
-				   n == OG_CHAIN_LEN);
-	if (t->id == 0)
-		memset(t->mac, 0, sizeof(t->mac));
-	if (og_row_str(r, 2, t->user, sizeof(t->user)) != OG_OK)
-		t->user[0] = '\0';
-	if (og_row_str(r, 3, t->actor, sizeof(t->actor)) != OG_OK)
-		t->actor[0] = '\0';
+	t->id = r->rd->integer(r, 0);
+	t->mac_ok = !r->rd->is_null(r, 1) && r->rd->blob(r, 1, t->mac, OG_CHAIN_LEN, &n) == OG_OK &&
+		    n == OG_CHAIN_LEN;
 	return 0;
-}
-
-/* The chain's lock and tail, for e, as two calls at c (v: their values). */
-static int tail_calls(struct og_call *c, struct og_value v[2], const struct og_audit_event *e,
-		      struct tail *t)
-{
-	memset(t, 0, sizeof(*t));
-	v[0] = og_v_text(e->user);
-	v[1] = og_v_text(e->actor);
-	c[0] = (struct og_call){ .q = OG_Q_CHAIN_LOCK };
-	c[1] = (struct og_call){ .q = OG_Q_CHAIN_TAIL, .v = v, .n = 2, .fn = read_tail, .arg = t };
-	return 2;
 }
 
 static int read_str(void *arg, const struct og_row *r)
@@ -63,6 +45,33 @@ static int read_str(void *arg, const struct og_row *r)
 	if (og_row_str(r, 0, out, OG_SUBJECT_LEN + 1) != OG_OK)
 		out[0] = '\0';
 	return 0;
+}
+
+#define TAIL_CALLS 4	/* the most tail_calls() makes */
+
+/*
+ * The chain's lock and tail, and the pseudonyms of e's user and of its
+ * actor when another, as calls at c (TAIL_CALLS of room; v: their
+ * values). Returns how many.
+ */
+static int tail_calls(struct og_call *c, struct og_value v[2], const struct og_audit_event *e,
+		      struct tail *t)
+{
+	int n = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->mac_ok = 1;
+	c[n++] = (struct og_call){ .q = OG_Q_CHAIN_LOCK };
+	c[n++] = (struct og_call){ .q = OG_Q_CHAIN_TAIL, .fn = read_tail, .arg = t };
+	v[0] = og_v_text(e->user);
+	v[1] = og_v_text(e->actor);
+	if (e->user != NULL)
+		c[n++] = (struct og_call){ .q = OG_Q_SUBJECT_GET, .v = &v[0], .n = 1, .fn = read_str,
+					   .arg = t->user };
+	if (e->actor != NULL && (e->user == NULL || strcmp(e->user, e->actor) != 0))
+		c[n++] = (struct og_call){ .q = OG_Q_SUBJECT_GET, .v = &v[1], .n = 1, .fn = read_str,
+					   .arg = t->actor };
+	return n;
 }
 
 /* The pseudonym naming name in the trail; a new subject the first time
@@ -159,7 +168,7 @@ static int clean(struct og_store *st, const struct og_audit_event *ev, struct og
 int og_store_audit_add(struct og_store *st, const struct og_audit_event *ev)
 {
 	struct og_audit_copy c;
-	struct og_call calls[2];
+	struct og_call calls[TAIL_CALLS];
 	struct og_value v[2];
 	struct tail t;
 	int own, r;
@@ -196,10 +205,10 @@ static int read_standing(void *arg, const struct og_row *r)
  * (standing, which decides first: OG_ERR_REMOVED, OG_ERR_LOCKED or, unless
  * checked, OG_ERR_FAILURE_MODE at ev->ts), the claim itself (q with v;
  * exactly one row or OG_ERR_REPLAY), what is written with it (also, or
- * none), their failures cleared (clear, or none: clearing ends failure
- * mode), and the entry. v[0] names who the claim is about, as lock,
- * standing and clear take it. Unless all holds nothing is changed or
- * appended.
+ * none), the failures the standing found cleared (clear, or none: clearing
+ * ends failure mode; the lock keeps others from counting one meanwhile),
+ * and the entry. v[0] names who the claim is about, as lock, standing and
+ * clear take it. Unless all holds nothing is changed or appended.
  */
 struct claim {
 	enum og_q lock, standing, q;
@@ -217,17 +226,15 @@ static int claim(struct og_store *st, const struct claim *cl, const struct og_au
 	struct og_audit_copy c;
 	struct og_value tv[2];
 	struct tail t;
-	struct og_call calls[7] = {
+	struct og_call calls[4 + TAIL_CALLS] = {
 		{ .q = cl->lock, .v = cl->v, .n = 1 },
 		{ .q = cl->standing, .v = cl->v, .n = 1, .fn = read_standing, .arg = &s },
 		{ .q = cl->q, .v = cl->v, .n = cl->n },
-	};
+	}, wipe = { .q = cl->clear, .v = cl->v, .n = 1 };
 	int ncalls = 3, r;
 
 	if (cl->also != NULL)
 		calls[ncalls++] = *cl->also;
-	if (cl->clears)
-		calls[ncalls++] = (struct og_call){ .q = cl->clear, .v = cl->v, .n = 1 };
 	if ((r = clean(st, ev, &c)) != OG_OK || (r = st->ops->begin(st->be)) != OG_OK)
 		return r;
 	if (!ev->syslog_only)
@@ -238,7 +245,7 @@ static int claim(struct og_store *st, const struct claim *cl, const struct og_au
 	if (r == OG_OK)
 		r = calls[2].changed == 1 ? OG_OK : OG_ERR_REPLAY;
 	if (r == OG_OK)
-		r = append_after(st, &c.ev, &t, NULL, 0, 1);
+		r = append_after(st, &c.ev, &t, &wipe, cl->clears && s.has_failures, 1);
 	if (r != OG_OK)
 		st->ops->rollback(st->be);
 	return r;
@@ -360,7 +367,7 @@ static int count_failure(struct og_store *st, const char *user, const struct og_
 	struct og_value who = og_v_text(user), tok = og_v_text(f->replay_token), tv[2], pv[6];
 	int64_t mark = -2;
 	struct tail t;
-	struct og_call put = { .q = OG_Q_FAIL_PUT }, calls[7] = {
+	struct og_call put = { .q = OG_Q_FAIL_PUT }, calls[5 + TAIL_CALLS] = {
 		{ .q = OG_Q_FAIL_LOCK_USER, .v = &who, .n = 1 },
 		{ .q = OG_Q_STANDING_OF_USER, .v = &who, .n = 1, .fn = read_standing, .arg = &s },
 		{ .q = OG_Q_FAIL_ENSURE, .v = &who, .n = 1 },
@@ -414,26 +421,25 @@ int og_store_login_fail(struct og_store *st, const char *user, const struct og_l
  * and their name mapping; then the erasure entry, stored even when
  * audit.store is off, as the chain could not be verified without it.
  */
-#define ERASE_CALL(name, table, column) { .q = OG_Q_ERASE_##name, .v = &who, .n = 1 },
+#define ERASE_Q(name, table, column) OG_Q_ERASE_##name,
 
 static int erase_rows(struct og_store *st, const char *user, struct og_audit_event *ev,
 		      char pseudonym[OG_SUBJECT_LEN + 1])
 {
+	static const enum og_q erase[] = { OG_PERSON_TABLES(ERASE_Q) OG_Q_ERASE_SUBJECT };
 	struct og_value who = og_v_text(user), tv[2];
 	struct tail t;
-	struct og_call calls[] = {
-		{ .q = OG_Q_CHAIN_LOCK }, { .q = OG_Q_CHAIN_TAIL },
-		{ .q = OG_Q_SUBJECT_GET, .v = &who, .n = 1, .fn = read_str, .arg = pseudonym },
-		OG_PERSON_TABLES(ERASE_CALL)
-		{ .q = OG_Q_ERASE_SUBJECT, .v = &who, .n = 1 },
-	};
-	size_t n = sizeof(calls) / sizeof(calls[0]);
-	int r;
+	struct og_call calls[TAIL_CALLS + 1 + sizeof(erase) / sizeof(erase[0])];
+	int n, r;
 
 	ev->user = NULL;
 	ev->syslog_only = 0;
-	tail_calls(calls, tv, ev, &t);
-	if ((r = og_store_batch(st, calls, (int)n, 0)) != OG_OK)
+	n = tail_calls(calls, tv, ev, &t);
+	calls[n++] = (struct og_call){ .q = OG_Q_SUBJECT_GET, .v = &who, .n = 1, .fn = read_str,
+				       .arg = pseudonym };
+	for (size_t i = 0; i < sizeof(erase) / sizeof(erase[0]); i++)
+		calls[n++] = (struct og_call){ .q = erase[i], .v = &who, .n = 1 };
+	if ((r = og_store_batch(st, calls, n, 0)) != OG_OK)
 		return r;
 	if (calls[n - 2].changed == 0 && pseudonym[0] == '\0')
 		return OG_ERR_NOTFOUND;	/* the store knows nothing of them */

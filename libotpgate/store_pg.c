@@ -28,8 +28,7 @@
 #define INIT_LOCK 7041661474	/* one init at a time */
 #define AUDIT_LOCK 7041661475	/* one append to the audit chain at a time, fleet-wide */
 #define MAX_PARAMS 20
-#define MAX_BATCH 16		/* statements in one round trip, BEGIN, its settings and
-				 * COMMIT included */
+#define MAX_BATCH 1024	/* calls in one batch (one round trip) */
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
@@ -583,6 +582,7 @@ static int run_one(struct pg_be *be, struct og_call *c, const char *sql, const s
 	int64_t until = deadline(be);
 	PGresult *res, *kept = NULL;
 
+	c->failed = 1;	/* until it has not */
 	if ((r = send_query(be, what, sql, p, c->n == 0)) != OG_OK)
 		return r;
 	if (stream && !PQsetSingleRowMode(be->conn))
@@ -603,22 +603,35 @@ static int run_one(struct pg_be *be, struct og_call *c, const char *sql, const s
 	if (r == OG_OK && w == OG_OK && kept != NULL)
 		deliver(kept, c);
 	PQclear(kept);
+	c->failed = r != OG_OK || w != OG_OK;
 	return r != OG_OK ? r : w;
 }
 
-/* Reads the results of n statements sent in a pipeline, and its sync. */
-static int pipeline_results(struct pg_be *be, struct og_call **slot, const char **sql, int n,
-			    PGresult **res)
+/* A statement of a round trip: its call (NULL: a BEGIN or COMMIT of the
+ * batch's own), SQL, values and result. */
+struct item {
+	struct og_call *c;
+	const char *sql;
+	struct params p;
+	PGresult *res;
+};
+
+/* Reads the results of n statements sent in a pipeline, and its sync; the
+ * call of the first that failed is marked. */
+static int pipeline_results(struct pg_be *be, struct item *it, int n)
 {
 	int64_t until = deadline(be);
 	int r = OG_OK, w = OG_OK;
 	PGresult *x;
 
 	for (int i = 0; i < n && w == OG_OK; i++) {
-		res[i] = next_result(be, "batch", until, &w);
-		if (w == OG_OK && r == OG_OK && !res_ok(res[i]))
-			r = failed(be, slot[i] ? og_statements[slot[i]->q].what : own_what(be, sql[i]),
-				   res[i]);
+		it[i].res = next_result(be, "batch", until, &w);
+		if (w == OG_OK && r == OG_OK && !res_ok(it[i].res)) {
+			r = failed(be, it[i].c ? og_statements[it[i].c->q].what : own_what(be, it[i].sql),
+				   it[i].res);
+			if (it[i].c != NULL)
+				it[i].c->failed = 1;
+		}
 		/* the NULL that ends each one */
 		while (w == OG_OK && (x = next_result(be, "batch", until, &w)) != NULL)
 			PQclear(x);
@@ -629,81 +642,93 @@ static int pipeline_results(struct pg_be *be, struct og_call **slot, const char 
 }
 
 /*
- * Several statements in one round trip (a libpq pipeline); slot[i] takes
- * the rows of sql[i] (NULL: a BEGIN or COMMIT of the batch's own), once
- * all have come. OG_OK, or the first error (after it the server skips the
- * rest, and the transaction is aborted: the caller rolls back).
+ * Several statements in one round trip (a libpq pipeline); each call
+ * takes its rows once all have come. OG_OK, or the first error (after it
+ * the server skips the rest, and the transaction is aborted: the caller
+ * rolls back).
  */
-static int pipeline(struct pg_be *be, struct og_call **slot, const char **sql,
-		    const struct params *p, int n)
+static int pipeline(struct pg_be *be, struct item *it, int n)
 {
-	PGresult *res[MAX_BATCH] = { NULL };
 	int sent = 0, r;
 
 	if ((r = still_usable(be, "batch")) != OG_OK)
 		return r;
 	if (!PQenterPipelineMode(be->conn))
 		return pg_error(be, "batch", NULL);
-	while (sent < n && send_query(be, "batch", sql[sent], &p[sent], 0) == OG_OK)
+	while (sent < n && send_query(be, "batch", it[sent].sql, &it[sent].p, 0) == OG_OK)
 		sent++;
 	if (sent < n || !PQpipelineSync(be->conn))
 		r = pg_error(be, "batch", NULL);
-	if ((r = pipeline_results(be, slot, sql, sent, res)) == OG_OK && sent < n)
+	if ((r = pipeline_results(be, it, sent)) == OG_OK && sent < n)
 		r = OG_ERR_STORE;
 	/* given up: the pipeline goes with the connection */
 	if (!be->lost && !PQexitPipelineMode(be->conn) && r == OG_OK)
 		r = pg_error(be, "batch", NULL);
 	for (int i = 0; i < sent; i++) {
-		if (r == OG_OK && slot[i] != NULL)
-			deliver(res[i], slot[i]);
-		PQclear(res[i]);
+		if (r == OG_OK && it[i].c != NULL)
+			deliver(it[i].res, it[i].c);
+		PQclear(it[i].res);
 	}
 	return r;
 }
 
-/* One more statement for the round trip: its SQL, values and call. */
-static int add(struct og_call **slot, const char **sql, struct params *p, int *m,
-	       struct og_call *c, const char *text)
+/* One more statement for the round trip: its call and SQL. */
+static int add(struct item *it, int *m, struct og_call *c, const char *text)
 {
-	if (*m == MAX_BATCH)
-		return OG_ERR_INVALID;
-	slot[*m] = c;
-	sql[*m] = text;
-	p[*m].n = 0;
-	if (c != NULL && params_of(&p[*m], c->v, c->n) != OG_OK)
+	it[*m].c = c;
+	it[*m].sql = text;
+	it[*m].p.n = 0;
+	if (c != NULL && params_of(&it[*m].p, c->v, c->n) != OG_OK)
 		return OG_ERR_INVALID;
 	(*m)++;
 	return OG_OK;
+}
+
+/* The statements of a batch, with a pending BEGIN first and the COMMIT last, at it. */
+static int batch_items(struct pg_be *be, struct og_call *calls, int n, int commit,
+		       struct item *it, int *m)
+{
+	const char *text;
+	int r = OG_OK;
+
+	if (be->begin_pending && (r = add(it, m, NULL, "BEGIN")) == OG_OK)
+		r = add(it, m, NULL, be->settings);
+	for (int i = 0; i < n && r == OG_OK; i++) {
+		calls[i].changed = 0;
+		calls[i].failed = 0;
+		if ((text = og_statement_sql(calls[i].q, pg_sql)) == NULL)
+			r = pg_error(be, og_statements[calls[i].q].what, NULL);
+		else if (text[0] != '\0')
+			r = add(it, m, &calls[i], text);
+	}
+	if (r == OG_OK && commit && *m > 2 * be->begin_pending)
+		r = add(it, m, NULL, "COMMIT");
+	return r;
 }
 
 /* The batch in one round trip, with a pending BEGIN first and the COMMIT last. */
 static int pg_batch(void *p, struct og_call *calls, int n, int commit)
 {
 	struct pg_be *be = p;
-	struct og_call *slot[MAX_BATCH];
-	const char *sql[MAX_BATCH], *text;
-	struct params prm[MAX_BATCH];
-	int m = 0, r = OG_OK;
+	struct item *it;
+	int m = 0, r;
 
-	if (be->begin_pending && (r = add(slot, sql, prm, &m, NULL, "BEGIN")) == OG_OK)
-		r = add(slot, sql, prm, &m, NULL, be->settings);
-	for (int i = 0; i < n && r == OG_OK; i++) {
-		calls[i].changed = 0;
-		if ((text = og_statement_sql(calls[i].q, pg_sql)) == NULL)
-			r = pg_error(be, og_statements[calls[i].q].what, NULL);
-		else if (text[0] != '\0')
-			r = add(slot, sql, prm, &m, &calls[i], text);
-	}
+	if (n < 0 || n > MAX_BATCH)
+		return OG_ERR_INVALID;
+	if ((it = calloc((size_t)n + 3, sizeof(*it))) == NULL)
+		return OG_ERR_NOMEM;
+	r = batch_items(be, calls, n, commit, it, &m);
 	if (r == OG_OK && commit && m == 2 * be->begin_pending)
-		return pg_commit(be);	/* nothing to send but the end of the transaction */
-	if (r == OG_OK && commit)
-		r = add(slot, sql, prm, &m, NULL, "COMMIT");
-	if (r != OG_OK || m == 0)
-		return r;
-	be->begin_pending = 0;
-	if (m == 1 && slot[0] != NULL)
-		return run_one(be, slot[0], sql[0], &prm[0]);
-	return m == 1 ? pg_exec(be, sql[0]) : pipeline(be, slot, sql, prm, m);
+		r = pg_commit(be);	/* nothing to send but the end of the transaction */
+	else if (r == OG_OK && m > 0) {
+		be->begin_pending = 0;
+		if (m == 1 && it[0].c != NULL)
+			r = run_one(be, it[0].c, it[0].sql, &it[0].p);
+		else
+			r = m == 1 ? pg_exec(be, it[0].sql) : pipeline(be, it, m);
+	}
+	free(it);
+	return r;
 }
 
 const struct og_store_ops og_store_pg_ops = OG_STORE_OPS("postgresql", pg);

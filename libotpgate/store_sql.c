@@ -70,10 +70,7 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 		" replay_step = excluded.replay_step" },
 	[OG_Q_CHAIN_LOCK] = { "lock audit chain", 0, NULL },
 	[OG_Q_CHAIN_TAIL] = { "read audit chain", 0,
-		"SELECT (SELECT id FROM audit ORDER BY id DESC LIMIT 1),"
-		" (SELECT mac FROM audit ORDER BY id DESC LIMIT 1),"
-		" (SELECT pseudonym FROM subjects WHERE name = $1),"
-		" (SELECT pseudonym FROM subjects WHERE name = $2)" },
+		"SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1" },
 	[OG_Q_AUDIT_INSERT] = { "audit", 0,
 		"INSERT INTO audit(ts, " OG_AUDIT_FIELD_COLS ", id, mac) VALUES($1, $2, $3, $4, $5,"
 		" $6, $7, $8, $9, $10, $11, $12, $13, $14)" },
@@ -292,7 +289,7 @@ int og_store_batch(struct og_store *st, struct og_call *calls, int n, int commit
 int og_store_run(struct og_store *st, enum og_q q, const struct og_value *v, int n,
 		 og_row_fn fn, void *arg, int64_t *changed)
 {
-	struct og_call c = { q, v, n, fn, arg, 0 };
+	struct og_call c = { q, v, n, fn, arg, 0, 0 };
 	int r = og_store_batch(st, &c, 1, 0);
 
 	if (changed != NULL)

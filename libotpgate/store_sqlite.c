@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,10 @@
 #define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
 #define WAL_HEADER_LEN 32	/* a WAL file's header, before its first frame */
 #define REGISTRY_VERSION 1
+#define MAX_VALUES 24		/* the most values a statement is given */
+#define CACHE_KIB 131072	/* the most memory the page cache takes (128 MiB) */
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 static const char schema_sql[] = OG_SCHEMA_SQL("INTEGER", "BLOB", "INTEGER", "0",
 	"INTEGER PRIMARY KEY", " WITHOUT ROWID", "CREATE VIEW IF NOT EXISTS");
@@ -63,6 +69,7 @@ static const char *const sq_sql[OG_Q_COUNT] = {
 struct sqlite_be {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[OG_Q_COUNT];
+	unsigned char params[OG_Q_COUNT][MAX_VALUES];	/* see map_params */
 	const struct og_log *log;
 	char path[4096];
 	int64_t busy_limit_us;
@@ -227,8 +234,13 @@ static int open_main(struct sqlite_be *be, const struct og_config *cfg, int crea
 	be->busy_limit_us = cfg->store_timeout * 1000000;
 	sqlite3_busy_handler(be->db, busy_wait, be);
 	tune_wal(be);
-	/* NORMAL: commits are made durable by sync_wal(), checkpoints by SQLite */
-	return exec(be, "PRAGMA main.synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+	/* NORMAL: commits are made durable by sync_wal(), checkpoints by SQLite.
+	 * The cache may grow to CACHE_KIB, as the pages a transaction reads or
+	 * writes are read or written again (an import's random ids and
+	 * pseudonyms: a smaller cache writes pages out and reads them back);
+	 * it takes only the pages used, so a login's stays a few dozen. */
+	return exec(be, "PRAGMA main.synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+		    " PRAGMA main.cache_size = -" XSTR(CACHE_KIB) ";");
 }
 
 /*
@@ -313,13 +325,27 @@ static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_
 	return OG_OK;
 }
 
+/*
+ * Once per process, before SQLite is first used: no memory statistics.
+ * Nothing reads them, and they cost every allocation SQLite makes (over a
+ * thousand when a login's statements are compiled) a global mutex. SQLite
+ * is linked into the module and each program, so this setting is ours.
+ */
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+
+static void setup_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
 		   void **out)
 {
-	struct sqlite_be *be = calloc(1, sizeof(*be));
+	struct sqlite_be *be;
 	int r;
 
-	if (be == NULL)
+	pthread_once(&setup_once, setup_sqlite);
+	if ((be = calloc(1, sizeof(*be))) == NULL)
 		return OG_ERR_NOMEM;
 	be->log = log;
 	be->registry_only = mode == OG_OPEN_REGISTRY;
@@ -575,6 +601,25 @@ static int sq_blob(const struct og_row *r, int col, unsigned char *out, size_t c
 
 static const struct og_row_reader sq_reader = { sq_is_null, sq_text, sq_integer, sq_blob };
 
+/*
+ * Which parameter of q's statement each value goes to: value i to the one
+ * named $(i + 1), or none (0: a statement may leave some out). Worked out
+ * once, when the statement is prepared, not by name at every binding.
+ */
+static void map_params(struct sqlite_be *be, enum og_q q)
+{
+	sqlite3_stmt *s = be->stmts[q];
+	int n = sqlite3_bind_parameter_count(s);
+
+	memset(be->params[q], 0, sizeof(be->params[q]));
+	for (int k = 1; k <= n && k <= UCHAR_MAX; k++) {
+		const char *name = sqlite3_bind_parameter_name(s, k);
+		long i = name != NULL && name[0] == '$' ? strtol(name + 1, NULL, 10) : 0;
+		if (i >= 1 && i <= MAX_VALUES)
+			be->params[q][i - 1] = (unsigned char)k;
+	}
+}
+
 /* The prepared statement of q, cached for the connection, reset and
  * unbound; NULL on error. */
 static sqlite3_stmt *stmt(struct sqlite_be *be, enum og_q q)
@@ -587,6 +632,7 @@ static sqlite3_stmt *stmt(struct sqlite_be *be, enum og_q q)
 			db_error(be, og_statements[q].what);
 			return NULL;
 		}
+		map_params(be, q);
 		return be->stmts[q];
 	}
 	sqlite3_reset(s);
@@ -594,15 +640,13 @@ static sqlite3_stmt *stmt(struct sqlite_be *be, enum og_q q)
 	return s;
 }
 
-/* Binds value i to the parameter named $i (a statement may leave some out). */
-static void bind(sqlite3_stmt *s, const struct og_value *v, int n)
+/* Binds value i to the parameter named $(i + 1), where the statement has it. */
+static void bind(sqlite3_stmt *s, const unsigned char *params, const struct og_value *v, int n)
 {
-	char name[16];
 	int k;
 
 	for (int i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		if ((k = sqlite3_bind_parameter_index(s, name)) == 0)
+		if ((k = params[i]) == 0)
 			continue;
 		if (v[i].type == OG_V_TEXT)
 			sqlite3_bind_text(s, k, v[i].text, -1, SQLITE_STATIC);
@@ -629,9 +673,14 @@ static int run_call(struct sqlite_be *be, struct og_call *c)
 	c->changed = 0;
 	if (sql != NULL && sql[0] == '\0')
 		return OG_OK;	/* nothing to do in this dialect */
+	if (c->n > MAX_VALUES) {
+		og_logf(be->log, LOG_ERR, "store %.200s: %s: %d values, at most %d", be->path,
+			og_statements[c->q].what, c->n, MAX_VALUES);
+		return OG_ERR_STORE;
+	}
 	if ((s = stmt(be, c->q)) == NULL)
 		return OG_ERR_STORE;
-	bind(s, c->v, c->n);
+	bind(s, be->params[c->q], c->v, c->n);
 	row.res = s;
 	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		stop = c->fn != NULL && c->fn(c->arg, &row) != 0;
@@ -654,8 +703,11 @@ static int sq_batch(void *p, struct og_call *calls, int n, int commit)
 	int r;
 
 	for (int i = 0; i < n; i++) {
-		if ((r = run_call(be, &calls[i])) != OG_OK)
+		calls[i].failed = 0;
+		if ((r = run_call(be, &calls[i])) != OG_OK) {
+			calls[i].failed = 1;
 			return r;
+		}
 	}
 	return commit ? sq_commit(be) : OG_OK;
 }

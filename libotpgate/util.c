@@ -1,6 +1,7 @@
 /* util.c: bounded number/duration parsing, hex, randomness, names. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -89,9 +90,37 @@ int og_hex_decode(const char *hex, unsigned char *out, size_t cap)
 	return (int)(len / 2);
 }
 
+#define POOL_LEN 4096
+
+/* og_random_bulk's buffer: bytes from pos on not served yet. */
+static struct {
+	int on;
+	pid_t pid;		/* the process that drew them */
+	size_t pos;
+	unsigned char buf[POOL_LEN];
+} pool;
+
+void og_random_bulk(int on)
+{
+	OPENSSL_cleanse(pool.buf, sizeof(pool.buf));
+	pool.on = on;
+	pool.pid = getpid();
+	pool.pos = sizeof(pool.buf);
+}
+
 int og_random(unsigned char *out, size_t len)
 {
-	return RAND_bytes(out, (int)len) == 1 ? OG_OK : OG_ERR_CRYPTO;
+	if (!pool.on || pool.pid != getpid() || len > sizeof(pool.buf))
+		return RAND_bytes(out, (int)len) == 1 ? OG_OK : OG_ERR_CRYPTO;
+	if (sizeof(pool.buf) - pool.pos < len) {
+		if (RAND_bytes(pool.buf, (int)sizeof(pool.buf)) != 1)
+			return OG_ERR_CRYPTO;
+		pool.pos = 0;
+	}
+	memcpy(out, pool.buf + pool.pos, len);
+	OPENSSL_cleanse(pool.buf + pool.pos, len);
+	pool.pos += len;
+	return OG_OK;
 }
 
 int og_random_chars(const char *alphabet, char *out, size_t n)

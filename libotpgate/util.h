@@ -32,6 +32,16 @@ int og_hex_decode(const char *hex, unsigned char *out, size_t cap);
 int og_random(unsigned char *out, size_t len);
 
 /*
+ * Bulk work (an import draws three times a token): on, og_random serves
+ * its bytes from a buffer drawn from the CSPRNG a few KiB at a time, as a
+ * draw costs far more than its bytes; each byte is served once and wiped
+ * from the buffer, the rest when turned off. For one thread's work in a
+ * tool (the module never turns it on); a process forked meanwhile draws
+ * on its own.
+ */
+void og_random_bulk(int on);
+
+/*
  * n characters drawn uniformly from alphabet (at most 256 of them) into
  * out, without modulo bias; no NUL is added. OG_OK or OG_ERR_CRYPTO.
  */

@@ -63,30 +63,49 @@ static int org_key(struct importer *im, const char *org, const char **id, struct
 	return OG_OK;
 }
 
+int import_flush(struct importer *im)
+{
+	enum og_import_why why;
+	const struct og_token *t;
+	int bad, r;
+
+	r = og_store_tokens_import(im->c->st, im->queue, im->queued, im->now, &bad, &why);
+	if (r != OG_OK && bad >= 0) {
+		t = &im->queue[bad];
+		im->line = im->queue_line[bad];
+		if (why == OG_IMPORT_OTHER_ORG)
+			r = import_bad(im, "user '%.64s' belongs to another organisation", t->user);
+		else if (why == OG_IMPORT_SERIAL_TAKEN)
+			r = import_bad(im, "serial '%.64s' is already in the store or earlier in the "
+				       "file", t->serial);
+	}
+	OPENSSL_cleanse(im->queue, (size_t)im->queued * sizeof(*im->queue));
+	im->queued = 0;
+	return r;
+}
+
 int import_add_token(struct importer *im, const char *user, const char *serial, const char *org,
 		     const struct og_otp_params *p, int64_t drift, int64_t counter,
 		     const unsigned char *secret, size_t len)
 {
-	struct og_token t;
+	struct og_token *t = &im->queue[im->queued];
 	struct og_key *dek;
 	const char *dek_id;
-	int r = OG_OK;
+	int r;
 
-	if (user != NULL && (r = og_store_user_ensure(im->c->st, user, org, im->now)) == OG_ERR_EXISTS)
-		return import_bad(im, "user '%.64s' belongs to another organisation", user);
-	if (r == OG_OK && (r = org_key(im, org, &dek_id, &dek)) == OG_OK &&
+	if ((r = org_key(im, org, &dek_id, &dek)) == OG_OK &&
 	    (r = og_token_build(dek, dek_id, user ? user : "", serial, "hardware", secret, len, p,
-				im->now, &t)) == OG_OK) {
+				im->now, t)) == OG_OK) {
 		if (user == NULL)
-			t.state = OG_TOKEN_STOCK;
-		og_token_start(&t, drift, counter);
-		if ((r = og_store_token_add(im->c->st, &t)) == OG_ERR_EXISTS)
-			r = import_bad(im, "serial '%.64s' is already in the store or earlier in the "
-				       "file", serial);
+			t->state = OG_TOKEN_STOCK;
+		og_token_start(t, drift, counter);
+		snprintf(t->dek_org, sizeof(t->dek_org), "%s", org);
+		im->queue_line[im->queued++] = im->line;
+		return im->queued == OG_IMPORT_BATCH ? import_flush(im) : OG_OK;
 	}
+	OPENSSL_cleanse(t, sizeof(*t));
 	if (r == OG_ERR_GONE)
 		r = import_bad(im, "organisation '%.64s' is removed (restore --org first)", org);
-	OPENSSL_cleanse(&t, sizeof(t));
 	return r;
 }
 
@@ -129,7 +148,7 @@ static int import_stream(struct importer *im, FILE *in)
 		fputc('\n', stderr);
 	if (r == OG_OK && im->head.ncols == 0)
 		return import_bad(im, "%s", "no header line");
-	return r;
+	return r == OG_OK ? import_flush(im) : r;
 }
 
 #define IMPORT_USAGE "usage: otpgate-provision import --format csv|pskc FILE [--psk HEXKEY |" \
@@ -176,8 +195,13 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 		return cli_error("%s: cannot open", im.path), 1;
 	if (in != NULL)
 		setvbuf(in, inbuf, _IOFBF, sizeof(inbuf));
+	if ((im.queue = calloc(OG_IMPORT_BATCH, sizeof(*im.queue))) == NULL) {
+		cli_error("out of memory");
+		goto out;
+	}
 	if (cli_master_key(c, &im.master) != OG_OK || og_store_begin(c->st) != OG_OK)
 		goto out;
+	og_random_bulk(1);	/* ids, nonces and salts, three draws a token */
 	if ((pskc ? import_pskc_keys(&im, &file) : import_stream(&im, in)) != OG_OK ||
 	    og_store_commit(c->st) != OG_OK) {
 		og_store_rollback(c->st);
@@ -198,6 +222,10 @@ int cmd_import(struct cli *c, const struct cli_args *a)
 	putchar('\n');
 	r = 0;
 out:
+	og_random_bulk(0);
+	if (im.queue != NULL)
+		OPENSSL_cleanse(im.queue, OG_IMPORT_BATCH * sizeof(*im.queue));
+	free(im.queue);
 	og_pskc_free(&file);
 	for (int i = 0; i < im.norgs; i++)
 		og_key_wipe(&im.orgs[i].dek);

@@ -209,7 +209,7 @@ int import_pskc_keys(struct importer *im, const struct og_pskc_file *f)
 			return r;
 		im->rows++;
 	}
-	return OG_OK;
+	return import_flush(im);
 }
 
 void import_pskc_report(const struct importer *im, const struct og_pskc_file *f)

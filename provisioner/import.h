@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "otp.h"
 #include "pskc.h"
+#include "store.h"
 #include "tokencsv.h"
 
 #define IMPORT_ORG_CACHE 8
@@ -28,6 +29,10 @@ struct importer {
 	long rows;			/* tokens imported */
 	long skipped;			/* PSKC keys skipped (--skip-unsupported) */
 	int64_t now;
+	/* tokens built, stored OG_IMPORT_BATCH at a time, and the line of each */
+	struct og_token *queue;
+	long queue_line[OG_IMPORT_BATCH];
+	int queued;
 };
 
 /* Prints "PROGRAM: FILE:LINE: what; nothing imported" (im->line). OG_ERR_INVALID. */
@@ -37,11 +42,16 @@ int import_bad(struct importer *im, const char *fmt, ...) __attribute__((format(
  * Stores one hardware token: the user's (active) or, with no user,
  * unassigned in stock until 'assign'; a TOTP token's drift: time steps
  * its clock runs ahead; an HOTP token's counter: the next code's (see
- * og_token_start). Errors are printed naming im->line.
+ * og_token_start). Tokens go to the store OG_IMPORT_BATCH at a time, the
+ * rest by import_flush. Errors are printed naming the line of the token
+ * at fault.
  */
 int import_add_token(struct importer *im, const char *user, const char *serial, const char *org,
 		     const struct og_otp_params *p, int64_t drift, int64_t counter,
 		     const unsigned char *secret, size_t len);
+
+/* Stores the tokens import_add_token has queued. */
+int import_flush(struct importer *im);
 
 /* 1 if the options a are a valid set for PSKC (at most one credential). */
 int import_pskc_options_ok(const struct cli_args *a);

@@ -186,6 +186,46 @@ wait_margin 4
 logs_in "hana logs in with the assigned token" cli hana "$(totp hex "$HS")"
 refuses "assign: the same token twice" "in stock" prov assign HW-STOCK1 ivan
 
+# a CSV import goes to the store in batches; a refused row is named by its
+# line, whichever batch it is in, and nothing of the file is stored (in a
+# store of their own, which the counts below do not see)
+cat >"$T/bulk.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/bulk.db"; };
+keys = { registry = "$T/bulk-keys.db"; };
+master_key = "$T/master.key";
+CONF
+chmod 600 "$T/bulk.conf"
+# shellcheck disable=SC2317 # run through succeeds and refuses
+bprov() { "$BUILD/otpgate-provision" -c "$T/bulk.conf" "$@"; }
+succeeds "a store for the bulk imports" bprov init
+awk -v s="$HS" 'BEGIN { print "user,serial,secret"
+	for (i = 0; i < 150; i++) printf "bulk%03d,BULK-%03d,%s\n", i, i, s }' >"$T/bulk.csv"
+succeeds "import 150 rows (more than one batch)" bprov import --format csv "$T/bulk.csv"
+if grep -q "^imported 150 tokens" "$T/out" &&
+	[ "$(sqlite3 "$T/bulk.db" "select count(*) from tokens t join subjects s on s.name = t.user
+		where t.serial like 'BULK-%' and t.state = 'active'")" -eq 150 ]; then
+	ok "all 150 are stored, each user with a pseudonym"
+else
+	not_ok "bulk import: $(cat "$T/out")"
+fi
+awk -v s="$HS" 'BEGIN { print "user,serial,secret"
+	for (i = 0; i < 130; i++) printf "late%03d,LATE-%03d,%s\n", i, (i == 99 ? 5 : i), s }' >"$T/late.csv"
+refuses "import: a serial earlier in the file, in another batch, named by its line" \
+	"late.csv:101: serial 'LATE-005' is already in the store or earlier in the file; nothing imported" \
+	bprov import --format csv "$T/late.csv"
+awk -v s="$HS" 'BEGIN { print "user,serial,secret,org"
+	for (i = 0; i < 70; i++) printf "%s,ORG-%03d,%s,%s\n", (i == 66 ? "bulk007" : "org" i), i, s, "acme" }' \
+	>"$T/org.csv"
+refuses "import: a user of another organisation, named by its line" \
+	"org.csv:68: user 'bulk007' belongs to another organisation; nothing imported" \
+	bprov import --format csv "$T/org.csv"
+if [ "$(sqlite3 "$T/bulk.db" "select count(*) from tokens where serial like 'LATE-%' or serial like 'ORG-%'")" -eq 0 ] &&
+	[ "$(sqlite3 "$T/bulk.db" "select count(*) from users where name like 'late%' or name like 'org%'")" -eq 0 ]; then
+	ok "the refused imports stored nothing"
+else
+	not_ok "a refused import stored tokens or users"
+fi
+
 # invitations: the admin is given a code to hand over, and never a secret
 # (the device's secret is made at the user's own login: tests/pam/test_pam_invite.c)
 succeeds "invite nina" prov invite nina --org acme --expires 2h

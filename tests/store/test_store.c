@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <openssl/crypto.h>
 
 #include "../unit/th_store.h"
 #include "store.h"
@@ -1271,6 +1272,110 @@ static void test_migrate(void **state)
 	og_config_free(&x->cfg2);
 }
 
+
+/* Tokens of user (in org, "" for stock: no user) to import, with serials
+ * PREFIX-0, PREFIX-1, ... from first. */
+static void import_tokens(struct fx *x, struct og_token *t, int n, const char *user,
+			  const char *org, const char *prefix, int first)
+{
+	static const unsigned char secret[20] = "12345678901234567890";
+	char dek_id[OG_ID_LEN + 1], serial[64];
+	struct og_key dek;
+
+	assert_int_equal(og_token_dek(x->st, &x->master, org, 900, dek_id, &dek), OG_OK);
+	for (int i = 0; i < n; i++) {
+		snprintf(serial, sizeof(serial), "%s-%d", prefix, first + i);
+		assert_int_equal(og_token_build(&dek, dek_id, user, serial, "hardware", secret,
+						sizeof(secret), &params, 900, &t[i]), OG_OK);
+		snprintf(t[i].dek_org, sizeof(t[i].dek_org), "%s", org);
+		if (user[0] == '\0')
+			t[i].state = OG_TOKEN_STOCK;
+	}
+	og_key_wipe(&dek);
+}
+
+/* 1 if name has a pseudonym in the trail's subjects. */
+static int has_subject(struct fx *x, const char *name)
+{
+	const char *n = name;
+
+	assert_int_equal(og_store_subject_list(x->st, find_subject, &n), OG_OK);
+	return n == NULL;
+}
+
+/* Imports batch and expects refusal why at token bad; nothing is stored. */
+static void import_refused(struct fx *x, const struct og_token *batch, int n, int bad,
+			   enum og_import_why why)
+{
+	struct og_store_counts before, after;
+	enum og_import_why w;
+	int b;
+
+	assert_int_equal(og_store_counts(x->st, &before), OG_OK);
+	assert_int_equal(og_store_begin(x->st), OG_OK);
+	assert_int_equal(og_store_tokens_import(x->st, batch, n, 950, &b, &w), OG_ERR_EXISTS);
+	assert_int_equal(b, bad);
+	assert_int_equal(w, why);
+	assert_int_equal(og_store_rollback(x->st), OG_OK);
+	assert_int_equal(og_store_counts(x->st, &after), OG_OK);
+	assert_int_equal(after.users, before.users);
+	assert_int_equal(after.tokens, before.tokens);
+}
+
+/*
+ * A bulk import: a batch's new users are made with their pseudonym, a user
+ * already there keeps theirs, stock tokens get none; the first token that
+ * cannot go in is named, and why (a serial taken, in the store or earlier
+ * in the batch; a user of another organisation), even when a later one
+ * could not go in either.
+ */
+static void test_bulk_import(void **state)
+{
+	struct fx *x = *state;
+	struct og_token t[OG_IMPORT_BATCH], bad[4];
+	struct og_user_state us;
+	struct og_store_counts n;
+	enum og_import_why why;
+	int at = 0;
+
+	add_token(x, "olga", "acme", "s-olga", OG_TOKEN_ACTIVE, 900, &t[0]);
+	import_tokens(x, t, 30, "pat", "acme", "P", 0);
+	import_tokens(x, t + 30, 30, "", "acme", "STOCK", 0);
+	import_tokens(x, t + 60, 4, "olga", "acme", "O", 0);
+	assert_int_equal(og_store_begin(x->st), OG_OK);
+	assert_int_equal(og_store_tokens_import(x->st, t, OG_IMPORT_BATCH, 950, &at, &why), OG_OK);
+	assert_int_equal(og_store_commit(x->st), OG_OK);
+	assert_int_equal(og_store_counts(x->st, &n), OG_OK);
+	assert_int_equal(n.users, 2);
+	assert_int_equal(n.tokens, 1 + OG_IMPORT_BATCH);
+	assert_true(has_subject(x, "pat"));
+	state_of(x, "pat", &us);
+	assert_string_equal(us.org, "acme");
+	assert_int_equal(us.ntokens, 16);	/* the most a login reads */
+	og_store_user_state_wipe(&us);
+	state_of(x, "olga", &us);
+	assert_int_equal(us.ntokens, 5);
+	og_store_user_state_wipe(&us);
+
+	/* a serial the store has: the third token */
+	import_tokens(x, bad, 4, "quinn", "acme", "Q", 0);
+	snprintf(bad[2].serial, sizeof(bad[2].serial), "P-7");
+	import_refused(x, bad, 4, 2, OG_IMPORT_SERIAL_TAKEN);
+	/* a serial earlier in the batch */
+	snprintf(bad[2].serial, sizeof(bad[2].serial), "Q-0");
+	import_refused(x, bad, 4, 2, OG_IMPORT_SERIAL_TAKEN);
+	/* a user of another organisation: named, though a later serial is taken too */
+	import_tokens(x, bad, 4, "quinn", "acme", "Q", 0);
+	import_tokens(x, bad + 1, 1, "pat", "globex", "G", 0);
+	snprintf(bad[3].serial, sizeof(bad[3].serial), "P-8");
+	import_refused(x, bad, 4, 1, OG_IMPORT_OTHER_ORG);
+	/* and a taken serial before it is named first */
+	snprintf(bad[0].serial, sizeof(bad[0].serial), "P-9");
+	import_refused(x, bad, 4, 0, OG_IMPORT_SERIAL_TAKEN);
+	assert_false(has_subject(x, "quinn"));
+	trail_intact(x->st);	/* pat's pseudonym is the mac of its salt */
+	OPENSSL_cleanse(t, sizeof(t));
+}
 static void test_schema_version(void **state)
 {
 	struct fx *x = *state;
@@ -1413,6 +1518,7 @@ int main(void)
 		T(test_values_come_back_whole),
 		T(test_admins_and_spool_marks),
 		T(test_migrate),
+		T(test_bulk_import),
 		T(test_schema_version),
 		T(test_upgrade_from_5),
 		T(test_upgrade_from_6),

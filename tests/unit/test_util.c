@@ -11,6 +11,8 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "err.h"
 #include "util.h"
@@ -290,6 +292,42 @@ static void test_random(void **state)
 	assert_int_equal(og_random(a, 0), OG_OK);
 }
 
+/* Bulk mode: every draw fresh, also across the buffer's refills, and
+ * none of them shown to another process forked meanwhile. */
+static void test_random_bulk(void **state)
+{
+	enum { N = 600 };	/* 16-byte draws: more than the buffer holds */
+	static unsigned char seen[N][16];
+	unsigned char mine[32], child[32];
+	int p[2], status;
+	pid_t pid;
+
+	(void)state;
+	og_random_bulk(1);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(og_random(seen[i], sizeof(seen[i])), OG_OK);
+		for (int j = 0; j < i; j++)
+			assert_memory_not_equal(seen[i], seen[j], sizeof(seen[i]));
+	}
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		ssize_t w = og_random(child, sizeof(child)) == OG_OK ?
+			write(p[1], child, sizeof(child)) : -1;
+		_exit(w == (ssize_t)sizeof(child) ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(read(p[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(og_random(mine, sizeof(mine)), OG_OK);
+	assert_memory_not_equal(mine, child, sizeof(mine));
+	close(p[0]);
+	close(p[1]);
+	og_random_bulk(0);
+	assert_int_equal(og_random(mine, sizeof(mine)), OG_OK);
+	assert_memory_not_equal(mine, child, sizeof(mine));
+}
+
 static void test_random_id(void **state)
 {
 	char a[33], b[33];
@@ -456,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_hex_decode_cap),
 		cmocka_unit_test(test_hex_round_trip),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_random_bulk),
 		cmocka_unit_test(test_random_id),
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_is_safe_name),

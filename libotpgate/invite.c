@@ -1,12 +1,10 @@
 /* invite.c: invitation codes, their hashes, and an administrator's invitation. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "err.h"
+#include "hmac.h"
 #include "invite.h"
 #include "store.h"
 #include "util.h"
@@ -44,21 +42,9 @@ int og_invite_code_new(char code[OG_INVITE_TEXT + 1])
 	return r;
 }
 
-/* s upper-cased without dashes and spaces into out; 0, or -1 if not a code. */
 static int normalize(const char *s, char out[OG_INVITE_CHARS + 1])
 {
-	size_t n = 0;
-
-	for (; *s; s++) {
-		char c = (char)toupper((unsigned char)*s);
-		if (c == '-' || c == ' ')
-			continue;
-		if (n == OG_INVITE_CHARS || strchr(alphabet, c) == NULL)
-			return -1;
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return n == OG_INVITE_CHARS ? 0 : -1;
+	return og_code_normalize(s, alphabet, OG_INVITE_CHARS, out);
 }
 
 int og_invite_shaped(const char *s)
@@ -73,23 +59,23 @@ int og_invite_shaped(const char *s)
 int og_invite_hash(const struct og_key *master, const char *user, const char *s,
 		   unsigned char out[OG_INVITE_HASH])
 {
-	unsigned char key[OG_KEY_LEN], msg[OG_USER_MAX + 1 + OG_INVITE_CHARS];
+	unsigned char key[OG_KEY_LEN];
 	char norm[OG_INVITE_CHARS + 1];
-	size_t n = strlen(user);
-	unsigned int len = 0;
+	size_t n = strlen(user), len = 0;
+	struct og_hmac h;
 	int r = OG_ERR_INVALID;
 
 	/* the user's name, a NUL, the code: no two pairs give the same bytes */
 	if (n <= OG_USER_MAX && normalize(s, norm) == 0 &&
 	    (r = og_key_derive(master, hash_label, key)) == OG_OK) {
-		memcpy(msg, user, n);
-		msg[n] = 0;
-		memcpy(msg + n + 1, norm, OG_INVITE_CHARS);
-		r = HMAC(EVP_sha256(), key, sizeof(key), msg, n + 1 + OG_INVITE_CHARS, out, &len) &&
-		    len == OG_INVITE_HASH ? OG_OK : OG_ERR_CRYPTO;
+		og_hmac_start(&h, OG_SHA256, key, sizeof(key));
+		og_hmac_add(&h, user, n + 1);
+		og_hmac_add(&h, norm, OG_INVITE_CHARS);
+		r = og_hmac_end(&h, out, OG_INVITE_HASH, &len);
+		if (r == OG_OK && len != OG_INVITE_HASH)
+			r = OG_ERR_CRYPTO;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(msg, sizeof(msg));
 	OPENSSL_cleanse(norm, sizeof(norm));
 	return r;
 }

@@ -1,5 +1,4 @@
 /* recovery.c: generating, hashing and matching recovery codes. */
-#include <ctype.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,21 +9,10 @@
 
 static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";	/* no 0 o 1 l i */
 
-/* Lower-cases s and drops hyphens and spaces into out; 0, or -1 if not a code. */
+/* s as a recovery code: lower case, no hyphens or spaces; 0, or -1 if not one. */
 static int normalize(const char *s, char out[OG_RECOVERY_LEN + 1])
 {
-	size_t n = 0;
-
-	for (; *s; s++) {
-		char c = (char)tolower((unsigned char)*s);
-		if (c == '-' || c == ' ')
-			continue;
-		if (n == OG_RECOVERY_LEN || strchr(alphabet, c) == NULL || c == '\0')
-			return -1;
-		out[n++] = c;
-	}
-	out[n] = '\0';
-	return n == OG_RECOVERY_LEN ? 0 : -1;
+	return og_code_normalize(s, alphabet, OG_RECOVERY_LEN, out);
 }
 
 int og_recovery_shaped(const char *s)

@@ -1,4 +1,5 @@
 /* util.c: bounded number/duration parsing, hex, randomness, names. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,6 +122,26 @@ int og_random(unsigned char *out, size_t len)
 	OPENSSL_cleanse(pool.buf + pool.pos, len);
 	pool.pos += len;
 	return OG_OK;
+}
+
+int og_code_normalize(const char *s, const char *alphabet, size_t len, char *out)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		char c = *s;
+		if (c == '-' || c == ' ')
+			continue;
+		if (strchr(alphabet, c) == NULL)
+			c = (char)toupper((unsigned char)c);
+		if (strchr(alphabet, c) == NULL)
+			c = (char)tolower((unsigned char)c);
+		if (n == len || strchr(alphabet, c) == NULL)
+			return out[n] = '\0', -1;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return n == len ? 0 : -1;
 }
 
 int og_random_chars(const char *alphabet, char *out, size_t n)

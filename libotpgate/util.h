@@ -47,6 +47,14 @@ void og_random_bulk(int on);
  */
 int og_random_chars(const char *alphabet, char *out, size_t n);
 
+/*
+ * A code typed by a person (recovery codes, invitation codes): s without
+ * its hyphens and spaces, each character in the case alphabet uses, into
+ * out (len + 1 bytes). 0 if that is exactly len characters of alphabet,
+ * else -1 (out then holds no more than len characters).
+ */
+int og_code_normalize(const char *s, const char *alphabet, size_t len, char *out);
+
 /* A fresh random identifier: 32 lower-case hex chars + NUL. */
 int og_random_id(char out[OG_ID_LEN + 1]);
 

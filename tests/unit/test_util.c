@@ -366,6 +366,29 @@ static void test_ct_equal(void **state)
 	assert_false(og_ct_equal("abc", "abd", 3));
 }
 
+/* ---- og_code_normalize ---- */
+
+/* A typed code: hyphens and spaces dropped, case folded to the alphabet's. */
+static void test_code_normalize(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_int_equal(og_code_normalize("ab-c d", "abcd", 4, out), 0);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(og_code_normalize("AB-CD", "abcd", 4, out), 0);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(og_code_normalize("k7-qd", "K7QD", 4, out), 0);
+	assert_string_equal(out, "K7QD");
+	assert_int_equal(og_code_normalize("abc", "abcd", 4, out), -1);	/* short */
+	assert_int_equal(og_code_normalize("abcda", "abcd", 4, out), -1);	/* long */
+	assert_int_equal(strlen(out), 4);
+	assert_int_equal(og_code_normalize("abce", "abcd", 4, out), -1);	/* not in it */
+	assert_int_equal(og_code_normalize("ab\xc3\xa4", "abcd", 4, out), -1);
+	assert_int_equal(og_code_normalize("", "abcd", 4, out), -1);
+	assert_string_equal(out, "");
+}
+
 /* ---- og_is_safe_name ---- */
 
 struct name_case {
@@ -497,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_random_bulk),
 		cmocka_unit_test(test_random_id),
 		cmocka_unit_test(test_ct_equal),
+		cmocka_unit_test(test_code_normalize),
 		cmocka_unit_test(test_is_safe_name),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_strerror),

@@ -13,29 +13,13 @@
 
 #include "err.h"
 #include "fileio.h"
+#include "plugin.h"
 #include "store_backend.h"
 #include "util.h"
 
 extern const struct og_store_ops og_store_sqlite_ops;
 
-#ifndef OTPGATE_PLUGIN_DIR
-#define OTPGATE_PLUGIN_DIR "/usr/local/lib/otpgate"
-#endif
 #define PG_PLUGIN "otpgate-store-pg.so"
-
-/* The directory of the object this code is linked into (module or program). */
-static int own_dir(char *out, size_t cap)
-{
-	Dl_info info;
-	const char *slash;
-
-	if (dladdr((void *)own_dir, &info) == 0 || info.dli_fname == NULL ||
-	    (slash = strrchr(info.dli_fname, '/')) == NULL || (size_t)(slash - info.dli_fname) >= cap)
-		return -1;
-	memcpy(out, info.dli_fname, (size_t)(slash - info.dli_fname));
-	out[slash - info.dli_fname] = '\0';
-	return 0;
-}
 
 /*
  * The PostgreSQL backend lives in a plugin, so that hosts on SQLite (and
@@ -46,34 +30,14 @@ static int own_dir(char *out, size_t cap)
  */
 static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 {
-	char dirs[2][4096], path[8300];
 	const struct og_store_ops *ops;
 	void *h;
-	int n = 0;
 
-	if (own_dir(dirs[n], sizeof(dirs[0])) == 0)
-		n++;
-	snprintf(dirs[n++], sizeof(dirs[0]), "%s", OTPGATE_PLUGIN_DIR);
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i], PG_PLUGIN);
-		if (access(path, F_OK) != 0 || og_path_check(path, OG_FILE_CONFIG, log) != OG_OK)
-			continue;
-		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL) {
-			og_logf(log, LOG_ERR, "store backend postgresql: %s", dlerror());
-			return NULL;
-		}
-		if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
-			og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", path);
-		return ops;
-	}
-	og_logf(log, LOG_ERR, "store backend postgresql: %s not found beside the program or in %s "
-		"(install it)", PG_PLUGIN, OTPGATE_PLUGIN_DIR);
-	return NULL;
-}
-
-const char *og_store_plugin_dir(void)
-{
-	return OTPGATE_PLUGIN_DIR;
+	if ((h = og_plugin_open(PG_PLUGIN, log)) == NULL)
+		return NULL;
+	if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
+		og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", PG_PLUGIN);
+	return ops;
 }
 
 static const struct og_store_ops *find_backend(const char *name, const struct og_log *log)

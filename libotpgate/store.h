@@ -188,9 +188,6 @@ int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *f
 
 int og_store_schema_version(const struct og_store *st);
 
-/* The directory the PostgreSQL plugin is installed in (compiled in). */
-const char *og_store_plugin_dir(void);
-
 /* The chain key, loaded from the master key on first use; NULL (logged)
  * when the master key cannot be read. */
 const struct og_chain_key *og_store_chain_key(struct og_store *st);

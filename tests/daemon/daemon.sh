@@ -1,0 +1,120 @@
+#!/bin/sh
+# daemon.sh BUILD_DIR: otpgated and the module's front. The suites under
+# tests/daemon/with-otpgated check that logins through the daemon behave
+# as in process; these check what only the daemon has: what the front
+# links, falling back when no daemon listens, failing closed when it goes
+# away mid-login, and refusing strangers and malformed requests.
+set -u
+BUILD=${1:?usage: daemon.sh BUILD_DIR}
+TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$TESTLIB/tap.sh"
+# shellcheck source=tests/lib/proc.sh
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/otp.sh
+. "$TESTLIB/otp.sh"
+scratch otpgate-daemon-test
+
+needed=$(readelf -d "$BUILD/pam_otpgate.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | paste -sd' ')
+check "the module's front needs only libpam and libc ($needed)" [ "$needed" = "libc.so.6 libpam.so.0" ]
+
+cat >"$T/otpgate.conf" <<CONF
+store = { backend = "sqlite"; path = "$T/otpgate.db"; };
+master_key = "$T/master.key";
+policy = ( { match = "*"; allow_from = [ "127.0.0.0/8" ]; } );
+CONF
+chmod 600 "$T/otpgate.conf"
+python3 - "$T" <<'PY'
+import os, sys
+t = sys.argv[1]
+with open(f"{t}/users.txt", "w") as u, open(f"{t}/tokens.csv", "w") as c:
+    c.write("user,serial,secret\n")
+    for i in range(6):
+        key = os.urandom(20).hex()
+        u.write(f"d{i} {key}\n")
+        c.write(f"d{i},D{i},{key}\n")
+PY
+"$BUILD/otpgate-provision" -c "$T/otpgate.conf" init >/dev/null
+"$BUILD/otpgate-provision" -c "$T/otpgate.conf" import --format csv "$T/tokens.csv" >/dev/null
+secret() { sed -n "s/^$1 //p" "$T/users.txt"; }
+mkdir "$T/pam.d"
+printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\n' \
+	"$BUILD" "$T" "$T" >"$T/pam.d/d"
+login() {	# login USER [pam-login options]: its output in $T/out
+	_u=$1
+	shift
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s d -u "$_u" -r 127.0.0.1 -L "$@" \
+		-S "$(secret "$_u")" >"$T/out" 2>&1
+}
+audited() {	# audited USER RESULT REASON: how many audit rows say so
+	sqlite3 "$T/otpgate.db" "select count(*) from audit_named where user = '$1' and event = 'auth' and result = '$2' and reason = '$3'"
+}
+
+wait_margin 6
+login d0
+check "no daemon listening: the login runs in process and succeeds" grep -q "^Success" "$T/out"
+check "... and says why" grep -q "otpgated at $T/d.sock: No such file or directory; the login runs in this process" "$T/out"
+
+"$BUILD/otpgated" -s "$T/d.sock" 2>"$T/d.err" &
+DPID=$!
+stop_daemon() { stop "$DPID"; }
+on_exit stop_daemon
+poll 100 test -S "$T/d.sock"
+check "otpgated's socket is root's alone (0600)" [ "$(stat -c %a "$T/d.sock")" = 600 ]
+login d1
+check "a login through otpgated succeeds" grep -q "^Success" "$T/out"
+check "... and is audited as a success" [ "$(audited d1 success ok)" = 1 ]
+
+# hostile requests: garbage, a message longer than any, a stranger's
+python3 - "$T/d.sock" >"$T/hostile" 2>&1 <<'PY'
+import os, socket, sys
+def send(data):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(15)
+    s.connect(sys.argv[1])
+    s.send(data)
+    try:
+        r = s.recv(65536)
+    except ConnectionResetError:
+        r = b""
+    s.close()
+    return r
+print("garbage", len(send(b"Q\xff\x00+x")))
+print("long", len(send(b"Q" + b"+" + b"a" * 40000 + b"\0")))
+print("unterminated", len(send(b"Q+0\0+0\0+/etc/x")))
+PY
+check "malformed requests are closed without an answer" \
+	sh -c "grep -qx 'garbage 0' $T/hostile && grep -qx 'long 0' $T/hostile && grep -qx 'unterminated 0' $T/hostile"
+# a well-formed request: root gets an answer (the config is missing: a log
+# line), another user nothing at all
+cat >"$T/ask.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(15)
+s.connect(sys.argv[1])
+try:
+    s.send(b"Q+0\0+0\0+/nonexistent/otpgate.conf\0+root\0" + b"-" * 7)
+    print(sys.argv[2], len(s.recv(65536)))
+except (ConnectionResetError, BrokenPipeError):
+    print(sys.argv[2], 0)
+PY
+chmod 755 "$T"
+chmod 644 "$T/ask.py"
+chmod 666 "$T/d.sock"
+/usr/bin/python3 "$T/ask.py" "$T/d.sock" root >"$T/root" 2>&1
+setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 "$T/ask.py" "$T/d.sock" \
+	stranger >"$T/stranger" 2>&1
+chmod 600 "$T/d.sock"
+chmod 700 "$T"
+check "a well-formed request from root is answered" grep -qv '^root 0$' "$T/root"
+check "the same from another user is closed unanswered" grep -qx 'stranger 0' "$T/stranger"
+login d2
+check "otpgated still serves logins after them" grep -q "^Success" "$T/out"
+
+# the daemon goes away while the user is at the prompt: fail closed
+login d3 -P "pkill -KILL -P $DPID; kill -KILL $DPID"
+check "otpgated gone mid-login: the login fails closed (PAM_AUTHINFO_UNAVAIL)" \
+	grep -q "^Authentication service cannot retrieve authentication info" "$T/out"
+check "... and says so" grep -q "otpgated at $T/d.sock: the exchange broke off; failing closed" "$T/out"
+check "... and the attempt was never counted as a success" [ "$(audited d3 success ok)" = 0 ]
+tap_done

@@ -272,6 +272,11 @@ e2e: all
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_sessions.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_invite.sh $(abspath $(BUILD))
+	@echo "== the login and the sessions through a real sshd, run by otpgated"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/daemon/with-otpgated \
+		tests/e2e/sshd_login.sh $(abspath $(BUILD))
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/daemon/with-otpgated \
+		tests/e2e/sshd_sessions.sh $(abspath $(BUILD))
 
 # the store and the master key under faults: full, corrupt, locked, killed mid-write
 faults: tests

@@ -100,6 +100,15 @@ static int peer_allowed(int fd, long long *pid)
 	return 0;
 }
 
+static int idle_workers(void)
+{
+	int idle = 0;
+
+	for (int i = 0; i < max_workers; i++)
+		idle += pool[i].state == IDLE;
+	return idle;
+}
+
 static void work(int lfd, struct worker *me, pid_t master)
 {
 	long long pid;
@@ -118,7 +127,8 @@ static void work(int lfd, struct worker *me, pid_t master)
 			if (errno != EINTR && errno != ECONNABORTED)
 				_exit(1);
 		me->state = BUSY;
-		kill(getppid(), SIGUSR1);
+		if (idle_workers() < SPARE)
+			kill(master, SIGUSR1);	/* time to start another */
 		if (peer_allowed(fd, &pid))
 			og_serve(fd, pid);
 		close(fd);
@@ -145,12 +155,10 @@ static int spawn(int lfd, struct worker *slot)
 /* Starts workers while fewer than SPARE are idle (at least START in all). */
 static void top_up(int lfd)
 {
-	int idle = 0, used = 0;
+	int idle = idle_workers(), used = 0;
 
-	for (int i = 0; i < max_workers; i++) {
-		idle += pool[i].state == IDLE;
+	for (int i = 0; i < max_workers; i++)
 		used += pool[i].state != FREE;
-	}
 	for (int i = 0; i < max_workers && (idle < SPARE || used < START); i++) {
 		if (pool[i].state != FREE)
 			continue;

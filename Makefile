@@ -201,10 +201,15 @@ $(FUZZ_BUILD)/libotpgate.a: $(FUZZ_LIB_OBJ)
 $(FUZZ_BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
-	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_BUILD)/libotpgate.a $(LIBS)
+	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) $(FUZZ_INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_EXTRA) $(FUZZ_BUILD)/libotpgate.a $(LIBS)
 
 $(FUZZ_BUILD)/bin/fuzz_pskc: LIBS += $(XML_LIBS)
+# otpgated's requests: the wire format, from the module's directory
+FUZZ_WIRE_OBJ := $(FUZZ_BUILD)/obj/pam_module/wire.o $(FUZZ_BUILD)/obj/pam_module/request.o
+$(FUZZ_BUILD)/bin/fuzz_request: $(FUZZ_WIRE_OBJ)
+$(FUZZ_BUILD)/bin/fuzz_request: FUZZ_EXTRA := $(FUZZ_WIRE_OBJ)
+$(FUZZ_BUILD)/bin/fuzz_request: FUZZ_INC := -Ipam_module
 
 tests: all $(TEST_BIN)
 

@@ -26,7 +26,8 @@ void og_wire_put(struct og_wire *w, const char *s)
 		return;
 	}
 	w->buf[w->len++] = s != NULL ? '+' : '-';
-	memcpy(w->buf + w->len, s, n);
+	if (s != NULL)
+		memcpy(w->buf + w->len, s, n);
 	w->len += n;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ctxcache.h"
 #include "ctxsrc.h"
 #include "spool.h"
 
@@ -62,7 +63,7 @@ static void stamps(const struct og_ctx *ctx, struct stamp out[3])
 	memset(&out[2].ctime, 0, sizeof(out[2].ctime));
 }
 
-static void drop(void)
+void og_pam_ctx_drop(void)
 {
 	if (kept.ctx != NULL) {
 		og_ctx_close(kept.ctx);
@@ -95,7 +96,7 @@ struct og_ctx *og_pam_ctx_open(const char *config, const struct og_log *log, cha
 		*r = 0;
 		return kept.ctx;
 	}
-	drop();
+	og_pam_ctx_drop();
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
 	stamp_of(config, &config_stamp);
@@ -113,7 +114,7 @@ void og_pam_ctx_done(struct og_ctx *ctx, int healthy)
 	if (ctx == kept.ctx && healthy)
 		return;
 	if (ctx == kept.ctx) {
-		drop();
+		og_pam_ctx_drop();
 		return;
 	}
 	og_ctx_close(ctx);

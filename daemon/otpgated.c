@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -28,6 +29,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "ctxcache.h"
 #include "input.h"
 #include "serve.h"
 #include "version.h"
@@ -45,6 +47,7 @@ struct worker {
 };
 
 static struct worker *pool;	/* shared between the master and the workers */
+static volatile sig_atomic_t stopping;	/* a worker told to end (SIGTERM) */
 static int max_workers = 64;
 
 static void usage(FILE *f)
@@ -71,7 +74,8 @@ static int listen_at(const char *path)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+	/* non-blocking: a worker woken for a connection another took gets EAGAIN */
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -1;
 	old = umask(0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -100,6 +104,12 @@ static int peer_allowed(int fd, long long *pid)
 	return 0;
 }
 
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 static int idle_workers(void)
 {
 	int idle = 0;
@@ -109,23 +119,53 @@ static int idle_workers(void)
 	return idle;
 }
 
+/* The next connection, or -1 once told to stop. SIGTERM and SIGINT are
+ * let in only while waiting (epoll_pwait), so a login under way is always
+ * finished; EPOLLEXCLUSIVE wakes one idle worker, not all of them. */
+static int next_connection(int ep, int lfd, const sigset_t *waiting)
+{
+	struct epoll_event ev;
+	int fd;
+
+	while (!stopping) {
+		if (epoll_pwait(ep, &ev, 1, -1, waiting) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+			return fd;
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			_exit(1);
+	}
+	return -1;
+}
+
 static void work(int lfd, struct worker *me, pid_t master)
 {
+	struct sigaction sa = { .sa_handler = on_term };
+	struct epoll_event want = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	sigset_t stop, waiting;
 	long long pid;
-	sigset_t all;
+	int ep, fd;
 
 	/* a worker never outlives its master (nor serves without it) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != master)
 		_exit(1);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM and SIGINT held back but while waiting; the master's others let go */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_SETMASK, &stop, NULL);
+	sigemptyset(&waiting);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &want) != 0)
+		_exit(1);
 	for (int served = 0; served < LIFETIME; served++) {
-		int fd;
-
 		me->state = IDLE;
-		while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-			if (errno != EINTR && errno != ECONNABORTED)
-				_exit(1);
+		if ((fd = next_connection(ep, lfd, &waiting)) < 0)
+			break;
 		me->state = BUSY;
 		if (idle_workers() < SPARE)
 			kill(master, SIGUSR1);	/* time to start another */
@@ -133,7 +173,8 @@ static void work(int lfd, struct worker *me, pid_t master)
 			og_serve(fd, pid);
 		close(fd);
 	}
-	_exit(0);
+	og_pam_ctx_drop();
+	exit(0);
 }
 
 static int spawn(int lfd, struct worker *slot)

@@ -15,8 +15,12 @@ TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
 . "$TESTLIB/otp.sh"
 scratch otpgate-daemon-test
 
-needed=$(readelf -d "$BUILD/pam_otpgate.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | paste -sd' ')
+# (a sanitizer build adds its runtimes)
+needed=$(readelf -d "$BUILD/pam_otpgate.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+	grep -v -e '^libasan' -e '^libubsan' | sort | paste -sd' ')
 check "the module's front needs only libpam and libc ($needed)" [ "$needed" = "libc.so.6 libpam.so.0" ]
+check "... and has no libcrypto, SQLite or libconfig inside it either" \
+	sh -c "! nm -D '$BUILD/pam_otpgate.so' | grep -qE ' (EVP_|OPENSSL_|sqlite3_|config_)'"
 
 cat >"$T/otpgate.conf" <<CONF
 store = { backend = "sqlite"; path = "$T/otpgate.db"; };
@@ -45,6 +49,12 @@ login() {	# login USER [pam-login options]: its output in $T/out
 	shift
 	"$BUILD/tests/pam-login" -d "$T/pam.d" -s d -u "$_u" -r 127.0.0.1 -L "$@" \
 		-S "$(secret "$_u")" >"$T/out" 2>&1
+}
+no_daemon_at() {	# no_daemon_at SOCKET: no otpgated process serves SOCKET
+	for _p in $(pgrep -x otpgated); do
+		tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null | grep -q -- "-s $1 " && return 1
+	done
+	return 0
 }
 audited() {	# audited USER RESULT REASON: how many audit rows say so
 	sqlite3 "$T/otpgate.db" "select count(*) from audit_named where user = '$1' and event = 'auth' and result = '$2' and reason = '$3'"
@@ -117,4 +127,18 @@ check "otpgated gone mid-login: the login fails closed (PAM_AUTHINFO_UNAVAIL)" \
 	grep -q "^Authentication service cannot retrieve authentication info" "$T/out"
 check "... and says so" grep -q "otpgated at $T/d.sock: the exchange broke off; failing closed" "$T/out"
 check "... and the attempt was never counted as a success" [ "$(audited d3 success ok)" = 0 ]
+poll 50 no_daemon_at "$T/d.sock"
+check "... and none of its workers outlived it" no_daemon_at "$T/d.sock"
+
+# SIGTERM: the workers close their stores and end, the socket is removed
+"$BUILD/otpgated" -s "$T/d2.sock" 2>"$T/d2.err" &
+D2=$!
+poll 100 test -S "$T/d2.sock"
+login d4 >/dev/null 2>&1
+kill -TERM "$D2"
+poll 100 sh -c "! kill -0 $D2 2>/dev/null"
+check "SIGTERM stops otpgated" sh -c "! kill -0 $D2 2>/dev/null"
+check "... removes its socket" [ ! -e "$T/d2.sock" ]
+check "... and leaves no worker" no_daemon_at "$T/d2.sock"
+wait "$D2" 2>/dev/null
 tap_done

@@ -48,13 +48,13 @@ struct worker {
 
 static struct worker *pool;	/* shared between the master and the workers */
 static volatile sig_atomic_t stopping;	/* a worker told to end (SIGTERM) */
-static int max_workers = 64;
+static int max_workers = 256;
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: otpgated [-s SOCKET] [-w MAX_WORKERS]\n"
 		   "  -s SOCKET       listen there (default %s)\n"
-		   "  -w MAX_WORKERS  logins served at once, at most (default 64)\n"
+		   "  -w MAX_WORKERS  logins served at once, at most (default 256)\n"
 		   "  -V, --version   print the version\n", OG_DAEMON_SOCKET);
 }
 

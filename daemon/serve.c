@@ -104,6 +104,10 @@ void og_serve(int fd, long long pid)
 		goto out;
 	r->fd = fd;
 	io.h = r;
+	/* hello: this connection has a worker; only now does the front send */
+	og_wire_start(&r->msg, 'H');
+	if (og_wire_send(fd, &r->msg) != 0)
+		goto out;
 	if (og_wire_recv(fd, req, REQUEST_MS) != 'Q' || og_request_get(req, &in) != 0) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "a malformed request from process %lld; closed", pid);
 		goto out;

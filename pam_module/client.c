@@ -23,6 +23,9 @@
 /* The longest otpgated may take between two messages (a store's bounded
  * waits, a PostgreSQL failover); the user's own time is ours, not its. */
 #define STEP_MS 60000
+/* How long a connection may wait for a free worker: every worker may be
+ * holding a login at its prompt (a crowd, or someone making one). */
+#define HELLO_MS 1000
 
 /* A connected socket, or -1 with errno (EAGAIN: every worker is busy). */
 static int dial(const char *path)
@@ -100,6 +103,16 @@ static int relay(int fd, struct og_wire *m, int type, const struct og_pam_io *io
 	return og_wire_send(fd, m);
 }
 
+/* 0 once a worker says hello within HELLO_MS, else -1. */
+static int hello(int fd)
+{
+	struct og_wire *h = malloc(sizeof(*h));
+	int r = h != NULL && og_wire_recv(fd, h, HELLO_MS) == 'H' && og_wire_end(h) == 0 ? 0 : -1;
+
+	free(h);
+	return r;
+}
+
 /* Relays until the result; the PAM code, or -1 when the exchange broke. */
 static int exchange(int fd, struct og_wire *m, const struct og_pam_io *io)
 {
@@ -116,35 +129,46 @@ static int exchange(int fd, struct og_wire *m, const struct og_pam_io *io)
 	return -1;
 }
 
+/* A connection a worker has taken (it said hello), or -1 with the reason
+ * logged: the login then runs in this process. Nothing is sent before the
+ * hello, so a connection given up while queued never runs a login. */
+static int connect_worker(const char *socket, const struct og_pam_io *io)
+{
+	int fd = dial(socket);
+
+	if (fd < 0) {
+		logf_io(io, errno == ENOENT || errno == ECONNREFUSED || errno == EAGAIN ? LOG_NOTICE
+			: LOG_ERR, "otpgated at %.200s: %s; the login runs in this process",
+			socket, strerror(errno));
+		return -1;
+	}
+	/* from here on every wait is bounded by a timeout instead */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (hello(fd) != 0) {
+		close(fd);
+		logf_io(io, LOG_NOTICE, "otpgated at %.200s: no worker free within %d ms; the login "
+			"runs in this process", socket, HELLO_MS);
+		return -1;
+	}
+	return fd;
+}
+
 int og_pam_client(const char *socket, const struct og_pam_in *in, const struct og_pam_io *io)
 {
 	struct og_wire *m = malloc(sizeof(*m));
-	int fd, r = -1;
+	int fd = -1, r = OG_PAM_NO_DAEMON;
 
 	if (m == NULL)
 		return OG_PAM_NO_DAEMON;
 	og_request_put(m, in);
-	if (m->bad) {	/* longer than a message: only the process itself can take it */
-		og_wire_wipe(m);
-		free(m);
-		return OG_PAM_NO_DAEMON;
-	}
-	if ((fd = dial(socket)) < 0) {
-		og_wire_wipe(m);
-		logf_io(io, errno == ENOENT || errno == ECONNREFUSED || errno == EAGAIN ? LOG_NOTICE
-			: LOG_ERR, "otpgated at %.200s: %s; the login runs in this process",
-			socket, strerror(errno));
-		free(m);
-		return OG_PAM_NO_DAEMON;
-	}
-	/* from here on every wait is bounded by a timeout instead */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	if (og_wire_send(fd, m) == 0)
-		r = exchange(fd, m, io);
+	/* longer than a message: only the process itself can take it */
+	if (!m->bad && (fd = connect_worker(socket, io)) >= 0)
+		r = og_wire_send(fd, m) == 0 ? exchange(fd, m, io) : -1;
 	og_wire_wipe(m);
 	free(m);
-	close(fd);
-	if (r >= 0)
+	if (fd >= 0)
+		close(fd);
+	if (r != -1)
 		return r;
 	logf_io(io, LOG_ERR, "otpgated at %.200s: the exchange broke off; failing closed", socket);
 	return in->fn == OG_PAM_OPEN || in->fn == OG_PAM_CLOSE ? PAM_SESSION_ERR

@@ -6,7 +6,7 @@
 
 /* og_pam_client's answer when otpgated cannot be reached at all (no socket,
  * nobody listening, or every worker busy): the front runs the login itself. */
-#define OG_PAM_NO_DAEMON (-1)
+#define OG_PAM_NO_DAEMON (-2)
 
 /*
  * Sends in to otpgated at socket and relays what its run of the core says

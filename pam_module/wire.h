@@ -5,6 +5,8 @@
  * a NUL-terminated string; numbers travel as decimal strings. A message
  * never exceeds OG_WIRE_MAX bytes; a longer one is refused, never cut.
  *
+ *   daemon -> front  'H' hello: a worker took the connection (only then
+ *                    does the front send its request)
  *   front -> daemon  'Q' request: fn, flags, config, user, service, rhost,
  *                    tty, SSH_CONNECTION, SSH_AUTH_INFO_0, authtok,
  *                    session id

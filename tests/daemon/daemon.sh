@@ -35,6 +35,10 @@ with open(f"{t}/users.txt", "w") as u, open(f"{t}/tokens.csv", "w") as c:
     c.write("user,serial,secret\n")
     for i in range(6):
         key = os.urandom(20).hex()
+        u.write(f"b{i} {key}\n")
+        c.write(f"b{i},B{i},{key}\n")
+    for i in range(6):
+        key = os.urandom(20).hex()
         u.write(f"d{i} {key}\n")
         c.write(f"d{i},D{i},{key}\n")
 PY
@@ -79,9 +83,11 @@ check "... and is audited as a success" [ "$(audited d1 success ok)" = 1 ]
 python3 - "$T/d.sock" >"$T/hostile" 2>&1 <<'PY'
 import os, socket, sys
 def send(data):
+    """what came back after the worker's hello"""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(15)
     s.connect(sys.argv[1])
+    assert s.recv(65536) == b"H"
     s.send(data)
     try:
         r = s.recv(65536)
@@ -102,11 +108,14 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(15)
 s.connect(sys.argv[1])
+got = 0
 try:
-    s.send(b"Q+0\0+0\0+/nonexistent/otpgate.conf\0+root\0" + b"-" * 7)
-    print(sys.argv[2], len(s.recv(65536)))
+    if s.recv(65536) == b"H":
+        s.send(b"Q+0\0+0\0+/nonexistent/otpgate.conf\0+root\0" + b"-" * 7)
+        got = len(s.recv(65536))
 except (ConnectionResetError, BrokenPipeError):
-    print(sys.argv[2], 0)
+    pass
+print(sys.argv[2], got)
 PY
 chmod 755 "$T"
 chmod 644 "$T/ask.py"
@@ -120,6 +129,27 @@ check "a well-formed request from root is answered" grep -qv '^root 0$' "$T/root
 check "the same from another user is closed unanswered" grep -qx 'stranger 0' "$T/stranger"
 login d2
 check "otpgated still serves logins after them" grep -q "^Success" "$T/out"
+
+# every worker holding a login at its prompt: the next login runs in process
+# (a crowd at the prompt, or someone making one, never locks others out)
+"$BUILD/otpgated" -s "$T/busy.sock" -w 4 2>"$T/busy.err" &
+DB=$!
+poll 100 test -S "$T/busy.sock"
+printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/busy.sock\n' \
+	"$BUILD" "$T" "$T" >"$T/pam.d/busy"
+held=""
+for u in b0 b1 b2 b3; do
+	"$BUILD/tests/pam-login" -d "$T/pam.d" -s busy -u "$u" -r 127.0.0.1 \
+		-P "touch $T/at-$u; sleep 8" 000000 >/dev/null 2>&1 &
+	held="$held $!"
+done
+poll 100 sh -c "[ -e $T/at-b0 ] && [ -e $T/at-b1 ] && [ -e $T/at-b2 ] && [ -e $T/at-b3 ]"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s busy -u d5 -r 127.0.0.1 -L -S "$(secret d5)" >"$T/out" 2>&1
+check "every worker busy at a prompt: the next login runs in process and succeeds" \
+	grep -q "^Success" "$T/out"
+check "... and says why" grep -q "otpgated at $T/busy.sock: no worker free within 1000 ms; the login runs in this process" "$T/out"
+# shellcheck disable=SC2086 # one pid a word
+stop "$DB" $held
 
 # the daemon goes away while the user is at the prompt: fail closed
 login d3 -P "pkill -KILL -P $DPID; kill -KILL $DPID"

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <security/pam_appl.h>
 
 #include "pamio.h"
@@ -91,16 +93,33 @@ static void relay_log(void *h, int prio, const char *msg)
 	}
 }
 
-void og_serve(int fd, long long pid)
+/* Root and our own user only: the module runs as root in sshd. */
+static int peer_allowed(int fd, long long *pid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0)
+		return 0;
+	*pid = cr.pid;
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return 1;
+	syslog(LOG_AUTHPRIV | LOG_WARNING, "refused a connection from uid %u (process %d)",
+	       (unsigned)cr.uid, (int)cr.pid);
+	return 0;
+}
+
+void og_serve(int fd)
 {
 	struct og_pam_io io = { NULL, relay_converse, relay_set_authtok, relay_keep_session,
 				relay_log };
 	struct og_wire *req = malloc(sizeof(*req));
 	struct relay *r = calloc(1, sizeof(*r));
 	struct og_pam_in in;
+	long long pid;
 	int code;
 
-	if (req == NULL || r == NULL)
+	if (!peer_allowed(fd, &pid) || req == NULL || r == NULL)
 		goto out;
 	r->fd = fd;
 	io.h = r;

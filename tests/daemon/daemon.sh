@@ -75,6 +75,9 @@ stop_daemon() { stop "$DPID"; }
 on_exit stop_daemon
 poll 100 test -S "$T/d.sock"
 check "otpgated's socket is root's alone (0600)" [ "$(stat -c %a "$T/d.sock")" = 600 ]
+"$BUILD/otpgated" -s "$T/d.sock" >"$T/second" 2>&1
+check "a second otpgated on the same socket refuses to start (exit 1), and says why" \
+	sh -c "[ $? = 1 ] && grep -qx 'otpgated: $T/d.sock: another otpgated listens there' $T/second"
 login d1
 check "a login through otpgated succeeds" grep -q "^Success" "$T/out"
 check "... and is audited as a success" [ "$(audited d1 success ok)" = 1 ]

@@ -1,74 +1,51 @@
 /*
  * store.c: the store opened: the backend picked (SQLite built in, the
- * PostgreSQL plugin loaded), the chain key the audit trail is sealed
- * with, the schema. What the store does is store_ops.c, store_list.c and
- * store_chain.c, in statements (store_sql.c) any backend runs.
+ * PostgreSQL plugin loaded), the schema checked. What the store does is
+ * store_ops.c, store_list.c, store_keys.c and store_chain.c (with the chain
+ * key the audit trail is sealed with), in statements (store_sql.c) any
+ * backend runs. Nothing here needs libcrypto: the key reader opens the
+ * registry through it (docs/architecture.md).
  */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 
 #include "err.h"
 #include "fileio.h"
+#include "plugin.h"
 #include "store_backend.h"
 #include "util.h"
 
 extern const struct og_store_ops og_store_sqlite_ops;
 
-#ifndef OTPGATE_PLUGIN_DIR
-#define OTPGATE_PLUGIN_DIR "/usr/local/lib/otpgate"
-#endif
 #define PG_PLUGIN "otpgate-store-pg.so"
-
-/* The directory of the object this code is linked into (module or program). */
-static int own_dir(char *out, size_t cap)
-{
-	Dl_info info;
-	const char *slash;
-
-	if (dladdr((void *)own_dir, &info) == 0 || info.dli_fname == NULL ||
-	    (slash = strrchr(info.dli_fname, '/')) == NULL || (size_t)(slash - info.dli_fname) >= cap)
-		return -1;
-	memcpy(out, info.dli_fname, (size_t)(slash - info.dli_fname));
-	out[slash - info.dli_fname] = '\0';
-	return 0;
-}
 
 /*
  * The PostgreSQL backend lives in a plugin, so that hosts on SQLite (and
  * every sshd connection there) never load libpq and its dependencies. It
- * is looked for beside the running module or program, then in the install
- * directory, and used only if root (or we) own it and nobody else can
- * write it. It stays loaded (RTLD_NODELETE): no state, only code.
+ * is found as og_plugin_find finds what otpgate installs beside itself,
+ * and stays loaded (RTLD_NODELETE): no state, only code.
  */
 static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 {
-	char dirs[2][4096], path[8300];
 	const struct og_store_ops *ops;
+	char path[OG_PLUGIN_PATH_MAX];
 	void *h;
-	int n = 0;
 
-	if (own_dir(dirs[n], sizeof(dirs[0])) == 0)
-		n++;
-	snprintf(dirs[n++], sizeof(dirs[0]), "%s", OTPGATE_PLUGIN_DIR);
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i], PG_PLUGIN);
-		if (access(path, F_OK) != 0 || og_path_check(path, OG_FILE_CONFIG, log) != OG_OK)
-			continue;
-		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL) {
-			og_logf(log, LOG_ERR, "store backend postgresql: %s", dlerror());
-			return NULL;
-		}
-		if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
-			og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", path);
-		return ops;
+	if (og_plugin_find(PG_PLUGIN, path, sizeof(path), log) != OG_OK) {
+		og_logf(log, LOG_ERR, "store backend postgresql: %s not found beside the program or"
+			" in %s (install it)", PG_PLUGIN, OTPGATE_PLUGIN_DIR);
+		return NULL;
 	}
-	og_logf(log, LOG_ERR, "store backend postgresql: %s not found beside the program or in %s "
-		"(install it)", PG_PLUGIN, OTPGATE_PLUGIN_DIR);
-	return NULL;
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL) {
+		og_logf(log, LOG_ERR, "store backend postgresql: %s", dlerror());
+		return NULL;
+	}
+	if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
+		og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", path);
+	return ops;
 }
 
 const char *og_store_plugin_dir(void)
@@ -139,36 +116,6 @@ int og_store_check_schema(struct og_store *st)
 	return st->ops->check_schema(st->be);
 }
 
-/* The chain key, once derived (1) or failed (-1). */
-static void chain_set(struct og_store *st, int r)
-{
-	st->chain_state = r == OG_OK ? 1 : -1;
-}
-
-const struct og_chain_key *og_store_chain_key(struct og_store *st)
-{
-	if (st->chain_state == 0)
-		chain_set(st, st->master_key[0] != '\0'
-				      ? og_chain_key_load(st->master_key, &st->chain, st->log)
-				      : OG_ERR_CONFIG);
-	return st->chain_state == 1 ? &st->chain : NULL;
-}
-
-void og_store_chain_key_from(struct og_store *st, const struct og_key *master)
-{
-	if (st->chain_state == 0)
-		chain_set(st, og_chain_key_derive(master, &st->chain));
-}
-
-/* A store that has audit rows to seal (an upgrade) needs the chain key;
- * a new one has none, and init may run before the master key exists. */
-int og_store_init(struct og_store *st)
-{
-	if (access(st->master_key, F_OK) == 0)
-		og_store_chain_key(st);
-	return st->ops->init(st);
-}
-
 int og_store_schema_version(const struct og_store *st)
 {
 	(void)st;
@@ -190,9 +137,4 @@ int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *f
 	if (be != NULL)
 		ops->close(be);
 	return r;
-}
-
-void og_store_user_state_wipe(struct og_user_state *us)
-{
-	OPENSSL_cleanse(us, sizeof(*us));
 }

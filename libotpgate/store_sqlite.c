@@ -508,7 +508,7 @@ static int migrate_v6(struct sqlite_be *be)
 	return r;
 }
 
-static int sq_init(struct og_store *st)
+static int sq_init(struct og_store *st, int (*seal)(struct og_store *st))
 {
 	struct sqlite_be *be = st->be;
 	char sql[96];
@@ -521,7 +521,7 @@ static int sq_init(struct og_store *st)
 		 OG_SCHEMA_VERSION, REGISTRY_VERSION);
 	if ((r = migrate_v1(be)) != OG_OK || (r = migrate_v3(be)) != OG_OK ||
 	    (r = migrate_v5(be)) != OG_OK || (r = migrate_v6(be)) != OG_OK ||
-	    (r = exec(be, schema_sql)) != OG_OK || (r = og_store_seal_old(st)) != OG_OK ||
+	    (r = exec(be, schema_sql)) != OG_OK || (r = seal(st)) != OG_OK ||
 	    (r = exec(be, registry_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
 		exec(be, "ROLLBACK");
 		return r;

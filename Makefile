@@ -46,12 +46,15 @@ LIB_SRC := $(filter-out libotpgate/store_pg.c,$(wildcard libotpgate/*.c))
 # the tools' shared command-line part: their own, apart from the core
 CLI_SRC := $(wildcard cli/*.c)
 PROV_SRC := $(wildcard provisioner/*.c)
-KR_SRC := $(wildcard keyrotate/*.c)
+KR_SRC := $(filter-out keyrotate/front.c,$(wildcard keyrotate/*.c))
+# otpgate-keyrotate itself: the front sshd spawns, without libcrypto
+FRONT_SRC := keyrotate/front.c keyrotate/lookup.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
+FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/obj/%.o)
 MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # libFuzzer harnesses: clang, their own object tree, so the gcc build is untouched
@@ -72,7 +75,7 @@ SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
 .PHONY: all deps check check-fresh unit contract pamtest pamtest-pg fleet cli e2e vpn asan \
 	valgrind bench demo install uninstall installed deb check-deb shellcheck faults clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
-	$(BUILD)/otpgate-store-pg.so
+	$(BUILD)/otpgate-keyrotate-tool $(BUILD)/otpgate-store-pg.so
 
 deps:
 	@scripts/install-deps
@@ -90,7 +93,8 @@ $(CLI_OBJ) $(PROV_OBJ) $(KR_OBJ) $(BUILD)/tests/test_cliargs: TOOL_INC := -Icli
 $(BUILD)/compiled-in: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
-$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/cli/cli.o \
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o $(BUILD)/obj/cli/cli.o \
+	$(BUILD)/obj/keyrotate/front.o \
 	$(BUILD)/obj/pam_module/pam_otpgate.o: $(BUILD)/compiled-in
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
@@ -118,9 +122,25 @@ $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS) \
 		$(QR_LIBS) -lpng $(XML_LIBS)
 
-$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
+# the key tool: every command (otpgate-keyrotate hands them over)
+$(BUILD)/otpgate-keyrotate-tool: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS)
+
+# The front sshd spawns for each connection (docs/architecture.md): linked
+# without -lcrypto, so a libcrypto symbol reached from what it links fails
+# this link, and checked not to load libcrypto. Linked statically (a
+# position-independent executable, so still laid out at random): the
+# dynamic loader's work for libc, libm and libconfig would cost each lookup
+# about 0.2 ms. Sanitizer builds link it dynamically (ASan needs that).
+# (The linker's warning about dlopen is SQLite's extension loading, which
+# is never enabled; the front loads no plugin: og_store_open_registry_builtin.)
+FRONT_LINK := $(if $(SANITIZE),$(SQLITE_LIBS) -lconfig,-static-pie -lsqlite3 -lconfig -lm)
+$(BUILD)/otpgate-keyrotate: $(FRONT_OBJ) $(BUILD)/libotpgate.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(FRONT_OBJ) $(BUILD)/libotpgate.a $(FRONT_LINK)
+	$(Q)if readelf -d $@ | grep -q 'NEEDED.*libcrypto'; then \
+		echo "$@ loads libcrypto: the key lookup must not" >&2; rm -f $@; exit 1; fi
 
 # tests: cmocka units, the module through real libpam, a PAM login driver
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
@@ -288,7 +308,8 @@ demo: deps all
 
 # Everything make install puts in place, and make uninstall removes.
 INSTALLED := $(PAMDIR)/pam_otpgate.so $(SBINDIR)/otpgate-provision \
-	$(SBINDIR)/otpgate-keyrotate $(PLUGINDIR)/otpgate-store-pg.so \
+	$(SBINDIR)/otpgate-keyrotate $(PLUGINDIR)/otpgate-keyrotate-tool \
+	$(PLUGINDIR)/otpgate-store-pg.so \
 	$(MANDIR)/man5/otpgate.conf.5 $(MANDIR)/man8/pam_otpgate.8 \
 	$(MANDIR)/man8/otpgate-provision.8 $(MANDIR)/man8/otpgate-keyrotate.8 \
 	$(SYSTEMDDIR)/otpgate-keyrotate.service $(SYSTEMDDIR)/otpgate-keyrotate.timer
@@ -301,6 +322,7 @@ install: all
 	install -m 0755 $(BUILD)/otpgate-keyrotate $(DESTDIR)$(SBINDIR)/otpgate-keyrotate
 	install -d $(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(BUILD)/otpgate-store-pg.so $(DESTDIR)$(PLUGINDIR)/otpgate-store-pg.so
+	install -m 0755 $(BUILD)/otpgate-keyrotate-tool $(DESTDIR)$(PLUGINDIR)/otpgate-keyrotate-tool
 	install -m 0644 docs/otpgate.conf.5 $(DESTDIR)$(MANDIR)/man5/otpgate.conf.5
 	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 docs/otpgate-keyrotate.8 \
 		$(DESTDIR)$(MANDIR)/man8/

@@ -8,17 +8,27 @@
 #include "fileio.h"
 #include "plugin.h"
 
-/* The directory of the object this code is linked into (module or program). */
+/*
+ * The directory of the object this code is linked into (module or
+ * program). A statically linked program (the key reader's front) has no
+ * loader to ask: its own file, then.
+ */
 static int own_dir(char *out, size_t cap)
 {
+	char exe[4096];
+	const char *path = NULL, *slash;
 	Dl_info info;
-	const char *slash;
+	ssize_t n;
 
-	if (dladdr((void *)own_dir, &info) == 0 || info.dli_fname == NULL ||
-	    (slash = strrchr(info.dli_fname, '/')) == NULL || (size_t)(slash - info.dli_fname) >= cap)
+	if (dladdr((void *)own_dir, &info) != 0 && info.dli_fname != NULL)
+		path = info.dli_fname;
+	else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0 &&
+		 (size_t)n < sizeof(exe) - 1)
+		path = (exe[n] = '\0', exe);
+	if (path == NULL || (slash = strrchr(path, '/')) == NULL || (size_t)(slash - path) >= cap)
 		return -1;
-	memcpy(out, info.dli_fname, (size_t)(slash - info.dli_fname));
-	out[slash - info.dli_fname] = '\0';
+	memcpy(out, path, (size_t)(slash - path));
+	out[slash - path] = '\0';
 	return 0;
 }
 

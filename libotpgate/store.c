@@ -3,8 +3,7 @@
  * PostgreSQL plugin loaded), the schema checked. What the store does is
  * store_ops.c, store_list.c, store_keys.c and store_chain.c (with the chain
  * key the audit trail is sealed with), in statements (store_sql.c) any
- * backend runs. Nothing here needs libcrypto: the key reader opens the
- * registry through it (docs/architecture.md).
+ * backend runs. Opening a backend once found: store_open.c.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -17,8 +16,6 @@
 #include "plugin.h"
 #include "store_backend.h"
 #include "util.h"
-
-extern const struct og_store_ops og_store_sqlite_ops;
 
 #define PG_PLUGIN "otpgate-store-pg.so"
 
@@ -63,31 +60,14 @@ static const struct og_store_ops *find_backend(const char *name, const struct og
 	return NULL;
 }
 
+/* The store with its backend found, opened as mode says. */
 static int open_mode(const struct og_config *cfg, const struct og_log *log,
 		     enum og_open_mode mode, struct og_store **out)
 {
-	const struct og_store_ops *ops = NULL;
-	struct og_store *st;
-	int r;
+	const struct og_store_ops *ops = find_backend(cfg->store_backend, log);
 
 	*out = NULL;
-	if ((ops = find_backend(cfg->store_backend, log)) == NULL)
-		return OG_ERR_STORE;
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		return OG_ERR_NOMEM;
-	st->ops = ops;
-	st->log = log;
-	/* entries this process appends name the bastion as the config says */
-	og_copy(st->host, sizeof(st->host), cfg->host ? cfg->host : "unknown");
-	if (cfg->master_key != NULL)
-		og_copy(st->master_key, sizeof(st->master_key), cfg->master_key);
-	if ((r = ops->open(cfg, log, mode, &st->be)) != OG_OK ||
-	    (mode != OG_OPEN_INIT && (r = ops->check_schema(st->be)) != OG_OK)) {
-		og_store_close(st);
-		return r;
-	}
-	*out = st;
-	return OG_OK;
+	return ops != NULL ? og_store_open_ops(ops, cfg, log, mode, out) : OG_ERR_STORE;
 }
 
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
@@ -100,20 +80,6 @@ int og_store_open_registry(const struct og_config *cfg, const struct og_log *log
 			   struct og_store **out)
 {
 	return open_mode(cfg, log, OG_OPEN_REGISTRY, out);
-}
-
-void og_store_close(struct og_store *st)
-{
-	if (st == NULL)
-		return;
-	if (st->be != NULL)
-		st->ops->close(st->be);
-	og_freezero(st, sizeof(*st));	/* the chain key with it */
-}
-
-int og_store_check_schema(struct og_store *st)
-{
-	return st->ops->check_schema(st->be);
 }
 
 int og_store_schema_version(const struct og_store *st)

@@ -341,6 +341,13 @@ struct og_store_ops {
 	int (*batch)(void *be, struct og_call *calls, int n, int commit);
 };
 
+/* The built-in backend (store_sqlite.c). */
+extern const struct og_store_ops og_store_sqlite_ops;
+
+/* A store on ops opened as mode says (store_open.c). */
+int og_store_open_ops(const struct og_store_ops *ops, const struct og_config *cfg,
+		      const struct og_log *log, enum og_open_mode mode, struct og_store **out);
+
 /* A backend's table, of its functions P_open, P_close, ... and its SQL P_sql. */
 #define OG_STORE_OPS(NAME, P) { .name = NAME, .sql = P##_sql, .open = P##_open, \
 	.close = P##_close, .init = P##_init, .check_schema = P##_check_schema, \

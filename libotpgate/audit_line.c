@@ -145,7 +145,7 @@ size_t og_audit_escape_marked(const char *val, const char *mark, enum og_audit_s
 		keep = cut_point(p, n, OG_AUDIT_TEXT_MAX - m);
 	}
 	o = escape_bytes(p, keep, style, out, cap);
-	if (o + m < cap) {
+	if (m > 0 && o + m < cap) {
 		memcpy(out + o, mark, m);
 		o += m;
 	}

@@ -362,7 +362,7 @@ static int open_registry_only(struct sqlite_be *be, const struct og_config *cfg)
 		     uri, sizeof(uri)) != OG_OK)
 		return OG_ERR_STORE;
 	if (sqlite3_open_v2(uri, &be->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+			    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return db_error(be, "open");
 	/* a writer (rotate, a login recording key use) may hold the registry */
 	be->busy_limit_us = cfg->store_timeout * 1000000;

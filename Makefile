@@ -46,17 +46,20 @@ LIB_SRC := $(filter-out libotpgate/store_pg.c,$(wildcard libotpgate/*.c))
 # the tools' shared command-line part: their own, apart from the core
 CLI_SRC := $(wildcard cli/*.c)
 PROV_SRC := $(wildcard provisioner/*.c)
-KR_SRC := $(wildcard keyrotate/*.c)
+KR_SRC := $(filter-out keyrotate/front.c,$(wildcard keyrotate/*.c))
+# otpgate-keyrotate itself: the front sshd spawns, without libcrypto
+FRONT_SRC := keyrotate/front.c keyrotate/lookup.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
-# the module's front (pam_otpgate.so): libpam and libc only, never libcrypto
-FRONT_SRC := pam_module/pam_otpgate.c pam_module/args.c pam_module/client.c \
-	pam_module/wire.c pam_module/request.c libotpgate/plugin.c libotpgate/filecheck.c \
-	libotpgate/log.c libotpgate/textesc.c
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/obj/%.o)
+# the PAM module's front (pam_otpgate.so): libpam and libc only, never libcrypto
+MODFRONT_SRC := pam_module/pam_otpgate.c pam_module/args.c pam_module/client.c \
+	pam_module/wire.c pam_module/request.c libotpgate/plugin.c libotpgate/filecheck.c \
+	libotpgate/plugin_open.c libotpgate/log.c libotpgate/audit_line.c
+MODFRONT_OBJ := $(MODFRONT_SRC:%.c=$(BUILD)/obj/%.o)
 # the module's core: otpgate-pam.so in process, or otpgated
 CORE_OBJ := $(BUILD)/obj/pam_module/flow.o $(BUILD)/obj/pam_module/input.o
 # ... with its config and store opened per call (in process) or kept (otpgated)
@@ -82,7 +85,8 @@ SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
 .PHONY: all deps check check-fresh unit contract pamtest pamtest-pg pamtest-daemon fleet cli e2e vpn asan \
 	valgrind bench demo install uninstall installed deb check-deb shellcheck faults clean FORCE
 all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-pam.so $(BUILD)/otpgated \
-	$(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate $(BUILD)/otpgate-store-pg.so
+	$(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate $(BUILD)/otpgate-keyrotate-tool \
+	$(BUILD)/otpgate-store-pg.so
 
 deps:
 	@scripts/install-deps
@@ -100,8 +104,9 @@ $(CLI_OBJ) $(PROV_OBJ) $(KR_OBJ) $(BUILD)/tests/test_cliargs: TOOL_INC := -Icli
 $(BUILD)/compiled-in: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
-$(BUILD)/obj/libotpgate/plugin.o $(BUILD)/obj/cli/cli.o \
-	$(BUILD)/obj/pam_module/flow.o $(BUILD)/obj/daemon/otpgated.o: $(BUILD)/compiled-in
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o $(BUILD)/obj/cli/cli.o \
+	$(BUILD)/obj/keyrotate/front.o $(BUILD)/obj/pam_module/flow.o \
+	$(BUILD)/obj/daemon/otpgated.o: $(BUILD)/compiled-in
 $(DAEMON_OBJ): TOOL_INC := -Ipam_module
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
@@ -112,10 +117,10 @@ $(BUILD)/libcli.a: $(CLI_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pam_otpgate.so: $(FRONT_OBJ) pam_module/pam_otpgate.map
+$(BUILD)/pam_otpgate.so: $(MODFRONT_OBJ) pam_module/pam_otpgate.map
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,--version-script=pam_module/pam_otpgate.map -Wl,-z,nodelete \
-		$(LDFLAGS_ALL) -o $@ $(FRONT_OBJ) -lpam
+		$(LDFLAGS_ALL) -o $@ $(MODFRONT_OBJ) -lpam
 
 $(BUILD)/otpgate-pam.so: $(CORE_OBJ) $(ONCE_OBJ) $(BUILD)/libotpgate.a pam_module/otpgate-pam.map
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -139,9 +144,25 @@ $(BUILD)/otpgate-provision: $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(PROV_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS) \
 		$(QR_LIBS) -lpng $(XML_LIBS)
 
-$(BUILD)/otpgate-keyrotate: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
+# the key tool: every command (otpgate-keyrotate hands them over)
+$(BUILD)/otpgate-keyrotate-tool: $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(KR_OBJ) $(BUILD)/libcli.a $(BUILD)/libotpgate.a $(LIBS)
+
+# The front sshd spawns for each connection (docs/architecture.md): linked
+# without -lcrypto, so a libcrypto symbol reached from what it links fails
+# this link, and checked not to load libcrypto. Linked statically (a
+# position-independent executable, so still laid out at random): the
+# dynamic loader's work for libc, libm and libconfig would cost each lookup
+# about 0.2 ms. Sanitizer builds link it dynamically (ASan needs that).
+# (The linker's warning about dlopen is SQLite's extension loading, which
+# is never enabled; the front loads no plugin: og_store_open_registry_builtin.)
+FRONT_LINK := $(if $(SANITIZE),$(SQLITE_LIBS) -lconfig,-static-pie -lsqlite3 -lconfig -lm)
+$(BUILD)/otpgate-keyrotate: $(FRONT_OBJ) $(BUILD)/libotpgate.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(FRONT_OBJ) $(BUILD)/libotpgate.a $(FRONT_LINK)
+	$(Q)if readelf -d $@ | grep -q 'NEEDED.*libcrypto'; then \
+		echo "$@ loads libcrypto: the key lookup must not" >&2; rm -f $@; exit 1; fi
 
 # tests: cmocka units, the module through real libpam, a PAM login driver
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libotpgate.a
@@ -333,7 +354,8 @@ demo: deps all
 
 # Everything make install puts in place, and make uninstall removes.
 INSTALLED := $(PAMDIR)/pam_otpgate.so $(SBINDIR)/otpgate-provision \
-	$(SBINDIR)/otpgate-keyrotate $(PLUGINDIR)/otpgate-store-pg.so \
+	$(SBINDIR)/otpgate-keyrotate $(PLUGINDIR)/otpgate-keyrotate-tool \
+	$(PLUGINDIR)/otpgate-store-pg.so \
 	$(PLUGINDIR)/otpgate-pam.so $(SBINDIR)/otpgated $(MANDIR)/man8/otpgated.8 \
 	$(SYSTEMDDIR)/otpgated.service \
 	$(MANDIR)/man5/otpgate.conf.5 $(MANDIR)/man8/pam_otpgate.8 \
@@ -348,6 +370,7 @@ install: all
 	install -m 0755 $(BUILD)/otpgate-keyrotate $(DESTDIR)$(SBINDIR)/otpgate-keyrotate
 	install -d $(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(BUILD)/otpgate-store-pg.so $(DESTDIR)$(PLUGINDIR)/otpgate-store-pg.so
+	install -m 0755 $(BUILD)/otpgate-keyrotate-tool $(DESTDIR)$(PLUGINDIR)/otpgate-keyrotate-tool
 	install -m 0644 $(BUILD)/otpgate-pam.so $(DESTDIR)$(PLUGINDIR)/otpgate-pam.so
 	install -m 0755 $(BUILD)/otpgated $(DESTDIR)$(SBINDIR)/otpgated
 	install -m 0644 docs/otpgate.conf.5 $(DESTDIR)$(MANDIR)/man5/otpgate.conf.5

@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "err.h"
 #include "message.h"
-#include "plugin.h"
 #include "spool.h"
 #include "stepup.h"
 #include "util.h"
@@ -337,7 +336,7 @@ int cli_main(int argc, char **argv, const struct cli_command *commands, size_t n
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("%s %s\nplugin directory: %s\n", program_invocation_short_name,
-			       OTPGATE_VERSION, og_plugin_dir());
+			       OTPGATE_VERSION, og_store_plugin_dir());
 			return 0;
 		} else {
 			cli_error("unknown option '%.64s' (see --help)", argv[i]);

@@ -1,4 +1,5 @@
-/* accesskey.c: registered SSH access keys: states, validity, rotation rules. */
+/* accesskey.c: registered SSH access keys: counting, rotation rules,
+ * registration (their states and validity: accesskey_valid.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,38 +11,6 @@
 #include "sshkey.h"
 #include "store.h"
 #include "util.h"
-
-static const char *const state_names[] = { "active", "grace", "expired", "revoked" };
-#define NSTATES (int)(sizeof(state_names) / sizeof(state_names[0]))
-
-const char *og_access_key_state_name(enum og_access_key_state s)
-{
-	return (int)s >= 0 && (int)s < NSTATES ? state_names[s] : "?";
-}
-
-int og_access_key_state_parse(const char *s, enum og_access_key_state *out)
-{
-	int i = og_name_find(state_names, NSTATES, s);
-
-	if (i < 0)
-		return OG_ERR_INVALID;
-	*out = (enum og_access_key_state)i;
-	return OG_OK;
-}
-
-int og_access_key_valid(const struct og_access_key *k, int64_t now)
-{
-	return (k->state == OG_ACCESS_KEY_ACTIVE || k->state == OG_ACCESS_KEY_GRACE) && k->not_after > now;
-}
-
-void og_access_key_expiry(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y%m%d%H%M%SZ", &tm) == 0)
-		snprintf(out, 32, "19700101000000Z");	/* already expired: fail closed */
-}
 
 size_t og_access_key_count_valid(const struct og_access_key *keys, size_t n, int64_t now)
 {

@@ -1,4 +1,6 @@
-/* audit.c: one key=value line per event, safe against forged fields. */
+/* audit.c: one key=value line per event, safe against forged fields: a
+ * long value cut with its digest's mark; the trail's sinks. The escaping
+ * and the line itself: audit_line.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,36 +13,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "json.h"
-#include "textesc.h"
 #include "util.h"
-
-const char *const og_audit_field_names[OG_AUDIT_FIELDS] = {
-	"event", "result", "reason", "user", "source", "service", "token", "key", "actor",
-	"detail", "host",
-};
-
-void og_audit_fields(struct og_audit_event *ev, const char **out[OG_AUDIT_FIELDS])
-{
-	const char **f[OG_AUDIT_FIELDS] = { &ev->event, &ev->result, &ev->reason, &ev->user,
-					    &ev->source, &ev->service, &ev->token, &ev->key,
-					    &ev->actor, &ev->detail, &ev->host };
-
-	memcpy(out, f, sizeof(f));
-}
-
-/* How much of a value longer than OG_AUDIT_TEXT_MAX is kept: up to keep
- * bytes, not splitting a well-formed character. */
-static size_t cut_point(const unsigned char *p, size_t n, size_t keep)
-{
-	size_t start = keep;
-	uint32_t c;
-
-	while (start > 0 && keep - start < 3 && (p[start] & 0xc0) == 0x80)
-		start--;
-	if (start < keep && start + og_utf8_char(p + start, n - start, &c) > keep)
-		return start;
-	return keep;
-}
 
 /* The mark that ends a cut value: its length and the start of its SHA-256. */
 static void cut_mark(const char *val, size_t n, char *mark, size_t cap)
@@ -57,24 +30,17 @@ static void cut_mark(const char *val, size_t n, char *mark, size_t cap)
 
 size_t og_audit_escape(const char *val, enum og_audit_style style, char *out, size_t cap)
 {
-	const unsigned char *p = (const unsigned char *)val;
-	size_t n = strlen(val), keep = n, o, m = 0;
+	size_t n = strlen(val);
 	char mark[64] = "";
 
-	if (cap == 0)
-		return 0;
-	if (n > OG_AUDIT_TEXT_MAX) {
+	if (n > OG_AUDIT_TEXT_MAX)
 		cut_mark(val, n, mark, sizeof(mark));
-		m = strlen(mark);
-		keep = cut_point(p, n, OG_AUDIT_TEXT_MAX - m);
-	}
-	o = og_escape_bytes(p, keep, style, out, cap);
-	if (o + m < cap) {
-		memcpy(out + o, mark, m);
-		o += m;
-	}
-	out[o] = '\0';
-	return o;
+	return og_audit_escape_marked(val, mark, style, out, cap);
+}
+
+size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap)
+{
+	return og_audit_format_by(ev, og_audit_escape, out, cap);
 }
 
 int og_audit_unescape(char *s)
@@ -128,30 +94,6 @@ void og_audit_decode(const struct og_audit_event *stored, struct og_audit_copy *
 			continue;	/* too long or not escaped: an older version's, kept */
 		*f[i] = out->buf[i];
 	}
-}
-
-size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap)
-{
-	struct og_audit_event e = *ev;
-	const char **f[OG_AUDIT_FIELDS];
-	char val[OG_AUDIT_VALUE_MAX + 1];
-	size_t o = 0;
-
-	if (cap == 0)
-		return 0;
-	out[0] = '\0';
-	og_audit_fields(&e, f);
-	for (int i = 0; i < OG_AUDIT_FIELDS; i++) {
-		size_t n;
-		if (*f[i] == NULL)
-			continue;
-		n = og_audit_escape(*f[i], OG_AUDIT_TOKEN, val, sizeof(val));
-		if (o + (o > 0) + strlen(og_audit_field_names[i]) + 1 + (n ? n : 2) >= cap)
-			break;
-		o += (size_t)snprintf(out + o, cap - o, "%s%s=%s", o ? " " : "",
-				      og_audit_field_names[i], n ? val : "\"\"");
-	}
-	return o;
 }
 
 void og_audit_syslog(const struct og_audit_event *ev, const struct og_log *log)

@@ -87,6 +87,23 @@ void og_audit_decode(const struct og_audit_event *stored, struct og_audit_copy *
  */
 size_t og_audit_format(const struct og_audit_event *ev, char *out, size_t cap);
 
+/* og_audit_escape's work once the mark of a long value is known: a value
+ * longer than OG_AUDIT_TEXT_MAX is cut to end with mark; with no mark
+ * (NULL or "") it gives "" and 0. */
+size_t og_audit_escape_marked(const char *val, const char *mark, enum og_audit_style style,
+			      char *out, size_t cap);
+
+/* og_audit_format with each value escaped by escape. */
+typedef size_t og_audit_escape_fn(const char *val, enum og_audit_style style, char *out,
+				  size_t cap);
+size_t og_audit_format_by(const struct og_audit_event *ev, og_audit_escape_fn *escape, char *out,
+			  size_t cap);
+
+/* og_audit_format for an event whose values are all at most
+ * OG_AUDIT_TEXT_MAX bytes: the same line, made without a digest (so
+ * without libcrypto: the key reader). "" and 0 when a value is longer. */
+size_t og_audit_format_short(const struct og_audit_event *ev, char *out, size_t cap);
+
 /* Formats ev as one JSON object (no newline): "ts" and every field present,
  * each value og_audit_escape(OG_AUDIT_TEXT) as a JSON string. Always a
  * whole object: a field that does not fit in cap is left out, with those

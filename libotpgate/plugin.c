@@ -1,8 +1,4 @@
-/*
- * plugin.c: otpgate's own shared objects (the PostgreSQL store, the PAM
- * module's core), found beside what runs or in the install directory.
- * Links no libcrypto: the PAM module's front uses it.
- */
+/* plugin.c: finding what otpgate installs beside its programs. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,47 +8,43 @@
 #include "fileio.h"
 #include "plugin.h"
 
-#ifndef OTPGATE_PLUGIN_DIR
-#define OTPGATE_PLUGIN_DIR "/usr/local/lib/otpgate"
-#endif
-
-const char *og_plugin_dir(void)
-{
-	return OTPGATE_PLUGIN_DIR;
-}
-
-/* The directory of the object this code is linked into (module or program). */
+/*
+ * The directory of the object this code is linked into (module or
+ * program). A statically linked program (the key reader's front) has no
+ * loader to ask: its own file, then.
+ */
 static int own_dir(char *out, size_t cap)
 {
+	char exe[4096];
+	const char *path = NULL, *slash;
 	Dl_info info;
-	const char *slash;
+	ssize_t n;
 
-	if (dladdr((void *)own_dir, &info) == 0 || info.dli_fname == NULL ||
-	    (slash = strrchr(info.dli_fname, '/')) == NULL || (size_t)(slash - info.dli_fname) >= cap)
+	if (dladdr((void *)own_dir, &info) != 0 && info.dli_fname != NULL)
+		path = info.dli_fname;
+	else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0 &&
+		 (size_t)n < sizeof(exe) - 1)
+		path = (exe[n] = '\0', exe);
+	if (path == NULL || (slash = strrchr(path, '/')) == NULL || (size_t)(slash - path) >= cap)
 		return -1;
-	memcpy(out, info.dli_fname, (size_t)(slash - info.dli_fname));
-	out[slash - info.dli_fname] = '\0';
+	memcpy(out, path, (size_t)(slash - path));
+	out[slash - path] = '\0';
 	return 0;
 }
 
-void *og_plugin_open(const char *name, const struct og_log *log)
+int og_plugin_find(const char *name, char *out, size_t cap, const struct og_log *log)
 {
-	char dirs[2][4096], path[8300];
-	void *h;
+	char dirs[2][4096];
 	int n = 0;
 
 	if (own_dir(dirs[n], sizeof(dirs[0])) == 0)
 		n++;
 	snprintf(dirs[n++], sizeof(dirs[0]), "%s", OTPGATE_PLUGIN_DIR);
 	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
-		if (access(path, F_OK) != 0 || og_path_check(path, OG_FILE_CONFIG, log) != OG_OK)
+		if (snprintf(out, cap, "%s/%s", dirs[i], name) >= (int)cap)
 			continue;
-		if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL)
-			og_logf(log, LOG_ERR, "%s: %s", name, dlerror());
-		return h;
+		if (access(out, F_OK) == 0 && og_path_check(out, OG_FILE_CONFIG, log) == OG_OK)
+			return OG_OK;
 	}
-	og_logf(log, LOG_ERR, "%s not found beside the program or in %s (install it)", name,
-		OTPGATE_PLUGIN_DIR);
-	return NULL;
+	return OG_ERR_NOTFOUND;
 }

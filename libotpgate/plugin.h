@@ -1,19 +1,28 @@
-/* plugin.h: finding and loading otpgate's own shared objects safely. */
+/* plugin.h: what otpgate installs beside its programs (the PostgreSQL
+ * store plugin, the key tool behind otpgate-keyrotate, the PAM module's
+ * core), found and checked. */
 #ifndef OTPGATE_PLUGIN_H
 #define OTPGATE_PLUGIN_H
 
+#include <stddef.h>
 #include "log.h"
 
-/* The install directory compiled in (PLUGINDIR). */
-const char *og_plugin_dir(void);
+#ifndef OTPGATE_PLUGIN_DIR
+#define OTPGATE_PLUGIN_DIR "/usr/local/lib/otpgate"
+#endif
+
+#define OG_PLUGIN_PATH_MAX 8300
 
 /*
- * dlopen()s otpgate's shared object `name`, looked for beside the running
- * module or program (a build tree), then in og_plugin_dir(); used only if
- * root (or we) own it and nobody else can write it (og_path_check). It
- * stays loaded (RTLD_NODELETE): code, no state. The handle, or NULL with
- * one line logged.
+ * The path of name: beside the running module or program first (a build
+ * tree), then in OTPGATE_PLUGIN_DIR; the first that exists, and only if
+ * root (or we) own it and nobody else can write it (og_path_check,
+ * OG_FILE_CONFIG). OG_OK, or OG_ERR_NOTFOUND (an unsafe file logged).
  */
+int og_plugin_find(const char *name, char *out, size_t cap, const struct og_log *log);
+
+/* dlopen()s what og_plugin_find finds (RTLD_NOW, kept loaded: code, no
+ * state); the handle, or NULL with one line logged. */
 void *og_plugin_open(const char *name, const struct og_log *log);
 
 #endif

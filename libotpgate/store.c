@@ -1,15 +1,15 @@
 /*
  * store.c: the store opened: the backend picked (SQLite built in, the
- * PostgreSQL plugin loaded), the chain key the audit trail is sealed
- * with, the schema. What the store does is store_ops.c, store_list.c and
- * store_chain.c, in statements (store_sql.c) any backend runs.
+ * PostgreSQL plugin loaded), the schema checked. What the store does is
+ * store_ops.c, store_list.c, store_keys.c and store_chain.c (with the chain
+ * key the audit trail is sealed with), in statements (store_sql.c) any
+ * backend runs. Opening a backend once found: store_open.c.
  */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 
 #include "err.h"
 #include "fileio.h"
@@ -17,16 +17,13 @@
 #include "store_backend.h"
 #include "util.h"
 
-extern const struct og_store_ops og_store_sqlite_ops;
-
 #define PG_PLUGIN "otpgate-store-pg.so"
 
 /*
  * The PostgreSQL backend lives in a plugin, so that hosts on SQLite (and
  * every sshd connection there) never load libpq and its dependencies. It
- * is looked for beside the running module or program, then in the install
- * directory, and used only if root (or we) own it and nobody else can
- * write it. It stays loaded (RTLD_NODELETE): no state, only code.
+ * is found and loaded as otpgate's own shared objects are
+ * (og_plugin_open), and stays loaded: no state, only code.
  */
 static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 {
@@ -40,6 +37,11 @@ static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 	return ops;
 }
 
+const char *og_store_plugin_dir(void)
+{
+	return OTPGATE_PLUGIN_DIR;
+}
+
 static const struct og_store_ops *find_backend(const char *name, const struct og_log *log)
 {
 	if (strcmp(name, og_store_sqlite_ops.name) == 0)
@@ -50,31 +52,14 @@ static const struct og_store_ops *find_backend(const char *name, const struct og
 	return NULL;
 }
 
+/* The store with its backend found, opened as mode says. */
 static int open_mode(const struct og_config *cfg, const struct og_log *log,
 		     enum og_open_mode mode, struct og_store **out)
 {
-	const struct og_store_ops *ops = NULL;
-	struct og_store *st;
-	int r;
+	const struct og_store_ops *ops = find_backend(cfg->store_backend, log);
 
 	*out = NULL;
-	if ((ops = find_backend(cfg->store_backend, log)) == NULL)
-		return OG_ERR_STORE;
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		return OG_ERR_NOMEM;
-	st->ops = ops;
-	st->log = log;
-	/* entries this process appends name the bastion as the config says */
-	og_copy(st->host, sizeof(st->host), cfg->host ? cfg->host : "unknown");
-	if (cfg->master_key != NULL)
-		og_copy(st->master_key, sizeof(st->master_key), cfg->master_key);
-	if ((r = ops->open(cfg, log, mode, &st->be)) != OG_OK ||
-	    (mode != OG_OPEN_INIT && (r = ops->check_schema(st->be)) != OG_OK)) {
-		og_store_close(st);
-		return r;
-	}
-	*out = st;
-	return OG_OK;
+	return ops != NULL ? og_store_open_ops(ops, cfg, log, mode, out) : OG_ERR_STORE;
 }
 
 int og_store_open(const struct og_config *cfg, const struct og_log *log, int for_init,
@@ -87,50 +72,6 @@ int og_store_open_registry(const struct og_config *cfg, const struct og_log *log
 			   struct og_store **out)
 {
 	return open_mode(cfg, log, OG_OPEN_REGISTRY, out);
-}
-
-void og_store_close(struct og_store *st)
-{
-	if (st == NULL)
-		return;
-	if (st->be != NULL)
-		st->ops->close(st->be);
-	og_freezero(st, sizeof(*st));	/* the chain key with it */
-}
-
-int og_store_check_schema(struct og_store *st)
-{
-	return st->ops->check_schema(st->be);
-}
-
-/* The chain key, once derived (1) or failed (-1). */
-static void chain_set(struct og_store *st, int r)
-{
-	st->chain_state = r == OG_OK ? 1 : -1;
-}
-
-const struct og_chain_key *og_store_chain_key(struct og_store *st)
-{
-	if (st->chain_state == 0)
-		chain_set(st, st->master_key[0] != '\0'
-				      ? og_chain_key_load(st->master_key, &st->chain, st->log)
-				      : OG_ERR_CONFIG);
-	return st->chain_state == 1 ? &st->chain : NULL;
-}
-
-void og_store_chain_key_from(struct og_store *st, const struct og_key *master)
-{
-	if (st->chain_state == 0)
-		chain_set(st, og_chain_key_derive(master, &st->chain));
-}
-
-/* A store that has audit rows to seal (an upgrade) needs the chain key;
- * a new one has none, and init may run before the master key exists. */
-int og_store_init(struct og_store *st)
-{
-	if (access(st->master_key, F_OK) == 0)
-		og_store_chain_key(st);
-	return st->ops->init(st);
 }
 
 int og_store_schema_version(const struct og_store *st)
@@ -154,9 +95,4 @@ int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *f
 	if (be != NULL)
 		ops->close(be);
 	return r;
-}
-
-void og_store_user_state_wipe(struct og_user_state *us)
-{
-	OPENSSL_cleanse(us, sizeof(*us));
 }

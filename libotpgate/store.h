@@ -171,6 +171,12 @@ void og_store_close(struct og_store *st);
 int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,
 			   struct og_store **out);
 
+/* og_store_open_registry on the built-in backend (SQLite) alone, for a
+ * program that loads no plugin (the key reader's front): OG_ERR_NOTFOUND,
+ * nothing opened or logged, when the store is on another backend. */
+int og_store_open_registry_builtin(const struct og_config *cfg, const struct og_log *log,
+				   struct og_store **out);
+
 /* OG_OK when the schema exists and is of this version. */
 int og_store_check_schema(struct og_store *st);
 
@@ -187,6 +193,9 @@ int og_store_init(struct og_store *st);
 int og_store_probe(const struct og_config *cfg, const struct og_log *log, int *found, int *want);
 
 int og_store_schema_version(const struct og_store *st);
+
+/* The directory the PostgreSQL plugin is installed in (compiled in). */
+const char *og_store_plugin_dir(void);
 
 /* The chain key, loaded from the master key on first use; NULL (logged)
  * when the master key cannot be read. */

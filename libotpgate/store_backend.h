@@ -321,8 +321,8 @@ struct og_store_ops {
 	int (*open)(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
 		    void **be);
 	void (*close)(void *be);
-	/* creates or upgrades the schema; calls og_store_seal_old within */
-	int (*init)(struct og_store *st);
+	/* creates or upgrades the schema; calls seal (og_store_seal_old) within */
+	int (*init)(struct og_store *st, int (*seal)(struct og_store *st));
 	int (*check_schema)(void *be);
 	int (*stored_version)(void *be);	/* 0 none yet, -1 unreadable */
 	int (*keys_ready)(void *be);		/* the key registry may be used */
@@ -340,6 +340,13 @@ struct og_store_ops {
 	 */
 	int (*batch)(void *be, struct og_call *calls, int n, int commit);
 };
+
+/* The built-in backend (store_sqlite.c). */
+extern const struct og_store_ops og_store_sqlite_ops;
+
+/* A store on ops opened as mode says (store_open.c). */
+int og_store_open_ops(const struct og_store_ops *ops, const struct og_config *cfg,
+		      const struct og_log *log, enum og_open_mode mode, struct og_store **out);
 
 /* A backend's table, of its functions P_open, P_close, ... and its SQL P_sql. */
 #define OG_STORE_OPS(NAME, P) { .name = NAME, .sql = P##_sql, .open = P##_open, \
@@ -414,9 +421,18 @@ void og_row_audit(const struct og_row *r, int c, struct og_audit_buf *b);
  * A listing of rows of type T: OG_LISTING(name, T, reader) defines
  * name_rows(), which reads each row into a T with reader (OG_OK, or the
  * row is malformed), hands it to the caller's callback and wipes it; and
- * og_list_name() to run statement q through it.
+ * og_list_name() to run statement q through it. OG_LISTING_PUBLIC: rows
+ * with nothing secret in them (public keys), not wiped, so what lists
+ * them needs no libcrypto (the key reader).
  */
-#define OG_LISTING(name, T, reader) \
+#define OG_LISTING(name, T, reader) OG_LISTING_WIPED(name, T, reader, OPENSSL_cleanse)
+#define OG_LISTING_PUBLIC(name, T, reader) OG_LISTING_WIPED(name, T, reader, og_keep_row)
+static inline void og_keep_row(void *row, size_t len)
+{
+	(void)row;
+	(void)len;
+}
+#define OG_LISTING_WIPED(name, T, reader, wipe) \
 	struct name##_each { \
 		int (*cb)(void *arg, const T *row); \
 		void *arg; \
@@ -431,7 +447,7 @@ void og_row_audit(const struct og_row *r, int c, struct og_audit_buf *b);
 		if ((e->r = reader(r, &row)) != OG_OK) \
 			return 1; \
 		stop = e->cb(e->arg, &row); \
-		OPENSSL_cleanse(&row, sizeof(row)); \
+		wipe(&row, sizeof(row)); \
 		return stop; \
 	} \
 	static int og_list_##name(struct og_store *st, enum og_q q, const struct og_value *v, \

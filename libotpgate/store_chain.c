@@ -2,7 +2,8 @@
  * store_chain.c: the changes that end in an audit entry, written once for
  * every backend: a login's claim (a code's step, a recovery code), a
  * failure counted towards the lock, an entry appended to the chain, an
- * erasure; and the sealing of entries an older version wrote.
+ * erasure; and the sealing of entries an older version wrote, with the
+ * chain key (derived once per store opened) and at init.
  *
  * Each is one transaction of two batches: the change's statements with the
  * chain's lock and tail, then (once the core has decided on what they
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "store_backend.h"
@@ -514,4 +516,34 @@ int og_store_seal_old(struct og_store *st)
 		return r;
 	r = og_store_run(st, OG_Q_AUDIT_UNSEALED, NULL, 0, seal_row, &sl, NULL);
 	return r != OG_OK ? r : sl.r;
+}
+
+/* The chain key, once derived (1) or failed (-1). */
+static void chain_set(struct og_store *st, int r)
+{
+	st->chain_state = r == OG_OK ? 1 : -1;
+}
+
+const struct og_chain_key *og_store_chain_key(struct og_store *st)
+{
+	if (st->chain_state == 0)
+		chain_set(st, st->master_key[0] != '\0'
+				      ? og_chain_key_load(st->master_key, &st->chain, st->log)
+				      : OG_ERR_CONFIG);
+	return st->chain_state == 1 ? &st->chain : NULL;
+}
+
+void og_store_chain_key_from(struct og_store *st, const struct og_key *master)
+{
+	if (st->chain_state == 0)
+		chain_set(st, og_chain_key_derive(master, &st->chain));
+}
+
+/* A store that has audit rows to seal (an upgrade) needs the chain key;
+ * a new one has none, and init may run before the master key exists. */
+int og_store_init(struct og_store *st)
+{
+	if (access(st->master_key, F_OK) == 0)
+		og_store_chain_key(st);
+	return st->ops->init(st, og_store_seal_old);
 }

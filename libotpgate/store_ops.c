@@ -27,13 +27,6 @@ static int change_one(struct og_store *st, enum og_q q, const struct og_value *v
 	return r != OG_OK ? r : changed == 1 ? OG_OK : OG_ERR_NOTFOUND;
 }
 
-int og_store_malformed(struct og_store *st, enum og_q q)
-{
-	og_logf(st->log, LOG_ERR, "store %s: %s: a row is malformed", st->ops->name,
-		og_statements[q].what);
-	return OG_ERR_STORE;
-}
-
 static int read_user_state(void *arg, const struct og_row *r)
 {
 	struct og_user_state *us = arg;
@@ -299,15 +292,10 @@ int og_store_dek_add(struct og_store *st, const char *org, const char *id,
 			    og_v_blob(wrapped, OG_WRAPPED_DEK_LEN), og_v_int(now)), NULL, NULL, NULL);
 }
 
-/* Tokens and keys read from the first column on. */
+/* Tokens read from the first column on. */
 static int read_token(const struct og_row *r, struct og_token *t)
 {
 	return og_row_token(r, 0, t);
-}
-
-static int read_key(const struct og_row *r, struct og_access_key *k)
-{
-	return og_row_key(r, 0, k);
 }
 
 void og_token_values(const struct og_token *t, struct og_value v[OG_TOKEN_VALUES])
@@ -459,11 +447,6 @@ int og_store_recovery_get(struct og_store *st, const char *user, struct og_recov
 	return r;
 }
 
-int og_store_keys_ready(struct og_store *st)
-{
-	return st->ops->keys_ready(st->be);
-}
-
 int og_store_key_add(struct og_store *st, const struct og_access_key *k)
 {
 	return og_store_run(st, OG_Q_KEY_ADD, OG_VALUES(og_v_text(k->id), og_v_text(k->user),
@@ -472,31 +455,6 @@ int og_store_key_add(struct og_store *st, const struct og_access_key *k)
 			    og_v_text(og_access_key_state_name(k->state)), og_v_text(k->predecessor),
 			    og_v_int(k->created), og_v_int(k->last_used), og_v_int(k->not_after)),
 			    NULL, NULL, NULL);
-}
-
-OG_LISTING(key, struct og_access_key, read_key)
-
-int og_store_key_list(struct og_store *st, const char *user,
-		      int (*cb)(void *arg, const struct og_access_key *k), void *arg)
-{
-	if (user == NULL)
-		return og_list_key(st, OG_Q_KEYS_ALL, NULL, 0, cb, arg);
-	return og_list_key(st, OG_Q_KEYS_OF, OG_VALUES(og_v_text(user)), cb, arg);
-}
-
-static int first_key(void *arg, const struct og_access_key *k)
-{
-	*(struct og_access_key *)arg = *k;
-	return 1;
-}
-
-int og_store_key_by_fp(struct og_store *st, const char *fingerprint, struct og_access_key *out)
-{
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	r = og_list_key(st, OG_Q_KEY_BY_FP, OG_VALUES(og_v_text(fingerprint)), first_key, out);
-	return r == OG_OK && out->id[0] == '\0' ? OG_ERR_NOTFOUND : r;
 }
 
 int og_store_key_set_state(struct og_store *st, const char *id, enum og_access_key_state expect,
@@ -526,4 +484,9 @@ int og_store_commit(struct og_store *st)
 int og_store_rollback(struct og_store *st)
 {
 	return st->ops->rollback(st->be);
+}
+
+void og_store_user_state_wipe(struct og_user_state *us)
+{
+	OPENSSL_cleanse(us, sizeof(*us));
 }

@@ -488,7 +488,7 @@ static int pg_keys_ready(void *p)
 }
 
 /* Creates or upgrades the schema; several hosts may run init at once: one at a time. */
-static int pg_init(struct og_store *st)
+static int pg_init(struct og_store *st, int (*seal)(struct og_store *st))
 {
 	struct pg_be *be = st->be;
 	struct params prm = { .n = 0 };
@@ -499,7 +499,7 @@ static int pg_init(struct og_store *st)
 		return r;
 	if ((r = pg_exec(be, "SELECT pg_advisory_xact_lock(" XSTR(INIT_LOCK) ")")) != OG_OK ||
 	    (r = pg_exec(be, upgrade_sql)) != OG_OK || (r = pg_exec(be, schema_sql)) != OG_OK ||
-	    (r = og_store_seal_old(st)) != OG_OK ||
+	    (r = seal(st)) != OG_OK ||
 	    (r = run_cmd(be, "schema version", "INSERT INTO otpgate_meta VALUES('schema_version', $1)"
 			 " ON CONFLICT(key) DO UPDATE SET value = $1", &prm)) != OG_OK) {
 		pg_rollback(be);

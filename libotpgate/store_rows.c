@@ -11,13 +11,6 @@
 #include "store_backend.h"
 #include "util.h"
 
-int og_row_str(const struct og_row *r, int col, char *out, size_t cap)
-{
-	const char *v = r->rd->text(r, col);
-
-	return og_copy(out, cap, v != NULL ? v : "") == OG_OK ? OG_OK : OG_ERR_STORE;
-}
-
 /* The blob of col, exactly len bytes. */
 static int blob_of(const struct og_row *r, int col, unsigned char *out, size_t len)
 {
@@ -59,27 +52,6 @@ int og_row_token(const struct og_row *r, int c, struct og_token *t)
 	    og_otp_kind_parse(word_of(r, c + 17, buf, sizeof(buf)), &t->params.otp_kind) != OG_OK)
 		return OG_ERR_STORE;
 	return og_otp_params_ok(&t->params) ? OG_OK : OG_ERR_STORE;
-}
-
-/* Fills k from OG_KEY_COLS starting at column c. */
-int og_row_key(const struct og_row *r, int c, struct og_access_key *k)
-{
-	char state[OG_KEYWORD_MAX + 1];
-
-	if (og_row_str(r, c + 0, k->id, sizeof(k->id)) != OG_OK ||
-	    og_row_str(r, c + 1, k->user, sizeof(k->user)) != OG_OK ||
-	    og_row_str(r, c + 2, k->org, sizeof(k->org)) != OG_OK ||
-	    og_row_str(r, c + 3, k->type, sizeof(k->type)) != OG_OK ||
-	    og_row_str(r, c + 4, k->pubkey, sizeof(k->pubkey)) != OG_OK ||
-	    og_row_str(r, c + 5, k->fingerprint, sizeof(k->fingerprint)) != OG_OK ||
-	    og_row_str(r, c + 6, k->origin, sizeof(k->origin)) != OG_OK ||
-	    og_access_key_state_parse(word_of(r, c + 7, state, sizeof(state)), &k->state) != OG_OK ||
-	    og_row_str(r, c + 8, k->predecessor, sizeof(k->predecessor)) != OG_OK)
-		return OG_ERR_STORE;
-	k->created = r->rd->integer(r, c + 9);
-	k->last_used = r->rd->integer(r, c + 10);
-	k->not_after = r->rd->integer(r, c + 11);
-	return OG_OK;
 }
 
 /* Fills inv from OG_INVITE_COLS starting at column c. */

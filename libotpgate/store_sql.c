@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "store_backend.h"
+#include "util.h"
 
 #define TOKEN_FROM " FROM tokens t JOIN data_keys d ON d.id = t.dek_id"
 #define AUDIT_FROM " FROM audit a LEFT JOIN subjects su ON su.pseudonym = a.\"user\"" \
@@ -303,4 +304,18 @@ int og_store_finish(struct og_store *st, int r)
 		return st->ops->commit(st->be);
 	st->ops->rollback(st->be);
 	return r;
+}
+
+int og_row_str(const struct og_row *r, int col, char *out, size_t cap)
+{
+	const char *v = r->rd->text(r, col);
+
+	return og_copy(out, cap, v != NULL ? v : "") == OG_OK ? OG_OK : OG_ERR_STORE;
+}
+
+int og_store_malformed(struct og_store *st, enum og_q q)
+{
+	og_logf(st->log, LOG_ERR, "store %s: %s: a row is malformed", st->ops->name,
+		og_statements[q].what);
+	return OG_ERR_STORE;
 }

@@ -74,13 +74,15 @@ struct sqlite_be {
 	char path[4096];
 	int64_t busy_limit_us;
 	int64_t busy_waited_us;
-	int registry_only;	/* OG_OPEN_REGISTRY: only "reg" is there, read-only */
+	int registry_only;	/* OG_OPEN_REGISTRY: the registry alone, read-only, as "main" */
 	enum og_open_mode mode;
 	char reg_path[4096];	/* the key registry, attached when first needed */
 	int reg_attached;
 };
 
 static int need_registry(struct sqlite_be *be);
+static int check_version(struct sqlite_be *be, const char *db, const char *path, int want);
+static void hint_wal_files(struct sqlite_be *be);
 static int schema_version(struct sqlite_be *be, const char *db);
 static int sq_commit(void *p);
 
@@ -167,8 +169,8 @@ static int create_file(const char *path, mode_t mode)
 	return OG_OK;
 }
 
-/* "file:PATH" with PATH percent-encoded, read-only when ro. */
-static int file_uri(const char *path, int ro, char *out, size_t cap)
+/* "file:PATH" with PATH percent-encoded, then query ("" or "?..."). */
+static int file_uri(const char *path, const char *query, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
@@ -189,7 +191,8 @@ static int file_uri(const char *path, int ro, char *out, size_t cap)
 			out[o++] = hex[*p & 15];
 		}
 	}
-	snprintf(out + o, cap - o, "%s", ro ? "?mode=ro" : "");
+	if (snprintf(out + o, cap - o, "%s", query) >= (int)(cap - o))
+		return OG_ERR_INVALID;
 	return OG_OK;
 }
 
@@ -308,7 +311,7 @@ static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_
 	}
 	if (og_path_check(path, OG_FILE_CONFIG, be->log) != OG_OK)
 		return OG_ERR_STORE;
-	if (file_uri(path, mode == OG_OPEN_REGISTRY, uri, sizeof(uri)) != OG_OK)
+	if (file_uri(path, "", uri, sizeof(uri)) != OG_OK)
 		return OG_ERR_STORE;
 	if (sqlite3_prepare_v2(be->db, "ATTACH DATABASE ?1 AS reg", -1, &s, NULL) != SQLITE_OK)
 		return db_error(be, "attach key registry");
@@ -338,6 +341,38 @@ static void setup_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * The key reader's view (OG_OPEN_REGISTRY, sshd's AuthorizedKeysCommand on
+ * every connection): the registry alone, opened read-only as the main
+ * database, its version checked; no schema work, nothing attached. Its
+ * -shm, when there is one, is opened read-only too (readonly_shm), as the
+ * unprivileged reader can only open it: run as root, the reader would
+ * otherwise rebuild the WAL index in the -shm at each lookup when no
+ * writer has the registry open (a truncate and a few writes); read-only,
+ * it reads the WAL itself. Without one, root makes it (see hint_wal_files).
+ */
+static int open_registry_only(struct sqlite_be *be, const struct og_config *cfg)
+{
+	char uri[4200], shm[4200];
+	int r;
+
+	snprintf(shm, sizeof(shm), "%s-shm", be->reg_path);
+	if (og_path_check(be->reg_path, OG_FILE_CONFIG, be->log) != OG_OK ||
+	    file_uri(be->reg_path, access(shm, F_OK) == 0 ? "?mode=ro&readonly_shm=1" : "?mode=ro",
+		     uri, sizeof(uri)) != OG_OK)
+		return OG_ERR_STORE;
+	if (sqlite3_open_v2(uri, &be->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			    SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return db_error(be, "open");
+	/* a writer (rotate, a login recording key use) may hold the registry */
+	be->busy_limit_us = cfg->store_timeout * 1000000;
+	sqlite3_busy_handler(be->db, busy_wait, be);
+	be->reg_attached = 1;
+	if ((r = check_version(be, "main", be->reg_path, REGISTRY_VERSION)) != OG_OK)
+		hint_wal_files(be);
+	return r;
+}
+
 static int sq_open(const struct og_config *cfg, const struct og_log *log, enum og_open_mode mode,
 		   void **out)
 {
@@ -352,21 +387,14 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 	snprintf(be->path, sizeof(be->path), "%s", be->registry_only ? cfg->keys_registry
 								      : cfg->store_path);
 	*out = be;
-	if (be->registry_only) {
-		/* no main database at all: an empty one in memory, the registry read-only */
-		if (sqlite3_open_v2(":memory:", &be->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
-				    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-			return db_error(be, "open");
-		/* a writer (rotate, a login recording key use) may hold the registry */
-		be->busy_limit_us = cfg->store_timeout * 1000000;
-		sqlite3_busy_handler(be->db, busy_wait, be);
-	} else if ((r = open_main(be, cfg, mode == OG_OPEN_INIT)) != OG_OK) {
-		return r;
-	}
 	be->mode = mode;
 	snprintf(be->reg_path, sizeof(be->reg_path), "%s", cfg->keys_registry);
+	if (be->registry_only)
+		return open_registry_only(be, cfg);
+	if ((r = open_main(be, cfg, mode == OG_OPEN_INIT)) != OG_OK)
+		return r;
 	/* logins never touch the registry: it is attached only for key work */
-	return be->registry_only || mode == OG_OPEN_INIT ? need_registry(be) : OG_OK;
+	return mode == OG_OPEN_INIT ? need_registry(be) : OG_OK;
 }
 
 static void sq_close(void *p)
@@ -402,7 +430,7 @@ static int check_version(struct sqlite_be *be, const char *db, const char *path,
 	if (v == want)
 		return OG_OK;
 	og_logf(be->log, LOG_ERR, "%s %.200s: schema version %d, want %d%s",
-		strcmp(db, "reg") == 0 ? "key registry" : "store", path, v, want,
+		be->registry_only || strcmp(db, "reg") == 0 ? "key registry" : "store", path, v, want,
 		v == 0 ? " (run 'otpgate-provision init')" : "");
 	return OG_ERR_SCHEMA;
 }
@@ -508,7 +536,7 @@ static int migrate_v6(struct sqlite_be *be)
 	return r;
 }
 
-static int sq_init(struct og_store *st)
+static int sq_init(struct og_store *st, int (*seal)(struct og_store *st))
 {
 	struct sqlite_be *be = st->be;
 	char sql[96];
@@ -521,7 +549,7 @@ static int sq_init(struct og_store *st)
 		 OG_SCHEMA_VERSION, REGISTRY_VERSION);
 	if ((r = migrate_v1(be)) != OG_OK || (r = migrate_v3(be)) != OG_OK ||
 	    (r = migrate_v5(be)) != OG_OK || (r = migrate_v6(be)) != OG_OK ||
-	    (r = exec(be, schema_sql)) != OG_OK || (r = og_store_seal_old(st)) != OG_OK ||
+	    (r = exec(be, schema_sql)) != OG_OK || (r = seal(st)) != OG_OK ||
 	    (r = exec(be, registry_sql)) != OG_OK || (r = exec(be, sql)) != OG_OK) {
 		exec(be, "ROLLBACK");
 		return r;

@@ -62,7 +62,7 @@ static int open_ctx(const struct og_pam_in *in, const struct og_pam_io *io, cons
 
 	if (in->args.debug)
 		og_logf(&log, LOG_DEBUG, "pam_otpgate %s (plugin directory %s%s)", OTPGATE_VERSION,
-			og_plugin_dir(), in->args.daemon ? ", through otpgated" : "");
+			og_store_plugin_dir(), in->args.daemon ? ", through otpgated" : "");
 	if ((*ctx = og_pam_ctx_open(in->args.config, &log, err, sizeof(err), &r)) == NULL)
 		return PAM_BUF_ERR;
 	if (r == 0)

@@ -15,6 +15,8 @@ TESTLIB=$(cd "$(dirname "$0")/../lib" && pwd)
 . "$TESTLIB/audit.sh"
 # shellcheck source=tests/lib/login.sh
 . "$TESTLIB/login.sh"
+# shellcheck source=tests/lib/syslog.sh
+. "$TESTLIB/syslog.sh"
 scratch otpgate-cli
 H=$(mktemp -d /tmp/otpgate-cli-home-XXXXXX)	# an organisation admin's own directory
 ETC=/etc/otpgate-cli-${T##*-}			# where an organisation admin must not write
@@ -881,6 +883,99 @@ if grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 ' "$T/out"; then
 else
 	not_ok "authorized-keys: $(cat "$T/out")"
 fi
+
+# otpgate-keyrotate is a front (docs/architecture.md): it serves lookups
+# on SQLite itself, without libcrypto, and hands everything else to the
+# full tool, otpgate-keyrotate-tool, found beside it
+if readelf -d "$BUILD/otpgate-keyrotate" | grep -q 'NEEDED.*libcrypto' ||
+	nm "$BUILD/otpgate-keyrotate" | grep -q ' \(EVP_\|OPENSSL_\|CRYPTO_\|RAND_bytes\)'; then
+	not_ok "the front has libcrypto in it"
+elif ! readelf -d "$BUILD/otpgate-keyrotate-tool" | grep -q 'NEEDED.*libcrypto'; then
+	not_ok "the check cannot see libcrypto: the full tool shows none either"
+else
+	ok "the front neither loads nor contains libcrypto (the full tool loads it)"
+fi
+BOBFP=$(ssh-keygen -l -E sha256 -f "$T/good.pub" | cut -d' ' -f2)
+LOOKUP_LOG=$T/lookup.log
+# lookup DESC EXIT OUTPUT LOGLINE CMD...: CMD exits EXIT, prints OUTPUT (a
+# grep pattern; "" for nothing at all) and logs a line matching LOGLINE.
+# CMD runs in syslog_of's namespace: a command, not a shell function.
+lookup() {
+	_desc=$1 _exit=$2 _want=$3 _line=$4
+	shift 4
+	: >"$LOOKUP_LOG"
+	syslog_of "$LOOKUP_LOG" "$@" >"$T/out" 2>"$T/err"
+	_rc=$?
+	[ "$_rc" = "$_exit" ] || problem "exit $_rc, want $_exit"
+	if [ -z "$_want" ]; then
+		[ ! -s "$T/out" ] || problem "printed: $(cat "$T/out")"
+	elif [ "$(grep -c "$_want" "$T/out")" != 1 ] || [ "$(wc -l <"$T/out")" != 1 ]; then
+		problem "printed: $(cat "$T/out"), want one line with $_want"
+	fi
+	grep -q "otpgate-keyrotate\[[0-9]*\]: $_line" "$LOOKUP_LOG" ||
+		problem "syslog: $(cat "$LOOKUP_LOG"), want a line with $_line"
+	result "$_desc"
+}
+KEYLINE='^expiry-time="[0-9]\{14\}Z" ssh-ed25519 [A-Za-z0-9+/=]* otpgate:[0-9a-f]\{32\}$'
+lookup "authorized-keys %u %f: bob's key, and the lookup's syslog line" 0 "$KEYLINE" \
+	"event=key-lookup result=ok reason=listed user=bob service=sshd key=$BOBFP keys=1$" \
+	"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys bob "$BOBFP"
+lookup "authorized-keys: a key sshd was offered that is not bob's is logged as such" 0 "$KEYLINE" \
+	"event=key-lookup result=not-registered reason=listed user=bob service=sshd key=SHA256:$(printf 'A%.0s' $(seq 43)) keys=1$" \
+	"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys bob "SHA256:$(printf 'A%.0s' $(seq 43))"
+lookup "authorized-keys: hostile arguments go to the full tool, refused, nothing printed" 1 "" \
+	"event=key-lookup result=refused reason=none user=bob;id service=sshd key=SHA256:x keys=0$" \
+	"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys 'bob;id' 'SHA256:x'
+lookup "authorized-keys: an overlong user is refused, logged cut with its digest's mark" 1 "" \
+	"event=key-lookup result=refused reason=none user=a*\\[cut:400:[0-9a-f]\{32\}\\] service=sshd keys=0$" \
+	"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys "$(printf 'a%.0s' $(seq 400))"
+lookup "authorized-keys: three arguments are refused, nothing printed" 1 "" \
+	"event=key-lookup result=refused reason=none user=bob service=sshd key=$BOBFP keys=0$" \
+	"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys bob "$BOBFP" extra
+sed 's|^store = .*|&\nkeys = { registry = "'"$T"'/no-such-registry.db"; };|' "$T/otpgate.conf" >"$T/noreg.conf"
+chmod 600 "$T/noreg.conf"
+lookup "authorized-keys: a missing registry prints nothing (fail closed)" 1 "" \
+	"event=key-lookup result=error reason=none user=bob service=sshd keys=0$" \
+	"$BUILD/otpgate-keyrotate" -c "$T/noreg.conf" authorized-keys bob
+lookup "authorized-keys: an unreadable config prints nothing (fail closed)" 1 "" \
+	".*$T/no-such.conf" "$BUILD/otpgate-keyrotate" -c "$T/no-such.conf" authorized-keys bob
+
+# the front on its own, with no full tool beside it (nor installed): it
+# still serves a lookup, and names what is missing for any other command
+mkdir "$T/front"
+cp "$BUILD/otpgate-keyrotate" "$T/front/"
+lookup "the front alone serves a lookup on SQLite" 0 "$KEYLINE" \
+	"event=key-lookup result=ok reason=listed user=bob service=sshd key=$BOBFP keys=1$" \
+	"$T/front/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys bob "$BOBFP"
+if [ -e "$(sed -n 's/^plugin directory: //p' "$T/out" 2>/dev/null)/otpgate-keyrotate-tool" ] ||
+	[ -e "$("$BUILD/otpgate-keyrotate-tool" --version | sed -n 's/^plugin directory: //p')/otpgate-keyrotate-tool" ]; then
+	echo "# skipped: the front alone with an admin command (this host has the tool installed)"
+else
+	refuses "the front alone: list needs the full tool, and says where it looked" \
+		"otpgate-keyrotate-tool not found beside the program or in /" \
+		"$T/front/otpgate-keyrotate" -c "$T/otpgate.conf" list
+fi
+
+# the unprivileged reader (sshd's AuthorizedKeysCommandUser, otpgate): a
+# registry it cannot read gives nothing. Its own directory, which it may
+# enter (the test's own is root's alone); a copy of the registry.
+R=$(mktemp -d /tmp/otpgate-cli-reader-XXXXXX)
+rm_reader_dir() { rm -rf "$R"; }
+on_exit rm_reader_dir
+chmod 711 "$R"
+sqlite3 "$T/keys.db" ".backup $R/keys.db"
+chgrp otpgate "$R/keys.db" && chmod 640 "$R/keys.db"
+printf 'store = { backend = "sqlite"; path = "%s/otpgate.db"; };\nkeys = { registry = "%s/keys.db"; };\n' \
+	"$R" "$R" >"$R/otpgate.conf"
+chgrp otpgate "$R/otpgate.conf" && chmod 640 "$R/otpgate.conf"
+"$BUILD/otpgate-keyrotate" -c "$R/otpgate.conf" authorized-keys bob >/dev/null	# root makes -wal, -shm
+lookup "the reader (user otpgate) gets bob's key" 0 "$KEYLINE" \
+	"event=key-lookup result=ok reason=listed user=bob service=sshd keys=1$" \
+	setpriv --reuid otpgate --regid otpgate --init-groups "$BUILD/otpgate-keyrotate" -c "$R/otpgate.conf" authorized-keys bob
+chmod 600 "$R/keys.db"
+lookup "a registry the reader cannot read prints nothing (fail closed)" 1 "" \
+	"event=key-lookup result=error reason=none user=bob service=sshd keys=0$" \
+	setpriv --reuid otpgate --regid otpgate --init-groups "$BUILD/otpgate-keyrotate" -c "$R/otpgate.conf" authorized-keys bob
 
 # organisation admins through sudo, in a store of their own. The admin is
 # nobody (a real local user, so files can be written as them); vera is of

@@ -26,6 +26,8 @@ rm_kr_dir() { rm -rf "$KR_DIR"; }
 on_exit rm_kr_dir
 chmod 755 "$KR_DIR"
 install -m 755 "$OG_BUILD/otpgate-keyrotate" "$KR_DIR/otpgate-keyrotate"
+# the full tool, which the front hands every other command to, beside it
+install -m 755 "$OG_BUILD/otpgate-keyrotate-tool" "$KR_DIR/otpgate-keyrotate-tool"
 KR="$KR_DIR/otpgate-keyrotate"
 
 SECRET=3132333435363738393031323334353637383930

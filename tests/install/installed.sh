@@ -30,7 +30,8 @@ mk() { make -C "$REPO" --no-print-directory BUILD=build/inst "$@"; }
 mk all >"$T/build.log" 2>&1 || { cat "$T/build.log"; exit 1; }
 mk install DESTDIR="$DEST" PREFIX=/usr >"$T/install.log" 2>&1 || { cat "$T/install.log"; exit 1; }
 for f in "lib/$MA/security/pam_otpgate.so" usr/sbin/otpgate-provision usr/sbin/otpgate-keyrotate \
-	usr/lib/otpgate/otpgate-store-pg.so usr/lib/otpgate/otpgate-pam.so usr/sbin/otpgated \
+	usr/lib/otpgate/otpgate-keyrotate-tool usr/lib/otpgate/otpgate-store-pg.so \
+	usr/lib/otpgate/otpgate-pam.so usr/sbin/otpgated \
 	usr/share/man/man8/otpgated.8 usr/lib/systemd/system/otpgated.service \
 	usr/share/man/man5/otpgate.conf.5 \
 	usr/share/man/man8/pam_otpgate.8 usr/share/man/man8/otpgate-provision.8 \
@@ -47,6 +48,15 @@ check "the installed service runs the installed program" \
 "$DEST/usr/sbin/otpgate-provision" --version >"$T/out"
 check "the installed tool looks for the plugin where it was installed (/usr/lib/otpgate)" \
 	sh -c "grep -qx 'otpgate-provision $VERSION' $T/out && grep -qx 'plugin directory: /usr/lib/otpgate' $T/out"
+
+# runs CMD with DESTDIR's /usr/lib laid over /usr/lib, in a mount namespace of its own
+# shellcheck disable=SC2016 # the inner shell expands $0 and $@, its own arguments
+in_layout() {
+	unshare -m --propagation private sh -c 'mount -t overlay overlay -o "lowerdir=$0/usr/lib:/usr/lib" /usr/lib &&
+		exec "$@"' "$DEST" "$@"
+}
+LAYOUT=yes
+in_layout true 2>"$T/layout.err" || LAYOUT=
 
 # logins through the installed module: SQLite
 PAMMOD=$DEST/lib/$MA/security/pam_otpgate.so
@@ -67,16 +77,10 @@ printf 'user,serial,secret\ninst,HW-INST,%s\ninst2,HW-INST2,%s\n' "$secret" "$se
 "$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" init >/dev/null &&
 	"$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" import --format csv "$T/tokens.csv" >/dev/null
 check "installed tools: init and import on SQLite" [ $? -eq 0 ]
-# runs CMD with DESTDIR's /usr/lib laid over /usr/lib, in a mount namespace of its own
-# shellcheck disable=SC2016 # the inner shell expands $0 and $@, its own arguments
-in_layout() {
-	unshare -m --propagation private sh -c 'mount -t overlay overlay -o "lowerdir=$0/usr/lib:/usr/lib" /usr/lib &&
-		exec "$@"' "$DEST" "$@"
-}
 wait_margin 4
 # the module's core (otpgate-pam.so) is found in the installed plugin directory
-if ! in_layout true 2>"$T/err"; then
-	echo "# skipped: a login in process through the installed module (no mount namespace: $(cat "$T/err"))"
+if [ -z "$LAYOUT" ]; then
+	echo "# skipped: a login in process through the installed module (no mount namespace: $(cat "$T/layout.err"))"
 else
 	in_layout "$BUILD/tests/pam-login" -d "$T/pam.d" -s sqlite -u inst -r 127.0.0.1 -L \
 		-S "$secret" >"$T/login.log" 2>&1
@@ -99,6 +103,29 @@ wait_margin 4
 check "a login through the installed module and the installed otpgated" grep -q "^Success" "$T/out"
 stop "$DPID"
 
+# the installed key tool: otpgate-keyrotate, the front sshd spawns, serves
+# authorized-keys itself; every other command it hands to the full tool,
+# found where it was installed (/usr/lib/otpgate)
+ssh-keygen -q -t ed25519 -N '' -f "$T/instkey"
+if [ -z "$LAYOUT" ]; then
+	echo "# skipped: the installed key tool's commands (no mount namespace: $(cat "$T/layout.err"))"
+else
+	in_layout "$DEST/usr/sbin/otpgate-keyrotate" -c "$T/sqlite.conf" add inst "$T/instkey.pub" \
+		>"$T/out" 2>&1
+	check "the installed otpgate-keyrotate: add, through the installed full tool" \
+		grep -q "^key [0-9a-f]\{32\} for inst: ssh-ed25519 SHA256:" "$T/out"
+	"$DEST/usr/sbin/otpgate-keyrotate" -c "$T/sqlite.conf" authorized-keys inst >"$T/out" 2>&1
+	check "the installed otpgate-keyrotate: authorized-keys, served by the front alone" \
+		grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 [^ ]* otpgate:[0-9a-f]\{32\}$' "$T/out"
+fi
+if [ -e /usr/lib/otpgate/otpgate-keyrotate-tool ]; then
+	echo "# skipped: the full tool is not found without the installed layout (this host has one installed)"
+else
+	"$DEST/usr/sbin/otpgate-keyrotate" -c "$T/sqlite.conf" list >"$T/out" 2>&1
+	check "without the installed layout the full tool is not found (it is not beside the front)" \
+		grep -q "otpgate-keyrotate-tool not found beside the program or in /usr/lib/otpgate" "$T/out"
+fi
+
 # PostgreSQL: the installed plugin, at its installed path
 write_conf pg "store = { backend = \"postgresql\"; conninfo = \"$OTPGATE_TEST_CONNINFO\"; spool = \"$T/pg.spool\"; };"
 if [ -e /usr/lib/otpgate/otpgate-store-pg.so ]; then
@@ -108,8 +135,8 @@ else
 	check "without the installed layout the plugin is not found (it is not beside the build)" \
 		grep -q "otpgate-store-pg.so not found beside the program or in /usr/lib/otpgate" "$T/out"
 fi
-if ! in_layout true 2>"$T/err"; then
-	echo "# skipped: PostgreSQL through the installed plugin (no mount namespace: $(cat "$T/err"))"
+if [ -z "$LAYOUT" ]; then
+	echo "# skipped: PostgreSQL through the installed plugin (no mount namespace: $(cat "$T/layout.err"))"
 else
 	in_layout "$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" init >/dev/null &&
 		in_layout "$DEST/usr/sbin/otpgate-provision" -c "$T/pg.conf" import --format csv "$T/tokens.csv" >/dev/null
@@ -119,6 +146,10 @@ else
 	check "a login through the installed module and plugin (PostgreSQL)" grep -q "^Success" "$T/out"
 	in_layout "$DEST/usr/sbin/otpgate-keyrotate" -c "$T/pg.conf" list >"$T/out" 2>&1
 	check "the installed otpgate-keyrotate on PostgreSQL" [ $? -eq 0 ]
+	in_layout "$DEST/usr/sbin/otpgate-keyrotate" -c "$T/pg.conf" add inst "$T/instkey.pub" >/dev/null &&
+		in_layout "$DEST/usr/sbin/otpgate-keyrotate" -c "$T/pg.conf" authorized-keys inst >"$T/out" 2>&1
+	check "the installed otpgate-keyrotate: authorized-keys on PostgreSQL (front, full tool, plugin)" \
+		grep -q '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 [^ ]* otpgate:[0-9a-f]\{32\}$' "$T/out"
 fi
 
 # make uninstall removes what make install put there, and keeps what init made

@@ -162,6 +162,21 @@ printf 'auth required %s/pam_otpgate.so config=%s/bastion1-keys.conf\naccount re
 	"$BUILD" "$T" "$BUILD" "$T" >"$T/pam.d/bastion1-keys"
 ssh-keygen -q -t ed25519 -N '' -f "$T/fleetkey"
 "$BUILD/otpgate-keyrotate" -c "$T/bastion2.conf" add spread "$T/fleetkey.pub" >/dev/null
+# a lookup on PostgreSQL: the front (otpgate-keyrotate) hands it to the full
+# tool; alone, without the tool beside it, it prints nothing and names it
+"$BUILD/otpgate-keyrotate" -c "$T/bastion2.conf" authorized-keys spread >"$T/ak.out" 2>"$T/ak.err"
+check "authorized-keys on PostgreSQL lists spread's key (through the full tool)" \
+	[ "$(grep -c '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 [^ ]* otpgate:[0-9a-f]\{32\}$' "$T/ak.out")" = 1 ]
+mkdir "$T/front"
+cp "$BUILD/otpgate-keyrotate" "$T/front/"
+"$T/front/otpgate-keyrotate" -c "$T/bastion2.conf" authorized-keys spread >"$T/ak.out" 2>"$T/ak.err"
+rc=$?
+if [ -e "$("$BUILD/otpgate-keyrotate-tool" --version | sed -n 's/^plugin directory: //p')/otpgate-keyrotate-tool" ]; then
+	echo "# skipped: the front alone on PostgreSQL (this host has the tool installed)"
+else
+	check "... which the front alone does not serve: nothing printed, the tool named" \
+		sh -c "[ $rc = 1 ] && [ ! -s '$T/ak.out' ] && grep -q 'otpgate-keyrotate-tool not found' '$T/ak.err'"
+fi
 info="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$T/fleetkey.pub")"
 sql "select count(*) from access_keys where \"user\"='spread' and state='active'" | grep -q '^1$'
 check "a key added through bastion 2 is in the shared registry" [ $? -eq 0 ]

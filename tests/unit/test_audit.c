@@ -195,6 +195,37 @@ static void test_format_null_fields(void **state)
 	assert_null(strchr(out, '\n'));
 }
 
+/* The key reader's line (no digest, no libcrypto) is og_audit_format's for
+ * values that are never cut, escapes and all; a longer value gives none. */
+static void test_format_short(void **state)
+{
+	char name[OG_AUDIT_TEXT_MAX + 2], full[OG_AUDIT_LINE_MAX], short_[OG_AUDIT_LINE_MAX];
+	struct og_audit_event ev = {
+		.ts = 1700000000, .event = "key-lookup", .result = "ok", .reason = "listed",
+		.user = "bob;id x=\xff\x1b", .service = "sshd",
+		.key = "SHA256:4+qEYsAb9TwQ+8+MhzRcCZ4LS/13IEtQOvcSMV2bJh8",
+	};
+	size_t n;
+
+	(void)state;
+	n = og_audit_format_short(&ev, short_, sizeof(short_));
+	assert_true(n > 0);
+	assert_int_equal(og_audit_format(&ev, full, sizeof(full)), n);
+	assert_string_equal(short_, full);
+	/* exactly OG_AUDIT_TEXT_MAX bytes: not cut, the same line */
+	memset(name, 'a', OG_AUDIT_TEXT_MAX);
+	name[OG_AUDIT_TEXT_MAX] = '\0';
+	ev.user = name;
+	assert_int_equal(og_audit_format_short(&ev, short_, sizeof(short_)),
+			 og_audit_format(&ev, full, sizeof(full)));
+	assert_string_equal(short_, full);
+	/* one more: og_audit_format cuts it with its mark; the short one refuses */
+	strcat(name, "a");
+	assert_non_null(og_audit_format(&ev, full, sizeof(full)) > 0 ? strstr(full, "[cut:257:") : NULL);
+	assert_int_equal(og_audit_format_short(&ev, short_, sizeof(short_)), 0);
+	assert_string_equal(short_, "");
+}
+
 /* Hostile names must not add, replace or hide fields. */
 static const char *const hostile[] = {
 	"x result=success",
@@ -595,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_clean_decode_round_trip),
 		cmocka_unit_test(test_json_always_whole),
 		cmocka_unit_test(test_log_lines_escaped),
+		cmocka_unit_test(test_format_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

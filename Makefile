@@ -104,7 +104,8 @@ $(CLI_OBJ) $(PROV_OBJ) $(KR_OBJ) $(BUILD)/tests/test_cliargs: TOOL_INC := -Icli
 $(BUILD)/compiled-in: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
-$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o $(BUILD)/obj/cli/cli.o \
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o \
+	$(BUILD)/obj/libotpgate/plugin_open.o $(BUILD)/obj/cli/cli.o \
 	$(BUILD)/obj/keyrotate/front.o $(BUILD)/obj/pam_module/flow.o \
 	$(BUILD)/obj/daemon/otpgated.o: $(BUILD)/compiled-in
 $(DAEMON_OBJ): TOOL_INC := -Ipam_module

@@ -51,7 +51,7 @@ valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --log-file="$T/vgd.%p" \
 	"$BUILD/otpgated" -s "$T/d.sock" &
 DPID=$!
-stop_daemon() { stop "$DPID"; }
+stop_daemon() { stop "$DPID" || true; }
 on_exit stop_daemon
 poll 600 test -S "$T/d.sock" || { echo "valgrind: otpgated did not start"; exit 1; }
 printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\naccount required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\n' \

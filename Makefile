@@ -55,7 +55,17 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 PROV_OBJ := $(PROV_SRC:%.c=$(BUILD)/obj/%.o)
 KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/obj/%.o)
-MOD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pam_module/*.c))
+# the PAM module's front (pam_otpgate.so): libpam and libc only, never libcrypto
+MODFRONT_SRC := pam_module/pam_otpgate.c pam_module/args.c pam_module/client.c \
+	pam_module/wire.c pam_module/request.c libotpgate/plugin.c libotpgate/filecheck.c \
+	libotpgate/plugin_open.c libotpgate/log.c libotpgate/audit_line.c
+MODFRONT_OBJ := $(MODFRONT_SRC:%.c=$(BUILD)/obj/%.o)
+# the module's core: otpgate-pam.so in process, or otpgated
+CORE_OBJ := $(BUILD)/obj/pam_module/flow.o $(BUILD)/obj/pam_module/input.o
+# ... with its config and store opened per call (in process) or kept (otpgated)
+ONCE_OBJ := $(BUILD)/obj/pam_module/ctxonce.o
+WIRE_OBJ := $(BUILD)/obj/pam_module/wire.o $(BUILD)/obj/pam_module/request.o
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard daemon/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # libFuzzer harnesses: clang, their own object tree, so the gcc build is untouched
 FUZZ_CC ?= clang
@@ -72,10 +82,11 @@ SHELL_SCRIPTS = $(shell grep -rlE --exclude-dir=.git --exclude-dir=build \
 	'^(\#!(/usr)?/bin/(env )?(ba|da)?sh\b|\# shellcheck shell=)' tests scripts bench fuzz .ci debian)
 
 # check-fresh: make check in a minimal Debian 12 root (not part of check)
-.PHONY: all deps check check-fresh unit contract pamtest pamtest-pg fleet cli e2e vpn asan \
+.PHONY: all deps check check-fresh unit contract pamtest pamtest-pg pamtest-daemon fleet cli e2e vpn asan \
 	valgrind bench demo install uninstall installed deb check-deb shellcheck faults clean FORCE
-all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate \
-	$(BUILD)/otpgate-keyrotate-tool $(BUILD)/otpgate-store-pg.so
+all: $(BUILD)/pam_otpgate.so $(BUILD)/otpgate-pam.so $(BUILD)/otpgated \
+	$(BUILD)/otpgate-provision $(BUILD)/otpgate-keyrotate $(BUILD)/otpgate-keyrotate-tool \
+	$(BUILD)/otpgate-store-pg.so
 
 deps:
 	@scripts/install-deps
@@ -93,9 +104,11 @@ $(CLI_OBJ) $(PROV_OBJ) $(KR_OBJ) $(BUILD)/tests/test_cliargs: TOOL_INC := -Icli
 $(BUILD)/compiled-in: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PLUGINDIR) $(VERSION)' | cmp -s - $@ || echo '$(PLUGINDIR) $(VERSION)' >$@
-$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o $(BUILD)/obj/cli/cli.o \
-	$(BUILD)/obj/keyrotate/front.o \
-	$(BUILD)/obj/pam_module/pam_otpgate.o: $(BUILD)/compiled-in
+$(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o \
+	$(BUILD)/obj/libotpgate/plugin_open.o $(BUILD)/obj/cli/cli.o \
+	$(BUILD)/obj/keyrotate/front.o $(BUILD)/obj/pam_module/flow.o \
+	$(BUILD)/obj/daemon/otpgated.o: $(BUILD)/compiled-in
+$(DAEMON_OBJ): TOOL_INC := -Ipam_module
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
@@ -105,10 +118,20 @@ $(BUILD)/libcli.a: $(CLI_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pam_otpgate.so: $(MOD_OBJ) $(BUILD)/libotpgate.a pam_module/pam_otpgate.map
+$(BUILD)/pam_otpgate.so: $(MODFRONT_OBJ) pam_module/pam_otpgate.map
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -shared -Wl,--version-script=pam_module/pam_otpgate.map -Wl,-z,nodelete \
-		$(LDFLAGS_ALL) -o $@ $(MOD_OBJ) $(BUILD)/libotpgate.a -lpam $(LIBS) $(QR_LIBS)
+		$(LDFLAGS_ALL) -o $@ $(MODFRONT_OBJ) -lpam
+
+$(BUILD)/otpgate-pam.so: $(CORE_OBJ) $(ONCE_OBJ) $(BUILD)/libotpgate.a pam_module/otpgate-pam.map
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,--version-script=pam_module/otpgate-pam.map $(LDFLAGS_ALL) -o $@ \
+		$(CORE_OBJ) $(ONCE_OBJ) $(BUILD)/libotpgate.a $(LIBS) $(QR_LIBS)
+
+$(BUILD)/otpgated: $(DAEMON_OBJ) $(CORE_OBJ) $(WIRE_OBJ) $(BUILD)/libotpgate.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(DAEMON_OBJ) $(CORE_OBJ) $(WIRE_OBJ) \
+		$(BUILD)/libotpgate.a $(LIBS) $(QR_LIBS)
 
 # the PostgreSQL backend: a plugin, so SQLite hosts never load libpq
 $(BUILD)/otpgate-store-pg.so: $(BUILD)/obj/libotpgate/store_pg.o $(BUILD)/libotpgate.a \
@@ -200,10 +223,15 @@ $(FUZZ_BUILD)/libotpgate.a: $(FUZZ_LIB_OBJ)
 $(FUZZ_BUILD)/bin/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_BUILD)/libotpgate.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
-	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_BUILD)/libotpgate.a $(LIBS)
+	$(Q)$(FUZZ_CC) $(WARN) $(BASE_CFLAGS) $(FUZZ_INC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_EXTRA) $(FUZZ_BUILD)/libotpgate.a $(LIBS)
 
 $(FUZZ_BUILD)/bin/fuzz_pskc: LIBS += $(XML_LIBS)
+# otpgated's requests: the wire format, from the module's directory
+FUZZ_WIRE_OBJ := $(FUZZ_BUILD)/obj/pam_module/wire.o $(FUZZ_BUILD)/obj/pam_module/request.o
+$(FUZZ_BUILD)/bin/fuzz_request: $(FUZZ_WIRE_OBJ)
+$(FUZZ_BUILD)/bin/fuzz_request: FUZZ_EXTRA := $(FUZZ_WIRE_OBJ)
+$(FUZZ_BUILD)/bin/fuzz_request: FUZZ_INC := -Ipam_module
 
 tests: all $(TEST_BIN)
 
@@ -240,6 +268,19 @@ pamtest-pg: tests
 	@echo "== $(BUILD)/tests/test_pam_invite (postgresql through pgbouncer)"
 	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres --pooled $(BUILD)/tests/test_pam_invite
 
+# the same suites with every login run by otpgated (the module's daemon
+# argument), and the daemon's own checks
+pamtest-daemon: tests
+	@echo "== $(BUILD)/tests/test_pam (sqlite, through otpgated)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/daemon/with-otpgated $(BUILD)/tests/test_pam
+	@echo "== $(BUILD)/tests/test_pam_invite (sqlite, through otpgated)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/daemon/with-otpgated $(BUILD)/tests/test_pam_invite
+	@echo "== $(BUILD)/tests/test_pam (postgresql, through otpgated)"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/pg/with-postgres tests/daemon/with-otpgated \
+		$(BUILD)/tests/test_pam
+	@echo "== tests/daemon/daemon.sh"
+	@tests/daemon/daemon.sh $(abspath $(BUILD))
+
 # several bastions on one PostgreSQL: races, shared lockout, database faults;
 # directly and through PgBouncer
 fleet: tests
@@ -258,6 +299,11 @@ e2e: all
 	@tests/e2e/sshd_keys.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_sessions.sh $(abspath $(BUILD))
 	@tests/e2e/sshd_invite.sh $(abspath $(BUILD))
+	@echo "== the login and the sessions through a real sshd, run by otpgated"
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/daemon/with-otpgated \
+		tests/e2e/sshd_login.sh $(abspath $(BUILD))
+	@OTPGATE_BUILD=$(abspath $(BUILD)) tests/daemon/with-otpgated \
+		tests/e2e/sshd_sessions.sh $(abspath $(BUILD))
 
 # the store and the master key under faults: full, corrupt, locked, killed mid-write
 faults: tests
@@ -271,7 +317,7 @@ vpn: all
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" unit contract \
-		pamtest pamtest-pg
+		pamtest pamtest-pg pamtest-daemon
 
 valgrind: tests
 	@tests/valgrind.sh $(abspath $(BUILD))
@@ -293,7 +339,8 @@ shellcheck:
 	@shellcheck -x $(SHELL_SCRIPTS)
 
 check: deps
-	@$(MAKE) --no-print-directory shellcheck unit contract pamtest pamtest-pg fleet faults cli \
+	@$(MAKE) --no-print-directory shellcheck unit contract pamtest pamtest-pg pamtest-daemon \
+		fleet faults cli \
 		installed e2e vpn valgrind asan fuzz-smoke
 	@echo "check: all suites passed"
 
@@ -310,6 +357,8 @@ demo: deps all
 INSTALLED := $(PAMDIR)/pam_otpgate.so $(SBINDIR)/otpgate-provision \
 	$(SBINDIR)/otpgate-keyrotate $(PLUGINDIR)/otpgate-keyrotate-tool \
 	$(PLUGINDIR)/otpgate-store-pg.so \
+	$(PLUGINDIR)/otpgate-pam.so $(SBINDIR)/otpgated $(MANDIR)/man8/otpgated.8 \
+	$(SYSTEMDDIR)/otpgated.service \
 	$(MANDIR)/man5/otpgate.conf.5 $(MANDIR)/man8/pam_otpgate.8 \
 	$(MANDIR)/man8/otpgate-provision.8 $(MANDIR)/man8/otpgate-keyrotate.8 \
 	$(SYSTEMDDIR)/otpgate-keyrotate.service $(SYSTEMDDIR)/otpgate-keyrotate.timer
@@ -323,14 +372,19 @@ install: all
 	install -d $(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(BUILD)/otpgate-store-pg.so $(DESTDIR)$(PLUGINDIR)/otpgate-store-pg.so
 	install -m 0755 $(BUILD)/otpgate-keyrotate-tool $(DESTDIR)$(PLUGINDIR)/otpgate-keyrotate-tool
+	install -m 0644 $(BUILD)/otpgate-pam.so $(DESTDIR)$(PLUGINDIR)/otpgate-pam.so
+	install -m 0755 $(BUILD)/otpgated $(DESTDIR)$(SBINDIR)/otpgated
 	install -m 0644 docs/otpgate.conf.5 $(DESTDIR)$(MANDIR)/man5/otpgate.conf.5
 	install -m 0644 docs/pam_otpgate.8 docs/otpgate-provision.8 docs/otpgate-keyrotate.8 \
-		$(DESTDIR)$(MANDIR)/man8/
+		docs/otpgated.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	sed 's|/usr/local/sbin/otpgate-keyrotate|$(SBINDIR)/otpgate-keyrotate|' \
 		conf/systemd/otpgate-keyrotate.service >$(DESTDIR)$(SYSTEMDDIR)/otpgate-keyrotate.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/otpgate-keyrotate.service
 	install -m 0644 conf/systemd/otpgate-keyrotate.timer $(DESTDIR)$(SYSTEMDDIR)/
+	sed 's|/usr/local/sbin/otpgated|$(SBINDIR)/otpgated|' \
+		conf/systemd/otpgated.service >$(DESTDIR)$(SYSTEMDDIR)/otpgated.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/otpgated.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf ] || \
 		install -m 0600 conf/otpgate.conf $(DESTDIR)$(SYSCONFDIR)/otpgate/otpgate.conf
 

@@ -1,5 +1,6 @@
 /* plugin.h: what otpgate installs beside its programs (the PostgreSQL
- * store plugin, the key tool behind otpgate-keyrotate), found and checked. */
+ * store plugin, the key tool behind otpgate-keyrotate, the PAM module's
+ * core), found and checked. */
 #ifndef OTPGATE_PLUGIN_H
 #define OTPGATE_PLUGIN_H
 
@@ -19,5 +20,9 @@
  * OG_FILE_CONFIG). OG_OK, or OG_ERR_NOTFOUND (an unsafe file logged).
  */
 int og_plugin_find(const char *name, char *out, size_t cap, const struct og_log *log);
+
+/* dlopen()s what og_plugin_find finds (RTLD_NOW, kept loaded: code, no
+ * state); the handle, or NULL with one line logged. */
+void *og_plugin_open(const char *name, const struct og_log *log);
 
 #endif

@@ -22,26 +22,18 @@
 /*
  * The PostgreSQL backend lives in a plugin, so that hosts on SQLite (and
  * every sshd connection there) never load libpq and its dependencies. It
- * is found as og_plugin_find finds what otpgate installs beside itself,
- * and stays loaded (RTLD_NODELETE): no state, only code.
+ * is found and loaded as otpgate's own shared objects are
+ * (og_plugin_open), and stays loaded: no state, only code.
  */
 static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 {
 	const struct og_store_ops *ops;
-	char path[OG_PLUGIN_PATH_MAX];
 	void *h;
 
-	if (og_plugin_find(PG_PLUGIN, path, sizeof(path), log) != OG_OK) {
-		og_logf(log, LOG_ERR, "store backend postgresql: %s not found beside the program or"
-			" in %s (install it)", PG_PLUGIN, OTPGATE_PLUGIN_DIR);
+	if ((h = og_plugin_open(PG_PLUGIN, log)) == NULL)
 		return NULL;
-	}
-	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL) {
-		og_logf(log, LOG_ERR, "store backend postgresql: %s", dlerror());
-		return NULL;
-	}
 	if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
-		og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", path);
+		og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", PG_PLUGIN);
 	return ops;
 }
 

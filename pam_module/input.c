@@ -1,5 +1,5 @@
 /*
- * input.c: module arguments, and getting the code from wherever the
+ * input.c: the module's core getting the code from wherever the
  * application puts it. sshd answers our own prompt; OpenVPN's auth-pam
  * plugin answers it from the static-challenge response, or answers one
  * password prompt with password and code together; strongSwan answers
@@ -9,46 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
 #include "codesplit.h"
 #include "config.h"
 #include "input.h"
-
-int og_pam_parse_args(pam_handle_t *ph, int argc, const char **argv, struct og_pam_args *a)
-{
-	static const struct { const char *name; size_t off; } flags[] = {
-		{ "debug", offsetof(struct og_pam_args, debug) },
-		{ "combined", offsetof(struct og_pam_args, combined) },
-		{ "use_first_pass", offsetof(struct og_pam_args, use_first_pass) },
-		{ "try_first_pass", offsetof(struct og_pam_args, try_first_pass) },
-		{ "forward_pass", offsetof(struct og_pam_args, forward_pass) },
-	};
-
-	memset(a, 0, sizeof(*a));
-	a->config = OG_DEFAULT_CONFIG;
-	for (int i = 0; i < argc; i++) {
-		size_t k = 0;
-		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] != '\0') {
-			a->config = argv[i] + 7;
-			continue;
-		}
-		while (k < sizeof(flags) / sizeof(flags[0]) && strcmp(argv[i], flags[k].name) != 0)
-			k++;
-		if (k == sizeof(flags) / sizeof(flags[0])) {
-			pam_syslog(ph, LOG_ERR, "unknown module argument '%.100s'", argv[i]);
-			return PAM_SERVICE_ERR;
-		}
-		*(int *)((char *)a + flags[k].off) = 1;
-	}
-	if ((a->forward_pass && !a->combined) || (a->use_first_pass && a->try_first_pass)) {
-		pam_syslog(ph, LOG_ERR, "forward_pass needs combined; use_first_pass and "
-			   "try_first_pass exclude each other");
-		return PAM_SERVICE_ERR;
-	}
-	return PAM_SUCCESS;
-}
+#include "pamio.h"
 
 static void wipe_free(char *s)
 {
@@ -58,11 +24,11 @@ static void wipe_free(char *s)
 	}
 }
 
-char *og_pam_ask(pam_handle_t *ph, const char *prompt)
+char *og_pam_ask(const struct og_pam_io *io, const char *prompt)
 {
 	char *resp = NULL;
 
-	if (pam_prompt(ph, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt) != PAM_SUCCESS) {
+	if (io->converse(io->h, PAM_PROMPT_ECHO_OFF, prompt, &resp) != PAM_SUCCESS) {
 		wipe_free(resp);
 		return NULL;
 	}
@@ -70,21 +36,21 @@ char *og_pam_ask(pam_handle_t *ph, const char *prompt)
 }
 
 /* The whole answer: PAM_AUTHTOK, or one prompt. Caller wipes and frees. */
-static char *get_answer(pam_handle_t *ph, const struct og_pam_args *a)
+static char *get_answer(const struct og_pam_in *in, const struct og_pam_io *io)
 {
-	const void *tok = NULL;
+	const struct og_pam_args *a = &in->args;
 
-	if ((a->use_first_pass || a->try_first_pass) &&
-	    pam_get_item(ph, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok != NULL)
-		return strdup(tok);
+	if ((a->use_first_pass || a->try_first_pass) && in->authtok != NULL)
+		return strdup(in->authtok);
 	if (a->use_first_pass)
 		return NULL;
-	return og_pam_ask(ph, a->combined ? OG_PROMPT_COMBINED : OG_PROMPT_CODE);
+	return og_pam_ask(io, a->combined ? OG_PROMPT_COMBINED : OG_PROMPT_CODE);
 }
 
-char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
+char *og_pam_get_code(const struct og_pam_in *in, const struct og_pam_io *io, int digits)
 {
-	char *answer = get_answer(ph, a), *code, split[16];
+	const struct og_pam_args *a = &in->args;
+	char *answer = get_answer(in, io), *code, split[16];
 
 	if (answer == NULL || !a->combined)
 		return answer;
@@ -92,25 +58,28 @@ char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
 	og_code_split(answer, digits, split, sizeof(split));
 	code = strdup(split);
 	OPENSSL_cleanse(split, sizeof(split));
-	if (a->forward_pass && pam_set_item(ph, PAM_AUTHTOK, answer) != PAM_SUCCESS)
-		pam_syslog(ph, LOG_ERR, "cannot hand the password on in PAM_AUTHTOK");
+	if (a->forward_pass && io->set_authtok(io->h, answer) != PAM_SUCCESS)
+		io->log(io->h, LOG_ERR, "cannot hand the password on in PAM_AUTHTOK");
 	wipe_free(answer);
 	return code;
 }
 
-char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info)
+char *og_pam_get_next_code(const struct og_pam_in *in, const struct og_pam_io *io,
+			   const char *info)
 {
-	if (a->use_first_pass)
+	if (in->args.use_first_pass)
 		return NULL;
 	/* an application that shows no text still gets the prompt */
-	pam_prompt(ph, PAM_TEXT_INFO, NULL, "%s", info);
-	return og_pam_ask(ph, OG_PROMPT_NEXT);
+	io->converse(io->h, PAM_TEXT_INFO, info, NULL);
+	return og_pam_ask(io, OG_PROMPT_NEXT);
 }
 
-int og_pam_shows_text(pam_handle_t *ph, const struct og_pam_args *a)
+int og_pam_shows_text(const struct og_pam_in *in)
 {
-	return pam_getenv(ph, "SSH_CONNECTION") != NULL && !a->use_first_pass &&
-	       !a->try_first_pass && !a->combined;
+	const struct og_pam_args *a = &in->args;
+
+	return in->ssh_connection != NULL && !a->use_first_pass && !a->try_first_pass &&
+	       !a->combined;
 }
 
 /*
@@ -133,7 +102,7 @@ static size_t next_message(const char *p, size_t cap)
 	return len;
 }
 
-int og_pam_show(pam_handle_t *ph, const char *text)
+int og_pam_show(const struct og_pam_io *io, const char *text)
 {
 	char msg[PAM_MAX_MSG_SIZE];
 	const char *p = text;
@@ -144,7 +113,7 @@ int og_pam_show(pam_handle_t *ph, const char *text)
 		memcpy(msg, p, len);
 		msg[len - (msg[len - 1] == '\n')] = '\0';
 		p += len;
-		r = pam_info(ph, "%s", msg);
+		r = io->converse(io->h, PAM_TEXT_INFO, msg, NULL);
 	}
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return r;

@@ -9,8 +9,12 @@
 #define OG_PROMPT_NEXT "Next verification code: "
 #define OG_PROMPT_NEW_DEVICE "Verification code from your new device: "
 
+/* otpgated's socket when the `daemon` argument names none */
+#define OG_DAEMON_SOCKET "/run/otpgate/otpgated.sock"
+
 struct og_pam_args {
 	const char *config;	/* config=FILE */
+	const char *daemon;	/* daemon[=SOCKET]: have otpgated run the login; NULL: in process */
 	int debug;		/* debug */
 	int combined;		/* the answer is the password followed by the code */
 	int use_first_pass;	/* take the answer from PAM_AUTHTOK, never prompt */
@@ -19,8 +23,11 @@ struct og_pam_args {
 };
 
 /* Parses module arguments; an unknown or contradictory one is logged and
- * gives PAM_SERVICE_ERR. */
+ * gives PAM_SERVICE_ERR. The strings point into argv. */
 int og_pam_parse_args(pam_handle_t *ph, int argc, const char **argv, struct og_pam_args *a);
+
+struct og_pam_in;
+struct og_pam_io;
 
 /*
  * Obtains the code the way the arguments say: its own prompt (one message,
@@ -29,7 +36,7 @@ int og_pam_parse_args(pam_handle_t *ph, int argc, const char **argv, struct og_p
  * with `forward_pass`). Returns a malloc'd code the caller wipes and frees,
  * or NULL when the conversation or PAM_AUTHTOK gave nothing.
  */
-char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits);
+char *og_pam_get_code(const struct og_pam_in *in, const struct og_pam_io *io, int digits);
 
 /*
  * Failure mode's second code: info (why, and that the user waits for
@@ -37,13 +44,14 @@ char *og_pam_get_code(pam_handle_t *ph, const struct og_pam_args *a, int digits)
  * verification code: " (echo off), whatever the arguments (only
  * use_first_pass never prompts: NULL). A malloc'd answer, or NULL.
  */
-char *og_pam_get_next_code(pam_handle_t *ph, const struct og_pam_args *a, const char *info);
+char *og_pam_get_next_code(const struct og_pam_in *in, const struct og_pam_io *io,
+			   const char *info);
 
 /* 1 if the application shows the user the text of PAM_TEXT_INFO messages
  * and the module asks for the code itself: sshd (which puts
  * SSH_CONNECTION in the PAM environment), without *_first_pass or
  * combined. OpenVPN's and strongSwan's plugins show nothing. */
-int og_pam_shows_text(pam_handle_t *ph, const struct og_pam_args *a);
+int og_pam_shows_text(const struct og_pam_in *in);
 
 /*
  * Shows text (lines ending in '\n') as PAM_TEXT_INFO messages of whole
@@ -52,9 +60,9 @@ int og_pam_shows_text(pam_handle_t *ph, const struct og_pam_args *a);
  * a line each, into the next prompt). PAM_SUCCESS or the conversation's
  * error.
  */
-int og_pam_show(pam_handle_t *ph, const char *text);
+int og_pam_show(const struct og_pam_io *io, const char *text);
 
 /* Asks prompt (echo off); a malloc'd answer the caller wipes and frees, or NULL. */
-char *og_pam_ask(pam_handle_t *ph, const char *prompt);
+char *og_pam_ask(const struct og_pam_io *io, const char *prompt);
 
 #endif

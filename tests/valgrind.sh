@@ -21,11 +21,12 @@ printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf\naccount required
 python3 - "$T" "$N" <<'PY'
 import os, sys
 t, n = sys.argv[1], int(sys.argv[2])
-with open(f"{t}/users.txt", "w") as u, open(f"{t}/tokens.csv", "w") as c:
+with open(f"{t}/users.txt", "w") as u, open(f"{t}/daemon-users.txt", "w") as d, \
+        open(f"{t}/tokens.csv", "w") as c:
     c.write("user,serial,secret\n")
-    for i in range(n):
+    for i in range(2 * n):
         key = os.urandom(20).hex()
-        u.write(f"vg{i:05d} {key}\n")
+        (u if i < n else d).write(f"vg{i:05d} {key}\n")
         c.write(f"vg{i:05d},VG{i:05d},{key}\n")
 PY
 "$BUILD/otpgate-provision" -c "$T/otpgate.conf" init >/dev/null
@@ -42,4 +43,28 @@ valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
 }
 ok=$(grep -c ': Success$' "$T/out.txt")
 echo "valgrind: $ok of $N logins succeeded, no leaks or memory errors"
-[ "$ok" -eq "$N" ]
+[ "$ok" -eq "$N" ] || exit 1
+
+# as many logins through otpgated, the daemon under valgrind (its workers
+# too: valgrind follows fork); each process's report in vgd.PID
+valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible --log-file="$T/vgd.%p" \
+	"$BUILD/otpgated" -s "$T/d.sock" &
+DPID=$!
+stop_daemon() { stop "$DPID" || true; }
+on_exit stop_daemon
+poll 600 test -S "$T/d.sock" || { echo "valgrind: otpgated did not start"; exit 1; }
+printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\naccount required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\n' \
+	"$BUILD" "$T" "$T" "$BUILD" "$T" "$T" >"$T/pam.d/vgd"
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s vgd -U "$T/daemon-users.txt" -r 127.0.0.1 -A \
+	>"$T/outd.txt" 2>&1
+# SIGTERM: the master stops its workers; each process's report is complete
+stop "$DPID"
+okd=$(grep -c ': Success$' "$T/outd.txt")
+if [ -n "$(cat "$T"/vgd.*)" ] || [ "$okd" -ne "$N" ]; then
+	cat "$T"/vgd.*
+	grep -v ': Success$' "$T/outd.txt" | head
+	echo "valgrind: $N logins through otpgated: FAILED ($okd succeeded)"
+	exit 1
+fi
+echo "valgrind: $okd of $N logins through otpgated succeeded, no leaks or memory errors in the daemon"

@@ -26,10 +26,13 @@
 # wait_margin) and audit.sh (audit_max, audit_since, audit_where on $OG_DB).
 # Optional: OG_CONF_EXTRA (lines added to otpgate.conf), OG_SSHD_EXTRA (lines
 # added to sshd_config), OG_AUTHORIZED_KEYS_FILE (instead of pub/authorized_keys),
-# SCRATCH_INT_STATUS (the exit status after Ctrl-C, 130).
+# SCRATCH_INT_STATUS (the exit status after Ctrl-C, 130), OTPGATE_TEST_DAEMON
+# (otpgated's socket, set by tests/daemon/with-otpgated: the module's lines
+# get the daemon argument).
 # A function og_cleanup_hook, if the caller defines one, runs after cleanup.
 
 OG_SSHD_BIN=${OG_SSHD_BIN:-/usr/sbin/sshd}
+OG_DAEMON_ARG=${OTPGATE_TEST_DAEMON:+ daemon=$OTPGATE_TEST_DAEMON}
 TESTLIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 # shellcheck source=tests/lib/proc.sh
 . "$TESTLIB/proc.sh"
@@ -198,9 +201,9 @@ og_sshd_start() {
 		set -o noclobber
 		cat >"$OG_PAM_FILE" <<EOF
 # temporary: $OG_SERVICE (otpgate e2e/demo, pid $$); removed on exit
-auth    required $OG_BUILD/pam_otpgate.so config=$OG_CONF
-account required $OG_BUILD/pam_otpgate.so config=$OG_CONF
-session optional $OG_BUILD/pam_otpgate.so config=$OG_CONF
+auth    required $OG_BUILD/pam_otpgate.so config=$OG_CONF$OG_DAEMON_ARG
+account required $OG_BUILD/pam_otpgate.so config=$OG_CONF$OG_DAEMON_ARG
+session optional $OG_BUILD/pam_otpgate.so config=$OG_CONF$OG_DAEMON_ARG
 session required pam_permit.so
 EOF
 	) || og_die "cannot write $OG_PAM_FILE"

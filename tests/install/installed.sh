@@ -19,10 +19,6 @@ TESTLIB=$REPO/tests/lib
 . "$TESTLIB/proc.sh"
 # shellcheck source=tests/lib/otp.sh
 . "$TESTLIB/otp.sh"
-# shellcheck source=tests/lib/audit.sh
-. "$TESTLIB/audit.sh"
-# shellcheck source=tests/lib/login.sh
-. "$TESTLIB/login.sh"
 scratch otpgate-inst
 MA=$(gcc -print-multiarch)
 DEST=$T/root
@@ -35,6 +31,8 @@ mk all >"$T/build.log" 2>&1 || { cat "$T/build.log"; exit 1; }
 mk install DESTDIR="$DEST" PREFIX=/usr >"$T/install.log" 2>&1 || { cat "$T/install.log"; exit 1; }
 for f in "lib/$MA/security/pam_otpgate.so" usr/sbin/otpgate-provision usr/sbin/otpgate-keyrotate \
 	usr/lib/otpgate/otpgate-keyrotate-tool usr/lib/otpgate/otpgate-store-pg.so \
+	usr/lib/otpgate/otpgate-pam.so usr/sbin/otpgated \
+	usr/share/man/man8/otpgated.8 usr/lib/systemd/system/otpgated.service \
 	usr/share/man/man5/otpgate.conf.5 \
 	usr/share/man/man8/pam_otpgate.8 usr/share/man/man8/otpgate-provision.8 \
 	usr/share/man/man8/otpgate-keyrotate.8 usr/lib/systemd/system/otpgate-keyrotate.service \
@@ -74,15 +72,36 @@ CONF
 }
 write_conf sqlite "store = { backend = \"sqlite\"; path = \"$T/sqlite/otpgate.db\"; };"
 secret=$(python3 -c 'import os; print(os.urandom(20).hex())')
-printf 'user,serial,secret\ninst,HW-INST,%s\n' "$secret" >"$T/tokens.csv"
+secret2=$(python3 -c 'import os; print(os.urandom(20).hex())')
+printf 'user,serial,secret\ninst,HW-INST,%s\ninst2,HW-INST2,%s\n' "$secret" "$secret2" >"$T/tokens.csv"
 "$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" init >/dev/null &&
 	"$DEST/usr/sbin/otpgate-provision" -c "$T/sqlite.conf" import --format csv "$T/tokens.csv" >/dev/null
 check "installed tools: init and import on SQLite" [ $? -eq 0 ]
-AUDIT_DB=$T/sqlite/otpgate.db
 wait_margin 4
-logs_in "a login through the installed module (SQLite)" sqlite inst "$(totp hex "$secret")"
-check "the installed module logs its version and plugin directory at debug" \
-	grep -q "pam_otpgate $VERSION (plugin directory /usr/lib/otpgate)" "$T/login.log"
+# the module's core (otpgate-pam.so) is found in the installed plugin directory
+if [ -z "$LAYOUT" ]; then
+	echo "# skipped: a login in process through the installed module (no mount namespace: $(cat "$T/layout.err"))"
+else
+	in_layout "$BUILD/tests/pam-login" -d "$T/pam.d" -s sqlite -u inst -r 127.0.0.1 -L \
+		-S "$secret" >"$T/login.log" 2>&1
+	check "a login through the installed module and its core (SQLite)" grep -q "^Success" "$T/login.log"
+	check "... audited as a success" [ "$(sqlite3 "$T/sqlite/otpgate.db" \
+		"select count(*) from audit_named where user = 'inst' and result = 'success'")" = 1 ]
+	check "the installed module logs its version and plugin directory at debug" \
+		grep -q "pam_otpgate $VERSION (plugin directory /usr/lib/otpgate)" "$T/login.log"
+fi
+# through the installed otpgated: the front alone in the login's process
+"$DEST/usr/sbin/otpgated" -s "$T/otpgated.sock" 2>"$T/otpgated.err" &
+DPID=$!
+stop_daemon() { stop "$DPID" || true; }
+on_exit stop_daemon
+poll 100 test -S "$T/otpgated.sock"
+printf 'auth required %s config=%s/sqlite.conf daemon=%s\n' "$PAMMOD" "$T" "$T/otpgated.sock" \
+	>"$T/pam.d/viad"
+wait_margin 4
+"$BUILD/tests/pam-login" -d "$T/pam.d" -s viad -u inst2 -r 127.0.0.1 -S "$secret2" >"$T/out" 2>&1
+check "a login through the installed module and the installed otpgated" grep -q "^Success" "$T/out"
+stop "$DPID"
 
 # the installed key tool: otpgate-keyrotate, the front sshd spawns, serves
 # authorized-keys itself; every other command it hands to the full tool,

@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 #include <security/pam_appl.h>
 
+#include "stack.h"
 #include "otp.h"
 
 static char dir[256], build[512];
@@ -222,7 +223,7 @@ static void write_file(const char *name, mode_t mode, const char *text)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fputs(text, f);
+	put_text(f, text);
 	fclose(f);
 	chmod(path, mode);
 }

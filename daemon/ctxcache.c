@@ -6,8 +6,10 @@
  * longer the same file with the same contents, owner and mode (inode,
  * size, modification and change times), or the SQLite database no longer
  * the same file with the same owner and mode (a restore put another in its
- * place; a chmod made it unsafe: the store refuses it), and after a call
- * in which the store failed. The spool is flushed on every call, as in process.
+ * place; a chmod made it unsafe: the store refuses it), after a call in
+ * which the store failed, and when the store cannot serve another call
+ * (og_store_idle_ok: PostgreSQL closed the connection meanwhile). The
+ * spool is flushed on every call, as in process.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "ctxcache.h"
 #include "ctxsrc.h"
 #include "spool.h"
+#include "store.h"
 
 struct stamp {
 	dev_t dev;
@@ -77,7 +80,7 @@ static int still_good(const char *config)
 {
 	struct stamp now[3];
 
-	if (kept.ctx == NULL || strcmp(kept.config, config) != 0)
+	if (kept.ctx == NULL || strcmp(kept.config, config) != 0 || !og_store_idle_ok(kept.ctx->st))
 		return 0;
 	stamp_of(config, &now[0]);
 	stamps(kept.ctx, now);

@@ -166,6 +166,12 @@ int og_store_open(const struct og_config *cfg, const struct og_log *log, int for
 		  struct og_store **out);
 void og_store_close(struct og_store *st);
 
+/* 1 when a store kept open since its last call (otpgated's workers) can
+ * serve the next one: no transaction left open and, for PostgreSQL, the
+ * server has not closed the connection meanwhile (a restart, a failover).
+ * No round trip. */
+int og_store_idle_ok(struct og_store *st);
+
 /* Opens only the key registry, read-only: what otpgate-keyrotate
  * authorized-keys may see as the unprivileged AuthorizedKeysCommandUser. */
 int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,

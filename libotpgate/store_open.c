@@ -44,6 +44,11 @@ int og_store_open_registry_builtin(const struct og_config *cfg, const struct og_
 	return og_store_open_ops(&og_store_sqlite_ops, cfg, log, OG_OPEN_REGISTRY, out);
 }
 
+int og_store_idle_ok(struct og_store *st)
+{
+	return st != NULL && st->ops->idle_ok(st->be);
+}
+
 void og_store_close(struct og_store *st)
 {
 	if (st == NULL)

@@ -481,6 +481,21 @@ static int pg_in_transaction(void *p)
 	return be->begin_pending || PQtransactionStatus(be->conn) != PQTRANS_IDLE;
 }
 
+/*
+ * An idle connection has nothing to read: anything there is the server
+ * closing it (a restart, a failover, an idle timeout: its notice, then the
+ * end of the stream). Checked without a round trip; a silent network
+ * failure is found by the next statement's bounded wait instead.
+ */
+static int pg_idle_ok(void *p)
+{
+	struct pg_be *be = p;
+	struct pollfd fd = { .fd = PQsocket(be->conn), .events = POLLIN };
+
+	return PQstatus(be->conn) == CONNECTION_OK && !pg_in_transaction(p) && fd.fd >= 0 &&
+	       poll(&fd, 1, 0) == 0;
+}
+
 static int pg_keys_ready(void *p)
 {
 	(void)p;

@@ -598,6 +598,12 @@ static int sq_in_transaction(void *p)
 	return !sqlite3_get_autocommit(((struct sqlite_be *)p)->db);
 }
 
+/* A file: usable as long as no transaction was left open. */
+static int sq_idle_ok(void *p)
+{
+	return !sq_in_transaction(p);
+}
+
 /* Column readers: r->res is the statement, stepped to the row. */
 static int sq_is_null(const struct og_row *r, int col)
 {

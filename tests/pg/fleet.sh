@@ -745,4 +745,40 @@ check "through PgBouncer: a session that ends closes itself" poll 100 none_left
 stop_holders
 holders=""
 
+# 8. otpgated keeps each worker's connection open between logins: the
+# database restarted meanwhile (its connections closed) must cost no login
+python3 - "$T" <<'PY'
+import os, sys
+t = sys.argv[1]
+with open(f"{t}/dtokens.csv", "w") as c, open(f"{t}/secrets", "a") as s:
+    c.write("user,serial,secret\n")
+    for name in [f"warm{i}" for i in range(8)] + [f"again{i}" for i in range(6)]:
+        key = os.urandom(20).hex()
+        c.write(f"{name},HW-{name},{key}\n")
+        s.write(f"{name} {key}\n")
+PY
+"$BUILD/otpgate-provision" -c "$T/bastion1.conf" import --format csv "$T/dtokens.csv" >/dev/null
+"$BUILD/otpgated" -s "$T/otpgated.sock" -w 4 2>"$T/otpgated.err" &
+dpid=$!
+# shellcheck disable=SC2317 # run at exit, through on_exit
+stop_daemon() { stop "$dpid" || true; }
+on_exit stop_daemon
+poll 100 test -S "$T/otpgated.sock"
+printf 'auth required %s/pam_otpgate.so config=%s/bastion1.conf daemon=%s/otpgated.sock\n' \
+	"$BUILD" "$T" "$T" >"$T/pam.d/viad"
+wait_margin 6
+warm=0
+for i in 0 1 2 3 4 5 6 7; do
+	pam_login viad "warm$i" "$(code "$(secret "warm$i")")" && warm=$((warm + 1))
+done
+check "through otpgated: logins on PostgreSQL (every worker's connection opened)" [ "$warm" -eq 8 ]
+$OTPGATE_TEST_PGCTL -m fast restart >/dev/null
+again=0
+for i in 0 1 2 3 4 5; do
+	pam_login viad "again$i" "$(code "$(secret "again$i")")" && again=$((again + 1))
+done
+check "through otpgated: the database restarted between logins, every next login succeeds" \
+	[ "$again" -eq 6 ]
+stop "$dpid" || true
+
 tap_done

@@ -57,11 +57,12 @@ KR_OBJ := $(KR_SRC:%.c=$(BUILD)/obj/%.o)
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/obj/%.o)
 # the PAM module's front (pam_otpgate.so): libpam and libc only, never libcrypto
 MODFRONT_SRC := pam_module/pam_otpgate.c pam_module/args.c pam_module/client.c \
-	pam_module/wire.c pam_module/request.c libotpgate/plugin.c libotpgate/filecheck.c \
-	libotpgate/plugin_open.c libotpgate/log.c libotpgate/audit_line.c
+	pam_module/pamio.c pam_module/wire.c pam_module/request.c libotpgate/plugin.c \
+	libotpgate/filecheck.c libotpgate/plugin_open.c libotpgate/log.c libotpgate/audit_line.c
 MODFRONT_OBJ := $(MODFRONT_SRC:%.c=$(BUILD)/obj/%.o)
 # the module's core: otpgate-pam.so in process, or otpgated
-CORE_OBJ := $(BUILD)/obj/pam_module/flow.o $(BUILD)/obj/pam_module/input.o
+CORE_OBJ := $(BUILD)/obj/pam_module/flow.o $(BUILD)/obj/pam_module/input.o \
+	$(BUILD)/obj/pam_module/pamio.o
 # ... with its config and store opened per call (in process) or kept (otpgated)
 ONCE_OBJ := $(BUILD)/obj/pam_module/ctxonce.o
 WIRE_OBJ := $(BUILD)/obj/pam_module/wire.o $(BUILD)/obj/pam_module/request.o

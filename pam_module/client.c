@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,20 +49,6 @@ static int dial(const char *path)
 		return -1;
 	}
 	return fd;
-}
-
-static void logf_io(const struct og_pam_io *io, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void logf_io(const struct og_pam_io *io, int prio, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	io->log(io->h, prio, line);
 }
 
 /* Does what message m asks and answers it when it wants one; 0, or -1. */
@@ -134,10 +119,11 @@ static int exchange(int fd, struct og_wire *m, const struct og_pam_io *io)
  * hello, so a connection given up while queued never runs a login. */
 static int connect_worker(const char *socket, const struct og_pam_io *io)
 {
+	const struct og_log log = og_pam_io_log(io, 0);
 	int fd = dial(socket);
 
 	if (fd < 0) {
-		logf_io(io, errno == ENOENT || errno == ECONNREFUSED || errno == EAGAIN ? LOG_NOTICE
+		og_logf(&log, errno == ENOENT || errno == ECONNREFUSED || errno == EAGAIN ? LOG_NOTICE
 			: LOG_ERR, "otpgated at %.200s: %s; the login runs in this process",
 			socket, strerror(errno));
 		return -1;
@@ -146,7 +132,7 @@ static int connect_worker(const char *socket, const struct og_pam_io *io)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (hello(fd) != 0) {
 		close(fd);
-		logf_io(io, LOG_NOTICE, "otpgated at %.200s: no worker free within %d ms; the login "
+		og_logf(&log, LOG_NOTICE, "otpgated at %.200s: no worker free within %d ms; the login "
 			"runs in this process", socket, HELLO_MS);
 		return -1;
 	}
@@ -155,6 +141,7 @@ static int connect_worker(const char *socket, const struct og_pam_io *io)
 
 int og_pam_client(const char *socket, const struct og_pam_in *in, const struct og_pam_io *io)
 {
+	const struct og_log log = og_pam_io_log(io, 0);
 	struct og_wire *m = malloc(sizeof(*m));
 	int fd = -1, r = OG_PAM_NO_DAEMON;
 
@@ -170,7 +157,7 @@ int og_pam_client(const char *socket, const struct og_pam_in *in, const struct o
 		close(fd);
 	if (r != -1)
 		return r;
-	logf_io(io, LOG_ERR, "otpgated at %.200s: the exchange broke off; failing closed", socket);
+	og_logf(&log, LOG_ERR, "otpgated at %.200s: the exchange broke off; failing closed", socket);
 	return in->fn == OG_PAM_OPEN || in->fn == OG_PAM_CLOSE ? PAM_SESSION_ERR
 							       : PAM_AUTHINFO_UNAVAIL;
 }

@@ -24,13 +24,6 @@
 #include "util.h"
 #include "version.h"
 
-static void log_to_io(void *io, int prio, const char *msg)
-{
-	const struct og_pam_io *p = io;
-
-	p->log(p->h, prio, msg);
-}
-
 static void login_from(const struct og_pam_in *in, struct og_login *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -55,7 +48,7 @@ static int has_user(const struct og_pam_in *in)
 static int open_ctx(const struct og_pam_in *in, const struct og_pam_io *io, const char *event,
 		    struct og_ctx **ctx)
 {
-	struct og_log log = { log_to_io, (void *)io, in->args.debug };
+	struct og_log log = og_pam_io_log(io, in->args.debug);
 	struct og_login l;
 	char err[512];
 	int r = 0;

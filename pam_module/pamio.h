@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "input.h"
+#include "log.h"
 
 enum og_pam_fn { OG_PAM_AUTH, OG_PAM_ACCOUNT, OG_PAM_OPEN, OG_PAM_CLOSE };
 
@@ -43,6 +44,9 @@ struct og_pam_io {
 	int (*keep_session)(void *h, const char *id);
 	void (*log)(void *h, int prio, const char *msg);
 };
+
+/* A log sink (og_logf) that writes through io->log. */
+struct og_log og_pam_io_log(const struct og_pam_io *io, int debug);
 
 /* The core: runs in->fn; the PAM code to return. otpgate-pam.so exports it
  * under this name (OG_PAM_CORE_SYMBOL). */

@@ -129,7 +129,7 @@ static int spawn(int lfd, struct worker *slot)
 	return 0;
 }
 
-/* Starts workers while fewer than SPARE are idle (at least START in all). */
+/* Starts workers while fewer than SPARE are idle (at least OG_POOL_START in all). */
 void og_pool_top_up(int lfd)
 {
 	int idle = idle_workers(), used = 0;

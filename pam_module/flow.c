@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/crypto.h>
 #include <security/pam_appl.h>
 
 #include "auth.h"
@@ -18,7 +17,6 @@
 #include "input.h"
 #include "message.h"
 #include "pamio.h"
-#include "plugin.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -100,14 +98,6 @@ static int code_digits(const struct og_ctx *ctx, const struct og_login *l)
 	return l->us.ntokens > 0 ? l->us.tokens[0].params.digits : ctx->cfg.totp.digits;
 }
 
-static void code_free(char *code)
-{
-	if (code != NULL) {
-		OPENSSL_cleanse(code, strlen(code));
-		free(code);
-	}
-}
-
 /* The code, then in failure mode the next one; each checked as of when it
  * was entered, not when asked for. */
 static enum og_verdict codes(const struct og_pam_in *in, const struct og_pam_io *io,
@@ -116,12 +106,12 @@ static enum og_verdict codes(const struct og_pam_in *in, const struct og_pam_io 
 	char *code = og_pam_get_code(in, io, code_digits(ctx, l));
 	enum og_verdict v = og_login_verify(ctx, l, code, (int64_t)time(NULL));
 
-	code_free(code);
+	og_freezero_str(code);
 	if (v != OG_NEXT_CODE)
 		return v;
 	code = og_pam_get_next_code(in, io, OG_MESSAGE_NEXT_CODE);
 	v = og_login_verify_next(ctx, l, code, (int64_t)time(NULL));
-	code_free(code);
+	og_freezero_str(code);
 	return v;
 }
 
@@ -139,7 +129,7 @@ static enum og_verdict enrol(const struct og_pam_io *io, struct og_ctx *ctx, str
 	while (v == OG_ENROL) {
 		code = og_pam_ask(io, OG_PROMPT_NEW_DEVICE);
 		v = og_enrol_finish(ctx, l, code, (int64_t)time(NULL));
-		code_free(code);
+		og_freezero_str(code);
 		if (v == OG_ENROL)
 			io->converse(io->h, PAM_ERROR_MSG, OG_MESSAGE_ENROL_RETRY, NULL);
 	}

@@ -15,21 +15,14 @@
 #include "config.h"
 #include "input.h"
 #include "pamio.h"
-
-static void wipe_free(char *s)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
+#include "util.h"
 
 char *og_pam_ask(const struct og_pam_io *io, const char *prompt)
 {
 	char *resp = NULL;
 
 	if (io->converse(io->h, PAM_PROMPT_ECHO_OFF, prompt, &resp) != PAM_SUCCESS) {
-		wipe_free(resp);
+		og_freezero_str(resp);
 		return NULL;
 	}
 	return resp;
@@ -60,7 +53,7 @@ char *og_pam_get_code(const struct og_pam_in *in, const struct og_pam_io *io, in
 	OPENSSL_cleanse(split, sizeof(split));
 	if (a->forward_pass && io->set_authtok(io->h, answer) != PAM_SUCCESS)
 		io->log(io->h, LOG_ERR, "cannot hand the password on in PAM_AUTHTOK");
-	wipe_free(answer);
+	og_freezero_str(answer);
 	return code;
 }
 

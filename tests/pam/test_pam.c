@@ -1708,7 +1708,7 @@ static void test_messages_after_key(void **state)
 }
 
 /* The lines of notify.log naming user. */
-static int notified(const char *user, char *last, size_t cap)
+static int notified_now(const char *user, char *last, size_t cap)
 {
 	char path[512], line[256];
 	int n = 0;
@@ -1727,6 +1727,17 @@ static int notified(const char *user, char *last, size_t cap)
 		snprintf(last, cap, "%s", line);
 	}
 	fclose(f);
+	return n;
+}
+
+/* The same, once the program (started detached, so it may not have run
+ * yet when the login returns) has written a line for user; at most 30 s. */
+static int notified(const char *user, char *last, size_t cap)
+{
+	int n;
+
+	for (int i = 0; (n = notified_now(user, last, cap)) == 0 && i < 300; i++)
+		usleep(100000);
 	return n;
 }
 

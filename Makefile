@@ -46,9 +46,10 @@ LIB_SRC := $(filter-out libotpgate/store_pg.c,$(wildcard libotpgate/*.c))
 # the tools' shared command-line part: their own, apart from the core
 CLI_SRC := $(wildcard cli/*.c)
 PROV_SRC := $(wildcard provisioner/*.c)
-KR_SRC := $(filter-out keyrotate/front.c,$(wildcard keyrotate/*.c))
-# otpgate-keyrotate itself: the front sshd spawns, without libcrypto
-FRONT_SRC := keyrotate/front.c keyrotate/lookup.c
+# otpgate-keyrotate itself: the front sshd spawns, without libcrypto; it
+# alone asks otpgated (keyclient.c)
+FRONT_SRC := keyrotate/front.c keyrotate/lookup.c keyrotate/keyclient.c pam_module/wire.c
+KR_SRC := $(filter-out keyrotate/front.c keyrotate/keyclient.c,$(wildcard keyrotate/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -109,7 +110,7 @@ $(BUILD)/obj/libotpgate/store.o $(BUILD)/obj/libotpgate/plugin.o \
 	$(BUILD)/obj/libotpgate/plugin_open.o $(BUILD)/obj/cli/cli.o \
 	$(BUILD)/obj/keyrotate/front.o $(BUILD)/obj/pam_module/flow.o \
 	$(BUILD)/obj/daemon/otpgated.o: $(BUILD)/compiled-in
-$(DAEMON_OBJ): TOOL_INC := -Ipam_module
+$(DAEMON_OBJ) $(BUILD)/obj/keyrotate/keyclient.o: TOOL_INC := -Ipam_module
 
 $(BUILD)/libotpgate.a: $(LIB_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
@@ -281,6 +282,8 @@ pamtest-daemon: tests
 		$(BUILD)/tests/test_pam
 	@echo "== tests/daemon/daemon.sh"
 	@tests/daemon/daemon.sh $(abspath $(BUILD))
+	@echo "== tests/daemon/keys.sh"
+	@tests/daemon/keys.sh $(abspath $(BUILD))
 
 # several bastions on one PostgreSQL: races, shared lockout, database faults;
 # directly and through PgBouncer

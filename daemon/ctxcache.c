@@ -13,57 +13,25 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ctxcache.h"
 #include "ctxsrc.h"
 #include "spool.h"
+#include "stamp.h"
 #include "store.h"
-
-struct stamp {
-	dev_t dev;
-	ino_t ino;
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	off_t size;
-	struct timespec mtime, ctime;
-};
 
 static struct {
 	struct og_ctx *ctx;
 	char *config;
-	struct stamp files[3];	/* config, master key, SQLite database */
+	struct og_stamp files[3];	/* config, master key, SQLite database */
 } kept;
-
-static void stamp_of(const char *path, struct stamp *s)
-{
-	struct stat st;
-
-	memset(s, 0, sizeof(*s));
-	if (path != NULL && stat(path, &st) == 0) {
-		s->dev = st.st_dev;
-		s->ino = st.st_ino;
-		s->mode = st.st_mode;
-		s->uid = st.st_uid;
-		s->gid = st.st_gid;
-		s->size = st.st_size;
-		s->mtime = st.st_mtim;
-		s->ctime = st.st_ctim;
-	}
-}
 
 /* The files the config names; the config's own stamp is taken before it
  * is read, so a change while it is read is seen at the next call. */
-static void stamps(const struct og_ctx *ctx, struct stamp out[3])
+static void stamps(const struct og_ctx *ctx, struct og_stamp out[3])
 {
-	stamp_of(ctx->cfg.master_key, &out[1]);
-	/* the database changes with every login: only whether it is the same
-	 * file, with the same owner and mode (which the store checks) */
-	stamp_of(ctx->cfg.store_path, &out[2]);
-	out[2].size = 0;
-	memset(&out[2].mtime, 0, sizeof(out[2].mtime));
-	memset(&out[2].ctime, 0, sizeof(out[2].ctime));
+	og_stamp_of(ctx->cfg.master_key, &out[1]);
+	og_stamp_of_db(ctx->cfg.store_path, &out[2]);	/* the store checks owner and mode */
 }
 
 void og_pam_ctx_drop(void)
@@ -78,11 +46,11 @@ void og_pam_ctx_drop(void)
 
 static int still_good(const char *config)
 {
-	struct stamp now[3];
+	struct og_stamp now[3];
 
 	if (kept.ctx == NULL || strcmp(kept.config, config) != 0 || !og_store_idle_ok(kept.ctx->st))
 		return 0;
-	stamp_of(config, &now[0]);
+	og_stamp_of(config, &now[0]);
 	stamps(kept.ctx, now);
 	return memcmp(now, kept.files, sizeof(now)) == 0;
 }
@@ -91,7 +59,7 @@ struct og_ctx *og_pam_ctx_open(const char *config, const struct og_log *log, cha
 			       size_t errlen, int *r)
 {
 	struct og_ctx *ctx;
-	struct stamp config_stamp;
+	struct og_stamp config_stamp;
 
 	if (still_good(config)) {
 		kept.ctx->log = *log;	/* the store logs through &ctx->log */
@@ -102,7 +70,7 @@ struct og_ctx *og_pam_ctx_open(const char *config, const struct og_log *log, cha
 	og_pam_ctx_drop();
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
-	stamp_of(config, &config_stamp);
+	og_stamp_of(config, &config_stamp);
 	if ((*r = og_ctx_open(ctx, config, log, err, errlen)) == 0 &&
 	    (kept.config = strdup(config)) != NULL) {
 		kept.ctx = ctx;

@@ -5,11 +5,17 @@
  * code loaded, instead of the process sshd forked for the connection
  * loading and initialising all of it for one login.
  *
- * This is the master: its options, the socket (mode 0600), and the
- * signals it turns into work for the pool of workers (pool.c).
+ * The same workers answer the key reader (otpgate-keyrotate
+ * authorized-keys --daemon, sshd's AuthorizedKeysCommand) on a second
+ * socket, from the key registry they keep open (keyserve.c).
+ *
+ * This is the master: its options, the sockets (the login socket mode
+ * 0600, the key socket 0660 and the key reader's group), and the signals
+ * it turns into work for the pool of workers (pool.c).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +27,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "input.h"
+#include "keyserve.h"
 #include "pool.h"
 #include "version.h"
 
@@ -31,10 +39,14 @@ static int max_workers = 256;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: otpgated [-s SOCKET] [-w MAX_WORKERS]\n"
-		   "  -s SOCKET       listen there (default %s)\n"
-		   "  -w MAX_WORKERS  logins served at once, at most (default 256)\n"
-		   "  -V, --version   print the version\n", OG_DAEMON_SOCKET);
+	fprintf(f, "usage: otpgated [-s SOCKET] [-k SOCKET [-c FILE] [-g GROUP]] [-w MAX_WORKERS]\n"
+		   "  -s SOCKET       listen for logins there (default %s)\n"
+		   "  -k SOCKET       also answer key lookups there (otpgate-keyrotate\n"
+		   "                  authorized-keys --daemon SOCKET)\n"
+		   "  -c FILE         the config whose key registry -k serves (default %s)\n"
+		   "  -g GROUP        the key socket's group, the key reader's (default otpgate)\n"
+		   "  -w MAX_WORKERS  logins and lookups served at once, at most (default 256)\n"
+		   "  -V, --version   print the version\n", OG_DAEMON_SOCKET, OG_DEFAULT_CONFIG);
 }
 
 /* 1 if an otpgated (or anyone) listens on the socket at sa. */
@@ -49,9 +61,10 @@ static int in_use(const struct sockaddr_un *sa)
 	return r;
 }
 
-/* The listening socket at path, mode 0600; a stale socket there is
- * replaced, one someone listens on or anything else is an error. */
-static int listen_at(const char *path)
+/* The listening socket at path, mode 0600, or 0660 with group gid when
+ * gid is not -1; a stale socket there is replaced, one someone listens on
+ * or anything else is an error. */
+static int listen_at(const char *path, gid_t gid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -73,9 +86,11 @@ static int listen_at(const char *path)
 	/* non-blocking: a worker woken for a connection another took gets EAGAIN */
 	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return -1;
-	old = umask(0177);
+	old = umask(gid != (gid_t)-1 ? 0117 : 0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
+	if (r == 0 && gid != (gid_t)-1)
+		r = lchown(path, 0, gid);
 	if (r != 0 || listen(fd, 128) != 0) {
 		fprintf(stderr, "otpgated: %s: %s\n", path, strerror(errno));
 		close(fd);
@@ -84,7 +99,18 @@ static int listen_at(const char *path)
 	return fd;
 }
 
-static int run(int lfd, const char *path)
+/* The key socket at path for group; without the group, root's alone. */
+static int listen_keys(const char *path, const char *group)
+{
+	struct group *gr;
+
+	if ((gr = getgrnam(group)) == NULL)
+		syslog(LOG_NOTICE, "group %.64s does not exist: the key socket %s is root's alone",
+		       group, path);
+	return listen_at(path, gr != NULL ? gr->gr_gid : (gid_t)-1);
+}
+
+static int run(const struct og_listeners *l, const char *path, const char *keys_path)
 {
 	struct signalfd_siginfo si;
 	sigset_t set;
@@ -99,7 +125,7 @@ static int run(int lfd, const char *path)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		return 1;
-	og_pool_top_up(lfd);
+	og_pool_top_up(l);
 	for (;;) {
 		if (read(sfd, &si, sizeof(si)) != sizeof(si) && errno != EINTR)
 			break;
@@ -108,9 +134,11 @@ static int run(int lfd, const char *path)
 		if (si.ssi_signo == SIGHUP)
 			og_pool_refresh();
 		og_pool_reap();
-		og_pool_top_up(lfd);
+		og_pool_top_up(l);
 	}
 	unlink(path);
+	if (l->keys >= 0)
+		unlink(keys_path);
 	og_pool_stop();
 	return 0;
 }
@@ -121,13 +149,23 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = OG_DAEMON_SOCKET;
+	const char *path = OG_DAEMON_SOCKET, *keys_path = NULL, *group = "otpgate";
+	struct og_listeners l;
 	char *end;
-	int c, lfd;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "s:w:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:k:c:g:w:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': path = optarg; break;
+		case 'k': keys_path = optarg; break;
+		case 'c':
+			if (optarg[0] != '/') {
+				fprintf(stderr, "otpgated: -c %s: an absolute path\n", optarg);
+				return 2;
+			}
+			og_keys_serve_config(optarg);
+			break;
+		case 'g': group = optarg; break;
 		case 'w':
 			max_workers = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || max_workers < OG_POOL_START || max_workers > MAX_WORKERS_LIMIT) {
@@ -146,8 +184,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	openlog("otpgated", LOG_PID, LOG_AUTHPRIV);
-	if (og_pool_init(max_workers) != 0 || (lfd = listen_at(path)) < 0)
+	if (og_pool_init(max_workers) != 0 || (l.pam = listen_at(path, (gid_t)-1)) < 0)
 		return 1;
-	syslog(LOG_INFO, "otpgated %s listening on %s", OTPGATE_VERSION, path);
-	return run(lfd, path);
+	l.keys = -1;
+	if (keys_path != NULL && (l.keys = listen_keys(keys_path, group)) < 0) {
+		unlink(path);
+		return 1;
+	}
+	syslog(LOG_INFO, "otpgated %s listening on %s%s%s", OTPGATE_VERSION, path,
+	       l.keys >= 0 ? " and, for key lookups, " : "", l.keys >= 0 ? keys_path : "");
+	return run(&l, path, keys_path);
 }

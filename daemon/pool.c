@@ -1,8 +1,9 @@
 /*
- * pool.c: otpgated's workers. Each accepts one connection at a time and
- * serves it (serve.c); while fewer than SPARE are idle the master starts
- * more, up to the maximum; a worker serves at most LIFETIME connections,
- * then is replaced, and dies with the master. The workers' states live in
+ * pool.c: otpgated's workers. Each accepts one connection at a time, on
+ * the login socket or the key socket, and serves it (serve.c, keyserve.c);
+ * while fewer than SPARE are idle the master starts more, up to the
+ * maximum; a worker serves at most LIFETIME connections, then is
+ * replaced, and dies with the master. The workers' states live in
  * memory shared with the master.
  */
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "ctxcache.h"
+#include "keycache.h"
+#include "keyserve.h"
 #include "pool.h"
 #include "serve.h"
 
@@ -57,10 +60,12 @@ static int idle_workers(void)
 	return idle;
 }
 
-/* The next connection, or -1 once told to stop. SIGTERM and SIGINT are
- * let in only while waiting (epoll_pwait), so a login under way is always
- * finished; EPOLLEXCLUSIVE wakes one idle worker, not all of them. */
-static int next_connection(int ep, int lfd, const sigset_t *waiting)
+/* The next connection, or -1 once told to stop; *keys: it came on the
+ * key socket. SIGTERM and SIGINT are let in only while waiting
+ * (epoll_pwait), so a login under way is always finished; EPOLLEXCLUSIVE
+ * wakes one idle worker, not all of them. */
+static int next_connection(int ep, const struct og_listeners *l, const sigset_t *waiting,
+			   int *keys)
 {
 	struct epoll_event ev;
 	int fd;
@@ -71,7 +76,8 @@ static int next_connection(int ep, int lfd, const sigset_t *waiting)
 				continue;
 			_exit(1);
 		}
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		*keys = ev.data.u32 == 1;
+		if ((fd = accept4(*keys ? l->keys : l->pam, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 			return fd;
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			_exit(1);
@@ -79,12 +85,24 @@ static int next_connection(int ep, int lfd, const sigset_t *waiting)
 	return -1;
 }
 
-static void work(int lfd, struct worker *me, pid_t master)
+/* Waits for connections on the login socket and, if there is one, the key socket. */
+static int listen_epoll(const struct og_listeners *l)
+{
+	struct epoll_event pam = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = 0 };
+	struct epoll_event keys = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = 1 };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, l->pam, &pam) != 0 ||
+	    (l->keys >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, l->keys, &keys) != 0))
+		_exit(1);
+	return ep;
+}
+
+static void work(const struct og_listeners *l, struct worker *me, pid_t master)
 {
 	struct sigaction sa = { .sa_handler = on_term };
-	struct epoll_event want = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	sigset_t stop, waiting;
-	int ep, fd;
+	int ep, fd, keys;
 
 	/* a worker never outlives its master (nor serves without it) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != master)
@@ -97,23 +115,26 @@ static void work(int lfd, struct worker *me, pid_t master)
 	sigaddset(&stop, SIGINT);
 	sigprocmask(SIG_SETMASK, &stop, NULL);
 	sigemptyset(&waiting);
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &want) != 0)
-		_exit(1);
+	ep = listen_epoll(l);
 	for (int served = 0; served < LIFETIME; served++) {
 		me->state = IDLE;
-		if ((fd = next_connection(ep, lfd, &waiting)) < 0)
+		if ((fd = next_connection(ep, l, &waiting, &keys)) < 0)
 			break;
 		me->state = BUSY;
 		if (idle_workers() < SPARE)
 			kill(master, SIGUSR1);	/* time to start another */
-		og_serve(fd);
+		if (keys)
+			og_serve_keys(fd);
+		else
+			og_serve(fd);
 		close(fd);
 	}
 	og_pam_ctx_drop();
+	og_key_registry_drop();
 	exit(0);
 }
 
-static int spawn(int lfd, struct worker *slot)
+static int spawn(const struct og_listeners *l, struct worker *slot)
 {
 	pid_t pid, master = getpid();
 
@@ -124,13 +145,13 @@ static int spawn(int lfd, struct worker *slot)
 		return -1;
 	}
 	if (pid == 0)
-		work(lfd, slot, master);
+		work(l, slot, master);
 	slot->pid = pid;
 	return 0;
 }
 
 /* Starts workers while fewer than SPARE are idle (at least OG_POOL_START in all). */
-void og_pool_top_up(int lfd)
+void og_pool_top_up(const struct og_listeners *l)
 {
 	int idle = idle_workers(), used = 0;
 
@@ -139,7 +160,7 @@ void og_pool_top_up(int lfd)
 	for (int i = 0; i < max_workers && (idle < SPARE || used < OG_POOL_START); i++) {
 		if (pool[i].state != FREE)
 			continue;
-		if (spawn(lfd, &pool[i]) != 0)
+		if (spawn(l, &pool[i]) != 0)
 			return;
 		idle++;
 		used++;

@@ -6,9 +6,15 @@
 
 /* Room for at most max workers; 0, or -1. */
 int og_pool_init(int max);
-/* Starts workers on the listening socket lfd while fewer than two are
- * idle (and at least OG_POOL_START in all). */
-void og_pool_top_up(int lfd);
+/* The listening sockets: logins, and key lookups (-1: none). */
+struct og_listeners {
+	int pam;
+	int keys;
+};
+
+/* Starts workers on the listening sockets while fewer than two are idle
+ * (and at least OG_POOL_START in all). */
+void og_pool_top_up(const struct og_listeners *l);
 /* Takes note of the workers that ended. */
 void og_pool_reap(void);
 /* Ends the idle workers (fresh ones replace them). */

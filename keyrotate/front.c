@@ -1,6 +1,7 @@
 /*
  * front.c: otpgate-keyrotate as sshd spawns it, on every connection
- * (AuthorizedKeysCommand: "-c CONF authorized-keys %u %f"). Linked without
+ * (AuthorizedKeysCommand: "-c CONF authorized-keys [--daemon SOCKET] %u
+ * %f"). With --daemon it asks otpgated first (keyclient.c). Linked without
  * libcrypto, whose loading alone would double the cost of each lookup: it
  * serves authorized-keys itself when the registry is SQLite, and hands
  * every other command, any other form of the command line, arguments a
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "keyanswer.h"
+#include "keyclient.h"
 #include "err.h"
 #include "lookup.h"
 #include "plugin.h"
@@ -44,23 +47,39 @@ static int run_tool(char **argv)
 	return 1;
 }
 
-/* "[-c FILE] authorized-keys USER [FINGERPRINT]" with arguments a lookup
- * takes: the lookup, else -1. */
+/* The lookup, asking otpgated at daemon (NULL: none) first. */
+static int lookup(const char *config, const char *daemon, const char *user, const char *offered)
+{
+	struct og_key_answer a = { 0 };
+	int r;
+
+	openlog("otpgate-keyrotate", LOG_PID, LOG_AUTHPRIV);
+	if (daemon != NULL && keys_ask_daemon(daemon, config, user, offered, &a) == 0)
+		r = keys_print(&a);	/* otpgated logged it */
+	else
+		r = keys_lookup(config, user, offered, og_store_open_registry_builtin);
+	og_key_answer_free(&a);
+	closelog();
+	return r;
+}
+
+/* "[-c FILE] authorized-keys [--daemon SOCKET|--daemon=SOCKET] USER
+ * [FINGERPRINT]" with arguments a lookup takes: the lookup, else -1. */
 static int serve(int argc, char **argv)
 {
-	const char *config = OG_DEFAULT_CONFIG;
+	const char *config = OG_DEFAULT_CONFIG, *daemon = NULL;
 	int i = 1, r;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
 		config = argv[2];
 		i = 3;
 	}
-	if (i >= argc || strcmp(argv[i], "authorized-keys") != 0 ||
-	    !keys_lookup_args_ok(argc - i - 1, argv[i + 1], argv[i + 1] ? argv[i + 2] : NULL))
+	if (i >= argc || strcmp(argv[i++], "authorized-keys") != 0)
 		return -1;
-	openlog("otpgate-keyrotate", LOG_PID, LOG_AUTHPRIV);
-	r = keys_lookup(config, argv[i + 1], argv[i + 2], og_store_open_registry_builtin);
-	closelog();
+	i += keys_daemon_arg(argc - i, (const char *const *)argv + i, &daemon);
+	if (!keys_lookup_args_ok(argc - i, argv[i], i < argc ? argv[i + 1] : NULL))
+		return -1;
+	r = lookup(config, daemon, argv[i], argv[i + 1]);
 	return r == KEYS_LOOKUP_ELSEWHERE ? -1 : r;
 }
 

@@ -6,7 +6,6 @@
 #ifndef OTPGATE_KEYROTATE_LOOKUP_H
 #define OTPGATE_KEYROTATE_LOOKUP_H
 
-#include "audit.h"
 #include "store.h"
 
 /* keys_lookup's answer when open finds the registry elsewhere (its
@@ -18,6 +17,12 @@
 typedef int keys_open_fn(const struct og_config *cfg, const struct og_log *log,
 			 struct og_store **out);
 
+/* How many of the n words at args are "--daemon SOCKET" or
+ * "--daemon=SOCKET" (0, 1 or 2), SOCKET then in *socket. Parsed by hand,
+ * not getopt: every other word is the lookup's, checked (and refused and
+ * logged) as a whole, whatever it looks like. */
+int keys_daemon_arg(int n, const char *const *args, const char **socket);
+
 /* 1 when the arguments are a lookup's: one or two, USER a safe name and
  * FINGERPRINT, if given, "SHA256:" and 43 base64 characters (sshd's %f). */
 int keys_lookup_args_ok(int n, const char *user, const char *offered);
@@ -25,16 +30,15 @@ int keys_lookup_args_ok(int n, const char *user, const char *offered);
 /*
  * Prints user's valid keys from the registry config_path names (opened by
  * open), each with sshd's expiry-time, and logs the lookup
- * (keys_log_lookup); on any error prints nothing (fail closed). The
+ * (og_key_answer_log); on any error prints nothing (fail closed). The
  * arguments must be keys_lookup_args_ok. 0, 1 on an error, or
  * KEYS_LOOKUP_ELSEWHERE (nothing printed or logged).
  */
 int keys_lookup(const char *config_path, const char *user, const char *offered, keys_open_fn *open);
 
-/* The syslog line of a lookup (openlog done), "key-lookup" with its result,
- * formatted by format: og_audit_format, or og_audit_format_short for
- * arguments known to be short (keys_lookup_args_ok). */
-void keys_log_lookup(size_t (*format)(const struct og_audit_event *ev, char *out, size_t cap),
-		     const char *user, const char *offered, const char *result, int n);
+/* Prints a's lines (from the registry, or otpgated): 0, or 1 when stdout
+ * failed. */
+struct og_key_answer;
+int keys_print(const struct og_key_answer *a);
 
 #endif

@@ -8,8 +8,9 @@
 static const struct cli_command commands[] = {
 	{ .name = "authorized-keys", .fn = cmd_authorized_keys, .max_args = CLI_MAX_ARGS,
 	  .scope = OG_SCOPE_OPEN,
-	  .usage = "authorized-keys USER [FINGERPRINT]\n"
-	  "                             print USER's valid keys (sshd AuthorizedKeysCommand)" },
+	  .usage = "authorized-keys [--daemon SOCKET] USER [FINGERPRINT]\n"
+	  "                             print USER's valid keys (sshd AuthorizedKeysCommand),\n"
+	  "                             asking otpgated at SOCKET first" },
 	{ .name = "issue", .fn = cmd_issue, .options = "out=", .min_args = 1, .max_args = 1,
 	  .scope = OG_SCOPE_OPEN,
 	  .usage = "issue USER [--out FILE]    generate an Ed25519 key for USER" },

@@ -74,6 +74,12 @@ int og_store_open_registry(const struct og_config *cfg, const struct og_log *log
 	return open_mode(cfg, log, OG_OPEN_REGISTRY, out);
 }
 
+int og_store_open_registry_kept(const struct og_config *cfg, const struct og_log *log,
+				struct og_store **out)
+{
+	return open_mode(cfg, log, OG_OPEN_REGISTRY_KEPT, out);
+}
+
 int og_store_schema_version(const struct og_store *st)
 {
 	(void)st;

@@ -177,6 +177,12 @@ int og_store_idle_ok(struct og_store *st);
 int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,
 			   struct og_store **out);
 
+/* og_store_open_registry for a reader that keeps it open between lookups
+ * (otpgated's key socket), which on SQLite shares the registry's WAL index
+ * instead of reading the WAL anew at each lookup. */
+int og_store_open_registry_kept(const struct og_config *cfg, const struct og_log *log,
+				struct og_store **out);
+
 /* og_store_open_registry on the built-in backend (SQLite) alone, for a
  * program that loads no plugin (the key reader's front): OG_ERR_NOTFOUND,
  * nothing opened or logged, when the store is on another backend. */

@@ -312,7 +312,11 @@ enum og_open_mode {
 	OG_OPEN_NORMAL,		/* everything, schema checked */
 	OG_OPEN_INIT,		/* create what is missing; schema not checked */
 	OG_OPEN_REGISTRY,	/* the key registry alone, read-only (the unprivileged key reader) */
+	OG_OPEN_REGISTRY_KEPT,	/* the same, kept open by otpgated between lookups */
 };
+
+/* 1 for the key reader's modes. */
+#define OG_OPEN_IS_REGISTRY(mode) ((mode) == OG_OPEN_REGISTRY || (mode) == OG_OPEN_REGISTRY_KEPT)
 
 /* What differs between the backends: a dialect, not a second store. */
 struct og_store_ops {

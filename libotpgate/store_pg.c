@@ -340,12 +340,12 @@ static int pg_open(const struct og_config *cfg, const struct og_log *log, enum o
 			       "keepalives_interval", "keepalives_count", "tcp_user_timeout",
 			       "application_name", "dbname", NULL };
 	const char *vals[] = { secs, "1", secs, interval, "3", ms, "otpgate",
-			       mode == OG_OPEN_REGISTRY ? cfg->keys_conninfo : cfg->store_conninfo,
+			       OG_OPEN_IS_REGISTRY(mode) ? cfg->keys_conninfo : cfg->store_conninfo,
 			       NULL };
 
 	if (be == NULL)
 		return OG_ERR_NOMEM;
-	be->registry_only = mode == OG_OPEN_REGISTRY;
+	be->registry_only = OG_OPEN_IS_REGISTRY(mode);
 	*out = be;
 	be->log = log;
 	be->timeout_ms = t * 1000;

@@ -74,7 +74,7 @@ struct sqlite_be {
 	char path[4096];
 	int64_t busy_limit_us;
 	int64_t busy_waited_us;
-	int registry_only;	/* OG_OPEN_REGISTRY: the registry alone, read-only, as "main" */
+	int registry_only;	/* OG_OPEN_REGISTRY(_KEPT): the registry alone, read-only, as "main" */
 	enum og_open_mode mode;
 	char reg_path[4096];	/* the key registry, attached when first needed */
 	int reg_attached;
@@ -320,7 +320,7 @@ static int attach_registry(struct sqlite_be *be, const char *path, enum og_open_
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return db_error(be, "attach key registry");
-	if (mode == OG_OPEN_REGISTRY)
+	if (OG_OPEN_IS_REGISTRY(mode))
 		return OG_OK;
 	if ((rc = exec(be, "PRAGMA reg.synchronous = FULL")) != OG_OK)
 		return rc;
@@ -350,15 +350,21 @@ static void setup_sqlite(void)
  * otherwise rebuild the WAL index in the -shm at each lookup when no
  * writer has the registry open (a truncate and a few writes); read-only,
  * it reads the WAL itself. Without one, root makes it (see hint_wal_files).
+ * Kept open (OG_OPEN_REGISTRY_KEPT, otpgated, as root), the -shm is shared
+ * instead: a reader that cannot trust a read-only -shm (no writer holds
+ * it) drops its page cache at every lookup and reads the WAL anew, while
+ * a shared index is built once and lets the pages stay cached; and the
+ * key readers' read-only -shm is then one a connection holds.
  */
-static int open_registry_only(struct sqlite_be *be, const struct og_config *cfg)
+static int open_registry_only(struct sqlite_be *be, const struct og_config *cfg, int kept)
 {
 	char uri[4200], shm[4200];
 	int r;
 
 	snprintf(shm, sizeof(shm), "%s-shm", be->reg_path);
 	if (og_path_check(be->reg_path, OG_FILE_CONFIG, be->log) != OG_OK ||
-	    file_uri(be->reg_path, access(shm, F_OK) == 0 ? "?mode=ro&readonly_shm=1" : "?mode=ro",
+	    file_uri(be->reg_path, !kept && access(shm, F_OK) == 0 ? "?mode=ro&readonly_shm=1"
+								   : "?mode=ro",
 		     uri, sizeof(uri)) != OG_OK)
 		return OG_ERR_STORE;
 	if (sqlite3_open_v2(uri, &be->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
@@ -383,14 +389,14 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 	if ((be = calloc(1, sizeof(*be))) == NULL)
 		return OG_ERR_NOMEM;
 	be->log = log;
-	be->registry_only = mode == OG_OPEN_REGISTRY;
+	be->registry_only = OG_OPEN_IS_REGISTRY(mode);
 	snprintf(be->path, sizeof(be->path), "%s", be->registry_only ? cfg->keys_registry
 								      : cfg->store_path);
 	*out = be;
 	be->mode = mode;
 	snprintf(be->reg_path, sizeof(be->reg_path), "%s", cfg->keys_registry);
 	if (be->registry_only)
-		return open_registry_only(be, cfg);
+		return open_registry_only(be, cfg, mode == OG_OPEN_REGISTRY_KEPT);
 	if ((r = open_main(be, cfg, mode == OG_OPEN_INIT)) != OG_OK)
 		return r;
 	/* logins never touch the registry: it is attached only for key work */

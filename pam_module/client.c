@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <security/pam_appl.h>
@@ -25,31 +24,6 @@
 /* How long a connection may wait for a free worker: every worker may be
  * holding a login at its prompt (a crowd, or someone making one). */
 #define HELLO_MS 1000
-
-/* A connected socket, or -1 with errno (EAGAIN: every worker is busy). */
-static int dial(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
-		return -1;
-	do
-		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
 
 /* Does what message m asks and answers it when it wants one; 0, or -1. */
 static int relay(int fd, struct og_wire *m, int type, const struct og_pam_io *io)
@@ -120,7 +94,7 @@ static int exchange(int fd, struct og_wire *m, const struct og_pam_io *io)
 static int connect_worker(const char *socket, const struct og_pam_io *io)
 {
 	const struct og_log log = og_pam_io_log(io, 0);
-	int fd = dial(socket);
+	int fd = og_wire_dial(socket);
 
 	if (fd < 0) {
 		og_logf(&log, errno == ENOENT || errno == ECONNREFUSED || errno == EAGAIN ? LOG_NOTICE

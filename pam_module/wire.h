@@ -16,6 +16,12 @@
  *                    'K' keep the session id: id
  *                    'L' log line: priority, text (no answer)
  *                    'R' result: PAM code (the end)
+ *
+ * On the key socket (keyserve.c), one exchange and no hello:
+ *   reader -> daemon 'P' lookup: config, user, fingerprint (absent: none)
+ *   daemon -> reader 'P' answer: keys listed, offered key among them (0/1),
+ *                    the authorized_keys lines
+ * A lookup the daemon does not serve is closed unanswered.
  */
 #ifndef OTPGATE_WIRE_H
 #define OTPGATE_WIRE_H
@@ -36,6 +42,10 @@ void og_wire_put(struct og_wire *w, const char *s);	/* NULL: absent */
 void og_wire_put_int(struct og_wire *w, long long v);
 /* Sends w; 0, or -1 (it did not fit, or the peer is gone). */
 int og_wire_send(int fd, const struct og_wire *w);
+
+/* A socket connected to path, non-blocking, or -1 with errno (EAGAIN: the
+ * listener's queue is full). */
+int og_wire_dial(const char *path);
 
 /* Receives one message within timeout_ms (-1: no bound); its type, or -1
  * on end of stream, error, timeout, or a message too long or empty. */

@@ -4,8 +4,11 @@
 set -eu
 BUILD=${1:?usage: tests/valgrind.sh BUILD_DIR}
 N=${OTPGATE_VALGRIND_LOGINS:-300}
+TESTLIB=$(cd "$(dirname "$0")/lib" && pwd)
 # shellcheck source=tests/lib/proc.sh
-. "$(dirname "$0")/lib/proc.sh"
+. "$TESTLIB/proc.sh"
+# shellcheck source=tests/lib/syslog.sh
+. "$TESTLIB/syslog.sh"
 scratch otpgate-valgrind
 
 cat >"$T/otpgate.conf" <<CONF
@@ -46,10 +49,13 @@ echo "valgrind: $ok of $N logins succeeded, no leaks or memory errors"
 [ "$ok" -eq "$N" ] || exit 1
 
 # as many logins through otpgated, the daemon under valgrind (its workers
-# too: valgrind follows fork); each process's report in vgd.PID
+# too: valgrind follows fork), and key lookups through its key socket;
+# each process's report in vgd.PID
+ssh-keygen -q -t ed25519 -N '' -f "$T/key"
+"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" add root "$T/key.pub" >/dev/null
 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --log-file="$T/vgd.%p" \
-	"$BUILD/otpgated" -s "$T/d.sock" &
+	"$BUILD/otpgated" -s "$T/d.sock" -k "$T/k.sock" -c "$T/otpgate.conf" &
 DPID=$!
 stop_daemon() { stop "$DPID" || true; }
 on_exit stop_daemon
@@ -58,13 +64,29 @@ printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\
 	"$BUILD" "$T" "$T" "$BUILD" "$T" "$T" >"$T/pam.d/vgd"
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s vgd -U "$T/daemon-users.txt" -r 127.0.0.1 -A \
 	>"$T/outd.txt" 2>&1
+# (the first one opens the registry in a worker; the reader's own syslog
+# caught, to see that otpgated answered every one: the reader logs only
+# the lookups it makes itself)
+FP=$(ssh-keygen -l -f "$T/key.pub" | awk '{print $2}')
+"$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys --daemon "$T/k.sock" root >/dev/null
+: >"$T/keylog"
+# shellcheck disable=SC2016 # the inner shell expands its own arguments
+syslog_of "$T/keylog" sh -c 'for _ in $(seq 50); do
+	"$1/otpgate-keyrotate" -c "$2/otpgate.conf" authorized-keys --daemon "$2/k.sock" root "$3"
+done' lookups "$BUILD" "$T" "$FP" >"$T/keys.txt" 2>&1
 # SIGTERM: the master stops its workers; each process's report is complete
 stop "$DPID"
 okd=$(grep -c ': Success$' "$T/outd.txt")
-if [ -n "$(cat "$T"/vgd.*)" ] || [ "$okd" -ne "$N" ]; then
+keys=$(grep -c '^expiry-time=.* otpgate:[0-9a-f]*$' "$T/keys.txt")
+if grep -q 'otpgate-keyrotate\[[0-9]*\]: event=key-lookup' "$T/keylog"; then
+	keys="$keys (but the reader looked itself: $(grep -c . "$T/keylog") syslog lines)"
+fi
+if [ -n "$(cat "$T"/vgd.*)" ] || [ "$okd" -ne "$N" ] || [ "$keys" != 50 ]; then
 	cat "$T"/vgd.*
 	grep -v ': Success$' "$T/outd.txt" | head
-	echo "valgrind: $N logins through otpgated: FAILED ($okd succeeded)"
+	grep -v '^expiry-time=' "$T/keys.txt" | head
+	head "$T/keylog"
+	echo "valgrind: $N logins and 50 key lookups through otpgated: FAILED ($okd, $keys succeeded)"
 	exit 1
 fi
-echo "valgrind: $okd of $N logins through otpgated succeeded, no leaks or memory errors in the daemon"
+echo "valgrind: $okd of $N logins and $keys of 50 key lookups through otpgated succeeded, no leaks or memory errors in the daemon"

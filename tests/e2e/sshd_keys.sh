@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sshd_keys.sh BUILD_DIR: IAM-style SSH keys end to end. A private sshd on
-# 127.0.0.1 takes its keys from `otpgate-keyrotate authorized-keys`
-# (AuthorizedKeysCommand, run as the unprivileged user otpgate) and from a
+# 127.0.0.1 takes its keys from `otpgate-keyrotate authorized-keys
+# --daemon` (AuthorizedKeysCommand, run as the unprivileged user otpgate;
+# an otpgated with its key socket answers) and from a
 # file the user could write, and the second factor from pam_otpgate.so
 # with keys.check_at_login. A freshly issued key plus the TOTP code logs
 # in; a certificate from a CA the user put in that file is refused, even
@@ -36,7 +37,8 @@ OG_CONF_EXTRA="keys = { max_age = \"1h\"; grace = \"1h\"; drop_dir = \"$OG_WORK/
 # what a user may put in their own ~/.ssh/authorized_keys: sshd reads it
 # before it asks the registry
 OG_AUTHORIZED_KEYS_FILE=$OG_WORK/user_keys
-OG_SSHD_EXTRA="AuthorizedKeysCommand $KR -c $OG_CONF authorized-keys %u %f
+# sshd asks otpgated's key socket first (otpgated -k, as its unit runs it)
+OG_SSHD_EXTRA="AuthorizedKeysCommand $KR -c $OG_CONF authorized-keys --daemon $OG_WORK/k.sock %u %f
 AuthorizedKeysCommandUser otpgate"
 og_write_conf 127.0.0.1/32
 og_prov init >/dev/null || og_die "init failed"
@@ -44,6 +46,12 @@ og_prov init >/dev/null || og_die "init failed"
 chmod 711 "$OG_WORK"
 printf 'user,serial,secret\nroot,HW-KEYS,%s\n' "$SECRET" >"$OG_WORK/t.csv"
 og_prov import --format csv "$OG_WORK/t.csv" >/dev/null || og_die "import failed"
+"$OG_BUILD/otpgated" -s "$OG_WORK/d.sock" -k "$OG_WORK/k.sock" -c "$OG_CONF" \
+	2>"$OG_WORK/otpgated.err" &
+OTPGATED=$!
+stop_otpgated() { stop "$OTPGATED" || true; }
+on_exit stop_otpgated
+poll 100 test -S "$OG_WORK/k.sock" || og_die "otpgated did not start: $(cat "$OG_WORK/otpgated.err")"
 og_sshd_start root
 kr() { "$KR" -c "$OG_CONF" "$@"; }
 fresh_code() {
@@ -144,6 +152,9 @@ check "audit trail: issue, rotate, expire and revoke, each with a fingerprint" \
 # 5. a registry writer killed mid-transaction must not block the key reader.
 # A registry an older version left in rollback-journal mode is converted to
 # WAL by the first writer; its -wal and -shm are readable by group otpgate.
+# (otpgated stopped first: its kept connection holds the registry in WAL
+# mode, and sshd's lookups from here on are the reader's own)
+stop "$OTPGATED"
 header_modes() { od -An -tu1 -j18 -N2 "$OG_WORK/keys.db" | tr -s ' ' | sed 's/^ //'; }
 sqlite3 "$OG_WORK/keys.db" "PRAGMA journal_mode = DELETE" >/dev/null
 check "the registry is in rollback-journal mode, as an older version left it" [ "$(header_modes)" = "1 1" ]

@@ -45,6 +45,8 @@ check "make install PREFIX=/usr: module, tools, plugin, man pages, units and con
 check "the example config is installed 0600" [ "$(stat -c %a "$DEST/etc/otpgate/otpgate.conf")" = 600 ]
 check "the installed service runs the installed program" \
 	grep -qx "ExecStart=/usr/sbin/otpgate-keyrotate rotate" "$DEST/usr/lib/systemd/system/otpgate-keyrotate.service"
+check "the installed otpgated unit runs the installed daemon, with its key socket" \
+	grep -qx "ExecStart=/usr/sbin/otpgated -k /run/otpgate/keys.sock" "$DEST/usr/lib/systemd/system/otpgated.service"
 "$DEST/usr/sbin/otpgate-provision" --version >"$T/out"
 check "the installed tool looks for the plugin where it was installed (/usr/lib/otpgate)" \
 	sh -c "grep -qx 'otpgate-provision $VERSION' $T/out && grep -qx 'plugin directory: /usr/lib/otpgate' $T/out"

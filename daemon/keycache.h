@@ -9,7 +9,7 @@ struct og_store;
 
 struct og_key_registry {
 	struct og_store *st;		/* read-only (og_store_open_registry_kept) */
-	struct og_stamp config;		/* the files the peer must be able to read */
+	struct og_stamp config;		/* what the files were when opened */
 	const char *registry_path;	/* SQLite's file; NULL on PostgreSQL */
 	struct og_stamp registry;
 };

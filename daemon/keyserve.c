@@ -5,17 +5,20 @@
  * keeps open (keycache.c) instead of that process opening it.
  *
  * The socket is the key reader's group's (otpgated -g); beyond that a
- * worker serves only a peer that could read the config and the registry
- * itself (owners, groups and modes of the files and the directories above
- * them, as the kernel would decide), and only
- * for the config it was started with: nobody gets more through the socket
- * than by reading the files. A request it does not serve is closed
- * unanswered, and the reader looks in the registry itself.
+ * worker serves only a peer that could open the config and the registry
+ * itself (tried with its ids and groups: the kernel decides), only for
+ * the config it was started with, and a registry on PostgreSQL only to
+ * root: nobody gets more through the socket than by reading the files. A
+ * request it does not serve is closed unanswered, and the reader looks in
+ * the registry itself.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
@@ -28,8 +31,9 @@
 #include "keyserve.h"
 #include "wire.h"
 
-/* The reader sends its request at once. */
-#define REQUEST_MS 1000
+/* The reader sends its request as soon as it is connected: a peer that
+ * does not is closed soon, not left holding a worker logins need. */
+#define REQUEST_MS 200
 #define GROUPS_MAX 1024
 
 static const char *served_config = OG_DEFAULT_CONFIG;
@@ -56,59 +60,93 @@ static int peer_of(int fd, struct peer *p)
 	return 0;
 }
 
-static int in_group(const struct peer *p, gid_t g)
+/* Takes the peer's filesystem ids and groups (1), or root's back (0). A
+ * worker that cannot take its own back must not go on. */
+static int as_peer(const struct peer *p, int on, gid_t *own, int nown)
 {
-	if (p->cr.gid == g)
-		return 1;
-	for (int i = 0; i < p->ngroups; i++)
-		if (p->groups[i] == g)
-			return 1;
+	if (on) {
+		if (setgroups((size_t)p->ngroups, p->groups) != 0)
+			return -1;
+		setfsgid(p->cr.gid);
+		setfsuid(p->cr.uid);
+		return setfsuid((uid_t)-1) == (int)p->cr.uid && setfsgid((gid_t)-1) == (int)p->cr.gid
+			       ? 0 : -1;
+	}
+	setfsuid(0);
+	setfsgid(0);
+	if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0 || setgroups((size_t)nown, own) != 0)
+		_exit(1);
 	return 0;
 }
 
-/* 1 if the mode bits want (4: read, 1: search) of a file with owner uid,
- * group gid and mode are the peer's, as the kernel would decide. */
-static int allowed(const struct peer *p, uid_t uid, gid_t gid, mode_t mode, unsigned want)
+/* 1 if the peer could open each of the files (NULL: none) for reading, as
+ * the kernel decides (modes, ACLs, every directory on the way): they are
+ * opened with its ids and groups. The worker is one thread. */
+static int may_read(const struct peer *p, const char *a, const char *b)
 {
+	gid_t own[GROUPS_MAX];
+	int nown, ok = 1;
+	const char *path[2] = { a, b };
+
 	if (p->cr.uid == 0)
 		return 1;
-	if (p->cr.uid == uid)
-		return ((mode >> 6) & want) == want;
-	if (in_group(p, gid))
-		return ((mode >> 3) & want) == want;
-	return (mode & want) == want;
-}
-
-/* 1 if the peer could open path (stamped s) for reading: search on every
- * directory above it, read on it. NULL: no file to read (PostgreSQL). */
-static int may_read(const struct peer *p, const char *path, const struct og_stamp *s)
-{
-	char dir[4200], *slash;
-	struct stat st;
-
-	if (path == NULL || p->cr.uid == 0)
-		return 1;
-	if (!allowed(p, s->uid, s->gid, s->mode, 4) || path[0] != '/' ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+	if ((nown = getgroups(GROUPS_MAX, own)) < 0)
 		return 0;
-	while ((slash = strrchr(dir, '/')) != NULL) {
-		slash[slash == dir] = '\0';	/* "/x" leaves "/", then "" ends it */
-		if (stat(dir, &st) != 0 || !allowed(p, st.st_uid, st.st_gid, st.st_mode, 1))
-			return 0;
-		if (slash == dir)
-			break;
+	if (as_peer(p, 1, own, nown) != 0)
+		ok = 0;
+	for (int i = 0; ok && i < 2; i++) {
+		int fd = path[i] == NULL ? -2 : open(path[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+							       O_NOCTTY | O_CLOEXEC);
+		ok = fd != -1;
+		if (fd >= 0)
+			close(fd);
 	}
-	return 1;
+	as_peer(p, 0, own, nown);
+	return ok;
 }
 
-/* The answer: listed, offered found, the lines; 0, or -1 when it does not
- * fit in a message (the reader then looks itself). */
-static int answer(int fd, struct og_wire *m, const struct og_key_answer *a)
+/* Reads the request into m: 0 with its fields, or -1 (logged). */
+static int request(int fd, struct og_wire *m, const struct peer *p, const char **config,
+		   const char **user, const char **offered)
+{
+	if (og_wire_recv(fd, m, REQUEST_MS) == 'P' && og_wire_get(m, config, 4096) == 0 &&
+	    og_wire_get(m, user, 256) == 0 && og_wire_get(m, offered, 64) == 0 &&
+	    og_wire_end(m) == 0 && *config != NULL && og_key_query_ok(*user, *offered))
+		return 0;
+	syslog(LOG_AUTHPRIV | LOG_ERR, "key socket: a malformed request from process %d; closed",
+	       (int)p->cr.pid);
+	return -1;
+}
+
+/* 1 if the peer may have the answer from reg: it could read the config
+ * and the registry itself. A registry on PostgreSQL only root may have:
+ * the daemon would connect with its own credentials, not the reader's. */
+static int peer_allowed(const struct peer *p, const char *config,
+			const struct og_key_registry *reg)
+{
+	if (reg->registry_path == NULL && p->cr.uid != 0) {
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "key socket: a registry on PostgreSQL is answered to"
+		       " root only; uid %u (process %d) looks itself", (unsigned)p->cr.uid,
+		       (int)p->cr.pid);
+		return 0;
+	}
+	if (may_read(p, config, reg->registry_path))
+		return 1;
+	syslog(LOG_AUTHPRIV | LOG_WARNING, "key socket: refused uid %u (process %d): it cannot read"
+	       " %.200s or its key registry", (unsigned)p->cr.uid, (int)p->cr.pid, config);
+	return 0;
+}
+
+/* Sends the answer (listed, offered found, the lines): 0, or -1. */
+static int answer(int fd, struct og_wire *m, const char *user, const struct og_key_answer *a)
 {
 	og_wire_start(m, 'P');
 	og_wire_put_int(m, a->listed);
 	og_wire_put_int(m, a->offered_found);
 	og_wire_put(m, a->text != NULL ? a->text : "");
+	if (m->bad)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "key socket: %s's keys (%zu bytes) do not fit in an"
+		       " answer; the reader looks itself", user, a->len);
 	return og_wire_send(fd, m);
 }
 
@@ -120,31 +158,20 @@ static void serve(int fd, struct og_wire *m, const struct peer *p)
 	char who[OG_USER_MAX + 1], key[64];
 	int r;
 
-	if (og_wire_recv(fd, m, REQUEST_MS) != 'P' || og_wire_get(m, &config, 4096) != 0 ||
-	    og_wire_get(m, &user, 256) != 0 || og_wire_get(m, &offered, 64) != 0 ||
-	    og_wire_end(m) != 0 || config == NULL || !og_key_query_ok(user, offered)) {
-		syslog(LOG_AUTHPRIV | LOG_ERR, "key socket: a malformed request from process %d; closed",
-		       (int)p->cr.pid);
+	if (request(fd, m, p, &config, &user, &offered) != 0)
 		return;
-	}
 	if (strcmp(config, served_config) != 0)
 		return;	/* another config: the reader's own to read */
-	if ((reg = og_key_registry_get(config)) == NULL)
+	if ((reg = og_key_registry_get(config)) == NULL || !peer_allowed(p, config, reg))
 		return;
-	if (!may_read(p, config, &reg->config) || !may_read(p, reg->registry_path, &reg->registry)) {
-		syslog(LOG_AUTHPRIV | LOG_WARNING, "key socket: refused uid %u (process %d): it "
-		       "cannot read %.200s or its key registry", (unsigned)p->cr.uid, (int)p->cr.pid,
-		       config);
-		return;
-	}
 	r = og_key_answer_list(reg->st, user, offered, (int64_t)time(NULL), &a);
 	og_key_registry_done(r == 0);
-	/* logged once answered, while the reader prints it (the answer takes
-	 * the request's place in m: its fields copied first) */
+	/* the answer takes the request's place in m: its fields copied first */
 	snprintf(who, sizeof(who), "%s", user);
 	snprintf(key, sizeof(key), "%s", offered != NULL ? offered : "");
-	if (r == 0 && answer(fd, m, &a) == 0)
-		og_key_answer_log(who, offered != NULL ? key : NULL, &a);
+	/* logged once answered, while the reader prints it, with its pid */
+	if (r == 0 && answer(fd, m, who, &a) == 0)
+		og_key_answer_log(who, offered != NULL ? key : NULL, &a, (long)p->cr.pid);
 	og_key_answer_free(&a);
 }
 

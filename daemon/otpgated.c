@@ -71,6 +71,10 @@ static int listen_at(const char *path, gid_t gid)
 	mode_t old;
 	int fd, r;
 
+	if (path[0] != '/') {	/* "" would make an abstract socket, open to anyone */
+		fprintf(stderr, "otpgated: '%s': a socket needs an absolute path\n", path);
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "otpgated: %s: socket path too long\n", path);
 		return -1;
@@ -89,9 +93,13 @@ static int listen_at(const char *path, gid_t gid)
 	old = umask(gid != (gid_t)-1 ? 0117 : 0177);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r == 0 && gid != (gid_t)-1)
-		r = lchown(path, 0, gid);
-	if (r != 0 || listen(fd, 128) != 0) {
+	if (r == 0 && ((gid != (gid_t)-1 && lchown(path, 0, gid) != 0) || listen(fd, 128) != 0)) {
+		int e = errno;
+		unlink(path);	/* ours, just made: not left behind */
+		errno = e;
+		r = -1;
+	}
+	if (r != 0) {
 		fprintf(stderr, "otpgated: %s: %s\n", path, strerror(errno));
 		close(fd);
 		return -1;
@@ -152,7 +160,7 @@ int main(int argc, char **argv)
 	const char *path = OG_DAEMON_SOCKET, *keys_path = NULL, *group = "otpgate";
 	struct og_listeners l;
 	char *end;
-	int c;
+	int c, config_given = 0, group_given = 0;
 
 	while ((c = getopt_long(argc, argv, "s:k:c:g:w:Vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -164,8 +172,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			og_keys_serve_config(optarg);
+			config_given = 1;
 			break;
-		case 'g': group = optarg; break;
+		case 'g':
+			group = optarg;
+			group_given = 1;
+			break;
 		case 'w':
 			max_workers = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || max_workers < OG_POOL_START || max_workers > MAX_WORKERS_LIMIT) {
@@ -181,6 +193,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (keys_path == NULL && (config_given || group_given)) {
+		fprintf(stderr, "otpgated: -c and -g go with -k (the key socket)\n");
 		return 2;
 	}
 	openlog("otpgated", LOG_PID, LOG_AUTHPRIV);

@@ -22,7 +22,7 @@ int cmd_authorized_keys(struct cli *c, const struct cli_args *a)
 	if (keys_lookup_args_ok(a->n - skip, user, offered))
 		r = keys_lookup(c->config_path, user, offered, og_store_open_registry);
 	else
-		og_key_lookup_log(og_audit_format, user ? user : "", offered, "refused", 0);
+		og_key_lookup_log(og_audit_format, user ? user : "", offered, "refused", 0, 0);
 	closelog();
 	return r;
 }

@@ -84,7 +84,7 @@ int keys_lookup(const char *config_path, const char *user, const char *offered, 
 		r = KEYS_LOOKUP_ELSEWHERE;
 		goto out;
 	}
-	og_key_answer_log(user, offered, lr == OG_OK ? &a : NULL);
+	og_key_answer_log(user, offered, lr == OG_OK ? &a : NULL, 0);
 	if (lr == OG_OK)
 		r = keys_print(&a);
 out:

@@ -94,7 +94,8 @@ void og_key_answer_free(struct og_key_answer *a)
 }
 
 void og_key_lookup_log(size_t (*format)(const struct og_audit_event *ev, char *out, size_t cap),
-		       const char *user, const char *offered, const char *result, int n)
+		       const char *user, const char *offered, const char *result, int n,
+		       long reader)
 {
 	struct og_audit_event ev = {
 		.ts = (int64_t)time(NULL), .event = "key-lookup", .result = result,
@@ -104,13 +105,18 @@ void og_key_lookup_log(size_t (*format)(const struct og_audit_event *ev, char *o
 	char line[OG_AUDIT_LINE_MAX];
 
 	format(&ev, line, sizeof(line));
-	syslog(LOG_AUTHPRIV | LOG_INFO, "%s keys=%d", line, n);
+	if (reader != 0)
+		syslog(LOG_AUTHPRIV | LOG_INFO, "%s keys=%d reader=%ld", line, n, reader);
+	else
+		syslog(LOG_AUTHPRIV | LOG_INFO, "%s keys=%d", line, n);
 }
 
-void og_key_answer_log(const char *user, const char *offered, const struct og_key_answer *a)
+void og_key_answer_log(const char *user, const char *offered, const struct og_key_answer *a,
+		       long reader)
 {
 	const char *result = a == NULL ? "error" : offered && !a->offered_found ? "not-registered"
 										 : "ok";
 
-	og_key_lookup_log(og_audit_format_short, user, offered, result, a != NULL ? a->listed : 0);
+	og_key_lookup_log(og_audit_format_short, user, offered, result, a != NULL ? a->listed : 0,
+			  reader);
 }

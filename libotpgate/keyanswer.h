@@ -35,13 +35,17 @@ void og_key_answer_free(struct og_key_answer *a);
 struct og_audit_event;
 
 /* The syslog line of a lookup (openlog done): "key-lookup" with its result
- * and how many keys were listed, formatted by format: og_audit_format, or
- * og_audit_format_short for arguments known to be short (og_key_query_ok). */
+ * and how many keys were listed ("keys=N"), formatted by format:
+ * og_audit_format, or og_audit_format_short for arguments known to be
+ * short (og_key_query_ok); then "reader=PID" when reader is not 0 (the
+ * process otpgated answered). */
 void og_key_lookup_log(size_t (*format)(const struct og_audit_event *ev, char *out, size_t cap),
-		       const char *user, const char *offered, const char *result, int n);
+		       const char *user, const char *offered, const char *result, int n,
+		       long reader);
 
 /* og_key_lookup_log for a lookup og_key_query_ok took and answered with a,
  * or that failed (a NULL: "error"). */
-void og_key_answer_log(const char *user, const char *offered, const struct og_key_answer *a);
+void og_key_answer_log(const char *user, const char *offered, const struct og_key_answer *a,
+		       long reader);
 
 #endif

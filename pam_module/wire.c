@@ -123,6 +123,10 @@ int og_wire_dial(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, r;
 
+	if (path[0] != '/') {	/* "" would name an abstract socket anyone may bind */
+		errno = EINVAL;
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -43,8 +43,8 @@ void og_wire_put_int(struct og_wire *w, long long v);
 /* Sends w; 0, or -1 (it did not fit, or the peer is gone). */
 int og_wire_send(int fd, const struct og_wire *w);
 
-/* A socket connected to path, non-blocking, or -1 with errno (EAGAIN: the
- * listener's queue is full). */
+/* A socket connected to path (absolute: EINVAL otherwise), non-blocking,
+ * or -1 with errno (EAGAIN: the listener's queue is full). */
 int og_wire_dial(const char *path);
 
 /* Receives one message within timeout_ms (-1: no bound); its type, or -1

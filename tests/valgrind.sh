@@ -64,9 +64,10 @@ printf 'auth required %s/pam_otpgate.so config=%s/otpgate.conf daemon=%s/d.sock\
 	"$BUILD" "$T" "$T" "$BUILD" "$T" "$T" >"$T/pam.d/vgd"
 "$BUILD/tests/pam-login" -d "$T/pam.d" -s vgd -U "$T/daemon-users.txt" -r 127.0.0.1 -A \
 	>"$T/outd.txt" 2>&1
-# (the first one opens the registry in a worker; the reader's own syslog
-# caught, to see that otpgated answered every one: the reader logs only
-# the lookups it makes itself)
+# (the reader's own syslog caught, to count those otpgated answered: the
+# reader logs only the lookups it makes itself. Under valgrind a worker
+# opening the registry for its first lookup may miss the reader's half
+# second, so up to 5 of 50, one a worker and a spare, may be the reader's)
 FP=$(ssh-keygen -l -f "$T/key.pub" | awk '{print $2}')
 "$BUILD/otpgate-keyrotate" -c "$T/otpgate.conf" authorized-keys --daemon "$T/k.sock" root >/dev/null
 : >"$T/keylog"
@@ -78,8 +79,9 @@ done' lookups "$BUILD" "$T" "$FP" >"$T/keys.txt" 2>&1
 stop "$DPID"
 okd=$(grep -c ': Success$' "$T/outd.txt")
 keys=$(grep -c '^expiry-time=.* otpgate:[0-9a-f]*$' "$T/keys.txt")
-if grep -q 'otpgate-keyrotate\[[0-9]*\]: event=key-lookup' "$T/keylog"; then
-	keys="$keys (but the reader looked itself: $(grep -c . "$T/keylog") syslog lines)"
+own=$(grep -c 'otpgate-keyrotate\[[0-9]*\]: event=key-lookup' "$T/keylog")
+if [ "$own" -gt 5 ]; then
+	keys="$keys (but the reader looked itself $own times)"
 fi
 if [ -n "$(cat "$T"/vgd.*)" ] || [ "$okd" -ne "$N" ] || [ "$keys" != 50 ]; then
 	cat "$T"/vgd.*
@@ -89,4 +91,4 @@ if [ -n "$(cat "$T"/vgd.*)" ] || [ "$okd" -ne "$N" ] || [ "$keys" != 50 ]; then
 	echo "valgrind: $N logins and 50 key lookups through otpgated: FAILED ($okd, $keys succeeded)"
 	exit 1
 fi
-echo "valgrind: $okd of $N logins and $keys of 50 key lookups through otpgated succeeded, no leaks or memory errors in the daemon"
+echo "valgrind: $okd of $N logins and $keys of 50 key lookups ($((50 - own)) answered by otpgated) succeeded, no leaks or memory errors in the daemon"

@@ -71,7 +71,8 @@ holds() {
 		diag "syslog: $(cat "$T/log")"
 	fi
 }
-LOOKUP="event=key-lookup result=ok reason=listed user=root service=sshd key=$FP keys=1$"
+# the lookup's line: otpgated's ends with the reader's pid, the reader's own not
+LOOKUP="event=key-lookup result=ok reason=listed user=root service=sshd key=$FP keys=1"
 
 with_daemon "
 	stat -c '%a %U %G' '$K' >'$T/mode'
@@ -87,18 +88,18 @@ holds "the reader (user otpgate) gets root's key through otpgated" \
 	'[ "$(cat "$T/rc1")" = 0 ] && [ "$(wc -l <"$T/out1")" = 1 ] && grep -q "$KEYLINE" "$T/out1"'
 check "... as --daemon=SOCKET too" cmp -s "$T/out1" "$T/out2"
 holds "... otpgated answered both and logged them; the reader only the next one" \
-	'[ "$(logged otpgated "$LOOKUP")" = 2 ] && [ "$(logged otpgate-keyrotate key-lookup)" = 1 ]'
+	'[ "$(logged otpgated "$LOOKUP reader=[0-9]*$")" = 2 ] && [ "$(logged otpgate-keyrotate key-lookup)" = 1 ]'
 holds "another config than otpgated's: the reader looks itself, the same line" \
-	'cmp -s "$T/out1" "$T/out3" && [ "$(logged otpgate-keyrotate "$LOOKUP")" = 1 ]'
+	'cmp -s "$T/out1" "$T/out3" && [ "$(logged otpgate-keyrotate "$LOOKUP$")" = 1 ]'
 holds "a key revoked is gone from otpgated's answer at once (exit 0, nothing printed)" \
 	'[ "$(cat "$T/rc4")" = 0 ] && [ ! -s "$T/out4" ] &&
-	[ "$(logged otpgated "result=not-registered reason=none user=root service=sshd key=$FP keys=0$")" = 1 ]'
+	[ "$(logged otpgated "result=not-registered reason=none user=root service=sshd key=$FP keys=0 reader=[0-9]*$")" = 1 ]'
 
 # a second key, for the rest
 ssh-keygen -q -t ed25519 -N '' -f "$T/k2"
 "$BUILD/otpgate-keyrotate" -c "$R/otpgate.conf" add root "$T/k2.pub" >/dev/null 2>&1
 FP=$(ssh-keygen -l -f "$T/k2.pub" | awk '{print $2}')
-LOOKUP="event=key-lookup result=ok reason=listed user=root service=sshd key=$FP keys=1$"
+LOOKUP="event=key-lookup result=ok reason=listed user=root service=sshd key=$FP keys=1"
 
 # only to whoever could read the files: a registry the reader may no longer
 # read is refused by otpgated too; a stranger cannot even connect
@@ -118,7 +119,7 @@ holds "a user outside the reader's group cannot use the socket: nothing printed,
 	'[ "$(cat "$T/rc6")" = 1 ] && [ ! -s "$T/out6" ] &&
 	[ "$(logged otpgate-keyrotate "$K: Permission denied; looking up here")" = 1 ]'
 holds "... and the reader is served again once it may read" \
-	'grep -q "$KEYLINE" "$T/out7" && [ "$(logged otpgated "$LOOKUP")" = 1 ]'
+	'grep -q "$KEYLINE" "$T/out7" && [ "$(logged otpgated "$LOOKUP reader=[0-9]*$")" = 1 ]'
 
 # ... and could reach them: a config in a directory only root may search
 mkdir -m 700 "$R/private"
@@ -129,6 +130,56 @@ with_daemon "
 holds "a config in a directory the reader may not search: otpgated refuses it too" \
 	'[ "$(cat "$T/rc9")" = 1 ] && [ ! -s "$T/out9" ] &&
 	[ "$(logged otpgated "key socket: refused uid $(id -u otpgate) (process [0-9]*): it cannot read $R/private/otpgate.conf")" = 1 ]'
+
+# ... the kernel decides, not a walk of the path as written: a symlink to a
+# directory inside one the reader may not search
+mkdir -m 755 "$R/private/inner"
+cp -p "$R/otpgate.conf" "$R/private/inner/otpgate.conf"
+ln -s "$R/private/inner" "$R/link"
+with_daemon "
+	$AS_READER -c '$R/link/otpgate.conf' authorized-keys --daemon '$K' root '$FP' >'$T/out10' 2>&1; echo \$? >'$T/rc10'
+" "$R/link/otpgate.conf"
+holds "a config behind a symlink into a directory the reader may not search: refused too" \
+	'[ "$(cat "$T/rc10")" = 1 ] && [ ! -s "$T/out10" ] &&
+	[ "$(logged otpgated "key socket: refused uid $(id -u otpgate) (process [0-9]*): it cannot read $R/link/otpgate.conf")" = 1 ]'
+
+# the reader believes a daemon that is root's only: one of its own user
+# (anyone who runs as otpgate) could hand sshd any key for anyone
+mkdir -m 700 "$R/fake"
+chown otpgate "$R/fake"
+cat >"$R/fake.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1])
+s.listen(4)
+open(sys.argv[2], "w").close()
+c, _ = s.accept()
+c.recv(65536)
+try:
+    c.send(b"P+1\0+1\0+ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKE otpgate:fake\n\0")
+except BrokenPipeError:  # the reader hung up, as it should
+    pass
+c.close()
+PY
+chmod 644 "$R/fake.py"
+setpriv --reuid otpgate --regid otpgate --init-groups /usr/bin/python3 "$R/fake.py" \
+	"$R/fake/k.sock" "$R/fake/ready" &
+FAKE=$!
+poll 100 test -e "$R/fake/ready"
+: >"$T/log"
+# shellcheck disable=SC2086 # AS_READER: a command line
+syslog_of "$T/log" $AS_READER -c "$R/otpgate.conf" authorized-keys --daemon "$R/fake/k.sock" root \
+	"$FP" >"$T/out11" 2>&1
+stop "$FAKE"
+holds "a daemon that is not root's is not believed: the reader looks itself" \
+	'! grep -q FAKE "$T/out11" && grep -q "$KEYLINE" "$T/out11" &&
+	[ "$(logged otpgate-keyrotate "$R/fake/k.sock: not root.s; looking up here")" = 1 ]'
+: >"$T/log"
+# shellcheck disable=SC2086 # AS_READER: a command line
+syslog_of "$T/log" $AS_READER -c "$R/otpgate.conf" authorized-keys --daemon= root "$FP" >"$T/out12" 2>&1
+holds "an empty --daemon= names no socket (not an abstract one anyone may bind): the reader looks itself" \
+	'grep -q "$KEYLINE" "$T/out12" &&
+	[ "$(logged otpgate-keyrotate "otpgated at : Invalid argument; looking up here")" = 1 ]'
 
 # hostile requests: each closed unanswered, and otpgated serves on
 cat >"$T/hostile.py" <<'PY'

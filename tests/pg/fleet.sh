@@ -176,6 +176,18 @@ if [ -e "$("$BUILD/otpgate-keyrotate-tool" --version | sed -n 's/^plugin directo
 else
 	check "... which the front alone does not serve: nothing printed, the tool named" \
 		sh -c "[ $rc = 1 ] && [ ! -s '$T/ak.out' ] && grep -q 'otpgate-keyrotate-tool not found' '$T/ak.err'"
+	# ... but otpgated does, on its key socket, to root (a registry on
+	# PostgreSQL it answers to root only): the front alone then lists it
+	"$BUILD/otpgated" -s "$T/kd.sock" -k "$T/kk.sock" -c "$T/bastion2.conf" 2>"$T/kd.err" &
+	KD=$!
+	stop_kd() { stop "$KD" || true; }
+	on_exit stop_kd
+	poll 100 test -S "$T/kk.sock"
+	"$T/front/otpgate-keyrotate" -c "$T/bastion2.conf" authorized-keys --daemon "$T/kk.sock" spread \
+		>"$T/ak.out" 2>"$T/ak.err"
+	check "through otpgated's key socket the front alone lists spread's key on PostgreSQL" \
+		[ "$(grep -c '^expiry-time="[0-9]\{14\}Z" ssh-ed25519 [^ ]* otpgate:[0-9a-f]\{32\}$' "$T/ak.out")" = 1 ]
+	stop "$KD"
 fi
 info="SSH_AUTH_INFO_0=publickey $(cut -d' ' -f1,2 "$T/fleetkey.pub")"
 sql "select count(*) from access_keys where \"user\"='spread' and state='active'" | grep -q '^1$'

@@ -121,27 +121,28 @@ holds "a user outside the reader's group cannot use the socket: nothing printed,
 holds "... and the reader is served again once it may read" \
 	'grep -q "$KEYLINE" "$T/out7" && [ "$(logged otpgated "$LOOKUP reader=[0-9]*$")" = 1 ]'
 
+# unreachable DESC CONFIG: otpgated serving CONFIG, which the reader may
+# not open, refuses the reader too (and the reader's own look fails)
+unreachable() {
+	with_daemon "
+		$AS_READER -c '$2' authorized-keys --daemon '$K' root '$FP' >'$T/out9' 2>&1; echo \$? >'$T/rc9'
+	" "$2"
+	holds "$1" \
+		'[ "$(cat "$T/rc9")" = 1 ] && [ ! -s "$T/out9" ] &&
+		[ "$(logged otpgated "key socket: refused uid $(id -u otpgate) (process [0-9]*): it cannot read '"$2"'")" = 1 ]'
+}
 # ... and could reach them: a config in a directory only root may search
 mkdir -m 700 "$R/private"
 cp -p "$R/otpgate.conf" "$R/private/otpgate.conf"
-with_daemon "
-	$AS_READER -c '$R/private/otpgate.conf' authorized-keys --daemon '$K' root '$FP' >'$T/out9' 2>&1; echo \$? >'$T/rc9'
-" "$R/private/otpgate.conf"
-holds "a config in a directory the reader may not search: otpgated refuses it too" \
-	'[ "$(cat "$T/rc9")" = 1 ] && [ ! -s "$T/out9" ] &&
-	[ "$(logged otpgated "key socket: refused uid $(id -u otpgate) (process [0-9]*): it cannot read $R/private/otpgate.conf")" = 1 ]'
-
+unreachable "a config in a directory the reader may not search: otpgated refuses it too" \
+	"$R/private/otpgate.conf"
 # ... the kernel decides, not a walk of the path as written: a symlink to a
 # directory inside one the reader may not search
 mkdir -m 755 "$R/private/inner"
 cp -p "$R/otpgate.conf" "$R/private/inner/otpgate.conf"
 ln -s "$R/private/inner" "$R/link"
-with_daemon "
-	$AS_READER -c '$R/link/otpgate.conf' authorized-keys --daemon '$K' root '$FP' >'$T/out10' 2>&1; echo \$? >'$T/rc10'
-" "$R/link/otpgate.conf"
-holds "a config behind a symlink into a directory the reader may not search: refused too" \
-	'[ "$(cat "$T/rc10")" = 1 ] && [ ! -s "$T/out10" ] &&
-	[ "$(logged otpgated "key socket: refused uid $(id -u otpgate) (process [0-9]*): it cannot read $R/link/otpgate.conf")" = 1 ]'
+unreachable "a config behind a symlink into a directory the reader may not search: refused too" \
+	"$R/link/otpgate.conf"
 
 # the reader believes a daemon that is root's only: one of its own user
 # (anyone who runs as otpgate) could hand sshd any key for anyone

@@ -6,7 +6,7 @@
  *
  * The socket is the key reader's group's (otpgated -g); beyond that a
  * worker serves only a peer that could open the config and the registry
- * itself (tried with its ids and groups: the kernel decides), only for
+ * itself (checked with its ids and groups: the kernel decides), only for
  * the config it was started with, and a registry on PostgreSQL only to
  * root: nobody gets more through the socket than by reading the files. A
  * request it does not serve is closed unanswered, and the reader looks in
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,28 +80,36 @@ static int as_peer(const struct peer *p, int on, gid_t *own, int nown)
 	return 0;
 }
 
+/* 1 if path may be read with the filesystem ids and groups in force, as
+ * the kernel decides (faccessat2 with AT_EACCESS checks with them; glibc
+ * would emulate it with the effective ids, which are root's, so it is
+ * called directly, and a kernel without it is a no). The file is never
+ * opened: closing any descriptor of the registry would drop the POSIX
+ * locks the kept SQLite connection holds on it, for the whole process. */
+static int readable(const char *path)
+{
+#ifdef SYS_faccessat2
+	return syscall(SYS_faccessat2, AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
+#else
+	(void)path;
+	return 0;
+#endif
+}
+
 /* 1 if the peer could open each of the files (NULL: none) for reading, as
- * the kernel decides (modes, ACLs, every directory on the way): they are
- * opened with its ids and groups. The worker is one thread. */
+ * the kernel decides (modes, ACLs, every directory on the way): checked
+ * with its ids and groups. The worker is one thread. */
 static int may_read(const struct peer *p, const char *a, const char *b)
 {
 	gid_t own[GROUPS_MAX];
-	int nown, ok = 1;
-	const char *path[2] = { a, b };
+	int nown, ok;
 
 	if (p->cr.uid == 0)
 		return 1;
 	if ((nown = getgroups(GROUPS_MAX, own)) < 0)
 		return 0;
-	if (as_peer(p, 1, own, nown) != 0)
-		ok = 0;
-	for (int i = 0; ok && i < 2; i++) {
-		int fd = path[i] == NULL ? -2 : open(path[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-							       O_NOCTTY | O_CLOEXEC);
-		ok = fd != -1;
-		if (fd >= 0)
-			close(fd);
-	}
+	ok = as_peer(p, 1, own, nown) == 0 && (a == NULL || readable(a)) &&
+	     (b == NULL || readable(b));
 	as_peer(p, 0, own, nown);
 	return ok;
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "keycache.h"
 #include "log.h"
+#include "stamp.h"
 #include "store.h"
 
 static void log_to_syslog(void *ctx, int prio, const char *msg)
@@ -27,6 +28,7 @@ static const struct og_log syslog_sink = { log_to_syslog, NULL, 0 };
 static struct {
 	struct og_key_registry reg;
 	struct og_config cfg;
+	struct og_stamp config, registry;	/* what the files were when opened */
 	int open;
 } kept;
 
@@ -52,8 +54,8 @@ static int still_good(const char *config)
 		return 0;
 	og_stamp_of(config, &c);
 	og_stamp_of_db(registry_file(&kept.cfg), &r);
-	return memcmp(&c, &kept.reg.config, sizeof(c)) == 0 &&
-	       memcmp(&r, &kept.reg.registry, sizeof(r)) == 0;
+	return memcmp(&c, &kept.config, sizeof(c)) == 0 &&
+	       memcmp(&r, &kept.registry, sizeof(r)) == 0;
 }
 
 const struct og_key_registry *og_key_registry_get(const char *config)
@@ -64,7 +66,7 @@ const struct og_key_registry *og_key_registry_get(const char *config)
 		return &kept.reg;
 	og_key_registry_drop();
 	/* the stamp before the read: a change while it is read shows next time */
-	og_stamp_of(config, &kept.reg.config);
+	og_stamp_of(config, &kept.config);
 	if (og_config_load(config, &kept.cfg, err, sizeof(err), &syslog_sink) != 0) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err);
 		og_config_free(&kept.cfg);
@@ -72,7 +74,7 @@ const struct og_key_registry *og_key_registry_get(const char *config)
 		return NULL;
 	}
 	kept.reg.registry_path = registry_file(&kept.cfg);
-	og_stamp_of_db(kept.reg.registry_path, &kept.reg.registry);
+	og_stamp_of_db(kept.reg.registry_path, &kept.registry);
 	if (og_store_open_registry_kept(&kept.cfg, &syslog_sink, &kept.reg.st) != 0) {
 		og_store_close(kept.reg.st);
 		og_config_free(&kept.cfg);

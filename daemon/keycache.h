@@ -3,15 +3,11 @@
 #ifndef OTPGATE_KEYCACHE_H
 #define OTPGATE_KEYCACHE_H
 
-#include "stamp.h"
-
 struct og_store;
 
 struct og_key_registry {
 	struct og_store *st;		/* read-only (og_store_open_registry_kept) */
-	struct og_stamp config;		/* what the files were when opened */
 	const char *registry_path;	/* SQLite's file; NULL on PostgreSQL */
-	struct og_stamp registry;
 };
 
 /* The registry config names, kept from the last call while config and

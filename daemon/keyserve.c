@@ -61,23 +61,24 @@ static int peer_of(int fd, struct peer *p)
 	return 0;
 }
 
-/* Takes the peer's filesystem ids and groups (1), or root's back (0). A
- * worker that cannot take its own back must not go on. */
-static int as_peer(const struct peer *p, int on, gid_t *own, int nown)
+/* Takes the peer's filesystem ids and groups: 0, or -1. */
+static int become_peer(const struct peer *p)
 {
-	if (on) {
-		if (setgroups((size_t)p->ngroups, p->groups) != 0)
-			return -1;
-		setfsgid(p->cr.gid);
-		setfsuid(p->cr.uid);
-		return setfsuid((uid_t)-1) == (int)p->cr.uid && setfsgid((gid_t)-1) == (int)p->cr.gid
-			       ? 0 : -1;
-	}
+	if (setgroups((size_t)p->ngroups, p->groups) != 0)
+		return -1;
+	setfsgid(p->cr.gid);
+	setfsuid(p->cr.uid);
+	return setfsuid((uid_t)-1) == (int)p->cr.uid && setfsgid((gid_t)-1) == (int)p->cr.gid ? 0 : -1;
+}
+
+/* Takes root's filesystem ids and its own groups back; a worker that
+ * cannot must not go on. */
+static void become_root(const gid_t *own, int nown)
+{
 	setfsuid(0);
 	setfsgid(0);
 	if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0 || setgroups((size_t)nown, own) != 0)
 		_exit(1);
-	return 0;
 }
 
 /* 1 if path may be read with the filesystem ids and groups in force, as
@@ -108,9 +109,8 @@ static int may_read(const struct peer *p, const char *a, const char *b)
 		return 1;
 	if ((nown = getgroups(GROUPS_MAX, own)) < 0)
 		return 0;
-	ok = as_peer(p, 1, own, nown) == 0 && (a == NULL || readable(a)) &&
-	     (b == NULL || readable(b));
-	as_peer(p, 0, own, nown);
+	ok = become_peer(p) == 0 && (a == NULL || readable(a)) && (b == NULL || readable(b));
+	become_root(own, nown);
 	return ok;
 }
 

@@ -15,7 +15,8 @@ int cmd_authorized_keys(struct cli *c, const struct cli_args *a)
 {
 	const char *daemon = NULL;
 	int skip = keys_daemon_arg(a->n, a->arg, &daemon);
-	const char *user = skip < a->n ? a->arg[skip] : NULL, *offered = skip + 1 < a->n ? a->arg[skip + 1] : NULL;
+	const char *user = skip < a->n ? a->arg[skip] : NULL;
+	const char *offered = skip + 1 < a->n ? a->arg[skip + 1] : NULL;
 	int r = 1;
 
 	openlog("otpgate-keyrotate", LOG_PID, LOG_AUTHPRIV);

@@ -7,18 +7,15 @@
  * docs/architecture.md).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
-#include "accesskey.h"
 #include "config.h"
 #include "err.h"
 #include "keyanswer.h"
 #include "lookup.h"
 #include "store.h"
-#include "util.h"
 
 static void log_to_syslog(void *ctx, int prio, const char *msg)
 {

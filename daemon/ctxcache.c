@@ -9,7 +9,9 @@
  * place; a chmod made it unsafe: the store refuses it), after a call in
  * which the store failed, and when the store cannot serve another call
  * (og_store_idle_ok: PostgreSQL closed the connection meanwhile). The
- * spool is flushed on every call, as in process.
+ * spool is flushed on every call, as in process. The store is told it is
+ * kept (og_store_keep): what its commits can leave for later is done by
+ * og_pam_ctx_upkeep, once the answer is out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,12 @@ void og_pam_ctx_drop(void)
 	memset(&kept, 0, sizeof(kept));
 }
 
+void og_pam_ctx_upkeep(void)
+{
+	if (kept.ctx != NULL)
+		og_store_upkeep(kept.ctx->st);
+}
+
 static int still_good(const char *config)
 {
 	struct og_stamp now[3];
@@ -74,6 +82,7 @@ struct og_ctx *og_pam_ctx_open(const char *config, const struct og_log *log, cha
 	if ((*r = og_ctx_open(ctx, config, log, err, errlen)) == 0 &&
 	    (kept.config = strdup(config)) != NULL) {
 		kept.ctx = ctx;
+		og_store_keep(ctx->st);
 		kept.files[0] = config_stamp;
 		stamps(ctx, kept.files);
 	}

@@ -172,6 +172,12 @@ void og_store_close(struct og_store *st);
  * No round trip. */
 int og_store_idle_ok(struct og_store *st);
 
+/* The store will be kept open between calls: work a commit need not do
+ * before the answer (SQLite's checkpoints) is left to og_store_upkeep,
+ * which its keeper calls between calls, once the answer is out. */
+void og_store_keep(struct og_store *st);
+void og_store_upkeep(struct og_store *st);
+
 /* Opens only the key registry, read-only: what otpgate-keyrotate
  * authorized-keys may see as the unprivileged AuthorizedKeysCommandUser. */
 int og_store_open_registry(const struct og_config *cfg, const struct og_log *log,

@@ -338,6 +338,11 @@ struct og_store_ops {
 	/* 1 when the open store, idle since its last call, can serve the next
 	 * without a round trip to find out (otpgated keeps stores open) */
 	int (*idle_ok)(void *be);
+	/* The connection is kept between calls (otpgated): work its commits
+	 * need not do before the answer waits for upkeep, called between
+	 * calls and at close. */
+	void (*keep)(void *be);
+	void (*upkeep)(void *be);
 	/*
 	 * Runs n statements in order, in one round trip where the dialect
 	 * can, then commits the open transaction when commit is set. OG_OK,
@@ -360,7 +365,7 @@ int og_store_open_ops(const struct og_store_ops *ops, const struct og_config *cf
 	.close = P##_close, .init = P##_init, .check_schema = P##_check_schema, \
 	.stored_version = P##_stored_version, .keys_ready = P##_keys_ready, .begin = P##_begin, \
 	.commit = P##_commit, .rollback = P##_rollback, .in_transaction = P##_in_transaction, \
-	.idle_ok = P##_idle_ok, .batch = P##_batch }
+	.idle_ok = P##_idle_ok, .keep = P##_keep, .upkeep = P##_upkeep, .batch = P##_batch }
 
 struct og_store {
 	const struct og_store_ops *ops;

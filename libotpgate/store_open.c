@@ -49,6 +49,18 @@ int og_store_idle_ok(struct og_store *st)
 	return st != NULL && st->ops->idle_ok(st->be);
 }
 
+void og_store_keep(struct og_store *st)
+{
+	if (st != NULL)
+		st->ops->keep(st->be);
+}
+
+void og_store_upkeep(struct og_store *st)
+{
+	if (st != NULL)
+		st->ops->upkeep(st->be);
+}
+
 void og_store_close(struct og_store *st)
 {
 	if (st == NULL)

@@ -12,10 +12,20 @@
  * creations per login), and the next opener would have to rebuild the
  * WAL index from however long the WAL has grown. So: no checkpoint on
  * close, the WAL file is kept, and a commit that leaves more than
- * CHECKPOINT_FRAMES frames in the WAL truncates it with a checkpoint.
- * The WAL an opener must read stays a few logins long, and the cost of
- * the checkpoint is shared by those logins. Writers wait for each other
- * through a fine-grained busy handler, not SQLite's millisecond sleeps.
+ * CHECKPOINT_FRAMES frames in the WAL checkpoints it. The WAL an opener
+ * must read stays a few logins long, and the cost of the checkpoint is
+ * shared by those logins. The next writer starts the WAL over from its
+ * top, so a commit overwrites blocks the file already has: its fdatasync
+ * writes data alone, with no new blocks or file size to record (a
+ * truncated WAL made every commit's sync write the inode too). A WAL a
+ * large transaction grew is cut back to WAL_KEEP_BYTES when started over.
+ *
+ * A connection otpgated keeps between logins (sq_keep) leaves the
+ * checkpoint to sq_upkeep, which the worker calls once the answer is out,
+ * and only every CHECKPOINT_FRAMES_KEPT frames: a kept connection never
+ * rebuilds the WAL index, so the longer WAL costs it nothing. Writers
+ * wait for each other through a fine-grained busy handler, not SQLite's
+ * millisecond sleeps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +42,9 @@
 #include "fileio.h"
 #include "store_backend.h"
 
-#define CHECKPOINT_FRAMES 16	/* about four logins' worth of pages */
+#define CHECKPOINT_FRAMES 16	/* a few logins' worth of pages */
+#define CHECKPOINT_FRAMES_KEPT 64	/* the same, for a connection kept between logins */
+#define WAL_KEEP_BYTES 1048576	/* a longer WAL is cut to this once started over */
 #define WAL_HEADER_LEN 32	/* a WAL file's header, before its first frame */
 #define REGISTRY_VERSION 1
 #define MAX_VALUES 24		/* the most values a statement is given */
@@ -78,6 +90,8 @@ struct sqlite_be {
 	enum og_open_mode mode;
 	char reg_path[4096];	/* the key registry, attached when first needed */
 	int reg_attached;
+	int kept;		/* sq_keep: checkpoints wait for sq_upkeep */
+	int checkpoint_due;	/* a kept connection's WAL is long enough */
 };
 
 static int need_registry(struct sqlite_be *be);
@@ -197,16 +211,20 @@ static int file_uri(const char *path, const char *query, char *out, size_t cap)
 }
 
 /*
- * After each commit: checkpoint a WAL that holds CHECKPOINT_FRAMES. The
- * store's is truncated too. The key registry's keeps its length (the next
- * writer starts it over from the top): see registry_wal.
+ * After each commit: checkpoint a WAL that holds CHECKPOINT_FRAMES, or on
+ * a kept connection note that one is due. Never truncated: the next
+ * writer starts it over from the top (for the key registry, see also
+ * registry_wal). PASSIVE never waits: a checkpoint readers hold back is
+ * finished by a later one.
  */
 static int wal_committed(void *p, sqlite3 *db, const char *name, int frames)
 {
-	(void)p;
-	if (frames >= CHECKPOINT_FRAMES)
-		sqlite3_wal_checkpoint_v2(db, name, strcmp(name, "reg") == 0 ? SQLITE_CHECKPOINT_PASSIVE
-						     : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	struct sqlite_be *be = p;
+
+	if (be->kept)
+		be->checkpoint_due |= frames >= CHECKPOINT_FRAMES_KEPT;
+	else if (frames >= CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -243,7 +261,8 @@ static int open_main(struct sqlite_be *be, const struct og_config *cfg, int crea
 	 * pseudonyms: a smaller cache writes pages out and reads them back);
 	 * it takes only the pages used, so a login's stays a few dozen. */
 	return exec(be, "PRAGMA main.synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-		    " PRAGMA main.cache_size = -" XSTR(CACHE_KIB) ";");
+		    " PRAGMA main.cache_size = -" XSTR(CACHE_KIB) ";"
+		    " PRAGMA main.journal_size_limit = " XSTR(WAL_KEEP_BYTES) ";");
 }
 
 /*
@@ -403,9 +422,28 @@ static int sq_open(const struct og_config *cfg, const struct og_log *log, enum o
 	return mode == OG_OPEN_INIT ? need_registry(be) : OG_OK;
 }
 
+/* The connection outlives the call: its checkpoints wait for sq_upkeep. */
+static void sq_keep(void *p)
+{
+	((struct sqlite_be *)p)->kept = 1;
+}
+
+/* Between calls on a kept connection: the checkpoint its commits left due. */
+static void sq_upkeep(void *p)
+{
+	struct sqlite_be *be = p;
+
+	if (!be->checkpoint_due || !sqlite3_get_autocommit(be->db))
+		return;
+	be->checkpoint_due = 0;
+	sqlite3_wal_checkpoint_v2(be->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 static void sq_close(void *p)
 {
 	struct sqlite_be *be = p;
+
+	sq_upkeep(be);
 
 	for (int i = 0; i < OG_Q_COUNT; i++)
 		sqlite3_finalize(be->stmts[i]);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -197,6 +198,82 @@ static void test_replay_and_claim(void **state)
 	assert_int_equal(us.tokens[0].last_used, 1030);
 	assert_int_equal(audit_count(x), 2);
 	og_store_user_state_wipe(&us);
+	trail_intact(x->st);
+}
+
+/* The SQLite store's WAL file, in bytes (-1: none). */
+static long wal_bytes(const struct fx *x)
+{
+	char wal[1100];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", x->cfg.store_path);
+	return stat(wal, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+#define FRAME_BYTES (4096 + 24)	/* a WAL frame of a 4 KiB page */
+
+/* n logins accepted on token t from step first on; the WAL's largest size
+ * in *most, and whether it ever shrank in *shrank */
+static void logins(struct fx *x, const struct og_token *t, int first, int n, int upkeep,
+		   long *most, int *shrank)
+{
+	for (int i = 0; i < n; i++) {
+		struct og_audit_event ev = event("alice", "ok", 1000 + 30 * (first + i));
+		long now;
+
+		assert_int_equal(og_store_login_accept(x->st, t->id, first + i, 0, 0, &ev), OG_OK);
+		if (upkeep)
+			og_store_upkeep(x->st);
+		if (conninfo != NULL)
+			continue;
+		now = wal_bytes(x);
+		*shrank |= now < *most;
+		*most = now > *most ? now : *most;
+	}
+}
+
+/* A store kept open between calls (otpgated): its commits are seen at
+ * once by everyone, as a short-lived connection's are, and on SQLite the
+ * checkpoints wait for og_store_upkeep. A short-lived connection
+ * checkpoints every few logins. Neither truncates the WAL: later commits
+ * overwrite what it holds, so its file neither shrinks nor keeps growing. */
+static void test_kept_store(void **state)
+{
+	struct fx *x = *state;
+	struct og_user_state us;
+	struct og_token t;
+	struct og_store *other;
+	long most = 0, before;
+	int shrank = 0;
+
+	add_token(x, "alice", "acme", "s-1", OG_TOKEN_ACTIVE, 900, &t);
+	before = most = wal_bytes(x);
+	logins(x, &t, 100, 60, 0, &most, &shrank);
+	if (conninfo == NULL) {
+		assert_false(shrank);
+		assert_true(most <= (before > 24 * FRAME_BYTES ? before : 24 * FRAME_BYTES + 32));
+	}
+	og_store_keep(x->st);
+	logins(x, &t, 200, 60, 0, &most, &shrank);
+	if (conninfo == NULL)	/* no checkpoint without upkeep: the WAL grew */
+		assert_true(most > 64 * FRAME_BYTES);
+	assert_int_equal(og_store_open(&x->cfg, &x->log, 0, &other), OG_OK);
+	assert_int_equal(og_store_user_state(other, "alice", &us), OG_OK);
+	assert_int_equal(us.tokens[0].last_step, 259);
+	og_store_user_state_wipe(&us);
+	og_store_upkeep(x->st);
+	before = most;
+	logins(x, &t, 300, 200, 1, &most, &shrank);
+	if (conninfo == NULL) {	/* started over from the top, never cut */
+		assert_false(shrank);
+		assert_int_equal(most, before);
+	}
+	assert_int_equal(og_store_user_state(other, "alice", &us), OG_OK);
+	assert_int_equal(us.tokens[0].last_step, 499);
+	og_store_user_state_wipe(&us);
+	og_store_close(other);
+	assert_int_equal(audit_count(x), 320);
 	trail_intact(x->st);
 }
 
@@ -1499,6 +1576,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_replay_and_claim),
 		T(test_hotp_claim),
+		T(test_kept_store),
 		T(test_hotp_claim_race),
 		T(test_invitations),
 		T(test_invitation_barred),

@@ -12,19 +12,20 @@
  * creations per login), and the next opener would have to rebuild the
  * WAL index from however long the WAL has grown. So: no checkpoint on
  * close, the WAL file is kept, and a commit that leaves more than
- * CHECKPOINT_FRAMES frames in the WAL checkpoints it. The WAL an opener
- * must read stays a few logins long, and the cost of the checkpoint is
- * shared by those logins. The next writer starts the WAL over from its
- * top, so a commit overwrites blocks the file already has: its fdatasync
- * writes data alone, with no new blocks or file size to record (a
- * truncated WAL made every commit's sync write the inode too). A WAL a
- * large transaction grew is cut back to WAL_KEEP_BYTES when started over.
+ * CHECKPOINT_FRAMES frames in the WAL truncates it with a checkpoint.
+ * The WAL an opener must read stays a few logins long (a checkpointed WAL
+ * not truncated would be read whole again, and checkpointed again, by
+ * the next connection that finds itself alone), and the cost of the
+ * checkpoint is shared by those logins.
  *
- * A connection otpgated keeps between logins (sq_keep) leaves the
- * checkpoint to sq_upkeep, which the worker calls once the answer is out,
- * and only every CHECKPOINT_FRAMES_KEPT frames: a kept connection never
- * rebuilds the WAL index, so the longer WAL costs it nothing. Writers
- * wait for each other through a fine-grained busy handler, not SQLite's
+ * A connection otpgated keeps between logins (sq_keep) never rebuilds
+ * the WAL index. It leaves the checkpoint to sq_upkeep, which the worker
+ * calls once the answer is out, every CHECKPOINT_FRAMES_KEPT frames, and
+ * does not truncate: the next writer starts the WAL over from its top, so
+ * a commit overwrites blocks the file already has and its fdatasync
+ * writes data alone, with no new blocks or file size to record. A WAL
+ * longer than WAL_KEEP_BYTES is cut back when started over. Writers wait
+ * for each other through a fine-grained busy handler, not SQLite's
  * millisecond sleeps.
  */
 #include <errno.h>
@@ -44,7 +45,7 @@
 
 #define CHECKPOINT_FRAMES 16	/* a few logins' worth of pages */
 #define CHECKPOINT_FRAMES_KEPT 64	/* the same, for a connection kept between logins */
-#define WAL_KEEP_BYTES 1048576	/* a longer WAL is cut to this once started over */
+#define WAL_KEEP_BYTES 1048576	/* a longer WAL is cut to this when started over */
 #define WAL_HEADER_LEN 32	/* a WAL file's header, before its first frame */
 #define REGISTRY_VERSION 1
 #define MAX_VALUES 24		/* the most values a statement is given */
@@ -211,11 +212,9 @@ static int file_uri(const char *path, const char *query, char *out, size_t cap)
 }
 
 /*
- * After each commit: checkpoint a WAL that holds CHECKPOINT_FRAMES, or on
- * a kept connection note that one is due. Never truncated: the next
- * writer starts it over from the top (for the key registry, see also
- * registry_wal). PASSIVE never waits: a checkpoint readers hold back is
- * finished by a later one.
+ * After each commit: checkpoint a WAL that holds CHECKPOINT_FRAMES, the
+ * store's truncated too (the key registry's keeps its length: see
+ * registry_wal); or on a kept connection, note that a checkpoint is due.
  */
 static int wal_committed(void *p, sqlite3 *db, const char *name, int frames)
 {
@@ -224,7 +223,8 @@ static int wal_committed(void *p, sqlite3 *db, const char *name, int frames)
 	if (be->kept)
 		be->checkpoint_due |= frames >= CHECKPOINT_FRAMES_KEPT;
 	else if (frames >= CHECKPOINT_FRAMES)
-		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		sqlite3_wal_checkpoint_v2(db, name, strcmp(name, "reg") == 0 ? SQLITE_CHECKPOINT_PASSIVE
+						     : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -428,7 +428,8 @@ static void sq_keep(void *p)
 	((struct sqlite_be *)p)->kept = 1;
 }
 
-/* Between calls on a kept connection: the checkpoint its commits left due. */
+/* Between calls on a kept connection: the checkpoint its commits left due.
+ * PASSIVE never waits: one that readers hold back is finished by a later one. */
 static void sq_upkeep(void *p)
 {
 	struct sqlite_be *be = p;
@@ -444,7 +445,6 @@ static void sq_close(void *p)
 	struct sqlite_be *be = p;
 
 	sq_upkeep(be);
-
 	for (int i = 0; i < OG_Q_COUNT; i++)
 		sqlite3_finalize(be->stmts[i]);
 	sqlite3_close(be->db);

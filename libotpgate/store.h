@@ -251,16 +251,17 @@ void og_store_user_state_wipe(struct og_user_state *us);
  */
 
 /*
- * The user of token_id may log in (see above): if the token is active and
- * step > its watermark, atomically sets the watermark to step and its
+ * user may log in (see above) with token_id: if the token is user's, active,
+ * and step > its watermark, atomically sets the watermark to step and its
  * drift, clears the user's failures (and so ends failure mode) and appends
  * ev; OG_OK. Otherwise OG_ERR_REMOVED, OG_ERR_LOCKED or (unless
  * next_checked: step is the second of two consecutive codes, the
  * additional check of failure mode) OG_ERR_FAILURE_MODE, decided first,
  * or OG_ERR_REPLAY, and nothing changed.
  */
-int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
-			  int64_t drift, int next_checked, const struct og_audit_event *ev);
+int og_store_login_accept(struct og_store *st, const char *user, const char *token_id,
+			  int64_t step, int64_t drift, int next_checked,
+			  const struct og_audit_event *ev);
 
 /*
  * Spends the code of step of an active token without logging anyone in

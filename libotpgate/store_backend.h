@@ -146,8 +146,8 @@ enum og_q {
 	OG_Q_STANDING_OF_TOKEN,		/* $1 token id: OG_STANDING_COLS of its user */
 	OG_Q_STANDING_OF_USER,		/* $1 user: OG_STANDING_COLS */
 	OG_Q_TOKEN_WATERMARK,		/* $1 token id: its last_step */
-	OG_Q_CLAIM_STEP,		/* $1 id, $2 step (an HOTP counter), $3 drift, $4 when:
-					 * one row or none */
+	OG_Q_CLAIM_STEP,		/* $1 id, $2 step (an HOTP counter), $3 drift, $4 when,
+					 * $5 its user: one row or none (dialect) */
 	OG_Q_SPEND_STEP,		/* $1 id, $2 step (an HOTP counter): one row or none */
 	OG_Q_CLAIM_RECOVERY,		/* $1 user, $2 idx, $3 when */
 	OG_Q_CLEAR_FAILURES_OF_TOKEN,	/* $1 token id */

@@ -209,11 +209,13 @@ static int read_standing(void *arg, const struct og_row *r)
  * exactly one row or OG_ERR_REPLAY), what is written with it (also, or
  * none), the failures the standing found cleared (clear, or none: clearing
  * ends failure mode; the lock keeps others from counting one meanwhile),
- * and the entry. v[0] names who the claim is about, as lock, standing and
- * clear take it. Unless all holds nothing is changed or appended.
+ * and the entry. who names the user the claim is about, as lock, standing
+ * and clear take it (the user's name, or a token's id). Unless all holds
+ * nothing is changed or appended.
  */
 struct claim {
 	enum og_q lock, standing, q;
+	const struct og_value *who;
 	const struct og_value *v;
 	int n;
 	int checked;		/* it passed failure mode's additional check */
@@ -229,10 +231,10 @@ static int claim(struct og_store *st, const struct claim *cl, const struct og_au
 	struct og_value tv[2];
 	struct tail t;
 	struct og_call calls[4 + TAIL_CALLS] = {
-		{ .q = cl->lock, .v = cl->v, .n = 1 },
-		{ .q = cl->standing, .v = cl->v, .n = 1, .fn = read_standing, .arg = &s },
+		{ .q = cl->lock, .v = cl->who, .n = 1 },
+		{ .q = cl->standing, .v = cl->who, .n = 1, .fn = read_standing, .arg = &s },
 		{ .q = cl->q, .v = cl->v, .n = cl->n },
-	}, wipe = { .q = cl->clear, .v = cl->v, .n = 1 };
+	}, wipe = { .q = cl->clear, .v = cl->who, .n = 1 };
 	int ncalls = 3, r;
 
 	if (cl->also != NULL)
@@ -253,13 +255,14 @@ static int claim(struct og_store *st, const struct claim *cl, const struct og_au
 	return r;
 }
 
-int og_store_login_accept(struct og_store *st, const char *token_id, int64_t step,
-			  int64_t drift, int next_checked, const struct og_audit_event *ev)
+int og_store_login_accept(struct og_store *st, const char *user, const char *token_id,
+			  int64_t step, int64_t drift, int next_checked,
+			  const struct og_audit_event *ev)
 {
 	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift),
-				      og_v_int(ev->ts) };
-	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN, OG_Q_CLAIM_STEP,
-				  v, 4, next_checked != 0, NULL, 1, OG_Q_CLEAR_FAILURES_OF_TOKEN };
+				      og_v_int(ev->ts), og_v_text(user) };
+	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_STEP,
+				  &v[4], v, 5, next_checked != 0, NULL, 1, OG_Q_CLEAR_FAILURES };
 
 	return claim(st, &cl, ev);
 }
@@ -269,7 +272,7 @@ int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 {
 	const struct og_value v[] = { og_v_text(user), og_v_int(idx), og_v_int(ev->ts) };
 	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
-				  v, 3, 1, NULL, 1, OG_Q_CLEAR_FAILURES };
+				  v, v, 3, 1, NULL, 1, OG_Q_CLEAR_FAILURES };
 
 	return claim(st, &cl, ev);
 }
@@ -289,7 +292,7 @@ int og_store_invite_take(struct og_store *st, const char *user,
 	struct og_value tv[OG_TOKEN_VALUES];
 	const struct og_call add = { .q = OG_Q_TOKEN_ADD, .v = tv, .n = OG_TOKEN_VALUES };
 	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_INVITE_TAKE,
-				  v, 4, 1, &add, 0, OG_Q_CLEAR_FAILURES };
+				  v, v, 4, 1, &add, 0, OG_Q_CLEAR_FAILURES };
 
 	if (strcmp(t->user, user) != 0 || t->state != OG_TOKEN_PENDING)
 		return OG_ERR_INVALID;
@@ -304,7 +307,7 @@ int og_store_enrol_activate(struct og_store *st, const char *token_id, int64_t s
 {
 	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift) };
 	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN,
-				  OG_Q_TOKEN_ACTIVATE, v, 3, 1, NULL, 1,
+				  OG_Q_TOKEN_ACTIVATE, v, v, 3, 1, NULL, 1,
 				  OG_Q_CLEAR_FAILURES_OF_TOKEN };
 
 	return claim(st, &cl, ev);

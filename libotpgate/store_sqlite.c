@@ -67,6 +67,12 @@ static const char registry_sql[] = OG_REGISTRY_SQL("INTEGER", "reg.");
  */
 static const char *const sq_sql[OG_Q_COUNT] = {
 	[OG_Q_CLAIM_LOCK_TOKEN] = "",
+	/* found through the user's index, whose pages the login's read has just
+	 * brought in, not through the index of random ids: at a million tokens
+	 * its page is one more read from disk in most logins */
+	[OG_Q_CLAIM_STEP] = "UPDATE tokens INDEXED BY tokens_user SET last_step = $2, drift = $3,"
+			    " last_used = $4 WHERE \"user\" = $5 AND state = 'active' AND id = $1"
+			    " AND last_step < $2",
 	[OG_Q_CLAIM_LOCK_USER] = "",
 	[OG_Q_FAIL_LOCK_USER] = "",
 	[OG_Q_FAIL_ENSURE] = "",

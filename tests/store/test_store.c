@@ -177,7 +177,7 @@ static void test_replay_and_claim(void **state)
 	struct fx *x = *state;
 	struct og_audit_event ev = event("alice", "ok", 1000);
 	struct og_user_state us;
-	struct og_token t;
+	struct og_token t, b;
 
 	add_token(x, "alice", "acme", "s-1", OG_TOKEN_ACTIVE, 900, &t);
 	state_of(x, "alice", &us);
@@ -186,12 +186,18 @@ static void test_replay_and_claim(void **state)
 	assert_int_equal(us.ntokens, 1);
 	assert_int_equal(us.tokens[0].last_step, -1);
 	assert_string_equal(us.tokens[0].serial, "s-1");
-	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_OK);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_ERR_REPLAY);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 99, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 100, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 100, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 99, 0, 0, &ev), OG_ERR_REPLAY);
 	ev.ts = 1030;
-	assert_int_equal(og_store_login_accept(x->st, t.id, 101, 2, 0, &ev), OG_OK);
-	assert_int_equal(og_store_login_accept(x->st, "no-such-token", 500, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 101, 2, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, "alice", "no-such-token", 500, 0, 0, &ev), OG_ERR_REPLAY);
+	/* another user's token is not alice's to log in with */
+	add_token(x, "bob", "acme", "s-2", OG_TOKEN_ACTIVE, 900, &b);
+	assert_int_equal(og_store_login_accept(x->st, "alice", b.id, 500, 0, 0, &ev), OG_ERR_REPLAY);
+	state_of(x, "bob", &us);
+	assert_int_equal(us.tokens[0].last_step, -1);
+	og_store_user_state_wipe(&us);
 	state_of(x, "alice", &us);
 	assert_int_equal(us.tokens[0].last_step, 101);
 	assert_int_equal(us.tokens[0].drift, 2);
@@ -223,7 +229,7 @@ static void logins(struct fx *x, const struct og_token *t, int first, int n, int
 		struct og_audit_event ev = event("alice", "ok", 1000 + 30 * (first + i));
 		long now;
 
-		assert_int_equal(og_store_login_accept(x->st, t->id, first + i, 0, 0, &ev), OG_OK);
+		assert_int_equal(og_store_login_accept(x->st, t->user, t->id, first + i, 0, 0, &ev), OG_OK);
 		if (upkeep)
 			og_store_upkeep(x->st);
 		if (conninfo != NULL)
@@ -295,11 +301,11 @@ static void test_hotp_claim(void **state)
 	assert_int_equal(us.tokens[0].last_step, 4);
 	assert_int_equal(og_token_counter(&us.tokens[0]), 5);
 	/* the next code was counter 7 (5 and 6 pressed away): 7 is claimed, 5..7 are spent */
-	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_OK);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 7, 0, 0, &ev), OG_ERR_REPLAY);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 7, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 7, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 5, 0, 0, &ev), OG_ERR_REPLAY);
 	ev.ts = 1001;
-	assert_int_equal(og_store_login_accept(x->st, t.id, 8, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 8, 0, 0, &ev), OG_OK);
 	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
 	assert_int_equal(got.params.otp_kind, OG_OTP_HOTP);
 	assert_int_equal(got.last_step, 8);
@@ -310,7 +316,7 @@ static void test_hotp_claim(void **state)
 	assert_int_equal(og_store_token_resync(x->st, t.id, 0, 12), OG_OK);
 	assert_int_equal(og_store_token_get(x->st, "h-1", &got), OG_OK);
 	assert_int_equal(got.last_step, 20);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 20, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 20, 0, 0, &ev), OG_ERR_REPLAY);
 	assert_int_equal(audit_count(x), 2);
 	og_store_user_state_wipe(&us);
 	trail_intact(x->st);
@@ -336,7 +342,7 @@ static void test_hotp_claim_race(void **state)
 			struct og_store *st;
 			int r = og_store_open(&x->cfg, &x->log, 0, &st);
 			if (r == OG_OK)
-				r = og_store_login_accept(st, t.id, 3, 0, 0, &ev);
+				r = og_store_login_accept(st, t.user, t.id, 3, 0, 0, &ev);
 			_exit(r == OG_OK ? 0 : r == OG_ERR_REPLAY ? 1 : 2);
 		}
 		assert_true(pids[i] > 0);
@@ -616,7 +622,7 @@ static void test_token_states_and_drift(void **state)
 	state_of(x, "bob", &us);
 	assert_int_equal(us.ntokens, 1);
 	assert_string_equal(us.tokens[0].serial, "s-a");
-	assert_int_equal(og_store_login_accept(x->st, p.id, 10, 0, 0, &ev), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, p.user, p.id, 10, 0, 0, &ev), OG_ERR_REPLAY);
 	assert_int_equal(og_store_token_activate(x->st, p.id, 50, -1), OG_OK);
 	assert_int_equal(og_store_token_activate(x->st, p.id, 50, -1), OG_ERR_NOTFOUND);
 	assert_int_equal(og_store_token_resync(x->st, p.id, 3, 40), OG_OK);
@@ -673,11 +679,11 @@ static void test_failures_and_lock(void **state)
 	assert_int_equal(og_store_login_fail(x->st, "carol", &lockout, &ev, &f),
 			 OG_ERR_LOCKED);
 	ev.reason = "ok";
-	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_ERR_LOCKED);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 5, 0, 0, &ev), OG_ERR_LOCKED);
 	assert_int_equal(audit_count(x), 3);
 	/* after the lock: a success clears the record */
 	ev.ts = 1700;
-	assert_int_equal(og_store_login_accept(x->st, t.id, 5, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 5, 0, 0, &ev), OG_OK);
 	state_of(x, "carol", &us);
 	assert_int_equal(us.has_failures, 0);
 	assert_int_equal(us.locked_until, 0);
@@ -798,7 +804,7 @@ static void test_failure_mode(void **state)
 	assert_int_equal(us.failure_mode_until, 1602);
 	assert_int_equal(us.locked_until, 0);
 	/* one code is not enough; failures go on counting, beginning nothing */
-	assert_int_equal(og_store_login_accept(x->st, t.id, 50, 0, 0, &ok), OG_ERR_FAILURE_MODE);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 50, 0, 0, &ok), OG_ERR_FAILURE_MODE);
 	for (int i = 0; i < 3; i++) {
 		ev.ts = 1020 + i;
 		assert_int_equal(og_store_login_fail(x->st, "mia", &step_up, &ev, &f), OG_OK);
@@ -811,14 +817,14 @@ static void test_failure_mode(void **state)
 	/* the first of two codes is spent, without a login or an entry */
 	assert_int_equal(og_store_step_spend(x->st, t.id, 50), OG_OK);
 	assert_int_equal(og_store_step_spend(x->st, t.id, 50), OG_ERR_REPLAY);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 50, 0, 1, &ok), OG_ERR_REPLAY);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 50, 0, 1, &ok), OG_ERR_REPLAY);
 	state_of(x, "mia", &us);
 	assert_int_equal(us.tokens[0].last_step, 50);
 	assert_int_equal(us.failure_mode_until, 1602);
 	assert_int_equal(audit_count(x), 6);
 	/* the second of two codes passes, and ends failure mode */
 	ok.ts = 1030;
-	assert_int_equal(og_store_login_accept(x->st, t.id, 51, 0, 1, &ok), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 51, 0, 1, &ok), OG_OK);
 	state_of(x, "mia", &us);
 	assert_int_equal(us.failure_mode_until, 0);
 	assert_int_equal(us.has_failures, 0);
@@ -843,7 +849,7 @@ static void test_failure_mode(void **state)
 	state_of(x, "mia", &us);
 	assert_int_equal(us.failure_mode_until, 0);
 	ok.ts = 1210;
-	assert_int_equal(og_store_login_accept(x->st, t.id, 60, 0, 0, &ok), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 60, 0, 0, &ok), OG_OK);
 	og_store_user_state_wipe(&us);
 	trail_intact(x->st);
 }
@@ -861,7 +867,7 @@ static void test_replay_rule(void **state)
 	struct og_token t;
 
 	add_token(x, "nina", "acme", "s-n", OG_TOKEN_ACTIVE, 900, &t);
-	assert_int_equal(og_store_login_accept(x->st, t.id, 100, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, t.user, t.id, 100, 0, 0, &ev), OG_OK);
 	f.replay_token = t.id;
 	f.replay_step = 100;
 	for (int i = 0; i < 5; i++) {
@@ -1028,7 +1034,7 @@ static void test_org_remove_restore_purge(void **state)
 	assert_int_equal(at, 5000);
 	assert_int_equal(og_store_org_removed(x->st, "globex", &at), OG_OK);
 	assert_int_equal(at, 0);
-	assert_int_equal(og_store_login_accept(x->st, a2.id, 10, 0, 0, &ev), OG_ERR_REMOVED);
+	assert_int_equal(og_store_login_accept(x->st, a2.user, a2.id, 10, 0, 0, &ev), OG_ERR_REMOVED);
 	/* restoring brings back whom the removal took, not a1 */
 	assert_int_equal(og_store_org_remove(x->st, "acme", 0, &users), OG_OK);
 	assert_int_equal(users, 1);
@@ -1037,7 +1043,7 @@ static void test_org_remove_restore_purge(void **state)
 	assert_int_equal(us.removed_at, 0);
 	state_of(x, "a1", &us);
 	assert_int_equal(us.removed_at, 4000);
-	assert_int_equal(og_store_login_accept(x->st, a2.id, 10, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->st, a2.user, a2.id, 10, 0, 0, &ev), OG_OK);
 	/* remove again and purge: a1 and all of acme, down to its data key */
 	assert_int_equal(og_store_org_remove(x->st, "acme", 5200, &users), OG_OK);
 	assert_int_equal(og_store_purge(x->st, 5100, &users, &orgs), OG_OK);

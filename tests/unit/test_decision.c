@@ -406,7 +406,7 @@ static void spend(struct fx *x, int64_t step)
 	struct og_audit_event ev = { .ts = T - 5, .event = "auth", .result = "success",
 				     .reason = "ok", .user = USER };
 
-	assert_int_equal(og_store_login_accept(x->ctx.st, x->token_id, step, 0, 0, &ev), OG_OK);
+	assert_int_equal(og_store_login_accept(x->ctx.st, USER, x->token_id, step, 0, 0, &ev), OG_OK);
 }
 
 /* The spent code of step replayed, and counted (the replay rule's once). */

@@ -123,14 +123,13 @@ static void work(const struct og_listeners *l, struct worker *me, pid_t master)
 		me->state = BUSY;
 		if (idle_workers() < SPARE)
 			kill(master, SIGUSR1);	/* time to start another */
-		if (keys) {
+		if (keys)
 			og_serve_keys(fd);
-			close(fd);
-		} else {
+		else
 			og_serve(fd);
-			close(fd);
+		close(fd);
+		if (!keys)
 			og_pam_ctx_upkeep();	/* the front has its answer */
-		}
 	}
 	og_pam_ctx_drop();
 	og_key_registry_drop();

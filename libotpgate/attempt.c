@@ -190,7 +190,7 @@ enum og_verdict og_attempt_code(struct og_attempt *a, const struct og_user_state
 		return og_attempt_replayed(a, t->id, step);
 	if (og_attempt_standing(us, a->ev.ts) == OG_ERR_FAILURE_MODE)
 		return ask_next(a, us, i, step, drift);
-	r = og_store_login_accept(a->st, t->user, t->id, step, drift, 0,
+	r = og_store_login_accept(a->st, a->ev.user, t->id, step, drift, 0,
 				  og_attempt_outcome(a, "success", "ok"));
 	if (r == OG_ERR_FAILURE_MODE)	/* it began while the login waited */
 		return ask_next(a, us, i, step, drift);
@@ -215,7 +215,7 @@ enum og_verdict og_attempt_next(struct og_attempt *a, const struct og_user_state
 	if (r != OG_OK)
 		return og_attempt_failed(a, "bad-next-code");
 	t = &us->tokens[a->next_token];
-	r = og_store_login_accept(a->st, t->user, t->id, step, a->next_drift, 1,
+	r = og_store_login_accept(a->st, a->ev.user, t->id, step, a->next_drift, 1,
 				  og_attempt_outcome(a, "success", "failure-mode-passed"));
 	return claimed(a, t, step, r);
 }

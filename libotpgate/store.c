@@ -32,8 +32,8 @@ static const struct og_store_ops *load_pg_plugin(const struct og_log *log)
 
 	if ((h = og_plugin_open(PG_PLUGIN, log)) == NULL)
 		return NULL;
-	if ((ops = dlsym(h, "og_store_pg_ops")) == NULL)
-		og_logf(log, LOG_ERR, "%s: not an otpgate store plugin", PG_PLUGIN);
+	if ((ops = dlsym(h, OG_STORE_PG_OPS_NAME)) == NULL)
+		og_logf(log, LOG_ERR, "%s: not an otpgate store plugin of this version", PG_PLUGIN);
 	return ops;
 }
 

@@ -339,8 +339,8 @@ struct og_store_ops {
 	 * without a round trip to find out (otpgated keeps stores open) */
 	int (*idle_ok)(void *be);
 	/* The connection is kept between calls (otpgated): work its commits
-	 * need not do before the answer waits for upkeep, called between
-	 * calls and at close. */
+	 * need not do before the answer waits for upkeep, which the keeper
+	 * calls between calls (and the backend's close does itself). */
 	void (*keep)(void *be);
 	void (*upkeep)(void *be);
 	/*
@@ -352,6 +352,16 @@ struct og_store_ops {
 	 */
 	int (*batch)(void *be, struct og_call *calls, int n, int commit);
 };
+
+/*
+ * The PostgreSQL plugin's table, named for the layout of struct
+ * og_store_ops: a core and a plugin of different layouts (an upgrade
+ * under way, a stale copy) then find no table, instead of calling one
+ * function for another. Rename it (and in store_pg.map) at every change
+ * of the struct.
+ */
+#define OG_STORE_PG_OPS og_store_pg_ops_2
+#define OG_STORE_PG_OPS_NAME "og_store_pg_ops_2"
 
 /* The built-in backend (store_sqlite.c). */
 extern const struct og_store_ops og_store_sqlite_ops;
@@ -378,6 +388,10 @@ struct og_store {
 };
 
 /* The shared column lists, in the order the row readers read them. */
+/* The one claim of a TOTP step and an HOTP counter (OG_Q_CLAIM_STEP), the
+ * token's id written as ID: the dialects find the token their own way. */
+#define OG_CLAIM_STEP_SQL(ID) "UPDATE tokens SET last_step = $2, drift = $3, last_used = $4" \
+	" WHERE " ID " = $1 AND \"user\" = $5 AND state = 'active' AND last_step < $2"
 #define OG_TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
 	" d.wrapped, d.org, t.otp_kind"

@@ -261,8 +261,10 @@ int og_store_login_accept(struct og_store *st, const char *user, const char *tok
 {
 	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift),
 				      og_v_int(ev->ts), og_v_text(user) };
-	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_STEP,
-				  &v[4], v, 5, next_checked != 0, NULL, 1, OG_Q_CLEAR_FAILURES };
+	const struct claim cl = { .lock = OG_Q_CLAIM_LOCK_USER, .standing = OG_Q_STANDING_OF_USER,
+				  .q = OG_Q_CLAIM_STEP, .who = &v[4], .v = v, .n = 5,
+				  .checked = next_checked != 0, .clears = 1,
+				  .clear = OG_Q_CLEAR_FAILURES };
 
 	return claim(st, &cl, ev);
 }
@@ -271,8 +273,9 @@ int og_store_recovery_use(struct og_store *st, const char *user, int idx,
 			  const struct og_audit_event *ev)
 {
 	const struct og_value v[] = { og_v_text(user), og_v_int(idx), og_v_int(ev->ts) };
-	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_CLAIM_RECOVERY,
-				  v, v, 3, 1, NULL, 1, OG_Q_CLEAR_FAILURES };
+	const struct claim cl = { .lock = OG_Q_CLAIM_LOCK_USER, .standing = OG_Q_STANDING_OF_USER,
+				  .q = OG_Q_CLAIM_RECOVERY, .who = v, .v = v, .n = 3, .checked = 1,
+				  .clears = 1, .clear = OG_Q_CLEAR_FAILURES };
 
 	return claim(st, &cl, ev);
 }
@@ -291,8 +294,9 @@ int og_store_invite_take(struct og_store *st, const char *user,
 				      og_v_int(ev->ts), og_v_text(t->serial) };
 	struct og_value tv[OG_TOKEN_VALUES];
 	const struct og_call add = { .q = OG_Q_TOKEN_ADD, .v = tv, .n = OG_TOKEN_VALUES };
-	const struct claim cl = { OG_Q_CLAIM_LOCK_USER, OG_Q_STANDING_OF_USER, OG_Q_INVITE_TAKE,
-				  v, v, 4, 1, &add, 0, OG_Q_CLEAR_FAILURES };
+	const struct claim cl = { .lock = OG_Q_CLAIM_LOCK_USER, .standing = OG_Q_STANDING_OF_USER,
+				  .q = OG_Q_INVITE_TAKE, .who = v, .v = v, .n = 4, .checked = 1,
+				  .also = &add, .clears = 0, .clear = OG_Q_CLEAR_FAILURES };
 
 	if (strcmp(t->user, user) != 0 || t->state != OG_TOKEN_PENDING)
 		return OG_ERR_INVALID;
@@ -306,9 +310,9 @@ int og_store_enrol_activate(struct og_store *st, const char *token_id, int64_t s
 			    int64_t drift, const struct og_audit_event *ev)
 {
 	const struct og_value v[] = { og_v_text(token_id), og_v_int(step), og_v_int(drift) };
-	const struct claim cl = { OG_Q_CLAIM_LOCK_TOKEN, OG_Q_STANDING_OF_TOKEN,
-				  OG_Q_TOKEN_ACTIVATE, v, v, 3, 1, NULL, 1,
-				  OG_Q_CLEAR_FAILURES_OF_TOKEN };
+	const struct claim cl = { .lock = OG_Q_CLAIM_LOCK_TOKEN, .standing = OG_Q_STANDING_OF_TOKEN,
+				  .q = OG_Q_TOKEN_ACTIVATE, .who = v, .v = v, .n = 3, .checked = 1,
+				  .clears = 1, .clear = OG_Q_CLEAR_FAILURES_OF_TOKEN };
 
 	return claim(st, &cl, ev);
 }

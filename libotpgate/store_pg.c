@@ -65,8 +65,7 @@ static const char *const pg_sql[OG_Q_COUNT] = {
 	[OG_Q_CLAIM_LOCK_TOKEN] = "SELECT 1 FROM users WHERE name ="
 				  " (SELECT \"user\" FROM tokens WHERE id = $1) FOR SHARE",
 	[OG_Q_CLAIM_LOCK_USER] = "SELECT 1 FROM users WHERE name = $1 FOR SHARE",
-	[OG_Q_CLAIM_STEP] = "UPDATE tokens SET last_step = $2, drift = $3, last_used = $4"
-			    " WHERE id = $1 AND \"user\" = $5 AND state = 'active' AND last_step < $2",
+	[OG_Q_CLAIM_STEP] = OG_CLAIM_STEP_SQL("id"),
 	[OG_Q_FAIL_LOCK_USER] = "SELECT 1 FROM users WHERE name = $1 FOR NO KEY UPDATE",
 	[OG_Q_FAIL_ENSURE] = "INSERT INTO failures(\"user\", count, window_start) VALUES($1, 0, 0)"
 			     " ON CONFLICT(\"user\") DO NOTHING",
@@ -759,4 +758,4 @@ static int pg_batch(void *p, struct og_call *calls, int n, int commit)
 	return r;
 }
 
-const struct og_store_ops og_store_pg_ops = OG_STORE_OPS("postgresql", pg);
+const struct og_store_ops OG_STORE_PG_OPS = OG_STORE_OPS("postgresql", pg);

@@ -50,8 +50,8 @@ const struct og_statement og_statements[OG_Q_COUNT] = {
 	[OG_Q_STANDING_OF_USER] = { "read user standing", 0, STANDING("SELECT CAST($1 AS TEXT)") },
 	[OG_Q_TOKEN_WATERMARK] = { "read watermark", 0, "SELECT last_step FROM tokens WHERE id = $1" },
 	/* the one claim of a TOTP step and an HOTP counter: whoever moves the
-	 * watermark past it first has it, fleet-wide (each dialect says how to
-	 * find the token: SQLite through its user's index) */
+	 * watermark past it first has it, fleet-wide (OG_CLAIM_STEP_SQL: each
+	 * dialect says how it finds the token) */
 	[OG_Q_CLAIM_STEP] = { "advance watermark", 0, NULL },
 	[OG_Q_SPEND_STEP] = { "spend code", 0,
 		"UPDATE tokens SET last_step = $2 WHERE id = $1 AND state = 'active' AND last_step < $2" },

@@ -67,12 +67,6 @@ static const char registry_sql[] = OG_REGISTRY_SQL("INTEGER", "reg.");
  */
 static const char *const sq_sql[OG_Q_COUNT] = {
 	[OG_Q_CLAIM_LOCK_TOKEN] = "",
-	/* found through the user's index, whose pages the login's read has just
-	 * brought in, not through the index of random ids: at a million tokens
-	 * its page is one more read from disk in most logins */
-	[OG_Q_CLAIM_STEP] = "UPDATE tokens INDEXED BY tokens_user SET last_step = $2, drift = $3,"
-			    " last_used = $4 WHERE \"user\" = $5 AND state = 'active' AND id = $1"
-			    " AND last_step < $2",
 	[OG_Q_CLAIM_LOCK_USER] = "",
 	[OG_Q_FAIL_LOCK_USER] = "",
 	[OG_Q_FAIL_ENSURE] = "",
@@ -83,6 +77,10 @@ static const char *const sq_sql[OG_Q_COUNT] = {
 	[OG_Q_PURGE_PREPARE] = "PRAGMA secure_delete = ON",
 	[OG_Q_PURGE_TIDY] = "PRAGMA main.wal_checkpoint(TRUNCATE)",
 	[OG_Q_PURGE_DONE] = "PRAGMA secure_delete = OFF",
+	/* "+id": not through the index of the tokens' random ids but through
+	 * their user's, whose pages the login's read has just brought in (at a
+	 * million tokens the other is a read from disk in most logins) */
+	[OG_Q_CLAIM_STEP] = OG_CLAIM_STEP_SQL("+id"),
 };
 
 struct sqlite_be {
@@ -219,18 +217,21 @@ static int file_uri(const char *path, const char *query, char *out, size_t cap)
 
 /*
  * After each commit: checkpoint a WAL that holds CHECKPOINT_FRAMES, the
- * store's truncated too (the key registry's keeps its length: see
- * registry_wal); or on a kept connection, note that a checkpoint is due.
+ * store's truncated too; or on a kept connection, note that the store's
+ * checkpoint is due. The key registry's is checkpointed at once and keeps
+ * its length (see registry_wal): the key reader, which cannot share the
+ * WAL index, reads its WAL whole at each lookup.
  */
 static int wal_committed(void *p, sqlite3 *db, const char *name, int frames)
 {
 	struct sqlite_be *be = p;
+	int reg = strcmp(name, "reg") == 0;
 
-	if (be->kept)
+	if (be->kept && !reg)
 		be->checkpoint_due |= frames >= CHECKPOINT_FRAMES_KEPT;
 	else if (frames >= CHECKPOINT_FRAMES)
-		sqlite3_wal_checkpoint_v2(db, name, strcmp(name, "reg") == 0 ? SQLITE_CHECKPOINT_PASSIVE
-						     : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_wal_checkpoint_v2(db, name, reg ? SQLITE_CHECKPOINT_PASSIVE
+						  : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	return SQLITE_OK;
 }
 
@@ -443,7 +444,7 @@ static void sq_upkeep(void *p)
 	if (!be->checkpoint_due || !sqlite3_get_autocommit(be->db))
 		return;
 	be->checkpoint_due = 0;
-	sqlite3_wal_checkpoint_v2(be->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(be->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 static void sq_close(void *p)

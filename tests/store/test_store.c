@@ -281,7 +281,16 @@ static void test_kept_store(void **state)
 	assert_int_equal(us.tokens[0].last_step, 499);
 	og_store_user_state_wipe(&us);
 	og_store_close(other);
-	assert_int_equal(audit_count(x), 320);
+	/* a WAL grown past 1 MiB (upkeep long held back) is cut back when
+	 * started over */
+	logins(x, &t, 500, 300, 0, &most, &shrank);
+	if (conninfo == NULL)
+		assert_true(most > 1048576);
+	og_store_upkeep(x->st);
+	logins(x, &t, 800, 1, 1, &most, &shrank);
+	if (conninfo == NULL)
+		assert_true(wal_bytes(x) <= 1048576);
+	assert_int_equal(audit_count(x), 621);
 	trail_intact(x->st);
 }
 
@@ -1461,6 +1470,7 @@ static void test_bulk_import(void **state)
 	trail_intact(x->st);	/* pat's pseudonym is the mac of its salt */
 	OPENSSL_cleanse(t, sizeof(t));
 }
+
 /* One large transaction (an import) leaves no large WAL behind: on
  * SQLite its commit's checkpoint truncates it. */
 static void test_large_commit_wal(void **state)

@@ -387,11 +387,12 @@ struct og_store {
 	char host[256];			/* where the entries this process appends happened */
 };
 
-/* The shared column lists, in the order the row readers read them. */
 /* The one claim of a TOTP step and an HOTP counter (OG_Q_CLAIM_STEP), the
  * token's id written as ID: the dialects find the token their own way. */
 #define OG_CLAIM_STEP_SQL(ID) "UPDATE tokens SET last_step = $2, drift = $3, last_used = $4" \
 	" WHERE " ID " = $1 AND \"user\" = $5 AND state = 'active' AND last_step < $2"
+
+/* The shared column lists, in the order the row readers read them. */
 #define OG_TOKEN_COLS "t.id, t.serial, t.\"user\", t.kind, t.state, t.algorithm, t.digits," \
 	" t.period, t.t0, t.drift, t.last_step, t.created, t.last_used, t.secret, t.dek_id," \
 	" d.wrapped, d.org, t.otp_kind"

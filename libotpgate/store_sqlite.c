@@ -23,8 +23,9 @@
  * calls once the answer is out, every CHECKPOINT_FRAMES_KEPT frames, and
  * does not truncate: the next writer starts the WAL over from its top, so
  * a commit overwrites blocks the file already has and its fdatasync
- * writes data alone, with no new blocks or file size to record. A WAL
- * longer than WAL_KEEP_BYTES is cut back when started over. Writers wait
+ * writes no new blocks or file size (the first commit after the start
+ * also syncs the WAL's new header, as SQLite always does). A WAL longer
+ * than WAL_KEEP_BYTES is cut back when started over. Writers wait
  * for each other through a fine-grained busy handler, not SQLite's
  * millisecond sleeps.
  */

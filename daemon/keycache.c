@@ -17,13 +17,7 @@
 #include "stamp.h"
 #include "store.h"
 
-static void log_to_syslog(void *ctx, int prio, const char *msg)
-{
-	(void)ctx;
-	syslog(LOG_AUTHPRIV | prio, "%s", msg);
-}
-
-static const struct og_log syslog_sink = { log_to_syslog, NULL, 0 };
+static const struct og_log syslog_sink = { og_log_authpriv, NULL, 0 };
 
 static struct {
 	struct og_key_registry reg;
@@ -32,12 +26,11 @@ static struct {
 	int open;
 } kept;
 
+/* Closes what is kept, also what a failed open left half made. */
 void og_key_registry_drop(void)
 {
-	if (kept.open) {
-		og_store_close(kept.reg.st);
-		og_config_free(&kept.cfg);
-	}
+	og_store_close(kept.reg.st);
+	og_config_free(&kept.cfg);
 	memset(&kept, 0, sizeof(kept));
 }
 
@@ -69,16 +62,13 @@ const struct og_key_registry *og_key_registry_get(const char *config)
 	og_stamp_of(config, &kept.config);
 	if (og_config_load(config, &kept.cfg, err, sizeof(err), &syslog_sink) != 0) {
 		syslog(LOG_AUTHPRIV | LOG_ERR, "%s", err);
-		og_config_free(&kept.cfg);
-		memset(&kept, 0, sizeof(kept));
+		og_key_registry_drop();
 		return NULL;
 	}
 	kept.reg.registry_path = registry_file(&kept.cfg);
 	og_stamp_of_db(kept.reg.registry_path, &kept.registry);
 	if (og_store_open_registry_kept(&kept.cfg, &syslog_sink, &kept.reg.st) != 0) {
-		og_store_close(kept.reg.st);
-		og_config_free(&kept.cfg);
-		memset(&kept, 0, sizeof(kept));
+		og_key_registry_drop();
 		return NULL;
 	}
 	kept.open = 1;

@@ -2,9 +2,9 @@
  * lookup.c: authorized-keys USER [FINGERPRINT], for sshd's
  * AuthorizedKeysCommand. Runs as the unprivileged AuthorizedKeysCommandUser
  * and opens only the key registry, read-only. Prints USER's valid keys
- * (keyanswer.h); on any error prints nothing (fail closed). Every lookup is logged with the key sshd was
- * offered. Nothing here needs libcrypto: the front links it (see
- * docs/architecture.md).
+ * (keyanswer.h); on any error prints nothing (fail closed). Every lookup
+ * is logged with the key sshd was offered. Nothing here needs libcrypto:
+ * the front links it (see docs/architecture.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,14 +14,9 @@
 #include "config.h"
 #include "err.h"
 #include "keyanswer.h"
+#include "log.h"
 #include "lookup.h"
 #include "store.h"
-
-static void log_to_syslog(void *ctx, int prio, const char *msg)
-{
-	(void)ctx;
-	syslog(LOG_AUTHPRIV | prio, "%s", msg);
-}
 
 int keys_daemon_arg(int n, const char *const *args, const char **socket)
 {
@@ -68,7 +63,7 @@ int keys_print(const struct og_key_answer *a)
 int keys_lookup(const char *config_path, const char *user, const char *offered, keys_open_fn *open)
 {
 	struct og_config cfg = { 0 };	/* og_config_free takes it as it is */
-	struct og_log log = { log_to_syslog, NULL, 0 };
+	struct og_log log = { og_log_authpriv, NULL, 0 };
 	struct og_key_answer a = { 0 };
 	char err[512];
 	int r = 1, lr;

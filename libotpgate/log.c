@@ -23,6 +23,12 @@ void og_logf(const struct og_log *log, int prio, const char *fmt, ...)
 		fprintf(stderr, "%s\n", buf);
 }
 
+void og_log_authpriv(void *ctx, int prio, const char *msg)
+{
+	(void)ctx;
+	syslog(LOG_AUTHPRIV | prio, "%s", msg);
+}
+
 void og_log_capture(void *buf, int prio, const char *msg)
 {
 	(void)prio;

@@ -15,6 +15,9 @@ struct og_log {
 /* A sink that keeps the last message in buf (for one-line error reports). */
 void og_log_capture(void *buf_1024, int prio, const char *msg);
 
+/* A sink that sends each message to syslog, facility LOG_AUTHPRIV (ctx unused). */
+void og_log_authpriv(void *ctx, int prio, const char *msg);
+
 /* Formats and sends one line to the sink; never fails, truncates at 1 KiB,
  * and escapes what could break or hide the line (og_text_escape). */
 void og_logf(const struct og_log *log, int prio, const char *fmt, ...)
